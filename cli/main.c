@@ -1,0 +1,72 @@
+/*
+ * main.c — `ringsim SUBCOMMAND …`: finds the subcommand and runs it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    const char *issue;   /* non-NULL: not built yet, arrives with this issue */
+};
+
+static const struct subcommand commands[] = {
+    {"asm",     cmd_asm,    "assemble SRC.s into an ELF32 image", NULL},
+    {"disasm",  cmd_disasm, "disassemble an image, with symbols", NULL},
+    {"run",     cmd_run,    "run one image (several VMs later) and print its console", NULL},
+    {"debug",   NULL,       "the full-screen debugger, or its command language with --batch", "#7"},
+    {"compare", NULL,       "run a workload under every virtualisation mode and tabulate", "#6"},
+    {"dot",     NULL,       "draw page tables and 2D walks with Graphviz", "#6"},
+    {"isadoc",  cmd_isadoc, "print the ISA reference (docs/isa.md) from the instruction table", NULL},
+    {"help",    NULL,       "this list; `ringsim CMD --help` for one command", NULL},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: ringsim COMMAND [ARGS…]\n\n"
+                 "ringsim simulates a small 32-bit machine with protection rings and a\n"
+                 "ring -1 virtualisation mode, cycle by cycle.  Commands:\n\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        fprintf(out, "  %-8s %s", commands[i].name, commands[i].summary);
+        if (commands[i].issue) fprintf(out, "  [arrives with issue %s]", commands[i].issue);
+        fputc('\n', out);
+    }
+    fprintf(out, "\nBundled programs can be named instead of a path: ringsim run hello\n"
+                 "Documentation: README.md, docs/isa.md, docs/labs/.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        if (argc > 2) {
+            for (size_t i = 0; i < NCOMMANDS; i++)
+                if (strcmp(commands[i].name, argv[2]) == 0 && commands[i].fn) {
+                    char *sub[] = {argv[2], "--help", NULL};
+                    return commands[i].fn(2, sub);
+                }
+        }
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i].name, name) != 0) continue;
+        if (!commands[i].fn) {
+            fprintf(stderr, "ringsim %s: not available in this build; it arrives with issue %s "
+                            "(see `ringsim help`)\n", name, commands[i].issue);
+            return EXIT_USAGE;
+        }
+        return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "ringsim: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return EXIT_USAGE;
+}

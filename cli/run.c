@@ -1,0 +1,240 @@
+/*
+ * run.c — `ringsim run`: build a machine, load an image, run it, report.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void run_help(FILE *out)
+{
+    fprintf(out,
+        "usage: ringsim run IMG… [options]\n\n"
+        "Runs an image on the simulated machine.  The guest's console output goes to\n"
+        "stdout; the run's statistics (cycles by cause, traps, …) go to --stats.\n"
+        "IMG may be a path or the name of a bundled program (ringsim run hello).\n\n"
+        "  --mode MODE        native (default); te, bt, hw, pv arrive with issues #4 and #5\n"
+        "  --mmu MMU          shadow or nested (issues #4, #5)\n"
+        "  --isa ISA          classic (default: keeps the red pills) or strict\n"
+        "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
+        "  --levels N         page-table levels, 2 (default), 3 or 4 (read by guests from CR levels)\n"
+        "  --mem SIZE         physical memory, e.g. 16M (default)\n"
+        "  --tlb E[:W]        TLB of E entries, W ways (default 64:4; E:E fully associative)\n"
+        "  --no-asid          TLB entries untagged: every page-table switch flushes\n"
+        "  --pwc N            a page-walk cache of N upper-level entries (default off)\n"
+        "  --args TEXT        boot parameters: TEXT is copied, NUL-terminated, to physical 0x100\n"
+        "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
+        "  --stats FILE|-     write statistics as JSON\n"
+        "  --input TEXT       console input script\n"
+        "  --input-file FILE  console input script from a file (- = stdin)\n\n"
+        "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
+        "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
+        EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
+}
+
+static char *read_all(const char *path, uint32_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+        if (n == cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (f != stdin) fclose(f);
+    *len = (uint32_t)n;
+    return buf;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    enum { O_MODE = 256, O_MMU, O_ISA, O_PROFILE, O_LEVELS, O_MEM, O_MAXCYC, O_STATS,
+           O_INPUT, O_INPUTFILE, O_TLB, O_NOASID, O_PWC, O_ARGS };
+    static const struct option longopts[] = {
+        {"help", no_argument, 0, 'h'},
+        {"mode", required_argument, 0, O_MODE},
+        {"mmu", required_argument, 0, O_MMU},
+        {"isa", required_argument, 0, O_ISA},
+        {"profile", required_argument, 0, O_PROFILE},
+        {"levels", required_argument, 0, O_LEVELS},
+        {"mem", required_argument, 0, O_MEM},
+        {"max-cycles", required_argument, 0, O_MAXCYC},
+        {"stats", required_argument, 0, O_STATS},
+        {"input", required_argument, 0, O_INPUT},
+        {"input-file", required_argument, 0, O_INPUTFILE},
+        {"tlb", required_argument, 0, O_TLB},
+        {"no-asid", no_argument, 0, O_NOASID},
+        {"pwc", required_argument, 0, O_PWC},
+        {"args", required_argument, 0, O_ARGS},
+        {0, 0, 0, 0},
+    };
+    struct machine_opts o = {.mode = "native", .isa = ISA_CLASSIC, .levels = 2,
+                             .profile = "modern", .memsize = 16u << 20};
+    uint64_t v;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'h': run_help(stdout); return 0;
+        case O_MODE: o.mode = optarg; break;
+        case O_MMU: o.mmu = optarg; break;
+        case O_ISA:
+            if (!isa_variant_parse(optarg, &o.isa)) {
+                fprintf(stderr, "ringsim run: --isa '%s': expected classic or strict\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_PROFILE: o.profile = optarg; break;
+        case O_LEVELS:
+            if (!cli_parse_u64(optarg, &v) || v < 2 || v > 4) {
+                fprintf(stderr, "ringsim run: --levels '%s': expected 2, 3 or 4\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.levels = (unsigned)v;
+            break;
+        case O_MEM:
+            if (!cli_parse_u64(optarg, &v) || v % 4096 || v < 65536 || v > (1u << 30)) {
+                fprintf(stderr, "ringsim run: --mem '%s': expected a multiple of 4K between 64K and 1G\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.memsize = (uint32_t)v;
+            break;
+        case O_MAXCYC:
+            if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
+                fprintf(stderr, "ringsim run: --max-cycles '%s': expected a positive number\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_STATS: o.stats = optarg; break;
+        case O_INPUT: o.input = optarg; break;
+        case O_INPUTFILE: o.input_file = optarg; break;
+        case O_TLB:
+            if (!mmu_parse_tlb(optarg, &o.tlb_entries, &o.tlb_ways)) {
+                fprintf(stderr, "ringsim run: --tlb '%s': expected ENTRIES[:WAYS] with ENTRIES/WAYS "
+                                "a power of two (e.g. 64:4)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_NOASID: o.no_asid = true; break;
+        case O_PWC:
+            if (!cli_parse_u64(optarg, &v) || v > 4096) {
+                fprintf(stderr, "ringsim run: --pwc '%s': expected a number of entries, 0..4096\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.pwc_entries = (unsigned)v;
+            break;
+        case O_ARGS:
+            if (strlen(optarg) > BOOT_ARGS_MAX - 1) {
+                fprintf(stderr, "ringsim run: --args: at most %d characters\n", BOOT_ARGS_MAX - 1);
+                return EXIT_USAGE;
+            }
+            o.args = optarg;
+            break;
+        default: run_help(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "ringsim run: expected an image (a path or a bundled program name)\n");
+        return EXIT_USAGE;
+    }
+    if (strcmp(o.mode, "native") != 0) {
+        const char *known[] = {"te", "bt", "hw", "pv"};
+        for (size_t i = 0; i < 4; i++)
+            if (strcmp(o.mode, known[i]) == 0) {
+                fprintf(stderr, "ringsim run: --mode %s needs the hypervisor (issue %s); "
+                                "this build runs native only\n", o.mode, strcmp(o.mode, "hw") ? "#5" : "#4");
+                return EXIT_USAGE;
+            }
+        fprintf(stderr, "ringsim run: --mode '%s': expected native, te, bt, hw or pv\n", o.mode);
+        return EXIT_USAGE;
+    }
+    if (o.mmu) {
+        fprintf(stderr, "ringsim run: --mmu %s virtualises the MMU under the hypervisor (issues #4, #5); "
+                        "native runs use the guest's own page tables\n", o.mmu);
+        return EXIT_USAGE;
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "ringsim run: several images run as several VMs under the hypervisor "
+                        "(issue #4); give one image\n");
+        return EXIT_USAGE;
+    }
+
+    char err[512], path[PATH_MAX];
+    struct profile prof;
+    if (!profile_load(o.profile, &prof, err, sizeof err)) {
+        fprintf(stderr, "ringsim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (!cli_resolve_image(argv[optind], path, sizeof path)) {
+        fprintf(stderr, "ringsim run: %s: no such file or bundled program\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    struct isa_image img = {0};
+    if (!isa_image_load(path, &img, err, sizeof err)) {
+        fprintf(stderr, "ringsim run: %s\n", err);
+        return EXIT_USAGE;
+    }
+    struct machine_config cfg = {.memsize = o.memsize, .isa = o.isa, .levels = o.levels,
+                                 .tlb_entries = o.tlb_entries, .tlb_ways = o.tlb_ways,
+                                 .no_asid = o.no_asid, .pwc_entries = o.pwc_entries,
+                                 .max_cycles = o.max_cycles, .prof = &prof};
+    struct machine *m = malloc(sizeof *m);
+    if (!m || !machine_init(m, &cfg, err, sizeof err) || !machine_load_image(m, &img, err, sizeof err)) {
+        fprintf(stderr, "ringsim run: %s: %s\n", path, m ? err : "out of memory");
+        isa_image_free(&img);
+        if (m) machine_free(m);
+        free(m);
+        return EXIT_USAGE;
+    }
+    isa_image_free(&img);
+    if (o.args) machine_set_boot_args(m, o.args);
+    if (o.input) machine_set_input(m, o.input, (uint32_t)strlen(o.input));
+    if (o.input_file) {
+        uint32_t len;
+        char *data = read_all(o.input_file, &len);
+        if (!data) {
+            fprintf(stderr, "ringsim run: --input-file %s: %s\n", o.input_file, strerror(errno));
+            machine_free(m);
+            free(m);
+            return EXIT_USAGE;
+        }
+        machine_set_input(m, data, len);
+        free(data);
+    }
+
+    machine_run(m, 0);
+    fflush(stdout);
+
+    int status = 0;
+    switch (m->stop) {
+    case STOP_EXIT: status = m->exit_code > EXIT_GUEST_MAX ? EXIT_GUEST_MAX : (int)m->exit_code; break;
+    case STOP_HALT: status = 0; break;
+    case STOP_CYCLE_LIMIT:
+        status = EXIT_CYCLE_LIMIT;
+        fprintf(stderr, "ringsim run: %s\n", m->stop_detail);
+        break;
+    case STOP_TRIPLE:
+        status = EXIT_TRIPLE_FAULT;
+        fprintf(stderr, "ringsim run: %s\n", m->stop_detail);
+        break;
+    default: status = EXIT_USAGE; break;
+    }
+    if (o.stats && !stats_write_json(m, o.stats, err, sizeof err)) {
+        fprintf(stderr, "ringsim run: --stats: %s\n", err);
+        status = EXIT_USAGE;
+    }
+    machine_free(m);
+    free(m);
+    return status;
+}

@@ -1,0 +1,176 @@
+/*
+ * tools.c — the image tools: asm, disasm, isadoc; and helpers every
+ * subcommand shares (finding a bundled image, parsing sizes).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+bool cli_resolve_image(const char *arg, char *out, size_t outlen)
+{
+    if (access(arg, R_OK) == 0 || strchr(arg, '/')) {
+        snprintf(out, outlen, "%s", arg);
+        return access(arg, R_OK) == 0;
+    }
+    char file[256];
+    snprintf(file, sizeof file, "%s.img", arg);
+    return ringsim_find_file("guests", file, out, outlen);
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-') return false;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno) return false;
+    uint64_t mul = 1;
+    if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
+    else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
+    else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
+    if (*end) return false;
+    if (v > UINT64_MAX / mul) return false;
+    *out = v * mul;
+    return true;
+}
+
+/* ---- asm ----------------------------------------------------------------- */
+static void asm_help(FILE *out)
+{
+    fprintf(out,
+            "usage: ringsim asm SRC.s -o IMG [-I DIR]… [-D NAME=VALUE]…\n\n"
+            "Assembles ringsim assembly (docs/isa.md) into an ELF32 image with its\n"
+            "symbol table.  Errors are printed as file:line:col: error: message with\n"
+            "the source line and a caret; on any error no image is written and the\n"
+            "exit status is 1.\n\n"
+            "  -o IMG          output image (written atomically)\n"
+            "  -I DIR          also look for .include files in DIR\n"
+            "  -D NAME=VALUE   define a symbol, as .equ NAME, VALUE (for .if)\n"
+            "  --text-base A   load address of .text (default 0x1000)\n");
+}
+
+int cmd_asm(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, 0, 'h'},
+        {"output", required_argument, 0, 'o'},
+        {"text-base", required_argument, 0, 't'},
+        {0, 0, 0, 0},
+    };
+    const char *out = NULL;
+    const char *incs[64] = {0}, *defs[64] = {0};
+    int ninc = 0, ndef = 0;
+    uint64_t base = 0x1000;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "ho:I:D:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'h': asm_help(stdout); return 0;
+        case 'o': out = optarg; break;
+        case 'I': if (ninc < 63) incs[ninc++] = optarg; break;
+        case 'D': if (ndef < 63) defs[ndef++] = optarg; break;
+        case 't':
+            if (!cli_parse_u64(optarg, &base) || base > 0xfffff000u || base % 4096) {
+                fprintf(stderr, "ringsim asm: --text-base '%s': expected a page-aligned address\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        default: asm_help(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || !out) {
+        fprintf(stderr, "ringsim asm: expected one SRC.s and -o IMG\n");
+        asm_help(stderr);
+        return EXIT_USAGE;
+    }
+    struct isa_asm_options opt = {incs, defs, stderr, (uint32_t)base};
+    struct isa_image img = {0};
+    int errors = isa_assemble_file(argv[optind], &opt, &img);
+    if (errors) {
+        fprintf(stderr, "%d error%s; %s not written\n", errors, errors == 1 ? "" : "s", out);
+        isa_image_free(&img);
+        return 1;
+    }
+    char err[512];
+    bool ok = isa_image_write(out, &img, err, sizeof err);
+    isa_image_free(&img);
+    if (!ok) {
+        fprintf(stderr, "ringsim asm: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- disasm -------------------------------------------------------------- */
+static const char *symbolize(void *ctx, uint32_t addr)
+{
+    return isa_image_symbol_at(ctx, addr);
+}
+
+int cmd_disasm(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: ringsim disasm IMG\n\n"
+               "Prints every executable segment of an image: address, encoding,\n"
+               "instruction, with labels from the symbol table.  IMG may be the\n"
+               "name of a bundled program (ringsim disasm hello).\n");
+        return 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: ringsim disasm IMG\n");
+        return EXIT_USAGE;
+    }
+    char path[PATH_MAX], err[512];
+    if (!cli_resolve_image(argv[1], path, sizeof path)) {
+        fprintf(stderr, "ringsim disasm: %s: no such file or bundled program\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    struct isa_image img = {0};
+    if (!isa_image_load(path, &img, err, sizeof err)) {
+        fprintf(stderr, "ringsim disasm: %s\n", err);
+        return EXIT_USAGE;
+    }
+    printf("%s: entry 0x%08x\n", path, img.entry);
+    for (int s = 0; s < img.nsegments; s++) {
+        const struct isa_segment *seg = &img.segments[s];
+        if (!(seg->flags & 1)) { /* PF_X */
+            printf("\n; data segment 0x%08x, %u bytes (%u in file)\n", seg->vaddr, seg->memsz,
+                   seg->filesz);
+            continue;
+        }
+        printf("\n; text segment 0x%08x, %u bytes\n", seg->vaddr, seg->memsz);
+        for (uint32_t off = 0; off + 4 <= seg->filesz; off += 4) {
+            uint32_t pc = seg->vaddr + off, w;
+            memcpy(&w, seg->data + off, 4);
+            const char *label = isa_image_symbol_at(&img, pc);
+            if (label) printf("%s:\n", label);
+            char text[128];
+            isa_disasm(w, pc, text, sizeof text, symbolize, &img);
+            printf("  %08x:  %08x   %s\n", pc, w, text);
+        }
+    }
+    isa_image_free(&img);
+    return 0;
+}
+
+/* ---- isadoc -------------------------------------------------------------- */
+int cmd_isadoc(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        printf("usage: ringsim isadoc\n\nPrints the ISA reference (docs/isa.md) generated from the\n"
+               "instruction table; `make docs` writes it.\n");
+        return 0;
+    }
+    (void)argv;
+    if (argc != 1) {
+        fprintf(stderr, "usage: ringsim isadoc\n");
+        return EXIT_USAGE;
+    }
+    isa_write_reference(stdout);
+    return 0;
+}

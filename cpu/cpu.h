@@ -1,0 +1,217 @@
+/*
+ * cpu.h — the ringsim machine: CPU, physical memory, devices, cycle accounting.
+ *
+ * This header is the interface of cpu/.  A `struct machine` is plain data: the
+ * architectural state (registers, control registers, memory, devices) plus
+ * the statistics.  The decode cache hanging off it is derived state that can
+ * always be thrown away and rebuilt from memory.
+ *
+ * The one idea to hold: every cycle the machine spends is charged to exactly
+ * one cause (enum cycle_cause) with an amount taken from the machine profile,
+ * so the causes always add up to the total.
+ */
+#ifndef RINGSIM_CPU_H
+#define RINGSIM_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "isa/isa.h"
+#include "mmu/mmu.h"
+
+/* ---- what cycles are spent on ------------------------------------------ */
+#define CYCLE_CAUSES(X)                                                        \
+    X(CY_INSN,   "insn",   "executing instructions (their class cost)")        \
+    X(CY_MEM,    "mem",    "data memory references of loads and stores")       \
+    X(CY_TLB,    "tlb",    "TLB lookups that hit")                             \
+    X(CY_WALK,   "walk",   "page-table references of page walks")              \
+    X(CY_TRAP,   "trap",   "trap and interrupt entry and return")              \
+    X(CY_IO,     "io",     "device access beyond the instruction")             \
+    X(CY_IDLE,   "idle",   "halted, waiting for an interrupt")                 \
+    X(CY_VMEXIT, "vmexit", "VM exit and entry round trips")                    \
+    X(CY_HV,     "hv",     "hypervisor work")                                  \
+    X(CY_BT,     "bt",     "binary translation")
+
+enum cycle_cause {
+#define X(id, name, desc) id,
+    CYCLE_CAUSES(X)
+#undef X
+    CY_COUNT
+};
+extern const char *const cycle_cause_name[CY_COUNT];
+extern const char *const cycle_cause_desc[CY_COUNT];
+
+/* ---- the machine profile: every cost, in cycles ------------------------- */
+#define PROFILE_COSTS(X)                                                                      \
+    X(mem_ref,     1,   "one data memory reference (load or store)")                          \
+    X(tlb_hit,     0,   "one TLB lookup that hits")                                           \
+    X(walk_ref,    20,  "one page-table entry read by the page walker")                       \
+    X(trap_entry,  30,  "entering a trap or interrupt handler (vector read included)")        \
+    X(trap_return, 20,  "returning from a handler (iret), beyond the instruction")            \
+    X(io_access,   0,   "a device register access, beyond the instruction")                   \
+    X(vm_entry,    500, "VM entry (ring -1 to the guest)")                                    \
+    X(vm_exit,     500, "VM exit (the guest to ring -1)")                                     \
+    X(vmcs_read,   20,  "reading one field of the VM control structure")                      \
+    X(vmcs_write,  20,  "writing one field of the VM control structure")                      \
+    X(hv_op,       50,  "one basic hypervisor operation (dispatch, bookkeeping)")             \
+    X(bt_translate, 200, "translating one guest instruction into the code cache")             \
+    X(bt_callout,  30,  "a translated sensitive instruction calling into the hypervisor")
+
+struct profile {
+    char name[64];
+    char source[4096];           /* file it came from */
+    uint32_t class_cycles[CL_COUNT];
+#define X(key, dflt, desc) uint32_t key;
+    PROFILE_COSTS(X)
+#undef X
+};
+
+/* Loads NAME (profiles/NAME.ini on the search path) or a FILE path (anything
+ * with a '/' or ending in ".ini").  On error writes "file:line: what was
+ * expected" to err and returns false. */
+bool profile_load(const char *name_or_file, struct profile *p, char *err, size_t errlen);
+/* The built-in defaults (what an empty profile file gives). */
+void profile_defaults(struct profile *p);
+/* Where a named file of kind "profiles" or "guests" is found: $RINGSIM_<KIND>,
+ * then next to the executable, then PREFIX/share/ringsim/<kind>.  Writes the
+ * path to out and returns true if it exists. */
+bool ringsim_find_file(const char *kind, const char *file, char *out, size_t outlen);
+
+/* ---- why the machine stopped ------------------------------------------- */
+#define STOP_REASONS(X)                                                            \
+    X(STOP_NONE,        "running",     "still running")                            \
+    X(STOP_EXIT,        "exit",        "the guest wrote an exit code to the power port") \
+    X(STOP_HALT,        "halt",        "hlt with nothing left to wait for")        \
+    X(STOP_CYCLE_LIMIT, "cycle_limit", "--max-cycles reached")                     \
+    X(STOP_TRIPLE,      "triple_fault", "a fault while entering the double-fault handler") \
+    X(STOP_STEPS,       "steps",       "the requested number of instructions ran") \
+    X(STOP_BREAK,       "breakpoint",  "a debugger breakpoint was reached")
+
+enum stop_reason {
+#define X(id, name, desc) id,
+    STOP_REASONS(X)
+#undef X
+    STOP_COUNT
+};
+extern const char *const stop_reason_name[STOP_COUNT];
+
+/* ---- architectural state ----------------------------------------------- */
+struct cpu {
+    uint32_t r[ISA_NREGS + 1]; /* r[16] is a sink: writes to r0 land there */
+    uint32_t pc;
+    uint32_t cr[CR_COUNT];     /* cr[CR_SR] is the status register */
+    /* Trap entry in progress: 0 none, 1 entering a handler, 2 entering the
+     * double-fault handler.  A fault at 1 becomes a double fault, at 2 a
+     * triple fault.  Cleared once the handler's first instruction has run. */
+    int trap_depth;
+};
+
+struct console {
+    char *input;               /* scripted input (not owned by the guest) */
+    uint32_t input_len, input_pos;
+    bool rx_irq_enabled;
+    FILE *out;                 /* where guest output goes (stdout by default) */
+    uint64_t bytes_out;
+};
+
+struct timer {
+    uint32_t period;           /* 0 = stopped */
+    uint64_t deadline;         /* cycle at which the next tick is due */
+    bool pending;              /* interrupt raised, not yet acknowledged */
+};
+
+struct stats {
+    uint64_t instructions;
+    uint64_t cycles;                       /* always the sum of by_cause */
+    uint64_t cycles_by_cause[CY_COUNT];
+    uint64_t mem_refs;
+    uint64_t traps_total;
+    uint64_t traps_by_cause[CAUSE_COUNT];
+    uint64_t interrupts;
+    uint64_t io_ops;
+    uint64_t decoded_pages;                /* decode-cache fills (host work, no cycles) */
+};
+
+struct decode_page;                        /* cpu/decode.c */
+
+struct machine {
+    struct cpu cpu;
+    enum isa_variant isa;
+    uint8_t *mem;                          /* physical memory */
+    uint32_t memsize;                      /* bytes, a multiple of 4096 */
+    unsigned levels;                       /* page-table levels (CR_LEVELS) */
+    struct mmu mmu;
+    struct console con;
+    struct timer timer;
+    struct profile prof;
+    struct stats st;
+    uint64_t max_cycles;                   /* 0 = no limit */
+    enum stop_reason stop;
+    uint32_t exit_code;                    /* valid when stop == STOP_EXIT */
+    char stop_detail[256];                 /* human-readable report of the stop */
+    /* derived, host-only: the decode cache, one entry per physical page */
+    struct decode_page **dpages;
+    uint8_t *code_page;                    /* 1 where a page has decoded code */
+};
+
+/* ---- life cycle -------------------------------------------------------- */
+struct machine_config {
+    uint32_t memsize;          /* default 16 MiB */
+    enum isa_variant isa;
+    unsigned levels;           /* default 2 */
+    unsigned tlb_entries, tlb_ways; /* default 64, 4 */
+    bool no_asid;
+    unsigned pwc_entries;      /* 0 = no page-walk cache */
+    uint64_t max_cycles;       /* 0 = none */
+    const struct profile *prof;/* NULL = defaults */
+};
+
+/* Allocates memory and resets the CPU (ring 0, IE clear, sp = memsize). */
+bool machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
+void machine_free(struct machine *m);
+/* Copies an image's segments into physical memory and sets pc = entry. */
+bool machine_load_image(struct machine *m, const struct isa_image *img, char *err, size_t errlen);
+/* Boot parameters: a NUL-terminated string at physical BOOT_ARGS_ADDR. */
+#define BOOT_ARGS_ADDR 0x100u
+#define BOOT_ARGS_MAX 256
+void machine_set_boot_args(struct machine *m, const char *args);
+/* Gives the console scripted input (copied). */
+void machine_set_input(struct machine *m, const char *data, uint32_t len);
+
+/* Runs until the machine stops (stop reason in m->stop).  max_insns > 0 runs
+ * at most that many instructions and stops with STOP_STEPS (instruction-
+ * precise, for the debugger); 0 runs at full speed. Returns m->stop. */
+enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
+
+/* ---- used inside cpu/ and by the hypervisor ---------------------------- */
+/* Takes trap `cause` with fault address `badaddr`; EPC = epc.  Handles double
+ * and triple faults.  Charges trap entry. */
+void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
+/* Executes an I/O port read or write. */
+uint32_t dev_in(struct machine *m, uint32_t port);
+void dev_out(struct machine *m, uint32_t port, uint32_t value);
+/* Timer bookkeeping at a block boundary: raises the interrupt when due. */
+void dev_tick(struct machine *m);
+/* The next cycle at which something must be looked at (timer, limit). */
+uint64_t machine_next_event(const struct machine *m);
+/* Drops decoded code for the physical page (after a store into it). */
+void decode_invalidate_page(struct machine *m, uint32_t ppn);
+
+/* Adds `cycles` to `cause` and the total. */
+static inline void cpu_charge(struct machine *m, enum cycle_cause cause, uint64_t cycles)
+{
+    m->st.cycles_by_cause[cause] += cycles;
+    m->st.cycles += cycles;
+}
+
+/* ---- statistics -------------------------------------------------------- */
+/* Writes the stats JSON to path ("-" = stdout), atomically. */
+bool stats_write_json(const struct machine *m, const char *path, char *err, size_t errlen);
+struct json_t;
+/* The stats as a jansson object (caller owns the reference). */
+struct json_t *stats_to_json(const struct machine *m);
+/* Writes text to path atomically: a temporary file beside it, then rename. */
+bool write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+#endif

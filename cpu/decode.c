@@ -1,0 +1,119 @@
+/*
+ * decode.c — fills the decoded-instruction cache, one physical page at a time.
+ *
+ * See decode.h for the block idea.  Decoding walks the page backwards so that
+ * each instruction's block totals are its own cost plus the totals of the
+ * instruction after it (unless it ends its block).
+ */
+#include "cpu/decode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Formats whose field a is a destination register. */
+static bool writes_a(enum isa_fmt f)
+{
+    switch (f) {
+    case FMT_R: case FMT_I: case FMT_IU: case FMT_SH: case FMT_LUI: case FMT_LD:
+    case FMT_J: case FMT_JR: case FMT_RD: case FMT_CRR: case FMT_IN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Does this instruction end (and, for system ones, also start) a block? */
+static bool is_block_end(int op)
+{
+    if (op >= OP_COUNT) return true;
+    switch (isa_info[op].cls) {
+    case CL_BRANCH: case CL_JUMP: case CL_SYSTEM: case CL_PRIV: case CL_IO:
+        return true;
+    default:
+        return op == OP_PUSHF || op == OP_POPF; /* red pills: observable state */
+    }
+}
+
+static bool is_block_alone(int op)
+{
+    if (op >= OP_COUNT) return true;
+    enum isa_class c = isa_info[op].cls;
+    return c == CL_SYSTEM || c == CL_PRIV || c == CL_IO || op == OP_PUSHF || op == OP_POPF;
+}
+
+static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d)
+{
+    struct isa_insn in;
+    memset(d, 0, sizeof *d);
+    if (!isa_decode(w, &in)) {
+        d->op = OPX_ILLEGAL;
+        d->ends_block = 1;
+        return;
+    }
+    d->op = (uint8_t)in.op;
+    d->a = in.a;
+    d->b = in.b;
+    d->c = in.c;
+    d->imm = in.imm;
+    if (d->a == 0 && writes_a(isa_info[in.op].format)) d->a = ISA_NREGS; /* sink */
+    d->self_insn = (uint16_t)m->prof.class_cycles[isa_info[in.op].cls];
+    enum isa_class c = isa_info[in.op].cls;
+    d->self_mem = (c == CL_LOAD || c == CL_STORE) ? 1 : 0;
+    d->ends_block = is_block_end(in.op);
+}
+
+static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p)
+{
+    const uint8_t *base = m->mem + ((size_t)ppn << 12);
+    struct dinsn *end = &p->insn[PAGE_INSNS];
+    memset(end, 0, sizeof *end);
+    end->op = OPX_PAGE_END;
+    end->ends_block = 1;
+    for (int i = PAGE_INSNS - 1; i >= 0; i--) {
+        uint32_t w;
+        memcpy(&w, base + 4 * i, 4);
+        struct dinsn *d = &p->insn[i];
+        decode_word(m, w, d);
+        /* a system instruction stands alone: the one before it ends there */
+        if (i + 1 < PAGE_INSNS && is_block_alone(p->insn[i + 1].op)) d->ends_block = 1;
+        uint32_t mem_cyc = d->self_mem * m->prof.mem_ref;
+        if (is_block_alone(d->op)) {
+            /* charges itself when it completes: nothing for its block */
+            d->ends_block = 1;
+            continue;
+        }
+        d->blk_n = 1;
+        d->blk_mem = d->self_mem;
+        d->blk_insn = d->self_insn;
+        d->blk_total = d->self_insn + mem_cyc;
+        if (!d->ends_block) {
+            const struct dinsn *n = d + 1;
+            d->blk_n += n->blk_n;
+            d->blk_mem += n->blk_mem;
+            d->blk_insn += n->blk_insn;
+            d->blk_total += n->blk_total;
+        }
+    }
+    p->valid = true;
+    m->code_page[ppn] = 1;
+    m->st.decoded_pages++;
+}
+
+struct decode_page *decode_page_get(struct machine *m, uint32_t ppn)
+{
+    struct decode_page *p = m->dpages[ppn];
+    if (!p) {
+        p = malloc(sizeof *p);
+        if (!p) return NULL;
+        p->valid = false;
+        m->dpages[ppn] = p;
+    }
+    if (!p->valid) decode_fill(m, ppn, p);
+    return p;
+}
+
+void decode_invalidate_page(struct machine *m, uint32_t ppn)
+{
+    if (m->dpages[ppn]) m->dpages[ppn]->valid = false;
+    m->code_page[ppn] = 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * decode.h — the decoded-instruction cache (private to cpu/).
+ *
+ * Decoding is paid once: the first time the CPU executes from a physical page
+ * it decodes all 1024 words of it into `struct dinsn`s, and from then on the
+ * interpreter dispatches on the decoded form.  A store into such a page drops
+ * its decoded form (self-modifying or reloaded code stays correct).
+ *
+ * Blocks: a block is a straight run of instructions ending at a control
+ * transfer, a system instruction, or the page end.  System instructions
+ * (class system, priv, io) are blocks of one, because they can observe the
+ * cycle counter or unmask interrupts.  Each dinsn carries the totals from
+ * itself to the end of its block, so the interpreter charges a whole block
+ * in one step when it enters it, and refunds the unexecuted tail when an
+ * instruction faults part-way.
+ */
+#ifndef RINGSIM_CPU_DECODE_H
+#define RINGSIM_CPU_DECODE_H
+
+#include "cpu/cpu.h"
+
+#define PAGE_INSNS 1024
+
+/* Internal opcodes beyond the table: */
+enum {
+    OPX_ILLEGAL = OP_COUNT, /* an undefined word: illegal-instruction trap */
+    OPX_PAGE_END,           /* sentinel after the last word of a page */
+    OPX_COUNT
+};
+
+struct dinsn {
+    uint8_t op;             /* enum isa_op or OPX_* */
+    uint8_t a, b, c;        /* a is 16 (the sink) when it is a destination r0 */
+    int32_t imm;
+    uint16_t blk_n;         /* instructions from here to the block end */
+    uint16_t blk_mem;       /* memory references from here to the block end */
+    uint32_t blk_insn;      /* CY_INSN cycles from here to the block end */
+    uint32_t blk_total;     /* all cycles (insn + mem) from here to the block end */
+    uint16_t self_insn;     /* this instruction's own class cycles */
+    uint8_t self_mem;       /* this instruction's own memory references */
+    uint8_t ends_block;
+};
+
+struct decode_page {
+    bool valid;
+    struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
+};
+
+/* The decoded page for physical page ppn, decoding it if needed. */
+struct decode_page *decode_page_get(struct machine *m, uint32_t ppn);
+
+/* ---- slow paths the interpreter calls (trap.c, devices.c) ------------- */
+/* Is an unmasked interrupt waiting? */
+bool cpu_interrupt_pending(const struct machine *m);
+/* Delivers the highest-priority pending interrupt (timer before console). */
+void cpu_take_interrupt(struct machine *m);
+/* hlt: idle until an interrupt can arrive, or stop the machine. */
+void cpu_halt(struct machine *m);
+/* iret: SR = ESR, PC = EPC, sp from USP when returning to ring > 0. */
+void cpu_iret(struct machine *m);
+/* mfcr: control registers that are computed (cycle, levels, memsize). */
+uint32_t cpu_read_creg(const struct machine *m, unsigned cr);
+#endif

@@ -1,0 +1,78 @@
+/*
+ * devices.c — the console and the timer, reached only through in/out.
+ *
+ * Both are deterministic: console input is a script given before the run,
+ * and the timer counts simulated cycles, so the same inputs always raise the
+ * same interrupts at the same cycle.
+ */
+#include <stdio.h>
+
+#include "cpu/decode.h"
+
+uint32_t dev_in(struct machine *m, uint32_t port)
+{
+    m->st.io_ops++;
+    cpu_charge(m, CY_IO, m->prof.io_access);
+    switch (port) {
+    case PORT_CON_DATA:
+        if (m->con.input_pos < m->con.input_len)
+            return (uint8_t)m->con.input[m->con.input_pos++];
+        return 0xffffffffu;
+    case PORT_CON_STATUS:
+        return m->con.input_pos < m->con.input_len ? 1u : 0u;
+    case PORT_TIMER_PERIOD:
+        return m->timer.period;
+    case PORT_TIMER_NOW:
+        return (uint32_t)m->st.cycles;
+    default:
+        return 0xffffffffu; /* nothing there: the bus floats high */
+    }
+}
+
+void dev_out(struct machine *m, uint32_t port, uint32_t value)
+{
+    m->st.io_ops++;
+    cpu_charge(m, CY_IO, m->prof.io_access);
+    switch (port) {
+    case PORT_POWER:
+        m->stop = STOP_EXIT;
+        m->exit_code = value;
+        snprintf(m->stop_detail, sizeof m->stop_detail, "guest exited with code %u", value);
+        break;
+    case PORT_CON_DATA:
+        if (m->con.out) fputc((int)(value & 0xff), m->con.out);
+        m->con.bytes_out++;
+        break;
+    case PORT_CON_CTRL:
+        m->con.rx_irq_enabled = value & 1;
+        break;
+    case PORT_TIMER_PERIOD:
+        m->timer.period = value;
+        m->timer.deadline = value ? m->st.cycles + value : 0;
+        break;
+    case PORT_TIMER_ACK:
+        m->timer.pending = false;
+        break;
+    default:
+        break; /* writes to nothing are lost, as on a real bus */
+    }
+}
+
+void dev_tick(struct machine *m)
+{
+    struct timer *t = &m->timer;
+    if (t->period && m->st.cycles >= t->deadline) {
+        t->pending = true;
+        /* missed ticks coalesce into one interrupt */
+        uint64_t late = m->st.cycles - t->deadline;
+        t->deadline += t->period * (late / t->period + 1);
+    }
+}
+
+uint64_t machine_next_event(const struct machine *m)
+{
+    uint64_t next = UINT64_MAX;
+    if (m->timer.period && m->timer.deadline < next) next = m->timer.deadline;
+    if (m->max_cycles && m->max_cycles < next) next = m->max_cycles;
+    return next;
+}

@@ -1,0 +1,151 @@
+/*
+ * trap.c — traps, interrupts, and the return from them.
+ *
+ * A trap saves PC, SR, the cause and the faulting address in control
+ * registers (EPC, ESR, CAUSE, BADADDR), raises the CPU to ring 0 with
+ * interrupts masked, switches to the kernel stack if it came from ring > 0
+ * (sp -> USP, KSP -> sp), and jumps to the handler whose address is word
+ * `cause` of the vector table at VBR.  iret undoes it.
+ *
+ * Faults while entering a handler escalate as on x86: the first is a double
+ * fault (vector 8, BADADDR = the original cause), the second a triple fault,
+ * which stops the machine with a report instead of crashing the simulator.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "cpu/decode.h"
+
+static void triple_fault(struct machine *m, enum isa_cause cause, uint32_t badaddr)
+{
+    const struct cpu *c = &m->cpu;
+    m->stop = STOP_TRIPLE;
+    snprintf(m->stop_detail, sizeof m->stop_detail,
+             "triple fault: %s (badaddr 0x%08x) while entering the double-fault handler; "
+             "pc 0x%08x sr 0x%x vbr 0x%08x epc 0x%08x cause %u",
+             isa_cause_name[cause], badaddr, c->pc, c->cr[CR_SR], c->cr[CR_VBR], c->cr[CR_EPC],
+             c->cr[CR_CAUSE]);
+}
+
+/* Reads the handler address for `cause` from the vector table.  Returns
+ * false (with the fault in fc and fa) when the table itself is unreadable. */
+static bool read_vector(struct machine *m, enum isa_cause cause, uint32_t *handler,
+                        enum isa_cause *fc, uint32_t *fa)
+{
+    uint32_t a = m->cpu.cr[CR_VBR] + 4u * (uint32_t)cause;
+    if (a & 3) { *fc = CAUSE_MISALIGNED; *fa = a; return false; }
+    if (a > m->memsize - 4) { *fc = CAUSE_BUS_ERROR; *fa = a; return false; }
+    /* The vector table is read at its physical address (VBR is physical),
+     * so a trap never needs a translation to start. */
+    memcpy(handler, m->mem + a, 4);
+    m->st.mem_refs++;
+    return true;
+}
+
+void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
+{
+    struct cpu *c = &m->cpu;
+    for (;;) {
+        if (c->trap_depth >= 2) { triple_fault(m, cause, badaddr); return; }
+        if (c->trap_depth == 1) {
+            /* a fault while entering a handler: double fault */
+            badaddr = (uint32_t)cause;
+            cause = CAUSE_DOUBLE;
+            epc = c->cr[CR_EPC];
+        }
+        c->trap_depth++;
+        m->st.traps_total++;
+        m->st.traps_by_cause[cause]++;
+        cpu_charge(m, CY_TRAP, m->prof.trap_entry);
+
+        uint32_t sr = c->cr[CR_SR];
+        if (c->trap_depth == 1 || cause != CAUSE_DOUBLE) {
+            c->cr[CR_ESR] = sr;
+            c->cr[CR_EPC] = epc;
+        }
+        c->cr[CR_CAUSE] = cause;
+        c->cr[CR_BADADDR] = badaddr;
+        if (SR_RING(sr) != 0) {
+            c->cr[CR_USP] = c->r[ISA_REG_SP];
+            c->r[ISA_REG_SP] = c->cr[CR_KSP];
+        }
+        c->cr[CR_SR] = sr & ~(SR_IE | SR_RING_MASK); /* ring 0, masked */
+        mmu_context_changed(m, false);
+
+        uint32_t handler;
+        enum isa_cause fc;
+        uint32_t fa;
+        if (read_vector(m, cause, &handler, &fc, &fa)) {
+            c->pc = handler;
+            return;
+        }
+        cause = fc;     /* the vector read faulted: escalate */
+        badaddr = fa;
+    }
+}
+
+void cpu_iret(struct machine *m)
+{
+    struct cpu *c = &m->cpu;
+    uint32_t sr = c->cr[CR_ESR] & (SR_IE | SR_RING_MASK);
+    cpu_charge(m, CY_TRAP, m->prof.trap_return);
+    c->cr[CR_SR] = sr;
+    c->pc = c->cr[CR_EPC];
+    if (SR_RING(sr) != 0) c->r[ISA_REG_SP] = c->cr[CR_USP];
+    mmu_context_changed(m, false);
+}
+
+bool cpu_interrupt_pending(const struct machine *m)
+{
+    if (!(m->cpu.cr[CR_SR] & SR_IE)) return false;
+    return m->timer.pending ||
+           (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len);
+}
+
+void cpu_take_interrupt(struct machine *m)
+{
+    enum isa_cause cause = m->timer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;
+    m->st.interrupts++;
+    /* EPC = the instruction that has not run yet */
+    cpu_trap(m, cause, 0, m->cpu.pc);
+}
+
+void cpu_halt(struct machine *m)
+{
+    /* pc already points after the hlt */
+    bool can_wake = (m->cpu.cr[CR_SR] & SR_IE) &&
+                    (m->timer.period || m->timer.pending ||
+                     (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len));
+    if (!can_wake) {
+        m->stop = STOP_HALT;
+        snprintf(m->stop_detail, sizeof m->stop_detail, "halted at pc 0x%08x",
+                 m->cpu.pc - 4);
+        return;
+    }
+    if (!cpu_interrupt_pending(m)) {
+        /* idle until the timer deadline (or the cycle limit) */
+        uint64_t wake = m->timer.deadline;
+        if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
+        if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
+        if (m->max_cycles && m->st.cycles >= m->max_cycles) {
+            m->stop = STOP_CYCLE_LIMIT;
+            snprintf(m->stop_detail, sizeof m->stop_detail,
+                     "cycle limit %llu reached while halted",
+                     (unsigned long long)m->max_cycles);
+            return;
+        }
+        dev_tick(m);
+    }
+    if (cpu_interrupt_pending(m)) cpu_take_interrupt(m);
+}
+
+uint32_t cpu_read_creg(const struct machine *m, unsigned cr)
+{
+    switch (cr) {
+    case CR_LEVELS: return m->levels;
+    case CR_MEMSIZE: return m->memsize;
+    case CR_CYCLE: return (uint32_t)m->st.cycles;
+    default: return cr < CR_COUNT ? m->cpu.cr[cr] : 0;
+    }
+}

@@ -1,0 +1,161 @@
+/*
+ * mmu.h — the memory-management unit: radix page tables, a TLB, and a page
+ * walker whose every page-table reference is counted and charged.
+ *
+ * Architecture (the guest-visible part; docs/isa.md "Paging"):
+ * - 32-bit virtual addresses, 4 KiB pages, a 20-bit virtual page number split
+ *   into `levels` indices (CR levels): 2 levels 10/10, 3 levels 6/7/7,
+ *   4 levels 5/5/5/5 (the top level takes the remainder).  Every table,
+ *   whatever its number of entries, sits in its own 4 KiB-aligned page.
+ * - A PTE is 32 bits: bits 31..12 the frame number (of the page, or of the
+ *   next table), then the flags below.  A leaf above the bottom level (flag L)
+ *   maps a large page of 4 KiB << (bits of the levels below); its frame must
+ *   be aligned to that size.
+ * - CR ptb holds the physical address of the root table; CR mmu bit 0 turns
+ *   paging on; CR asid tags TLB entries.  Rings 0–2 are supervisor; ring 3 is
+ *   user and needs U on every level.  Writes need W on every level (in every
+ *   ring, as x86 with CR0.WP set).
+ * - The walker sets A in every entry it uses and D in the leaf on a write;
+ *   each such update is one more memory write (walk.ad_writes).
+ * - A page fault puts the address in BADADDR and the reason in CR fault:
+ *   bit 0 present (the page was present: a protection violation), bit 1
+ *   write, bit 2 user (ring 3), bit 3 fetch.
+ *
+ * Model (the cost part): a TLB lookup that hits costs tlb_hit cycles; a miss
+ * walks the tables, one walk_ref per entry read.  The instruction side looks
+ * up the TLB when execution enters a page (a jump or a page end) and keeps
+ * the translation while it stays in the page, like a real fetch unit.
+ * Large pages are cached in the TLB as the 4 KiB piece that was touched
+ * ("splintered"); their gain here is the shorter walk.
+ */
+#ifndef RINGSIM_MMU_H
+#define RINGSIM_MMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PTE_P 0x01u   /* present */
+#define PTE_W 0x02u   /* writable */
+#define PTE_U 0x04u   /* user (ring 3) may access */
+#define PTE_A 0x08u   /* accessed: set by the walker */
+#define PTE_D 0x10u   /* dirty: set by the walker on a write */
+#define PTE_L 0x20u   /* large: a leaf above the bottom level */
+#define PTE_G 0x40u   /* global: matches every ASID */
+#define PTE_FRAME 0xfffff000u
+
+#define FAULT_PRESENT 0x1u
+#define FAULT_WRITE   0x2u
+#define FAULT_USER    0x4u
+#define FAULT_FETCH   0x8u
+#define FAULT_BUS     0x100u  /* not architectural: a table outside memory (bus error) */
+
+#define MMU_MAX_LEVELS 4
+#define MMU_MAX_WALK_REFS 64
+
+enum mmu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2 };
+
+struct tlb_entry {
+    uint32_t vpn;        /* virtual page number */
+    uint32_t pfn;        /* physical frame number */
+    uint16_t asid;
+    uint8_t valid, global;
+    uint8_t writable, user, dirty;
+    uint8_t level;       /* level of the leaf that mapped it (0 = bottom) */
+    uint64_t lru;        /* larger = more recently used */
+};
+
+/* One reference made by a walk, for the debugger, traces and dumps. */
+struct walk_ref {
+    uint8_t level;       /* 0 = root ... levels-1 = bottom */
+    uint8_t kind;        /* WALK_READ or WALK_AD_WRITE */
+    uint32_t table;      /* physical address of the table */
+    uint32_t index;      /* entry index in it */
+    uint32_t pte;        /* value read (or written) */
+};
+enum { WALK_READ = 0, WALK_AD_WRITE = 1 };
+
+struct walk_record {
+    uint32_t vaddr;
+    enum mmu_access access;
+    int nrefs;
+    struct walk_ref refs[MMU_MAX_WALK_REFS];
+    bool faulted;
+    uint32_t pa;         /* result when !faulted */
+};
+
+struct mmu_stats {
+    uint64_t tlb_hits, tlb_misses, tlb_flushes, tlb_evictions;
+    uint64_t walks, walk_refs, walk_ad_writes, pwc_hits;
+    uint64_t page_faults;
+};
+
+/* Page-walk cache: remembers upper-level entries (not leaves) so a walk can
+ * start lower down.  Keyed by the virtual-address prefix above a level. */
+struct pwc_entry {
+    uint32_t prefix;     /* vaddr bits above the level */
+    uint32_t pte;        /* the entry that points at the next table */
+    uint16_t asid;
+    uint8_t level, valid;
+    uint64_t lru;
+};
+
+struct mmu {
+    bool paging;                 /* CR mmu bit 0, cached */
+    bool asid_tags;              /* --no-asid clears it: a ptb switch flushes */
+    unsigned levels;
+    unsigned bits[MMU_MAX_LEVELS]; /* index bits per level, root first */
+    /* TLB */
+    unsigned tlb_entries, tlb_ways, tlb_sets;
+    struct tlb_entry *tlb;       /* tlb_sets * tlb_ways */
+    uint64_t lru_clock;
+    /* page-walk cache (0 entries = off) */
+    unsigned pwc_entries;
+    struct pwc_entry *pwc;
+    struct mmu_stats st;
+    struct walk_record last_walk;
+    /* The interpreter's shortcut: the TLB entry of the last data access,
+     * valid for the current ring and ASID.  Another access to the same page
+     * is a hit in that entry, which is already the most recently used, so
+     * the shortcut changes nothing the TLB model would not (hits counted). */
+    uint32_t last_vpn;           /* 0xffffffff = none */
+    uintptr_t last_addend;       /* host pointer = vaddr + addend */
+    bool last_write_ok;          /* writable and already dirty */
+};
+
+struct mmu_config {
+    unsigned levels;        /* 2..4 */
+    unsigned tlb_entries;   /* default 64 */
+    unsigned tlb_ways;      /* default 4; = entries for fully associative */
+    bool no_asid;
+    unsigned pwc_entries;   /* 0 = no page-walk cache */
+};
+
+struct machine;
+
+/* Sets up the MMU (paging off). */
+bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t errlen);
+void mmu_free(struct mmu *u);
+/* Parses "ENTRIES[:WAYS]". */
+bool mmu_parse_tlb(const char *s, unsigned *entries, unsigned *ways);
+
+/* Translates vaddr for an access in the current ring and ASID: TLB, then
+ * walk on a miss.  On success writes the physical address; on a page fault
+ * returns false with the reason bits in *fault (CR fault). Charges cycles. */
+bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
+                   uint32_t *fault);
+/* Walks without touching the TLB, the statistics or A/D bits (for the
+ * debugger's `translate` and for dumps). Fills rec. */
+bool mmu_probe(struct machine *m, uint32_t ptb, uint32_t vaddr, enum mmu_access acc, bool user,
+               struct walk_record *rec);
+
+/* TLB maintenance: the instructions and control-register writes. */
+void mmu_flush_all(struct machine *m);
+void mmu_invlpg(struct machine *m, uint32_t vaddr);
+/* Called after writes to ptb, asid, mmu and after ring changes. */
+void mmu_context_changed(struct machine *m, bool ptb_or_asid_changed);
+
+/* Index bits for each level, root first. */
+void mmu_level_bits(unsigned levels, unsigned bits[MMU_MAX_LEVELS]);
+
+#endif

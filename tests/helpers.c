@@ -1,0 +1,128 @@
+/*
+ * helpers.c — see helpers.h.
+ */
+#include "tests/helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct captured {
+    struct machine m;
+    char *buf;
+    size_t len;
+    struct isa_image img;   /* kept for its symbols */
+};
+
+struct machine *boot_cfg(const char *src, const struct machine_config *cfg)
+{
+    struct captured *c = calloc(1, sizeof *c);
+    cr_assert(c);
+    char err[512];
+    cr_assert(machine_init(&c->m, cfg, err, sizeof err), "machine_init: %s", err);
+    char *diag = NULL;
+    size_t dlen = 0;
+    FILE *df = open_memstream(&diag, &dlen);
+    struct isa_asm_options opt = {.diag = df, .text_base = 0x1000};
+    struct isa_image img = {0};
+    int errors = isa_assemble_string("test.s", src, &opt, &img);
+    fclose(df);
+    cr_assert_eq(errors, 0, "assembly failed:\n%s", diag);
+    free(diag);
+    cr_assert(machine_load_image(&c->m, &img, err, sizeof err), "load: %s", err);
+    c->img = img;
+    c->m.con.out = open_memstream(&c->buf, &c->len);
+    return &c->m;
+}
+
+struct machine *boot(const char *src, enum isa_variant isa)
+{
+    struct machine_config cfg = {.memsize = 1u << 20, .isa = isa, .levels = 2};
+    return boot_cfg(src, &cfg);
+}
+
+const char *machine_output(struct machine *m)
+{
+    struct captured *c = (struct captured *)m;
+    fflush(m->con.out);
+    return c->buf ? c->buf : "";
+}
+
+void shutdown(struct machine *m)
+{
+    struct captured *c = (struct captured *)m;
+    fclose(m->con.out);
+    m->con.out = NULL;
+    free(c->buf);
+    isa_image_free(&c->img);
+    machine_free(m);
+    free(c);
+}
+
+uint32_t sym(struct machine *m, const char *name)
+{
+    struct captured *c = (struct captured *)m;
+    uint32_t a = 0;
+    cr_assert(isa_image_symbol_addr(&c->img, name, &a), "no symbol '%s'", name);
+    return a;
+}
+
+uint32_t peek32(const struct machine *m, uint32_t addr)
+{
+    uint32_t v;
+    memcpy(&v, m->mem + addr, 4);
+    return v;
+}
+
+const char *root_path(const char *rel)
+{
+    static char buf[4096];
+    const char *root = getenv("RINGSIM_ROOT");
+    snprintf(buf, sizeof buf, "%s/%s", root ? root : ".", rel);
+    return buf;
+}
+
+const char *temp_dir(void)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/ringsim-test-XXXXXX");
+    cr_assert(mkdtemp(dir));
+    return dir;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return strdup("");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, o);
+    fclose(f);
+    fclose(o);
+    return buf;
+}
+
+int run_ringsim(const char *args, char **out, char **err)
+{
+    const char *bin = getenv("RINGSIM_BIN");
+    if (!bin) bin = root_path("ringsim");
+    const char *dir = temp_dir();
+    char o[128], e[128], cmd[8192];
+    snprintf(o, sizeof o, "%s/out", dir);
+    snprintf(e, sizeof e, "%s/err", dir);
+    /* a hung guest must fail the test, not hang the suite */
+    snprintf(cmd, sizeof cmd, "timeout 120 '%s' %s >'%s' 2>'%s' </dev/null", bin, args, o, e);
+    int st = system(cmd);
+    if (out) *out = slurp(o);
+    if (err) *err = slurp(e);
+    unlink(o);
+    unlink(e);
+    rmdir(dir);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
