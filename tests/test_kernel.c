@@ -266,3 +266,29 @@ Test(kernel, fault_handling_is_the_same_at_every_level_count)
     run_free(&b);
     run_free(&c);
 }
+
+/* ---- the TLB as the kernel uses it ----------------------------------------- */
+Test(kernel, asid_tags_spare_the_tlb_on_a_context_switch)
+{
+    struct run tagged = run_guest("ctxswitch", 2, "--args 100");
+    struct run untagged = run_guest("ctxswitch", 2, "--args 100 --no-asid");
+    cr_assert_str_eq(tagged.out, untagged.out, "the guest cannot tell");
+    cr_assert_lt(stat_of(&tagged, "tlb.flushes"), 10, "tagged: flushes only at ASID roll-over");
+    cr_assert_geq(stat_of(&untagged, "tlb.flushes"), 200, "untagged: every page-table switch flushes");
+    cr_assert_gt(stat_of(&untagged, "tlb.misses"), stat_of(&tagged, "tlb.misses"));
+    run_free(&tagged);
+    run_free(&untagged);
+}
+Test(kernel, a_smaller_tlb_misses_more_on_tlbstride)
+{
+    struct run small = run_guest("tlbstride", 2, "--args 4 --tlb 16:4");
+    struct run big = run_guest("tlbstride", 2, "--args 4 --tlb 1024:8");
+    cr_assert_str_eq(small.out, big.out);
+    /* 256 pages, 4 passes: a 1024-entry TLB keeps them all after the first
+     * pass, a 16-entry one misses on every page of every pass */
+    cr_assert_geq(stat_of(&small, "tlb.misses") - stat_of(&big, "tlb.misses"), 3 * 256);
+    cr_assert_eq(stat_of(&small, "walk.refs") , 2 * stat_of(&small, "walk.walks"),
+                 "two references per walk at two levels, no page-walk cache");
+    run_free(&small);
+    run_free(&big);
+}

@@ -1,0 +1,276 @@
+/*
+ * test_mmu.c — the TLB and the page walker, against page tables built by hand.
+ *
+ * Each test lays out tables in a fresh machine's memory, turns paging on by
+ * setting the control registers, and calls mmu_translate as the interpreter
+ * would, then checks references, hits, misses, evictions and faults.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+
+static struct machine M;
+static uint32_t next_frame;
+
+static void setup_machine(unsigned levels, unsigned entries, unsigned ways, bool no_asid, unsigned pwc)
+{
+    char err[256];
+    struct machine_config cfg = {.memsize = 8u << 20, .levels = levels, .tlb_entries = entries,
+                                 .tlb_ways = ways, .no_asid = no_asid, .pwc_entries = pwc};
+    cr_assert(machine_init(&M, &cfg, err, sizeof err), "%s", err);
+    next_frame = 0x100000;
+}
+static void teardown_machine(void) { machine_free(&M); }
+
+static uint32_t alloc_table(void)
+{
+    uint32_t f = next_frame;
+    next_frame += 4096;
+    memset(M.mem + f, 0, 4096);
+    return f;
+}
+static uint32_t rd(uint32_t pa) { uint32_t v; memcpy(&v, M.mem + pa, 4); return v; }
+static void wr(uint32_t pa, uint32_t v) { memcpy(M.mem + pa, &v, 4); }
+
+/* Maps va -> pa with a leaf at `leaf_level` (levels-1 = a 4 KiB page). */
+static void map(uint32_t root, uint32_t va, uint32_t pa, uint32_t flags, unsigned leaf_level)
+{
+    unsigned bits[MMU_MAX_LEVELS];
+    mmu_level_bits(M.levels, bits);
+    uint32_t table = root;
+    for (unsigned l = 0; l < M.levels; l++) {
+        unsigned shift = 12;
+        for (unsigned k = l + 1; k < M.levels; k++) shift += bits[k];
+        uint32_t e = table + 4 * ((va >> shift) & ((1u << bits[l]) - 1));
+        if (l == leaf_level) {
+            wr(e, (pa & PTE_FRAME) | flags | PTE_P | (l < M.levels - 1 ? PTE_L : 0));
+            return;
+        }
+        if (!(rd(e) & PTE_P)) wr(e, alloc_table() | PTE_P | PTE_W | PTE_U);
+        table = rd(e) & PTE_FRAME;
+    }
+}
+
+static void paging_on(uint32_t root, uint32_t asid, unsigned ring)
+{
+    M.cpu.cr[CR_PTB] = root;
+    M.cpu.cr[CR_ASID] = asid;
+    M.cpu.cr[CR_MMU] = 1;
+    M.cpu.cr[CR_SR] = ring << SR_RING_SHIFT;
+    mmu_context_changed(&M, true);
+}
+
+static bool xlate(uint32_t va, enum mmu_access acc, uint32_t *pa, uint32_t *fault)
+{
+    uint32_t p, f;
+    bool ok = mmu_translate(&M, va, acc, pa ? pa : &p, fault ? fault : &f);
+    return ok;
+}
+
+TestSuite(mmu, .fini = teardown_machine);
+
+Test(mmu, cold_miss_costs_one_reference_per_level)
+{
+    for (unsigned levels = 2; levels <= 4; levels++) {
+        setup_machine(levels, 64, 4, false, 0);
+        uint32_t root = alloc_table();
+        map(root, 0x40001000, 0x200000, PTE_W | PTE_U, levels - 1);
+        paging_on(root, 1, 0);
+        uint32_t pa;
+        cr_assert(xlate(0x40001234, ACC_READ, &pa, NULL));
+        cr_assert_eq(pa, 0x200234);
+        cr_assert_eq(M.mmu.st.walk_refs, levels, "%u levels: %llu refs", levels,
+                     (unsigned long long)M.mmu.st.walk_refs);
+        cr_assert_eq(M.mmu.st.walks, 1);
+        cr_assert_eq(M.st.cycles_by_cause[CY_WALK], (levels + M.mmu.st.walk_ad_writes) * M.prof.walk_ref);
+        machine_free(&M);
+    }
+    setup_machine(2, 64, 4, false, 0);
+}
+
+Test(mmu, a_hit_costs_no_reference)
+{
+    setup_machine(4, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    map(root, 0x1000, 0x300000, PTE_W, 3);
+    paging_on(root, 1, 0);
+    cr_assert(xlate(0x1000, ACC_READ, NULL, NULL));
+    uint64_t refs = M.mmu.st.walk_refs;
+    cr_assert(xlate(0x1ffc, ACC_READ, NULL, NULL));
+    cr_assert_eq(M.mmu.st.walk_refs, refs);
+    cr_assert_eq(M.mmu.st.tlb_hits, 1);
+    cr_assert_eq(M.mmu.st.tlb_misses, 1);
+}
+
+Test(mmu, large_pages_shorten_the_walk)
+{
+    setup_machine(4, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    /* a leaf at level 1 of 4 maps 4 KiB << (5 + 5) = 4 MiB */
+    map(root, 0x00400000, 0x00400000, PTE_W, 1);
+    paging_on(root, 1, 0);
+    uint32_t pa;
+    cr_assert(xlate(0x00412345, ACC_READ, &pa, NULL));
+    cr_assert_eq(pa, 0x00412345);
+    cr_assert_eq(M.mmu.st.walk_refs, 2, "root and the large leaf");
+}
+
+Test(mmu, accessed_and_dirty_bits_are_set_and_counted)
+{
+    setup_machine(2, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    map(root, 0x5000, 0x205000, PTE_W, 1);
+    paging_on(root, 1, 0);
+    cr_assert(xlate(0x5000, ACC_READ, NULL, NULL));
+    uint32_t leaf_table = rd(root) & PTE_FRAME;
+    uint32_t pte = rd(leaf_table + 4 * 5);
+    cr_assert(pte & PTE_A);
+    cr_assert(!(pte & PTE_D));
+    cr_assert(rd(root) & PTE_A, "upper levels get A too");
+    cr_assert_eq(M.mmu.st.walk_ad_writes, 2);
+    /* the first write through a clean entry walks again to set D */
+    cr_assert(xlate(0x5004, ACC_WRITE, NULL, NULL));
+    cr_assert(rd(leaf_table + 4 * 5) & PTE_D);
+    cr_assert_eq(M.mmu.st.walk_ad_writes, 3);
+    cr_assert(xlate(0x5008, ACC_WRITE, NULL, NULL));
+    cr_assert_eq(M.mmu.st.walk_ad_writes, 3, "now dirty in the TLB: no more walks");
+}
+
+Test(mmu, faults_say_why)
+{
+    setup_machine(2, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    map(root, 0x1000, 0x201000, 0, 1);          /* supervisor, read-only */
+    map(root, 0x2000, 0x202000, PTE_U, 1);      /* user, read-only */
+    paging_on(root, 1, 0);
+    uint32_t f;
+    cr_assert(!xlate(0x9000, ACC_READ, NULL, &f));
+    cr_assert_eq(f, 0, "not present, read, supervisor");
+    cr_assert(!xlate(0x1000, ACC_WRITE, NULL, &f));
+    cr_assert_eq(f, FAULT_PRESENT | FAULT_WRITE);
+    paging_on(root, 1, 3);
+    cr_assert(!xlate(0x1000, ACC_READ, NULL, &f));
+    cr_assert_eq(f, FAULT_PRESENT | FAULT_USER);
+    cr_assert(!xlate(0x9000, ACC_FETCH, NULL, &f));
+    cr_assert_eq(f, FAULT_USER | FAULT_FETCH);
+    cr_assert(xlate(0x2000, ACC_READ, NULL, NULL));
+    cr_assert(!xlate(0x2000, ACC_WRITE, NULL, &f), "a cached read-only entry still faults on write");
+    cr_assert_eq(f, FAULT_PRESENT | FAULT_WRITE | FAULT_USER);
+    cr_assert_eq(M.mmu.st.page_faults, 5);
+}
+
+Test(mmu, known_pattern_gives_exact_hits_misses_and_evictions)
+{
+    /* 4 entries, 2 ways: 2 sets chosen by vpn & 1.  Pages 0,2,4 share set 0. */
+    setup_machine(2, 4, 2, false, 0);
+    uint32_t root = alloc_table();
+    for (uint32_t p = 0; p < 8; p++) map(root, p << 12, 0x200000 + (p << 12), PTE_W, 1);
+    paging_on(root, 1, 0);
+    const uint32_t pages[] = {0, 2, 0, 4, 2, 0, 1, 1};
+    /* set 0 LRU: 0 miss; 2 miss; 0 hit; 4 miss evicts 2; 2 miss evicts 0; 0 miss evicts 4;
+     * set 1: 1 miss; 1 hit */
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        cr_assert(xlate(pages[i] << 12, ACC_READ, NULL, NULL));
+    cr_assert_eq(M.mmu.st.tlb_hits, 2);
+    cr_assert_eq(M.mmu.st.tlb_misses, 6);
+    cr_assert_eq(M.mmu.st.tlb_evictions, 3);
+}
+
+Test(mmu, asid_tags_keep_entries_across_a_switch)
+{
+    setup_machine(2, 64, 4, false, 0);
+    uint32_t a = alloc_table(), b = alloc_table();
+    map(a, 0x1000, 0x201000, PTE_W, 1);
+    map(b, 0x1000, 0x301000, PTE_W, 1);
+    paging_on(a, 1, 0);
+    uint32_t pa;
+    cr_assert(xlate(0x1000, ACC_READ, &pa, NULL));
+    paging_on(b, 2, 0);
+    cr_assert(xlate(0x1000, ACC_READ, &pa, NULL));
+    cr_assert_eq(pa, 0x301000, "ASID 2 sees its own mapping");
+    paging_on(a, 1, 0);
+    cr_assert(xlate(0x1000, ACC_READ, &pa, NULL));
+    cr_assert_eq(pa, 0x201000);
+    cr_assert_eq(M.mmu.st.tlb_hits, 1, "back in ASID 1: still cached");
+    cr_assert_eq(M.mmu.st.tlb_flushes, 0);
+}
+
+Test(mmu, without_asid_tags_a_switch_flushes)
+{
+    setup_machine(2, 64, 4, true, 0);
+    uint32_t a = alloc_table(), b = alloc_table();
+    map(a, 0x1000, 0x201000, PTE_W, 1);
+    map(a, 0x2000, 0x202000, PTE_W | PTE_G, 1);
+    map(b, 0x1000, 0x301000, PTE_W, 1);
+    map(b, 0x2000, 0x202000, PTE_W | PTE_G, 1);
+    paging_on(a, 1, 0);
+    cr_assert(xlate(0x1000, ACC_READ, NULL, NULL));
+    cr_assert(xlate(0x2000, ACC_READ, NULL, NULL));
+    uint64_t flushes = M.mmu.st.tlb_flushes;
+    paging_on(b, 2, 0);
+    cr_assert_eq(M.mmu.st.tlb_flushes, flushes + 1);
+    uint32_t pa;
+    cr_assert(xlate(0x1000, ACC_READ, &pa, NULL));
+    cr_assert_eq(pa, 0x301000);
+    cr_assert(xlate(0x2000, ACC_READ, NULL, NULL));
+    cr_assert_eq(M.mmu.st.tlb_hits, 1, "only the global entry survived");
+}
+
+Test(mmu, invlpg_drops_one_page_and_flush_drops_all)
+{
+    setup_machine(2, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    map(root, 0x1000, 0x201000, PTE_W, 1);
+    map(root, 0x2000, 0x202000, PTE_W, 1);
+    paging_on(root, 1, 0);
+    xlate(0x1000, ACC_READ, NULL, NULL);
+    xlate(0x2000, ACC_READ, NULL, NULL);
+    mmu_invlpg(&M, 0x1000);
+    xlate(0x1000, ACC_READ, NULL, NULL);
+    xlate(0x2000, ACC_READ, NULL, NULL);
+    cr_assert_eq(M.mmu.st.tlb_misses, 3);
+    cr_assert_eq(M.mmu.st.tlb_hits, 1);
+    mmu_flush_all(&M);
+    xlate(0x2000, ACC_READ, NULL, NULL);
+    cr_assert_eq(M.mmu.st.tlb_misses, 4);
+}
+
+Test(mmu, page_walk_cache_skips_remembered_levels)
+{
+    setup_machine(4, 64, 4, false, 16);
+    uint32_t root = alloc_table();
+    map(root, 0x40000000, 0x200000, PTE_W, 3);
+    map(root, 0x40001000, 0x201000, PTE_W, 3);
+    paging_on(root, 1, 0);
+    cr_assert(xlate(0x40000000, ACC_READ, NULL, NULL));
+    cr_assert_eq(M.mmu.st.walk_refs, 4);
+    cr_assert(xlate(0x40001000, ACC_READ, NULL, NULL));
+    cr_assert_eq(M.mmu.st.walk_refs, 5, "only the leaf level is read again");
+    cr_assert_eq(M.mmu.st.pwc_hits, 1);
+}
+
+Test(mmu, tables_outside_memory_are_a_bus_error_not_a_crash)
+{
+    setup_machine(2, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    wr(root, 0xfffff000 | PTE_P | PTE_W);
+    paging_on(root, 1, 0);
+    uint32_t f;
+    cr_assert(!xlate(0x1000, ACC_READ, NULL, &f));
+    cr_assert(f & FAULT_BUS);
+}
+
+Test(mmu, tlb_shape_is_validated)
+{
+    unsigned e, w;
+    cr_assert(mmu_parse_tlb("64:4", &e, &w));
+    cr_assert_eq(e, 64);
+    cr_assert_eq(w, 4);
+    cr_assert(mmu_parse_tlb("16", &e, &w));
+    cr_assert_eq(w, 16, "ENTRIES alone is fully associative");
+    cr_assert(!mmu_parse_tlb("48:4", &e, &w), "12 sets is not a power of two");
+    cr_assert(!mmu_parse_tlb("4:8", &e, &w));
+    cr_assert(!mmu_parse_tlb("x", &e, &w));
+    setup_machine(2, 64, 4, false, 0);
+}
