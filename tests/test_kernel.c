@@ -287,8 +287,11 @@ Test(kernel, a_smaller_tlb_misses_more_on_tlbstride)
     /* 256 pages, 4 passes: a 1024-entry TLB keeps them all after the first
      * pass, a 16-entry one misses on every page of every pass */
     cr_assert_geq(stat_of(&small, "tlb.misses") - stat_of(&big, "tlb.misses"), 3 * 256);
-    cr_assert_eq(stat_of(&small, "walk.refs") , 2 * stat_of(&small, "walk.walks"),
-                 "two references per walk at two levels, no page-walk cache");
+    /* two references per walk at two levels, fewer only for a walk that stops
+     * at a not-present root entry (a demand fault) */
+    json_int_t walks = stat_of(&small, "walk.walks"), refs = stat_of(&small, "walk.refs");
+    cr_assert_leq(refs, 2 * walks);
+    cr_assert_geq(refs, 2 * walks - stat_of(&small, "walk.page_faults"));
     run_free(&small);
     run_free(&big);
 }
