@@ -72,7 +72,7 @@ test: setup all build/test-runner build/test-runner-san build/ringsim-san
 	  ./build/test-runner-san --jobs 2
 
 run: setup all
-	./ringsim debug kernel
+	./ringsim run kernel    # the debugger (issue #7) will take over here
 
 bench: all
 	sh tools/bench.sh
