@@ -27,8 +27,9 @@ struct machine_opts {
     uint64_t max_cycles;
     uint32_t memsize;
     const char *args;
-    unsigned tlb_entries, tlb_ways, pwc_entries;
-    bool no_asid;
+    unsigned tlb_entries, tlb_ways, pwc_entries, ntlb_entries, host_levels;
+    bool no_asid, no_vpid, host_large_pages;
+    uint32_t slice;
 };
 
 int cmd_asm(int argc, char **argv);

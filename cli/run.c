@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
+#include "hypervisor/hv.h"
 
 static void run_help(FILE *out)
 {
@@ -15,13 +18,21 @@ static void run_help(FILE *out)
         "usage: ringsim run IMG… [options]\n\n"
         "Runs an image on the simulated machine.  The guest's console output goes to\n"
         "stdout; the run's statistics (cycles by cause, traps, …) go to --stats.\n"
+        "With --mode hw, several images run as several VMs, each isolated in its own\n"
+        "guest-physical memory; their console lines are prefixed [name].\n"
         "IMG may be a path or the name of a bundled program (ringsim run hello).\n\n"
-        "  --mode MODE        native (default); te, bt, hw, pv arrive with issues #4 and #5\n"
-        "  --mmu MMU          shadow or nested (issues #4, #5)\n"
+        "  --mode MODE        native (default) or hw (hardware assist: the guest runs in\n"
+        "                     non-root ring 0 under the hypervisor); te, bt, pv arrive with issue #5\n"
+        "  --mmu MMU          nested (default with hw); shadow arrives with issue #5\n"
+        "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
+        "  --host-large-pages map guest memory with large host pages\n"
+        "  --ntlb N           a nested TLB of N guest-physical->host-physical entries\n"
+        "  --no-vpid          TLB entries not tagged by VM: a VM switch flushes\n"
+        "  --slice N          cycles a VM runs before the next one (default 200000)\n"
         "  --isa ISA          classic (default: keeps the red pills) or strict\n"
         "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
         "  --levels N         page-table levels, 2 (default), 3 or 4 (read by guests from CR levels)\n"
-        "  --mem SIZE         physical memory, e.g. 16M (default)\n"
+        "  --mem SIZE         physical memory (per VM under hw), e.g. 16M (default)\n"
         "  --tlb E[:W]        TLB of E entries, W ways (default 64:4; E:E fully associative)\n"
         "  --no-asid          TLB entries untagged: every page-table switch flushes\n"
         "  --pwc N            a page-walk cache of N upper-level entries (default off)\n"
@@ -60,7 +71,8 @@ static char *read_all(const char *path, uint32_t *len)
 int cmd_run(int argc, char **argv)
 {
     enum { O_MODE = 256, O_MMU, O_ISA, O_PROFILE, O_LEVELS, O_MEM, O_MAXCYC, O_STATS,
-           O_INPUT, O_INPUTFILE, O_TLB, O_NOASID, O_PWC, O_ARGS };
+           O_INPUT, O_INPUTFILE, O_TLB, O_NOASID, O_PWC, O_ARGS, O_HOSTLEVELS, O_HOSTLARGE,
+           O_NTLB, O_NOVPID, O_SLICE };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         {"mode", required_argument, 0, O_MODE},
@@ -77,6 +89,11 @@ int cmd_run(int argc, char **argv)
         {"no-asid", no_argument, 0, O_NOASID},
         {"pwc", required_argument, 0, O_PWC},
         {"args", required_argument, 0, O_ARGS},
+        {"host-levels", required_argument, 0, O_HOSTLEVELS},
+        {"host-large-pages", no_argument, 0, O_HOSTLARGE},
+        {"ntlb", required_argument, 0, O_NTLB},
+        {"no-vpid", no_argument, 0, O_NOVPID},
+        {"slice", required_argument, 0, O_SLICE},
         {0, 0, 0, 0},
     };
     struct machine_opts o = {.mode = "native", .isa = ISA_CLASSIC, .levels = 2,
@@ -127,6 +144,29 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case O_NOASID: o.no_asid = true; break;
+        case O_HOSTLEVELS:
+            if (!cli_parse_u64(optarg, &v) || v < 2 || v > 4) {
+                fprintf(stderr, "ringsim run: --host-levels '%s': expected 2, 3 or 4\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.host_levels = (unsigned)v;
+            break;
+        case O_HOSTLARGE: o.host_large_pages = true; break;
+        case O_NTLB:
+            if (!cli_parse_u64(optarg, &v) || v > 4096) {
+                fprintf(stderr, "ringsim run: --ntlb '%s': expected a number of entries, 0..4096\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.ntlb_entries = (unsigned)v;
+            break;
+        case O_NOVPID: o.no_vpid = true; break;
+        case O_SLICE:
+            if (!cli_parse_u64(optarg, &v) || v < 1000 || v > 100000000) {
+                fprintf(stderr, "ringsim run: --slice '%s': expected cycles, 1000..100000000\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.slice = (uint32_t)v;
+            break;
         case O_PWC:
             if (!cli_parse_u64(optarg, &v) || v > 4096) {
                 fprintf(stderr, "ringsim run: --pwc '%s': expected a number of entries, 0..4096\n", optarg);
@@ -148,25 +188,40 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: expected an image (a path or a bundled program name)\n");
         return EXIT_USAGE;
     }
-    if (strcmp(o.mode, "native") != 0) {
-        const char *known[] = {"te", "bt", "hw", "pv"};
-        for (size_t i = 0; i < 4; i++)
-            if (strcmp(o.mode, known[i]) == 0) {
-                fprintf(stderr, "ringsim run: --mode %s needs the hypervisor (issue %s); "
-                                "this build runs native only\n", o.mode, strcmp(o.mode, "hw") ? "#5" : "#4");
-                return EXIT_USAGE;
-            }
+    bool hw = false;
+    if (strcmp(o.mode, "hw") == 0) {
+        hw = true;
+        if (!o.mmu) o.mmu = "nested";
+        if (strcmp(o.mmu, "nested") != 0) {
+            fprintf(stderr, "ringsim run: --mode hw --mmu %s: this build virtualises the MMU with "
+                            "nested paging only (shadow paging arrives with issue #5)\n", o.mmu);
+            return EXIT_USAGE;
+        }
+    } else if (strcmp(o.mode, "native") != 0) {
+        if (!strcmp(o.mode, "te") || !strcmp(o.mode, "bt") || !strcmp(o.mode, "pv")) {
+            fprintf(stderr, "ringsim run: --mode %s arrives with issue #5; this build runs native and "
+                            "hw (hardware assist with nested paging)\n", o.mode);
+            return EXIT_USAGE;
+        }
         fprintf(stderr, "ringsim run: --mode '%s': expected native, te, bt, hw or pv\n", o.mode);
         return EXIT_USAGE;
-    }
-    if (o.mmu) {
-        fprintf(stderr, "ringsim run: --mmu %s virtualises the MMU under the hypervisor (issues #4, #5); "
-                        "native runs use the guest's own page tables\n", o.mmu);
+    } else if (o.mmu) {
+        fprintf(stderr, "ringsim run: --mmu %s virtualises the MMU under a hypervisor; a native run "
+                        "uses the guest's own page tables (try --mode hw)\n", o.mmu);
         return EXIT_USAGE;
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "ringsim run: several images run as several VMs under the hypervisor "
-                        "(issue #4); give one image\n");
+    int nimages = argc - optind;
+    if (nimages > 1 && !hw) {
+        fprintf(stderr, "ringsim run: several images run as several VMs: add --mode hw\n");
+        return EXIT_USAGE;
+    }
+    if (nimages > MAX_VMS) {
+        fprintf(stderr, "ringsim run: at most %d VMs\n", MAX_VMS);
+        return EXIT_USAGE;
+    }
+    if (!hw && (o.host_levels || o.host_large_pages || o.ntlb_entries || o.no_vpid)) {
+        fprintf(stderr, "ringsim run: --host-levels, --host-large-pages, --ntlb and --no-vpid need "
+                        "nested paging (--mode hw)\n");
         return EXIT_USAGE;
     }
 
@@ -176,28 +231,56 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: %s\n", err);
         return EXIT_USAGE;
     }
-    if (!cli_resolve_image(argv[optind], path, sizeof path)) {
-        fprintf(stderr, "ringsim run: %s: no such file or bundled program\n", argv[optind]);
-        return EXIT_USAGE;
-    }
-    struct isa_image img = {0};
-    if (!isa_image_load(path, &img, err, sizeof err)) {
-        fprintf(stderr, "ringsim run: %s\n", err);
-        return EXIT_USAGE;
+    struct isa_image imgs[MAX_VMS];
+    char names[MAX_VMS][32];
+    memset(imgs, 0, sizeof imgs);
+    for (int i = 0; i < nimages; i++) {
+        const char *arg = argv[optind + i];
+        if (!cli_resolve_image(arg, path, sizeof path)) {
+            fprintf(stderr, "ringsim run: %s: no such file or bundled program\n", arg);
+            for (int k = 0; k < i; k++) isa_image_free(&imgs[k]);
+            return EXIT_USAGE;
+        }
+        if (!isa_image_load(path, &imgs[i], err, sizeof err)) {
+            fprintf(stderr, "ringsim run: %s\n", err);
+            for (int k = 0; k < i; k++) isa_image_free(&imgs[k]);
+            return EXIT_USAGE;
+        }
+        /* a VM is named after its image: guests/syscall.img -> syscall */
+        const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+        snprintf(names[i], sizeof names[i], "%.*s", (int)strcspn(base, "."), base);
     }
     struct machine_config cfg = {.memsize = o.memsize, .isa = o.isa, .levels = o.levels,
                                  .tlb_entries = o.tlb_entries, .tlb_ways = o.tlb_ways,
                                  .no_asid = o.no_asid, .pwc_entries = o.pwc_entries,
+                                 .ntlb_entries = o.ntlb_entries,
                                  .max_cycles = o.max_cycles, .prof = &prof};
+    struct hv_config hcfg = {.mode = HV_HW, .mmu = HV_MMU_NESTED, .vm_memsize = o.memsize,
+                             .host_levels = o.host_levels ? o.host_levels : o.levels,
+                             .host_large_pages = o.host_large_pages, .slice = o.slice};
+    if (hw) cfg.memsize = hv_host_memsize(nimages, o.memsize, hcfg.host_levels);
     struct machine *m = malloc(sizeof *m);
-    if (!m || !machine_init(m, &cfg, err, sizeof err) || !machine_load_image(m, &img, err, sizeof err)) {
-        fprintf(stderr, "ringsim run: %s: %s\n", path, m ? err : "out of memory");
-        isa_image_free(&img);
-        if (m) machine_free(m);
+    struct hv *hv = hw ? malloc(sizeof *hv) : NULL;
+    bool ok = m && (!hw || hv) && machine_init(m, &cfg, err, sizeof err);
+    if (ok && hw) {
+        ok = hv_init(hv, m, &hcfg, err, sizeof err);
+        m->vmx.vpid_tags = !o.no_vpid;
+        for (int i = 0; ok && i < nimages; i++) ok = hv_add_vm(hv, names[i], &imgs[i], o.args, err, sizeof err);
+    } else if (ok) {
+        ok = machine_load_image(m, &imgs[0], err, sizeof err);
+    }
+    for (int i = 0; i < nimages; i++) isa_image_free(&imgs[i]);
+    if (!ok) {
+        fprintf(stderr, "ringsim run: %s\n", m ? err : "out of memory");
+        if (m && m->mem) machine_free(m);
         free(m);
+        free(hv);
         return EXIT_USAGE;
     }
-    isa_image_free(&img);
+    if (hw) {
+        hv_start(hv);
+        goto run;
+    }
     if (o.args) machine_set_boot_args(m, o.args);
     if (o.input) machine_set_input(m, o.input, (uint32_t)strlen(o.input));
     if (o.input_file) {
@@ -213,7 +296,8 @@ int cmd_run(int argc, char **argv)
         free(data);
     }
 
-    machine_run(m, 0);
+run:
+    if (m->stop == STOP_NONE) machine_run(m, 0);
     fflush(stdout);
 
     int status = 0;
@@ -230,10 +314,15 @@ int cmd_run(int argc, char **argv)
         break;
     default: status = EXIT_USAGE; break;
     }
-    if (o.stats && !stats_write_json(m, o.stats, err, sizeof err)) {
+    json_t *js = stats_to_json(m);
+    if (hw) hv_stats_json(hv, js);
+    if (o.stats && !json_write_file(js, o.stats, err, sizeof err)) {
         fprintf(stderr, "ringsim run: --stats: %s\n", err);
         status = EXIT_USAGE;
     }
+    if (!o.stats) json_decref(js);
+    if (hv) hv_free(hv);
+    free(hv);
     machine_free(m);
     free(m);
     return status;

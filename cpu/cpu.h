@@ -101,6 +101,7 @@ struct cpu {
     uint32_t r[ISA_NREGS + 1]; /* r[16] is a sink: writes to r0 land there */
     uint32_t pc;
     uint32_t cr[CR_COUNT];     /* cr[CR_SR] is the status register */
+    bool nonroot;              /* running a guest under ring -1 */
     /* Trap entry in progress: 0 none, 1 entering a handler, 2 entering the
      * double-fault handler.  A fault at 1 becomes a double fault, at 2 a
      * triple fault.  Cleared once the handler's first instruction has run. */
@@ -134,6 +135,78 @@ struct stats {
 };
 
 struct decode_page;                        /* cpu/decode.c */
+struct hv;                                 /* hypervisor/hv.h */
+
+/* ---- ring -1: hardware-assisted virtualisation (VT-x/SVM-like) ---------
+ * The CPU runs either in root mode (the hypervisor, which in ringsim is C
+ * code in hypervisor/) or in non-root mode (a guest, whose ring 0 is its
+ * own).  In non-root mode the guest's privileged and sensitive instructions
+ * run as on bare metal against its own state, except those whose exit
+ * control is set: they, I/O, hlt, vmcall, the exceptions chosen in the
+ * exception bitmap, host (external) interrupts and nested-paging violations
+ * leave the guest with a VM exit: the CPU saves the guest state into the
+ * VMCS, records a reason and a qualification, and hands over to the
+ * hypervisor (hv_handle_exit), which resumes a guest with VM entry. */
+#define VMEXIT_REASONS(X)                                                                    \
+    X(EXIT_EXCEPTION,    "exception",          "an exception in the exception bitmap; qual = cause") \
+    X(EXIT_EXTINT,       "external_interrupt", "a host interrupt (the hypervisor's timer)")  \
+    X(EXIT_IRQ_WINDOW,   "interrupt_window",   "the guest unmasked interrupts with one pending for it") \
+    X(EXIT_TRIPLE,       "triple_fault",       "the guest triple-faulted")                   \
+    X(EXIT_HLT,          "hlt",                "the guest halted")                           \
+    X(EXIT_IO,           "io",                 "in/out; qual = port, bit 16 for out, bits 23..20 the register") \
+    X(EXIT_CR_ACCESS,    "cr_access",          "mtcr/mfcr with its exit control; qual = CR number") \
+    X(EXIT_INVLPG,       "invlpg",             "TLB maintenance with its exit control")      \
+    X(EXIT_SENSITIVE,    "sensitive",          "another sensitive instruction with its exit control; qual = opcode") \
+    X(EXIT_VMCALL,       "vmcall",             "a hypercall")                                \
+    X(EXIT_EPT_VIOLATION, "nested_violation",  "nested paging found no host mapping; qual = guest-physical address")
+
+enum vmexit_reason {
+#define X(id, name, desc) id,
+    VMEXIT_REASONS(X)
+#undef X
+    EXIT_COUNT
+};
+extern const char *const vmexit_reason_name[EXIT_COUNT];
+extern const char *const vmexit_reason_desc[EXIT_COUNT];
+
+#define MAX_VMS 8
+
+/* The VM control structure of one virtual CPU.  The hypervisor reads and
+ * writes it only through hv_vmcs_read/hv_vmcs_write, which charge the
+ * profile's costs. */
+struct vmcs {
+    /* guest state area: loaded on entry, saved on exit */
+    uint32_t r[ISA_NREGS];
+    uint32_t pc;
+    uint32_t cr[CR_COUNT];
+    int trap_depth;
+    /* execution controls */
+    bool exit_on_op[OP_COUNT];         /* instructions that exit */
+    uint32_t exception_bitmap;         /* causes that exit instead of vectoring */
+    bool irq_window;                   /* exit as soon as the guest has IE set */
+    uint32_t ept_root;                 /* host-physical root of the nested table */
+    unsigned ept_levels;
+    uint16_t vpid;                     /* TLB tag of this VM */
+    uint32_t guest_memsize;            /* what CR memsize reads in the guest */
+    /* event injection: a trap delivered to the guest at the next entry */
+    bool inject;
+    enum isa_cause inject_cause;
+    uint32_t inject_badaddr, inject_epc;
+    /* exit information */
+    enum vmexit_reason exit_reason;
+    uint32_t exit_qual;
+    uint32_t exit_guest_va;            /* nested violation: the guest's virtual address */
+};
+
+struct vmx {
+    bool enabled;                      /* a hypervisor is present */
+    bool nested;                       /* nested paging (else guest tables are real) */
+    bool vpid_tags;                    /* --no-vpid clears it: a VM switch flushes */
+    int cur;                           /* index of the loaded VMCS, -1 = none */
+    int nvmcs;
+    struct vmcs vmcs[MAX_VMS];
+    uint64_t exits, exits_by_reason[EXIT_COUNT];
+};
 
 struct machine {
     struct cpu cpu;
@@ -142,6 +215,7 @@ struct machine {
     uint32_t memsize;                      /* bytes, a multiple of 4096 */
     unsigned levels;                       /* page-table levels (CR_LEVELS) */
     struct mmu mmu;
+    struct vmx vmx;
     struct console con;
     struct timer timer;
     struct profile prof;
@@ -150,6 +224,7 @@ struct machine {
     enum stop_reason stop;
     uint32_t exit_code;                    /* valid when stop == STOP_EXIT */
     char stop_detail[256];                 /* human-readable report of the stop */
+    struct hv *hv;                         /* the hypervisor, when one runs (hypervisor/) */
     /* derived, host-only: the decode cache, one entry per physical page */
     struct decode_page **dpages;
     uint8_t *code_page;                    /* 1 where a page has decoded code */
@@ -163,6 +238,7 @@ struct machine_config {
     unsigned tlb_entries, tlb_ways; /* default 64, 4 */
     bool no_asid;
     unsigned pwc_entries;      /* 0 = no page-walk cache */
+    unsigned ntlb_entries;     /* 0 = no nested TLB */
     uint64_t max_cycles;       /* 0 = none */
     const struct profile *prof;/* NULL = defaults */
 };
@@ -198,6 +274,24 @@ uint64_t machine_next_event(const struct machine *m);
 /* Drops decoded code for the physical page (after a store into it). */
 void decode_invalidate_page(struct machine *m, uint32_t ppn);
 
+/* ---- ring -1 (cpu/vmx.c) ------------------------------------------------- */
+/* VM exit: save the guest into its VMCS, record why, charge the exit, and
+ * call the hypervisor.  Returns when a guest (or none) is loaded again. */
+void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual);
+/* VM entry into VMCS i: load the guest, charge the entry, inject a pending
+ * event.  The CPU then runs the guest from its pc. */
+void vmx_enter(struct machine *m, int i);
+/* Does instruction op exit in the current non-root context? */
+static inline bool vmx_op_exits(const struct machine *m, enum isa_op op)
+{
+    return m->cpu.nonroot && m->vmx.vmcs[m->vmx.cur].exit_on_op[op];
+}
+/* The hypervisor's exit handler (hypervisor/). */
+void hv_handle_exit(struct machine *m);
+/* Guest-physical -> host-physical for the loaded VM (identity in root mode);
+ * false with a nested violation. Charges what the hardware would. */
+bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa);
+
 /* Adds `cycles` to `cause` and the total. */
 static inline void cpu_charge(struct machine *m, enum cycle_cause cause, uint64_t cycles)
 {
@@ -211,6 +305,8 @@ bool stats_write_json(const struct machine *m, const char *path, char *err, size
 struct json_t;
 /* The stats as a jansson object (caller owns the reference). */
 struct json_t *stats_to_json(const struct machine *m);
+/* Writes a JSON object (and drops the reference) to path atomically. */
+bool json_write_file(struct json_t *o, const char *path, char *err, size_t errlen);
 /* Writes text to path atomically: a temporary file beside it, then rename. */
 bool write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
 

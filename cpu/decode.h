@@ -21,6 +21,9 @@
 
 #define PAGE_INSNS 1024
 
+/* Not a trap: a nested-paging violation that leaves the guest (VM exit). */
+#define CAUSE_NESTED_EXIT ((enum isa_cause)CAUSE_COUNT)
+
 /* Internal opcodes beyond the table: */
 enum {
     OPX_ILLEGAL = OP_COUNT, /* an undefined word: illegal-instruction trap */

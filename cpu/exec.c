@@ -11,6 +11,16 @@
 
 #include "cpu/decode.h"
 
+/* What a failed translation becomes: a page fault (with CR fault set), a
+ * bus error, or — for the host dimension of nested paging — a VM exit. */
+static enum isa_cause fault_cause(struct machine *m, uint32_t fault)
+{
+    if (fault & FAULT_NESTED) return CAUSE_NESTED_EXIT;
+    if (fault & FAULT_BUS) return CAUSE_BUS_ERROR;
+    m->cpu.cr[CR_FAULT] = fault;
+    return CAUSE_PAGE_FAULT;
+}
+
 /* The TLB missed the interpreter's shortcut: full lookup (and walk).
  * Returns the host pointer, or NULL with the trap cause set (and CR fault). */
 __attribute__((noinline)) static uint8_t *data_slow(struct machine *m, uint32_t vaddr, unsigned size,
@@ -18,8 +28,7 @@ __attribute__((noinline)) static uint8_t *data_slow(struct machine *m, uint32_t 
 {
     uint32_t pa, fault;
     if (!mmu_translate(m, vaddr, acc, &pa, &fault)) {
-        m->cpu.cr[CR_FAULT] = fault;
-        *cause = (fault & FAULT_BUS) ? CAUSE_BUS_ERROR : CAUSE_PAGE_FAULT;
+        *cause = fault_cause(m, fault);
         return NULL;
     }
     if (pa > m->memsize - size) {
@@ -34,8 +43,7 @@ static bool fetch_translate(struct machine *m, uint32_t pc, uint32_t *pa, enum i
 {
     uint32_t fault;
     if (!mmu_translate(m, pc, ACC_FETCH, pa, &fault)) {
-        m->cpu.cr[CR_FAULT] = fault;
-        *cause = (fault & FAULT_BUS) ? CAUSE_BUS_ERROR : CAUSE_PAGE_FAULT;
+        *cause = fault_cause(m, fault);
         return false;
     }
     return true;

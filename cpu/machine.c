@@ -37,7 +37,8 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
     m->max_cycles = cfg->max_cycles;
     if (cfg->prof) m->prof = *cfg->prof;
     else profile_defaults(&m->prof);
-    struct mmu_config mc = {m->levels, cfg->tlb_entries, cfg->tlb_ways, cfg->no_asid, cfg->pwc_entries};
+    struct mmu_config mc = {m->levels, cfg->tlb_entries, cfg->tlb_ways, cfg->no_asid, cfg->pwc_entries,
+                           cfg->ntlb_entries};
     if (!mmu_init(&m->mmu, &mc, err, errlen)) return false;
     m->mem = calloc(1, memsize);
     m->dpages = calloc(memsize >> 12, sizeof *m->dpages);
@@ -48,6 +49,7 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
         return false;
     }
     m->con.out = stdout;
+    m->vmx.cur = -1;
     m->cpu.r[ISA_REG_SP] = memsize;
     m->stop = STOP_NONE;
     return true;

@@ -112,7 +112,11 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
 
 bool stats_write_json(const struct machine *m, const char *path, char *err, size_t errlen)
 {
-    json_t *o = stats_to_json(m);
+    return json_write_file(stats_to_json(m), path, err, errlen);
+}
+
+bool json_write_file(json_t *o, const char *path, char *err, size_t errlen)
+{
     char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     if (!text) { snprintf(err, errlen, "%s: out of memory", path); return false; }

@@ -33,9 +33,11 @@ static void triple_fault(struct machine *m, enum isa_cause cause, uint32_t badad
 static bool read_vector(struct machine *m, enum isa_cause cause, uint32_t *handler,
                         enum isa_cause *fc, uint32_t *fa)
 {
-    uint32_t a = m->cpu.cr[CR_VBR] + 4u * (uint32_t)cause;
+    uint32_t a = m->cpu.cr[CR_VBR] + 4u * (uint32_t)cause, ha;
     if (a & 3) { *fc = CAUSE_MISALIGNED; *fa = a; return false; }
-    if (a > m->memsize - 4) { *fc = CAUSE_BUS_ERROR; *fa = a; return false; }
+    /* in a guest, VBR is guest-physical: the host dimension translates it */
+    if (!vmx_guest_phys(m, a, &ha) || ha > m->memsize - 4) { *fc = CAUSE_BUS_ERROR; *fa = a; return false; }
+    a = ha;
     /* The vector table is read at its physical address (VBR is physical),
      * so a trap never needs a translation to start. */
     memcpy(handler, m->mem + a, 4);
@@ -47,6 +49,20 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
 {
     struct cpu *c = &m->cpu;
     for (;;) {
+        if (c->nonroot) {
+            /* a guest's trap: the exception bitmap may send it to ring -1 */
+            struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
+            if (c->trap_depth >= 2) {
+                vmx_exit(m, EXIT_TRIPLE, cause);
+                return;
+            }
+            if (v->exception_bitmap & (1u << cause)) {
+                v->inject_badaddr = badaddr;
+                v->inject_epc = epc;
+                vmx_exit(m, EXIT_EXCEPTION, cause);
+                return;
+            }
+        }
         if (c->trap_depth >= 2) { triple_fault(m, cause, badaddr); return; }
         if (c->trap_depth == 1) {
             /* a fault while entering a handler: double fault */
@@ -98,6 +114,12 @@ void cpu_iret(struct machine *m)
 
 bool cpu_interrupt_pending(const struct machine *m)
 {
+    if (m->cpu.nonroot) {
+        /* host interrupts always leave the guest; the guest's own arrive by
+         * injection, and an interrupt window asks to exit once it is open */
+        return m->timer.pending ||
+               (m->vmx.vmcs[m->vmx.cur].irq_window && (m->cpu.cr[CR_SR] & SR_IE));
+    }
     if (!(m->cpu.cr[CR_SR] & SR_IE)) return false;
     return m->timer.pending ||
            (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len);
@@ -105,6 +127,10 @@ bool cpu_interrupt_pending(const struct machine *m)
 
 void cpu_take_interrupt(struct machine *m)
 {
+    if (m->cpu.nonroot) {
+        vmx_exit(m, m->timer.pending ? EXIT_EXTINT : EXIT_IRQ_WINDOW, 0);
+        return;
+    }
     enum isa_cause cause = m->timer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;
     m->st.interrupts++;
     /* EPC = the instruction that has not run yet */
@@ -144,7 +170,7 @@ uint32_t cpu_read_creg(const struct machine *m, unsigned cr)
 {
     switch (cr) {
     case CR_LEVELS: return m->levels;
-    case CR_MEMSIZE: return m->memsize;
+    case CR_MEMSIZE: return m->cpu.nonroot ? m->vmx.vmcs[m->vmx.cur].guest_memsize : m->memsize;
     case CR_CYCLE: return (uint32_t)m->st.cycles;
     default: return cr < CR_COUNT ? m->cpu.cr[cr] : 0;
     }

@@ -3,7 +3,9 @@
  *
  * Every fact printed here comes from isa.h: the instruction table
  * (isa_info[], from isa_table.h), the formats, cost classes, control
- * registers, trap causes and ports.  The prose between the tables explains
+ * registers, trap causes and ports; the paging section from mmu/mmu.h (the
+ * PTE and fault bits, and mmu_level_bits itself for the address split); the
+ * boot-parameter address from cpu/cpu.h.  The prose between the tables explains
  * them but names no opcode, so adding a line to isa_table.h changes the
  * reference without anyone editing it — and tests/test_isadoc.c fails if the
  * committed docs/isa.md was not regenerated (`make docs`).  Even the prose
@@ -17,6 +19,9 @@
 #include "isa.h"
 
 #include <string.h>
+
+#include "cpu/cpu.h"
+#include "mmu/mmu.h"
 
 static const char *const format_id[FMT_COUNT] = {
 #define X(id, ops, fields) [id] = #id,
@@ -494,6 +499,303 @@ static void write_traps(FILE *out)
             isa_creg_name[CR_SR], mn(OP_IRET), mn(OP_HLT));
 }
 
+/* ---- paging --------------------------------------------------------------- */
+
+/* The lowest and the highest set bit of a non-zero mask. */
+static int lowest_bit(uint32_t mask)
+{
+    int b = 0;
+    while (!(mask & 1u)) { mask >>= 1; b++; }
+    return b;
+}
+
+static int highest_bit(uint32_t mask)
+{
+    int b = 31;
+    while (!(mask & 0x80000000u)) { mask <<= 1; b--; }
+    return b;
+}
+
+/* Writes 2^shift bytes as "4 KiB", "4 MiB", "1 GiB". */
+static void put_size(FILE *out, int shift)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB"};
+    int u = shift / 10 < 3 ? shift / 10 : 3;
+    fprintf(out, "%llu %s", 1ull << (shift - 10 * u), unit[u]);
+}
+
+/* The PTE flags of mmu.h, lowest bit first; the letter is the constant's
+ * name.  Bits that are neither one of these nor in PTE_FRAME are printed as
+ * ignored, so a flag added to mmu.h must be added here too. */
+#define PTE_FLAG(f, name, meaning) {PTE_##f, #f, name, meaning}
+static const struct pte_flag {
+    uint32_t mask;
+    const char *letter, *name, *meaning;
+} pte_flags[] = {
+    PTE_FLAG(P, "present", "the entry is valid.  Clear: the walk stops with a not-present fault, "
+                           "and the other bits are the kernel's to use"),
+    PTE_FLAG(W, "writable", "writes allowed: a write needs W in every entry of its walk, in every ring"),
+    PTE_FLAG(U, "user", "ring 3 may use it: an access from ring 3 needs U in every entry of its walk"),
+    PTE_FLAG(A, "accessed", "set by the walker in every entry a walk uses"),
+    PTE_FLAG(D, "dirty", "set by the walker in the leaf on a write"),
+    PTE_FLAG(L, "large", "above the bottom level: this entry is a leaf mapping a large page; "
+                         "ignored at the bottom level"),
+    PTE_FLAG(G, "global", "in a leaf: its TLB entry matches every ASID; ignored above the leaf"),
+};
+#undef PTE_FLAG
+enum { N_PTE_FLAGS = sizeof pte_flags / sizeof pte_flags[0] };
+
+static const struct pte_flag *pte_flag_at(int bit)
+{
+    for (int i = 0; i < N_PTE_FLAGS; i++)
+        if (pte_flags[i].mask == 1u << bit) return &pte_flags[i];
+    return NULL;
+}
+
+/* A field of a bit diagram: bits hi..lo. */
+struct field {
+    int hi, lo;
+    const char *label;
+};
+
+/* Prints a word's bit diagram (bit numbers, border, labels, border), fields
+ * from the highest bit down.  A field is as wide as its label, or as its
+ * bit numbers with one column per bit between them. */
+static void write_bit_diagram(FILE *out, const struct field *f, int n)
+{
+    char bits[256] = "", border[256] = "", row[256] = "";
+    for (int i = 0; i < n; i++) {
+        char hi[8], lo[8];
+        snprintf(hi, sizeof hi, "%d", f[i].hi);
+        snprintf(lo, sizeof lo, "%d", f[i].lo);
+        int w = (int)strlen(f[i].label) + 2;
+        int need = f[i].hi == f[i].lo ? (int)strlen(hi) + 2
+                                      : (int)(strlen(hi) + strlen(lo)) + (f[i].hi - f[i].lo);
+        if (w < need) w = need;
+        size_t b = strlen(bits);
+        if (f[i].hi == f[i].lo) {
+            int pad = w - (int)strlen(hi);
+            snprintf(bits + b, sizeof bits - b, " %*s%s%*s", pad / 2, "", hi, pad - pad / 2, "");
+        } else {
+            snprintf(bits + b, sizeof bits - b, " %-*s%s", w - (int)strlen(lo), hi, lo);
+        }
+        b = strlen(border);
+        snprintf(border + b, sizeof border - b, "+%.*s", w, "------------------------------------------------");
+        int pad = w - (int)strlen(f[i].label);
+        b = strlen(row);
+        snprintf(row + b, sizeof row - b, "|%*s%s%*s", pad / 2, "", f[i].label, pad - pad / 2, "");
+    }
+    for (size_t b = strlen(bits); b > 0 && bits[b - 1] == ' '; b--) bits[b - 1] = 0;
+    fprintf(out, "%s\n%s+\n%s|\n%s+\n", bits, border, row, border);
+}
+
+/* The virtual-address split for every number of levels, as mmu_level_bits
+ * makes it: the index bits of each level, the address bits they come from,
+ * the entries of a table, and the size of a large page at each upper level. */
+static void write_address_split(FILE *out)
+{
+    const int page_shift = lowest_bit(PTE_FRAME);
+    fputs("| levels | index bits, root first | address bits, root first | entries per table | "
+          "large page (L) at level 0 (root), 1, … |\n|---|---|---|---|---|\n",
+          out);
+    for (unsigned n = 2; n <= MMU_MAX_LEVELS; n++) {
+        unsigned bits[MMU_MAX_LEVELS];
+        int low[MMU_MAX_LEVELS]; /* the lowest address bit of each level's index */
+        mmu_level_bits(n, bits);
+        int s = page_shift;
+        for (int i = (int)n - 1; i >= 0; i--) {
+            low[i] = s;
+            s += (int)bits[i];
+        }
+        fprintf(out, "| %u | ", n);
+        for (unsigned i = 0; i < n; i++) fprintf(out, "%s%u", i ? " / " : "", bits[i]);
+        fputs(" | ", out);
+        for (unsigned i = 0; i < n; i++)
+            fprintf(out, "%s%d..%d", i ? ", " : "", low[i] + (int)bits[i] - 1, low[i]);
+        fputs(" | ", out);
+        for (unsigned i = 0; i < n; i++) fprintf(out, "%s%u", i ? " / " : "", 1u << bits[i]);
+        fputs(" | ", out);
+        for (unsigned i = 0; i + 1 < n; i++) {
+            fputs(i ? ", " : "", out);
+            put_size(out, low[i]);
+        }
+        fputs(" |\n", out);
+    }
+}
+
+/* The PTE: its diagram (frame, ignored bits, flags) and a row per flag. */
+static void write_pte(FILE *out)
+{
+    uint32_t flags = 0;
+    for (int i = 0; i < N_PTE_FLAGS; i++) flags |= pte_flags[i].mask;
+    const int frame_lo = lowest_bit(PTE_FRAME), flags_hi = highest_bit(flags);
+
+    struct field f[40];
+    int n = 0;
+    f[n++] = (struct field){highest_bit(PTE_FRAME), frame_lo, "frame"};
+    if (frame_lo - 1 > flags_hi) f[n++] = (struct field){frame_lo - 1, flags_hi + 1, "ignored"};
+    for (int bit = flags_hi; bit >= 0; bit--) {
+        const struct pte_flag *pf = pte_flag_at(bit);
+        f[n++] = (struct field){bit, bit, pf ? pf->letter : "ignored"};
+    }
+    fputs("```\n", out);
+    write_bit_diagram(out, f, n);
+    fputs("```\n\n| bit | mask | flag | meaning |\n|---|---|---|---|\n", out);
+    fprintf(out, "| %d..%d | 0x%08x | frame | the physical frame of the next table, or at a leaf of "
+                 "the page: `pte & 0x%08x` is its address |\n",
+            highest_bit(PTE_FRAME), frame_lo, PTE_FRAME, PTE_FRAME);
+    if (frame_lo - 1 > flags_hi)
+        fprintf(out, "| %d..%d | 0x%x | — | ignored by the walker: free for the kernel |\n",
+                frame_lo - 1, flags_hi + 1, ~PTE_FRAME & ~flags & ~((1u << (flags_hi + 1)) - 1));
+    for (int i = 0; i < N_PTE_FLAGS; i++)
+        fprintf(out, "| %d | 0x%02x | **%s** %s | %s |\n", lowest_bit(pte_flags[i].mask),
+                pte_flags[i].mask, pte_flags[i].letter, pte_flags[i].name, pte_flags[i].meaning);
+    fputc('\n', out);
+}
+
+/* The reason bits of CR fault, lowest first. */
+static const struct {
+    uint32_t mask;
+    const char *set, *clear;
+} fault_bits[] = {
+    {FAULT_PRESENT, "the page was present: a protection violation (U or W missing)",
+     "not present: an entry of the walk has P clear"},
+    {FAULT_WRITE, "the access was a write", "a read or a fetch"},
+    {FAULT_USER, "the access came from ring 3, the user ring", "from a supervisor ring"},
+    {FAULT_FETCH, "an instruction fetch", "a load or a store"},
+};
+
+static void write_paging(FILE *out)
+{
+    const int page_shift = lowest_bit(PTE_FRAME);
+    const unsigned user_ring = SR_RING_MASK >> SR_RING_SHIFT;
+    const char *ptb = isa_creg_name[CR_PTB], *asid = isa_creg_name[CR_ASID],
+               *mmu = isa_creg_name[CR_MMU], *levels = isa_creg_name[CR_LEVELS],
+               *fault = isa_creg_name[CR_FAULT];
+    const int asid_bits = (int)(8 * sizeof ((struct tlb_entry){0}).asid);
+    unsigned deepest[MMU_MAX_LEVELS];
+    mmu_level_bits(MMU_MAX_LEVELS, deepest);
+
+    fprintf(out,
+            "## Paging\n\n"
+            "With paging on, every instruction fetch, load and store uses a 32-bit virtual "
+            "address, which the MMU translates to a physical one through radix page tables in "
+            "physical memory, caching translations in a TLB.  Pages are ");
+    put_size(out, page_shift);
+    fprintf(out,
+            ".  At reset paging is off and addresses are physical.\n\n"
+            "### Turning paging on\n\n"
+            "With `%s %s`, in ring 0:\n\n"
+            "1. Build the tables (below) in physical memory.\n"
+            "2. Write the physical address of the root table to `%s` (its low %d bits are "
+            "ignored).\n"
+            "3. Write an address-space id to `%s`: its low %d bits tag the TLB entries made "
+            "from then on (below).\n"
+            "4. Set bit 0 of `%s`.  The next instruction is fetched through the tables, "
+            "so the code that does this must be mapped at the address it runs from (an identity "
+            "map is simplest).  Clearing the bit turns paging off again; neither changes the "
+            "TLB.\n\n"
+            "`%s` is read-only: the number of levels, 2 to %d, chosen with `ringsim run --levels "
+            "N`.  A kernel reads it and builds tables to match.\n\n",
+            mn(OP_MTCR), operands(OP_MTCR), ptb, page_shift, asid, asid_bits, mmu, levels,
+            MMU_MAX_LEVELS);
+
+    fprintf(out,
+            "### Virtual addresses\n\n"
+            "Bits %d..0 of a virtual address are the offset in the page; the %d-bit virtual page "
+            "number above them is split into one table index per level, root first, in equal "
+            "parts with the root taking what does not divide evenly:\n\n",
+            page_shift - 1, 32 - page_shift);
+    write_address_split(out);
+    fprintf(out,
+            "\nA table's address is a frame number, so every table starts on a page boundary, "
+            "even one of %u entries (%u bytes).  Without the page-walk cache a walk reads one "
+            "entry per level: n references for a page at the bottom level, k + 1 for a large page mapped by an L entry at "
+            "level k.  A large page's frame must be aligned to its size: the walker ignores the "
+            "frame's low bits.\n\n",
+            1u << deepest[MMU_MAX_LEVELS - 1], 4u << deepest[MMU_MAX_LEVELS - 1]);
+
+    fputs("### Page-table entries\n\nEvery entry, at every level, is one 32-bit word:\n\n", out);
+    write_pte(out);
+    fprintf(out,
+            "A **leaf** is an entry at the bottom level, or one with L above it.  Permissions are "
+            "decided at the leaf, with the bits of every level seen:\n\n"
+            "- **Rings**: ring %u is user and needs U in every entry of the walk; rings 0 to %u "
+            "are supervisor and need no U.\n"
+            "- **Writes** need W in every entry of the walk, in every ring (as x86 with CR0.WP "
+            "set): a kernel cannot write through a read-only mapping either.\n"
+            "- **Fetches** need what a read needs: there is no execute permission.\n\n"
+            "The walker sets **A** in every entry it uses, upper levels included, and **D** in "
+            "the leaf on a write; each update is one more write to the table, charged like a "
+            "reference (`walk.ad_writes` in the statistics).  A TLB entry remembers whether its "
+            "page is dirty: the first write through a clean entry walks again to set D.  A kernel "
+            "that clears A or D must `%s` the page, or the TLB goes on using the old entry and "
+            "the bit is not set again.\n\n",
+            user_ring, user_ring - 1, mn(OP_INVLPG));
+
+    fprintf(out,
+            "### Page faults\n\n"
+            "A translation that fails raises `%s` (cause %d): BADADDR is the virtual address "
+            "(pc for a fetch) and `%s` says why:\n\n"
+            "| bit | mask | set | clear |\n|---|---|---|---|\n",
+            isa_cause_name[CAUSE_PAGE_FAULT], CAUSE_PAGE_FAULT, fault);
+    for (size_t i = 0; i < sizeof fault_bits / sizeof fault_bits[0]; i++)
+        fprintf(out, "| %d | 0x%x | %s | %s |\n", lowest_bit(fault_bits[i].mask), fault_bits[i].mask,
+                fault_bits[i].set, fault_bits[i].clear);
+    fprintf(out,
+            "\nA page table outside physical memory raises `%s` (cause %d) instead, with bit %d "
+            "(0x%x) set in `%s` beside the reason bits.\n\n",
+            isa_cause_name[CAUSE_BUS_ERROR], CAUSE_BUS_ERROR, lowest_bit(FAULT_BUS), FAULT_BUS, fault);
+
+    fprintf(out,
+            "### The TLB and address spaces\n\n"
+            "The TLB caches translations of single pages, set-associative with LRU replacement "
+            "(`ringsim run --tlb ENTRIES[:WAYS]`).  It is not kept coherent with the tables: "
+            "after changing or removing an entry that may be cached, the kernel drops it.\n\n"
+            "- `%s %s` drops the TLB entry for the virtual address in the register (one of the "
+            "current ASID, or a global one) and empties the page-walk cache.\n"
+            "- `%s` drops every TLB entry, global ones included, and empties the page-walk "
+            "cache.\n\n"
+            "**ASIDs.**  Each TLB entry is tagged with the `%s` that was current when it was "
+            "filled and matches only while that ASID is current.  So a write to `%s` leaves "
+            "the TLB alone: a kernel that gives each address space its own ASID and writes "
+            "`%s` and `%s` together on a switch keeps every space's entries, and must flush "
+            "before it gives an ASID to another space.  A write to `%s` never flushes.\n\n"
+            "**Without ASIDs** (`ringsim run --no-asid`) entries are untagged and match "
+            "whatever `%s` holds, so a write to `%s` drops every entry except global ones, and "
+            "empties the page-walk cache — as x86 does on a CR3 write without PCIDs.\n\n"
+            "**Global entries.**  A TLB entry filled from a leaf with G matches every ASID and "
+            "survives the flush of a `%s` write under `--no-asid`; only `%s` and `%s` drop it.  "
+            "It is meant for mappings that are the same in every address space, such as the "
+            "kernel's.\n\n",
+            mn(OP_INVLPG), operands(OP_INVLPG), mn(OP_TLBFLUSH), asid, ptb, ptb, asid, asid, asid,
+            ptb, ptb, mn(OP_INVLPG), mn(OP_TLBFLUSH));
+
+    fprintf(out,
+            "### The model\n\n"
+            "- **Costs**: a TLB lookup that hits costs the profile's `tlb_hit` cycles; a miss "
+            "costs its walk, `walk_ref` cycles for each entry read and each A/D update.  The "
+            "statistics count `tlb.hits`, `tlb.misses`, `walk.walks`, `walk.refs`, "
+            "`walk.ad_writes` and `walk.page_faults`.\n"
+            "- **Instruction side**: the TLB is looked up when execution enters a page (a jump "
+            "or branch into it, running on from the page before, a trap or `%s`, and after "
+            "`%s`, `%s` and `%s`) and the translation is kept while execution stays in the "
+            "page, as a real fetch unit does: one lookup per page entered, not one per "
+            "instruction.\n"
+            "- **Large pages** are cached in the TLB as the ",
+            mn(OP_IRET), mn(OP_MTCR), mn(OP_INVLPG), mn(OP_TLBFLUSH));
+    put_size(out, page_shift);
+    fputs(" piece that was touched (\"splintered\"): they shorten walks but do not make the "
+          "TLB reach further.\n"
+          "- **Page-walk cache** (`ringsim run --pwc N`, off by default): N upper-level entries "
+          "(never leaves), fully associative with LRU replacement and tagged by ASID like the "
+          "TLB.  A walk starts below the deepest entry it remembers on the address's path and "
+          "skips the references above it (`walk.pwc_hits`); looking it up costs nothing.  ",
+          out);
+    fprintf(out, "`%s`, `%s` and a `%s` write under `--no-asid` empty it.\n\n", mn(OP_INVLPG),
+            mn(OP_TLBFLUSH), ptb);
+}
+
 /* ---- I/O ----------------------------------------------------------------- */
 
 static void write_ports(FILE *out)
@@ -523,6 +825,20 @@ static void write_ports(FILE *out)
             isa_port_name(PORT_CON_DATA), isa_port_name(PORT_CON_CTRL),
             isa_port_name(PORT_TIMER_PERIOD), isa_port_name(PORT_TIMER_ACK),
             isa_port_name(PORT_TIMER_NOW), isa_port_name(PORT_POWER));
+}
+
+/* ---- boot parameters -------------------------------------------------------- */
+
+static void write_boot_args(FILE *out)
+{
+    fprintf(out,
+            "## Boot parameters\n\n"
+            "`ringsim run IMG --args TEXT` copies TEXT (at most %d characters), NUL-terminated, "
+            "to physical address 0x%x, after loading the image and before the first "
+            "instruction.  Nothing else marks it: it is ordinary memory, so a kernel that wants "
+            "the string reads it before it reuses that page.  Without `--args` nothing is "
+            "written there (memory starts zeroed).\n\n",
+            BOOT_ARGS_MAX - 1, BOOT_ARGS_ADDR);
 }
 
 /* ---- assembler ----------------------------------------------------------- */
@@ -566,16 +882,16 @@ void isa_write_reference(FILE *out)
 {
     fputs("<!-- generated by ringsim isadoc from isa/isa_table.h: do not edit -->\n"
           "# ringsim ISA reference\n\n"
-          "This file is generated from the instruction table (`isa/isa_table.h`) and the "
-          "tables in `isa/isa.h`; run `make docs` after changing them.  A test checks that "
-          "it is up to date.\n\n"
+          "This file is generated from the instruction table (`isa/isa_table.h`), the "
+          "tables in `isa/isa.h` and the paging constants in `mmu/mmu.h`; run `make docs` "
+          "after changing them.  A test checks that it is up to date.\n\n"
           "Contents: [Overview](#overview) · [Encoding formats](#encoding-formats) · "
           "[Instruction summary](#instruction-summary) · [Cost classes](#cost-classes) · "
           "[Popek and Goldberg](#privileged-and-sensitive-instructions-popek-and-goldberg) · "
           "[Control registers](#control-registers) · "
-          "[Traps and interrupts](#traps-and-interrupts) · "
+          "[Traps and interrupts](#traps-and-interrupts) · [Paging](#paging) · "
           "[I/O ports and devices](#io-ports-and-devices) · "
-          "[Assembler syntax](#assembler-syntax)\n\n",
+          "[Boot parameters](#boot-parameters) · [Assembler syntax](#assembler-syntax)\n\n",
           out);
     write_overview(out);
     write_formats(out);
@@ -584,6 +900,8 @@ void isa_write_reference(FILE *out)
     write_popek_goldberg(out);
     write_cregs(out);
     write_traps(out);
+    write_paging(out);
     write_ports(out);
+    write_boot_args(out);
     write_assembler(out);
 }

@@ -63,7 +63,9 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
     u->tlb = calloc(u->tlb_entries, sizeof *u->tlb);
     u->pwc_entries = cfg->pwc_entries;
     u->pwc = cfg->pwc_entries ? calloc(cfg->pwc_entries, sizeof *u->pwc) : NULL;
-    if (!u->tlb || (cfg->pwc_entries && !u->pwc)) {
+    u->ntlb_entries = cfg->ntlb_entries;
+    u->ntlb = cfg->ntlb_entries ? calloc(cfg->ntlb_entries, sizeof *u->ntlb) : NULL;
+    if (!u->tlb || (cfg->pwc_entries && !u->pwc) || (cfg->ntlb_entries && !u->ntlb)) {
         mmu_free(u);
         snprintf(err, errlen, "out of host memory for the TLB");
         return false;
@@ -77,26 +79,59 @@ void mmu_free(struct mmu *u)
 {
     free(u->tlb);
     free(u->pwc);
+    free(u->ntlb);
     u->tlb = NULL;
     u->pwc = NULL;
+    u->ntlb = NULL;
 }
 
-/* ---- helpers ------------------------------------------------------------ */
-static unsigned shift_below(const struct mmu *u, unsigned level)
+/* ---- one dimension of translation ------------------------------------------
+ * A dimension is a radix table: its root, its number of levels and its index
+ * split.  Native paging has one (the guest's tables, or the only ones);
+ * nested paging adds the host dimension, which maps guest-physical to
+ * host-physical addresses. */
+struct dim {
+    uint32_t root;
+    unsigned levels;
+    unsigned bits[MMU_MAX_LEVELS];
+    uint8_t which;               /* DIM_GUEST or DIM_HOST */
+};
+
+static unsigned shift_below(const struct dim *d, unsigned level)
 {
     unsigned s = 12;
-    for (unsigned i = level + 1; i < u->levels; i++) s += u->bits[i];
+    for (unsigned i = level + 1; i < d->levels; i++) s += d->bits[i];
     return s;
 }
 
-static uint32_t index_at(const struct mmu *u, uint32_t vaddr, unsigned level)
+static uint32_t index_at(const struct dim *d, uint32_t addr, unsigned level)
 {
-    return (vaddr >> shift_below(u, level)) & ((1u << u->bits[level]) - 1);
+    return (addr >> shift_below(d, level)) & ((1u << d->bits[level]) - 1);
 }
 
 static uint16_t cur_asid(const struct machine *m) { return (uint16_t)m->cpu.cr[CR_ASID]; }
 
-/* Reads or writes one page-table entry: the one counted memory reference. */
+static uint16_t cur_vpid(const struct machine *m)
+{
+    return m->cpu.nonroot ? m->vmx.vmcs[m->vmx.cur].vpid : 0;
+}
+
+static struct dim guest_dim(const struct machine *m)
+{
+    struct dim d = {m->cpu.cr[CR_PTB], m->mmu.levels, {0}, DIM_GUEST};
+    mmu_level_bits(d.levels, d.bits);
+    return d;
+}
+
+static struct dim host_dim(const struct machine *m)
+{
+    const struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
+    struct dim d = {v->ept_root, v->ept_levels, {0}, DIM_HOST};
+    mmu_level_bits(d.levels, d.bits);
+    return d;
+}
+
+/* Reads one page-table entry at host-physical pa: the one counted reference. */
 static bool pte_read(struct machine *m, uint32_t pa, uint32_t *pte, bool counted)
 {
     if (pa > m->memsize - 4) return false;
@@ -116,24 +151,26 @@ static void pte_write_ad(struct machine *m, uint32_t pa, uint32_t pte)
     if (m->code_page[pa >> 12]) decode_invalidate_page(m, pa >> 12);
 }
 
-static void record(struct walk_record *rec, unsigned level, int kind, uint32_t table, uint32_t idx,
-                   uint32_t pte)
+static void record(struct walk_record *rec, const struct dim *d, unsigned level, int kind,
+                   uint32_t table, uint32_t idx, uint32_t pte)
 {
     if (!rec || rec->nrefs >= MMU_MAX_WALK_REFS) return;
-    rec->refs[rec->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, table, idx, pte};
+    rec->refs[rec->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, d->which, table, idx, pte};
 }
 
 /* ---- page-walk cache ------------------------------------------------------ */
-/* The deepest remembered entry on vaddr's path: the level of the table it
- * points at, and that table's address.  Returns 0 (start at the root) if none. */
-static unsigned pwc_lookup(struct machine *m, uint32_t vaddr, uint32_t *table)
+/* The deepest remembered entry on addr's path in dimension d: returns the
+ * level to continue at and that table's address (0 = start at the root). */
+static unsigned pwc_lookup(struct machine *m, const struct dim *d, uint32_t addr, uint32_t *table)
 {
     struct mmu *u = &m->mmu;
     struct pwc_entry *best = NULL;
+    uint16_t asid = d->which == DIM_HOST ? 0 : cur_asid(m);
     for (unsigned i = 0; i < u->pwc_entries; i++) {
         struct pwc_entry *e = &u->pwc[i];
-        if (!e->valid || (u->asid_tags && e->asid != cur_asid(m))) continue;
-        if (e->prefix != vaddr >> shift_below(u, e->level)) continue;
+        if (!e->valid || e->dim != d->which || e->vpid != cur_vpid(m)) continue;
+        if (u->asid_tags && e->asid != asid) continue;
+        if (e->prefix != addr >> shift_below(d, e->level)) continue;
         if (!best || e->level > best->level) best = e;
     }
     if (!best) return 0;
@@ -143,7 +180,7 @@ static unsigned pwc_lookup(struct machine *m, uint32_t vaddr, uint32_t *table)
     return best->level + 1u;
 }
 
-static void pwc_fill(struct machine *m, uint32_t vaddr, unsigned level, uint32_t pte)
+static void pwc_fill(struct machine *m, const struct dim *d, uint32_t addr, unsigned level, uint32_t pte)
 {
     struct mmu *u = &m->mmu;
     struct pwc_entry *victim = &u->pwc[0];
@@ -152,99 +189,218 @@ static void pwc_fill(struct machine *m, uint32_t vaddr, unsigned level, uint32_t
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct pwc_entry){vaddr >> shift_below(u, level), pte, cur_asid(m), (uint8_t)level, 1,
-                                 ++u->lru_clock};
+    *victim = (struct pwc_entry){.prefix = addr >> shift_below(d, level), .pte = pte,
+                                 .asid = d->which == DIM_HOST ? 0 : cur_asid(m), .vpid = cur_vpid(m),
+                                 .level = (uint8_t)level, .dim = d->which, .valid = 1,
+                                 .lru = ++u->lru_clock};
+}
+
+/* ---- the nested TLB: guest-physical page -> host-physical page ------------- */
+static bool ntlb_lookup(struct machine *m, uint32_t gpa, uint32_t *hpa, bool *w)
+{
+    struct mmu *u = &m->mmu;
+    for (unsigned i = 0; i < u->ntlb_entries; i++) {
+        struct ntlb_entry *e = &u->ntlb[i];
+        if (e->valid && e->vpid == cur_vpid(m) && e->gpn == gpa >> 12) {
+            e->lru = ++u->lru_clock;
+            u->st.ntlb_hits++;
+            *hpa = (e->hpn << 12) | (gpa & 0xfff);
+            *w = e->writable;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void ntlb_fill(struct machine *m, uint32_t gpa, uint32_t hpa, bool w)
+{
+    struct mmu *u = &m->mmu;
+    struct ntlb_entry *victim = &u->ntlb[0];
+    for (unsigned i = 0; i < u->ntlb_entries; i++) {
+        struct ntlb_entry *e = &u->ntlb[i];
+        if (!e->valid) { victim = e; break; }
+        if (e->lru < victim->lru) victim = e;
+    }
+    *victim = (struct ntlb_entry){gpa >> 12, hpa >> 12, cur_vpid(m), 1, w, ++u->lru_clock};
 }
 
 /* ---- the walker ----------------------------------------------------------- */
+static bool walk_dim(struct machine *m, const struct dim *d, uint32_t addr, enum mmu_access acc,
+                     bool user, bool live, struct walk_record *rec, uint32_t *pa, bool *w_ok,
+                     bool *u_ok, unsigned *leaf_level, uint32_t *fault);
+
 /*
- * walk: translates vaddr through the tables rooted at ptb, as the hardware
- * does.  Every entry read is one reference (counted when `live`); with `live`
- * it also sets accessed/dirty bits and uses the page-walk cache.  Fills rec
- * when non-NULL.  Returns true with *pa, *w, *u, *level set; false with the
- * fault reason bits in *fault (FAULT_BUS if a table lies outside memory).
+ * nested: the host dimension of a two-dimensional walk.  Translates the
+ * guest-physical address gpa into a host-physical one through the host
+ * table (or the nested TLB).  A failure is a nested violation: the hardware
+ * leaves the guest with a VM exit, and the guest never sees a fault.
  */
-static bool walk(struct machine *m, uint32_t ptb, uint32_t vaddr, enum mmu_access acc, bool user,
-                 bool live, struct walk_record *rec, uint32_t *pa, bool *w_ok, bool *u_ok,
-                 unsigned *leaf_level, uint32_t *fault)
+static bool nested(struct machine *m, uint32_t gpa, enum mmu_access acc, bool live,
+                   struct walk_record *rec, uint32_t *hpa, bool *w_ok, uint32_t *fault)
 {
     struct mmu *u = &m->mmu;
-    uint32_t table = ptb & PTE_FRAME;
+    if (live && u->ntlb_entries && ntlb_lookup(m, gpa, hpa, w_ok)) {
+        if (acc == ACC_WRITE && !*w_ok) {
+            *fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
+            u->nested_fault_gpa = gpa;
+            return false;
+        }
+        return true;
+    }
+    struct dim h = host_dim(m);
+    bool usr;
+    unsigned lvl;
+    if (!walk_dim(m, &h, gpa, acc, false, live, rec, hpa, w_ok, &usr, &lvl, fault)) {
+        *fault |= FAULT_NESTED;
+        u->nested_fault_gpa = gpa;
+        return false;
+    }
+    if (live && u->ntlb_entries) ntlb_fill(m, gpa, *hpa, *w_ok);
+    return true;
+}
+
+/*
+ * walk_dim: translates addr through the radix table of dimension d, as the
+ * hardware does.  Every entry read is one reference (counted when `live`);
+ * with `live` the walker also sets accessed/dirty bits (guest dimension) and
+ * uses the page-walk cache.  In the guest dimension of a nested walk, each
+ * table address is guest-physical and is itself translated through the host
+ * dimension first: that is what makes a cold 2D walk cost (n+1)(m+1)-1.
+ * Returns true with *pa, *w_ok, *u_ok, *leaf_level; false with the reason
+ * bits in *fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED
+ * if the host dimension failed).
+ */
+static bool walk_dim(struct machine *m, const struct dim *d, uint32_t addr, enum mmu_access acc,
+                     bool user, bool live, struct walk_record *rec, uint32_t *pa, bool *w_ok,
+                     bool *u_ok, unsigned *leaf_level, uint32_t *fault)
+{
+    struct mmu *u = &m->mmu;
+    bool two_d = d->which == DIM_GUEST && m->cpu.nonroot && m->vmx.nested;
+    uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0;
     bool w = true, usr = true;
     uint32_t why = (acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) |
                    (acc == ACC_FETCH ? FAULT_FETCH : 0);
-    if (live && u->pwc_entries) level = pwc_lookup(m, vaddr, &table);
-    if (rec) {
-        rec->vaddr = vaddr;
-        rec->access = acc;
-        rec->nrefs = 0;
-        rec->faulted = false;
-    }
-    for (; level < u->levels; level++) {
-        uint32_t idx = index_at(u, vaddr, level);
+    if (live && u->pwc_entries) level = pwc_lookup(m, d, addr, &table);
+    for (; level < d->levels; level++) {
+        uint32_t idx = index_at(d, addr, level);
         uint32_t epa = table + 4 * idx, pte;
+        if (two_d) {
+            /* the guest table lives at a guest-physical address */
+            bool hw;
+            uint32_t hepa;
+            if (!nested(m, epa, ACC_READ, live, rec, &hepa, &hw, fault)) return false;
+            epa = hepa;
+        }
         if (!pte_read(m, epa, &pte, live)) {
             *fault = why | FAULT_BUS;
-            if (rec) rec->faulted = true;
             return false;
         }
-        record(rec, level, WALK_READ, table, idx, pte);
+        record(rec, d, level, WALK_READ, table, idx, pte);
         if (!(pte & PTE_P)) {
             *fault = why;
-            if (rec) rec->faulted = true;
             return false;
         }
         w = w && (pte & PTE_W);
         usr = usr && (pte & PTE_U);
-        bool leaf = level == u->levels - 1 || (pte & PTE_L);
+        bool leaf = level == d->levels - 1 || (pte & PTE_L);
+        bool ad = live && d->which == DIM_GUEST;  /* host tables keep no A/D bits */
         if (!leaf) {
             /* permission faults are decided at the leaf, with all bits seen */
-            if (live && !(pte & PTE_A)) {
+            if (ad && !(pte & PTE_A)) {
                 pte |= PTE_A;
                 pte_write_ad(m, epa, pte);
-                record(rec, level, WALK_AD_WRITE, table, idx, pte);
+                record(rec, d, level, WALK_AD_WRITE, table, idx, pte);
             }
-            if (live && u->pwc_entries) pwc_fill(m, vaddr, level, pte);
+            if (live && u->pwc_entries) pwc_fill(m, d, addr, level, pte);
             table = pte & PTE_FRAME;
             continue;
         }
         if ((user && !usr) || (acc == ACC_WRITE && !w)) {
             *fault = why | FAULT_PRESENT;
-            if (rec) rec->faulted = true;
             return false;
         }
         uint32_t want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
-        if (live && (pte & want) != want) {
+        if (ad && (pte & want) != want) {
             pte |= want;
             pte_write_ad(m, epa, pte);
-            record(rec, level, WALK_AD_WRITE, table, idx, pte);
+            record(rec, d, level, WALK_AD_WRITE, table, idx, pte);
         }
-        uint32_t page_mask = (1u << shift_below(u, level)) - 1;
-        *pa = ((pte & PTE_FRAME) & ~page_mask) | (vaddr & page_mask);
+        uint32_t page_mask = (1u << shift_below(d, level)) - 1;
+        *pa = ((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask);
         *w_ok = w;
         *u_ok = usr;
-        *leaf_level = u->levels - 1 - level;
-        if (rec) rec->pa = *pa;
+        *leaf_level = d->levels - 1 - level;
         return true;
     }
     *fault = why; /* not reached: the bottom level is always a leaf */
     return false;
 }
 
-bool mmu_probe(struct machine *m, uint32_t ptb, uint32_t vaddr, enum mmu_access acc, bool user,
-               struct walk_record *rec)
+/*
+ * walk: the whole translation of a virtual address for the current context:
+ * native (one dimension), or in a guest under nested paging: the guest's
+ * own tables if it has paging on, then the host dimension for the result.
+ */
+static bool walk(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user, bool live,
+                 struct walk_record *rec, uint32_t *pa, bool *w_ok, bool *u_ok, unsigned *leaf_level,
+                 uint32_t *fault)
+{
+    if (rec) {
+        rec->vaddr = vaddr;
+        rec->access = acc;
+        rec->nrefs = 0;
+        rec->faulted = false;
+    }
+    bool guest_paging = m->cpu.cr[CR_MMU] & 1;
+    bool ok = true;
+    uint32_t gpa = vaddr;
+    *w_ok = *u_ok = true;
+    *leaf_level = 0;
+    if (guest_paging) {
+        struct dim g = guest_dim(m);
+        ok = walk_dim(m, &g, vaddr, acc, user, live, rec, &gpa, w_ok, u_ok, leaf_level, fault);
+    }
+    if (ok && m->cpu.nonroot && m->vmx.nested) {
+        bool hw;
+        ok = nested(m, gpa, acc, live, rec, pa, &hw, fault);
+        *w_ok = *w_ok && hw;
+    } else if (ok) {
+        *pa = gpa;
+    }
+    if (!ok && (*fault & FAULT_NESTED)) m->mmu.nested_fault_va = vaddr;
+    if (rec) {
+        rec->faulted = !ok;
+        if (ok) rec->pa = *pa;
+    }
+    return ok;
+}
+
+bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user, struct walk_record *rec)
 {
     uint32_t pa, fault;
     bool w, u;
     unsigned lvl;
-    return walk(m, ptb, vaddr, acc, user, false, rec, &pa, &w, &u, &lvl, &fault);
+    return walk(m, vaddr, acc, user, false, rec, &pa, &w, &u, &lvl, &fault);
+}
+
+bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
+{
+    if (!m->cpu.nonroot || !m->vmx.nested) {
+        *hpa = gpa;
+        return gpa <= m->memsize - 4;
+    }
+    uint32_t fault;
+    bool w;
+    return nested(m, gpa, ACC_READ, true, NULL, hpa, &w, &fault);
 }
 
 /* ---- the TLB -------------------------------------------------------------- */
-static bool tlb_match(const struct mmu *u, const struct tlb_entry *e, uint32_t vpn, uint16_t asid)
+static bool tlb_match(const struct machine *m, const struct tlb_entry *e, uint32_t vpn)
 {
-    return e->valid && e->vpn == vpn && (e->global || !u->asid_tags || e->asid == asid);
+    const struct mmu *u = &m->mmu;
+    return e->valid && e->vpn == vpn && (!m->vmx.vpid_tags || e->vpid == cur_vpid(m)) &&
+           (e->global || !u->asid_tags || e->asid == cur_asid(m));
 }
 
 static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn)
@@ -252,7 +408,7 @@ static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn)
     struct mmu *u = &m->mmu;
     struct tlb_entry *set = &u->tlb[(vpn & (u->tlb_sets - 1)) * u->tlb_ways];
     for (unsigned i = 0; i < u->tlb_ways; i++)
-        if (tlb_match(u, &set[i], vpn, cur_asid(m))) return &set[i];
+        if (tlb_match(m, &set[i], vpn)) return &set[i];
     return NULL;
 }
 
@@ -292,7 +448,8 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
     struct tlb_entry *e = tlb_find(m, vpn);
     if (e) {
         if ((user && !e->user) || (acc == ACC_WRITE && !e->writable)) {
-            /* a cached translation that forbids this access: protection fault */
+            /* a cached translation that forbids this access: protection fault.
+             * (A host-side refusal never gets cached: see the fill below.) */
             u->st.tlb_hits++;
             cpu_charge(m, CY_TLB, m->prof.tlb_hit);
             e->lru = ++u->lru_clock;
@@ -317,38 +474,46 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
     u->st.walks++;
     bool w, uok;
     unsigned lvl;
-    if (!walk(m, m->cpu.cr[CR_PTB], vaddr, acc, user, true, &u->last_walk, pa, &w, &uok, &lvl, fault)) {
-        u->st.page_faults++;
+    if (!walk(m, vaddr, acc, user, true, &u->last_walk, pa, &w, &uok, &lvl, fault)) {
+        if (!(*fault & FAULT_NESTED)) u->st.page_faults++;
         return false;
     }
     e = tlb_victim(m, vpn);
-    *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .valid = 1,
-                            .global = 0, .writable = w, .user = uok, .dirty = acc == ACC_WRITE,
-                            .level = (uint8_t)lvl, .lru = ++u->lru_clock};
-    /* G on the leaf makes the entry global */
-    if (u->last_walk.nrefs) {
-        const struct walk_ref *leaf = &u->last_walk.refs[u->last_walk.nrefs - 1];
-        e->global = (leaf->pte & PTE_G) != 0;
-        /* a write that already found D set keeps the entry writable-clean */
-        if (leaf->pte & PTE_D) e->dirty = 1;
+    *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
+                            .valid = 1, .global = 0, .writable = w, .user = uok,
+                            .dirty = acc == ACC_WRITE, .level = (uint8_t)lvl, .lru = ++u->lru_clock};
+    /* G on the guest leaf makes the entry global; a leaf found already dirty
+     * needs no walk on the first write */
+    for (int i = u->last_walk.nrefs - 1; i >= 0; i--) {
+        const struct walk_ref *r = &u->last_walk.refs[i];
+        if (r->dim != DIM_GUEST || r->kind != WALK_READ) continue;
+        e->global = (r->pte & PTE_G) != 0;
+        if (r->pte & PTE_D) e->dirty = 1;
+        break;
     }
+    if (!(m->cpu.cr[CR_MMU] & 1)) e->dirty = 1; /* no guest PTE to mark */
     if (acc != ACC_FETCH) set_shortcut(m, e, user);
     else u->last_vpn = 0xffffffffu;
     return true;
 }
 
 /* ---- maintenance ------------------------------------------------------------ */
-static void flush(struct machine *m, bool keep_global)
+static void flush(struct machine *m, bool keep_global, bool this_vm_only)
 {
     struct mmu *u = &m->mmu;
-    for (unsigned i = 0; i < u->tlb_entries; i++)
-        if (!(keep_global && u->tlb[i].global)) u->tlb[i].valid = 0;
-    for (unsigned i = 0; i < u->pwc_entries; i++) u->pwc[i].valid = 0;
+    uint16_t vpid = cur_vpid(m);
+    for (unsigned i = 0; i < u->tlb_entries; i++) {
+        struct tlb_entry *e = &u->tlb[i];
+        if (this_vm_only && m->vmx.vpid_tags && e->vpid != vpid) continue;
+        if (!(keep_global && e->global)) e->valid = 0;
+    }
+    for (unsigned i = 0; i < u->pwc_entries; i++)
+        if (!this_vm_only || !m->vmx.vpid_tags || u->pwc[i].vpid == vpid) u->pwc[i].valid = 0;
     u->st.tlb_flushes++;
     u->last_vpn = 0xffffffffu;
 }
 
-void mmu_flush_all(struct machine *m) { flush(m, false); }
+void mmu_flush_all(struct machine *m) { flush(m, false, true); }
 
 void mmu_invlpg(struct machine *m, uint32_t vaddr)
 {
@@ -356,15 +521,27 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
     struct tlb_entry *e = tlb_find(m, vaddr >> 12);
     if (e) e->valid = 0;
     /* like x86, invlpg also drops the paging-structure caches */
-    for (unsigned i = 0; i < u->pwc_entries; i++) u->pwc[i].valid = 0;
+    for (unsigned i = 0; i < u->pwc_entries; i++)
+        if (u->pwc[i].dim == DIM_GUEST) u->pwc[i].valid = 0;
     u->last_vpn = 0xffffffffu;
 }
 
 void mmu_context_changed(struct machine *m, bool ptb_changed)
 {
     struct mmu *u = &m->mmu;
-    u->paging = m->cpu.cr[CR_MMU] & 1;
+    u->paging = (m->cpu.cr[CR_MMU] & 1) || m->cpu.nonroot;
     u->last_vpn = 0xffffffffu;
     /* without ASID tags a new address space cannot share the TLB */
-    if (ptb_changed && !u->asid_tags) flush(m, true);
+    if (ptb_changed && !u->asid_tags) flush(m, true, true);
+}
+
+void mmu_vm_switched(struct machine *m)
+{
+    struct mmu *u = &m->mmu;
+    mmu_context_changed(m, false);
+    /* without VM tags a new VM cannot share the TLB or the nested caches */
+    if (!m->vmx.vpid_tags) {
+        flush(m, false, false);
+        for (unsigned i = 0; i < u->ntlb_entries; i++) u->ntlb[i].valid = 0;
+    }
 }

@@ -4,7 +4,7 @@
  *
  * Architecture (the guest-visible part; docs/isa.md "Paging"):
  * - 32-bit virtual addresses, 4 KiB pages, a 20-bit virtual page number split
- *   into `levels` indices (CR levels): 2 levels 10/10, 3 levels 6/7/7,
+ *   into `levels` indices (CR levels): 2 levels 10/10, 3 levels 8/6/6,
  *   4 levels 5/5/5/5 (the top level takes the remainder).  Every table,
  *   whatever its number of entries, sits in its own 4 KiB-aligned page.
  * - A PTE is 32 bits: bits 31..12 the frame number (of the page, or of the
@@ -49,6 +49,7 @@
 #define FAULT_USER    0x4u
 #define FAULT_FETCH   0x8u
 #define FAULT_BUS     0x100u  /* not architectural: a table outside memory (bus error) */
+#define FAULT_NESTED  0x200u  /* not architectural: the host dimension failed (VM exit) */
 
 #define MMU_MAX_LEVELS 4
 #define MMU_MAX_WALK_REFS 64
@@ -57,8 +58,9 @@ enum mmu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2 };
 
 struct tlb_entry {
     uint32_t vpn;        /* virtual page number */
-    uint32_t pfn;        /* physical frame number */
+    uint32_t pfn;        /* physical frame number (host-physical under a hypervisor) */
     uint16_t asid;
+    uint16_t vpid;       /* VM tag: 0 = the host, else the VM's */
     uint8_t valid, global;
     uint8_t writable, user, dirty;
     uint8_t level;       /* level of the leaf that mapped it (0 = bottom) */
@@ -69,11 +71,13 @@ struct tlb_entry {
 struct walk_ref {
     uint8_t level;       /* 0 = root ... levels-1 = bottom */
     uint8_t kind;        /* WALK_READ or WALK_AD_WRITE */
+    uint8_t dim;         /* DIM_GUEST (the only one natively) or DIM_HOST */
     uint32_t table;      /* physical address of the table */
     uint32_t index;      /* entry index in it */
     uint32_t pte;        /* value read (or written) */
 };
 enum { WALK_READ = 0, WALK_AD_WRITE = 1 };
+enum { DIM_GUEST = 0, DIM_HOST = 1 };
 
 struct walk_record {
     uint32_t vaddr;
@@ -86,17 +90,25 @@ struct walk_record {
 
 struct mmu_stats {
     uint64_t tlb_hits, tlb_misses, tlb_flushes, tlb_evictions;
-    uint64_t walks, walk_refs, walk_ad_writes, pwc_hits;
+    uint64_t walks, walk_refs, walk_ad_writes, pwc_hits, ntlb_hits;
     uint64_t page_faults;
 };
 
 /* Page-walk cache: remembers upper-level entries (not leaves) so a walk can
  * start lower down.  Keyed by the virtual-address prefix above a level. */
 struct pwc_entry {
-    uint32_t prefix;     /* vaddr bits above the level */
+    uint32_t prefix;     /* address bits above the level */
     uint32_t pte;        /* the entry that points at the next table */
-    uint16_t asid;
-    uint8_t level, valid;
+    uint16_t asid, vpid;
+    uint8_t level, dim, valid;
+    uint64_t lru;
+};
+
+/* Nested TLB: guest-physical page -> host-physical page, per VM. */
+struct ntlb_entry {
+    uint32_t gpn, hpn;
+    uint16_t vpid;
+    uint8_t valid, writable;
     uint64_t lru;
 };
 
@@ -112,6 +124,10 @@ struct mmu {
     /* page-walk cache (0 entries = off) */
     unsigned pwc_entries;
     struct pwc_entry *pwc;
+    unsigned ntlb_entries;       /* 0 = no nested TLB */
+    struct ntlb_entry *ntlb;
+    uint32_t nested_fault_gpa;   /* guest-physical address of the last nested violation */
+    uint32_t nested_fault_va;    /* and the guest-virtual address being translated */
     struct mmu_stats st;
     struct walk_record last_walk;
     /* The interpreter's shortcut: the TLB entry of the last data access,
@@ -129,6 +145,7 @@ struct mmu_config {
     unsigned tlb_ways;      /* default 4; = entries for fully associative */
     bool no_asid;
     unsigned pwc_entries;   /* 0 = no page-walk cache */
+    unsigned ntlb_entries;  /* 0 = no nested TLB */
 };
 
 struct machine;
@@ -145,8 +162,8 @@ bool mmu_parse_tlb(const char *s, unsigned *entries, unsigned *ways);
 bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
                    uint32_t *fault);
 /* Walks without touching the TLB, the statistics or A/D bits (for the
- * debugger's `translate` and for dumps). Fills rec. */
-bool mmu_probe(struct machine *m, uint32_t ptb, uint32_t vaddr, enum mmu_access acc, bool user,
+ * debugger's `translate` and for dumps), in the current context. Fills rec. */
+bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user,
                struct walk_record *rec);
 
 /* TLB maintenance: the instructions and control-register writes. */
@@ -154,6 +171,8 @@ void mmu_flush_all(struct machine *m);
 void mmu_invlpg(struct machine *m, uint32_t vaddr);
 /* Called after writes to ptb, asid, mmu and after ring changes. */
 void mmu_context_changed(struct machine *m, bool ptb_or_asid_changed);
+/* Called after VM entry into a different VM. */
+void mmu_vm_switched(struct machine *m);
 
 /* Index bits for each level, root first. */
 void mmu_level_bits(unsigned levels, unsigned bits[MMU_MAX_LEVELS]);

@@ -6,7 +6,7 @@
 # tables computed at boot (vm_geometry): how many index bits each level
 # takes, where its index sits in a virtual address, and how many entries its
 # table has.  There is no "if 4 levels" anywhere.  With 2 levels a virtual
-# page number splits 10/10, with 3 levels 6/7/7, with 4 levels 5/5/5/5, and
+# page number splits 10/10, with 3 levels 8/6/6, with 4 levels 5/5/5/5, and
 # every table, however few its entries, has a 4 KiB page of its own.
 #
 # Address spaces.  The kernel's identity map (virtual = physical, from 0x1000

@@ -1,0 +1,67 @@
+/*
+ * vmx.c — ring -1: VM entry and VM exit, the two halves of a world switch.
+ *
+ * The one idea: while a guest runs, the CPU's registers ARE the guest's
+ * virtual CPU.  VM exit copies them into the guest-state area of its VMCS,
+ * writes why it left (reason and qualification), charges the exit, and runs
+ * the hypervisor; VM entry copies a guest-state area back and charges the
+ * entry.  Everything the guest does between the two runs at native speed
+ * unless an exit control says otherwise.
+ */
+#include <string.h>
+
+#include "cpu/decode.h"
+
+const char *const vmexit_reason_name[EXIT_COUNT] = {
+#define X(id, name, desc) [id] = name,
+    VMEXIT_REASONS(X)
+#undef X
+};
+const char *const vmexit_reason_desc[EXIT_COUNT] = {
+#define X(id, name, desc) [id] = desc,
+    VMEXIT_REASONS(X)
+#undef X
+};
+
+void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual)
+{
+    struct cpu *c = &m->cpu;
+    struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
+    memcpy(v->r, c->r, sizeof v->r);
+    v->pc = c->pc;
+    memcpy(v->cr, c->cr, sizeof v->cr);
+    v->trap_depth = c->trap_depth;
+    v->exit_reason = reason;
+    v->exit_qual = qual;
+    c->nonroot = false;
+    c->trap_depth = 0;
+    m->vmx.exits++;
+    m->vmx.exits_by_reason[reason]++;
+    cpu_charge(m, CY_VMEXIT, m->prof.vm_exit);
+    /* the hypervisor's address space: no guest translation applies */
+    c->cr[CR_MMU] = 0;
+    mmu_context_changed(m, false);
+    hv_handle_exit(m);
+}
+
+void vmx_enter(struct machine *m, int i)
+{
+    struct cpu *c = &m->cpu;
+    struct vmcs *v = &m->vmx.vmcs[i];
+    bool switched = m->vmx.cur != i;
+    m->vmx.cur = i;
+    memcpy(c->r, v->r, sizeof v->r);
+    c->r[ISA_NREGS] = 0;
+    c->pc = v->pc;
+    memcpy(c->cr, v->cr, sizeof c->cr);
+    c->trap_depth = v->trap_depth;
+    c->nonroot = true;
+    cpu_charge(m, CY_VMEXIT, m->prof.vm_entry);
+    if (switched) mmu_vm_switched(m);
+    else mmu_context_changed(m, false);
+    if (v->inject) {
+        /* event injection: the trap happens as the guest resumes */
+        v->inject = false;
+        cpu_trap(m, v->inject_cause, v->inject_badaddr, v->inject_epc);
+    }
+}

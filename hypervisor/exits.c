@@ -1,0 +1,124 @@
+/*
+ * exits.c — what the hypervisor does on each VM exit: one handler per reason.
+ *
+ * The CPU has saved the guest into its VMCS and charged the exit; the
+ * handler decodes what happened by reading VMCS fields (each read charged:
+ * Adams & Agesen note a VT exit needs about ten to decode), emulates it
+ * against the VM's virtual hardware, and the scheduler re-enters a guest
+ * (charging the entry).  A handler never touches another VM's state.
+ */
+#include "hypervisor/hv.h"
+
+static struct vm *current(struct hv *hv) { return &hv->vms[hv->m->vmx.cur]; }
+
+static void skip_instruction(struct hv *hv, struct vm *vm)
+{
+    hv_vmcs_write_pc(hv, vm, hv_vmcs_read_pc(hv, vm) + 4);
+}
+
+/* Delivers a trap into the guest at the next entry, as bare metal would. */
+static void inject(struct hv *hv, struct vm *vm, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
+{
+    struct vmcs *v = &hv->m->vmx.vmcs[vm->index];
+    v->inject = true;
+    v->inject_cause = cause;
+    v->inject_badaddr = badaddr;
+    v->inject_epc = epc;
+    hv_charge_op(hv, 1);
+}
+
+/* in/out: emulate the port against the VM's virtual devices. */
+static bool on_io(struct hv *hv, struct vm *vm, uint32_t qual)
+{
+    uint32_t port = qual & 0xffff;
+    int reg = (int)((qual >> 20) & 15);
+    if (qual & 0x10000u) {
+        vdev_out(hv, vm, port, hv_vmcs_read_reg(hv, vm, reg));
+        if (vm->state == VM_DONE) return true;
+    } else {
+        hv_vmcs_write_reg(hv, vm, reg, vdev_in(hv, vm, port));
+    }
+    skip_instruction(hv, vm);
+    return false;
+}
+
+/* hlt: the VM waits for its next interrupt; others may run meanwhile. */
+static bool on_hlt(struct hv *hv, struct vm *vm)
+{
+    skip_instruction(hv, vm);
+    bool ie = hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE;
+    if (!ie || (!vm->vtimer.period && !vm->vtimer.pending)) {
+        hv_vm_done(hv, vm, 0, false, "halted");
+        return true;
+    }
+    vm->state = VM_HALTED;
+    return true;
+}
+
+/* A nested violation: the guest touched guest-physical memory it does not
+ * have.  On bare metal that address would be beyond memory: a bus error,
+ * delivered to the guest alone. */
+static void on_nested_violation(struct hv *hv, struct vm *vm)
+{
+    struct vmcs *v = &hv->m->vmx.vmcs[vm->index];
+    hv_charge_op(hv, 1);
+    inject(hv, vm, CAUSE_BUS_ERROR, v->exit_guest_va, hv_vmcs_read_pc(hv, vm));
+}
+
+void hv_handle_exit(struct machine *m)
+{
+    struct hv *hv = m->hv;
+    struct vm *vm = current(hv);
+    struct vmcs *v = &m->vmx.vmcs[vm->index];
+    /* decode: reason and qualification come out of the VMCS */
+    hv_charge_op(hv, 1);
+    enum vmexit_reason reason = v->exit_reason;
+    uint32_t qual = v->exit_qual;
+    cpu_charge(m, CY_HV, 2ull * m->prof.vmcs_read);
+    vm->exits++;
+    vm->exits_by_reason[reason]++;
+    bool reschedule = false, preempt = false;
+    switch (reason) {
+    case EXIT_IO:
+        reschedule = on_io(hv, vm, qual);
+        break;
+    case EXIT_HLT:
+        reschedule = on_hlt(hv, vm);
+        break;
+    case EXIT_EXTINT:
+        /* the host timer: a slice ended or a virtual timer is due */
+        m->timer.pending = false;
+        preempt = m->st.cycles >= hv->slice_end;
+        reschedule = true;
+        break;
+    case EXIT_IRQ_WINDOW:
+        break; /* vdev_deliver at entry injects what is pending */
+    case EXIT_VMCALL:
+        /* no paravirtual interface in this mode: as on bare metal */
+        inject(hv, vm, CAUSE_ILLEGAL, 0, hv_vmcs_read_pc(hv, vm));
+        break;
+    case EXIT_EPT_VIOLATION:
+        on_nested_violation(hv, vm);
+        break;
+    case EXIT_EXCEPTION:
+        inject(hv, vm, (enum isa_cause)qual, v->inject_badaddr, v->inject_epc);
+        break;
+    case EXIT_TRIPLE:
+        hv_vm_done(hv, vm, 0, true, "triple fault");
+        reschedule = true;
+        break;
+    default:
+        /* an exit whose control this mode never sets */
+        hv_vm_done(hv, vm, 0, true, vmexit_reason_name[reason]);
+        reschedule = true;
+        break;
+    }
+    if (vm->state != VM_RUNNABLE) reschedule = true;
+    if (reschedule) {
+        hv_schedule(hv, preempt);
+        return;
+    }
+    vdev_deliver(hv, vm);
+    hv_program_timer(hv);
+    vmx_enter(m, vm->index);
+}

@@ -1,0 +1,299 @@
+/*
+ * hv.c — VMs, their memory, their VMCS, and which one runs.
+ *
+ * Host memory: the hypervisor's own frames first (host page tables), then
+ * one region per VM, 4 MiB-aligned so that large host pages can map it.
+ * Scheduling is round-robin on the host timer: a VM runs for a slice, or
+ * until it halts; an idle host fast-forwards to the next virtual timer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypervisor/hv.h"
+
+#define VM_ALIGN (4u << 20)
+
+static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+
+/* Frames the host tables of one VM can need, at worst. */
+static uint32_t table_frames(uint32_t vm_memsize, unsigned host_levels)
+{
+    unsigned bits[MMU_MAX_LEVELS];
+    mmu_level_bits(host_levels, bits);
+    uint32_t frames = 1, span_pages = vm_memsize >> 12;
+    for (int l = (int)host_levels - 1; l > 0; l--) {
+        span_pages = (span_pages + (1u << bits[l]) - 1) >> bits[l];
+        frames += span_pages;
+    }
+    return frames;
+}
+
+uint32_t hv_host_memsize(int nvms, uint32_t vm_memsize, unsigned host_levels)
+{
+    uint32_t own = 64u << 10;
+    own += (uint32_t)nvms * table_frames(vm_memsize, host_levels) * 4096u;
+    return align_up(own, VM_ALIGN) + (uint32_t)nvms * align_up(vm_memsize, VM_ALIGN);
+}
+
+bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char *err, size_t errlen)
+{
+    memset(hv, 0, sizeof *hv);
+    hv->m = m;
+    hv->cfg = *cfg;
+    if (!hv->cfg.vm_memsize) hv->cfg.vm_memsize = 16u << 20;
+    if (!hv->cfg.host_levels) hv->cfg.host_levels = m->levels;
+    if (!hv->cfg.slice) hv->cfg.slice = 200000;
+    if (cfg->mode != HV_HW || cfg->mmu != HV_MMU_NESTED) {
+        snprintf(err, errlen, "this hypervisor runs --mode hw --mmu nested; the other techniques "
+                              "arrive with issue #5");
+        return false;
+    }
+    hv->running = -1;
+    hv->next_frame = 4096; /* page 0 stays empty */
+    hv->frames_end = m->memsize;
+    m->hv = hv;
+    m->vmx.enabled = true;
+    m->vmx.nested = true;
+    m->vmx.vpid_tags = true;
+    m->vmx.cur = -1;
+    return true;
+}
+
+void hv_free(struct hv *hv)
+{
+    if (hv->m) hv->m->hv = NULL;
+}
+
+bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, const char *boot_args,
+               char *err, size_t errlen)
+{
+    struct machine *m = hv->m;
+    if (hv->nvms >= MAX_VMS) {
+        snprintf(err, errlen, "at most %d VMs", MAX_VMS);
+        return false;
+    }
+    int i = hv->nvms;
+    struct vm *vm = &hv->vms[i];
+    memset(vm, 0, sizeof *vm);
+    snprintf(vm->name, sizeof vm->name, "%s", name);
+    vm->index = i;
+    vm->size = hv->cfg.vm_memsize;
+    uint32_t vm_span = align_up(vm->size, VM_ALIGN);
+    /* VMs are stacked down from the top of host memory; the hypervisor's
+     * own frames grow up from the bottom and may not reach them */
+    vm->base = m->memsize - vm_span * (uint32_t)(i + 1);
+    if (vm->base < hv->next_frame) {
+        snprintf(err, errlen, "host memory too small for VM %d", i);
+        return false;
+    }
+    hv->frames_end = vm->base;
+    vm->at_line_start = true;
+    /* load the image at its guest-physical addresses */
+    for (int s = 0; s < img->nsegments; s++) {
+        const struct isa_segment *seg = &img->segments[s];
+        if (seg->memsz > vm->size || seg->vaddr > vm->size - seg->memsz) {
+            snprintf(err, errlen, "%s: segment %d (0x%08x, %u bytes) does not fit in %u bytes of guest memory",
+                     name, s, seg->vaddr, seg->memsz, vm->size);
+            return false;
+        }
+        if (seg->filesz) memcpy(m->mem + vm->base + seg->vaddr, seg->data, seg->filesz);
+    }
+    if (boot_args) {
+        size_t n = strlen(boot_args);
+        if (n > BOOT_ARGS_MAX - 1) n = BOOT_ARGS_MAX - 1;
+        memcpy(m->mem + vm->base + BOOT_ARGS_ADDR, boot_args, n);
+        m->mem[vm->base + BOOT_ARGS_ADDR + n] = 0;
+    }
+    /* its virtual CPU: reset state, and the controls of hardware assist */
+    struct vmcs *v = &m->vmx.vmcs[i];
+    memset(v, 0, sizeof *v);
+    v->pc = img->entry;
+    v->r[ISA_REG_SP] = vm->size;
+    v->exit_on_op[OP_IN] = v->exit_on_op[OP_OUT] = v->exit_on_op[OP_HLT] = true;
+    v->ept_levels = hv->cfg.host_levels;
+    v->vpid = (uint16_t)(i + 1);
+    v->guest_memsize = vm->size;
+    if (!nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
+    hv->nvms++;
+    m->vmx.nvmcs = hv->nvms;
+    return true;
+}
+
+/* ---- VMCS access: what the hypervisor's handlers pay ------------------------ */
+void hv_charge_op(struct hv *hv, unsigned n) { cpu_charge(hv->m, CY_HV, (uint64_t)n * hv->m->prof.hv_op); }
+static void charge_read(struct hv *hv) { cpu_charge(hv->m, CY_HV, hv->m->prof.vmcs_read); }
+static void charge_write(struct hv *hv) { cpu_charge(hv->m, CY_HV, hv->m->prof.vmcs_write); }
+
+uint32_t hv_vmcs_read_reg(struct hv *hv, struct vm *vm, int reg)
+{
+    charge_read(hv);
+    return hv->m->vmx.vmcs[vm->index].r[reg];
+}
+void hv_vmcs_write_reg(struct hv *hv, struct vm *vm, int reg, uint32_t v)
+{
+    charge_write(hv);
+    if (reg) hv->m->vmx.vmcs[vm->index].r[reg] = v;
+}
+uint32_t hv_vmcs_read_pc(struct hv *hv, struct vm *vm)
+{
+    charge_read(hv);
+    return hv->m->vmx.vmcs[vm->index].pc;
+}
+void hv_vmcs_write_pc(struct hv *hv, struct vm *vm, uint32_t pc)
+{
+    charge_write(hv);
+    hv->m->vmx.vmcs[vm->index].pc = pc;
+}
+uint32_t hv_vmcs_read_cr(struct hv *hv, struct vm *vm, int cr)
+{
+    charge_read(hv);
+    return hv->m->vmx.vmcs[vm->index].cr[cr];
+}
+
+/* ---- life and death of VMs ---------------------------------------------------- */
+void hv_vm_done(struct hv *hv, struct vm *vm, uint32_t code, bool killed, const char *why)
+{
+    vm->state = VM_DONE;
+    vm->exit_code = code;
+    vm->killed = killed;
+    snprintf(vm->detail, sizeof vm->detail, "%s", why);
+    if (killed && hv->m->con.out) {
+        fflush(hv->m->con.out);
+        fprintf(stderr, "ringsim: VM %s killed: %s\n", vm->name, why);
+    }
+}
+
+/* Books the time the running VM spent loaded. */
+static void account(struct hv *hv)
+{
+    if (hv->running < 0) return;
+    struct vm *vm = &hv->vms[hv->running];
+    vm->cycles += hv->m->st.cycles - vm->loaded_at_cycles;
+    vm->instructions += hv->m->st.instructions - vm->loaded_at_insns;
+}
+
+/* Programs the host timer for the next thing the hypervisor must see: the
+ * end of the slice or the earliest virtual timer. */
+void hv_program_timer(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    uint64_t next = hv->slice_end;
+    for (int i = 0; i < hv->nvms; i++) {
+        const struct vm *vm = &hv->vms[i];
+        if (vm->state != VM_DONE && vm->vtimer.period && vm->vtimer.deadline < next) next = vm->vtimer.deadline;
+    }
+    if (next <= m->st.cycles) next = m->st.cycles + 1;
+    m->timer.pending = false;
+    m->timer.period = (uint32_t)(next - m->st.cycles);
+    m->timer.deadline = next;
+}
+
+static bool wakes(const struct hv *hv, const struct vm *vm)
+{
+    return vm->vtimer.pending || (vm->vtimer.period && hv->m->st.cycles >= vm->vtimer.deadline);
+}
+
+void hv_schedule(struct hv *hv, bool preempt)
+{
+    struct machine *m = hv->m;
+    account(hv);
+    for (;;) {
+        /* halted VMs whose timer is due become runnable */
+        for (int i = 0; i < hv->nvms; i++)
+            if (hv->vms[i].state == VM_HALTED && wakes(hv, &hv->vms[i])) hv->vms[i].state = VM_RUNNABLE;
+        int start = hv->running < 0 ? 0 : hv->running + (preempt ? 1 : 0), pick = -1;
+        for (int k = 0; k < hv->nvms; k++) {
+            int i = (start + k) % hv->nvms;
+            if (hv->vms[i].state == VM_RUNNABLE) { pick = i; break; }
+        }
+        if (pick >= 0) {
+            struct vm *vm = &hv->vms[pick];
+            if (pick != hv->running || preempt) hv->slice_end = m->st.cycles + hv->cfg.slice;
+            if (pick != hv->running) hv_charge_op(hv, 2); /* a world switch */
+            hv->running = pick;
+            vdev_deliver(hv, vm);
+            hv_program_timer(hv);
+            vm->loaded_at_cycles = m->st.cycles;
+            vm->loaded_at_insns = m->st.instructions;
+            vmx_enter(m, pick);
+            return;
+        }
+        /* nothing runnable: idle until the earliest virtual timer */
+        uint64_t wake = UINT64_MAX;
+        bool any_left = false;
+        for (int i = 0; i < hv->nvms; i++) {
+            const struct vm *vm = &hv->vms[i];
+            if (vm->state == VM_DONE) continue;
+            any_left = true;
+            if (vm->vtimer.period && vm->vtimer.deadline < wake) wake = vm->vtimer.deadline;
+        }
+        if (!any_left || wake == UINT64_MAX) {
+            /* every VM is done (or halted for ever) */
+            for (int i = 0; i < hv->nvms; i++)
+                if (hv->vms[i].state == VM_HALTED) hv_vm_done(hv, &hv->vms[i], 0, false, "halted");
+            m->stop = STOP_EXIT;
+            m->exit_code = hv->vms[0].exit_code;
+            snprintf(m->stop_detail, sizeof m->stop_detail, "every VM has ended");
+            hv->running = -1;
+            return;
+        }
+        if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
+        if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
+        if (m->max_cycles && m->st.cycles >= m->max_cycles) {
+            m->stop = STOP_CYCLE_LIMIT;
+            snprintf(m->stop_detail, sizeof m->stop_detail, "cycle limit %llu reached while every VM was halted",
+                     (unsigned long long)m->max_cycles);
+            hv->running = -1;
+            return;
+        }
+        hv->running = -1;
+        preempt = false;
+    }
+}
+
+void hv_start(struct hv *hv)
+{
+    hv->running = -1;
+    hv_schedule(hv, false);
+}
+
+/* ---- statistics ------------------------------------------------------------ */
+#include <jansson.h>
+
+static json_t *exits_json(uint64_t total, const uint64_t by[EXIT_COUNT])
+{
+    json_t *o = json_object(), *b = json_object();
+    json_object_set_new(o, "total", json_integer((json_int_t)total));
+    for (int r = 0; r < EXIT_COUNT; r++)
+        if (by[r]) json_object_set_new(b, vmexit_reason_name[r], json_integer((json_int_t)by[r]));
+    json_object_set_new(o, "by_reason", b);
+    return o;
+}
+
+void hv_stats_json(const struct hv *hv, json_t *o)
+{
+    const struct machine *m = hv->m;
+    json_object_set_new(o, "mode", json_string("hw"));
+    json_object_set_new(o, "mmu", json_string("nested"));
+    json_object_set_new(o, "host_levels", json_integer(hv->cfg.host_levels));
+    json_object_set_new(o, "host_large_pages", json_boolean(hv->cfg.host_large_pages));
+    json_object_set_new(o, "vmexits", exits_json(m->vmx.exits, m->vmx.exits_by_reason));
+    json_t *vms = json_array();
+    for (int i = 0; i < hv->nvms; i++) {
+        const struct vm *vm = &hv->vms[i];
+        json_t *v = json_object();
+        json_object_set_new(v, "name", json_string(vm->name));
+        json_object_set_new(v, "state", json_string(vm->state == VM_DONE ? (vm->killed ? "killed" : "ended") : "running"));
+        json_object_set_new(v, "detail", json_string(vm->detail));
+        json_object_set_new(v, "exit_code", json_integer(vm->exit_code));
+        json_object_set_new(v, "instructions", json_integer((json_int_t)vm->instructions));
+        json_object_set_new(v, "cycles", json_integer((json_int_t)vm->cycles));
+        json_object_set_new(v, "memory", json_pack("{s:I,s:I}", "host_base", (json_int_t)vm->base,
+                                                   "size", (json_int_t)vm->size));
+        json_object_set_new(v, "vmexits", exits_json(vm->exits, vm->exits_by_reason));
+        json_array_append_new(vms, v);
+    }
+    json_object_set_new(o, "vms", vms);
+    json_object_set_new(json_object_get(o, "walk"), "ntlb_hits", json_integer((json_int_t)m->mmu.st.ntlb_hits));
+    json_object_set_new(json_object_get(o, "walk"), "ntlb_entries", json_integer(m->mmu.ntlb_entries));
+}

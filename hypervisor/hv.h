@@ -1,0 +1,113 @@
+/*
+ * hv.h — the hypervisor: a small type-1 VMM running in ring -1.
+ *
+ * This header is the interface of hypervisor/.  A `struct hv` owns the VMs:
+ * each has its own guest-physical memory carved out of host memory, a
+ * virtual CPU (a VMCS in the machine's struct vmx), virtual devices (console,
+ * timer), and — with nested paging — a host page table mapping its
+ * guest-physical memory and nothing else, which is what isolates VMs from
+ * each other and from the hypervisor.  The hypervisor's work is C code, but
+ * every cycle of it is charged: VM exits and entries (cause `vmexit`), and
+ * its handlers' VMCS accesses and operations (cause `hv`).
+ *
+ * Files: hv.c (VMs, memory, scheduling), exits.c (one handler per exit
+ * reason), vdev.c (virtual console and timer), nested.c (host page tables).
+ */
+#ifndef RINGSIM_HV_H
+#define RINGSIM_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cpu/cpu.h"
+
+/* Virtualisation techniques (issue #4 brings hw+nested; #5 the rest). */
+enum hv_mode { HV_NATIVE, HV_TE, HV_BT, HV_HW, HV_PV };
+enum hv_mmu { HV_MMU_NONE, HV_MMU_SHADOW, HV_MMU_NESTED };
+
+enum vm_state { VM_RUNNABLE, VM_HALTED, VM_DONE };
+
+struct vm {
+    char name[32];
+    int index;                     /* its VMCS: m->vmx.vmcs[index] */
+    uint32_t base, size;           /* host-physical home of guest-physical [0, size) */
+    enum vm_state state;
+    uint32_t exit_code;            /* when done: the guest's exit code */
+    char detail[160];              /* how it ended */
+    bool killed;                   /* ended by the hypervisor, not by itself */
+    /* virtual devices */
+    struct {
+        uint32_t period;
+        uint64_t deadline;
+        bool pending;
+    } vtimer;
+    bool at_line_start;            /* console: prefix the next byte */
+    uint64_t console_bytes;
+    /* accounting */
+    uint64_t exits, exits_by_reason[EXIT_COUNT];
+    uint64_t instructions, cycles; /* while this VM was loaded */
+    uint64_t loaded_at_cycles, loaded_at_insns;
+};
+
+struct hv_config {
+    enum hv_mode mode;
+    enum hv_mmu mmu;
+    uint32_t vm_memsize;           /* guest-physical bytes per VM (default 16 MiB) */
+    unsigned host_levels;          /* levels of the host (nested) table */
+    bool host_large_pages;         /* map guest memory with large host pages */
+    uint32_t slice;                /* cycles a VM runs before the next is scheduled */
+};
+
+struct hv {
+    struct machine *m;
+    struct hv_config cfg;
+    int nvms;
+    struct vm vms[MAX_VMS];
+    int running;                   /* index of the VM loaded, -1 none */
+    uint64_t slice_end;            /* when the running VM's time is up */
+    uint32_t next_frame, frames_end; /* the hypervisor's own memory, for host tables */
+    uint64_t ept_entries_written;
+};
+
+/* Host memory a hypervisor needs for nvms VMs of vm_memsize bytes. */
+uint32_t hv_host_memsize(int nvms, uint32_t vm_memsize, unsigned host_levels);
+/* Sets up the hypervisor on machine m (whose memory is hv_host_memsize). */
+bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char *err, size_t errlen);
+/* Creates a VM from an image: guest memory, nested table, VMCS. */
+bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, const char *boot_args,
+               char *err, size_t errlen);
+/* Enters the first VM; machine_run then runs the guests until all are done. */
+void hv_start(struct hv *hv);
+void hv_free(struct hv *hv);
+
+/* ---- used inside hypervisor/ ------------------------------------------- */
+/* VMCS access, charged as the profile says (vmcs_read / vmcs_write). */
+uint32_t hv_vmcs_read_reg(struct hv *hv, struct vm *vm, int reg);
+void hv_vmcs_write_reg(struct hv *hv, struct vm *vm, int reg, uint32_t v);
+uint32_t hv_vmcs_read_pc(struct hv *hv, struct vm *vm);
+void hv_vmcs_write_pc(struct hv *hv, struct vm *vm, uint32_t pc);
+uint32_t hv_vmcs_read_cr(struct hv *hv, struct vm *vm, int cr);
+/* One basic hypervisor operation (dispatch, bookkeeping). */
+void hv_charge_op(struct hv *hv, unsigned n);
+/* Ends a VM (its own exit, or killed by the hypervisor). */
+void hv_vm_done(struct hv *hv, struct vm *vm, uint32_t code, bool killed, const char *why);
+/* Sets the host timer for the end of the slice or the next virtual timer. */
+void hv_program_timer(struct hv *hv);
+/* Schedules and enters the next VM, or stops the machine when none is left. */
+void hv_schedule(struct hv *hv, bool preempt);
+/* Virtual devices: an I/O exit's port access. */
+uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port);
+void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value);
+/* Raises the virtual timer if due; injects a pending interrupt if the guest
+ * can take it, else asks for an interrupt-window exit. */
+void vdev_deliver(struct hv *hv, struct vm *vm);
+/* Builds the host (nested) table of a VM; returns its root. */
+bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_t errlen);
+
+/* ---- statistics ---------------------------------------------------------- */
+struct json_t;
+/* Adds mode, mmu, vmexits and the per-VM objects to a stats object. */
+void hv_stats_json(const struct hv *hv, struct json_t *o);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * vdev.c — the virtual devices of a VM: a console and a timer per VM.
+ *
+ * The guest's in/out instructions exit (EXIT_IO) and land here.  The
+ * console writes to the host's, prefixed with the VM's name when several
+ * VMs share it.  The virtual timer counts host cycles; when it is due the
+ * hypervisor injects a timer interrupt into the guest at the next VM entry
+ * — or, if the guest has interrupts masked, asks the CPU for an exit as soon
+ * as it unmasks them (an interrupt window), as real hypervisors do.
+ */
+#include "hypervisor/hv.h"
+
+uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port)
+{
+    switch (port) {
+    case PORT_CON_DATA: return 0xffffffffu;        /* VMs get no console input */
+    case PORT_CON_STATUS: return 0;
+    case PORT_TIMER_PERIOD: return vm->vtimer.period;
+    case PORT_TIMER_NOW: return (uint32_t)hv->m->st.cycles;
+    default: return 0xffffffffu;
+    }
+}
+
+void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
+{
+    struct machine *m = hv->m;
+    switch (port) {
+    case PORT_POWER:
+        hv_vm_done(hv, vm, value, false, "exited");
+        break;
+    case PORT_CON_DATA:
+        if (m->con.out) {
+            if (hv->nvms > 1 && vm->at_line_start) fprintf(m->con.out, "[%s] ", vm->name);
+            fputc((int)(value & 0xff), m->con.out);
+        }
+        vm->at_line_start = (value & 0xff) == '\n';
+        vm->console_bytes++;
+        m->con.bytes_out++;
+        break;
+    case PORT_TIMER_PERIOD:
+        vm->vtimer.period = value;
+        vm->vtimer.deadline = value ? m->st.cycles + value : 0;
+        break;
+    case PORT_TIMER_ACK:
+        vm->vtimer.pending = false;
+        m->vmx.vmcs[vm->index].irq_window = false;
+        break;
+    default:
+        break;
+    }
+}
+
+void vdev_deliver(struct hv *hv, struct vm *vm)
+{
+    struct machine *m = hv->m;
+    struct vmcs *v = &m->vmx.vmcs[vm->index];
+    if (vm->vtimer.period && m->st.cycles >= vm->vtimer.deadline) {
+        uint64_t late = m->st.cycles - vm->vtimer.deadline;
+        vm->vtimer.pending = true;
+        vm->vtimer.deadline += vm->vtimer.period * (late / vm->vtimer.period + 1);
+    }
+    v->irq_window = false;
+    if (!vm->vtimer.pending || v->inject) return;
+    if (hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE) {
+        v->inject = true;
+        v->inject_cause = CAUSE_TIMER;
+        v->inject_badaddr = 0;
+        v->inject_epc = hv_vmcs_read_pc(hv, vm);
+        hv_charge_op(hv, 1);
+    } else {
+        v->irq_window = true;
+    }
+}
