@@ -362,7 +362,7 @@ static bool walk(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool us
         ok = walk_dim(m, &g, vaddr, acc, user, live, rec, &gpa, w_ok, u_ok, leaf_level, fault);
     }
     if (ok && m->cpu.nonroot && m->vmx.nested) {
-        bool hw;
+        bool hw = false;
         ok = nested(m, gpa, acc, live, rec, pa, &hw, fault);
         *w_ok = *w_ok && hw;
     } else if (ok) {
