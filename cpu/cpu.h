@@ -135,6 +135,41 @@ struct stats {
 };
 
 struct decode_page;                        /* cpu/decode.c */
+
+/* ---- events, for the debugger's Events pane and `run --trace` ------------
+ * The slow paths (traps, returns, VM exits and entries, TLB fills and walks,
+ * flushes) report what happened through one hook.  With no hook installed
+ * (m->trace == NULL) each report is one predictable branch. */
+#define TRACE_KINDS(X)                                                              \
+    X(TR_TRAP,     "trap",   "a trap or interrupt: a = cause, b = badaddr, c = epc") \
+    X(TR_IRET,     "iret",   "return from a trap: a = the new pc, b = the new SR")   \
+    X(TR_VMEXIT,   "exit",   "VM exit: a = reason, b = qualification, c = VM index") \
+    X(TR_VMENTRY,  "entry",  "VM entry: c = VM index")                                \
+    X(TR_WALK,     "walk",   "a TLB miss and its walk: walk = the record, a = fault bits or 0, b = pa") \
+    X(TR_FLUSH,    "flush",  "TLB flush (a = 1) or invalidation of one page (a = 0, b = vaddr)") \
+    X(TR_SHADOW,   "shadow", "shadow paging: a = what, b = address")                 \
+    X(TR_BT,       "bt",     "binary translation: a = what, b = guest address")
+
+enum trace_kind {
+#define X(id, name, desc) id,
+    TRACE_KINDS(X)
+#undef X
+    TR_COUNT
+};
+extern const char *const trace_kind_name[TR_COUNT];
+
+struct walk_record;
+struct trace_event {
+    enum trace_kind kind;
+    uint64_t cycle;                  /* when it happened */
+    uint64_t cost;                   /* cycles it cost, when known */
+    uint32_t pc;
+    uint32_t a, b, c;
+    const struct walk_record *walk;  /* TR_WALK */
+};
+struct machine;
+typedef void (*trace_fn)(void *ctx, struct machine *m, const struct trace_event *ev);
+
 struct hv;                                 /* hypervisor/hv.h */
 
 /* ---- ring -1: hardware-assisted virtualisation (VT-x/SVM-like) ---------
@@ -225,6 +260,8 @@ struct machine {
     uint32_t exit_code;                    /* valid when stop == STOP_EXIT */
     char stop_detail[256];                 /* human-readable report of the stop */
     struct hv *hv;                         /* the hypervisor, when one runs (hypervisor/) */
+    trace_fn trace;                        /* event hook, NULL = off */
+    void *trace_ctx;
     /* derived, host-only: the decode cache, one entry per physical page */
     struct decode_page **dpages;
     uint8_t *code_page;                    /* 1 where a page has decoded code */
@@ -291,6 +328,16 @@ void hv_handle_exit(struct machine *m);
 /* Guest-physical -> host-physical for the loaded VM (identity in root mode);
  * false with a nested violation. Charges what the hardware would. */
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa);
+
+/* Reports an event to the trace hook, if any. */
+static inline void cpu_trace(struct machine *m, enum trace_kind k, uint32_t a, uint32_t b, uint32_t c,
+                             uint64_t cost, const struct walk_record *w)
+{
+    if (__builtin_expect(m->trace != NULL, 0)) {
+        struct trace_event ev = {k, m->st.cycles, cost, m->cpu.pc, a, b, c, w};
+        m->trace(m->trace_ctx, m, &ev);
+    }
+}
 
 /* Adds `cycles` to `cause` and the total. */
 static inline void cpu_charge(struct machine *m, enum cycle_cause cause, uint64_t cycles)

@@ -16,6 +16,11 @@ const char *const cycle_cause_desc[CY_COUNT] = {
     CYCLE_CAUSES(X)
 #undef X
 };
+const char *const trace_kind_name[TR_COUNT] = {
+#define X(id, name, desc) [id] = name,
+    TRACE_KINDS(X)
+#undef X
+};
 const char *const stop_reason_name[STOP_COUNT] = {
 #define X(id, name, desc) [id] = name,
     STOP_REASONS(X)

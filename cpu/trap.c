@@ -74,6 +74,7 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         m->st.traps_total++;
         m->st.traps_by_cause[cause]++;
         cpu_charge(m, CY_TRAP, m->prof.trap_entry);
+        cpu_trace(m, TR_TRAP, cause, badaddr, epc, m->prof.trap_entry, NULL);
 
         uint32_t sr = c->cr[CR_SR];
         if (c->trap_depth == 1 || cause != CAUSE_DOUBLE) {
@@ -110,6 +111,7 @@ void cpu_iret(struct machine *m)
     c->pc = c->cr[CR_EPC];
     if (SR_RING(sr) != 0) c->r[ISA_REG_SP] = c->cr[CR_USP];
     mmu_context_changed(m, false);
+    cpu_trace(m, TR_IRET, c->pc, sr, 0, m->prof.trap_return, NULL);
 }
 
 bool cpu_interrupt_pending(const struct machine *m)

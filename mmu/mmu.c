@@ -474,7 +474,10 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
     u->st.walks++;
     bool w, uok;
     unsigned lvl;
-    if (!walk(m, vaddr, acc, user, true, &u->last_walk, pa, &w, &uok, &lvl, fault)) {
+    uint64_t before = m->st.cycles;
+    bool ok = walk(m, vaddr, acc, user, true, &u->last_walk, pa, &w, &uok, &lvl, fault);
+    cpu_trace(m, TR_WALK, ok ? 0 : *fault, ok ? *pa : 0, acc, m->st.cycles - before, &u->last_walk);
+    if (!ok) {
         if (!(*fault & FAULT_NESTED)) u->st.page_faults++;
         return false;
     }
@@ -511,6 +514,7 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
         if (!this_vm_only || !m->vmx.vpid_tags || u->pwc[i].vpid == vpid) u->pwc[i].valid = 0;
     u->st.tlb_flushes++;
     u->last_vpn = 0xffffffffu;
+    cpu_trace(m, TR_FLUSH, 1, 0, 0, 0, NULL);
 }
 
 void mmu_flush_all(struct machine *m) { flush(m, false, true); }
@@ -520,6 +524,7 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
     struct mmu *u = &m->mmu;
     struct tlb_entry *e = tlb_find(m, vaddr >> 12);
     if (e) e->valid = 0;
+    cpu_trace(m, TR_FLUSH, 0, vaddr, 0, 0, NULL);
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)
         if (u->pwc[i].dim == DIM_GUEST) u->pwc[i].valid = 0;
