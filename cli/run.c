@@ -21,9 +21,11 @@ static void run_help(FILE *out)
         "With --mode hw, several images run as several VMs, each isolated in its own\n"
         "guest-physical memory; their console lines are prefixed [name].\n"
         "IMG may be a path or the name of a bundled program (ringsim run hello).\n\n"
-        "  --mode MODE        native (default) or hw (hardware assist: the guest runs in\n"
-        "                     non-root ring 0 under the hypervisor); te, bt, pv arrive with issue #5\n"
-        "  --mmu MMU          nested (default with hw); shadow arrives with issue #5\n"
+        "  --mode MODE        native (default); hw (hardware assist: the guest kernel runs in\n"
+        "                     non-root ring 0 under the hypervisor); te (trap-and-emulate: the\n"
+        "                     guest kernel runs in ring 1, the hypervisor emulates); bt, pv\n"
+        "                     arrive with issue #5\n"
+        "  --mmu MMU          nested (default with hw) or shadow (default with te)\n"
         "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
         "  --host-large-pages map guest memory with large host pages\n"
         "  --ntlb N           a nested TLB of N guest-physical->host-physical entries\n"
@@ -188,17 +190,25 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: expected an image (a path or a bundled program name)\n");
         return EXIT_USAGE;
     }
-    bool hw = false;
+    bool hw = false, te = false;
     if (strcmp(o.mode, "hw") == 0) {
         hw = true;
         if (!o.mmu) o.mmu = "nested";
         if (strcmp(o.mmu, "nested") != 0) {
-            fprintf(stderr, "ringsim run: --mode hw --mmu %s: this build virtualises the MMU with "
-                            "nested paging only (shadow paging arrives with issue #5)\n", o.mmu);
+            fprintf(stderr, "ringsim run: --mode hw --mmu %s: this build virtualises the MMU under hw "
+                            "with nested paging only (hw+shadow arrives with issue #5)\n", o.mmu);
+            return EXIT_USAGE;
+        }
+    } else if (strcmp(o.mode, "te") == 0) {
+        te = true;
+        if (!o.mmu) o.mmu = "shadow";
+        if (strcmp(o.mmu, "shadow") != 0) {
+            fprintf(stderr, "ringsim run: --mode te --mmu %s: trap-and-emulate has no nested paging "
+                            "(that is hardware assist); use --mmu shadow\n", o.mmu);
             return EXIT_USAGE;
         }
     } else if (strcmp(o.mode, "native") != 0) {
-        if (!strcmp(o.mode, "te") || !strcmp(o.mode, "bt") || !strcmp(o.mode, "pv")) {
+        if (!strcmp(o.mode, "bt") || !strcmp(o.mode, "pv")) {
             fprintf(stderr, "ringsim run: --mode %s arrives with issue #5; this build runs native and "
                             "hw (hardware assist with nested paging)\n", o.mode);
             return EXIT_USAGE;
@@ -211,6 +221,10 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     int nimages = argc - optind;
+    if (nimages > 1 && te) {
+        fprintf(stderr, "ringsim run: trap-and-emulate runs one VM in this build; several VMs run with --mode hw\n");
+        return EXIT_USAGE;
+    }
     if (nimages > 1 && !hw) {
         fprintf(stderr, "ringsim run: several images run as several VMs: add --mode hw\n");
         return EXIT_USAGE;
@@ -255,14 +269,16 @@ int cmd_run(int argc, char **argv)
                                  .no_asid = o.no_asid, .pwc_entries = o.pwc_entries,
                                  .ntlb_entries = o.ntlb_entries,
                                  .max_cycles = o.max_cycles, .prof = &prof};
-    struct hv_config hcfg = {.mode = HV_HW, .mmu = HV_MMU_NESTED, .vm_memsize = o.memsize,
+    struct hv_config hcfg = {.mode = te ? HV_TE : HV_HW, .mmu = te ? HV_MMU_SHADOW : HV_MMU_NESTED,
+                             .vm_memsize = o.memsize,
                              .host_levels = o.host_levels ? o.host_levels : o.levels,
                              .host_large_pages = o.host_large_pages, .slice = o.slice};
-    if (hw) cfg.memsize = hv_host_memsize(nimages, o.memsize, hcfg.host_levels);
+    bool virt = hw || te;
+    if (virt) cfg.memsize = hv_host_memsize(nimages, o.memsize, hcfg.host_levels);
     struct machine *m = malloc(sizeof *m);
-    struct hv *hv = hw ? malloc(sizeof *hv) : NULL;
-    bool ok = m && (!hw || hv) && machine_init(m, &cfg, err, sizeof err);
-    if (ok && hw) {
+    struct hv *hv = virt ? malloc(sizeof *hv) : NULL;
+    bool ok = m && (!virt || hv) && machine_init(m, &cfg, err, sizeof err);
+    if (ok && virt) {
         ok = hv_init(hv, m, &hcfg, err, sizeof err);
         m->vmx.vpid_tags = !o.no_vpid;
         for (int i = 0; ok && i < nimages; i++) ok = hv_add_vm(hv, names[i], &imgs[i], o.args, err, sizeof err);
@@ -277,7 +293,7 @@ int cmd_run(int argc, char **argv)
         free(hv);
         return EXIT_USAGE;
     }
-    if (hw) {
+    if (virt) {
         hv_start(hv);
         goto run;
     }
@@ -315,7 +331,7 @@ run:
     default: status = EXIT_USAGE; break;
     }
     json_t *js = stats_to_json(m);
-    if (hw) hv_stats_json(hv, js);
+    if (virt) hv_stats_json(hv, js);
     if (o.stats && !json_write_file(js, o.stats, err, sizeof err)) {
         fprintf(stderr, "ringsim run: --stats: %s\n", err);
         status = EXIT_USAGE;

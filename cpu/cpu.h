@@ -260,6 +260,7 @@ struct machine {
     uint32_t exit_code;                    /* valid when stop == STOP_EXIT */
     char stop_detail[256];                 /* human-readable report of the stop */
     struct hv *hv;                         /* the hypervisor, when one runs (hypervisor/) */
+    bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
     trace_fn trace;                        /* event hook, NULL = off */
     void *trace_ctx;
     /* derived, host-only: the decode cache, one entry per physical page */
@@ -325,6 +326,8 @@ static inline bool vmx_op_exits(const struct machine *m, enum isa_op op)
 }
 /* The hypervisor's exit handler (hypervisor/). */
 void hv_handle_exit(struct machine *m);
+/* Under trap-and-emulate every trap goes to the hypervisor (hypervisor/te.c). */
+void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
 /* Guest-physical -> host-physical for the loaded VM (identity in root mode);
  * false with a nested violation. Charges what the hardware would. */
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa);

@@ -48,6 +48,15 @@ static bool read_vector(struct machine *m, enum isa_cause cause, uint32_t *handl
 void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
 {
     struct cpu *c = &m->cpu;
+    if (m->trap_to_hv) {
+        /* trap-and-emulate: the hypervisor owns ring 0 and sees every trap */
+        m->st.traps_total++;
+        m->st.traps_by_cause[cause]++;
+        cpu_charge(m, CY_TRAP, m->prof.trap_entry);
+        c->pc = epc;
+        hv_trap(m, cause, badaddr, epc);
+        return;
+    }
     for (;;) {
         if (c->nonroot) {
             /* a guest's trap: the exception bitmap may send it to ring -1 */

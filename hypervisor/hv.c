@@ -28,9 +28,11 @@ static uint32_t table_frames(uint32_t vm_memsize, unsigned host_levels)
     return frames;
 }
 
+#define SHADOW_POOL (8u << 20)   /* frames for shadow tables */
+
 uint32_t hv_host_memsize(int nvms, uint32_t vm_memsize, unsigned host_levels)
 {
-    uint32_t own = 64u << 10;
+    uint32_t own = (64u << 10) + SHADOW_POOL;
     own += (uint32_t)nvms * table_frames(vm_memsize, host_levels) * 4096u;
     return align_up(own, VM_ALIGN) + (uint32_t)nvms * align_up(vm_memsize, VM_ALIGN);
 }
@@ -43,24 +45,28 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     if (!hv->cfg.vm_memsize) hv->cfg.vm_memsize = 16u << 20;
     if (!hv->cfg.host_levels) hv->cfg.host_levels = m->levels;
     if (!hv->cfg.slice) hv->cfg.slice = 200000;
-    if (cfg->mode != HV_HW || cfg->mmu != HV_MMU_NESTED) {
-        snprintf(err, errlen, "this hypervisor runs --mode hw --mmu nested; the other techniques "
-                              "arrive with issue #5");
+    bool hw_nested = cfg->mode == HV_HW && cfg->mmu == HV_MMU_NESTED;
+    bool te_shadow = cfg->mode == HV_TE && cfg->mmu == HV_MMU_SHADOW;
+    if (!hw_nested && !te_shadow) {
+        snprintf(err, errlen, "this hypervisor runs --mode hw --mmu nested and --mode te --mmu shadow; "
+                              "the other combinations arrive with issue #5");
         return false;
     }
     hv->running = -1;
     hv->next_frame = 4096; /* page 0 stays empty */
     hv->frames_end = m->memsize;
     m->hv = hv;
+    m->vmx.cur = -1;
+    if (te_shadow) return true;   /* no ring -1: the hypervisor is ring 0 */
     m->vmx.enabled = true;
     m->vmx.nested = true;
     m->vmx.vpid_tags = true;
-    m->vmx.cur = -1;
     return true;
 }
 
 void hv_free(struct hv *hv)
 {
+    if (hv->cfg.mmu == HV_MMU_SHADOW) shadow_free(hv);
     if (hv->m) hv->m->hv = NULL;
 }
 
@@ -113,7 +119,14 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     v->ept_levels = hv->cfg.host_levels;
     v->vpid = (uint16_t)(i + 1);
     v->guest_memsize = vm->size;
-    if (!nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
+    if (hv->cfg.mmu == HV_MMU_NESTED && !nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
+    if (hv->cfg.mmu == HV_MMU_SHADOW) {
+        if (i > 0) {
+            snprintf(err, errlen, "trap-and-emulate runs one VM");
+            return false;
+        }
+        if (!shadow_init(hv, err, errlen)) return false;
+    }
     hv->nvms++;
     m->vmx.nvmcs = hv->nvms;
     return true;
@@ -254,6 +267,10 @@ void hv_schedule(struct hv *hv, bool preempt)
 void hv_start(struct hv *hv)
 {
     hv->running = -1;
+    if (hv->cfg.mode == HV_TE) {
+        te_start(hv);
+        return;
+    }
     hv_schedule(hv, false);
 }
 
@@ -273,8 +290,24 @@ static json_t *exits_json(uint64_t total, const uint64_t by[EXIT_COUNT])
 void hv_stats_json(const struct hv *hv, json_t *o)
 {
     const struct machine *m = hv->m;
-    json_object_set_new(o, "mode", json_string("hw"));
-    json_object_set_new(o, "mmu", json_string("nested"));
+    static const char *const mode_name[] = {"native", "te", "bt", "hw", "pv"};
+    static const char *const mmu_name[] = {"none", "shadow", "nested"};
+    json_object_set_new(o, "mode", json_string(mode_name[hv->cfg.mode]));
+    json_object_set_new(o, "mmu", json_string(mmu_name[hv->cfg.mmu]));
+    const struct shadow *sh = &hv->sh;
+    json_object_set_new(o, "shadow", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+        "hidden_faults", (json_int_t)sh->hidden_faults, "tracing_faults", (json_int_t)sh->tracing_faults,
+        "dirty_faults", (json_int_t)sh->dirty_faults, "cache_hits", (json_int_t)sh->cache_hits,
+        "cache_misses", (json_int_t)sh->cache_misses, "resets", (json_int_t)sh->resets,
+        "guest_refs", (json_int_t)sh->guest_refs));
+    if (hv->cfg.mode == HV_TE) {
+        json_t *by = json_object();
+        for (int op = 1; op < OP_COUNT; op++)
+            if (hv->vcpu.emulated_by_op[op])
+                json_object_set_new(by, isa_info[op].mnemonic, json_integer((json_int_t)hv->vcpu.emulated_by_op[op]));
+        json_object_set_new(o, "te", json_pack("{s:I,s:I,s:o}", "emulated", (json_int_t)hv->vcpu.emulated,
+                                               "reflected", (json_int_t)hv->vcpu.reflected, "emulated_by_op", by));
+    }
     json_object_set_new(o, "host_levels", json_integer(hv->cfg.host_levels));
     json_object_set_new(o, "host_large_pages", json_boolean(hv->cfg.host_large_pages));
     json_object_set_new(o, "vmexits", exits_json(m->vmx.exits, m->vmx.exits_by_reason));

@@ -50,6 +50,29 @@ struct vm {
     uint64_t loaded_at_cycles, loaded_at_insns;
 };
 
+/* Shadow page tables (shadow.c): the hypervisor's own tables mapping guest
+ * virtual straight to host physical, kept in step with the guest's. */
+struct shadow {
+    uint32_t gframes;              /* guest frames (VM memory / 4 KiB) */
+    uint32_t *shadow_of;           /* guest table frame -> host frame of its shadow (0 = none) */
+    uint8_t *is_table;             /* guest frame holds a page table: writes are traced */
+    uint32_t (*rmap)[2];           /* host addresses of shadow leaves mapping a frame writable */
+    uint8_t *rmap_n;               /* how many (3 = too many to remember) */
+    uint32_t phys_root;            /* the shadow used while guest paging is off */
+    uint32_t frames_start, frames_next, frames_end; /* hypervisor frames for shadow tables */
+    uint64_t hidden_faults, tracing_faults, dirty_faults, cache_hits, cache_misses, resets;
+    uint64_t guest_refs;           /* guest page-table entries the hypervisor read or wrote */
+};
+
+/* Trap-and-emulate (te.c): the guest kernel runs in ring 1; every trap comes
+ * to the hypervisor, which emulates against this virtual CPU or reflects it
+ * into the guest's own vector table. */
+struct vcpu {
+    uint32_t cr[CR_COUNT];         /* the guest's control registers, SR included */
+    uint64_t emulated, reflected, hv_interrupts;
+    uint64_t emulated_by_op[OP_COUNT];
+};
+
 struct hv_config {
     enum hv_mode mode;
     enum hv_mmu mmu;
@@ -68,6 +91,8 @@ struct hv {
     uint64_t slice_end;            /* when the running VM's time is up */
     uint32_t next_frame, frames_end; /* the hypervisor's own memory, for host tables */
     uint64_t ept_entries_written;
+    struct shadow sh;              /* --mmu shadow */
+    struct vcpu vcpu;              /* --mode te */
 };
 
 /* Host memory a hypervisor needs for nvms VMs of vm_memsize bytes. */
@@ -104,6 +129,30 @@ void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value);
 void vdev_deliver(struct hv *hv, struct vm *vm);
 /* Builds the host (nested) table of a VM; returns its root. */
 bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_t errlen);
+
+/* ---- shadow paging (shadow.c) ------------------------------------------- */
+bool shadow_init(struct hv *hv, char *err, size_t errlen);
+void shadow_free(struct hv *hv);
+/* The shadow root for the guest's current paging state (vcpu CRs), made if
+ * needed; sets the real ptb/asid/mmu. */
+void shadow_load_context(struct hv *hv);
+/* A real page fault while the guest ran: true if it was the hypervisor's
+ * (hidden, dirty or tracing fault, handled); false if it belongs to the
+ * guest — then *gfault holds the guest's fault bits, or FAULT_BUS. */
+bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfault);
+#define SHADOW_TRACE 0xffffffffu   /* *gfault: a write to a guest page table */
+/* The guest wrote word gpa of one of its page tables: drop the stale shadow. */
+void shadow_traced_write(struct hv *hv, uint32_t gpa);
+/* Guest virtual -> guest physical through the guest's own tables (no side
+ * effects but the counted reads); false if the guest has no translation. */
+bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa);
+/* Reads/writes a word of guest-physical memory (counted); false outside the VM. */
+bool hv_guest_read32(struct hv *hv, uint32_t gpa, uint32_t *v);
+bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size);
+
+/* ---- trap-and-emulate (te.c) --------------------------------------------- */
+/* Every trap of a te guest lands in hv_trap (declared in cpu/cpu.h). */
+void te_start(struct hv *hv);
 
 /* ---- statistics ---------------------------------------------------------- */
 struct json_t;

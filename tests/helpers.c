@@ -126,3 +126,20 @@ int run_ringsim(const char *args, char **out, char **err)
     rmdir(dir);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+const char *assemble(const char *dir, const char *name, const char *src)
+{
+    static char img[256];
+    char s[256], args[600];
+    snprintf(s, sizeof s, "%s/%s.s", dir, name);
+    snprintf(img, sizeof img, "%s/%s.img", dir, name);
+    FILE *f = fopen(s, "w");
+    cr_assert(f);
+    fputs(src, f);
+    fclose(f);
+    snprintf(args, sizeof args, "asm %s -o %s", s, img);
+    char *err;
+    cr_assert_eq(run_ringsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    return img;
+}

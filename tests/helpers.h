@@ -31,4 +31,17 @@ const char *root_path(const char *rel);
 /* A fresh temporary directory for this test. */
 const char *temp_dir(void);
 
+/* Writes src to DIR/name.s and assembles it with `ringsim asm` into
+ * DIR/name.img; returns the image path (a static buffer). */
+const char *assemble(const char *dir, const char *name, const char *src);
+
+/* Assembly for a guest: `call hex` prints r1 as 8 hex digits and a newline
+ * on the console (clobbers r2..r5). */
+#define PRINT_HEX                                                               \
+    "hex:  li r3, 28\n"                                                         \
+    "1:    srl r4, r1, r3\n andi r4, r4, 15\n slti r5, r4, 10\n"               \
+    "      bnez r5, 2f\n addi r4, r4, 'a' - 10 - '0'\n"                         \
+    "2:    addi r4, r4, '0'\n out con_data, r4\n addi r3, r3, -4\n"             \
+    "      bge r3, r0, 1b\n li r4, '\\n'\n out con_data, r4\n ret\n"
+
 #endif

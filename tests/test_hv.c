@@ -205,31 +205,6 @@ Test(hv, every_workload_prints_the_same_natively_and_under_hw_nested)
         }
 }
 
-/* Assembles src into DIR/name.img; returns the image path. */
-static const char *assemble(const char *dir, const char *name, const char *src)
-{
-    static char img[256];
-    char s[256], args[600];
-    snprintf(s, sizeof s, "%s/%s.s", dir, name);
-    snprintf(img, sizeof img, "%s/%s.img", dir, name);
-    FILE *f = fopen(s, "w");
-    fputs(src, f);
-    fclose(f);
-    snprintf(args, sizeof args, "asm %s -o %s", s, img);
-    char *err;
-    cr_assert_eq(run_ringsim(args, NULL, &err), 0, "%s", err);
-    free(err);
-    return img;
-}
-
-/* Prints r1 as 8 hex digits and a newline (clobbers r2..r5). */
-#define PRINT_HEX                                                               \
-    "hex:  li r3, 28\n"                                                         \
-    "1:    srl r4, r1, r3\n andi r4, r4, 15\n slti r5, r4, 10\n"               \
-    "      bnez r5, 2f\n addi r4, r4, 'a' - 10 - '0'\n"                         \
-    "2:    addi r4, r4, '0'\n out con_data, r4\n addi r3, r3, -4\n"             \
-    "      bge r3, r0, 1b\n li r4, '\\n'\n out con_data, r4\n ret\n"
-
 Test(hv, a_guest_in_non_root_ring_0_sees_its_own_ptb_and_ring)
 {
     const char *dir = temp_dir();

@@ -1,0 +1,282 @@
+/*
+ * te.c — trap-and-emulate: the guest kernel runs deprivileged, in ring 1.
+ *
+ * The hypervisor owns ring 0, so every trap of the guest lands here first
+ * (hv_trap).  A privileged instruction of the guest kernel faults and is
+ * emulated against the virtual CPU (struct vcpu: the guest's SR and control
+ * registers); a system call, a fault or an interrupt meant for the guest is
+ * reflected into the guest's own vector table, exactly as the hardware
+ * would have delivered it.  Popek and Goldberg's condition decides whether
+ * this works: on the strict ISA every sensitive instruction traps here; on
+ * the classic one the red pills (pushf, popf, smsw, sptb) run in ring 1
+ * without trapping and see or change the real state, not the virtual one —
+ * and the guest kernel's own self-check notices.
+ */
+#include <string.h>
+
+#include "hypervisor/hv.h"
+
+#define VRING(sr) SR_RING(sr)
+
+static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
+
+/* The real SR for the guest's virtual one: virtual ring 0 runs in ring 1,
+ * ring 3 in ring 3, and interrupts are always on (they are the host's). */
+static uint32_t real_sr(uint32_t vsr)
+{
+    unsigned ring = VRING(vsr) == 0 ? 1 : 3;
+    return (ring << SR_RING_SHIFT) | SR_IE;
+}
+
+/* Leaves the hypervisor for the guest at pc (the cost of the return). */
+static void resume(struct hv *hv, uint32_t pc)
+{
+    struct machine *m = hv->m;
+    m->cpu.pc = pc;
+    m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
+    cpu_charge(m, CY_TRAP, m->prof.trap_return);
+    mmu_context_changed(m, false);
+}
+
+static void kill(struct hv *hv, const char *why)
+{
+    struct machine *m = hv->m;
+    hv_vm_done(hv, the_vm(hv), 0, true, why);
+    m->stop = STOP_TRIPLE;
+    snprintf(m->stop_detail, sizeof m->stop_detail, "the guest was stopped by the hypervisor: %s", why);
+}
+
+/* Delivers a trap into the guest: what the CPU's trap entry does, done to
+ * the virtual CPU, then on to the guest's own handler. */
+static void reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
+{
+    struct machine *m = hv->m;
+    uint32_t *v = hv->vcpu.cr;
+    hv->vcpu.reflected++;
+    hv_charge_op(hv, 1);
+    v[CR_ESR] = v[CR_SR];
+    v[CR_EPC] = epc;
+    v[CR_CAUSE] = cause;
+    v[CR_BADADDR] = badaddr;
+    if (VRING(v[CR_SR]) != 0) {
+        v[CR_USP] = m->cpu.r[ISA_REG_SP];
+        m->cpu.r[ISA_REG_SP] = v[CR_KSP];
+    }
+    v[CR_SR] &= ~(SR_IE | SR_RING_MASK);
+    uint32_t handler;
+    if (!hv_guest_read32(hv, v[CR_VBR] + 4u * cause, &handler)) {
+        kill(hv, "triple fault: the guest's vector table is outside its memory");
+        return;
+    }
+    cpu_trace(m, TR_TRAP, cause, badaddr, epc, 0, NULL);
+    resume(hv, handler);
+}
+
+/* The virtual timer: due -> pending; pending and unmasked -> delivered. */
+static bool deliver_pending(struct hv *hv, uint32_t pc)
+{
+    struct machine *m = hv->m;
+    struct vm *vm = the_vm(hv);
+    if (vm->vtimer.period && m->st.cycles >= vm->vtimer.deadline) {
+        uint64_t late = m->st.cycles - vm->vtimer.deadline;
+        vm->vtimer.pending = true;
+        vm->vtimer.deadline += vm->vtimer.period * (late / vm->vtimer.period + 1);
+    }
+    /* the host timer stands in for the guest's */
+    m->timer.pending = false;
+    m->timer.period = vm->vtimer.period;
+    m->timer.deadline = vm->vtimer.deadline;
+    if (vm->vtimer.pending && (hv->vcpu.cr[CR_SR] & SR_IE)) {
+        hv->vcpu.hv_interrupts++;
+        reflect(hv, CAUSE_TIMER, 0, pc);
+        return true;
+    }
+    return false;
+}
+
+/* Reads the instruction word at guest-virtual pc. */
+static bool fetch_guest(struct hv *hv, uint32_t pc, struct isa_insn *in)
+{
+    uint32_t gpa, w;
+    return shadow_guest_translate(hv, pc, &gpa) && hv_guest_read32(hv, gpa, &w) && isa_decode(w, in);
+}
+
+static bool guest_virt_write(struct hv *hv, uint32_t va, uint32_t v, unsigned size)
+{
+    uint32_t gpa;
+    return shadow_guest_translate(hv, va, &gpa) && hv_guest_write(hv, gpa, v, size);
+}
+
+static bool guest_virt_read(struct hv *hv, uint32_t va, uint32_t *v)
+{
+    uint32_t gpa;
+    return shadow_guest_translate(hv, va, &gpa) && hv_guest_read32(hv, gpa, v);
+}
+
+/* A store to a guest page table faulted (tracing): do it for the guest. */
+static void emulate_traced_store(struct hv *hv, uint32_t epc)
+{
+    struct machine *m = hv->m;
+    struct isa_insn in;
+    uint32_t *R = m->cpu.r;
+    if (!fetch_guest(hv, epc, &in)) { kill(hv, "cannot decode a traced store"); return; }
+    unsigned size = in.op == OP_SW ? 4 : in.op == OP_SH ? 2 : in.op == OP_SB ? 1 : 0;
+    uint32_t addr = R[in.b] + (uint32_t)in.imm, gpa;
+    if (in.op == OP_PUSHF) { size = 4; addr = R[ISA_REG_SP] - 4; }
+    if (!size || !shadow_guest_translate(hv, addr, &gpa)) { kill(hv, "unexpected write to a page table"); return; }
+    uint32_t value = in.op == OP_PUSHF ? m->cpu.cr[CR_SR] : R[in.a];
+    hv_guest_write(hv, gpa, value, size);
+    if (in.op == OP_PUSHF) R[ISA_REG_SP] = addr;
+    shadow_traced_write(hv, gpa);
+    resume(hv, epc + 4);
+}
+
+/* A control-register write of the guest kernel. */
+static void write_cr(struct hv *hv, unsigned cr, uint32_t value)
+{
+    uint32_t *v = hv->vcpu.cr;
+    if (cr == CR_SR) value &= SR_IE | SR_RING_MASK;
+    v[cr] = value;
+    if (cr == CR_PTB || cr == CR_MMU || cr == CR_ASID) shadow_load_context(hv);
+}
+
+static uint32_t read_cr(struct hv *hv, unsigned cr)
+{
+    switch (cr) {
+    case CR_LEVELS: return hv->m->levels;
+    case CR_MEMSIZE: return the_vm(hv)->size;
+    case CR_CYCLE: return (uint32_t)hv->m->st.cycles;
+    default: return hv->vcpu.cr[cr];
+    }
+}
+
+/* A privileged (or, on strict, sensitive) instruction of the guest kernel. */
+static void emulate(struct hv *hv, uint32_t epc)
+{
+    struct machine *m = hv->m;
+    struct vm *vm = the_vm(hv);
+    uint32_t *R = m->cpu.r, *v = hv->vcpu.cr;
+    struct isa_insn in;
+    if (!fetch_guest(hv, epc, &in)) {
+        reflect(hv, CAUSE_ILLEGAL, 0, epc);
+        return;
+    }
+    hv->vcpu.emulated++;
+    hv->vcpu.emulated_by_op[in.op]++;
+    hv_charge_op(hv, 1);
+    uint32_t next = epc + 4, w;
+    switch (in.op) {
+    case OP_MTCR:
+        if (!isa_creg_writable[in.imm]) { reflect(hv, CAUSE_ILLEGAL, 0, epc); return; }
+        write_cr(hv, (unsigned)in.imm, R[in.a]);
+        break;
+    case OP_MFCR: if (in.a) R[in.a] = read_cr(hv, (unsigned)in.imm); break;
+    case OP_CLI: v[CR_SR] &= ~SR_IE; break;
+    case OP_STI: v[CR_SR] |= SR_IE; break;
+    case OP_IN: {
+        uint32_t val = vdev_in(hv, vm, (uint32_t)in.imm);
+        if (in.a) R[in.a] = val;
+        break;
+    }
+    case OP_OUT:
+        vdev_out(hv, vm, (uint32_t)in.imm, R[in.a]);
+        if (vm->state == VM_DONE) {
+            m->stop = STOP_EXIT;
+            m->exit_code = vm->exit_code;
+            snprintf(m->stop_detail, sizeof m->stop_detail, "guest exited with code %u", vm->exit_code);
+            m->cpu.pc = next;
+            return;
+        }
+        if (in.imm == PORT_TIMER_PERIOD || in.imm == PORT_TIMER_ACK) {
+            m->timer.period = vm->vtimer.period;
+            m->timer.deadline = vm->vtimer.deadline;
+            m->timer.pending = false;
+        }
+        break;
+    case OP_INVLPG: mmu_invlpg(m, R[in.a]); break;
+    case OP_TLBFLUSH: mmu_flush_all(m); break;
+    case OP_IRET:
+        v[CR_SR] = v[CR_ESR] & (SR_IE | SR_RING_MASK);
+        next = v[CR_EPC];
+        if (VRING(v[CR_SR]) != 0) R[ISA_REG_SP] = v[CR_USP];
+        break;
+    case OP_HLT:
+        if (!(v[CR_SR] & SR_IE) || !vm->vtimer.period) {
+            hv_vm_done(hv, vm, 0, false, "halted");
+            m->stop = STOP_HALT;
+            snprintf(m->stop_detail, sizeof m->stop_detail, "the guest halted");
+            return;
+        }
+        /* idle until the virtual timer */
+        if (vm->vtimer.deadline > m->st.cycles) cpu_charge(m, CY_IDLE, vm->vtimer.deadline - m->st.cycles);
+        break;
+    /* the red pills, when the strict ISA makes them trap */
+    case OP_PUSHF:
+        if (!guest_virt_write(hv, R[ISA_REG_SP] - 4, v[CR_SR], 4)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP] - 4, epc); return; }
+        R[ISA_REG_SP] -= 4;
+        break;
+    case OP_POPF:
+        if (!guest_virt_read(hv, R[ISA_REG_SP], &w)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP], epc); return; }
+        v[CR_SR] = (v[CR_SR] & ~SR_IE) | (w & SR_IE);
+        R[ISA_REG_SP] += 4;
+        break;
+    case OP_SMSW: if (in.a) R[in.a] = v[CR_SR]; break;
+    case OP_SPTB: if (in.a) R[in.a] = v[CR_PTB]; break;
+    default:
+        reflect(hv, CAUSE_ILLEGAL, 0, epc);
+        return;
+    }
+    R[0] = 0;
+    if (!deliver_pending(hv, next)) resume(hv, next);
+}
+
+void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
+{
+    struct hv *hv = m->hv;
+    bool from_kernel = SR_RING(m->cpu.cr[CR_SR]) == 1;
+    switch (cause) {
+    case CAUSE_PROTECTION:
+        if (from_kernel) emulate(hv, epc);
+        else reflect(hv, cause, badaddr, epc);
+        return;
+    case CAUSE_PAGE_FAULT: {
+        uint32_t gfault;
+        if (shadow_page_fault(hv, badaddr, m->cpu.cr[CR_FAULT], &gfault)) {
+            resume(hv, epc);             /* hidden: retry, the guest never knows */
+        } else if (gfault == SHADOW_TRACE) {
+            emulate_traced_store(hv, epc);
+        } else if (gfault & FAULT_BUS) {
+            reflect(hv, CAUSE_BUS_ERROR, badaddr, epc);
+        } else {
+            hv->vcpu.cr[CR_FAULT] = gfault;
+            reflect(hv, CAUSE_PAGE_FAULT, badaddr, epc);
+        }
+        return;
+    }
+    case CAUSE_TIMER:
+        /* the host timer: stands for the guest's virtual timer */
+        m->timer.pending = false;
+        if (!deliver_pending(hv, epc)) resume(hv, epc);
+        return;
+    default:
+        reflect(hv, cause, badaddr, epc);
+        return;
+    }
+}
+
+void te_start(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    struct vm *vm = the_vm(hv);
+    struct vmcs *boot = &m->vmx.vmcs[0];
+    memset(&hv->vcpu, 0, sizeof hv->vcpu);
+    memcpy(m->cpu.r, boot->r, sizeof boot->r);
+    m->cpu.r[ISA_NREGS] = 0;
+    m->cpu.pc = boot->pc;
+    m->trap_to_hv = true;
+    hv->running = 0;
+    vm->state = VM_RUNNABLE;
+    shadow_load_context(hv);
+    m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
+    mmu_context_changed(m, false);
+}

@@ -1,0 +1,147 @@
+/*
+ * test_te.c — trap-and-emulate with shadow page tables: the same guest
+ * output as on bare metal on the strict ISA, the red pills showing on the
+ * classic one, accessed/dirty bits as the hardware would set them, the
+ * shadow's hidden and tracing faults, and containment.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+static char *run_out(const char *args, int *status)
+{
+    char *out, *err;
+    *status = run_ringsim(args, &out, &err);
+    free(err);
+    return out;
+}
+
+Test(te, every_workload_prints_the_same_as_bare_metal_on_the_strict_isa)
+{
+    const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait"};
+    const char *args[] = {"300", "40", "30", "60", "3000", "2", "4"};
+    for (int i = 0; i < 7; i++)
+        for (int levels = 2; levels <= 4; levels += 2) {
+            char a[256];
+            int s1, s2;
+            snprintf(a, sizeof a, "run %s --levels %d --args %s --isa strict", w[i], levels, args[i]);
+            char *native = run_out(a, &s1);
+            snprintf(a, sizeof a, "run %s --levels %d --args %s --isa strict --mode te --mmu shadow", w[i],
+                     levels, args[i]);
+            char *te = run_out(a, &s2);
+            cr_assert_eq(s1, 0, "%s native", w[i]);
+            cr_assert_eq(s2, 0, "%s te: %s", w[i], te);
+            cr_assert_str_eq(te, native, "%s at %d levels", w[i], levels);
+            cr_assert_null(strstr(te, "RED PILL"));
+            free(native);
+            free(te);
+        }
+}
+
+Test(te, the_red_pills_show_on_the_classic_isa_and_name_the_instruction)
+{
+    int st;
+    char *out = run_out("run syscall --args 100 --mode te --isa classic", &st);
+    cr_assert_eq(st, 0);
+    cr_assert(strstr(out, "RED PILL: smsw"), "%s", out);
+    cr_assert(strstr(out, "RED PILL: pushf"), "%s", out);
+    cr_assert(strstr(out, "syscall: 100 iterations, checksum 0x"), "the kernel carries on: %s", out);
+    free(out);
+    out = run_out("run syscall --args 100 --isa classic", &st);
+    cr_assert_null(strstr(out, "RED PILL"), "never on bare metal");
+    free(out);
+}
+
+Test(te, accessed_and_dirty_bits_match_bare_metal)
+{
+    /* identity-map 4 MiB with A/D clear, read one page, write another, and
+     * print what the guest then reads back from its own page tables */
+    const char *src =
+        ".text\n_start: li r1, 0x100000\n li r2, 0x101000\n ori r3, r2, 3\n sw r3, 0(r1)\n"
+        " li r4, 0\n li r5, 1024\n"
+        "1: slli r6, r4, 12\n ori r6, r6, 3\n slli r7, r4, 2\n add r7, r7, r2\n sw r6, 0(r7)\n"
+        " addi r4, r4, 1\n blt r4, r5, 1b\n"
+        " mtcr ptb, r1\n li r1, 1\n mtcr mmu, r1\n"
+        " li r8, 0x200000\n lw r9, 0(r8)\n li r8, 0x201000\n sw r9, 0(r8)\n"
+        " li r10, 0x101000\n"
+        " lw r1, 0x800(r10)\n andi r1, r1, 0x18\n call hex\n"
+        " lw r1, 0x804(r10)\n andi r1, r1, 0x18\n call hex\n"
+        " lw r1, 0x808(r10)\n andi r1, r1, 0x18\n call hex\n"
+        " li r10, 0x100000\n lw r1, 0(r10)\n andi r1, r1, 0x18\n call hex\n"
+        " out power, r0\n" PRINT_HEX;
+    const char *img = assemble(temp_dir(), "adbits", src);
+    char a[512];
+    int s1, s2;
+    snprintf(a, sizeof a, "run %s --isa strict", img);
+    char *native = run_out(a, &s1);
+    snprintf(a, sizeof a, "run %s --isa strict --mode te", img);
+    char *te = run_out(a, &s2);
+    cr_assert_str_eq(native, "00000008\n00000018\n00000000\n00000008\n");
+    cr_assert_str_eq(te, native);
+    free(native);
+    free(te);
+}
+
+static json_t *stats_of(const char *args)
+{
+    const char *dir = temp_dir();
+    char path[128], a[512];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(a, sizeof a, "%s --stats %s", args, path);
+    cr_assert_eq(run_ringsim(a, NULL, NULL), 0, "%s", a);
+    json_t *o = json_load_file(path, 0, NULL);
+    cr_assert(o);
+    unlink(path);
+    rmdir(dir);
+    return o;
+}
+
+static json_int_t num(json_t *o, const char *a, const char *b)
+{
+    return json_integer_value(json_object_get(json_object_get(o, a), b));
+}
+
+Test(te, page_table_writes_are_traced_and_shadows_are_cached)
+{
+    json_t *o = stats_of("run ptemod --args 30 --mode te --isa strict");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "mode")), "te");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "mmu")), "shadow");
+    cr_assert_gt(num(o, "shadow", "hidden_faults"), 0);
+    cr_assert_geq(num(o, "shadow", "tracing_faults"), 30, "each PTE change is traced");
+    cr_assert_gt(num(o, "te", "emulated"), 0);
+    cr_assert_gt(json_integer_value(json_object_get(o, "cycles")), 0);
+    json_decref(o);
+    o = stats_of("run ctxswitch --args 60 --mode te --isa strict");
+    cr_assert_gt(num(o, "shadow", "cache_hits"), 100, "a context switch finds its shadow again");
+    json_decref(o);
+}
+
+Test(te, a_guest_pointing_its_tables_outside_its_memory_is_contained)
+{
+    const char *src =
+        ".text\n_start: la r1, vectors\n mtcr vbr, r1\n mfcr r9, memsize\n"
+        " la r8, step1\n sw r0, 0(r9)\n"
+        "step1: la r8, step2\n li r1, 0x200000\n"
+        " li r2, 0x23\n sw r2, 0(r1)\n"
+        " lui r2, 0x7fff\n ori r2, r2, 0x3\n sw r2, 0x400(r1)\n"
+        " mtcr ptb, r1\n li r1, 1\n mtcr mmu, r1\n lui r1, 0x4000\n sw r0, 0x10(r1)\n"
+        "step2: li r1, 0\n mtcr mmu, r1\n la r8, step3\n"
+        " lui r1, 0x7f00\n jr r1\n"
+        "step3: out power, r10\n"
+        "bus: addi r10, r10, 1\n mtcr epc, r8\n iret\n"
+        "other: li r1, 99\n out power, r1\n"
+        " .data\n .align 4\nvectors: .word other, other, other, other, other, other, other, bus,"
+        " other, other, other\n";
+    const char *img = assemble(temp_dir(), "adversary", src);
+    char a[512];
+    int st;
+    snprintf(a, sizeof a, "run %s --mem 4M --mode te", img);
+    char *out = run_out(a, &st);
+    cr_assert_eq(st, 3, "three bus errors, as on bare metal: %s", out);
+    free(out);
+}
