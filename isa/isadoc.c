@@ -841,6 +841,36 @@ static void write_boot_args(FILE *out)
             BOOT_ARGS_MAX - 1, BOOT_ARGS_ADDR);
 }
 
+/* ---- ring -1 --------------------------------------------------------------- */
+
+static void write_ring_minus_one(FILE *out)
+{
+    fputs("## Ring -1: hardware-assisted virtualisation\n\n"
+          "Beside the rings the CPU has a root and a non-root mode.  The hypervisor runs in "
+          "root mode (\"ring -1\"); a guest runs in non-root mode, where its ring 0 is its own: "
+          "its privileged and red-pill instructions act on its own state as on bare metal, "
+          "except those whose exit control is set in its VMCS (the VM control structure).  "
+          "Then, and on the events below, the CPU performs a **VM exit**: it saves the guest's "
+          "registers and control registers into the VMCS, records a reason and a "
+          "qualification, and hands control to the hypervisor, which resumes a guest with a "
+          "**VM entry**.  Both cost cycles (`vm_exit`, `vm_entry` in the profile), and every "
+          "VMCS field the hypervisor reads or writes costs `vmcs_read` / `vmcs_write`.\n\n"
+          "`vmcall` is the hypercall: in non-root mode it always exits (on bare metal it is an "
+          "illegal instruction).  With nested paging the MMU translates every guest-physical "
+          "address — the guest's page-table entries included — through the VM's host page "
+          "table (same format as above), so a cold walk with n guest and m host levels reads "
+          "(n+1)(m+1)-1 entries; an address the host table does not map is a nested violation, "
+          "an exit, never an access to someone else's memory.  TLB entries are tagged with the "
+          "VM (VPID) as well as the ASID.\n\n"
+          "| reason | when | qualification |\n|---|---|---|\n", out);
+    for (int r = 0; r < EXIT_COUNT; r++) {
+        const char *d = vmexit_reason_desc[r], *semi = strstr(d, "; qual = ");
+        fprintf(out, "| `%s` | %.*s | %s |\n", vmexit_reason_name[r], semi ? (int)(semi - d) : (int)strlen(d), d,
+                semi ? semi + 9 : "—");
+    }
+    fputs("\n", out);
+}
+
 /* ---- assembler ----------------------------------------------------------- */
 
 static void write_assembler(FILE *out)
@@ -891,7 +921,8 @@ void isa_write_reference(FILE *out)
           "[Control registers](#control-registers) · "
           "[Traps and interrupts](#traps-and-interrupts) · [Paging](#paging) · "
           "[I/O ports and devices](#io-ports-and-devices) · "
-          "[Boot parameters](#boot-parameters) · [Assembler syntax](#assembler-syntax)\n\n",
+          "[Boot parameters](#boot-parameters) · "
+          "[Ring -1](#ring--1-hardware-assisted-virtualisation) · [Assembler syntax](#assembler-syntax)\n\n",
           out);
     write_overview(out);
     write_formats(out);
@@ -903,5 +934,6 @@ void isa_write_reference(FILE *out)
     write_paging(out);
     write_ports(out);
     write_boot_args(out);
+    write_ring_minus_one(out);
     write_assembler(out);
 }
