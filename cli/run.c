@@ -23,9 +23,10 @@ static void run_help(FILE *out)
         "IMG may be a path or the name of a bundled program (ringsim run hello).\n\n"
         "  --mode MODE        native (default); hw (hardware assist: the guest kernel runs in\n"
         "                     non-root ring 0 under the hypervisor); te (trap-and-emulate: the\n"
-        "                     guest kernel runs in ring 1, the hypervisor emulates); bt, pv\n"
-        "                     arrive with issue #5\n"
-        "  --mmu MMU          nested (default with hw) or shadow (default with te)\n"
+        "                     guest kernel runs in ring 1, the hypervisor emulates); bt (binary\n"
+        "                     translation: kernel code runs from a code cache, sensitive\n"
+        "                     instructions call the hypervisor); pv arrives with issue #5\n"
+        "  --mmu MMU          nested (default with hw) or shadow (default with te and bt)\n"
         "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
         "  --host-large-pages map guest memory with large host pages\n"
         "  --ntlb N           a nested TLB of N guest-physical->host-physical entries\n"
@@ -190,7 +191,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: expected an image (a path or a bundled program name)\n");
         return EXIT_USAGE;
     }
-    bool hw = false, te = false;
+    bool hw = false, te = false, bt = false;
     if (strcmp(o.mode, "hw") == 0) {
         hw = true;
         if (!o.mmu) o.mmu = "nested";
@@ -199,18 +200,19 @@ int cmd_run(int argc, char **argv)
                             "with nested paging only (hw+shadow arrives with issue #5)\n", o.mmu);
             return EXIT_USAGE;
         }
-    } else if (strcmp(o.mode, "te") == 0) {
+    } else if (strcmp(o.mode, "te") == 0 || strcmp(o.mode, "bt") == 0) {
         te = true;
+        bt = o.mode[0] == 'b';
         if (!o.mmu) o.mmu = "shadow";
         if (strcmp(o.mmu, "shadow") != 0) {
-            fprintf(stderr, "ringsim run: --mode te --mmu %s: trap-and-emulate has no nested paging "
-                            "(that is hardware assist); use --mmu shadow\n", o.mmu);
+            fprintf(stderr, "ringsim run: --mode %s --mmu %s: software virtualisation has no nested "
+                            "paging (that is hardware assist); use --mmu shadow\n", o.mode, o.mmu);
             return EXIT_USAGE;
         }
     } else if (strcmp(o.mode, "native") != 0) {
-        if (!strcmp(o.mode, "bt") || !strcmp(o.mode, "pv")) {
-            fprintf(stderr, "ringsim run: --mode %s arrives with issue #5; this build runs native and "
-                            "hw (hardware assist with nested paging)\n", o.mode);
+        if (!strcmp(o.mode, "pv")) {
+            fprintf(stderr, "ringsim run: --mode %s arrives with issue #5; this build runs native, "
+                            "hw (nested paging), te and bt (shadow paging)\n", o.mode);
             return EXIT_USAGE;
         }
         fprintf(stderr, "ringsim run: --mode '%s': expected native, te, bt, hw or pv\n", o.mode);
@@ -269,7 +271,7 @@ int cmd_run(int argc, char **argv)
                                  .no_asid = o.no_asid, .pwc_entries = o.pwc_entries,
                                  .ntlb_entries = o.ntlb_entries,
                                  .max_cycles = o.max_cycles, .prof = &prof};
-    struct hv_config hcfg = {.mode = te ? HV_TE : HV_HW, .mmu = te ? HV_MMU_SHADOW : HV_MMU_NESTED,
+    struct hv_config hcfg = {.mode = bt ? HV_BT : te ? HV_TE : HV_HW, .mmu = te ? HV_MMU_SHADOW : HV_MMU_NESTED,
                              .vm_memsize = o.memsize,
                              .host_levels = o.host_levels ? o.host_levels : o.levels,
                              .host_large_pages = o.host_large_pages, .slice = o.slice};

@@ -261,10 +261,15 @@ struct machine {
     char stop_detail[256];                 /* human-readable report of the stop */
     struct hv *hv;                         /* the hypervisor, when one runs (hypervisor/) */
     bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
+    bool bt_active;                        /* run guest kernel code from the code cache */
+    struct {
+        uint64_t blocks, instructions, cache_hits, invalidations, callouts;
+    } bt;
     trace_fn trace;                        /* event hook, NULL = off */
     void *trace_ctx;
     /* derived, host-only: the decode cache, one entry per physical page */
     struct decode_page **dpages;
+    struct decode_page **bt_pages;         /* binary translation's code cache */
     uint8_t *code_page;                    /* 1 where a page has decoded code */
 };
 
@@ -326,6 +331,9 @@ static inline bool vmx_op_exits(const struct machine *m, enum isa_op op)
 }
 /* The hypervisor's exit handler (hypervisor/). */
 void hv_handle_exit(struct machine *m);
+/* Binary translation: a translated sensitive instruction at pc calls the
+ * hypervisor instead of trapping (hypervisor/te.c). */
+void hv_bt_callout(struct machine *m, uint32_t pc);
 /* Under trap-and-emulate every trap goes to the hypervisor (hypervisor/te.c). */
 void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
 /* Guest-physical -> host-physical for the loaded VM (identity in root mode);
@@ -359,5 +367,22 @@ struct json_t *stats_to_json(const struct machine *m);
 bool json_write_file(struct json_t *o, const char *path, char *err, size_t errlen);
 /* Writes text to path atomically: a temporary file beside it, then rename. */
 bool write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+
+/* ---- snapshots, for the debugger's reverse execution (cpu/snapshot.c) ----
+ * A deep copy of the machine (memory, CPU, MMU with its TLB arrays, devices,
+ * statistics, VMCSs, and the hypervisor's state when one runs).  Memory is
+ * shared page by page with `prev` (the previous snapshot of the same
+ * machine) where unchanged, so a snapshot costs the pages written since. */
+struct machine_snapshot;
+/* NULL when out of host memory. */
+struct machine_snapshot *machine_snapshot_take(const struct machine *m, const struct machine_snapshot *prev);
+/* Puts m back as it was; host pointers (memory, console, hook) stay m's own.
+ * False if s is a snapshot of a differently shaped machine. */
+bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s);
+void machine_snapshot_free(struct machine_snapshot *s);
+/* Host bytes the snapshot holds that no earlier snapshot shares. */
+size_t machine_snapshot_bytes(const struct machine_snapshot *s);
+/* A hash of all physical memory (for tests of exact restores). */
+uint64_t machine_memory_checksum(const struct machine *m);
 
 #endif

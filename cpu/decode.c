@@ -62,7 +62,7 @@ static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d)
     d->ends_block = is_block_end(in.op);
 }
 
-static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p)
+static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, bool code_cache)
 {
     const uint8_t *base = m->mem + ((size_t)ppn << 12);
     struct dinsn *end = &p->insn[PAGE_INSNS];
@@ -94,26 +94,75 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p)
             d->blk_total += n->blk_total;
         }
     }
+    if (code_cache) {
+        /* nothing is translated until execution reaches it */
+        for (int i = 0; i < PAGE_INSNS; i++) {
+            p->guest_op[i] = p->insn[i].op;
+            p->insn[i].op = OPX_TRANSLATE;
+        }
+    }
     p->valid = true;
     m->code_page[ppn] = 1;
     m->st.decoded_pages++;
 }
 
-struct decode_page *decode_page_get(struct machine *m, uint32_t ppn)
+static struct decode_page *page_get(struct machine *m, struct decode_page **set, uint32_t ppn,
+                                    bool code_cache)
 {
-    struct decode_page *p = m->dpages[ppn];
+    struct decode_page *p = set[ppn];
     if (!p) {
         p = malloc(sizeof *p);
         if (!p) return NULL;
         p->valid = false;
-        m->dpages[ppn] = p;
+        set[ppn] = p;
     }
-    if (!p->valid) decode_fill(m, ppn, p);
+    if (!p->valid) decode_fill(m, ppn, p, code_cache);
+    else if (code_cache) m->bt.cache_hits++;
     return p;
+}
+
+struct decode_page *decode_page_get(struct machine *m, uint32_t ppn)
+{
+    return page_get(m, m->dpages, ppn, false);
+}
+
+struct decode_page *bt_page_get(struct machine *m, uint32_t ppn)
+{
+    return page_get(m, m->bt_pages, ppn, true);
+}
+
+/* Binary translation: which instructions the translator must not copy.
+ * Privileged and red-pill instructions alike touch the (virtual) machine
+ * state, so they become calls into the hypervisor; vmcall too. */
+static bool needs_callout(int op)
+{
+    return op < OP_COUNT && (isa_info[op].sensitive || isa_info[op].privileged || op == OP_VMCALL);
+}
+
+void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
+{
+    unsigned n = 0;
+    for (unsigned j = i; j < PAGE_INSNS; j++) {
+        struct dinsn *d = &p->insn[j];
+        if (d->op == OPX_TRANSLATE) {
+            d->op = needs_callout(p->guest_op[j]) ? OPX_CALLOUT : p->guest_op[j];
+            n++;
+        }
+        if (d->ends_block) break;
+    }
+    m->bt.blocks++;
+    m->bt.instructions += n;
+    cpu_charge(m, CY_BT, (uint64_t)n * m->prof.bt_translate);
+    cpu_trace(m, TR_BT, 0, m->cpu.pc, n, (uint64_t)n * m->prof.bt_translate, NULL);
 }
 
 void decode_invalidate_page(struct machine *m, uint32_t ppn)
 {
     if (m->dpages[ppn]) m->dpages[ppn]->valid = false;
+    if (m->bt_pages[ppn] && m->bt_pages[ppn]->valid) {
+        /* the guest wrote a page we translated from: drop its translation */
+        m->bt_pages[ppn]->valid = false;
+        m->bt.invalidations++;
+    }
     m->code_page[ppn] = 0;
 }

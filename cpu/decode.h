@@ -28,6 +28,8 @@
 enum {
     OPX_ILLEGAL = OP_COUNT, /* an undefined word: illegal-instruction trap */
     OPX_PAGE_END,           /* sentinel after the last word of a page */
+    OPX_TRANSLATE,          /* binary translation: a block not translated yet */
+    OPX_CALLOUT,            /* binary translation: a sensitive instruction, replaced */
     OPX_COUNT
 };
 
@@ -47,10 +49,18 @@ struct dinsn {
 struct decode_page {
     bool valid;
     struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
+    uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
 };
 
 /* The decoded page for physical page ppn, decoding it if needed. */
 struct decode_page *decode_page_get(struct machine *m, uint32_t ppn);
+/* The code-cache page for ppn (binary translation of guest kernel code):
+ * decoded like the other, but every instruction starts as OPX_TRANSLATE and
+ * is translated block by block as execution first reaches it. */
+struct decode_page *bt_page_get(struct machine *m, uint32_t ppn);
+/* Translates the block that starts at index i of page p: safe instructions
+ * identically, sensitive ones into callouts.  Charges the translation. */
+void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i);
 
 /* ---- slow paths the interpreter calls (trap.c, devices.c) ------------- */
 /* Is an unmasked interrupt waiting? */

@@ -6,6 +6,7 @@
  * full speed normally, stepping for the debugger and for the first
  * instruction of every trap handler (where a fault is a double fault).
  */
+#include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
 

@@ -48,7 +48,8 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
     m->mem = calloc(1, memsize);
     m->dpages = calloc(memsize >> 12, sizeof *m->dpages);
     m->code_page = calloc(memsize >> 12, 1);
-    if (!m->mem || !m->dpages || !m->code_page) {
+    m->bt_pages = calloc(memsize >> 12, sizeof *m->bt_pages);
+    if (!m->mem || !m->dpages || !m->code_page || !m->bt_pages) {
         machine_free(m);
         snprintf(err, errlen, "out of host memory for %u bytes of guest memory", memsize);
         return false;
@@ -65,7 +66,12 @@ void machine_free(struct machine *m)
     if (m->dpages) {
         for (uint32_t i = 0; i < m->memsize >> 12; i++) free(m->dpages[i]);
     }
+    if (m->bt_pages) {
+        for (uint32_t i = 0; i < m->memsize >> 12; i++) free(m->bt_pages[i]);
+    }
     free(m->dpages);
+    free(m->bt_pages);
+    m->bt_pages = NULL;
     free(m->code_page);
     mmu_free(&m->mmu);
     free(m->mem);

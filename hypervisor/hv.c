@@ -46,10 +46,10 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     if (!hv->cfg.host_levels) hv->cfg.host_levels = m->levels;
     if (!hv->cfg.slice) hv->cfg.slice = 200000;
     bool hw_nested = cfg->mode == HV_HW && cfg->mmu == HV_MMU_NESTED;
-    bool te_shadow = cfg->mode == HV_TE && cfg->mmu == HV_MMU_SHADOW;
+    bool te_shadow = (cfg->mode == HV_TE || cfg->mode == HV_BT) && cfg->mmu == HV_MMU_SHADOW;
     if (!hw_nested && !te_shadow) {
         snprintf(err, errlen, "this hypervisor runs --mode hw --mmu nested and --mode te --mmu shadow; "
-                              "the other combinations arrive with issue #5");
+                              "--mode bt --mmu shadow; the other combinations arrive with issue #5");
         return false;
     }
     hv->running = -1;
@@ -122,7 +122,7 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     if (hv->cfg.mmu == HV_MMU_NESTED && !nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
     if (hv->cfg.mmu == HV_MMU_SHADOW) {
         if (i > 0) {
-            snprintf(err, errlen, "trap-and-emulate runs one VM");
+            snprintf(err, errlen, "trap-and-emulate and binary translation run one VM");
             return false;
         }
         if (!shadow_init(hv, err, errlen)) return false;
@@ -267,7 +267,7 @@ void hv_schedule(struct hv *hv, bool preempt)
 void hv_start(struct hv *hv)
 {
     hv->running = -1;
-    if (hv->cfg.mode == HV_TE) {
+    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT) {
         te_start(hv);
         return;
     }
@@ -300,7 +300,13 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         "dirty_faults", (json_int_t)sh->dirty_faults, "cache_hits", (json_int_t)sh->cache_hits,
         "cache_misses", (json_int_t)sh->cache_misses, "resets", (json_int_t)sh->resets,
         "guest_refs", (json_int_t)sh->guest_refs));
-    if (hv->cfg.mode == HV_TE) {
+    if (hv->cfg.mode == HV_BT) {
+        const struct machine *mm = hv->m;
+        json_object_set_new(o, "bt", json_pack("{s:I,s:I,s:I,s:I,s:I}", "blocks", (json_int_t)mm->bt.blocks,
+            "instructions", (json_int_t)mm->bt.instructions, "cache_hits", (json_int_t)mm->bt.cache_hits,
+            "invalidations", (json_int_t)mm->bt.invalidations, "callouts", (json_int_t)mm->bt.callouts));
+    }
+    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT) {
         json_t *by = json_object();
         for (int op = 1; op < OP_COUNT; op++)
             if (hv->vcpu.emulated_by_op[op])

@@ -92,7 +92,8 @@ struct hv {
     uint32_t next_frame, frames_end; /* the hypervisor's own memory, for host tables */
     uint64_t ept_entries_written;
     struct shadow sh;              /* --mmu shadow */
-    struct vcpu vcpu;              /* --mode te */
+    struct vcpu vcpu;              /* --mode te, bt */
+    bool in_callout;               /* handling a bt callout, not a trap */
 };
 
 /* Host memory a hypervisor needs for nvms VMs of vm_memsize bytes. */

@@ -1,5 +1,6 @@
 /*
- * te.c — trap-and-emulate: the guest kernel runs deprivileged, in ring 1.
+ * te.c — trap-and-emulate (and binary translation, which shares it): the
+ * guest kernel runs deprivileged, in ring 1.
  *
  * The hypervisor owns ring 0, so every trap of the guest lands here first
  * (hv_trap).  A privileged instruction of the guest kernel faults and is
@@ -11,6 +12,11 @@
  * the classic one the red pills (pushf, popf, smsw, sptb) run in ring 1
  * without trapping and see or change the real state, not the virtual one —
  * and the guest kernel's own self-check notices.
+ *
+ * Binary translation (--mode bt) runs the guest kernel's code from a code
+ * cache (cpu/decode.c: bt_page_get, bt_translate_block) in which every
+ * sensitive instruction — red pills included — has become a callout into
+ * hv_bt_callout: the same emulation, without a trap, at bt_callout's cost.
  */
 #include <string.h>
 
@@ -28,13 +34,16 @@ static uint32_t real_sr(uint32_t vsr)
     return (ring << SR_RING_SHIFT) | SR_IE;
 }
 
-/* Leaves the hypervisor for the guest at pc (the cost of the return). */
+/* Leaves the hypervisor for the guest at pc: a trap return, or — from a
+ * binary-translation callout — a plain return into the code cache.  Under
+ * bt the guest kernel's code runs from the code cache, its user code as is. */
 static void resume(struct hv *hv, uint32_t pc)
 {
     struct machine *m = hv->m;
     m->cpu.pc = pc;
     m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
-    cpu_charge(m, CY_TRAP, m->prof.trap_return);
+    if (!hv->in_callout) cpu_charge(m, CY_TRAP, m->prof.trap_return);
+    m->bt_active = hv->cfg.mode == HV_BT && VRING(hv->vcpu.cr[CR_SR]) == 0;
     mmu_context_changed(m, false);
 }
 
@@ -264,6 +273,16 @@ void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t
     }
 }
 
+void hv_bt_callout(struct machine *m, uint32_t pc)
+{
+    struct hv *hv = m->hv;
+    m->bt.callouts++;
+    cpu_charge(m, CY_BT, m->prof.bt_callout);
+    hv->in_callout = true;
+    emulate(hv, pc);
+    hv->in_callout = false;
+}
+
 void te_start(struct hv *hv)
 {
     struct machine *m = hv->m;
@@ -278,5 +297,6 @@ void te_start(struct hv *hv)
     vm->state = VM_RUNNABLE;
     shadow_load_context(hv);
     m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
+    m->bt_active = hv->cfg.mode == HV_BT;
     mmu_context_changed(m, false);
 }

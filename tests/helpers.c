@@ -87,8 +87,12 @@ const char *root_path(const char *rel)
 
 const char *temp_dir(void)
 {
-    static char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/ringsim-test-XXXXXX");
+    /* a few buffers in turn, so that a caller's directory survives the
+     * temporary directories run_ringsim makes for itself */
+    static char dirs[16][64];
+    static unsigned next;
+    char *dir = dirs[next++ % 16];
+    snprintf(dir, 64, "/tmp/ringsim-test-XXXXXX");
     cr_assert(mkdtemp(dir));
     return dir;
 }

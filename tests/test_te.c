@@ -145,3 +145,68 @@ Test(te, a_guest_pointing_its_tables_outside_its_memory_is_contained)
     cr_assert_eq(st, 3, "three bus errors, as on bare metal: %s", out);
     free(out);
 }
+
+/* ---- binary translation ------------------------------------------------------ */
+Test(bt, every_workload_prints_the_same_as_bare_metal_even_on_the_classic_isa)
+{
+    const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait"};
+    const char *args[] = {"300", "40", "30", "60", "3000", "2", "4"};
+    for (int v = 0; v < 2; v++)
+        for (int i = 0; i < 7; i++) {
+            int levels = 2 + 2 * ((i + v) % 2);
+            char a[256];
+            int s1, s2;
+            const char *isa = v ? "strict" : "classic";
+            snprintf(a, sizeof a, "run %s --levels %d --args %s --isa %s", w[i], levels, args[i], isa);
+            char *native = run_out(a, &s1);
+            snprintf(a, sizeof a, "run %s --levels %d --args %s --isa %s --mode bt --mmu shadow", w[i], levels,
+                     args[i], isa);
+            char *bt = run_out(a, &s2);
+            cr_assert_eq(s2, 0, "%s bt: %s", w[i], bt);
+            cr_assert_str_eq(bt, native, "%s at %d levels on %s", w[i], levels, isa);
+            free(native);
+            free(bt);
+        }
+}
+
+Test(bt, kernel_code_runs_from_the_code_cache_and_sensitive_instructions_call_out)
+{
+    json_t *o = stats_of("run syscall --args 200 --mode bt");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "mode")), "bt");
+    json_int_t blocks = num(o, "bt", "blocks"), insns = num(o, "bt", "instructions");
+    cr_assert_gt(blocks, 10);
+    cr_assert_geq(insns, blocks);
+    cr_assert_gt(num(o, "bt", "callouts"), 200, "each system call's iret and more call out");
+    cr_assert_gt(num(o, "bt", "cache_hits"), blocks, "translated code is reused");
+    json_int_t bt_cycles = num(o, "cycles_by_cause", "bt");
+    cr_assert_geq(bt_cycles, insns * 1200, "translation is charged at the profile's cost per instruction");
+    /* no protection faults from the kernel: its privileged code never runs as is */
+    cr_assert_eq(num(json_object_get(o, "traps"), "by_cause", "protection"), 0);
+    json_decref(o);
+}
+
+Test(bt, writing_translated_code_invalidates_its_translation)
+{
+    /* a kernel that patches an instruction of a function it already ran:
+     * f returns 1 the first time and 40 after the patch */
+    const char *src =
+        ".text\n_start: li r9, 0\n"
+        "again: call f\n add r9, r9, r1\n"
+        " la r2, patch\n la r3, newinsn\n lw r3, 0(r3)\n sw r3, 0(r2)\n"
+        " addi r8, r8, 1\n li r4, 2\n blt r8, r4, again\n"
+        " out power, r9\n"
+        "f: li r1, 0\npatch: addi r1, r1, 1\n ret\n"
+        " .data\nnewinsn: addi r1, r1, 40\n";
+    const char *dir = temp_dir();
+    const char *img = assemble(dir, "smc", src);
+    char a[512], path[128];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(a, sizeof a, "run %s", img);
+    cr_assert_eq(run_ringsim(a, NULL, NULL), 41, "natively: 1 + 40");
+    snprintf(a, sizeof a, "run %s --mode bt --stats %s", img, path);
+    cr_assert_eq(run_ringsim(a, NULL, NULL), 41, "under bt the patched code is retranslated");
+    json_t *o = json_load_file(path, 0, NULL);
+    cr_assert(o);
+    cr_assert_geq(num(o, "bt", "invalidations"), 1);
+    json_decref(o);
+}
