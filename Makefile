@@ -72,7 +72,7 @@ test: setup all build/test-runner build/test-runner-san build/ringsim-san
 	  ./build/test-runner-san --jobs 2
 
 run: setup all
-	./ringsim run kernel    # the debugger (issue #7) will take over here
+	./ringsim debug kernel
 
 bench: all
 	sh tools/bench.sh
@@ -90,3 +90,13 @@ clean:
 	rm -rf build ringsim
 
 -include $(OBJ:.o=.d) $(TESTOBJ:.o=.d) $(SANOBJ:.o=.d) $(SANTEST:.o=.d)
+
+# ---- comparisons and drawings (issue #6) ----------------------------------
+# make compare    every workload under every mode and profile -> report/
+# make pictures   the page-table drawings and comparison charts in docs/pictures/
+.PHONY: compare pictures
+compare: setup all
+	sh tools/report.sh report
+
+pictures: setup all
+	sh tools/pictures.sh

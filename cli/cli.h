@@ -43,4 +43,54 @@ bool cli_resolve_image(const char *arg, char *out, size_t outlen);
 /* Parses an unsigned number with an optional K/M/G suffix (binary). */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* ---- building a machine from the shared options (cli/machine.c) ----------
+ * For the commands that run a guest before showing it (dot, debug):
+ *     static const struct option longopts[] = {CLI_MACHINE_OPTIONS, …, {0}};
+ * and in the getopt loop, cli_machine_option() first.  `run` parses the same
+ * options itself (cli/run.c). */
+enum {
+    CLI_O_MODE = 0x300, CLI_O_MMU, CLI_O_ISA, CLI_O_PROFILE, CLI_O_LEVELS, CLI_O_MEM, CLI_O_INPUT,
+    CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
+    CLI_O_NOVPID, CLI_O_SLICE
+};
+#define CLI_MACHINE_OPTIONS                                                                      \
+    {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
+    {"isa", required_argument, 0, CLI_O_ISA}, {"profile", required_argument, 0, CLI_O_PROFILE},  \
+    {"levels", required_argument, 0, CLI_O_LEVELS}, {"mem", required_argument, 0, CLI_O_MEM},    \
+    {"input", required_argument, 0, CLI_O_INPUT}, {"tlb", required_argument, 0, CLI_O_TLB},      \
+    {"no-asid", no_argument, 0, CLI_O_NOASID}, {"pwc", required_argument, 0, CLI_O_PWC},         \
+    {"args", required_argument, 0, CLI_O_ARGS},                                                  \
+    {"host-levels", required_argument, 0, CLI_O_HOSTLEVELS},                                     \
+    {"host-large-pages", no_argument, 0, CLI_O_HOSTLARGE},                                       \
+    {"ntlb", required_argument, 0, CLI_O_NTLB}, {"no-vpid", no_argument, 0, CLI_O_NOVPID},       \
+    {"slice", required_argument, 0, CLI_O_SLICE}
+
+/* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
+void cli_machine_defaults(struct machine_opts *o);
+/* The option lines of a --help. */
+void cli_machine_help(FILE *out);
+/* Takes one option getopt_long returned: 1 = taken, 0 = not a machine
+ * option, -1 = a bad value (already reported as "ringsim CMD: …"). */
+int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const char *cmd);
+
+/* A machine ready to run: with --mode hw, the hypervisor has started its
+ * first VM (hv is NULL natively). */
+struct hv;
+struct cli_machine {
+    struct machine *m;
+    struct hv *hv;
+};
+/* Builds it as `ringsim run` would from the same options and images
+ * (o->max_cycles included).  On error prints "ringsim CMD: …" and returns
+ * false (exit status EXIT_USAGE). */
+bool cli_machine_build(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
+                       struct cli_machine *cm);
+void cli_machine_free(struct cli_machine *cm);
+
+int cmd_dot(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+/* `ringsim debug` (cli/debug.c): the debugger, full screen or line mode. */
+int cmd_debug(int argc, char **argv);
+
 #endif

@@ -17,9 +17,9 @@ static const struct subcommand commands[] = {
     {"asm",     cmd_asm,    "assemble SRC.s into an ELF32 image", NULL},
     {"disasm",  cmd_disasm, "disassemble an image, with symbols", NULL},
     {"run",     cmd_run,    "run one image (several VMs later) and print its console", NULL},
-    {"debug",   NULL,       "the full-screen debugger, or its command language with --batch", "#7"},
-    {"compare", NULL,       "run a workload under every virtualisation mode and tabulate", "#6"},
-    {"dot",     NULL,       "draw page tables and 2D walks with Graphviz", "#6"},
+    {"debug",   cmd_debug,  "the full-screen debugger, or its command language with --batch", NULL},
+    {"compare", cmd_compare, "run a workload under every virtualisation mode and tabulate", NULL},
+    {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz", NULL},
     {"isadoc",  cmd_isadoc, "print the ISA reference (docs/isa.md) from the instruction table", NULL},
     {"help",    NULL,       "this list; `ringsim CMD --help` for one command", NULL},
 };

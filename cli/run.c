@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "hypervisor/hv.h"
+#include "visualise/visualise.h"
 
 static void run_help(FILE *out)
 {
@@ -26,7 +27,8 @@ static void run_help(FILE *out)
         "                     guest kernel runs in ring 1, the hypervisor emulates); bt (binary\n"
         "                     translation: kernel code runs from a code cache, sensitive\n"
         "                     instructions call the hypervisor); pv arrives with issue #5\n"
-        "  --mmu MMU          nested (default with hw) or shadow (default with te and bt)\n"
+        "  --mmu MMU          nested (default with hw) or shadow (the only one with te and bt;\n"
+        "                     with hw it is early VT-x: page faults and page-table switches exit)\n"
         "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
         "  --host-large-pages map guest memory with large host pages\n"
         "  --ntlb N           a nested TLB of N guest-physical->host-physical entries\n"
@@ -42,6 +44,8 @@ static void run_help(FILE *out)
         "  --args TEXT        boot parameters: TEXT is copied, NUL-terminated, to physical 0x100\n"
         "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
         "  --stats FILE|-     write statistics as JSON\n"
+        "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
+        "                     tlb, walk, trap, exit, bt, shadow or all; FILE default stderr\n"
         "  --input TEXT       console input script\n"
         "  --input-file FILE  console input script from a file (- = stdin)\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
@@ -75,7 +79,7 @@ int cmd_run(int argc, char **argv)
 {
     enum { O_MODE = 256, O_MMU, O_ISA, O_PROFILE, O_LEVELS, O_MEM, O_MAXCYC, O_STATS,
            O_INPUT, O_INPUTFILE, O_TLB, O_NOASID, O_PWC, O_ARGS, O_HOSTLEVELS, O_HOSTLARGE,
-           O_NTLB, O_NOVPID, O_SLICE };
+           O_NTLB, O_NOVPID, O_SLICE, O_TRACE };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         {"mode", required_argument, 0, O_MODE},
@@ -97,10 +101,12 @@ int cmd_run(int argc, char **argv)
         {"ntlb", required_argument, 0, O_NTLB},
         {"no-vpid", no_argument, 0, O_NOVPID},
         {"slice", required_argument, 0, O_SLICE},
+        {"trace", required_argument, 0, O_TRACE},
         {0, 0, 0, 0},
     };
     struct machine_opts o = {.mode = "native", .isa = ISA_CLASSIC, .levels = 2,
                              .profile = "modern", .memsize = 16u << 20};
+    const char *trace = NULL;   /* --trace SPEC[:FILE] (visualise/trace.c) */
     uint64_t v;
     int ch;
     optind = 1;
@@ -137,6 +143,7 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case O_STATS: o.stats = optarg; break;
+        case O_TRACE: trace = optarg; break;
         case O_INPUT: o.input = optarg; break;
         case O_INPUTFILE: o.input_file = optarg; break;
         case O_TLB:
@@ -195,9 +202,8 @@ int cmd_run(int argc, char **argv)
     if (strcmp(o.mode, "hw") == 0) {
         hw = true;
         if (!o.mmu) o.mmu = "nested";
-        if (strcmp(o.mmu, "nested") != 0) {
-            fprintf(stderr, "ringsim run: --mode hw --mmu %s: this build virtualises the MMU under hw "
-                            "with nested paging only (hw+shadow arrives with issue #5)\n", o.mmu);
+        if (strcmp(o.mmu, "nested") != 0 && strcmp(o.mmu, "shadow") != 0) {
+            fprintf(stderr, "ringsim run: --mmu '%s': expected nested or shadow\n", o.mmu);
             return EXIT_USAGE;
         }
     } else if (strcmp(o.mode, "te") == 0 || strcmp(o.mode, "bt") == 0) {
@@ -235,7 +241,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: at most %d VMs\n", MAX_VMS);
         return EXIT_USAGE;
     }
-    if (!hw && (o.host_levels || o.host_large_pages || o.ntlb_entries || o.no_vpid)) {
+    if ((!hw || strcmp(o.mmu, "nested") != 0) && (o.host_levels || o.host_large_pages || o.ntlb_entries || o.no_vpid)) {
         fprintf(stderr, "ringsim run: --host-levels, --host-large-pages, --ntlb and --no-vpid need "
                         "nested paging (--mode hw)\n");
         return EXIT_USAGE;
@@ -271,7 +277,13 @@ int cmd_run(int argc, char **argv)
                                  .no_asid = o.no_asid, .pwc_entries = o.pwc_entries,
                                  .ntlb_entries = o.ntlb_entries,
                                  .max_cycles = o.max_cycles, .prof = &prof};
-    struct hv_config hcfg = {.mode = bt ? HV_BT : te ? HV_TE : HV_HW, .mmu = te ? HV_MMU_SHADOW : HV_MMU_NESTED,
+    bool shadow = te || (hw && strcmp(o.mmu, "shadow") == 0);
+    if (shadow && nimages > 1) {
+        fprintf(stderr, "ringsim run: with shadow paging this build runs one VM; several VMs run "
+                        "with --mode hw --mmu nested\n");
+        return EXIT_USAGE;
+    }
+    struct hv_config hcfg = {.mode = bt ? HV_BT : te ? HV_TE : HV_HW, .mmu = shadow ? HV_MMU_SHADOW : HV_MMU_NESTED,
                              .vm_memsize = o.memsize,
                              .host_levels = o.host_levels ? o.host_levels : o.levels,
                              .host_large_pages = o.host_large_pages, .slice = o.slice};
@@ -282,12 +294,13 @@ int cmd_run(int argc, char **argv)
     bool ok = m && (!virt || hv) && machine_init(m, &cfg, err, sizeof err);
     if (ok && virt) {
         ok = hv_init(hv, m, &hcfg, err, sizeof err);
-        m->vmx.vpid_tags = !o.no_vpid;
+        if (o.no_vpid) m->vmx.vpid_tags = false;
         for (int i = 0; ok && i < nimages; i++) ok = hv_add_vm(hv, names[i], &imgs[i], o.args, err, sizeof err);
     } else if (ok) {
         ok = machine_load_image(m, &imgs[0], err, sizeof err);
     }
     for (int i = 0; i < nimages; i++) isa_image_free(&imgs[i]);
+    if (ok && trace) ok = vis_trace_install(m, trace, err, sizeof err);
     if (!ok) {
         fprintf(stderr, "ringsim run: %s\n", m ? err : "out of memory");
         if (m && m->mem) machine_free(m);

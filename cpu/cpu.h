@@ -217,6 +217,7 @@ struct vmcs {
     int trap_depth;
     /* execution controls */
     bool exit_on_op[OP_COUNT];         /* instructions that exit */
+    uint32_t cr_exit_mask;             /* mtcr/mfcr exit only for these CRs (bit per CR) */
     uint32_t exception_bitmap;         /* causes that exit instead of vectoring */
     bool irq_window;                   /* exit as soon as the guest has IE set */
     uint32_t ept_root;                 /* host-physical root of the nested table */
@@ -238,6 +239,7 @@ struct vmx {
     bool nested;                       /* nested paging (else guest tables are real) */
     bool vpid_tags;                    /* --no-vpid clears it: a VM switch flushes */
     int cur;                           /* index of the loaded VMCS, -1 = none */
+    bool injecting;                    /* delivering an injected event */
     int nvmcs;
     struct vmcs vmcs[MAX_VMS];
     uint64_t exits, exits_by_reason[EXIT_COUNT];
@@ -328,6 +330,11 @@ void vmx_enter(struct machine *m, int i);
 static inline bool vmx_op_exits(const struct machine *m, enum isa_op op)
 {
     return m->cpu.nonroot && m->vmx.vmcs[m->vmx.cur].exit_on_op[op];
+}
+/* Does an mtcr/mfcr of control register cr exit? */
+static inline bool vmx_cr_exits(const struct machine *m, unsigned cr)
+{
+    return (m->vmx.vmcs[m->vmx.cur].cr_exit_mask >> cr) & 1;
 }
 /* The hypervisor's exit handler (hypervisor/). */
 void hv_handle_exit(struct machine *m);

@@ -65,7 +65,7 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
                 vmx_exit(m, EXIT_TRIPLE, cause);
                 return;
             }
-            if (v->exception_bitmap & (1u << cause)) {
+            if ((v->exception_bitmap & (1u << cause)) && !m->vmx.injecting) {
                 v->inject_badaddr = badaddr;
                 v->inject_epc = epc;
                 vmx_exit(m, EXIT_EXCEPTION, cause);

@@ -64,6 +64,8 @@ void vmx_enter(struct machine *m, int i)
     if (v->inject) {
         /* event injection: the trap happens as the guest resumes */
         v->inject = false;
+        m->vmx.injecting = true;   /* an injected event never exits again */
         cpu_trap(m, v->inject_cause, v->inject_badaddr, v->inject_epc);
+        m->vmx.injecting = false;
     }
 }

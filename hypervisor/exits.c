@@ -65,6 +65,93 @@ static void on_nested_violation(struct hv *hv, struct vm *vm)
     inject(hv, vm, CAUSE_BUS_ERROR, v->exit_guest_va, hv_vmcs_read_pc(hv, vm));
 }
 
+/* ---- hardware assist without nested paging: shadow page tables ---------------
+ * The guest's page-table base, paging switch and ASID live in hv->vcpu; the
+ * VMCS holds the shadow's.  Every access to them, every TLB invalidation and
+ * every page fault exits, and is handled here. */
+
+/* mtcr/mfcr/sptb of the guest: paging registers are virtual, others pass. */
+static void on_cr_access(struct hv *hv, struct vm *vm)
+{
+    struct machine *m = hv->m;
+    struct vmcs *v = &m->vmx.vmcs[vm->index];
+    uint32_t gpa, w;
+    struct isa_insn in;
+    uint32_t pc = hv_vmcs_read_pc(hv, vm);
+    if (!shadow_guest_translate(hv, pc, &gpa) || !hv_guest_read32(hv, gpa, &w) || !isa_decode(w, &in)) {
+        hv_vm_done(hv, vm, 0, true, "cannot decode a control-register access");
+        return;
+    }
+    unsigned cr = in.op == OP_SPTB ? CR_PTB : (unsigned)in.imm;
+    bool paging_cr = cr == CR_PTB || cr == CR_MMU || cr == CR_ASID;
+    if (in.op == OP_MTCR) {
+        uint32_t val = hv_vmcs_read_reg(hv, vm, in.a);
+        if (!isa_creg_writable[cr]) {
+            v->inject = true;
+            v->inject_cause = CAUSE_ILLEGAL;
+            v->inject_badaddr = 0;
+            v->inject_epc = pc;
+            return;
+        }
+        if (paging_cr) {
+            hv->vcpu.cr[cr] = val;
+            shadow_load_context(hv);
+        } else {
+            if (cr == CR_SR) val &= SR_IE | SR_RING_MASK;
+            v->cr[cr] = val;
+            cpu_charge(m, CY_HV, m->prof.vmcs_write);
+        }
+    } else {
+        uint32_t val;
+        switch (cr) {
+        case CR_LEVELS: val = m->levels; break;
+        case CR_MEMSIZE: val = vm->size; break;
+        case CR_CYCLE: val = (uint32_t)m->st.cycles; break;
+        default: val = paging_cr ? hv->vcpu.cr[cr] : v->cr[cr]; break;
+        }
+        hv_vmcs_write_reg(hv, vm, in.a, val);
+    }
+    hv_vmcs_write_pc(hv, vm, pc + 4);
+}
+
+/* A page fault in the guest: the shadow's (hidden, dirty, tracing) or its own. */
+static void on_page_fault(struct hv *hv, struct vm *vm)
+{
+    struct machine *m = hv->m;
+    struct vmcs *v = &m->vmx.vmcs[vm->index];
+    uint32_t va = v->inject_badaddr, pc = v->inject_epc, gfault;
+    cpu_charge(m, CY_HV, 2ull * m->prof.vmcs_read);
+    if (shadow_page_fault(hv, va, v->cr[CR_FAULT], &gfault)) return; /* retry */
+    if (gfault == SHADOW_TRACE) {
+        /* emulate the guest's write to its own page table */
+        uint32_t gpa, w, addr_gpa;
+        struct isa_insn in;
+        if (!shadow_guest_translate(hv, pc, &gpa) || !hv_guest_read32(hv, gpa, &w) || !isa_decode(w, &in)) {
+            hv_vm_done(hv, vm, 0, true, "cannot decode a traced store");
+            return;
+        }
+        unsigned size = in.op == OP_SW ? 4 : in.op == OP_SH ? 2 : in.op == OP_SB ? 1 : 0;
+        uint32_t addr = hv_vmcs_read_reg(hv, vm, in.b) + (uint32_t)in.imm;
+        if (!size || !shadow_guest_translate(hv, addr, &addr_gpa)) {
+            hv_vm_done(hv, vm, 0, true, "unexpected write to a page table");
+            return;
+        }
+        hv_guest_write(hv, addr_gpa, hv_vmcs_read_reg(hv, vm, in.a), size);
+        shadow_traced_write(hv, addr_gpa);
+        hv_vmcs_write_pc(hv, vm, pc + 4);
+        return;
+    }
+    v->inject = true;
+    v->inject_epc = pc;
+    v->inject_badaddr = va;
+    if (gfault & FAULT_BUS) {
+        v->inject_cause = CAUSE_BUS_ERROR;
+    } else {
+        v->inject_cause = CAUSE_PAGE_FAULT;
+        v->cr[CR_FAULT] = gfault;
+    }
+}
+
 void hv_handle_exit(struct machine *m)
 {
     struct hv *hv = m->hv;
@@ -101,8 +188,24 @@ void hv_handle_exit(struct machine *m)
         on_nested_violation(hv, vm);
         break;
     case EXIT_EXCEPTION:
-        inject(hv, vm, (enum isa_cause)qual, v->inject_badaddr, v->inject_epc);
+        if (qual == CAUSE_PAGE_FAULT && hv->cfg.mmu == HV_MMU_SHADOW) on_page_fault(hv, vm);
+        else inject(hv, vm, (enum isa_cause)qual, v->inject_badaddr, v->inject_epc);
         break;
+    case EXIT_CR_ACCESS:
+        on_cr_access(hv, vm);
+        break;
+    case EXIT_INVLPG: {
+        /* the guest's TLB maintenance, done to the real TLB */
+        uint32_t pc = hv_vmcs_read_pc(hv, vm), gpa, w;
+        struct isa_insn in;
+        if (shadow_guest_translate(hv, pc, &gpa) && hv_guest_read32(hv, gpa, &w) && isa_decode(w, &in) &&
+            in.op == OP_INVLPG)
+            mmu_invlpg(m, hv_vmcs_read_reg(hv, vm, in.a));
+        else
+            mmu_flush_all(m);
+        hv_vmcs_write_pc(hv, vm, pc + 4);
+        break;
+    }
     case EXIT_TRIPLE:
         hv_vm_done(hv, vm, 0, true, "triple fault");
         reschedule = true;

@@ -47,9 +47,10 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     if (!hv->cfg.slice) hv->cfg.slice = 200000;
     bool hw_nested = cfg->mode == HV_HW && cfg->mmu == HV_MMU_NESTED;
     bool te_shadow = (cfg->mode == HV_TE || cfg->mode == HV_BT) && cfg->mmu == HV_MMU_SHADOW;
-    if (!hw_nested && !te_shadow) {
+    bool hw_shadow = cfg->mode == HV_HW && cfg->mmu == HV_MMU_SHADOW;
+    if (!hw_nested && !te_shadow && !hw_shadow) {
         snprintf(err, errlen, "this hypervisor runs --mode hw --mmu nested and --mode te --mmu shadow; "
-                              "--mode bt --mmu shadow; the other combinations arrive with issue #5");
+                              "--mode bt|hw --mmu shadow; pv arrives with issue #5");
         return false;
     }
     hv->running = -1;
@@ -59,8 +60,8 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     m->vmx.cur = -1;
     if (te_shadow) return true;   /* no ring -1: the hypervisor is ring 0 */
     m->vmx.enabled = true;
-    m->vmx.nested = true;
-    m->vmx.vpid_tags = true;
+    m->vmx.nested = hw_nested;
+    m->vmx.vpid_tags = hw_nested; /* hw+shadow runs one VM: its TLB entries need no tag */
     return true;
 }
 
@@ -85,14 +86,22 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     vm->index = i;
     vm->size = hv->cfg.vm_memsize;
     uint32_t vm_span = align_up(vm->size, VM_ALIGN);
-    /* VMs are stacked down from the top of host memory; the hypervisor's
-     * own frames grow up from the bottom and may not reach them */
-    vm->base = m->memsize - vm_span * (uint32_t)(i + 1);
-    if (vm->base < hv->next_frame) {
-        snprintf(err, errlen, "host memory too small for VM %d", i);
-        return false;
+    if (hv->cfg.mmu == HV_MMU_SHADOW) {
+        /* one VM at host address 0, the hypervisor's frames above it: its
+         * shadow tables map only the VM's memory */
+        vm->base = 0;
+        hv->next_frame = vm_span;
+        hv->frames_end = m->memsize;
+    } else {
+        /* VMs are stacked down from the top of host memory; the hypervisor's
+         * own frames grow up from the bottom and may not reach them */
+        vm->base = m->memsize - vm_span * (uint32_t)(i + 1);
+        if (vm->base < hv->next_frame) {
+            snprintf(err, errlen, "host memory too small for VM %d", i);
+            return false;
+        }
+        hv->frames_end = vm->base;
     }
-    hv->frames_end = vm->base;
     vm->at_line_start = true;
     /* load the image at its guest-physical addresses */
     for (int s = 0; s < img->nsegments; s++) {
@@ -116,6 +125,17 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     v->pc = img->entry;
     v->r[ISA_REG_SP] = vm->size;
     v->exit_on_op[OP_IN] = v->exit_on_op[OP_OUT] = v->exit_on_op[OP_HLT] = true;
+    if (hv->cfg.mmu == HV_MMU_SHADOW) {
+        /* early VT-x without nested paging: the hypervisor must see every
+         * page-table switch, TLB invalidation and page fault to keep its
+         * shadow tables right */
+        v->exit_on_op[OP_MTCR] = v->exit_on_op[OP_MFCR] = v->exit_on_op[OP_SPTB] = true;
+        /* like CR3/CR0/CR4 on x86: only the paging registers, and the
+         * read-only ones whose guest value differs from the machine's */
+        v->cr_exit_mask = (1u << CR_PTB) | (1u << CR_MMU) | (1u << CR_ASID) | (1u << CR_MEMSIZE);
+        v->exit_on_op[OP_INVLPG] = v->exit_on_op[OP_TLBFLUSH] = true;
+        v->exception_bitmap = 1u << CAUSE_PAGE_FAULT;
+    }
     v->ept_levels = hv->cfg.host_levels;
     v->vpid = (uint16_t)(i + 1);
     v->guest_memsize = vm->size;
@@ -270,6 +290,10 @@ void hv_start(struct hv *hv)
     if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT) {
         te_start(hv);
         return;
+    }
+    if (hv->cfg.mmu == HV_MMU_SHADOW) {
+        memset(&hv->vcpu, 0, sizeof hv->vcpu);
+        shadow_load_context(hv);
     }
     hv_schedule(hv, false);
 }

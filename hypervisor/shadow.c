@@ -113,6 +113,13 @@ bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa)
 }
 
 /* ---- shadow tables --------------------------------------------------------- */
+/* The real control registers the shadow lives in: the CPU's under te/bt,
+ * the VMCS guest-state area under hw (loaded at the next VM entry). */
+static uint32_t *real_cr(struct hv *hv)
+{
+    return hv->cfg.mode == HV_HW ? hv->m->vmx.vmcs[0].cr : hv->m->cpu.cr;
+}
+
 static uint32_t rd(struct hv *hv, uint32_t hpa) { uint32_t v; memcpy(&v, hv->m->mem + hpa, 4); return v; }
 static void wr(struct hv *hv, uint32_t hpa, uint32_t v)
 {
@@ -186,7 +193,7 @@ static void mark_table(struct hv *hv, uint32_t f)
         if ((pte & PTE_P) && (pte & PTE_FRAME) == the_vm(hv)->base + (f << 12)) wr(hv, e, pte & ~PTE_W);
     }
     s->rmap_n[f] = 0;
-    if (hv->m->mmu.paging) mmu_flush_all(hv->m);
+    mmu_flush_all(hv->m);
 }
 
 /* The shadow of guest table frame f, made if needed (0 if the pool is dry). */
@@ -263,11 +270,19 @@ void shadow_load_context(struct hv *hv)
         if (root) break;
         sh_reset(hv);
     }
-    /* the guest's own ASID tags its shadow's TLB entries; paging-off uses 0 */
-    m->cpu.cr[CR_PTB] = root;
-    m->cpu.cr[CR_ASID] = (hv->vcpu.cr[CR_MMU] & 1) ? ((hv->vcpu.cr[CR_ASID] + 1) & 0xffff) : 0;
-    m->cpu.cr[CR_MMU] = 1;
-    mmu_context_changed(m, true);
+    /* the guest's own ASID tags its shadow's TLB entries; paging-off uses 0.
+     * Under hw the real values go into the VMCS, loaded at the next entry. */
+    uint32_t *cr = real_cr(hv);
+    cr[CR_PTB] = root;
+    cr[CR_ASID] = (hv->vcpu.cr[CR_MMU] & 1) ? ((hv->vcpu.cr[CR_ASID] + 1) & 0xffff) : 0;
+    cr[CR_MMU] = 1;
+    if (hv->cfg.mode == HV_HW) {
+        /* without ASID tags in the TLB model, a switch flushes (as the
+         * guest's own mtcr ptb would) */
+        if (!m->mmu.asid_tags) mmu_flush_all(m);
+    } else {
+        mmu_context_changed(m, true);
+    }
 }
 
 bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfault)
@@ -280,7 +295,10 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
         /* guest paging off: guest-virtual = guest-physical */
         if (va >= the_vm(hv)->size) { *gfault = FAULT_BUS; return false; }
         struct gpath none = {0};
-        if (!fill(hv, hv->m->cpu.cr[CR_PTB], va, &none, false, va >> 12, PTE_W | PTE_U)) sh_reset(hv);
+        if (!fill(hv, real_cr(hv)[CR_PTB], va, &none, false, va >> 12, PTE_W | PTE_U)) {
+            sh_reset(hv);
+            shadow_load_context(hv);
+        }
         s->hidden_faults++;
         mmu_invlpg(hv->m, va);
         cpu_trace(hv->m, TR_SHADOW, 0, va, 0, 0, NULL);
@@ -311,7 +329,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     /* writable only once dirty, and never for a page table (traced) */
     uint32_t flags = (u ? PTE_U : 0) |
                      ((w && (p.pte[leaf] & PTE_D) && !s->is_table[gframe]) ? PTE_W : 0);
-    if (!fill(hv, hv->m->cpu.cr[CR_PTB], va, &p, true, gframe, flags)) {
+    if (!fill(hv, real_cr(hv)[CR_PTB], va, &p, true, gframe, flags)) {
         sh_reset(hv);
         shadow_load_context(hv);
     }

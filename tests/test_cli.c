@@ -30,11 +30,11 @@ Test(cli, each_built_subcommand_has_help)
         free(out);
     }
 }
-Test(cli, unbuilt_subcommands_say_which_issue_brings_them)
+Test(cli, unbuilt_modes_say_which_issue_brings_them)
 {
     char *err;
-    cr_assert_neq(run_ringsim("compare hello", NULL, &err), 0);
-    cr_assert(strstr(err, "issue #6"), "%s", err);
+    cr_assert_eq(run_ringsim("run hello --mode pv", NULL, &err), 2);
+    cr_assert(strstr(err, "issue #5"), "%s", err);
     free(err);
 }
 Test(cli, unknown_subcommand_fails)

@@ -210,3 +210,34 @@ Test(bt, writing_translated_code_invalidates_its_translation)
     cr_assert_geq(num(o, "bt", "invalidations"), 1);
     json_decref(o);
 }
+
+/* ---- hardware assist with shadow paging (early VT-x) ------------------------ */
+Test(hwshadow, every_workload_prints_the_same_as_bare_metal)
+{
+    const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait"};
+    const char *args[] = {"300", "40", "30", "60", "3000", "2", "4"};
+    for (int i = 0; i < 7; i++) {
+        int levels = 2 + 2 * (i % 2);
+        char a[256];
+        int s1, s2;
+        snprintf(a, sizeof a, "run %s --levels %d --args %s", w[i], levels, args[i]);
+        char *native = run_out(a, &s1);
+        snprintf(a, sizeof a, "run %s --levels %d --args %s --mode hw --mmu shadow", w[i], levels, args[i]);
+        char *hw = run_out(a, &s2);
+        cr_assert_eq(s2, 0, "%s hw+shadow: %s", w[i], hw);
+        cr_assert_str_eq(hw, native, "%s at %d levels", w[i], levels);
+        free(native);
+        free(hw);
+    }
+}
+
+Test(hwshadow, page_faults_and_page_table_switches_exit)
+{
+    json_t *o = stats_of("run ctxswitch --args 60 --mode hw --mmu shadow");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "mmu")), "shadow");
+    json_t *by = json_object_get(json_object_get(o, "vmexits"), "by_reason");
+    cr_assert_gt(json_integer_value(json_object_get(by, "exception")), 100, "hidden faults exit");
+    cr_assert_gt(json_integer_value(json_object_get(by, "cr_access")), 60, "each switch of ptb exits");
+    cr_assert_gt(num(o, "shadow", "cache_hits"), 60);
+    json_decref(o);
+}

@@ -15,9 +15,131 @@
 #include "cpu/cpu.h"
 
 /* ---- Graphviz dumps (dot.c) -------------------------------------------- */
+/* Which tree of page tables to draw. */
+enum vis_table {
+    VIS_TABLE_GUEST,     /* rooted at the guest's CR ptb (physical natively, guest-physical in a VM) */
+    VIS_TABLE_SHADOW,    /* under shadow paging: the hypervisor's shadows, beside the guest's tables */
+    VIS_TABLE_NESTED     /* the host (nested) table of a VM: guest-physical -> host-physical */
+};
+
+struct vis_dot_request {
+    enum vis_table table;
+    int vm;              /* which VM under a hypervisor (its VMCS and memory); ignored natively */
+    bool walk;           /* highlight the translation of walk_vaddr, reference by reference */
+    uint32_t walk_vaddr;
+    bool walk_only;      /* draw only the table pages the walk reads */
+};
+
+/* The DOT text (malloc'd) drawing the tables the request names on machine
+ * m as it stands: one node per table page listing its present entries,
+ * runs of regular entries folded into one row, an edge from each entry to
+ * the next-level table, each level's pages at one rank; shadow tables also
+ * list the entries not filled yet and point at the guest table each
+ * mirrors.  With a walk, the references mmu_probe makes are numbered in the
+ * walker's order (under shadow paging the guest's own walk is lettered g1…),
+ * a legend lists them, and "// walk ref N: …" comments repeat them for
+ * scripts.  Reads m (and m->hv) only.  NULL with err if the machine has no
+ * such table (shadow without shadow paging, nested without nested paging)
+ * or no such VM. */
+char *vis_dot_tables(struct machine *m, const struct vis_dot_request *req, char *err, size_t errlen);
+/* Lays out DOT text with Graphviz's `dot -T<format>` into path (written
+ * atomically; NULL = stdout).  False with err if dot is missing or fails. */
+bool vis_dot_render(const char *dot, const char *format, const char *path, char *err, size_t errlen);
 
 /* ---- comparisons (compare.c) ------------------------------------------- */
+/* One run of a comparison: the workload under one mode, at one value of the
+ * swept parameter.  Filled by whoever ran it (cli/compare.c). */
+struct json_t;
+struct vis_run {
+    const char *mode;            /* "native", "hw+nested", … */
+    const char *value;           /* the swept parameter's value, "" without a sweep */
+    bool available;              /* false: this build does not have the mode */
+    int status;                  /* the run's exit status */
+    char *output;                /* what the guest printed (malloc'd) */
+    struct json_t *stats;        /* its --stats, NULL if it wrote none */
+    char note[256];              /* why it is not available, or how it failed */
+};
 
-/* ---- the debugger (debugger*.c) ---------------------------------------- */
+struct vis_comparison {
+    const char *workload, *profile, *isa, *args;
+    unsigned levels;
+    const char *sweep;           /* the swept parameter, NULL without --sweep */
+    int nvalues, nmodes;         /* runs[v * nmodes + k]: value v, mode k */
+    struct vis_run *runs;
+};
+
+/* The tables a student reads: per mode, cycles, slowdown against native,
+ * exits, traps, TLB misses, references per walk, hidden/tracing faults, BT
+ * hit rate, whether the guest printed the same as native; then the cycles
+ * by cause.  One block per value of a sweep. */
+void vis_compare_print(FILE *out, const struct vis_comparison *c);
+/* The same figures as CSV (one line per run) and JSON (jansson), written
+ * atomically. */
+bool vis_compare_csv(const struct vis_comparison *c, const char *path, char *err, size_t errlen);
+bool vis_compare_json(const struct vis_comparison *c, const char *path, char *err, size_t errlen);
+/* A chart made with gnuplot, SVG or PNG by path's extension: without a
+ * sweep a stacked bar of cycles by cause per mode, with one a line of
+ * cycles per mode against the swept value. */
+bool vis_compare_chart(const struct vis_comparison *c, const char *path, char *err, size_t errlen);
+/* Did every available run print what the reference (native) run printed? */
+bool vis_compare_outputs_agree(const struct vis_comparison *c);
+
+/* ---- event traces (trace.c) -------------------------------------------- */
+/* One event as one line of text (docs/debugger.md, "The trace format"): the
+ * cycle, the kind, then fields in which every address is tagged v:
+ * (virtual), g: (guest-physical) or h: (host-physical); with refs, a walk's
+ * references follow a '|', each with its dimension and level. */
+void vis_trace_format(const struct machine *m, const struct trace_event *ev, bool refs, char *buf, size_t len);
+/* The same in two halves, for a log that formats only what it shows: the
+ * few facts of the machine a line needs, taken when the event happens, and
+ * the line made from them later. */
+struct vis_trace_context {
+    bool nonroot, two_d, inject;
+    int vm;
+    uint32_t sr, fault, exit_guest_va, inject_cause;
+    unsigned tlb_sets;
+};
+void vis_trace_context(const struct machine *m, const struct trace_event *ev, struct vis_trace_context *x);
+void vis_trace_format_context(const struct vis_trace_context *x, const struct trace_event *ev, bool refs, char *buf,
+                              size_t len);
+/* Reference i of a walk as "G2 g:0x00009000[16]=0x0000a00f" ("+ad" marks an
+ * accessed/dirty write-back); two_d: guest tables are guest-physical. */
+void vis_walk_ref_text(const struct walk_record *w, int i, bool two_d, char *buf, size_t len);
+/* Does m translate in two dimensions now (a guest under nested paging)? */
+bool vis_walk_is_2d(const struct machine *m);
+/* How many entries a walk read (its A/D write-backs not counted). */
+int vis_walk_reads(const struct walk_record *w);
+/* Parses "CAT[,CAT…][:FILE]", CAT one of tlb, walk, trap, exit, bt, shadow,
+ * all: a bit per enum trace_kind, whether walks list their references, and
+ * the file (NULL = stderr, "-" = stdout). */
+bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char **file);
+/* `ringsim run --trace SPEC`: hooks m so that it writes the chosen events.
+ * False with "what was expected" in err on a bad SPEC or file. */
+bool vis_trace_install(struct machine *m, const char *spec, char *err, size_t errlen);
+
+/* ---- the debugger (debugger*.c) ----------------------------------------
+ * One command language, two front ends: a full-screen ncurses debugger with
+ * a readline command line, and line mode (--batch FILE, or stdin not a
+ * terminal) for labs, scripts and tests.  docs/debugger.md is the manual. */
+struct hv;
+struct isa_image;
+struct vis_dbg;                        /* a session (visualise/debugger.h) */
+enum { VIS_DBG_OK = 0, VIS_DBG_ERROR = 1, VIS_DBG_QUIT = 2 };
+
+/* A session on machine m, built and ready to run (hv: its hypervisor, or
+ * NULL natively); img gives the symbols.  Command output goes to out and
+ * error messages to err (the full-screen debugger shows both in a pane).
+ * NULL when out of host memory. */
+struct vis_dbg *vis_dbg_new(struct machine *m, struct hv *hv, const struct isa_image *img, FILE *out, FILE *err);
+void vis_dbg_free(struct vis_dbg *d);
+/* Runs one command line: VIS_DBG_OK, VIS_DBG_ERROR or VIS_DBG_QUIT. */
+int vis_dbg_command(struct vis_dbg *d, const char *line);
+/* Line mode: runs each line of in until its end or `quit`; with echo, each
+ * line is printed first after the prompt.  Returns 0, or 1 if a command
+ * failed. */
+int vis_dbg_line_mode(struct vis_dbg *d, FILE *in, bool echo);
+/* The full-screen debugger on the terminal, until `quit`.  Returns 0, or 1
+ * if the terminal could not be set up. */
+int vis_dbg_fullscreen(struct vis_dbg *d);
 
 #endif

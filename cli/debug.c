@@ -1,0 +1,98 @@
+/*
+ * debug.c — `ringsim debug`: build the machine as `run` would, then hand it
+ * to the debugger (visualise/): full screen on a terminal, line mode with
+ * --batch FILE or when the input or output is not a terminal.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "visualise/visualise.h"
+
+static void debug_help(FILE *out)
+{
+    fprintf(out,
+        "usage: ringsim debug IMG [options] [--batch FILE]\n\n"
+        "The debugger: step the machine, watch every trap, VM exit, TLB fill and page\n"
+        "walk, and go back in time.  On a terminal it is full screen (panes above, a\n"
+        "command line below: help lists the commands, F2..F9 toggle panes).  With\n"
+        "--batch FILE, or when stdin is not a terminal, it reads the same commands one\n"
+        "per line and prints plain text.  docs/debugger.md is the manual.\n\n"
+        "  --batch FILE       run the commands in FILE (- = stdin), then quit\n"
+        "  --max-cycles N     the machine stops at cycle N\n");
+    cli_machine_help(out);
+    fprintf(out, "\nExit status: 0, or 1 if a command of the script failed; %d for bad arguments.\n", EXIT_USAGE);
+}
+
+int cmd_debug(int argc, char **argv)
+{
+    enum { O_BATCH = 0x400, O_MAXCYC };
+    static const struct option longopts[] = {
+        {"help", no_argument, 0, 'h'},
+        CLI_MACHINE_OPTIONS,
+        {"batch", required_argument, 0, O_BATCH},
+        {"max-cycles", required_argument, 0, O_MAXCYC},
+        {0, 0, 0, 0},
+    };
+    struct machine_opts o;
+    cli_machine_defaults(&o);
+    const char *batch = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int r = cli_machine_option(ch, optarg, &o, "debug");
+        if (r < 0) return EXIT_USAGE;
+        if (r > 0) continue;
+        switch (ch) {
+        case 'h': debug_help(stdout); return 0;
+        case O_BATCH: batch = optarg; break;
+        case O_MAXCYC:
+            if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
+                fprintf(stderr, "ringsim debug: --max-cycles '%s': expected a positive number\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        default: debug_help(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "ringsim debug: expected an image (a path or a bundled program name)\n");
+        return EXIT_USAGE;
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "ringsim debug: one image at a time (several VMs: ringsim run --mode hw)\n");
+        return EXIT_USAGE;
+    }
+    FILE *in = stdin;
+    if (batch && strcmp(batch, "-") != 0 && !(in = fopen(batch, "r"))) {
+        fprintf(stderr, "ringsim debug: --batch %s: cannot read it\n", batch);
+        return EXIT_USAGE;
+    }
+    struct cli_machine cm;
+    if (!cli_machine_build(&o, argv + optind, 1, "debug", &cm)) {
+        if (in != stdin) fclose(in);
+        return EXIT_USAGE;
+    }
+    /* the image once more, for its symbols (the machine has its bytes) */
+    char path[PATH_MAX], err[512];
+    struct isa_image img = {0};
+    if (!cli_resolve_image(argv[optind], path, sizeof path) || !isa_image_load(path, &img, err, sizeof err))
+        memset(&img, 0, sizeof img);
+    int status = EXIT_USAGE;
+    struct vis_dbg *d = vis_dbg_new(cm.m, cm.hv, &img, stdout, stderr);
+    if (!d) {
+        fprintf(stderr, "ringsim debug: out of host memory\n");
+    } else if (batch || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        status = vis_dbg_line_mode(d, in, true);
+    } else {
+        status = vis_dbg_fullscreen(d);
+    }
+    vis_dbg_free(d);
+    if (in != stdin) fclose(in);
+    isa_image_free(&img);
+    cli_machine_free(&cm);
+    return status;
+}

@@ -1,0 +1,148 @@
+/*
+ * dot.c — `ringsim dot`: run a guest, then draw its page tables (and one
+ * walk) with Graphviz.  The drawing itself is visualise/dot.c.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "hypervisor/hv.h"
+#include "visualise/visualise.h"
+
+static void dot_help(FILE *out)
+{
+    fprintf(out,
+        "usage: ringsim dot IMG --table guest|shadow|nested [--walk VADDR] [--walk-only] [--at CYCLE]\n"
+        "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n\n"
+        "Runs IMG as `ringsim run` would (the guest's console is not shown), stops it at\n"
+        "--at CYCLE (default: when the guest stops by itself), and draws page tables as\n"
+        "Graphviz DOT: one node per table page listing its present entries (index, target,\n"
+        "flags P W U A D L G; long regular runs folded into one row), an edge from each\n"
+        "entry to the next-level table, each level in one column.\n\n"
+        "  --table guest      the tables at the guest's CR ptb (physical natively; under\n"
+        "                     --mode hw the VM's, in guest-physical addresses)\n"
+        "  --table nested     the host (nested) table of a VM: guest-physical -> host-physical\n"
+        "                     (needs --mode hw)\n"
+        "  --table shadow     the hypervisor's shadow tables (--mode te or bt) beside the guest\n"
+        "                     tables they mirror, with the entries not filled yet\n"
+        "  --walk VADDR       number every page-table reference of the translation of VADDR\n"
+        "                     (a ring-0 read), in the walker's order: under nested paging\n"
+        "                     (n+1)(m+1)-1 of them across the guest and host tables; under\n"
+        "                     shadow paging the shadow's, and g1… the guest's own\n"
+        "  --walk-only        draw only the table pages the walk reads\n"
+        "  --at CYCLE         stop the machine at this cycle (first block boundary past it)\n"
+        "  --vm N             which VM under --mode hw (default 0)\n"
+        "  -o FILE            write to FILE (atomically) instead of stdout\n"
+        "  -T FORMAT          render with Graphviz (`dot -TFORMAT`): svg, png, pdf, …\n\n"
+        "Run options:\n");
+    cli_machine_help(out);
+    fprintf(out, "\nExit status: 0, 1 if writing or rendering failed, %d for bad arguments or images,\n"
+                 "or a table the machine does not have (shadow without shadow paging, nested without\n"
+                 "nested paging).\n\n"
+                 "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n",
+            EXIT_USAGE);
+}
+
+int cmd_dot(int argc, char **argv)
+{
+    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM };
+    static const struct option longopts[] = {
+        {"help", no_argument, 0, 'h'},
+        {"output", required_argument, 0, 'o'},
+        {"format", required_argument, 0, 'T'},
+        {"table", required_argument, 0, O_TABLE},
+        {"walk", required_argument, 0, O_WALK},
+        {"walk-only", no_argument, 0, O_WALKONLY},
+        {"at", required_argument, 0, O_AT},
+        {"vm", required_argument, 0, O_VM},
+        CLI_MACHINE_OPTIONS,
+        {0, 0, 0, 0},
+    };
+    struct machine_opts o;
+    cli_machine_defaults(&o);
+    struct vis_dot_request req = {.table = VIS_TABLE_GUEST};
+    const char *out = NULL, *format = NULL, *table = NULL;
+    uint64_t v;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "ho:T:", longopts, NULL)) != -1) {
+        int taken = cli_machine_option(ch, optarg, &o, "dot");
+        if (taken < 0) return EXIT_USAGE;
+        if (taken) continue;
+        switch (ch) {
+        case 'h': dot_help(stdout); return 0;
+        case 'o': out = optarg; break;
+        case 'T': format = optarg; break;
+        case O_TABLE:
+            table = optarg;
+            if (!strcmp(optarg, "guest")) req.table = VIS_TABLE_GUEST;
+            else if (!strcmp(optarg, "nested")) req.table = VIS_TABLE_NESTED;
+            else if (!strcmp(optarg, "shadow")) req.table = VIS_TABLE_SHADOW;
+            else {
+                fprintf(stderr, "ringsim dot: --table '%s': expected guest, shadow or nested\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_WALK:
+            if (!cli_parse_u64(optarg, &v) || v > 0xffffffffu) {
+                fprintf(stderr, "ringsim dot: --walk '%s': expected a 32-bit virtual address\n", optarg);
+                return EXIT_USAGE;
+            }
+            req.walk = true;
+            req.walk_vaddr = (uint32_t)v;
+            break;
+        case O_WALKONLY: req.walk_only = true; break;
+        case O_AT:
+            if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
+                fprintf(stderr, "ringsim dot: --at '%s': expected a positive number of cycles\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_VM:
+            if (!cli_parse_u64(optarg, &v) || v >= MAX_VMS) {
+                fprintf(stderr, "ringsim dot: --vm '%s': expected a VM number, 0..%d\n", optarg, MAX_VMS - 1);
+                return EXIT_USAGE;
+            }
+            req.vm = (int)v;
+            break;
+        default: dot_help(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!table) {
+        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested\n");
+        return EXIT_USAGE;
+    }
+    if (req.walk_only && !req.walk) {
+        fprintf(stderr, "ringsim dot: --walk-only needs --walk VADDR\n");
+        return EXIT_USAGE;
+    }
+    struct cli_machine cm;
+    if (!cli_machine_build(&o, argv + optind, argc - optind, "dot", &cm)) return EXIT_USAGE;
+    cm.m->con.out = NULL;   /* stdout may be the drawing */
+    if (cm.m->stop == STOP_NONE) machine_run(cm.m, 0);
+    if (cm.m->stop == STOP_TRIPLE) fprintf(stderr, "ringsim dot: note: %s\n", cm.m->stop_detail);
+
+    char err[512];
+    int status = 0;
+    char *text = vis_dot_tables(cm.m, &req, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "ringsim dot: %s\n", err);
+        status = EXIT_USAGE;
+    } else if (format) {
+        if (!vis_dot_render(text, format, out, err, sizeof err)) {
+            fprintf(stderr, "ringsim dot: %s\n", err);
+            status = 1;
+        }
+    } else if (out) {
+        if (!write_file_atomic(out, text, err, sizeof err)) {
+            fprintf(stderr, "ringsim dot: %s\n", err);
+            status = 1;
+        }
+    } else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+        status = 1;
+    }
+    free(text);
+    cli_machine_free(&cm);
+    return status;
+}

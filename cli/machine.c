@@ -1,0 +1,247 @@
+/*
+ * machine.c — building a machine from the run options, for the commands
+ * that run a guest before they show something (dot; debug may use it too).
+ *
+ * It does what `ringsim run` does before its first instruction: parse the
+ * shared options, load the profile and the images, make the machine and,
+ * under a hypervisor (--mode te, bt, hw), the hypervisor with one VM per
+ * image.  `run` has its own
+ * copy of this in cli/run.c; the two must agree (same options, same
+ * messages, same defaults), which tests/test_dot.c checks by comparing a
+ * dump's run with `ringsim run --stats`.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "hypervisor/hv.h"
+
+void cli_machine_defaults(struct machine_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = "native";
+    o->isa = ISA_CLASSIC;
+    o->levels = 2;
+    o->profile = "modern";
+    o->memsize = 16u << 20;
+}
+
+void cli_machine_help(FILE *out)
+{
+    fprintf(out,
+        "  --mode MODE        native (default), or under the hypervisor: te (trap-and-emulate),\n"
+        "                     bt (binary translation), hw (hardware assist), pv (paravirtual)\n"
+        "                     as far as this build has them (`ringsim run --help`)\n"
+        "  --mmu MMU          nested (default with hw) or shadow (default with te and bt)\n"
+        "  --levels N         guest page-table levels: 2 (default), 3 or 4\n"
+        "  --host-levels M    levels of the nested (host) table (default: --levels)\n"
+        "  --host-large-pages map guest memory with large host pages\n"
+        "  --isa ISA          classic (default) or strict\n"
+        "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
+        "  --mem SIZE         physical memory (per VM under a hypervisor), default 16M\n"
+        "  --tlb E[:W]        TLB of E entries, W ways (default 64:4)\n"
+        "  --no-asid, --no-vpid, --pwc N, --ntlb N, --slice N   as for `ringsim run`\n"
+        "  --args TEXT        boot parameters (physical 0x100)\n"
+        "  --input TEXT       console input script\n");
+}
+
+static int bad(const char *cmd, const char *opt, const char *arg, const char *expected)
+{
+    fprintf(stderr, "ringsim %s: %s '%s': expected %s\n", cmd, opt, arg, expected);
+    return -1;
+}
+
+int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const char *cmd)
+{
+    uint64_t v;
+    switch (ch) {
+    case CLI_O_MODE: o->mode = arg; return 1;
+    case CLI_O_MMU: o->mmu = arg; return 1;
+    case CLI_O_PROFILE: o->profile = arg; return 1;
+    case CLI_O_INPUT: o->input = arg; return 1;
+    case CLI_O_NOASID: o->no_asid = true; return 1;
+    case CLI_O_NOVPID: o->no_vpid = true; return 1;
+    case CLI_O_HOSTLARGE: o->host_large_pages = true; return 1;
+    case CLI_O_ISA:
+        return isa_variant_parse(arg, &o->isa) ? 1 : bad(cmd, "--isa", arg, "classic or strict");
+    case CLI_O_LEVELS:
+    case CLI_O_HOSTLEVELS:
+        if (!cli_parse_u64(arg, &v) || v < 2 || v > 4)
+            return bad(cmd, ch == CLI_O_LEVELS ? "--levels" : "--host-levels", arg, "2, 3 or 4");
+        *(ch == CLI_O_LEVELS ? &o->levels : &o->host_levels) = (unsigned)v;
+        return 1;
+    case CLI_O_MEM:
+        if (!cli_parse_u64(arg, &v) || v % 4096 || v < 65536 || v > (1u << 30))
+            return bad(cmd, "--mem", arg, "a multiple of 4K between 64K and 1G");
+        o->memsize = (uint32_t)v;
+        return 1;
+    case CLI_O_TLB:
+        return mmu_parse_tlb(arg, &o->tlb_entries, &o->tlb_ways)
+                   ? 1 : bad(cmd, "--tlb", arg, "ENTRIES[:WAYS], entries/ways a power of two");
+    case CLI_O_PWC:
+    case CLI_O_NTLB:
+        if (!cli_parse_u64(arg, &v) || v > 4096)
+            return bad(cmd, ch == CLI_O_PWC ? "--pwc" : "--ntlb", arg, "a number of entries, 0..4096");
+        *(ch == CLI_O_PWC ? &o->pwc_entries : &o->ntlb_entries) = (unsigned)v;
+        return 1;
+    case CLI_O_SLICE:
+        if (!cli_parse_u64(arg, &v) || v < 1000 || v > 100000000)
+            return bad(cmd, "--slice", arg, "cycles, 1000..100000000");
+        o->slice = (uint32_t)v;
+        return 1;
+    case CLI_O_ARGS:
+        if (strlen(arg) > BOOT_ARGS_MAX - 1) return bad(cmd, "--args", "…", "at most 255 characters");
+        o->args = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Which hypervisor, if any, the options ask for: the CPU technique and the
+ * MMU technique, each CPU technique with its default MMU.  The same
+ * combinations as `ringsim run` accepts (cli/run.c); pv is one flag to turn
+ * on when issue #5 brings it. */
+static bool choose_mode(const struct machine_opts *o, int nimages, const char *cmd, struct hv_config *hc,
+                        bool *virt)
+{
+    static const struct {
+        const char *name;
+        enum hv_mode mode;
+        enum hv_mmu dflt;
+        bool shadow, nested;         /* MMU techniques built for it */
+    } techniques[] = {
+        {"native", HV_NATIVE, HV_MMU_NONE, false, false},
+        {"te", HV_TE, HV_MMU_SHADOW, true, false},
+        {"bt", HV_BT, HV_MMU_SHADOW, true, false},
+        {"hw", HV_HW, HV_MMU_NESTED, true, true},
+        {"pv", HV_PV, HV_MMU_NONE, false, false},
+    };
+    size_t i = 0, n = sizeof techniques / sizeof techniques[0];
+    while (i < n && strcmp(techniques[i].name, o->mode)) i++;
+    if (i == n) {
+        fprintf(stderr, "ringsim %s: --mode '%s': expected native, te, bt, hw or pv\n", cmd, o->mode);
+        return false;
+    }
+    hc->mode = techniques[i].mode;
+    hc->mmu = techniques[i].dflt;
+    *virt = hc->mode != HV_NATIVE;
+    if (o->mmu && !*virt) {
+        fprintf(stderr, "ringsim %s: --mmu %s virtualises the MMU under a hypervisor; a native run "
+                        "uses the guest's own page tables (try --mode hw)\n", cmd, o->mmu);
+        return false;
+    }
+    if (o->mmu && strcmp(o->mmu, "shadow") && strcmp(o->mmu, "nested")) {
+        fprintf(stderr, "ringsim %s: --mmu '%s': expected shadow or nested\n", cmd, o->mmu);
+        return false;
+    }
+    if (o->mmu) hc->mmu = o->mmu[0] == 's' ? HV_MMU_SHADOW : HV_MMU_NESTED;
+    if (*virt && hc->mmu == HV_MMU_NESTED && hc->mode != HV_HW) {
+        fprintf(stderr, "ringsim %s: --mode %s --mmu nested: nested paging is hardware assist (--mode hw); "
+                        "use --mmu shadow\n", cmd, o->mode);
+        return false;
+    }
+    if (*virt && !(hc->mmu == HV_MMU_SHADOW ? techniques[i].shadow : techniques[i].nested)) {
+        fprintf(stderr, "ringsim %s: --mode %s%s%s arrives with issue #5; this build runs native, hw (nested "
+                        "paging), te and bt (shadow paging)\n", cmd, o->mode, o->mmu ? " --mmu " : "",
+                o->mmu ? o->mmu : "");
+        return false;
+    }
+    if (nimages > 1 && hc->mode != HV_HW) {
+        fprintf(stderr, "ringsim %s: several images run as several VMs: add --mode hw\n", cmd);
+        return false;
+    }
+    if (nimages > MAX_VMS) {
+        fprintf(stderr, "ringsim %s: at most %d VMs\n", cmd, MAX_VMS);
+        return false;
+    }
+    if (hc->mmu != HV_MMU_NESTED && (o->host_levels || o->host_large_pages || o->ntlb_entries || o->no_vpid)) {
+        fprintf(stderr, "ringsim %s: --host-levels, --host-large-pages, --ntlb and --no-vpid need "
+                        "nested paging (--mode hw)\n", cmd);
+        return false;
+    }
+    return true;
+}
+
+bool cli_machine_build(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
+                       struct cli_machine *cm)
+{
+    memset(cm, 0, sizeof *cm);
+    bool virt;
+    struct hv_config hcfg = {.vm_memsize = o->memsize, .host_levels = o->host_levels ? o->host_levels : o->levels,
+                             .host_large_pages = o->host_large_pages, .slice = o->slice};
+    if (nimages < 1) {
+        fprintf(stderr, "ringsim %s: expected an image (a path or a bundled program name)\n", cmd);
+        return false;
+    }
+    if (!choose_mode(o, nimages, cmd, &hcfg, &virt)) return false;
+
+    char err[512], path[PATH_MAX];
+    struct profile prof;
+    if (!profile_load(o->profile, &prof, err, sizeof err)) {
+        fprintf(stderr, "ringsim %s: %s\n", cmd, err);
+        return false;
+    }
+    struct isa_image imgs[MAX_VMS];
+    char names[MAX_VMS][32];
+    memset(imgs, 0, sizeof imgs);
+    int loaded = 0;
+    bool ok = true;
+    for (int i = 0; ok && i < nimages; i++) {
+        if (!cli_resolve_image(images[i], path, sizeof path)) {
+            fprintf(stderr, "ringsim %s: %s: no such file or bundled program\n", cmd, images[i]);
+            ok = false;
+        } else if (!isa_image_load(path, &imgs[i], err, sizeof err)) {
+            fprintf(stderr, "ringsim %s: %s\n", cmd, err);
+            ok = false;
+        } else {
+            loaded++;
+            /* a VM is named after its image, as `run` names it */
+            const char *base = strrchr(images[i], '/') ? strrchr(images[i], '/') + 1 : images[i];
+            snprintf(names[i], sizeof names[i], "%.*s", (int)strcspn(base, "."), base);
+        }
+    }
+    struct machine_config cfg = {.memsize = o->memsize, .isa = o->isa, .levels = o->levels,
+                                 .tlb_entries = o->tlb_entries, .tlb_ways = o->tlb_ways,
+                                 .no_asid = o->no_asid, .pwc_entries = o->pwc_entries,
+                                 .ntlb_entries = o->ntlb_entries, .max_cycles = o->max_cycles,
+                                 .prof = &prof};
+    if (virt) cfg.memsize = hv_host_memsize(nimages, o->memsize, hcfg.host_levels);
+    err[0] = 0;
+    if (ok) {
+        cm->m = calloc(1, sizeof *cm->m);
+        cm->hv = virt ? calloc(1, sizeof *cm->hv) : NULL;
+        ok = cm->m && (!virt || cm->hv) && machine_init(cm->m, &cfg, err, sizeof err);
+        if (!ok && !err[0]) snprintf(err, sizeof err, "out of memory");
+        if (ok && virt) {
+            ok = hv_init(cm->hv, cm->m, &hcfg, err, sizeof err);
+            cm->m->vmx.vpid_tags = !o->no_vpid;
+            for (int i = 0; ok && i < nimages; i++)
+                ok = hv_add_vm(cm->hv, names[i], &imgs[i], o->args, err, sizeof err);
+        } else if (ok) {
+            ok = machine_load_image(cm->m, &imgs[0], err, sizeof err);
+            if (ok && o->args) machine_set_boot_args(cm->m, o->args);
+            if (ok && o->input) machine_set_input(cm->m, o->input, (uint32_t)strlen(o->input));
+        }
+        if (!ok) fprintf(stderr, "ringsim %s: %s\n", cmd, err);
+    }
+    for (int i = 0; i < loaded; i++) isa_image_free(&imgs[i]);
+    if (!ok) {
+        cli_machine_free(cm);
+        return false;
+    }
+    if (virt) hv_start(cm->hv);
+    return true;
+}
+
+void cli_machine_free(struct cli_machine *cm)
+{
+    if (cm->hv) hv_free(cm->hv);
+    if (cm->m && cm->m->mem) machine_free(cm->m);
+    free(cm->hv);
+    free(cm->m);
+    cm->hv = NULL;
+    cm->m = NULL;
+}

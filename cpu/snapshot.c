@@ -1,0 +1,281 @@
+/*
+ * snapshot.c — a copy of the whole machine, for the debugger's reverse
+ * execution.
+ *
+ * The machine is plain data and runs deterministically (console input is a
+ * script, the timer counts simulated cycles), so a snapshot plus replay
+ * recreates any earlier moment exactly.  A snapshot holds everything that
+ * can change what the machine does next or what it reports: memory, the
+ * CPU, the MMU with its TLB, page-walk cache and nested TLB arrays, the
+ * devices, the statistics, ring -1's VMCSs and, when a hypervisor runs, its
+ * struct hv.  It leaves out what is derived and free to rebuild: the
+ * decode cache (pages whose bytes change on restore are simply dropped from
+ * it).
+ *
+ * The one idea: memory is kept page by page and shared between snapshots.
+ * A page equal to the same page of the previous snapshot is not copied but
+ * referenced (a count), and a page of zeros is not stored at all, so a
+ * snapshot costs the pages the guest wrote since the last one, plus one
+ * comparison pass over memory.
+ *
+ * Two caches are not derived for free, because filling them costs cycles:
+ * binary translation's code cache (a translated block is charged once) and
+ * the shadow page tables' bookkeeping in struct hv.  Both are copied too.
+ *
+ * Host pointers in struct machine (memory, the TLB arrays, the decode
+ * cache, the console's FILE, the hypervisor, the trace hook) are the live
+ * machine's and survive a restore; every other field is restored.  A new
+ * host pointer in struct machine, struct mmu or struct hv must be added to
+ * keep_live() (or to the arrays copied below).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/decode.h"
+#include "hypervisor/hv.h"
+
+#define PAGE 4096u
+
+struct snap_page {
+    unsigned refs;
+    uint8_t data[PAGE];
+};
+
+struct machine_snapshot {
+    struct machine m;              /* every plain field; its pointers are not used */
+    uint32_t npages;
+    struct snap_page **pages;      /* NULL = a page of zeros */
+    size_t own_bytes;              /* pages this snapshot copied (not shared) */
+    struct tlb_entry *tlb;
+    struct pwc_entry *pwc;
+    struct ntlb_entry *ntlb;
+    uintptr_t last_addend_off;     /* the interpreter's shortcut, relative to m->mem */
+    struct decode_page **bt;       /* the valid pages of the BT code cache, or NULL */
+    size_t bt_bytes;
+    bool has_hv;
+    struct hv hv;
+    struct shadow sh;              /* copies of the shadow bookkeeping arrays */
+};
+
+static const uint8_t zero_page[PAGE];
+
+static bool page_is_zero(const uint8_t *p) { return memcmp(p, zero_page, PAGE) == 0; }
+
+static void *dup_array(const void *src, size_t n, size_t size)
+{
+    if (!src || !n) return NULL;
+    void *p = malloc(n * size);
+    if (p) memcpy(p, src, n * size);
+    return p;
+}
+
+/* The shadow-paging bookkeeping of struct hv (hypervisor/shadow.c): four
+ * arrays indexed by guest frame. */
+static bool shadow_copy(struct shadow *to, const struct shadow *from)
+{
+    *to = *from;
+    if (!from->shadow_of) return true;
+    size_t n = from->gframes;
+    to->shadow_of = dup_array(from->shadow_of, n, sizeof *from->shadow_of);
+    to->is_table = dup_array(from->is_table, n, sizeof *from->is_table);
+    to->rmap = dup_array(from->rmap, n, sizeof *from->rmap);
+    to->rmap_n = dup_array(from->rmap_n, n, sizeof *from->rmap_n);
+    return to->shadow_of && to->is_table && to->rmap && to->rmap_n;
+}
+
+static void shadow_put_back(struct shadow *live, const struct shadow *saved)
+{
+    struct shadow keep = *live;
+    *live = *saved;
+    live->shadow_of = keep.shadow_of;
+    live->is_table = keep.is_table;
+    live->rmap = keep.rmap;
+    live->rmap_n = keep.rmap_n;
+    if (!saved->shadow_of || !keep.shadow_of || keep.gframes != saved->gframes) return;
+    size_t n = saved->gframes;
+    memcpy(live->shadow_of, saved->shadow_of, n * sizeof *live->shadow_of);
+    memcpy(live->is_table, saved->is_table, n * sizeof *live->is_table);
+    memcpy(live->rmap, saved->rmap, n * sizeof *live->rmap);
+    memcpy(live->rmap_n, saved->rmap_n, n * sizeof *live->rmap_n);
+}
+
+static void shadow_drop(struct shadow *sh)
+{
+    free(sh->shadow_of);
+    free(sh->is_table);
+    free(sh->rmap);
+    free(sh->rmap_n);
+}
+
+/* Binary translation's code cache: the translated pages, as they stand. */
+static bool bt_copy(struct machine_snapshot *s, const struct machine *m)
+{
+    if (!m->bt_pages) return true;
+    uint32_t n = m->memsize / PAGE;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct decode_page *p = m->bt_pages[i];
+        if (!p || !p->valid) continue;
+        if (!s->bt && !(s->bt = calloc(n, sizeof *s->bt))) return false;
+        if (!(s->bt[i] = malloc(sizeof *p))) return false;
+        memcpy(s->bt[i], p, sizeof *p);
+        s->bt_bytes += sizeof *p;
+    }
+    return true;
+}
+
+static void bt_put_back(struct machine *m, const struct machine_snapshot *s)
+{
+    if (!m->bt_pages) return;
+    for (uint32_t i = 0; i < s->npages; i++) {
+        const struct decode_page *want = s->bt ? s->bt[i] : NULL;
+        struct decode_page *p = m->bt_pages[i];
+        if (!want) {
+            if (p) p->valid = false;
+            continue;
+        }
+        if (!p && !(p = m->bt_pages[i] = malloc(sizeof *p))) continue;
+        memcpy(p, want, sizeof *p);
+        m->code_page[i] = 1;
+    }
+}
+
+struct machine_snapshot *machine_snapshot_take(const struct machine *m, const struct machine_snapshot *prev)
+{
+    struct machine_snapshot *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->m = *m;
+    s->npages = m->memsize / PAGE;
+    s->pages = calloc(s->npages, sizeof *s->pages);
+    const struct mmu *u = &m->mmu;
+    s->tlb = dup_array(u->tlb, u->tlb_entries, sizeof *u->tlb);
+    s->pwc = dup_array(u->pwc, u->pwc_entries, sizeof *u->pwc);
+    s->ntlb = dup_array(u->ntlb, u->ntlb_entries, sizeof *u->ntlb);
+    if (!s->pages || !s->tlb || (u->pwc_entries && !s->pwc) || (u->ntlb_entries && !s->ntlb)) {
+        machine_snapshot_free(s);
+        return NULL;
+    }
+    s->last_addend_off = u->last_addend - (uintptr_t)m->mem;
+    if (m->hv) {
+        s->has_hv = true;
+        s->hv = *m->hv;
+        if (!shadow_copy(&s->sh, &m->hv->sh)) {
+            machine_snapshot_free(s);
+            return NULL;
+        }
+    }
+    if (!bt_copy(s, m)) {
+        machine_snapshot_free(s);
+        return NULL;
+    }
+    if (prev && prev->npages != s->npages) prev = NULL;
+    for (uint32_t i = 0; i < s->npages; i++) {
+        const uint8_t *cur = m->mem + (size_t)i * PAGE;
+        struct snap_page *old = prev ? prev->pages[i] : NULL;
+        if (old ? memcmp(old->data, cur, PAGE) == 0 : page_is_zero(cur)) {
+            /* unchanged since the previous snapshot (or zeros): share it */
+            if (old) old->refs++;
+            s->pages[i] = old;
+            continue;
+        }
+        if (page_is_zero(cur)) continue;
+        struct snap_page *p = malloc(sizeof *p);
+        if (!p) {
+            machine_snapshot_free(s);
+            return NULL;
+        }
+        p->refs = 1;
+        memcpy(p->data, cur, PAGE);
+        s->pages[i] = p;
+        s->own_bytes += sizeof *p;
+    }
+    return s;
+}
+
+/* The fields of the live machine that a restore must not overwrite: host
+ * pointers and where the console writes. */
+static void keep_live(struct machine *m, const struct machine *live)
+{
+    m->mem = live->mem;
+    m->dpages = live->dpages;
+    m->bt_pages = live->bt_pages;
+    m->code_page = live->code_page;
+    m->mmu.tlb = live->mmu.tlb;
+    m->mmu.pwc = live->mmu.pwc;
+    m->mmu.ntlb = live->mmu.ntlb;
+    m->con.out = live->con.out;
+    m->con.input = live->con.input;   /* the script itself never changes */
+    m->hv = live->hv;
+    m->trace = live->trace;
+    m->trace_ctx = live->trace_ctx;
+}
+
+bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s)
+{
+    if (s->npages != m->memsize / PAGE || s->m.mmu.tlb_entries != m->mmu.tlb_entries ||
+        s->m.mmu.pwc_entries != m->mmu.pwc_entries || s->m.mmu.ntlb_entries != m->mmu.ntlb_entries ||
+        s->has_hv != (m->hv != NULL))
+        return false;   /* a snapshot of another machine */
+    for (uint32_t i = 0; i < s->npages; i++) {
+        uint8_t *cur = m->mem + (size_t)i * PAGE;
+        const uint8_t *want = s->pages[i] ? s->pages[i]->data : zero_page;
+        if (memcmp(cur, want, PAGE) == 0) continue;
+        memcpy(cur, want, PAGE);
+        decode_invalidate_page(m, i);   /* its decoded code is stale */
+    }
+    struct machine live = *m;
+    *m = s->m;
+    keep_live(m, &live);
+    struct mmu *u = &m->mmu;
+    memcpy(u->tlb, s->tlb, u->tlb_entries * sizeof *u->tlb);
+    if (u->pwc_entries) memcpy(u->pwc, s->pwc, u->pwc_entries * sizeof *u->pwc);
+    if (u->ntlb_entries) memcpy(u->ntlb, s->ntlb, u->ntlb_entries * sizeof *u->ntlb);
+    u->last_addend = (uintptr_t)m->mem + s->last_addend_off;
+    bt_put_back(m, s);
+    if (m->hv) {
+        struct machine *back = m->hv->m;   /* the hypervisor's own back-pointer */
+        struct shadow sh = m->hv->sh;
+        *m->hv = s->hv;
+        m->hv->m = back;
+        m->hv->sh = sh;
+        shadow_put_back(&m->hv->sh, &s->sh);
+    }
+    return true;
+}
+
+void machine_snapshot_free(struct machine_snapshot *s)
+{
+    if (!s) return;
+    for (uint32_t i = 0; s->pages && i < s->npages; i++)
+        if (s->pages[i] && --s->pages[i]->refs == 0) free(s->pages[i]);
+    free(s->pages);
+    if (s->bt) {
+        for (uint32_t i = 0; i < s->npages; i++) free(s->bt[i]);
+        free(s->bt);
+    }
+    if (s->has_hv) shadow_drop(&s->sh);
+    free(s->tlb);
+    free(s->pwc);
+    free(s->ntlb);
+    free(s);
+}
+
+size_t machine_snapshot_bytes(const struct machine_snapshot *s)
+{
+    const struct mmu *u = &s->m.mmu;
+    return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes +
+           (s->has_hv && s->sh.shadow_of ? s->sh.gframes * (sizeof *s->sh.shadow_of + 2 + sizeof *s->sh.rmap) : 0) +
+           u->tlb_entries * sizeof *u->tlb + u->pwc_entries * sizeof *u->pwc +
+           u->ntlb_entries * sizeof *u->ntlb;
+}
+
+uint64_t machine_memory_checksum(const struct machine *m)
+{
+    /* FNV-1a over 64-bit words: order-sensitive, fast enough for tests */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint32_t i = 0; i < m->memsize; i += 8) {
+        uint64_t w;
+        memcpy(&w, m->mem + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    return h;
+}

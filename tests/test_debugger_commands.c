@@ -1,0 +1,500 @@
+/*
+ * test_debugger_commands.c — the command interpreter, in line mode: every
+ * command doing its job, and every kind of mistake answered with what was
+ * expected.  The guest is the bundled kernel: it boots at _start
+ * (0x1000), jumps to memzero at _start+0x1c, turns paging on, and runs
+ * user programs at 0x40000000 whose traps all enter at trap_entry.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+#include "tests/test_debugger.h"
+
+static struct dsession *S;
+static void native(void) { S = ds_open("kernel", "native", 2, 0); }
+static void hw44(void) { S = ds_open("kernel", "hw", 4, 4); }
+static void done(void) { ds_close(S); }
+
+#define OK(...) cr_assert_eq(ds_cmd(S, __VA_ARGS__), VIS_DBG_OK, "%s", ds_err(S))
+#define FAILS(expect, ...)                                                                   \
+    do {                                                                                     \
+        cr_assert_eq(ds_cmd(S, __VA_ARGS__), VIS_DBG_ERROR, "should fail: %s", ds_out(S));   \
+        cr_assert(strstr(ds_err(S), expect), "error '%s' lacks '%s'", ds_err(S), expect);    \
+    } while (0)
+#define SAYS(text) cr_assert(strstr(ds_out(S), text), "output lacks '%s':\n%s", text, ds_out(S))
+
+static uint32_t sym_addr(const char *name)
+{
+    uint32_t a = 0;
+    cr_assert(isa_image_symbol_addr(&S->img, name, &a), "no symbol %s", name);
+    return a;
+}
+static struct machine *M(void) { return S->cm.m; }
+
+/* ---- moving ------------------------------------------------------------------- */
+Test(debugger, cmd_step_runs_one_instruction, .init = native, .fini = done)
+{
+    OK("step");
+    cr_assert_eq(M()->cpu.pc, 0x1004);
+    SAYS("step 1)");
+    SAYS("<_start+4>");
+    OK("s 2");
+    OK("stepi 2");
+    OK("si");
+    cr_assert_eq(S->d->pos, 6);
+    cr_assert_eq(M()->st.instructions, 6);
+}
+
+Test(debugger, cmd_step_rejects_a_bad_count, .init = native, .fini = done)
+{
+    FAILS("expected a positive number of steps, not 'x'", "step x");
+    FAILS("expected a positive number", "step 0");
+    FAILS("expected a positive number", "step -3");
+    FAILS("expected a positive number", "reverse-step many");
+    cr_assert_eq(S->d->pos, 0);
+}
+
+Test(debugger, cmd_step_into_a_system_call_stops_on_the_handler, .init = native, .fini = done)
+{
+    OK("break trap syscall");
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"));
+    OK("reverse-step");
+    cr_assert_eq(SR_RING(M()->cpu.cr[CR_SR]), 3, "back in user mode");
+    uint32_t w;
+    cr_assert(dbg_read32(S->d, 'v', M()->cpu.pc, &w));
+    cr_assert_eq(w >> 24, 0x50, "at the syscall instruction");
+    OK("step");
+    cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"), "one step: into the handler, not past it");
+    cr_assert_eq(SR_RING(M()->cpu.cr[CR_SR]), 0);
+    SAYS("event:");
+    SAYS("trap cause=syscall ring=3");
+}
+
+Test(debugger, cmd_until_follows_a_system_call_out_under_trap_and_emulate)
+{
+    /* the hypervisor emulates the guest kernel's iret: the step ends where
+     * the emulation resumes the guest, so `until epc` finds its place */
+    S = ds_open("syscall", "te", 2, 0);
+    OK("break trap syscall");
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"));
+    uint32_t back = S->cm.hv->vcpu.cr[CR_EPC];
+    OK("until epc");
+    SAYS("Reached v:0x");
+    cr_assert_eq(M()->cpu.pc, back);
+    cr_assert_eq(SR_RING(M()->cpu.cr[CR_SR]), 3, "back in user mode");
+    done();
+}
+
+Test(debugger, cmd_next_steps_over_a_call, .init = native, .fini = done)
+{
+    OK("step 7");
+    cr_assert_eq(M()->cpu.pc, 0x101c, "at jal lr, memzero");
+    OK("next");
+    cr_assert_eq(M()->cpu.pc, 0x1020);
+    cr_assert_gt(S->d->pos, 20, "memzero ran");
+    OK("n");
+    cr_assert_eq(M()->cpu.pc, 0x1024);
+    FAILS("expected a positive number", "next z");
+}
+
+Test(debugger, cmd_continue_stops_at_a_breakpoint, .init = native, .fini = done)
+{
+    OK("break memzero");
+    SAYS("Breakpoint 1 at v:0x00002c94 <memzero>");
+    OK("c");
+    SAYS("Breakpoint 1, at v:0x00002c94 <memzero>");
+    cr_assert_eq(M()->cpu.pc, sym_addr("memzero"));
+    cr_assert_eq(S->d->bp[0].hits, 1);
+    FAILS("continue: takes no arguments", "continue 3");
+}
+
+Test(debugger, cmd_until_runs_to_an_address, .init = native, .fini = done)
+{
+    OK("until memzero+8");
+    cr_assert_eq(M()->cpu.pc, sym_addr("memzero") + 8);
+    OK("u 0x1020");
+    cr_assert_eq(M()->cpu.pc, 0x1020);
+    FAILS("until: expected an address or symbol", "until");
+    FAILS("unknown name 'nowhere'", "until nowhere");
+    FAILS("expected a virtual address", "until h:0x1000");
+}
+
+Test(debugger, cmd_break_takes_addresses_symbols_and_expressions, .init = native, .fini = done)
+{
+    OK("break 0x1010");
+    OK("b _start+8");
+    OK("break *0x1014");
+    OK("info break");
+    SAYS("v:0x00001010");
+    SAYS("v:0x00001008 <_start+8>");
+    SAYS("v:0x00001014");
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, 0x1008);
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, 0x1010);
+}
+
+Test(debugger, cmd_break_says_what_it_expected, .init = native, .fini = done)
+{
+    FAILS("expected an address or symbol, 'trap [CAUSE]' or 'exit [REASON]'", "break");
+    FAILS("unknown cause 'bogus': expected one of illegal, protection, page_fault", "break trap bogus");
+    FAILS("without VM exits (try --mode hw)", "break exit io");
+    FAILS("expected a virtual address", "break h:0x1000");
+    FAILS("in the condition: expected a number, a name or '('", "break memzero if (");
+    FAILS("unknown name 'nosuch'", "break memzero if nosuch == 1");
+    FAILS("a condition starts with 'if'", "break trap syscall now");
+    cr_assert_eq(S->d->nbp, 0, "no half-made breakpoint is left");
+}
+
+Test(debugger, cmd_break_with_a_condition_stops_only_when_it_holds, .init = native, .fini = done)
+{
+    OK("break kernel_trap if cause == TIMER");
+    SAYS("if cause == TIMER");
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, sym_addr("kernel_trap"));
+    cr_assert_eq(M()->cpu.cr[CR_CAUSE], CAUSE_TIMER);
+    OK("delete 1");
+    OK("break trap_entry if cause == page_fault && ring == 0");
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"));
+    cr_assert_eq(M()->cpu.cr[CR_CAUSE], CAUSE_PAGE_FAULT);
+}
+
+Test(debugger, cmd_break_trap_stops_on_the_handler_of_that_cause, .init = native, .fini = done)
+{
+    OK("break trap page_fault");
+    OK("continue");
+    SAYS("Breakpoint 1, trap page_fault");
+    cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"));
+    cr_assert_eq(M()->cpu.cr[CR_CAUSE], CAUSE_PAGE_FAULT);
+    cr_assert_eq(M()->cpu.trap_depth, 1, "the handler has not run an instruction yet");
+    OK("delete");
+    OK("break trap");
+    OK("continue");
+    SAYS("Breakpoint 2, trap");
+}
+
+Test(debugger, cmd_break_exit_stops_after_the_exit_and_names_it, .init = hw44, .fini = done)
+{
+    FAILS("unknown reason 'bogus': expected one of exception", "break exit bogus");
+    OK("break exit io");
+    OK("continue");
+    SAYS("Breakpoint 1, VM exit io");
+    cr_assert(M()->cpu.nonroot, "the guest runs again");
+    cr_assert_eq(M()->vmx.vmcs[0].exit_reason, EXIT_IO);
+    OK("info events 3");
+    SAYS("exit vm=0 reason=io");
+    SAYS("entry vm=0");
+}
+
+Test(debugger, cmd_watch_stops_when_a_word_changes, .init = native, .fini = done)
+{
+    FAILS("expected the address of a word", "watch");
+    FAILS("expected a word-aligned address", "watch 0x4001");
+    FAILS("is not mapped now; give a physical address", "watch 0x80000000");
+    OK("watch curproc");
+    SAYS("Watchpoint 1: v:0x00004270 (h:0x00004270) = 0x00000000");
+    OK("continue");
+    SAYS("Watchpoint 1, v:0x00004270 (h:0x00004270) changed 0x00000000 -> ");
+    uint32_t v;
+    cr_assert(dbg_read32(S->d, 'h', 0x4270, &v) && v != 0);
+}
+
+Test(debugger, cmd_delete_one_or_all, .init = native, .fini = done)
+{
+    OK("break memzero");
+    OK("break 0x1010");
+    OK("delete 1");
+    SAYS("Deleted breakpoint 1.");
+    cr_assert_eq(S->d->nbp, 1);
+    FAILS("no breakpoint 7 (see info break)", "delete 7");
+    FAILS("expected a breakpoint number", "delete one");
+    OK("delete");
+    SAYS("Deleted 1 breakpoint.");
+    cr_assert_eq(S->d->nbp, 0);
+}
+
+/* ---- looking ------------------------------------------------------------------- */
+Test(debugger, cmd_info_shows_each_part_of_the_machine, .init = native, .fini = done)
+{
+    OK("step 2");
+    OK("info regs");
+    SAYS("sp  00007040");
+    SAYS("pc  00001008 <_start+8>");
+    SAYS("ring 0  IE off");
+    OK("info tlb");
+    SAYS("64 entries, 16 sets x 4 ways");
+    OK("info walk");
+    SAYS("no TLB miss yet");
+    OK("info vmcs");
+    SAYS("no VMCS: the machine runs natively");
+    OK("info stats");
+    SAYS("cycles 2");
+    OK("info pt");
+    SAYS("paging is off");
+    OK("info break");
+    SAYS("no breakpoints");
+    OK("info events");
+    SAYS("(no events yet)");
+    OK("info console");
+    SAYS("printed nothing yet");
+    OK("info history");
+    SAYS("reaches back to step 0");
+}
+
+Test(debugger, cmd_info_says_what_it_expected, .init = native, .fini = done)
+{
+    FAILS("info: expected one of regs, tlb, walk, vmcs, stats, pt, break, events, console, history", "info");
+    FAILS("unknown 'bogus'", "info bogus");
+    FAILS("info regs: takes no arguments", "info regs now");
+}
+
+Test(debugger, cmd_info_after_paging_shows_tables_tlb_and_walk, .init = native, .fini = done)
+{
+    OK("break init_main");
+    OK("continue");
+    OK("info pt");
+    SAYS("page table at h:0x");
+    SAYS("v:0x40000000-0x40000fff -> h:0x");
+    OK("info tlb");
+    SAYS("<- last fill");
+    SAYS("40000 -> ");
+    OK("info walk");
+    SAYS("last miss v:0x400003f0 fetch");
+    SAYS("2 references");
+    SAYS("#2   G1");
+}
+
+Test(debugger, cmd_x_examines_memory_in_every_format, .init = native, .fini = done)
+{
+    OK("x/2i 0x1000");
+    SAYS("v:00001000 _start");
+    SAYS("lui sp, 0x0");
+    OK("x/2x 0x1000");
+    SAYS("v:00001000  29e00000 22ee7040");
+    OK("x/4b h:0x1000");
+    SAYS("h:00001000  00 00 e0 29");
+    OK("x/1d 0x1000");
+    SAYS("702545920");
+    OK("x/1u g:0x1000");
+    SAYS("702545920");
+    OK("x/4c 0x1004");
+    OK("x/s msg_panic");
+    SAYS("\"");
+    OK("x pc");
+    SAYS("29e00000");
+    cr_assert_eq(S->d->mem_addr, 0x1000, "x moves the Memory pane");
+}
+
+Test(debugger, cmd_x_says_what_it_expected, .init = native, .fini = done)
+{
+    FAILS("expected x/COUNT FORMAT with FORMAT one of x (hex words)", "x/8q pc");
+    FAILS("COUNT 1..4096", "x/0x pc");
+    FAILS("x: expected an address", "x/4x");
+    FAILS("expected ')'", "x/4x (pc");
+}
+
+Test(debugger, cmd_translate_walks_without_executing, .init = native, .fini = done)
+{
+    OK("break init_main");
+    OK("continue");
+    uint64_t cycles = M()->st.cycles, walks = M()->mmu.st.walks;
+    OK("translate init_main");
+    SAYS("translate v:0x400003f0 read -> h:0x");
+    SAYS("2 references");
+    SAYS("#1   G0 h:0x");
+    OK("translate 0x40000000 write user");
+    SAYS("write");
+    OK("translate 0x7ffff000");
+    SAYS("fault");
+    cr_assert_eq(M()->st.cycles, cycles, "translate charges nothing");
+    cr_assert_eq(M()->mmu.st.walks, walks, "and counts no walk");
+    FAILS("translate: expected a virtual address", "translate");
+    FAILS("unknown 'sideways': expected read, write, fetch, user or kernel", "translate 0x1000 sideways");
+    FAILS("expected a virtual address, not g:", "translate g:0x1000");
+}
+
+Test(debugger, cmd_translate_shows_24_references_for_a_cold_4x4_nested_walk, .init = hw44, .fini = done)
+{
+    OK("break exit io");   /* by the first I/O the guest kernel has paging on */
+    OK("continue");
+    OK("translate 0x1000");
+    SAYS("24 references");
+    SAYS("2D walk, 4 guest x 4 host levels: cold it costs (n+1)(m+1)-1 = 24");
+    SAYS(" G0 (root)    1   2   3   4 |   5");
+    SAYS(" data gPA    21  22  23  24");
+    SAYS("#5   G0 g:0x");
+    SAYS("#24  H3 h:0x");
+    cr_assert(S->d->probe_on, "the Page walk pane shows the probe");
+}
+
+/* ---- changing ------------------------------------------------------------------- */
+Test(debugger, cmd_set_changes_a_register, .init = native, .fini = done)
+{
+    OK("set r1 42");
+    SAYS("r1 = 0x0000002a");
+    cr_assert_eq(M()->cpu.r[1], 42);
+    OK("set r2 = r1 * 2 + 1");
+    cr_assert_eq(M()->cpu.r[2], 85);
+    OK("set pc memzero");
+    cr_assert_eq(M()->cpu.pc, sym_addr("memzero"));
+    OK("set sr 0x7");
+    cr_assert_eq(SR_RING(M()->cpu.cr[CR_SR]), 3);
+    FAILS("r0 always reads 0", "set r0 1");
+    FAILS("expected a word-aligned address", "set pc 0x1002");
+    FAILS("unknown register 'bogus'", "set bogus 1");
+    FAILS("levels is read-only", "set levels 3");
+    FAILS("expected a register and a value", "set r1");
+}
+
+Test(debugger, cmd_expressions_say_what_they_expected, .init = native, .fini = done)
+{
+    OK("set r1 (1 + 2) * 3");
+    cr_assert_eq(M()->cpu.r[1], 9);
+    OK("set r2 0x10 << 2 | 1");
+    cr_assert_eq(M()->cpu.r[2], 0x41);
+    OK("set r3 PAGE_FAULT + 0b100");
+    cr_assert_eq(M()->cpu.r[3], 6);
+    OK("set r4 *0x1000");
+    cr_assert_eq(M()->cpu.r[4], 0x29e00000);
+    OK("set r5 !0 && ~0 == 0xffffffff");
+    cr_assert_eq(M()->cpu.r[5], 1);
+    FAILS("expected ')'", "set r1 (1 + 2");
+    FAILS("division by zero", "set r1 1 / 0");
+    FAILS("unknown name 'nosuch': expected a register", "set r1 nosuch");
+    FAILS("not mapped", "set r1 *0x80000000");
+    FAILS("needs a hypervisor", "set r1 reason");
+    FAILS("expected an operator or the end of the expression at '2'", "set r1 1 2");
+    FAILS("more than 32 bits", "set r1 0x100000000");
+}
+
+Test(debugger, cmd_mode_shows_the_mode_and_says_when_switching_arrives, .init = native, .fini = done)
+{
+    OK("mode");
+    SAYS("mode: native");
+    FAILS("switching live arrives with issue 5", "mode hw nested");
+    FAILS("unknown mode 'fast'", "mode fast");
+    FAILS("unknown MMU 'paged'", "mode hw paged");
+}
+
+Test(debugger, cmd_dot_writes_the_page_tables_for_graphviz, .init = native, .fini = done)
+{
+    OK("break init_main");
+    OK("continue");
+    char path[256];
+    snprintf(path, sizeof path, "%s/guest.dot", temp_dir());
+    OK("dot guest walk init_main %s", path);
+    SAYS("wrote");
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "no %s", path);
+    char text[4096] = "";
+    cr_assert(fread(text, 1, sizeof text - 1, f) > 0);
+    fclose(f);
+    cr_assert(strstr(text, "digraph"), "%s", text);
+    unlink(path);
+    FAILS("expected guest, shadow or nested", "dot");
+    FAILS("unknown table 'forest'", "dot forest");
+}
+
+Test(debugger, cmd_pane_shows_hides_and_zooms, .init = native, .fini = done)
+{
+    OK("pane walk zoom");
+    SAYS("pane walk: on, zoomed");
+    cr_assert_eq(S->d->zoom, PANE_WALK);
+    OK("pane walk zoom");
+    cr_assert_eq(S->d->zoom, -1);
+    OK("pane events off");
+    cr_assert(!S->d->pane_on[PANE_EVENTS]);
+    FAILS("unknown pane 'sidebar': expected one of registers, code", "pane sidebar on");
+    FAILS("expected on, off or zoom, not 'wide'", "pane tlb wide");
+    FAILS("pane: expected a pane", "pane");
+}
+
+Test(debugger, cmd_history_says_how_far_back_it_reaches, .init = native, .fini = done)
+{
+    OK("step 10");
+    OK("history");
+    SAYS("history: 1 checkpoint");
+    SAYS("reaches back to step 0 (cycle 0): the boot");
+    SAYS("now at step 10");
+    FAILS("takes no arguments", "history now");
+    FAILS("expected a cycle number", "goto");
+    FAILS("expected a cycle number, not 'soon'", "goto soon");
+    FAILS("the history ends at step 10", "goto step 99");
+}
+
+Test(debugger, cmd_help_lists_and_explains, .init = native, .fini = done)
+{
+    OK("help");
+    SAYS("reverse-continue");
+    SAYS("translate VADDR");
+    OK("help step");
+    SAYS("step [N]");
+    SAYS("alias: s");
+    OK("help x/8x");
+    SAYS("x/FMT ADDR");
+    FAILS("no command 'fly'", "help fly");
+}
+
+Test(debugger, cmd_quit_comments_and_unknown_commands, .init = native, .fini = done)
+{
+    cr_assert_eq(ds_cmd(S, "# a comment"), VIS_DBG_OK);
+    cr_assert_eq(ds_cmd(S, "   "), VIS_DBG_OK);
+    FAILS("unknown command 'fly' (help lists the commands)", "fly");
+    cr_assert_eq(ds_cmd(S, "quit"), VIS_DBG_QUIT);
+    cr_assert_eq(ds_cmd(S, "q"), VIS_DBG_QUIT);
+}
+
+Test(debugger, cmd_a_stopped_machine_says_how_to_go_on)
+{
+    S = ds_open("hello", "native", 0, 0);
+    OK("continue");
+    SAYS("The machine stopped: guest exited with code 0");
+    FAILS("the machine has stopped (guest exited with code 0); go back with reverse-step", "step");
+    OK("reverse-step 1");
+    OK("step");
+    done();
+}
+
+/* ---- completion ---------------------------------------------------------------------- */
+static bool has(char **v, const char *s)
+{
+    bool found = false;
+    for (char **p = v; p && *p; p++) found |= !strcmp(*p, s);
+    return found;
+}
+static void drop(char **v)
+{
+    for (char **p = v; p && *p; p++) free(*p);
+    free(v);
+}
+
+Test(debugger, cmd_tab_completes_commands_symbols_registers_and_names, .init = native, .fini = done)
+{
+    char **c = dbg_complete(S->d, "", "st");
+    cr_assert(has(c, "step") && has(c, "stepi") && !has(c, "next"));
+    drop(c);
+    c = dbg_complete(S->d, "break ", "kernel_t");
+    cr_assert(has(c, "kernel_trap"));
+    drop(c);
+    c = dbg_complete(S->d, "break trap ", "pa");
+    cr_assert(has(c, "page_fault"));
+    drop(c);
+    c = dbg_complete(S->d, "info ", "t");
+    cr_assert(has(c, "tlb"));
+    drop(c);
+    c = dbg_complete(S->d, "set ", "l");
+    cr_assert(has(c, "lr") && has(c, "levels"));
+    drop(c);
+    c = dbg_complete(S->d, "break memzero if ", "ca");
+    cr_assert(has(c, "cause"));
+    drop(c);
+    c = dbg_complete(S->d, "pane ", "w");
+    cr_assert(has(c, "walk"));
+    drop(c);
+}

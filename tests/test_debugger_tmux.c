@@ -1,0 +1,209 @@
+/*
+ * test_debugger_tmux.c — the full-screen debugger, driven through tmux as a
+ * person would drive it: type commands, press function keys, resize the
+ * terminal, and read what is on the screen.
+ *
+ * Each test runs its own tmux server (a private socket, no user config) in
+ * a terminal of a fixed size, polls the screen until the text it waits for
+ * appears (or a timeout passes), and kills the server when it ends.  Without
+ * tmux the tests are skipped.
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+static char sock[64], dir[128];
+
+static bool have_tmux(void) { return system("tmux -V >/dev/null 2>&1") == 0; }
+
+static int tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int tmux(const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "tmux -L %s -f /dev/null %s >/dev/null 2>&1", sock, args);
+    return system(cmd);
+}
+
+/* What the screen shows now (malloc'd). */
+static char *screen(void)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p -t dbg 2>/dev/null", sock);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) fwrite(chunk, 1, n, o);
+    pclose(p);
+    fclose(o);
+    return buf;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Waits until text is on the screen (present) or gone (!present). */
+static char *wait_screen(const char *text, bool present, double seconds)
+{
+    double end = now() + seconds;
+    for (;;) {
+        char *s = screen();
+        if ((strstr(s, text) != NULL) == present) return s;
+        if (now() > end) {
+            cr_assert(false, "after %.0f s the screen %s '%s':\n%s", seconds, present ? "still lacks" : "still shows", text, s);
+            return s;
+        }
+        free(s);
+        usleep(50000);
+    }
+}
+#define WAIT(text) free(wait_screen(text, true, 15))
+
+/* Waits until every one of texts is on the screen at once (a redraw may be
+ * caught half-way: poll until the whole of it is there). */
+static char *wait_all(const char *const *texts, double seconds)
+{
+    double end = now() + seconds;
+    for (;;) {
+        char *s = screen();
+        const char *missing = NULL;
+        for (int i = 0; texts[i] && !missing; i++)
+            if (!strstr(s, texts[i])) missing = texts[i];
+        if (!missing) return s;
+        if (now() > end) {
+            cr_assert(false, "after %.0f s the screen still lacks '%s':\n%s", seconds, missing, s);
+            return s;
+        }
+        free(s);
+        usleep(50000);
+    }
+}
+
+static void keys(const char *k)
+{
+    cr_assert_eq(tmux("send-keys -t dbg %s", k), 0, "send-keys %s", k);
+}
+
+static void type(const char *line)
+{
+    char k[512];
+    snprintf(k, sizeof k, "'%s' Enter", line);
+    keys(k);
+}
+
+static void start(const char *args, int w, int h)
+{
+    if (!have_tmux()) cr_skip_test("tmux is not installed");
+    snprintf(sock, sizeof sock, "ringsim-test-%d", (int)getpid());
+    snprintf(dir, sizeof dir, "%s", temp_dir());
+    const char *bin = getenv("RINGSIM_BIN");
+    const char *guests = getenv("RINGSIM_GUESTS");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "env RINGSIM_HISTORY=%s/history RINGSIM_GUESTS=%s %s debug %s", dir,
+             guests ? guests : root_path("build/guests"), bin ? bin : root_path("ringsim"), args);
+    cr_assert_eq(tmux("new-session -d -s dbg -x %d -y %d \"%s\"", w, h, cmd), 0, "tmux new-session failed");
+    WAIT("Registers (F2)");
+}
+
+static void stop(void)
+{
+    tmux("kill-server");
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (dir[0]) system(cmd);
+}
+
+Test(debugger, screen_steps_breaks_continues_toggles_and_resizes, .fini = stop, .timeout = 90)
+{
+    start("kernel", 80, 24);
+    static const char *const first[] = {"Code (F3)", "TLB (F5)", "Events (F7)", "=>  00001000", NULL};
+    free(wait_all(first, 15));
+
+    type("step 2");
+    static const char *const stepped[] = {"step 2 cycle 2", "sp  00007040", "pc  00001008 <_start+8>", NULL};
+    free(wait_all(stepped, 15));   /* the registers pane shows the new sp and pc */
+
+    type("break kernel_trap");
+    WAIT("Breakpoint 1 at v:0x00001274 <kernel_trap>");
+    type("continue");
+    static const char *const hit[] = {
+        "Breakpoint 1, at v:0x00001274 <kernel_trap>",
+        "=>* 00001274",                  /* the code pane marks pc and the breakpoint */
+        "pc  00001274 <kernel_trap>",
+        "64 entries, 16 sets x 4 ways",
+        "00001>00001",                   /* a TLB entry: the kernel's text page, mapped 1:1 */
+        "trap cause=timer",              /* the events pane shows the interrupt */
+        NULL,
+    };
+    free(wait_all(hit, 30));
+
+    keys("'info tl' Tab");   /* tab completion */
+    WAIT("(ringsim) info tlb");
+    keys("C-u");              /* readline's kill-line: the line is empty again */
+    free(wait_screen("(ringsim) info", false, 15));
+
+    keys("F7");   /* the Events pane off */
+    free(wait_screen("Events (F7)", false, 15));
+    keys("F7");
+    WAIT("Events (F7)");
+
+    cr_assert_eq(tmux("resize-window -t dbg -x 132 -y 40"), 0);
+    /* the TLB pane is wide enough now to say which entry was filled */
+    static const char *const resized[] = {"<- last f", "Registers (F2)", "Code (F3)", NULL};
+    free(wait_all(resized, 15));
+
+    type("quit");
+    for (int i = 0; i < 100 && tmux("has-session -t dbg") == 0; i++) usleep(50000);
+    cr_assert_neq(tmux("has-session -t dbg"), 0, "quit ends the debugger");
+}
+
+Test(debugger, screen_shows_a_vm_exit_and_a_24_reference_nested_walk, .fini = stop, .timeout = 90)
+{
+    start("kernel --mode hw --levels 4 --host-levels 4", 160, 50);
+    type("break exit io");
+    WAIT("Breakpoint 1: VM exit io");
+    type("c");
+    static const char *const exited[] = {
+        "Breakpoint 1, VM exit io",
+        "exit vm=0 reason=io qual=0x110020 io=out port=0x20(timer_period)",   /* the events pane */
+        "entry vm=0",
+        "VM 0 non-root",
+        "hw+nested, 4 levels",
+        NULL,
+    };
+    free(wait_all(exited, 30));
+
+    type("translate 0x1000");
+    WAIT("translate v:0x00001000 read -> h:0x00c01000: 24 references");
+    type("pane walk zoom");
+    static const char *walk[32] = {
+        "Page walk [zoom]",
+        "2D walk, 4 guest x 4 host levels: cold it costs (n+1)(m+1)-1 = 24",
+        " G0 (root)    1   2   3   4 |   5",
+        " data gPA    21  22  23  24",
+    };
+    static char refs[24][16];
+    for (int i = 0; i < 24; i++) {
+        snprintf(refs[i], sizeof refs[i], "\n#%d ", i + 1);   /* every numbered reference */
+        walk[4 + i] = refs[i];
+    }
+    free(wait_all(walk, 15));
+    type("quit");
+}

@@ -1,0 +1,591 @@
+/*
+ * debugger.c — a debugging session: the step engine, breakpoints, the
+ * event log, the guest's console, and reading the machine without
+ * disturbing it.
+ *
+ * A step is machine_run(m, 1) — one instruction — ended early when a trap
+ * or a VM entry hands control over: the trace hook sees the trap (or the
+ * entry) and asks the CPU to stop at its next block entry, which is the
+ * handler's (or the guest's) first instruction.  So `step` into a system
+ * call stops on the first instruction of the trap handler, as a student
+ * expects, and every step is the same whether it runs for the first time
+ * or is replayed from a checkpoint (debugger_history.c).  The request uses
+ * the one stop the CPU offers at a block entry, the cycle limit, set to
+ * "now" and put back after the step; a VM exit takes the request back,
+ * because the hypervisor may idle up to the limit while it handles one.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "visualise/debugger.h"
+
+const char *const dbg_pane_name[PANE_COUNT] = {
+#define X(id, name, title, key, desc) [id] = name,
+    DBG_PANES(X)
+#undef X
+};
+const char *const dbg_pane_title[PANE_COUNT] = {
+#define X(id, name, title, key, desc) [id] = title,
+    DBG_PANES(X)
+#undef X
+};
+const char *const dbg_pane_key[PANE_COUNT] = {
+#define X(id, name, title, key, desc) [id] = key,
+    DBG_PANES(X)
+#undef X
+};
+const char *const dbg_pane_desc[PANE_COUNT] = {
+#define X(id, name, title, key, desc) [id] = desc,
+    DBG_PANES(X)
+#undef X
+};
+
+/* ---- output ------------------------------------------------------------------ */
+void dbg_printf(struct vis_dbg *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(d->out, fmt, ap);
+    va_end(ap);
+}
+
+int dbg_error(struct vis_dbg *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", d->err);
+    vfprintf(d->err, fmt, ap);
+    fputc('\n', d->err);
+    va_end(ap);
+    fflush(d->err);
+    return VIS_DBG_ERROR;
+}
+
+/* ---- Ctrl-C: the one flag a signal handler may set ------------------------------ */
+static volatile sig_atomic_t sigint_seen;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    sigint_seen = 1;
+}
+
+bool dbg_interrupted(void) { return sigint_seen != 0; }
+void dbg_clear_interrupt(void) { sigint_seen = 0; }
+
+void dbg_catch_sigint(bool on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_sigint : SIG_DFL;
+    sa.sa_flags = SA_RESTART;   /* reading the next command goes on */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* ---- the event log ------------------------------------------------------------------ */
+const struct dbg_event *dbg_event_at(const struct vis_dbg *d, uint64_t seq)
+{
+    if (seq < d->ev_lo || seq >= d->ev_count) return NULL;
+    return &d->ev[seq % DBG_EVENTS];
+}
+
+static void event_clear(struct dbg_event *e)
+{
+    free(e->text);
+    free(e->walk);
+    e->text = NULL;
+    e->walk = NULL;
+}
+
+const char *dbg_event_text(const struct dbg_event *e)
+{
+    if (!e->text) {
+        char line[4096];
+        vis_trace_format_context(&e->ctx, &e->ev, true, line, sizeof line);
+        ((struct dbg_event *)e)->text = strdup(line);   /* a cache, filled on first look */
+    }
+    return e->text ? e->text : "";
+}
+
+void dbg_events_truncate(struct vis_dbg *d, uint64_t count)
+{
+    if (count >= d->ev_count) return;
+    /* the log's slots are distinct, so the events kept are intact */
+    for (uint64_t s = count > d->ev_lo ? count : d->ev_lo; s < d->ev_count; s++) event_clear(&d->ev[s % DBG_EVENTS]);
+    d->ev_count = count;
+    if (d->ev_lo > count) d->ev_lo = count;
+}
+
+/* Logging is on the machine's slow paths, so it stays cheap: the event and
+ * the few facts its line needs; the line itself is made when shown. */
+static void log_event(struct vis_dbg *d, const struct trace_event *ev)
+{
+    struct dbg_event *e = &d->ev[d->ev_count % DBG_EVENTS];
+    event_clear(e);
+    e->ev = *ev;
+    e->ev.walk = NULL;
+    e->pos = d->pos + 1;
+    vis_trace_context(d->m, ev, &e->ctx);
+    if (ev->walk && (e->walk = malloc(sizeof *e->walk)) != NULL) {
+        const struct walk_record *w = ev->walk;
+        e->walk->vaddr = w->vaddr;
+        e->walk->access = w->access;
+        e->walk->nrefs = w->nrefs;
+        memcpy(e->walk->refs, w->refs, (size_t)w->nrefs * sizeof w->refs[0]);
+        e->walk->faulted = w->faulted;
+        e->walk->pa = w->pa;
+        e->ev.walk = e->walk;
+    }
+    d->ev_count++;
+    if (d->ev_count - d->ev_lo > DBG_EVENTS) d->ev_lo = d->ev_count - DBG_EVENTS;
+}
+
+/* ---- the step engine ---------------------------------------------------------------- */
+/* Ask the CPU to stop at its next block entry (see the top of the file). */
+static void cut_here(struct vis_dbg *d)
+{
+    struct machine *m = d->m;
+    uint64_t now = m->st.cycles ? m->st.cycles : 1;
+    if (!d->max_cycles || now < d->max_cycles) m->max_cycles = now;
+    d->cut = true;
+}
+
+static void cut_cancel(struct vis_dbg *d)
+{
+    d->m->max_cycles = d->max_cycles;
+    d->cut = false;
+}
+
+static void dbg_hook(void *ctx, struct machine *m, const struct trace_event *ev)
+{
+    struct vis_dbg *d = ctx;
+    (void)m;
+    switch (ev->kind) {
+    case TR_TRAP:
+        if (ev->a < 32) d->step_traps |= 1u << ev->a;
+        cut_here(d);
+        break;
+    case TR_VMENTRY:
+        cut_here(d);
+        break;
+    case TR_VMEXIT:
+        if (ev->a < 32) d->step_exits |= 1u << ev->a;
+        cut_cancel(d);
+        break;
+    default:
+        break;
+    }
+    log_event(d, ev);
+}
+
+bool dbg_running(const struct vis_dbg *d)
+{
+    enum stop_reason s = d->m->stop;
+    return s == STOP_NONE || s == STOP_STEPS || s == STOP_BREAK;
+}
+
+bool dbg_step(struct vis_dbg *d)
+{
+    struct machine *m = d->m;
+    if (!dbg_running(d)) return false;
+    d->step_traps = d->step_exits = 0;
+    d->cut = false;
+    /* a step already taken once prints nothing again: its output is kept */
+    m->con.out = d->pos < d->hist_end ? NULL : d->con_sink;
+    m->max_cycles = d->max_cycles;
+    if (m->trap_to_hv) {
+        /* trap-and-emulate: the hypervisor emulates a trapping instruction
+         * without telling the hook; end the step at the first block entry
+         * after any cycle, which is either the next instruction (the step
+         * is over anyway) or the one the emulation resumes at */
+        uint64_t next = m->st.cycles + 1;
+        if (!d->max_cycles || next < d->max_cycles) m->max_cycles = next;
+        d->cut = true;
+    }
+    machine_run(m, 1);
+    bool was_cut = d->cut;
+    cut_cancel(d);
+    if (m->stop == STOP_CYCLE_LIMIT && was_cut && !(d->max_cycles && m->st.cycles >= d->max_cycles)) {
+        /* our own stop at a handler's first instruction, not the user's limit */
+        m->stop = STOP_STEPS;
+        m->stop_detail[0] = 0;
+    }
+    d->pos++;
+    if (d->pos > d->hist_end) dbg_history_note(d);
+    return true;
+}
+
+/* ---- breakpoints and watchpoints ------------------------------------------------------ */
+void dbg_watch_refresh(struct vis_dbg *d)
+{
+    for (int i = 0; i < d->nbp; i++) {
+        struct dbg_break *b = &d->bp[i];
+        if (b->kind == BK_WATCH) dbg_read32(d, 'h', b->haddr, &b->old);
+    }
+}
+
+/* Is the breakpoint's condition true now?  A condition that cannot be
+ * evaluated here (a symbol of another image…) counts as true, so that the
+ * student sees why. */
+static bool cond_holds(struct vis_dbg *d, const struct dbg_break *b)
+{
+    if (!b->cond[0]) return true;
+    uint32_t v;
+    char err[160];
+    if (!dbg_eval_all(d, b->cond, &v, err, sizeof err)) return true;
+    return v != 0;
+}
+
+enum dbg_why dbg_stop_here(struct vis_dbg *d, bool events, bool count_hits, char *msg, size_t len)
+{
+    struct machine *m = d->m;
+    uint32_t pc = m->cpu.pc;
+    for (int i = 0; i < d->nbp; i++) {
+        struct dbg_break *b = &d->bp[i];
+        bool hit = false;
+        char what[160] = "";
+        switch (b->kind) {
+        case BK_ADDR:
+            hit = pc == b->addr;
+            if (hit) {
+                char sym[96];
+                dbg_symbolize(d, pc, sym, sizeof sym);
+                snprintf(what, sizeof what, "at v:0x%08x%s%s%s", pc, sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
+            }
+            break;
+        case BK_TRAP:
+            hit = b->what < 0 ? d->step_traps != 0 : (d->step_traps >> b->what) & 1;
+            if (hit) {
+                int c = b->what >= 0 ? b->what : __builtin_ctz(d->step_traps);
+                snprintf(what, sizeof what, "trap %s", c < CAUSE_COUNT ? isa_cause_name[c] : "?");
+            }
+            break;
+        case BK_EXIT:
+            hit = b->what < 0 ? d->step_exits != 0 : (d->step_exits >> b->what) & 1;
+            if (hit) {
+                int r = b->what >= 0 ? b->what : __builtin_ctz(d->step_exits);
+                snprintf(what, sizeof what, "VM exit %s", r < EXIT_COUNT ? vmexit_reason_name[r] : "?");
+            }
+            break;
+        case BK_WATCH: {
+            uint32_t now;
+            if (dbg_read32(d, 'h', b->haddr, &now) && now != b->old) {
+                snprintf(what, sizeof what, "v:0x%08x (h:0x%08x) changed 0x%08x -> 0x%08x", b->addr, b->haddr,
+                         b->old, now);
+                b->old = now;
+                hit = true;
+            }
+            break;
+        }
+        }
+        if (!hit || !cond_holds(d, b)) continue;
+        if (count_hits) b->hits++;
+        snprintf(msg, len, "%s %d, %s%s%s", b->kind == BK_WATCH ? "Watchpoint" : "Breakpoint", b->id, what,
+                 b->cond[0] ? " if " : "", b->cond);
+        return b->kind == BK_WATCH ? WHY_WATCH : WHY_BREAK;
+    }
+    if (events && (d->step_traps || d->step_exits)) {
+        const struct dbg_event *e = NULL;
+        for (uint64_t s = d->ev_count; s > d->ev_lo; s--) {
+            const struct dbg_event *x = dbg_event_at(d, s - 1);
+            if (x->pos != d->pos) break;
+            if (x->ev.kind == TR_TRAP || x->ev.kind == TR_VMEXIT) e = x;
+        }
+        snprintf(msg, len, "Event: %s", e ? dbg_event_text(e) : "a trap or VM exit");
+        return WHY_EVENT;
+    }
+    return WHY_DONE;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+enum dbg_why dbg_run(struct vis_dbg *d, uint64_t n, bool check, const struct dbg_temp *temp)
+{
+    struct machine *m = d->m;
+    d->status[0] = 0;
+    if (!dbg_running(d)) {
+        snprintf(d->status, sizeof d->status, "The machine has stopped: %.200s", m->stop_detail);
+        return WHY_MACHINE;
+    }
+    dbg_watch_refresh(d);
+    dbg_clear_interrupt();
+    double last_progress = now_seconds();
+    for (uint64_t i = 0; i < n; i++) {
+        if ((i & 0xfff) == 0xfff) {
+            if (dbg_interrupted()) {
+                dbg_clear_interrupt();
+                snprintf(d->status, sizeof d->status, "Interrupted.");
+                return WHY_INTERRUPT;
+            }
+            if (d->progress && (i & 0xffff) == 0xffff && now_seconds() - last_progress > 0.25) {
+                d->progress(d);
+                last_progress = now_seconds();
+            }
+        }
+        dbg_step(d);
+        if (!dbg_running(d)) {
+            snprintf(d->status, sizeof d->status, "The machine stopped: %.200s",
+                     m->stop_detail[0] ? m->stop_detail : stop_reason_name[m->stop]);
+            return WHY_MACHINE;
+        }
+        if (!check) continue;
+        enum dbg_why w = dbg_stop_here(d, false, true, d->status, sizeof d->status);
+        if (w != WHY_DONE) return w;
+        if (temp && temp->on && m->cpu.pc == temp->pc &&
+            (!temp->match_sp || m->cpu.r[ISA_REG_SP] == temp->sp)) {
+            snprintf(d->status, sizeof d->status, "Reached v:0x%08x.", temp->pc);
+            return WHY_TEMP;
+        }
+    }
+    if (dbg_interrupted()) {
+        dbg_clear_interrupt();
+        snprintf(d->status, sizeof d->status, "Interrupted.");
+        return WHY_INTERRUPT;
+    }
+    return WHY_DONE;
+}
+
+/* ---- the guest's console ----------------------------------------------------------------
+ * The guest writes through m->con.out into this sink.  A byte's place is
+ * the console's byte count, so output written again after going back in
+ * time lands where it was and is shown (and echoed in line mode) once. */
+static ssize_t con_write(void *cookie, const char *buf, size_t n)
+{
+    struct vis_dbg *d = cookie;
+    size_t at = (size_t)d->m->con.bytes_out;
+    if (at + n > d->con_cap) {
+        size_t cap = d->con_cap ? d->con_cap : 4096;
+        while (cap < at + n) cap *= 2;
+        char *p = realloc(d->con, cap);
+        if (!p) return (ssize_t)n;
+        d->con = p;
+        d->con_cap = cap;
+    }
+    memcpy(d->con + at, buf, n);
+    d->con_len = at + n;
+    if (!d->fullscreen && at + n > d->con_echoed) {
+        size_t from = at > d->con_echoed ? at : d->con_echoed;
+        fwrite(d->con + from, 1, at + n - from, d->out);
+        fflush(d->out);
+        d->con_echoed = at + n;
+    }
+    return (ssize_t)n;
+}
+
+size_t dbg_console_len(const struct vis_dbg *d)
+{
+    size_t n = (size_t)d->m->con.bytes_out;
+    return n < d->con_len ? n : d->con_len;
+}
+
+/* ---- reading the machine without touching it ---------------------------------------------- */
+bool dbg_probe(struct vis_dbg *d, uint32_t vaddr, enum mmu_access acc, bool user, struct walk_record *rec)
+{
+    struct mmu *u = &d->m->mmu;
+    uint32_t va = u->nested_fault_va, gpa = u->nested_fault_gpa;
+    bool ok = mmu_probe(d->m, vaddr, acc, user, rec);
+    u->nested_fault_va = va;   /* a failed probe may note a nested fault; undo it */
+    u->nested_fault_gpa = gpa;
+    return ok;
+}
+
+bool dbg_deprivileged(const struct vis_dbg *d)
+{
+    return d->hv && (d->hv->cfg.mode == HV_TE || d->hv->cfg.mode == HV_BT || d->hv->cfg.mode == HV_PV);
+}
+
+uint32_t *dbg_guest_cr(struct vis_dbg *d)
+{
+    return dbg_deprivileged(d) ? d->hv->vcpu.cr : d->m->cpu.cr;
+}
+
+int dbg_vm(const struct vis_dbg *d)
+{
+    return d->hv ? d->m->vmx.cur : -1;
+}
+
+unsigned dbg_ring(const struct vis_dbg *d)
+{
+    return SR_RING(d->m->cpu.cr[CR_SR]);
+}
+
+bool dbg_to_host(struct vis_dbg *d, char space, uint32_t addr, uint32_t *hpa)
+{
+    struct machine *m = d->m;
+    switch (space) {
+    case 'h':
+        *hpa = addr;
+        return addr < m->memsize;
+    case 'g': {
+        if (!d->hv) {
+            *hpa = addr;
+            return addr < m->memsize;
+        }
+        int vm = m->vmx.cur >= 0 ? m->vmx.cur : 0;
+        if (vm >= d->hv->nvms) return false;
+        if (!m->vmx.nested) {
+            /* without nested paging a VM's memory is one host range */
+            const struct vm *v = &d->hv->vms[vm];
+            *hpa = v->base + addr;
+            return addr < v->size;
+        }
+        /* the host dimension alone: a probe with guest paging off */
+        struct cpu saved = m->cpu;
+        int cur = m->vmx.cur;
+        m->vmx.cur = vm;
+        m->cpu.nonroot = true;
+        m->cpu.cr[CR_MMU] = 0;
+        struct walk_record rec;
+        bool ok = dbg_probe(d, addr, ACC_READ, false, &rec);
+        m->cpu = saved;
+        m->vmx.cur = cur;
+        if (ok) *hpa = rec.pa;
+        return ok && rec.pa < m->memsize;
+    }
+    default: {
+        if (d->hv && d->hv->cfg.mmu == HV_MMU_SHADOW) {
+            /* the shadow tables fill lazily: read the guest's own tables.
+             * Looking is not a reference the guest made: undo its charge. */
+            struct stats st = m->st;
+            uint64_t refs = d->hv->sh.guest_refs;
+            uint32_t gpa;
+            bool ok = shadow_guest_translate(d->hv, addr, &gpa);
+            m->st = st;
+            d->hv->sh.guest_refs = refs;
+            return ok && dbg_to_host(d, 'g', gpa, hpa);
+        }
+        struct walk_record rec;
+        bool ok;
+        if (d->hv && m->vmx.nested && !m->cpu.nonroot && m->vmx.cur >= 0) {
+            /* in ring -1 (every VM ended): look through the last guest's
+             * state, as its VM exit saved it */
+            struct cpu saved = m->cpu;
+            memcpy(m->cpu.cr, m->vmx.vmcs[m->vmx.cur].cr, sizeof m->cpu.cr);
+            m->cpu.nonroot = true;
+            ok = dbg_probe(d, addr, ACC_READ, false, &rec);
+            m->cpu = saved;
+        } else {
+            ok = dbg_probe(d, addr, ACC_READ, false, &rec);
+        }
+        if (!ok) return false;
+        *hpa = rec.pa;
+        return rec.pa < m->memsize;
+    }
+    }
+}
+
+bool dbg_read32(struct vis_dbg *d, char space, uint32_t addr, uint32_t *v)
+{
+    uint32_t h;
+    if (!dbg_to_host(d, space, addr, &h) || h > d->m->memsize - 4) return false;
+    memcpy(v, d->m->mem + h, 4);
+    return true;
+}
+
+bool dbg_read8(struct vis_dbg *d, char space, uint32_t addr, uint8_t *v)
+{
+    uint32_t h;
+    if (!dbg_to_host(d, space, addr, &h)) return false;
+    *v = d->m->mem[h];
+    return true;
+}
+
+void dbg_symbolize(const struct vis_dbg *d, uint32_t addr, char *buf, size_t len)
+{
+    uint32_t off = 0;
+    const char *s = d->img ? isa_image_symbol_near(d->img, addr, &off) : NULL;
+    /* a symbol far below is not this address's name */
+    if (!s || off > 0x10000) buf[0] = 0;
+    else if (off) snprintf(buf, len, "%s+%u", s, off);
+    else snprintf(buf, len, "%s", s);
+}
+
+static const char *symbol_at(void *ctx, uint32_t addr)
+{
+    const struct vis_dbg *d = ctx;
+    return d->img ? isa_image_symbol_at(d->img, addr) : NULL;
+}
+
+void dbg_where(struct vis_dbg *d, char *buf, size_t len)
+{
+    struct machine *m = d->m;
+    uint32_t pc = m->cpu.pc, w;
+    char sym[96], insn[96] = "(not mapped)";
+    dbg_symbolize(d, pc, sym, sizeof sym);
+    if (dbg_read32(d, 'v', pc, &w)) isa_disasm(w, pc, insn, sizeof insn, symbol_at, d);
+    char vm[32] = "";
+    if (d->hv && m->cpu.nonroot) snprintf(vm, sizeof vm, ", VM %d", m->vmx.cur);
+    else if (d->hv && d->hv->cfg.mode == HV_HW) snprintf(vm, sizeof vm, ", root");
+    snprintf(buf, len, "v:0x%08x%s%s%s  %s   (ring %u%s, cycle %llu, step %llu)", pc, sym[0] ? " <" : "", sym,
+             sym[0] ? ">" : "", insn, dbg_ring(d), vm, (unsigned long long)m->st.cycles,
+             (unsigned long long)d->pos);
+}
+
+void dbg_mark(struct vis_dbg *d)
+{
+    d->st_before = d->m->st;
+    d->mst_before = d->m->mmu.st;
+    d->exits_before = d->m->vmx.exits;
+    d->cpu_before = d->m->cpu;
+    d->ev_before = d->ev_count;
+    d->probe_on = false;   /* the walk pane goes back to the last miss */
+}
+
+/* ---- life of a session ------------------------------------------------------------------ */
+struct vis_dbg *vis_dbg_new(struct machine *m, struct hv *hv, const struct isa_image *img, FILE *out, FILE *err)
+{
+    struct vis_dbg *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->m = m;
+    d->hv = hv;
+    d->img = img;
+    d->out = out;
+    d->err = err;
+    d->next_id = 1;
+    d->zoom = -1;
+    d->mem_space = 'v';
+    d->mem_addr = m->cpu.pc & ~0xfu;
+    for (int i = 0; i < PANE_COUNT; i++) d->pane_on[i] = true;
+    d->max_cycles = m->max_cycles;
+    d->ck_every = DBG_CK_EVERY;
+    static const cookie_io_functions_t io = {.write = con_write};
+    d->con_sink = fopencookie(d, "w", io);
+    if (!d->con_sink) {
+        free(d);
+        return NULL;
+    }
+    setvbuf(d->con_sink, NULL, _IONBF, 0);
+    m->con.out = d->con_sink;
+    m->trace = dbg_hook;
+    m->trace_ctx = d;
+    if (!dbg_history_init(d)) {
+        vis_dbg_free(d);
+        return NULL;
+    }
+    dbg_mark(d);
+    return d;
+}
+
+void vis_dbg_free(struct vis_dbg *d)
+{
+    if (!d) return;
+    dbg_history_free(d);
+    dbg_events_truncate(d, 0);
+    if (d->m->con.out == d->con_sink) d->m->con.out = NULL;
+    if (d->m->trace_ctx == d) {
+        d->m->trace = NULL;
+        d->m->trace_ctx = NULL;
+    }
+    d->m->max_cycles = d->max_cycles;
+    if (d->con_sink) fclose(d->con_sink);
+    free(d->con);
+    free(d);
+}

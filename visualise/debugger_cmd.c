@@ -1,0 +1,839 @@
+/*
+ * debugger_cmd.c — the command language: one interpreter for the full
+ * screen and for line mode.
+ *
+ * A command is a line: its first word names it (or an alias: s, c, b…),
+ * the rest are its arguments.  One table lists every command with its
+ * usage and a line of help; `help`, tab completion and docs/debugger.md
+ * follow it.  Each command is one function that parses its arguments,
+ * says what it expected when they are wrong, and prints what it did.
+ * Commands that move the machine end with a report: why it stopped, the
+ * events on the way (for short moves), and where it is now.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "visualise/debugger.h"
+
+typedef int (*cmd_fn)(struct vis_dbg *d, char *args);
+
+struct command {
+    const char *name, *alias;
+    cmd_fn fn;
+    const char *usage;
+    const char *help;
+};
+
+static const struct command commands[];
+
+/* ---- small parsing helpers ---------------------------------------------------------- */
+static char *skip(char *p)
+{
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+/* Splits off the next word (NUL-terminating it); *rest points past it. */
+static char *word(char **rest)
+{
+    char *p = skip(*rest);
+    if (!*p) {
+        *rest = p;
+        return NULL;
+    }
+    char *w = p;
+    while (*p && *p != ' ' && *p != '\t') p++;
+    if (*p) *p++ = 0;
+    *rest = skip(p);
+    return w;
+}
+
+/* An optional count: the whole of s, a positive number; 1 if s is empty. */
+static bool count_arg(struct vis_dbg *d, const char *cmd, char *s, uint64_t *n)
+{
+    s = skip(s);
+    *n = 1;
+    if (!*s) return true;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    while (*end == ' ') end++;
+    if (end == s || *end || v == 0 || s[0] == '-') {
+        dbg_error(d, "%s: expected a positive number of steps, not '%s'", cmd, s);
+        return false;
+    }
+    *n = v;
+    return true;
+}
+
+/* "v:EXPR", "g:EXPR", "h:EXPR" or EXPR (virtual). */
+static bool address_arg(struct vis_dbg *d, const char *cmd, const char *s, char *space, uint32_t *addr)
+{
+    s = skip((char *)s);
+    *space = 'v';
+    if ((s[0] == 'v' || s[0] == 'g' || s[0] == 'h') && s[1] == ':') {
+        *space = s[0];
+        s += 2;
+    }
+    if (*s == '*') s++;   /* gdb's "break *ADDR" */
+    if (!*s) {
+        dbg_error(d, "%s: expected an address (a number, a symbol or an expression)", cmd);
+        return false;
+    }
+    char err[256];
+    if (!dbg_eval_all(d, s, addr, err, sizeof err)) {
+        dbg_error(d, "%s: %s", cmd, err);
+        return false;
+    }
+    return true;
+}
+
+/* Cuts " if CONDITION" off s; returns the condition ("" if none). */
+static char *split_if(char *s)
+{
+    for (char *p = s; (p = strstr(p, "if")) != NULL; p += 2) {
+        bool before = p == s || p[-1] == ' ' || p[-1] == '\t';
+        bool after = p[2] == ' ' || p[2] == '\t' || p[2] == 0;
+        if (before && after) {
+            *p = 0;
+            char *e = p;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t')) *--e = 0;
+            return skip(p + 2);
+        }
+    }
+    return s + strlen(s);
+}
+
+/* ---- reporting a move of the machine ---------------------------------------------------- */
+static void report(struct vis_dbg *d, enum dbg_why why, bool events)
+{
+    d->last_why = why;
+    fflush(d->out);
+    if (d->status[0]) dbg_printf(d, "%s\n", d->status);
+    if (events && d->ev_count > d->ev_before) {
+        int shown = 0, more = 0;
+        for (uint64_t s = d->ev_before > d->ev_lo ? d->ev_before : d->ev_lo; s < d->ev_count; s++) {
+            const struct dbg_event *e = dbg_event_at(d, s);
+            if (e->ev.kind == TR_WALK || e->ev.kind == TR_FLUSH) continue;
+            if (shown < 8) {
+                dbg_printf(d, "  event: %s\n", dbg_event_text(e));
+                shown++;
+            } else {
+                more++;
+            }
+        }
+        if (more) dbg_printf(d, "  ... and %d more events (info events)\n", more);
+    }
+    char where[512];
+    dbg_where(d, where, sizeof where);
+    dbg_printf(d, "%s\n", where);
+}
+
+static bool can_run(struct vis_dbg *d, const char *cmd)
+{
+    if (dbg_running(d)) return true;
+    dbg_error(d, "%s: the machine has stopped (%s); go back with reverse-step, reverse-continue or goto", cmd,
+              d->m->stop_detail[0] ? d->m->stop_detail : stop_reason_name[d->m->stop]);
+    return false;
+}
+
+/* ---- moving forward --------------------------------------------------------------------------- */
+static int cmd_step(struct vis_dbg *d, char *args)
+{
+    uint64_t n;
+    if (!count_arg(d, "step", args, &n)) return VIS_DBG_ERROR;
+    if (!can_run(d, "step")) return VIS_DBG_ERROR;
+    dbg_mark(d);
+    enum dbg_why w = dbg_run(d, n, n > 1, NULL);
+    report(d, w, n <= 1000);
+    return VIS_DBG_OK;
+}
+
+/* The instruction at pc, decoded; false if pc is not mapped. */
+static bool insn_at_pc(struct vis_dbg *d, struct isa_insn *in)
+{
+    uint32_t w;
+    return dbg_read32(d, 'v', d->m->cpu.pc, &w) && isa_decode(w, in);
+}
+
+static int cmd_next(struct vis_dbg *d, char *args)
+{
+    uint64_t n;
+    if (!count_arg(d, "next", args, &n)) return VIS_DBG_ERROR;
+    if (!can_run(d, "next")) return VIS_DBG_ERROR;
+    dbg_mark(d);
+    enum dbg_why w = WHY_DONE;
+    for (uint64_t i = 0; i < n && w == WHY_DONE; i++) {
+        struct isa_insn in;
+        struct dbg_temp t = {0};
+        /* a call (a jump that links) or a system call: run until it returns
+         * to the next instruction in this frame */
+        if (insn_at_pc(d, &in) && (((in.op == OP_JAL || in.op == OP_JALR) && in.a != 0) || in.op == OP_SYSCALL)) {
+            t = (struct dbg_temp){true, d->m->cpu.pc + 4, true, d->m->cpu.r[ISA_REG_SP]};
+            w = dbg_run(d, UINT64_MAX, true, &t);
+            if (w == WHY_TEMP) w = WHY_DONE;
+        } else {
+            w = dbg_run(d, 1, false, NULL);
+        }
+    }
+    report(d, w, d->ev_count - d->ev_before <= 64);
+    return VIS_DBG_OK;
+}
+
+static int cmd_continue(struct vis_dbg *d, char *args)
+{
+    if (*skip(args)) return dbg_error(d, "continue: takes no arguments (got '%s')", skip(args));
+    if (!can_run(d, "continue")) return VIS_DBG_ERROR;
+    dbg_mark(d);
+    enum dbg_why w = dbg_run(d, UINT64_MAX, true, NULL);
+    report(d, w, false);
+    return VIS_DBG_OK;
+}
+
+static int cmd_until(struct vis_dbg *d, char *args)
+{
+    char space;
+    uint32_t a;
+    if (!*skip(args)) return dbg_error(d, "until: expected an address or symbol to run to");
+    if (!address_arg(d, "until", args, &space, &a)) return VIS_DBG_ERROR;
+    if (space != 'v') return dbg_error(d, "until: expected a virtual address (the pc), not %c:", space);
+    if (!can_run(d, "until")) return VIS_DBG_ERROR;
+    dbg_mark(d);
+    struct dbg_temp t = {true, a, false, 0};
+    enum dbg_why w = dbg_run(d, UINT64_MAX, true, &t);
+    report(d, w, false);
+    return VIS_DBG_OK;
+}
+
+/* ---- moving backward -------------------------------------------------------------------------- */
+static int cmd_reverse_step(struct vis_dbg *d, char *args)
+{
+    uint64_t n;
+    if (!count_arg(d, "reverse-step", args, &n)) return VIS_DBG_ERROR;
+    enum dbg_why w = dbg_reverse_step(d, n);
+    dbg_mark(d);
+    report(d, w, false);
+    return VIS_DBG_OK;
+}
+
+static int cmd_reverse_continue(struct vis_dbg *d, char *args)
+{
+    if (*skip(args)) return dbg_error(d, "reverse-continue: takes no arguments (got '%s')", skip(args));
+    enum dbg_why w = dbg_reverse_continue(d);
+    dbg_mark(d);
+    report(d, w, false);
+    return VIS_DBG_OK;
+}
+
+static int cmd_goto(struct vis_dbg *d, char *args)
+{
+    char *s = skip(args), *end;
+    if (!*s) return dbg_error(d, "goto: expected a cycle number (see history), or 'step N'");
+    if (!strncmp(s, "step", 4) && (s[4] == ' ' || s[4] == '\t')) {
+        unsigned long long v = strtoull(skip(s + 4), &end, 0);
+        if (end == skip(s + 4) || *skip(end)) return dbg_error(d, "goto step: expected a step number");
+        if (v > d->hist_end)
+            return dbg_error(d, "goto step %llu: the history ends at step %llu (step or continue to go further)", v,
+                             (unsigned long long)d->hist_end);
+        d->status[0] = 0;
+        if (!dbg_goto(d, v)) snprintf(d->status, sizeof d->status, "Interrupted.");
+        dbg_mark(d);
+        report(d, WHY_DONE, false);
+        return VIS_DBG_OK;
+    }
+    unsigned long long c = strtoull(s, &end, 0);
+    if (end == s || *skip(end) || s[0] == '-') return dbg_error(d, "goto: expected a cycle number, not '%s'", s);
+    enum dbg_why w = dbg_goto_cycle(d, c);
+    dbg_mark(d);
+    report(d, w, false);
+    return VIS_DBG_OK;
+}
+
+static int cmd_history(struct vis_dbg *d, char *args)
+{
+    if (*skip(args)) return dbg_error(d, "history: takes no arguments (got '%s')", skip(args));
+    struct dbg_text t = {0};
+    dbg_history_view(d, &t);
+    dbg_text_print(&t, d->out);
+    dbg_text_free(&t);
+    return VIS_DBG_OK;
+}
+
+/* ---- breakpoints ---------------------------------------------------------------------------------- */
+static struct dbg_break *new_break(struct vis_dbg *d)
+{
+    if (d->nbp == DBG_MAX_BREAKS) {
+        dbg_error(d, "break: at most %d breakpoints and watchpoints (delete some)", DBG_MAX_BREAKS);
+        return NULL;
+    }
+    struct dbg_break *b = &d->bp[d->nbp];
+    memset(b, 0, sizeof *b);
+    b->id = d->next_id;
+    b->what = -1;
+    return b;
+}
+
+static bool check_cond(struct vis_dbg *d, const char *cmd, const char *cond, struct dbg_break *b)
+{
+    if (!*cond) return true;
+    if (strlen(cond) >= sizeof b->cond) {
+        dbg_error(d, "%s: condition too long (at most %zu characters)", cmd, sizeof b->cond - 1);
+        return false;
+    }
+    uint32_t v;
+    char err[256];
+    if (!dbg_eval_all(d, cond, &v, err, sizeof err)) {
+        dbg_error(d, "%s: in the condition: %s", cmd, err);
+        return false;
+    }
+    snprintf(b->cond, sizeof b->cond, "%s", cond);
+    return true;
+}
+
+static void list_names(char *buf, size_t len, const char *const *names, int n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k < len; i++) k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* Does s start with the word w? */
+static bool word_is(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    return !strncmp(s, w, n) && (s[n] == 0 || s[n] == ' ' || s[n] == '\t');
+}
+
+static int cmd_break(struct vis_dbg *d, char *args)
+{
+    char *cond = split_if(args);
+    char *loc = skip(args);
+    if (!*loc)
+        return dbg_error(d, "break: expected an address or symbol, 'trap [CAUSE]' or 'exit [REASON]', "
+                            "then optionally 'if CONDITION'");
+    struct dbg_break *b = new_break(d);
+    if (!b) return VIS_DBG_ERROR;
+    char names[512];
+    if (word_is(loc, "trap") || word_is(loc, "exit")) {
+        bool trap = loc[0] == 't';
+        char *rest = loc + 4, *name = word(&rest);
+        if (*rest)
+            return dbg_error(d, "break %s: unexpected '%s' (a condition starts with 'if')", trap ? "trap" : "exit",
+                             rest);
+        if (!trap && !d->hv)
+            return dbg_error(d, "break exit: the machine runs natively, without VM exits (try --mode hw)");
+        b->kind = trap ? BK_TRAP : BK_EXIT;
+        if (name && strcasecmp(name, "any") != 0) {
+            if (trap) {
+                b->what = isa_cause_parse(name);
+            } else {
+                for (int e = 0; e < EXIT_COUNT; e++)
+                    if (!strcasecmp(vmexit_reason_name[e], name)) b->what = e;
+            }
+            if (b->what < 0) {
+                if (trap) list_names(names, sizeof names, isa_cause_name, CAUSE_COUNT);
+                else list_names(names, sizeof names, vmexit_reason_name, EXIT_COUNT);
+                return dbg_error(d, "break %s: unknown %s '%s': expected one of %s (or nothing for any)",
+                                 trap ? "trap" : "exit", trap ? "cause" : "reason", name, names);
+            }
+        }
+    } else {
+        char space;
+        if (!address_arg(d, "break", loc, &space, &b->addr)) return VIS_DBG_ERROR;
+        if (space != 'v') return dbg_error(d, "break: expected a virtual address (where the pc will be), not %c:", space);
+        b->kind = BK_ADDR;
+    }
+    if (!check_cond(d, "break", cond, b)) return VIS_DBG_ERROR;
+    d->nbp++;
+    d->next_id++;
+    char sym[96];
+    switch (b->kind) {
+    case BK_ADDR:
+        dbg_symbolize(d, b->addr, sym, sizeof sym);
+        dbg_printf(d, "Breakpoint %d at v:0x%08x%s%s%s", b->id, b->addr, sym[0] ? " <" : "", sym, sym[0] ? ">" : "");
+        break;
+    case BK_TRAP:
+        dbg_printf(d, "Breakpoint %d: trap %s", b->id, b->what < 0 ? "(any)" : isa_cause_name[b->what]);
+        break;
+    default:
+        dbg_printf(d, "Breakpoint %d: VM exit %s", b->id, b->what < 0 ? "(any)" : vmexit_reason_name[b->what]);
+        break;
+    }
+    dbg_printf(d, "%s%s\n", b->cond[0] ? " if " : "", b->cond);
+    return VIS_DBG_OK;
+}
+
+static int cmd_watch(struct vis_dbg *d, char *args)
+{
+    char space;
+    uint32_t a, h;
+    if (!*skip(args)) return dbg_error(d, "watch: expected the address of a word to watch (v:, g: or h:ADDR)");
+    if (!address_arg(d, "watch", args, &space, &a)) return VIS_DBG_ERROR;
+    if (a & 3) return dbg_error(d, "watch: expected a word-aligned address (a multiple of 4), not 0x%08x", a);
+    if (!dbg_to_host(d, space, a, &h) || h > d->m->memsize - 4)
+        return dbg_error(d, "watch: %c:0x%08x is not mapped now; give a physical address as h:ADDR", space, a);
+    struct dbg_break *b = new_break(d);
+    if (!b) return VIS_DBG_ERROR;
+    b->kind = BK_WATCH;
+    b->addr = a;
+    b->haddr = h;
+    dbg_read32(d, 'h', h, &b->old);
+    d->nbp++;
+    d->next_id++;
+    dbg_printf(d, "Watchpoint %d: %c:0x%08x (h:0x%08x) = 0x%08x\n", b->id, space, a, h, b->old);
+    return VIS_DBG_OK;
+}
+
+static int cmd_delete(struct vis_dbg *d, char *args)
+{
+    char *s = skip(args), *end;
+    if (!*s) {
+        dbg_printf(d, "Deleted %d breakpoint%s.\n", d->nbp, d->nbp == 1 ? "" : "s");
+        d->nbp = 0;
+        return VIS_DBG_OK;
+    }
+    long id = strtol(s, &end, 10);
+    if (end == s || *skip(end)) return dbg_error(d, "delete: expected a breakpoint number (see info break), not '%s'", s);
+    for (int i = 0; i < d->nbp; i++) {
+        if (d->bp[i].id != id) continue;
+        memmove(&d->bp[i], &d->bp[i + 1], (size_t)(d->nbp - i - 1) * sizeof d->bp[0]);
+        d->nbp--;
+        dbg_printf(d, "Deleted breakpoint %ld.\n", id);
+        return VIS_DBG_OK;
+    }
+    return dbg_error(d, "delete: no breakpoint %ld (see info break)", id);
+}
+
+/* ---- looking ------------------------------------------------------------------------------------------ */
+static const char *const info_subs[] = {"regs", "tlb", "walk", "vmcs", "stats", "pt", "break",
+                                        "events", "console", "history", NULL};
+
+static int cmd_info(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *what = word(&rest);
+    char names[256];
+    list_names(names, sizeof names, info_subs, 10);
+    if (!what) return dbg_error(d, "info: expected one of %s", names);
+    struct dbg_text t = {0};
+    if (!strcmp(what, "regs") || !strcmp(what, "registers") || !strcmp(what, "r")) dbg_view_regs(d, &t, 80);
+    else if (!strcmp(what, "tlb")) dbg_view_tlb(d, &t, 80);
+    else if (!strcmp(what, "walk")) dbg_view_walk_pane(d, &t);
+    else if (!strcmp(what, "vmcs")) dbg_view_vmcs(d, &t);
+    else if (!strcmp(what, "stats")) dbg_view_stats(d, &t);
+    else if (!strcmp(what, "pt")) dbg_view_pt(d, &t);
+    else if (!strcmp(what, "break") || !strcmp(what, "breakpoints") || !strcmp(what, "b")) dbg_view_breaks(d, &t);
+    else if (!strcmp(what, "console")) dbg_view_console(d, &t, 1000000);
+    else if (!strcmp(what, "history")) dbg_history_view(d, &t);
+    else if (!strcmp(what, "events")) {
+        uint64_t n = 20;
+        if (*rest && !count_arg(d, "info events", rest, &n)) return VIS_DBG_ERROR;
+        dbg_view_events(d, &t, n > DBG_EVENTS ? DBG_EVENTS : (int)n, true);
+    } else {
+        return dbg_error(d, "info: unknown '%s': expected one of %s", what, names);
+    }
+    if (strcmp(what, "events") != 0 && *rest) {
+        dbg_text_free(&t);
+        return dbg_error(d, "info %s: takes no arguments (got '%s')", what, rest);
+    }
+    dbg_text_print(&t, d->out);
+    dbg_text_free(&t);
+    return VIS_DBG_OK;
+}
+
+/* x/FMT ADDR: fmt = [COUNT][x|d|u|b|c|s|i] */
+static int cmd_x(struct vis_dbg *d, const char *fmt, char *args)
+{
+    int count = 1;
+    char f = 'x';
+    const char *p = fmt;
+    if (*p) {
+        if (isdigit((unsigned char)*p)) {
+            count = atoi(p);
+            while (isdigit((unsigned char)*p)) p++;
+        }
+        if (*p) f = *p++;
+        if (*p || !strchr("xdubcsi", f) || count < 1 || count > 4096)
+            return dbg_error(d, "x/%s: expected x/COUNT FORMAT with FORMAT one of x (hex words), d (signed), "
+                                "u (unsigned), b (bytes), c (characters), s (strings), i (instructions), "
+                                "COUNT 1..4096, e.g. x/8x sp",
+                             fmt);
+    }
+    char space;
+    uint32_t a;
+    if (!*skip(args)) return dbg_error(d, "x: expected an address (v:, g: or h: then a number or expression)");
+    if (!address_arg(d, "x", args, &space, &a)) return VIS_DBG_ERROR;
+    struct dbg_text t = {0};
+    dbg_view_examine(d, &t, space, a, count, f);
+    dbg_text_print(&t, d->out);
+    dbg_text_free(&t);
+    if (f != 'i') {
+        d->mem_space = space;
+        d->mem_addr = a & ~0xfu;
+    }
+    return VIS_DBG_OK;
+}
+
+static int cmd_translate(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *a = word(&rest);
+    if (!a) return dbg_error(d, "translate: expected a virtual address, then optionally read|write|fetch and user|kernel");
+    enum mmu_access acc = ACC_READ;
+    bool user = dbg_ring(d) == 3;
+    for (char *w; (w = word(&rest)) != NULL;) {
+        if (!strcmp(w, "read")) acc = ACC_READ;
+        else if (!strcmp(w, "write")) acc = ACC_WRITE;
+        else if (!strcmp(w, "fetch")) acc = ACC_FETCH;
+        else if (!strcmp(w, "user")) user = true;
+        else if (!strcmp(w, "kernel")) user = false;
+        else return dbg_error(d, "translate: unknown '%s': expected read, write, fetch, user or kernel", w);
+    }
+    char space;
+    uint32_t va;
+    if (!address_arg(d, "translate", a, &space, &va)) return VIS_DBG_ERROR;
+    if (space != 'v') return dbg_error(d, "translate: expected a virtual address, not %c:", space);
+    dbg_probe(d, va, acc, user, &d->probe);
+    d->probe_on = true;
+    d->probe_2d = vis_walk_is_2d(d->m);
+    if (d->fullscreen && !d->pane_on[PANE_WALK]) d->pane_on[PANE_WALK] = true;   /* show it */
+    struct dbg_text t = {0};
+    dbg_view_walk(d, &t, &d->probe, d->probe_2d, "translate");
+    if (d->probe.faulted) dbg_text_add(&t, AT_ERROR, "the walk fails here: this access would fault");
+    dbg_text_print(&t, d->out);
+    dbg_text_free(&t);
+    return VIS_DBG_OK;
+}
+
+/* ---- changing the machine --------------------------------------------------------------------------- */
+static int cmd_set(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *name = word(&rest);
+    if (rest && *rest == '=') rest = skip(rest + 1);
+    if (!name || !*rest) return dbg_error(d, "set: expected a register and a value, e.g. set r1 42");
+    struct machine *m = d->m;
+    uint32_t v;
+    char err[256];
+    if (!dbg_eval_all(d, rest, &v, err, sizeof err)) return dbg_error(d, "set %s: %s", name, err);
+    int r = isa_reg_parse(name), cr = isa_creg_parse(name);
+    if (r == 0) return dbg_error(d, "set: r0 always reads 0");
+    if (r > 0) {
+        m->cpu.r[r] = v;
+    } else if (!strcasecmp(name, "pc")) {
+        if (v & 3) return dbg_error(d, "set pc: expected a word-aligned address, not 0x%08x", v);
+        m->cpu.pc = v;
+    } else if (cr >= 0) {
+        if (!isa_creg_writable[cr]) return dbg_error(d, "set: %s is read-only", isa_creg_name[cr]);
+        if (dbg_deprivileged(d))
+            return dbg_error(d, "set %s: the guest's control registers are the hypervisor's to emulate "
+                                "under this mode; set them natively or under hw", name);
+        if (cr == CR_SR) v &= SR_IE | SR_RING_MASK;
+        m->cpu.cr[cr] = v;
+        if (cr == CR_SR || cr == CR_PTB || cr == CR_ASID || cr == CR_MMU)
+            mmu_context_changed(m, cr == CR_PTB || cr == CR_ASID);
+    } else {
+        return dbg_error(d, "set: unknown register '%s': expected r1..r15, sp, lr, pc or a control register", name);
+    }
+    /* the machine has left its recorded path: history goes on from here */
+    dbg_history_checkpoint_now(d);
+    dbg_printf(d, "%s = 0x%08x\n", name, v);
+    return VIS_DBG_OK;
+}
+
+static const char *const mode_names[] = {"native", "te", "bt", "hw", "pv", NULL};
+static const char *const mmu_names[] = {"shadow", "nested", NULL};
+
+static int cmd_mode(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *mode = word(&rest), *mmu = word(&rest);
+    char now[96] = "native";
+    if (d->hv)
+        snprintf(now, sizeof now, "%s with %s paging", mode_names[d->hv->cfg.mode],
+                 d->hv->cfg.mmu == HV_MMU_NESTED ? "nested" : "shadow");
+    if (!mode) {
+        dbg_printf(d, "mode: %s\n", now);
+        return VIS_DBG_OK;
+    }
+    bool ok = false;
+    for (int i = 0; mode_names[i]; i++) ok |= !strcmp(mode, mode_names[i]);
+    if (!ok) return dbg_error(d, "mode: unknown mode '%s': expected native, te, bt, hw or pv", mode);
+    if (mmu && strcmp(mmu, "shadow") && strcmp(mmu, "nested"))
+        return dbg_error(d, "mode %s: unknown MMU '%s': expected shadow or nested", mode, mmu);
+    if (rest && *rest) return dbg_error(d, "mode: unexpected '%s'", rest);
+    return dbg_error(d, "mode: switching live arrives with issue 5; this session runs %s (choose with --mode)", now);
+}
+
+static int cmd_dot(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *which = word(&rest);
+    struct vis_dot_request req = {.vm = d->m->vmx.cur >= 0 ? d->m->vmx.cur : 0};
+    if (!which) return dbg_error(d, "dot: expected guest, shadow or nested, then optionally walk VADDR and a FILE");
+    if (!strcmp(which, "guest")) req.table = VIS_TABLE_GUEST;
+    else if (!strcmp(which, "shadow")) req.table = VIS_TABLE_SHADOW;
+    else if (!strcmp(which, "nested")) req.table = VIS_TABLE_NESTED;
+    else return dbg_error(d, "dot: unknown table '%s': expected guest, shadow or nested", which);
+    char *file = NULL, path[256];
+    for (char *w; (w = word(&rest)) != NULL;) {
+        if (!strcmp(w, "walk")) {
+            char *a = word(&rest), space;
+            if (!a) return dbg_error(d, "dot walk: expected a virtual address");
+            if (!address_arg(d, "dot walk", a, &space, &req.walk_vaddr)) return VIS_DBG_ERROR;
+            req.walk = true;
+        } else if (!file) {
+            file = w;
+        } else {
+            return dbg_error(d, "dot: unexpected '%s'", w);
+        }
+    }
+    if (!file) {
+        snprintf(path, sizeof path, "ringsim-%s-step%llu.dot", which, (unsigned long long)d->pos);
+        file = path;
+    }
+    char err[512];
+    char *text = vis_dot_tables(d->m, &req, err, sizeof err);
+    if (!text) return dbg_error(d, "dot: %s", err);
+    const char *ext = strrchr(file, '.');
+    bool ok;
+    if (ext && (!strcmp(ext, ".svg") || !strcmp(ext, ".png") || !strcmp(ext, ".pdf")))
+        ok = vis_dot_render(text, ext + 1, file, err, sizeof err);
+    else
+        ok = write_file_atomic(file, text, err, sizeof err);
+    free(text);
+    if (!ok) return dbg_error(d, "dot: %s", err);
+    dbg_printf(d, "wrote %s\n", file);
+    return VIS_DBG_OK;
+}
+
+static int cmd_pane(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *name = word(&rest), *what = word(&rest);
+    char names[256];
+    list_names(names, sizeof names, dbg_pane_name, PANE_COUNT);
+    if (!name) return dbg_error(d, "pane: expected a pane (%s) and on, off or zoom", names);
+    int p = -1;
+    for (int i = 0; i < PANE_COUNT; i++)
+        if (!strcmp(name, dbg_pane_name[i])) p = i;
+    if (p < 0) return dbg_error(d, "pane: unknown pane '%s': expected one of %s", name, names);
+    if (!what) what = d->pane_on[p] ? "off" : "on";
+    if (!strcmp(what, "on")) d->pane_on[p] = true;
+    else if (!strcmp(what, "off")) {
+        d->pane_on[p] = false;
+        if (d->zoom == p) d->zoom = -1;
+    } else if (!strcmp(what, "zoom")) {
+        d->pane_on[p] = true;
+        d->zoom = d->zoom == p ? -1 : p;
+    } else {
+        return dbg_error(d, "pane %s: expected on, off or zoom, not '%s'", name, what);
+    }
+    if (rest && *rest) return dbg_error(d, "pane: unexpected '%s'", rest);
+    dbg_printf(d, "pane %s: %s%s\n", name, d->pane_on[p] ? "on" : "off", d->zoom == p ? ", zoomed" : "");
+    return VIS_DBG_OK;
+}
+
+/* ---- help and quit ------------------------------------------------------------------------------------- */
+static const struct command *find(const char *name)
+{
+    for (const struct command *c = commands; c->name; c++)
+        if (!strcmp(c->name, name) || (c->alias && !strcmp(c->alias, name))) return c;
+    return NULL;
+}
+
+static int cmd_help(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *name = word(&rest);
+    if (name) {
+        if (!strncmp(name, "x/", 2)) name = "x";
+        const struct command *c = find(name);
+        if (!c) return dbg_error(d, "help: no command '%s' (help lists them)", name);
+        dbg_printf(d, "%s%s%s%s\n  %s\n", c->usage, c->alias ? "   (alias: " : "", c->alias ? c->alias : "",
+                   c->alias ? ")" : "", c->help);
+        return VIS_DBG_OK;
+    }
+    dbg_printf(d, "Commands (help CMD for one; docs/debugger.md for all):\n");
+    for (const struct command *c = commands; c->name; c++) dbg_printf(d, "  %-40s %s\n", c->usage, c->help);
+    dbg_printf(d, "Addresses and conditions are expressions over registers, symbols, numbers, cause and reason;\n"
+                  "prefix an address with v: (virtual, the default), g: (guest-physical) or h: (host-physical).\n");
+    return VIS_DBG_OK;
+}
+
+static int cmd_quit(struct vis_dbg *d, char *args)
+{
+    (void)d;
+    (void)args;
+    return VIS_DBG_QUIT;
+}
+
+static int cmd_x_placeholder(struct vis_dbg *d, char *args) { return cmd_x(d, "", args); }
+
+static const struct command commands[] = {
+    {"step", "s", cmd_step, "step [N]", "run N steps (1): an instruction, or into a trap or VM exit"},
+    {"stepi", "si", cmd_step, "stepi [N]", "the same as step: one instruction a step"},
+    {"next", "n", cmd_next, "next [N]", "step over a call (jal/jalr that links) or a syscall"},
+    {"continue", "c", cmd_continue, "continue", "run until a breakpoint, the machine stops, or Ctrl-C"},
+    {"until", "u", cmd_until, "until ADDR", "run until pc reaches ADDR (or a breakpoint)"},
+    {"break", "b", cmd_break, "break ADDR|trap C|exit R [if EXPR]", "stop at an address, a trap cause, a VM exit"},
+    {"watch", NULL, cmd_watch, "watch ADDR", "stop when the word at ADDR changes"},
+    {"delete", "d", cmd_delete, "delete [N]", "delete breakpoint N (or all)"},
+    {"info", "i", cmd_info, "info regs|tlb|walk|vmcs|stats|pt|break|events", "show part of the machine"},
+    {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", "examine memory: x/8x sp, x/4i pc, x/s h:0x100"},
+    {"translate", "t", cmd_translate, "translate VADDR [write|fetch] [user]", "walk VADDR's page tables, no side effects"},
+    {"set", NULL, cmd_set, "set REG VALUE", "change a register (r1..r15, sp, lr, pc, a control register)"},
+    {"mode", NULL, cmd_mode, "mode [MODE [MMU]]", "show (later: switch live) the virtualisation mode"},
+    {"dot", NULL, cmd_dot, "dot guest|nested [walk VADDR] [FILE]", "write the page tables as Graphviz"},
+    {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", "show, hide or zoom a pane of the full screen"},
+    {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", "go back N steps"},
+    {"reverse-continue", "rc", cmd_reverse_continue, "reverse-continue", "go back to the last breakpoint or event"},
+    {"goto", NULL, cmd_goto, "goto CYCLE | goto step N", "go to a moment in the recorded history"},
+    {"history", NULL, cmd_history, "history", "how far back reverse execution reaches"},
+    {"help", "h", cmd_help, "help [CMD]", "this list, or one command"},
+    {"quit", "q", cmd_quit, "quit", "leave the debugger"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const char *const dbg_command_names[] = {
+    "step", "stepi", "next", "continue", "until", "break", "watch", "delete", "info", "x/", "translate", "set",
+    "mode", "dot", "pane", "reverse-step", "reverse-continue", "goto", "history", "help", "quit", NULL,
+};
+
+int vis_dbg_command(struct vis_dbg *d, const char *line)
+{
+    char *buf = strdup(line ? line : "");
+    if (!buf) return dbg_error(d, "out of memory");
+    char *p = skip(buf);
+    size_t n = strlen(p);
+    while (n && (p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t')) p[--n] = 0;
+    int rc = VIS_DBG_OK;
+    if (*p && *p != '#') {
+        char *rest = p, *name = word(&rest);
+        if (!strncmp(name, "x/", 2) || !strcmp(name, "x")) {
+            rc = cmd_x(d, name[1] == '/' ? name + 2 : "", rest);
+        } else {
+            const struct command *c = find(name);
+            if (c) rc = c->fn(d, rest);
+            else rc = dbg_error(d, "unknown command '%s' (help lists the commands)", name);
+        }
+    }
+    free(buf);
+    fflush(d->out);
+    return rc;
+}
+
+/* ---- tab completion --------------------------------------------------------------------------------------- */
+struct cands {
+    char **v;
+    int n, cap;
+    const char *prefix;
+};
+
+static void cand(struct cands *c, const char *s)
+{
+    if (strncmp(s, c->prefix, strlen(c->prefix)) != 0) return;
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i], s)) return;
+    if (c->n + 1 >= c->cap) {
+        int cap = c->cap ? c->cap * 2 : 32;
+        char **p = realloc(c->v, (size_t)cap * sizeof *p);
+        if (!p) return;
+        c->v = p;
+        c->cap = cap;
+    }
+    c->v[c->n++] = strdup(s);
+    c->v[c->n] = NULL;
+}
+
+static void cand_list(struct cands *c, const char *const *names, int n)
+{
+    for (int i = 0; i < n || (n < 0 && names[i]); i++) cand(c, names[i]);
+}
+
+static void cand_registers(struct cands *c)
+{
+    for (unsigned r = 0; r < ISA_NREGS; r++) {
+        char name[16];
+        snprintf(name, sizeof name, "r%u", r);
+        cand(c, name);
+    }
+    cand(c, "sp");
+    cand(c, "lr");
+    cand(c, "pc");
+}
+
+static void cand_symbols(struct vis_dbg *d, struct cands *c)
+{
+    for (int i = 0; d->img && i < d->img->nsymbols; i++) cand(c, d->img->symbols[i].name);
+}
+
+char **dbg_complete(struct vis_dbg *d, const char *line, const char *word_prefix)
+{
+    struct cands c = {NULL, 0, 0, word_prefix};
+    char *buf = strdup(line), *rest = buf, *w;
+    char *words[8];
+    int nw = 0;
+    while (nw < 8 && (w = word(&rest)) != NULL) words[nw++] = w;
+    const struct command *cmd = nw ? find(!strncmp(words[0], "x/", 2) ? "x" : words[0]) : NULL;
+    bool in_cond = false;
+    for (int i = 1; i < nw; i++) in_cond |= !strcmp(words[i], "if");
+    if (nw == 0) {
+        cand_list(&c, dbg_command_names, -1);
+    } else if (!cmd) {
+        /* nothing to offer after an unknown command */
+    } else if (in_cond) {
+        cand_registers(&c);
+        cand_list(&c, isa_creg_name, CR_COUNT);
+        static const char *const facts[] = {"ring", "ie", "insns", "cycles", "step", "vm", "reason", "qual", NULL};
+        cand_list(&c, facts, -1);
+        cand_list(&c, isa_cause_name, CAUSE_COUNT);
+        if (d->hv) cand_list(&c, vmexit_reason_name, EXIT_COUNT);
+        cand_symbols(d, &c);
+    } else if (cmd->fn == cmd_break && nw == 2 && !strcmp(words[1], "trap")) {
+        cand_list(&c, isa_cause_name, CAUSE_COUNT);
+        cand(&c, "if");
+    } else if (cmd->fn == cmd_break && nw == 2 && !strcmp(words[1], "exit")) {
+        cand_list(&c, vmexit_reason_name, EXIT_COUNT);
+        cand(&c, "if");
+    } else if (cmd->fn == cmd_break && nw >= 2) {
+        cand(&c, "if");
+    } else if (cmd->fn == cmd_break || cmd->fn == cmd_until || cmd->fn == cmd_x_placeholder ||
+               cmd->fn == cmd_translate || cmd->fn == cmd_watch) {
+        if (cmd->fn == cmd_break) {
+            cand(&c, "trap");
+            if (d->hv) cand(&c, "exit");
+        }
+        if (cmd->fn == cmd_translate && nw >= 2) {
+            static const char *const how[] = {"read", "write", "fetch", "user", "kernel", NULL};
+            cand_list(&c, how, -1);
+        } else {
+            cand_registers(&c);
+            cand_symbols(d, &c);
+        }
+    } else if (cmd->fn == cmd_info && nw == 1) {
+        cand_list(&c, info_subs, -1);
+    } else if (cmd->fn == cmd_pane && nw == 1) {
+        cand_list(&c, dbg_pane_name, PANE_COUNT);
+    } else if (cmd->fn == cmd_pane && nw == 2) {
+        static const char *const how[] = {"on", "off", "zoom", NULL};
+        cand_list(&c, how, -1);
+    } else if (cmd->fn == cmd_set && nw == 1) {
+        cand_registers(&c);
+        cand_list(&c, isa_creg_name, CR_COUNT);
+    } else if (cmd->fn == cmd_set) {
+        cand_registers(&c);
+        cand_symbols(d, &c);
+    } else if (cmd->fn == cmd_help && nw == 1) {
+        for (const struct command *k = commands; k->name; k++) cand(&c, k->name);
+    } else if (cmd->fn == cmd_mode && nw == 1) {
+        cand_list(&c, mode_names, -1);
+    } else if (cmd->fn == cmd_mode && nw == 2) {
+        cand_list(&c, mmu_names, -1);
+    } else if (cmd->fn == cmd_dot && nw == 1) {
+        static const char *const tables[] = {"guest", "shadow", "nested", NULL};
+        cand_list(&c, tables, -1);
+    } else if (cmd->fn == cmd_dot) {
+        cand(&c, "walk");
+        cand_symbols(d, &c);
+    } else if (cmd->fn == cmd_goto && nw == 1) {
+        cand(&c, "step");
+    }
+    free(buf);
+    return c.v;
+}
