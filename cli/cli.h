@@ -3,8 +3,8 @@
  *
  * Each subcommand parses its own options with getopt_long, prints its own
  * `--help`, and returns the process exit status.  Options shared by every
- * command that builds a machine (run, debug, compare, dot) are parsed once,
- * here, into a struct machine_opts.
+ * command that builds a machine (run, debug, dot) are parsed once, in
+ * cli/machine.c, into a struct machine_opts.
  */
 #ifndef RINGSIM_CLI_H
 #define RINGSIM_CLI_H
@@ -21,7 +21,7 @@
 #define EXIT_GUEST_MAX    123  /* guest exit codes above this are clamped */
 
 struct machine_opts {
-    const char *mode, *mmu, *profile, *stats, *input, *input_file;
+    const char *mode, *mmu, *profile, *input, *input_file;
     enum isa_variant isa;
     unsigned levels;
     uint64_t max_cycles;
@@ -44,14 +44,13 @@ bool cli_resolve_image(const char *arg, char *out, size_t outlen);
 bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* ---- building a machine from the shared options (cli/machine.c) ----------
- * For the commands that run a guest before showing it (dot, debug):
+ * For the commands that run a guest (run, debug, dot):
  *     static const struct option longopts[] = {CLI_MACHINE_OPTIONS, …, {0}};
- * and in the getopt loop, cli_machine_option() first.  `run` parses the same
- * options itself (cli/run.c). */
+ * and in the getopt loop, cli_machine_option() first. */
 enum {
     CLI_O_MODE = 0x300, CLI_O_MMU, CLI_O_ISA, CLI_O_PROFILE, CLI_O_LEVELS, CLI_O_MEM, CLI_O_INPUT,
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
-    CLI_O_NOVPID, CLI_O_SLICE
+    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -63,7 +62,8 @@ enum {
     {"host-levels", required_argument, 0, CLI_O_HOSTLEVELS},                                     \
     {"host-large-pages", no_argument, 0, CLI_O_HOSTLARGE},                                       \
     {"ntlb", required_argument, 0, CLI_O_NTLB}, {"no-vpid", no_argument, 0, CLI_O_NOVPID},       \
-    {"slice", required_argument, 0, CLI_O_SLICE}
+    {"slice", required_argument, 0, CLI_O_SLICE},                                                \
+    {"input-file", required_argument, 0, CLI_O_INPUTFILE}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);
@@ -80,11 +80,16 @@ struct cli_machine {
     struct machine *m;
     struct hv *hv;
 };
-/* Builds it as `ringsim run` would from the same options and images
- * (o->max_cycles included).  On error prints "ringsim CMD: …" and returns
- * false (exit status EXIT_USAGE). */
+/* Builds it from the options and images (o->max_cycles included): a VM per
+ * image under --mode hw, named after the image's basename.  On error prints
+ * "ringsim CMD: …" and returns false (exit status EXIT_USAGE). */
 bool cli_machine_build(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
                        struct cli_machine *cm);
+/* The same in two steps, for a caller that hooks the machine (run's --trace)
+ * before the hypervisor enters its first VM. */
+bool cli_machine_load(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
+                      struct cli_machine *cm);
+void cli_machine_start(struct cli_machine *cm);
 void cli_machine_free(struct cli_machine *cm);
 
 int cmd_dot(int argc, char **argv);

@@ -113,6 +113,10 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested\n");
         return EXIT_USAGE;
     }
+    if (format && (!*format || strspn(format, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(format))) {
+        fprintf(stderr, "ringsim dot: -T '%s': expected a Graphviz output format such as svg or png\n", format);
+        return EXIT_USAGE;
+    }
     if (req.walk_only && !req.walk) {
         fprintf(stderr, "ringsim dot: --walk-only needs --walk VADDR\n");
         return EXIT_USAGE;

@@ -1,14 +1,12 @@
 /*
- * machine.c — building a machine from the run options, for the commands
- * that run a guest before they show something (dot; debug may use it too).
+ * machine.c — the options every command that runs a guest shares (run,
+ * debug, dot), and the machine they describe.
  *
  * It does what `ringsim run` does before its first instruction: parse the
  * shared options, load the profile and the images, make the machine and,
  * under a hypervisor (--mode te, bt, hw), the hypervisor with one VM per
- * image.  `run` has its own
- * copy of this in cli/run.c; the two must agree (same options, same
- * messages, same defaults), which tests/test_dot.c checks by comparing a
- * dump's run with `ringsim run --stats`.
+ * image.  There is one copy of this, so a dump's or a debugger's machine is
+ * the machine `run` runs (tests/test_dot.c compares them).
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,20 +29,28 @@ void cli_machine_defaults(struct machine_opts *o)
 void cli_machine_help(FILE *out)
 {
     fprintf(out,
-        "  --mode MODE        native (default), or under the hypervisor: te (trap-and-emulate),\n"
-        "                     bt (binary translation), hw (hardware assist), pv (paravirtual)\n"
-        "                     as far as this build has them (`ringsim run --help`)\n"
-        "  --mmu MMU          nested (default with hw) or shadow (default with te and bt)\n"
-        "  --levels N         guest page-table levels: 2 (default), 3 or 4\n"
-        "  --host-levels M    levels of the nested (host) table (default: --levels)\n"
+        "  --mode MODE        native (default); hw (hardware assist: the guest kernel runs in\n"
+        "                     non-root ring 0 under the hypervisor); te (trap-and-emulate: the\n"
+        "                     guest kernel runs in ring 1, the hypervisor emulates); bt (binary\n"
+        "                     translation: kernel code runs from a code cache, sensitive\n"
+        "                     instructions call the hypervisor); pv arrives with issue #5\n"
+        "  --mmu MMU          nested (default with hw) or shadow (the only one with te and bt;\n"
+        "                     with hw it is early VT-x: page faults and page-table switches exit)\n"
+        "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
         "  --host-large-pages map guest memory with large host pages\n"
-        "  --isa ISA          classic (default) or strict\n"
+        "  --ntlb N           a nested TLB of N guest-physical->host-physical entries\n"
+        "  --no-vpid          TLB entries not tagged by VM: a VM switch flushes\n"
+        "  --slice N          cycles a VM runs before the next one (default 200000)\n"
+        "  --isa ISA          classic (default: keeps the red pills) or strict\n"
         "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
-        "  --mem SIZE         physical memory (per VM under a hypervisor), default 16M\n"
-        "  --tlb E[:W]        TLB of E entries, W ways (default 64:4)\n"
-        "  --no-asid, --no-vpid, --pwc N, --ntlb N, --slice N   as for `ringsim run`\n"
-        "  --args TEXT        boot parameters (physical 0x100)\n"
-        "  --input TEXT       console input script\n");
+        "  --levels N         page-table levels, 2 (default), 3 or 4 (read by guests from CR levels)\n"
+        "  --mem SIZE         physical memory (per VM under hw), e.g. 16M (default)\n"
+        "  --tlb E[:W]        TLB of E entries, W ways (default 64:4; E:E fully associative)\n"
+        "  --no-asid          TLB entries untagged: every page-table switch flushes\n"
+        "  --pwc N            a page-walk cache of N upper-level entries (default off)\n"
+        "  --args TEXT        boot parameters: TEXT is copied, NUL-terminated, to physical 0x100\n"
+        "  --input TEXT       console input script\n"
+        "  --input-file FILE  console input script from a file (- = stdin)\n");
 }
 
 static int bad(const char *cmd, const char *opt, const char *arg, const char *expected)
@@ -61,6 +67,7 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
     case CLI_O_MMU: o->mmu = arg; return 1;
     case CLI_O_PROFILE: o->profile = arg; return 1;
     case CLI_O_INPUT: o->input = arg; return 1;
+    case CLI_O_INPUTFILE: o->input_file = arg; return 1;
     case CLI_O_NOASID: o->no_asid = true; return 1;
     case CLI_O_NOVPID: o->no_vpid = true; return 1;
     case CLI_O_HOSTLARGE: o->host_large_pages = true; return 1;
@@ -79,7 +86,7 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
         return 1;
     case CLI_O_TLB:
         return mmu_parse_tlb(arg, &o->tlb_entries, &o->tlb_ways)
-                   ? 1 : bad(cmd, "--tlb", arg, "ENTRIES[:WAYS], entries/ways a power of two");
+                   ? 1 : bad(cmd, "--tlb", arg, "ENTRIES[:WAYS] with ENTRIES/WAYS a power of two (e.g. 64:4)");
     case CLI_O_PWC:
     case CLI_O_NTLB:
         if (!cli_parse_u64(arg, &v) || v > 4096)
@@ -92,7 +99,10 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
         o->slice = (uint32_t)v;
         return 1;
     case CLI_O_ARGS:
-        if (strlen(arg) > BOOT_ARGS_MAX - 1) return bad(cmd, "--args", "…", "at most 255 characters");
+        if (strlen(arg) > BOOT_ARGS_MAX - 1) {
+            fprintf(stderr, "ringsim %s: --args: at most %d characters\n", cmd, BOOT_ARGS_MAX - 1);
+            return -1;
+        }
         o->args = arg;
         return 1;
     default:
@@ -101,9 +111,9 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
 }
 
 /* Which hypervisor, if any, the options ask for: the CPU technique and the
- * MMU technique, each CPU technique with its default MMU.  The same
- * combinations as `ringsim run` accepts (cli/run.c); pv is one flag to turn
- * on when issue #5 brings it. */
+ * MMU technique, each CPU technique with the MMU techniques built for it and
+ * its default.  pv has none yet: it is one row to fill in when issue #5
+ * brings it.  Reports a refusal as "ringsim CMD: …" and returns false. */
 static bool choose_mode(const struct machine_opts *o, int nimages, const char *cmd, struct hv_config *hc,
                         bool *virt)
 {
@@ -126,27 +136,33 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
         return false;
     }
     hc->mode = techniques[i].mode;
-    hc->mmu = techniques[i].dflt;
     *virt = hc->mode != HV_NATIVE;
-    if (o->mmu && !*virt) {
+    if (*virt && !techniques[i].shadow && !techniques[i].nested) {
+        fprintf(stderr, "ringsim %s: --mode %s arrives with issue #5; this build runs native, "
+                        "hw (nested paging), te and bt (shadow paging)\n", cmd, o->mode);
+        return false;
+    }
+    if (!*virt && o->mmu) {
         fprintf(stderr, "ringsim %s: --mmu %s virtualises the MMU under a hypervisor; a native run "
                         "uses the guest's own page tables (try --mode hw)\n", cmd, o->mmu);
         return false;
     }
-    if (o->mmu && strcmp(o->mmu, "shadow") && strcmp(o->mmu, "nested")) {
-        fprintf(stderr, "ringsim %s: --mmu '%s': expected shadow or nested\n", cmd, o->mmu);
+    hc->mmu = techniques[i].dflt;
+    if (o->mmu && techniques[i].shadow && !strcmp(o->mmu, "shadow")) {
+        hc->mmu = HV_MMU_SHADOW;
+    } else if (o->mmu && techniques[i].nested && !strcmp(o->mmu, "nested")) {
+        hc->mmu = HV_MMU_NESTED;
+    } else if (o->mmu && techniques[i].nested) {
+        fprintf(stderr, "ringsim %s: --mmu '%s': expected nested or shadow\n", cmd, o->mmu);
+        return false;
+    } else if (o->mmu) {
+        fprintf(stderr, "ringsim %s: --mode %s --mmu %s: software virtualisation has no nested "
+                        "paging (that is hardware assist); use --mmu shadow\n", cmd, o->mode, o->mmu);
         return false;
     }
-    if (o->mmu) hc->mmu = o->mmu[0] == 's' ? HV_MMU_SHADOW : HV_MMU_NESTED;
-    if (*virt && hc->mmu == HV_MMU_NESTED && hc->mode != HV_HW) {
-        fprintf(stderr, "ringsim %s: --mode %s --mmu nested: nested paging is hardware assist (--mode hw); "
-                        "use --mmu shadow\n", cmd, o->mode);
-        return false;
-    }
-    if (*virt && !(hc->mmu == HV_MMU_SHADOW ? techniques[i].shadow : techniques[i].nested)) {
-        fprintf(stderr, "ringsim %s: --mode %s%s%s arrives with issue #5; this build runs native, hw (nested "
-                        "paging), te and bt (shadow paging)\n", cmd, o->mode, o->mmu ? " --mmu " : "",
-                o->mmu ? o->mmu : "");
+    if (nimages > 1 && (hc->mode == HV_TE || hc->mode == HV_BT)) {
+        fprintf(stderr, "ringsim %s: trap-and-emulate runs one VM in this build; several VMs run with "
+                        "--mode hw\n", cmd);
         return false;
     }
     if (nimages > 1 && hc->mode != HV_HW) {
@@ -162,11 +178,56 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
                         "nested paging (--mode hw)\n", cmd);
         return false;
     }
+    if (nimages > 1 && hc->mmu == HV_MMU_SHADOW) {
+        fprintf(stderr, "ringsim %s: with shadow paging this build runs one VM; several VMs run "
+                        "with --mode hw --mmu nested\n", cmd);
+        return false;
+    }
     return true;
 }
 
-bool cli_machine_build(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
-                       struct cli_machine *cm)
+/* The whole of FILE (- = stdin), for --input-file; NULL with errno set. */
+static char *read_all(const char *path, uint32_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+        if (n == cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (f != stdin) fclose(f);
+    *len = (uint32_t)n;
+    return buf;
+}
+
+/* Console input, natively (a VM's console has no input yet): --input, then
+ * --input-file. */
+static bool set_input(const struct machine_opts *o, struct machine *m, const char *cmd)
+{
+    if (o->input) machine_set_input(m, o->input, (uint32_t)strlen(o->input));
+    if (!o->input_file) return true;
+    uint32_t len;
+    char *data = read_all(o->input_file, &len);
+    if (!data) {
+        fprintf(stderr, "ringsim %s: --input-file %s: %s\n", cmd, o->input_file, strerror(errno));
+        return false;
+    }
+    machine_set_input(m, data, len);
+    free(data);
+    return true;
+}
+
+bool cli_machine_load(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
+                      struct cli_machine *cm)
 {
     memset(cm, 0, sizeof *cm);
     bool virt;
@@ -198,7 +259,7 @@ bool cli_machine_build(const struct machine_opts *o, char *const *images, int ni
             ok = false;
         } else {
             loaded++;
-            /* a VM is named after its image, as `run` names it */
+            /* a VM is named after its image: guests/syscall.img -> syscall */
             const char *base = strrchr(images[i], '/') ? strrchr(images[i], '/') + 1 : images[i];
             snprintf(names[i], sizeof names[i], "%.*s", (int)strcspn(base, "."), base);
         }
@@ -217,22 +278,34 @@ bool cli_machine_build(const struct machine_opts *o, char *const *images, int ni
         if (!ok && !err[0]) snprintf(err, sizeof err, "out of memory");
         if (ok && virt) {
             ok = hv_init(cm->hv, cm->m, &hcfg, err, sizeof err);
-            cm->m->vmx.vpid_tags = !o->no_vpid;
+            if (o->no_vpid) cm->m->vmx.vpid_tags = false;
             for (int i = 0; ok && i < nimages; i++)
                 ok = hv_add_vm(cm->hv, names[i], &imgs[i], o->args, err, sizeof err);
         } else if (ok) {
             ok = machine_load_image(cm->m, &imgs[0], err, sizeof err);
             if (ok && o->args) machine_set_boot_args(cm->m, o->args);
-            if (ok && o->input) machine_set_input(cm->m, o->input, (uint32_t)strlen(o->input));
         }
         if (!ok) fprintf(stderr, "ringsim %s: %s\n", cmd, err);
+        else if (!virt) ok = set_input(o, cm->m, cmd);
     }
     for (int i = 0; i < loaded; i++) isa_image_free(&imgs[i]);
     if (!ok) {
         cli_machine_free(cm);
         return false;
     }
-    if (virt) hv_start(cm->hv);
+    return true;
+}
+
+void cli_machine_start(struct cli_machine *cm)
+{
+    if (cm->hv) hv_start(cm->hv);
+}
+
+bool cli_machine_build(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
+                       struct cli_machine *cm)
+{
+    if (!cli_machine_load(o, images, nimages, cmd, cm)) return false;
+    cli_machine_start(cm);
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpu/cpu.h"
@@ -89,6 +90,14 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         free(tmp);
+        return false;
+    }
+    /* mkstemp makes the file private; give it the usual permissions */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        snprintf(err, errlen, "%s: cannot set permissions: %s", path, strerror(errno));
+        close(fd); unlink(tmp); free(tmp);
         return false;
     }
     size_t len = strlen(text), off = 0;

@@ -254,6 +254,52 @@ Test(debugger, cmd_info_says_what_it_expected, .init = native, .fini = done)
     FAILS("info regs: takes no arguments", "info regs now");
 }
 
+/* Binary translation: the guest kernel runs from a code cache in which its
+ * sensitive instructions became calls into the hypervisor. */
+Test(debugger, cmd_info_bt_shows_the_block_beside_its_translation)
+{
+    S = ds_open("kernel", "bt", 2, 0);
+    OK("step 3000");
+    cr_assert_eq(M()->cpu.pc, sym_addr("memzero") + 28, "in memzero's loop");
+    OK("info bt");
+    SAYS("block v:00002ca0 <memzero+12>, 10 instructions");
+    SAYS("=> 00002cb0  38010010  sw r0, 16(r1)                = identical");
+    SAYS("blocks translated");
+    SAYS("guest kernel code runs from the cache");
+    OK("break trap syscall");
+    OK("continue");
+    cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"));
+    OK("info bt");
+    SAYS("mtcr scratch, r1");
+    SAYS("→ callout hv_bt_callout (emulates mtcr)");
+    FAILS("info bt: takes no arguments", "info bt now");
+    done();
+}
+
+Test(debugger, cmd_info_bt_outside_binary_translation_says_so, .init = native, .fini = done)
+{
+    OK("info bt");
+    SAYS("not running under binary translation");
+}
+
+Test(debugger, code_pane_under_bt_shows_each_instruction_translated, .fini = done)
+{
+    S = ds_open("kernel", "bt", 2, 0);
+    OK("break trap syscall");
+    OK("continue");
+    struct dbg_text t = {0};
+    dbg_view_code(S->d, &t, 12, 100);
+    bool callout = false;
+    for (int i = 0; i < t.n; i++)
+        if (strstr(t.lines[i].text, "=>") && strstr(t.lines[i].text, "-> callout hv_bt_callout (emulates mtcr)"))
+            callout = true;
+    dbg_text_free(&t);
+    cr_assert(callout, "pc's line names its callout");
+    dbg_view_code(S->d, &t, 12, 60);
+    for (int i = 0; i < t.n; i++) cr_assert_null(strstr(t.lines[i].text, "callout"), "a narrow pane has no room");
+    dbg_text_free(&t);
+}
+
 Test(debugger, cmd_info_after_paging_shows_tables_tlb_and_walk, .init = native, .fini = done)
 {
     OK("break init_main");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/decode.h"   /* the code cache, read (never changed) by the Code pane and info bt */
 #include "visualise/debugger.h"
 
 /* ---- text ------------------------------------------------------------------------- */
@@ -103,9 +104,37 @@ static bool is_breakpoint(const struct vis_dbg *d, uint32_t a)
     return false;
 }
 
+/* Binary translation: the code-cache page holding guest-virtual address a,
+ * and a's index in it; NULL unless guest kernel code runs from the cache
+ * and a's page has been decoded into it. */
+static struct decode_page *bt_cached(struct vis_dbg *d, uint32_t a, unsigned *index)
+{
+    struct machine *m = d->m;
+    uint32_t h;
+    if (!d->hv || d->hv->cfg.mode != HV_BT || !m->bt_active || !dbg_to_host(d, 'v', a, &h)) return NULL;
+    struct decode_page *p = m->bt_pages[h >> 12];
+    if (!p || !p->valid) return NULL;
+    *index = (h & 0xfff) / 4;
+    return p;
+}
+
+/* What the translator made of guest instruction i of code-cache page p:
+ * copied as it is, replaced by a call into the hypervisor (a sensitive
+ * instruction: it must not run deprivileged), or not reached yet. */
+static void bt_describe(const struct decode_page *p, unsigned i, bool arrow, char *buf, size_t len)
+{
+    const char *to = arrow ? "→" : "->";
+    if (p->insn[i].op == OPX_TRANSLATE) snprintf(buf, len, "(not translated yet)");
+    else if (p->insn[i].op == OPX_CALLOUT)
+        snprintf(buf, len, "%s callout hv_bt_callout (emulates %s)", to,
+                 p->guest_op[i] < OP_COUNT ? isa_info[p->guest_op[i]].mnemonic : "?");
+    else snprintf(buf, len, "= identical");
+}
+
 void dbg_view_code(struct vis_dbg *d, struct dbg_text *t, int nlines, int width)
 {
     bool words = width >= 50;   /* room for the raw instruction word */
+    bool beside = width >= 90;  /* room for the translation, under bt */
     uint32_t pc = d->m->cpu.pc;
     int before = nlines / 3;
     uint32_t a = pc >= 4u * (uint32_t)before ? pc - 4u * (uint32_t)before : 0;
@@ -121,9 +150,69 @@ void dbg_view_code(struct vis_dbg *d, struct dbg_text *t, int nlines, int width)
         }
         char insn[128];
         isa_disasm(w, a, insn, sizeof insn, symbol_at, d);
-        if (words) dbg_text_add(t, attr, "%s%c %08x  %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn);
-        else dbg_text_add(t, attr, "%s%c %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, insn);
+        unsigned i;
+        const struct decode_page *p = beside ? bt_cached(d, a, &i) : NULL;
+        if (p) {
+            char tr[96];
+            bt_describe(p, i, false, tr, sizeof tr);
+            dbg_text_add(t, attr, "%s%c %08x  %08x  %-28s %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn, tr);
+            if (p->insn[i].ends_block && t->n < nlines - 1) dbg_text_add(t, AT_DIM, "   -- end of block --");
+        } else if (words) {
+            dbg_text_add(t, attr, "%s%c %08x  %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn);
+        } else {
+            dbg_text_add(t, attr, "%s%c %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, insn);
+        }
     }
+}
+
+/* info bt: the block containing pc, each guest instruction beside what the
+ * translator made of it, and the translator's counters.  Under binary
+ * translation the guest kernel runs from a copy of its code in which every
+ * sensitive instruction became a call into the hypervisor, so it runs
+ * deprivileged without ever trapping on them. */
+void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
+{
+    struct machine *m = d->m;
+    uint32_t pc = m->cpu.pc;
+    if (!d->hv || d->hv->cfg.mode != HV_BT) {
+        dbg_text_add(t, AT_NORMAL, "not running under binary translation (ringsim debug IMG --mode bt)");
+        return;
+    }
+    unsigned i;
+    const struct decode_page *p = bt_cached(d, pc, &i);
+    if (!p && !m->bt_active)
+        dbg_text_add(t, AT_NORMAL, "pc v:%08x: guest user code, run as it is (only guest kernel code is translated)", pc);
+    else if (!p)
+        dbg_text_add(t, AT_NORMAL, "pc v:%08x: its page is not in the code cache yet (translated when it first runs)", pc);
+    else {
+        /* blocks end at ends_block: walk back to the start, forward to the end */
+        unsigned first = i, last = i;
+        while (first > 0 && !p->insn[first - 1].ends_block) first--;
+        while (last < PAGE_INSNS - 1 && !p->insn[last].ends_block) last++;
+        uint32_t start = pc - 4u * (i - first), h = 0;
+        dbg_to_host(d, 'v', start, &h);
+        char sym[96];
+        dbg_symbolize(d, start, sym, sizeof sym);
+        dbg_text_add(t, AT_HEAD, "block v:%08x%s%s%s, %u instruction%s, code cache page h:%08x", start,
+                     sym[0] ? " <" : "", sym, sym[0] ? ">" : "", last - first + 1, last > first ? "s" : "",
+                     h & ~0xfffu);
+        dbg_text_add(t, AT_DIM, "   %-8s  %-8s  %-28s %s", "guest", "word", "guest instruction", "translation");
+        for (unsigned j = first; j <= last; j++) {
+            uint32_t a = start + 4u * (j - first), w = 0;
+            char insn[128], tr[96];
+            dbg_read32(d, 'v', a, &w);
+            isa_disasm(w, a, insn, sizeof insn, symbol_at, d);
+            bt_describe(p, j, true, tr, sizeof tr);
+            dbg_text_add(t, j == i ? AT_CURRENT : AT_NORMAL, "%s %08x  %08x  %-28s %s", j == i ? "=>" : "  ", a, w,
+                         insn, tr);
+        }
+    }
+    dbg_text_add(t, AT_NORMAL, "bt: %llu blocks translated (%llu instructions), %llu cache hits, %llu invalidations, "
+                               "%llu callouts; %s",
+                 (unsigned long long)m->bt.blocks, (unsigned long long)m->bt.instructions,
+                 (unsigned long long)m->bt.cache_hits, (unsigned long long)m->bt.invalidations,
+                 (unsigned long long)m->bt.callouts,
+                 m->bt_active ? "guest kernel code runs from the cache" : "guest user code runs as it is");
 }
 
 /* ---- Memory ---------------------------------------------------------------------------------- */
