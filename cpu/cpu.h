@@ -262,6 +262,14 @@ struct machine {
     uint32_t exit_code;                    /* valid when stop == STOP_EXIT */
     char stop_detail[256];                 /* human-readable report of the stop */
     struct hv *hv;                         /* the hypervisor, when one runs (hypervisor/) */
+    /* Where a stepped run stopped, so that the next run carries on exactly
+     * as an unbroken run would: no second fetch-side TLB lookup, and no
+     * event check in the middle of a block (cpu/exec.inc). */
+    struct {
+        bool valid, mid_block, bt;
+        uint32_t pc, pa;
+        uint64_t gen;
+    } resume;
     bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
     bool bt_active;                        /* run guest kernel code from the code cache */
     struct {

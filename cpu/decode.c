@@ -106,6 +106,13 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     m->st.decoded_pages++;
 }
 
+bool dinsn_falls_through(const struct dinsn *d)
+{
+    if (d->op >= OP_COUNT || is_block_alone(d->op)) return false;
+    enum isa_class c = isa_info[d->op].cls;
+    return c != CL_BRANCH && c != CL_JUMP;
+}
+
 static struct decode_page *page_get(struct machine *m, struct decode_page **set, uint32_t ppn,
                                     bool code_cache)
 {

@@ -52,6 +52,9 @@ struct decode_page {
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
 };
 
+/* Does execution flow from d to the next instruction without a block entry
+ * (an ordinary instruction, not a transfer, a system one or a callout)? */
+bool dinsn_falls_through(const struct dinsn *d);
 /* The decoded page for physical page ppn, decoding it if needed. */
 struct decode_page *decode_page_get(struct machine *m, uint32_t ppn);
 /* The code-cache page for ppn (binary translation of guest kernel code):

@@ -513,6 +513,7 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
     for (unsigned i = 0; i < u->pwc_entries; i++)
         if (!this_vm_only || !m->vmx.vpid_tags || u->pwc[i].vpid == vpid) u->pwc[i].valid = 0;
     u->st.tlb_flushes++;
+    u->gen++;
     u->last_vpn = 0xffffffffu;
     cpu_trace(m, TR_FLUSH, 1, 0, 0, 0, NULL);
 }
@@ -524,6 +525,7 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
     struct mmu *u = &m->mmu;
     struct tlb_entry *e = tlb_find(m, vaddr >> 12);
     if (e) e->valid = 0;
+    u->gen++;
     cpu_trace(m, TR_FLUSH, 0, vaddr, 0, 0, NULL);
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)
@@ -536,6 +538,7 @@ void mmu_context_changed(struct machine *m, bool ptb_changed)
     struct mmu *u = &m->mmu;
     u->paging = (m->cpu.cr[CR_MMU] & 1) || m->cpu.nonroot;
     u->last_vpn = 0xffffffffu;
+    u->gen++;
     /* without ASID tags a new address space cannot share the TLB */
     if (ptb_changed && !u->asid_tags) flush(m, true, true);
 }

@@ -128,6 +128,7 @@ struct mmu {
     struct ntlb_entry *ntlb;
     uint32_t nested_fault_gpa;   /* guest-physical address of the last nested violation */
     uint32_t nested_fault_va;    /* and the guest-virtual address being translated */
+    uint64_t gen;                /* bumped whenever translations may change */
     struct mmu_stats st;
     struct walk_record last_walk;
     /* The interpreter's shortcut: the TLB entry of the last data access,

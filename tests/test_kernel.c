@@ -295,3 +295,37 @@ Test(kernel, a_smaller_tlb_misses_more_on_tlbstride)
     run_free(&small);
     run_free(&big);
 }
+
+/* ---- stepping is invisible ----------------------------------------------------- */
+Test(kernel, stepping_one_instruction_at_a_time_matches_an_unbroken_run_exactly)
+{
+    /* the debugger steps; `run` runs: both must see the same machine, down
+     * to every TLB hit (no extra fetch lookups or event checks on resume) */
+    char err[256];
+    struct profile p;
+    cr_assert(profile_load(root_path("profiles/modern.ini"), &p, err, sizeof err), "%s", err);
+    struct isa_image img = {0};
+    cr_assert(isa_image_load(root_path("build/guests/ctxswitch.img"), &img, err, sizeof err), "%s", err);
+    struct machine_config cfg = {.memsize = 16u << 20, .levels = 4, .prof = &p};
+    static struct machine a, b;
+    cr_assert(machine_init(&a, &cfg, err, sizeof err) && machine_load_image(&a, &img, err, sizeof err));
+    cr_assert(machine_init(&b, &cfg, err, sizeof err) && machine_load_image(&b, &img, err, sizeof err));
+    isa_image_free(&img);
+    machine_set_boot_args(&a, "40");
+    machine_set_boot_args(&b, "40");
+    a.con.out = b.con.out = NULL;
+    machine_run(&a, 0);
+    unsigned long steps = 0;
+    while (machine_run(&b, 1 + steps % 5) == STOP_STEPS) steps++;
+    cr_assert_gt(steps, 10000);
+    cr_assert_eq(a.stop, STOP_EXIT);
+    cr_assert_eq(b.stop, STOP_EXIT);
+    cr_assert_eq(a.st.cycles, b.st.cycles);
+    cr_assert_eq(a.st.instructions, b.st.instructions);
+    cr_assert_eq(memcmp(a.st.cycles_by_cause, b.st.cycles_by_cause, sizeof a.st.cycles_by_cause), 0);
+    cr_assert_eq(a.mmu.st.tlb_hits, b.mmu.st.tlb_hits);
+    cr_assert_eq(a.mmu.st.tlb_misses, b.mmu.st.tlb_misses);
+    cr_assert_eq(a.st.traps_total, b.st.traps_total);
+    machine_free(&a);
+    machine_free(&b);
+}
