@@ -16,7 +16,7 @@ struct subcommand {
 static const struct subcommand commands[] = {
     {"asm",     cmd_asm,    "assemble SRC.s into an ELF32 image", NULL},
     {"disasm",  cmd_disasm, "disassemble an image, with symbols", NULL},
-    {"run",     cmd_run,    "run one image (several VMs later) and print its console", NULL},
+    {"run",     cmd_run,    "run images (several = several VMs under --mode hw) and print their console", NULL},
     {"debug",   cmd_debug,  "the full-screen debugger, or its command language with --batch", NULL},
     {"compare", cmd_compare, "run a workload under every virtualisation mode and tabulate", NULL},
     {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz", NULL},
@@ -36,7 +36,7 @@ static void usage(FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "\nBundled programs can be named instead of a path: ringsim run hello\n"
-                 "Documentation: README.md, docs/isa.md, docs/labs/.\n");
+                 "Documentation: README.md, docs/isa.md, docs/debugger.md.\n");
 }
 
 int main(int argc, char **argv)
