@@ -13,23 +13,17 @@
 
 #include "tests/helpers.h"
 
+/* A file the test expects to exist. */
+static char *must_slurp(const char *path)
+{
+    char *s = slurp(path);
+    cr_assert(s, "%s exists", path);
+    return s;
+}
+
 /* A short workload: a few dozen system calls. */
 #define WORKLOAD "syscall --args 30"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "%s exists", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *o = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, o);
-    fclose(f);
-    fclose(o);
-    return buf;
-}
 
 /* "1,234,567" -> 1234567 */
 static long long uncomma(const char *s)
@@ -91,7 +85,7 @@ Test(compare, a_row_per_mode_and_the_table_csv_and_json_agree)
     json_error_t jerr;
     json_t *root = json_load_file(js, 0, &jerr);
     cr_assert(root, "the JSON parses: %s", jerr.text);
-    char *text = slurp(csv);
+    char *text = must_slurp(csv);
     const char *header = text, *line = strchr(text, '\n') + 1;
     int c_mode = csv_column(header, "mode"), c_cycles = csv_column(header, "cycles"),
         c_avail = csv_column(header, "available"), c_same = csv_column(header, "same_output"),
@@ -137,7 +131,7 @@ Test(compare, a_row_per_mode_and_the_table_csv_and_json_agree)
     cr_assert_geq(available, 2, "native and hw+nested at least");
     cr_assert(table_row(out, "native") && table_row(out, "hw+nested"));
 
-    char *chart = slurp(svg);
+    char *chart = must_slurp(svg);
     cr_assert(strstr(chart, "<svg"), "the chart is an SVG");
     cr_assert(strstr(chart, "cycles by cause"), "with a title");
     free(chart);
@@ -221,7 +215,7 @@ Test(compare, sweep_runs_the_grid_and_charts_a_line_per_mode)
     double at4 = json_real_value(json_object_get(json_array_get(runs, 3), "refs_per_walk"));
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 3), "value")), "4");
     cr_assert_gt(at4, at2, "refs per walk under hw+nested: %.2f at 4 levels, %.2f at 2", at4, at2);
-    char *chart = slurp(svg);
+    char *chart = must_slurp(svg);
     cr_assert(strstr(chart, "<svg") && strstr(chart, "hw+nested"), "a line per mode, named in the legend");
     free(chart);
     json_decref(root);

@@ -17,6 +17,14 @@
 
 #include "tests/helpers.h"
 
+/* A file the test expects to exist. */
+static char *must_slurp(const char *path)
+{
+    char *s = slurp(path);
+    cr_assert(s, "no %s", path);
+    return s;
+}
+
 static const char *bin(void)
 {
     const char *b = getenv("RINGSIM_BIN");
@@ -34,20 +42,6 @@ static char *write_temp(const char *dir, const char *name, const char *text)
     return path;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "no %s", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *o = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, o);
-    fclose(f);
-    fclose(o);
-    return buf;
-}
 
 /* ---- line mode ------------------------------------------------------------------------ */
 Test(debugger, cli_batch_runs_a_script_and_prints_plain_text)
@@ -91,7 +85,7 @@ Test(debugger, cli_reads_commands_from_a_pipe)
     int st = system(cmd);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     snprintf(cmd, sizeof cmd, "%s/out", dir);
-    char *out = slurp(cmd);
+    char *out = must_slurp(cmd);
     cr_assert(strstr(out, "line mode"), "%s", out);
     cr_assert(strstr(out, "sp  00007040"), "%s", out);
     cr_assert(strstr(out, "VM 0 non-root"), "%s", out);
@@ -228,7 +222,7 @@ Test(debugger, trace_tags_every_address_and_every_reference, .timeout = 60)
              path);
     cr_assert_eq(run_ringsim(args, &out, &err), 0, "%s", err);
     cr_assert(strstr(out, "syscall: 10 iterations"), "the guest's output is unchanged: %s", out);
-    char *text = slurp(path);
+    char *text = must_slurp(path);
     regex_t line_re, ref_re;
     cr_assert(regcomp(&line_re, "^[0-9]+ (trap|iret|exit|entry|walk) ", REG_EXTENDED) == 0);
     cr_assert(regcomp(&ref_re, " #([0-9]+) ([GH])([0-3]) ([gh]):0x[0-9a-f]{8}\\[[0-9]+\\]=0x[0-9a-f]{8}", REG_EXTENDED) == 0);
@@ -298,7 +292,7 @@ Test(debugger, trace_lines_are_the_events_pane_lines, .timeout = 60)
     snprintf(args, sizeof args, "run kernel --max-cycles 230000 --trace all:%s", path);
     cr_assert_eq(run_ringsim(args, &out, &err), 124);   /* just past the first timer interrupt */
     free(out), free(err);
-    char *trace = slurp(path);
+    char *trace = must_slurp(path);
     snprintf(args, sizeof args, "debug kernel --batch %s",
              write_temp(dir, "s.txt", "break trap timer\ncontinue\ninfo events 8192\n"));
     cr_assert_eq(run_ringsim(args, &out, &err), 0, "%s", err);
