@@ -7,6 +7,8 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -28,10 +30,44 @@ static void run_help(FILE *out)
         "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
         "  --stats FILE|-     write statistics as JSON\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
-        "                     tlb, walk, trap, exit, bt, shadow or all; FILE default stderr\n\n"
+        "                     tlb, walk, trap, exit, bt, shadow or all; FILE default stderr\n"
+        "  --switch-at CYCLE:MODE[:MMU]  change technique while the guest runs, at the first\n"
+        "                     block boundary past CYCLE (repeatable; this build: te <-> bt)\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
         EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
+}
+
+/* One --switch-at: at cycle, change to mode and mmu. */
+struct switch_at {
+    uint64_t cycle;
+    enum hv_mode mode;
+    enum hv_mmu mmu;
+};
+
+static bool parse_switch(const char *arg, struct switch_at *s)
+{
+    char buf[64], *mode, *mmu;
+    snprintf(buf, sizeof buf, "%s", arg);
+    if (!(mode = strchr(buf, ':'))) return false;
+    *mode++ = 0;
+    if ((mmu = strchr(mode, ':'))) *mmu++ = 0;
+    if (!cli_parse_u64(buf, &s->cycle) || s->cycle == 0) return false;
+    static const char *const modes[] = {"native", "te", "bt", "hw", "pv"};
+    int i = 0;
+    while (i < 5 && strcmp(modes[i], mode)) i++;
+    if (i == 0 || i == 5) return false;
+    s->mode = (enum hv_mode)i;
+    s->mmu = mmu ? (strcmp(mmu, "nested") == 0 ? HV_MMU_NESTED : strcmp(mmu, "shadow") == 0 ? HV_MMU_SHADOW
+                                                                                         : HV_MMU_NONE)
+                 : (s->mode == HV_HW ? HV_MMU_NESTED : HV_MMU_SHADOW);
+    return s->mmu != HV_MMU_NONE;
+}
+
+static int by_cycle(const void *a, const void *b)
+{
+    const struct switch_at *x = a, *y = b;
+    return (x->cycle > y->cycle) - (x->cycle < y->cycle);
 }
 
 /* The process exit status for how the machine stopped. */
@@ -52,19 +88,22 @@ static int run_status(const struct machine *m)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE };
+    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
         {"max-cycles", required_argument, 0, O_MAXCYC},
         {"stats", required_argument, 0, O_STATS},
         {"trace", required_argument, 0, O_TRACE},
+        {"switch-at", required_argument, 0, O_SWITCH},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
     cli_machine_defaults(&o);
     const char *stats = NULL;   /* --stats FILE|- */
     const char *trace = NULL;   /* --trace SPEC[:FILE] (visualise/trace.c) */
+    struct switch_at sw[16];    /* --switch-at, in cycle order */
+    int nsw = 0;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -81,6 +120,14 @@ int cmd_run(int argc, char **argv)
             break;
         case O_STATS: stats = optarg; break;
         case O_TRACE: trace = optarg; break;
+        case O_SWITCH:
+            if (nsw == 16 || !parse_switch(optarg, &sw[nsw])) {
+                fprintf(stderr, "ringsim run: --switch-at '%s': expected CYCLE:MODE[:MMU] (at most 16), "
+                                "e.g. 500000:bt\n", optarg);
+                return EXIT_USAGE;
+            }
+            nsw++;
+            break;
         default: run_help(stderr); return EXIT_USAGE;
         }
     }
@@ -95,6 +142,27 @@ int cmd_run(int argc, char **argv)
     cli_machine_start(&cm);
 
     struct machine *m = cm.m;
+    if (nsw && !cm.hv) {
+        fprintf(stderr, "ringsim run: --switch-at needs a virtualised run (--mode te or bt)\n");
+        cli_machine_free(&cm);
+        return EXIT_USAGE;
+    }
+    qsort(sw, (size_t)nsw, sizeof sw[0], by_cycle);
+    uint64_t limit = m->max_cycles;
+    for (int i = 0; i < nsw && m->stop == STOP_NONE; i++) {
+        if (limit && sw[i].cycle >= limit) break;
+        m->max_cycles = sw[i].cycle;
+        machine_run(m, 0);
+        if (m->stop != STOP_CYCLE_LIMIT) break;     /* the guest ended first */
+        m->stop = STOP_NONE;
+        m->stop_detail[0] = 0;
+        if (!hv_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
+            fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
+            cli_machine_free(&cm);
+            return EXIT_USAGE;
+        }
+    }
+    m->max_cycles = limit;
     if (m->stop == STOP_NONE) machine_run(m, 0);
     fflush(stdout);
     int status = run_status(m);

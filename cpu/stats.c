@@ -82,6 +82,17 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
         fputs(text, stdout);
         return true;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or a pipe (/dev/null, /dev/stdout): write it in place,
+         * never rename over it */
+        FILE *f = fopen(path, "w");
+        if (!f || fputs(text, f) == EOF || fclose(f) != 0) {
+            snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+            return false;
+        }
+        return true;
+    }
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);
     if (!tmp) { snprintf(err, errlen, "%s: out of memory", path); return false; }

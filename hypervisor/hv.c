@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/decode.h"
 #include "hypervisor/hv.h"
 
 #define VM_ALIGN (4u << 20)
@@ -339,6 +340,7 @@ void hv_stats_json(const struct hv *hv, json_t *o)
                                                "reflected", (json_int_t)hv->vcpu.reflected, "emulated_by_op", by));
     }
     json_object_set_new(o, "host_levels", json_integer(hv->cfg.host_levels));
+    json_object_set_new(o, "switches", json_integer((json_int_t)hv->switches));
     json_object_set_new(o, "host_large_pages", json_boolean(hv->cfg.host_large_pages));
     json_object_set_new(o, "vmexits", exits_json(m->vmx.exits, m->vmx.exits_by_reason));
     json_t *vms = json_array();
@@ -359,4 +361,32 @@ void hv_stats_json(const struct hv *hv, json_t *o)
     json_object_set_new(o, "vms", vms);
     json_object_set_new(json_object_get(o, "walk"), "ntlb_hits", json_integer((json_int_t)m->mmu.st.ntlb_hits));
     json_object_set_new(json_object_get(o, "walk"), "ntlb_entries", json_integer(m->mmu.ntlb_entries));
+}
+
+/* ---- switching technique while the guest runs ------------------------------
+ * At an instruction boundary the virtual CPU is carried over and what the
+ * new technique needs is built or dropped.  te and bt share everything but
+ * the code cache: going to bt starts with an empty one (translations build
+ * up as the kernel runs), going to te drops it. */
+bool hv_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen)
+{
+    struct machine *m = hv->m;
+    bool soft_now = hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT;
+    bool soft_next = mode == HV_TE || mode == HV_BT;
+    if (!soft_now || !soft_next || mmu != HV_MMU_SHADOW) {
+        snprintf(err, errlen, "this build switches live between te and bt (both with shadow paging); "
+                              "switches to and from hw and pv arrive with issue #5");
+        return false;
+    }
+    if (mode == hv->cfg.mode) return true;
+    for (uint32_t p = 0; p < m->memsize >> 12; p++)
+        if (m->bt_pages[p] && m->bt_pages[p]->valid) {
+            m->bt_pages[p]->valid = false;   /* the code cache starts afresh */
+            m->bt.invalidations++;
+        }
+    hv->cfg.mode = mode;
+    hv->switches++;
+    m->bt_active = mode == HV_BT && SR_RING(hv->vcpu.cr[CR_SR]) == 0;
+    hv_charge_op(hv, 1);
+    return true;
 }

@@ -94,6 +94,7 @@ struct hv {
     struct shadow sh;              /* --mmu shadow */
     struct vcpu vcpu;              /* --mode te, bt */
     bool in_callout;               /* handling a bt callout, not a trap */
+    uint64_t switches;             /* live changes of technique */
 };
 
 /* Host memory a hypervisor needs for nvms VMs of vm_memsize bytes. */
@@ -106,6 +107,9 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
 /* Enters the first VM; machine_run then runs the guests until all are done. */
 void hv_start(struct hv *hv);
 void hv_free(struct hv *hv);
+/* Changes the technique of a running guest at the current instruction
+ * boundary (--switch-at); false with a message if this build cannot. */
+bool hv_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen);
 
 /* ---- used inside hypervisor/ ------------------------------------------- */
 /* VMCS access, charged as the profile says (vmcs_read / vmcs_write). */

@@ -241,3 +241,45 @@ Test(hwshadow, page_faults_and_page_table_switches_exit)
     cr_assert_gt(num(o, "shadow", "cache_hits"), 60);
     json_decref(o);
 }
+
+/* ---- switching technique while the guest runs -------------------------------- */
+Test(switching, random_live_switches_between_te_and_bt_leave_every_workload_unchanged)
+{
+    const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait"};
+    const char *args[] = {"300", "40", "30", "60", "3000", "2", "4"};
+    uint32_t seed = 12345;
+    for (int i = 0; i < 7; i++) {
+        char a[1024];
+        int s1, s2;
+        snprintf(a, sizeof a, "run %s --args %s --isa strict", w[i], args[i]);
+        char *native = run_out(a, &s1);
+        /* a seeded schedule: six switches at pseudo-random cycles */
+        int n = snprintf(a, sizeof a, "run %s --args %s --isa strict --mode te", w[i], args[i]);
+        uint64_t at = 0;
+        for (int k = 0; k < 6; k++) {
+            seed = seed * 1103515245u + 12345u;
+            at += 50000 + (seed >> 8) % 400000;
+            n += snprintf(a + n, sizeof a - (size_t)n, " --switch-at %llu:%s", (unsigned long long)at,
+                          k % 2 ? "te" : "bt");
+        }
+        char *sw = run_out(a, &s2);
+        cr_assert_eq(s2, 0, "%s: %s", a, sw);
+        cr_assert_str_eq(sw, native, "%s", a);
+        free(native);
+        free(sw);
+    }
+}
+
+Test(switching, unsupported_switches_are_refused_clearly)
+{
+    char *err;
+    cr_assert_eq(run_ringsim("run syscall --mode te --switch-at 1000:hw", NULL, &err), 2);
+    cr_assert(strstr(err, "issue #5"), "%s", err);
+    free(err);
+    cr_assert_eq(run_ringsim("run syscall --switch-at 1000:bt", NULL, &err), 2);
+    cr_assert(strstr(err, "--mode te or bt"), "%s", err);
+    free(err);
+    cr_assert_eq(run_ringsim("run syscall --mode te --switch-at soon:bt", NULL, &err), 2);
+    cr_assert(strstr(err, "CYCLE:MODE"), "%s", err);
+    free(err);
+}
