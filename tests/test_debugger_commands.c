@@ -423,7 +423,7 @@ Test(debugger, cmd_mode_shows_the_mode_and_says_when_switching_arrives, .init = 
 {
     OK("mode");
     SAYS("mode: native");
-    FAILS("switching live arrives with issue 5", "mode hw nested");
+    FAILS("switching live needs a virtualised session", "mode hw nested");
     FAILS("unknown mode 'fast'", "mode fast");
     FAILS("unknown MMU 'paged'", "mode hw paged");
 }

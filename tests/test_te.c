@@ -283,3 +283,23 @@ Test(switching, unsupported_switches_are_refused_clearly)
     cr_assert(strstr(err, "CYCLE:MODE"), "%s", err);
     free(err);
 }
+
+Test(switching, the_debugger_switches_te_to_bt_mid_run)
+{
+    const char *dir = temp_dir();
+    char batch[128], a[512];
+    snprintf(batch, sizeof batch, "%s/cmds", dir);
+    FILE *f = fopen(batch, "w");
+    fputs("step 50000\nmode bt\nmode\ncontinue\n", f);
+    fclose(f);
+    snprintf(a, sizeof a, "debug syscall --args 100 --isa strict --mode te --batch %s", batch);
+    int st;
+    char *out = run_out(a, &st);
+    cr_assert(strstr(out, "mode: now bt"), "%s", out);
+    cr_assert(strstr(out, "mode: bt with shadow paging"), "%s", out);
+    int s2;
+    char *native = run_out("run syscall --args 100 --isa strict", &s2);
+    cr_assert(strstr(out, native), "the guest finishes as on bare metal:\n%s", out);
+    free(out);
+    free(native);
+}

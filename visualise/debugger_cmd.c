@@ -561,7 +561,20 @@ static int cmd_mode(struct vis_dbg *d, char *args)
     if (mmu && strcmp(mmu, "shadow") && strcmp(mmu, "nested"))
         return dbg_error(d, "mode %s: unknown MMU '%s': expected shadow or nested", mode, mmu);
     if (rest && *rest) return dbg_error(d, "mode: unexpected '%s'", rest);
-    return dbg_error(d, "mode: switching live arrives with issue 5; this session runs %s (choose with --mode)", now);
+    if (!d->hv)
+        return dbg_error(d, "mode: this session runs native; switching live needs a virtualised session "
+                            "(start it with --mode te or bt)");
+    int i = 0;
+    while (strcmp(mode_names[i], mode)) i++;
+    enum hv_mode hm = (enum hv_mode)i;
+    enum hv_mmu mm = mmu ? (mmu[0] == 's' ? HV_MMU_SHADOW : HV_MMU_NESTED)
+                         : (hm == HV_HW ? HV_MMU_NESTED : HV_MMU_SHADOW);
+    char err[256];
+    if (!hv_switch(d->hv, hm, mm, err, sizeof err)) return dbg_error(d, "mode: %s", err);
+    /* the next instruction is fetched afresh in the new technique */
+    d->m->resume.valid = false;
+    dbg_printf(d, "mode: now %s with shadow paging (from the next instruction)\n", mode_names[hm]);
+    return VIS_DBG_OK;
 }
 
 static int cmd_dot(struct vis_dbg *d, char *args)
