@@ -147,3 +147,11 @@ const char *assemble(const char *dir, const char *name, const char *src)
     free(err);
     return img;
 }
+
+char *run_out(const char *args, int *status)
+{
+    char *out, *err;
+    *status = run_ringsim(args, &out, &err);
+    free(err);
+    return out;
+}

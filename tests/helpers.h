@@ -26,6 +26,8 @@ uint32_t peek32(const struct machine *m, uint32_t addr);
 /* Runs `ringsim ARGS` (the binary named by $RINGSIM_BIN), returns its exit
  * status; stdout and stderr are captured into malloc'd strings if non-NULL. */
 int run_ringsim(const char *args, char **out, char **err);
+/* Runs `ringsim ARGS`; returns its stdout (malloc'd), the exit status in *status. */
+char *run_out(const char *args, int *status);
 /* The whole of a file, malloc'd and NUL-terminated; NULL if unreadable. */
 char *slurp(const char *path);
 /* Path of a file in the source tree ($RINGSIM_ROOT/rel). */

@@ -176,14 +176,6 @@ Test(walk2d, guest_memory_outside_the_vm_has_no_host_mapping)
 }
 
 /* ---- whole guests ----------------------------------------------------------- */
-static char *run_out(const char *args, int *status)
-{
-    char *out, *err;
-    *status = run_ringsim(args, &out, &err);
-    free(err);
-    return out;
-}
-
 Test(hv, every_workload_prints_the_same_natively_and_under_hw_nested)
 {
     const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait"};

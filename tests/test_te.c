@@ -13,14 +13,6 @@
 
 #include "tests/helpers.h"
 
-static char *run_out(const char *args, int *status)
-{
-    char *out, *err;
-    *status = run_ringsim(args, &out, &err);
-    free(err);
-    return out;
-}
-
 Test(te, every_workload_prints_the_same_as_bare_metal_on_the_strict_isa)
 {
     const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait"};
