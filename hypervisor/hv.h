@@ -158,6 +158,9 @@ bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size);
 /* ---- trap-and-emulate (te.c) --------------------------------------------- */
 /* Every trap of a te guest lands in hv_trap (declared in cpu/cpu.h). */
 void te_start(struct hv *hv);
+/* Loads hv->vcpu (with the guest's registers and pc already in m->cpu) onto
+ * the machine, deprivileged: te, bt, and pv. */
+void te_enter(struct hv *hv);
 
 /* ---- statistics ---------------------------------------------------------- */
 struct json_t;

@@ -283,20 +283,29 @@ void hv_bt_callout(struct machine *m, uint32_t pc)
     hv->in_callout = false;
 }
 
+/* Loads the virtual CPU onto the machine: the guest's registers and pc are
+ * already in m->cpu, its control registers in hv->vcpu.  From here every
+ * trap of the guest comes to hv_trap. */
+void te_enter(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    m->trap_to_hv = true;
+    m->vmx.cur = -1;
+    hv->running = 0;
+    the_vm(hv)->state = VM_RUNNABLE;
+    shadow_load_context(hv);
+    m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
+    m->bt_active = hv->cfg.mode == HV_BT && VRING(hv->vcpu.cr[CR_SR]) == 0;
+    mmu_context_changed(m, false);
+}
+
 void te_start(struct hv *hv)
 {
     struct machine *m = hv->m;
-    struct vm *vm = the_vm(hv);
     struct vmcs *boot = &m->vmx.vmcs[0];
     memset(&hv->vcpu, 0, sizeof hv->vcpu);
     memcpy(m->cpu.r, boot->r, sizeof boot->r);
     m->cpu.r[ISA_NREGS] = 0;
     m->cpu.pc = boot->pc;
-    m->trap_to_hv = true;
-    hv->running = 0;
-    vm->state = VM_RUNNABLE;
-    shadow_load_context(hv);
-    m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
-    m->bt_active = hv->cfg.mode == HV_BT;
-    mmu_context_changed(m, false);
+    te_enter(hv);
 }
