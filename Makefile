@@ -23,7 +23,9 @@ SRC      := $(foreach d,$(PARTS),$(wildcard $(d)/*.c))
 LIBSRC   := $(filter-out cli/main.c,$(SRC))
 TESTSRC  := $(wildcard tests/*.c)
 GUESTSRC := $(wildcard guests/*.s)
-GUESTS   := $(GUESTSRC:guests/%.s=build/guests/%.img)
+# Every guest built on the kernel also has a paravirtual build (--mode pv).
+PVSRC    := $(shell grep -l 'kernel/main.s' $(GUESTSRC))
+GUESTS   := $(GUESTSRC:guests/%.s=build/guests/%.img) $(PVSRC:guests/%.s=build/guests/pv/%.img)
 
 OBJ      := $(SRC:%.c=build/obj/%.o)
 LIBOBJ   := $(LIBSRC:%.c=build/obj/%.o)
@@ -56,6 +58,11 @@ build/guests/%.img: guests/%.s ringsim $(wildcard guests/kernel/*.s guests/kerne
 	@mkdir -p $(dir $@)
 	./ringsim asm $< -o $@
 
+# The paravirtual build of the same sources (--mode pv runs these).
+build/guests/pv/%.img: guests/%.s ringsim $(wildcard guests/kernel/*.s guests/kernel/user/*.s)
+	@mkdir -p $(dir $@)
+	./ringsim asm -D PV=1 $< -o $@
+
 build/test-runner: $(LIBOBJ) $(TESTOBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -81,9 +88,10 @@ docs: ringsim
 	./ringsim isadoc > docs/isa.md.tmp && mv docs/isa.md.tmp docs/isa.md
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ringsim/guests $(DESTDIR)$(PREFIX)/share/ringsim/profiles
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ringsim/guests/pv $(DESTDIR)$(PREFIX)/share/ringsim/profiles
 	install -m 755 ringsim $(DESTDIR)$(PREFIX)/bin/ringsim
-	install -m 644 $(GUESTS) $(DESTDIR)$(PREFIX)/share/ringsim/guests/
+	install -m 644 $(GUESTSRC:guests/%.s=build/guests/%.img) $(DESTDIR)$(PREFIX)/share/ringsim/guests/
+	install -m 644 $(PVSRC:guests/%.s=build/guests/pv/%.img) $(DESTDIR)$(PREFIX)/share/ringsim/guests/pv/
 	install -m 644 profiles/*.ini $(DESTDIR)$(PREFIX)/share/ringsim/profiles/
 
 clean:

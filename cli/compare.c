@@ -317,6 +317,9 @@ int cmd_compare(int argc, char **argv)
         fprintf(stderr, "ringsim compare: %s: no such file or bundled program\n", argv[optind]);
         return EXIT_USAGE;
     }
+    /* a bundled program goes by name, so that --mode pv finds its
+     * paravirtual build (guests/pv/) */
+    const char *run_image = !strchr(argv[optind], '/') && access(argv[optind], R_OK) != 0 ? argv[optind] : image;
     if (chart) {
         size_t n = strlen(chart);
         if (n < 5 || (strcmp(chart + n - 4, ".svg") && strcmp(chart + n - 4, ".png"))) {
@@ -378,7 +381,7 @@ int cmd_compare(int argc, char **argv)
         snprintf(j->stats, sizeof j->stats, "%s/%d.json", dir, i);
         push(j, exe);
         push(j, "run");
-        push(j, image);
+        push(j, run_image);
         for (int a = 0; a < 5 && md->argv[a]; a++) push(j, md->argv[a]);
         push(j, "--levels");
         push(j, o.sweep && !strcmp(o.sweep, "levels") ? value : levels);

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "hypervisor/hv.h"
@@ -33,7 +34,9 @@ void cli_machine_help(FILE *out)
         "                     non-root ring 0 under the hypervisor); te (trap-and-emulate: the\n"
         "                     guest kernel runs in ring 1, the hypervisor emulates); bt (binary\n"
         "                     translation: kernel code runs from a code cache, sensitive\n"
-        "                     instructions call the hypervisor); pv arrives with issue #5\n"
+        "                     instructions call the hypervisor); pv (paravirtualisation: the\n"
+        "                     paravirtual build of the kernel, guests/pv/, runs in ring 1 and\n"
+        "                     makes hypercalls; the hypervisor validates its page tables)\n"
         "  --mmu MMU          nested (default with hw) or shadow (the only one with te and bt;\n"
         "                     with hw it is early VT-x: page faults and page-table switches exit)\n"
         "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
@@ -112,8 +115,8 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
 
 /* Which hypervisor, if any, the options ask for: the CPU technique and the
  * MMU technique, each CPU technique with the MMU techniques built for it and
- * its default.  pv has none yet: it is one row to fill in when issue #5
- * brings it.  Reports a refusal as "ringsim CMD: …" and returns false. */
+ * its default (pv has neither: the guest's own tables, validated, are the
+ * MMU's).  Reports a refusal as "ringsim CMD: …" and returns false. */
 static bool choose_mode(const struct machine_opts *o, int nimages, const char *cmd, struct hv_config *hc,
                         bool *virt)
 {
@@ -137,17 +140,17 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
     }
     hc->mode = techniques[i].mode;
     *virt = hc->mode != HV_NATIVE;
-    if (*virt && !techniques[i].shadow && !techniques[i].nested) {
-        fprintf(stderr, "ringsim %s: --mode %s arrives with issue #5; this build runs native, "
-                        "hw (nested paging), te and bt (shadow paging)\n", cmd, o->mode);
-        return false;
-    }
     if (!*virt && o->mmu) {
         fprintf(stderr, "ringsim %s: --mmu %s virtualises the MMU under a hypervisor; a native run "
                         "uses the guest's own page tables (try --mode hw)\n", cmd, o->mmu);
         return false;
     }
     hc->mmu = techniques[i].dflt;
+    if (o->mmu && hc->mode == HV_PV) {
+        fprintf(stderr, "ringsim %s: --mode pv takes no --mmu: the paravirtual kernel's own page tables, "
+                        "each update validated by the hypervisor, are the MMU's (no shadow, no nested)\n", cmd);
+        return false;
+    }
     if (o->mmu && techniques[i].shadow && !strcmp(o->mmu, "shadow")) {
         hc->mmu = HV_MMU_SHADOW;
     } else if (o->mmu && techniques[i].nested && !strcmp(o->mmu, "nested")) {
@@ -251,7 +254,12 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
     int loaded = 0;
     bool ok = true;
     for (int i = 0; ok && i < nimages; i++) {
-        if (!cli_resolve_image(images[i], path, sizeof path)) {
+        /* pv runs the paravirtual build of a bundled program (guests/pv/) */
+        char pvfile[300];
+        snprintf(pvfile, sizeof pvfile, "pv/%s.img", images[i]);
+        bool bundled_pv = hcfg.mode == HV_PV && !strchr(images[i], '/') && access(images[i], R_OK) != 0 &&
+                          ringsim_find_file("guests", pvfile, path, sizeof path);
+        if (!bundled_pv && !cli_resolve_image(images[i], path, sizeof path)) {
             fprintf(stderr, "ringsim %s: %s: no such file or bundled program\n", cmd, images[i]);
             ok = false;
         } else if (!isa_image_load(path, &imgs[i], err, sizeof err)) {

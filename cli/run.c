@@ -32,7 +32,9 @@ static void run_help(FILE *out)
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
         "                     tlb, walk, trap, exit, bt, shadow or all; FILE default stderr\n"
         "  --switch-at CYCLE:MODE[:MMU]  change technique while the guest runs, at the first\n"
-        "                     block boundary past CYCLE (repeatable; this build: te <-> bt)\n\n"
+        "                     block boundary past CYCLE (repeatable, up to 16): MODE te, bt\n"
+        "                     or hw, MMU shadow or nested (nested: hw only, its default);\n"
+        "                     a single VM, output as if never switched\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
         EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
@@ -56,7 +58,7 @@ static bool parse_switch(const char *arg, struct switch_at *s)
     static const char *const modes[] = {"native", "te", "bt", "hw", "pv"};
     int i = 0;
     while (i < 5 && strcmp(modes[i], mode)) i++;
-    if (i == 0 || i == 5) return false;
+    if (i == 5) return false;   /* native and pv parse: hv_switch says why they cannot be */
     s->mode = (enum hv_mode)i;
     s->mmu = mmu ? (strcmp(mmu, "nested") == 0 ? HV_MMU_NESTED : strcmp(mmu, "shadow") == 0 ? HV_MMU_SHADOW
                                                                                          : HV_MMU_NONE)
@@ -143,7 +145,7 @@ int cmd_run(int argc, char **argv)
 
     struct machine *m = cm.m;
     if (nsw && !cm.hv) {
-        fprintf(stderr, "ringsim run: --switch-at needs a virtualised run (--mode te or bt)\n");
+        fprintf(stderr, "ringsim run: --switch-at needs a virtualised run (--mode te, bt or hw)\n");
         cli_machine_free(&cm);
         return EXIT_USAGE;
     }

@@ -331,6 +331,11 @@ void decode_invalidate_page(struct machine *m, uint32_t ppn);
 /* VM exit: save the guest into its VMCS, record why, charge the exit, and
  * call the hypervisor.  Returns when a guest (or none) is loaded again. */
 void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual);
+/* A VM exit the hypervisor asked for itself (a host interrupt it raised, as
+ * for a live switch of technique): the guest is saved into its VMCS and the
+ * exit charged and counted as an external interrupt, but no exit handler
+ * runs; the caller decides what comes next. */
+void vmx_leave(struct machine *m);
 /* VM entry into VMCS i: load the guest, charge the entry, inject a pending
  * event.  The CPU then runs the guest from its pc. */
 void vmx_enter(struct machine *m, int i);

@@ -23,7 +23,9 @@ const char *const vmexit_reason_desc[EXIT_COUNT] = {
 #undef X
 };
 
-void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual)
+/* The CPU's half of every VM exit: the guest into its VMCS, the CPU back
+ * in root mode, the exit charged and counted. */
+static void save_guest(struct machine *m, enum vmexit_reason reason, uint32_t qual)
 {
     struct cpu *c = &m->cpu;
     struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
@@ -42,7 +44,17 @@ void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual)
     /* the hypervisor's address space: no guest translation applies */
     c->cr[CR_MMU] = 0;
     mmu_context_changed(m, false);
+}
+
+void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual)
+{
+    save_guest(m, reason, qual);
     hv_handle_exit(m);
+}
+
+void vmx_leave(struct machine *m)
+{
+    save_guest(m, EXIT_EXTINT, 0);
 }
 
 void vmx_enter(struct machine *m, int i)

@@ -1,18 +1,18 @@
 /*
  * hv.c — VMs, their memory, their VMCS, and which one runs.
  *
- * Host memory: the hypervisor's own frames first (host page tables), then
- * one region per VM, 4 MiB-aligned so that large host pages can map it.
- * Scheduling is round-robin on the host timer: a VM runs for a slice, or
- * until it halts; an idle host fast-forwards to the next virtual timer.
+ * Host memory: VM 0 at host address 0, then the hypervisor's own frames
+ * (host page tables, shadow tables), then the other VMs down from the top,
+ * each region 4 MiB-aligned so that large host pages can map it.  A single
+ * VM thus sits at the same place under every technique, which is what lets
+ * it switch technique live (switch.c).  Scheduling is round-robin on the
+ * host timer: a VM runs for a slice, or until it halts; an idle host
+ * fast-forwards to the next virtual timer.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/decode.h"
 #include "hypervisor/hv.h"
-
-#define VM_ALIGN (4u << 20)
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 
@@ -35,7 +35,7 @@ uint32_t hv_host_memsize(int nvms, uint32_t vm_memsize, unsigned host_levels)
 {
     uint32_t own = (64u << 10) + SHADOW_POOL;
     own += (uint32_t)nvms * table_frames(vm_memsize, host_levels) * 4096u;
-    return align_up(own, VM_ALIGN) + (uint32_t)nvms * align_up(vm_memsize, VM_ALIGN);
+    return align_up(own, HV_VM_ALIGN) + (uint32_t)nvms * align_up(vm_memsize, HV_VM_ALIGN);
 }
 
 bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char *err, size_t errlen)
@@ -49,26 +49,40 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     bool hw_nested = cfg->mode == HV_HW && cfg->mmu == HV_MMU_NESTED;
     bool te_shadow = (cfg->mode == HV_TE || cfg->mode == HV_BT) && cfg->mmu == HV_MMU_SHADOW;
     bool hw_shadow = cfg->mode == HV_HW && cfg->mmu == HV_MMU_SHADOW;
-    if (!hw_nested && !te_shadow && !hw_shadow) {
-        snprintf(err, errlen, "this hypervisor runs --mode hw --mmu nested and --mode te --mmu shadow; "
-                              "--mode bt|hw --mmu shadow; pv arrives with issue #5");
+    bool pv = cfg->mode == HV_PV && cfg->mmu == HV_MMU_NONE;
+    if (!hw_nested && !te_shadow && !hw_shadow && !pv) {
+        snprintf(err, errlen, "this hypervisor runs --mode te|bt|hw --mmu shadow, --mode hw --mmu nested, "
+                              "and --mode pv (which needs no --mmu: the guest's own tables are validated)");
         return false;
+    }
+    if (pv) {
+        /* the boot map (pv.c) is built like a host table, in the guest's format */
+        hv->cfg.host_levels = m->levels;
+        hv->cfg.host_large_pages = false;
     }
     hv->running = -1;
     hv->next_frame = 4096; /* page 0 stays empty */
     hv->frames_end = m->memsize;
     m->hv = hv;
     m->vmx.cur = -1;
-    if (te_shadow) return true;   /* no ring -1: the hypervisor is ring 0 */
-    m->vmx.enabled = true;
-    m->vmx.nested = hw_nested;
-    m->vmx.vpid_tags = hw_nested; /* hw+shadow runs one VM: its TLB entries need no tag */
+    hv_set_machine_mode(hv);
     return true;
+}
+
+void hv_set_machine_mode(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    bool hw = hv->cfg.mode == HV_HW, nested = hw && hv->cfg.mmu == HV_MMU_NESTED;
+    m->vmx.enabled = hw;           /* else no ring -1: the hypervisor is ring 0 */
+    m->vmx.nested = nested;
+    /* hw+shadow runs one VM: its TLB entries need no tag */
+    m->vmx.vpid_tags = nested && !hv->no_vpid;
 }
 
 void hv_free(struct hv *hv)
 {
-    if (hv->cfg.mmu == HV_MMU_SHADOW) shadow_free(hv);
+    shadow_free(hv);   /* allocated under shadow paging, now or before a live switch */
+    pv_free(hv);
     if (hv->m) hv->m->hv = NULL;
 }
 
@@ -86,17 +100,22 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     snprintf(vm->name, sizeof vm->name, "%s", name);
     vm->index = i;
     vm->size = hv->cfg.vm_memsize;
-    uint32_t vm_span = align_up(vm->size, VM_ALIGN);
-    if (hv->cfg.mmu == HV_MMU_SHADOW) {
-        /* one VM at host address 0, the hypervisor's frames above it: its
-         * shadow tables map only the VM's memory */
+    uint32_t vm_span = align_up(vm->size, HV_VM_ALIGN);
+    if (i == 0) {
+        /* VM 0 at host address 0, the hypervisor's frames above it, under
+         * every technique: a single VM keeps its place when it switches live
+         * (and hw+shadow needs it there: its vector table is read at the
+         * guest-physical address) */
         vm->base = 0;
         hv->next_frame = vm_span;
-        hv->frames_end = m->memsize;
+        if (vm_span > hv->frames_end) {
+            snprintf(err, errlen, "host memory too small for VM %d", i);
+            return false;
+        }
     } else {
-        /* VMs are stacked down from the top of host memory; the hypervisor's
-         * own frames grow up from the bottom and may not reach them */
-        vm->base = m->memsize - vm_span * (uint32_t)(i + 1);
+        /* the others are stacked down from the top of host memory; the
+         * hypervisor's own frames grow up and may not reach them */
+        vm->base = m->memsize - vm_span * (uint32_t)i;
         if (vm->base < hv->next_frame) {
             snprintf(err, errlen, "host memory too small for VM %d", i);
             return false;
@@ -125,6 +144,35 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     memset(v, 0, sizeof *v);
     v->pc = img->entry;
     v->r[ISA_REG_SP] = vm->size;
+    hv_set_exit_controls(hv, vm);
+    v->ept_levels = hv->cfg.host_levels;
+    v->vpid = (uint16_t)(i + 1);
+    v->guest_memsize = vm->size;
+    if (hv->cfg.mmu == HV_MMU_NESTED && !nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
+    if (hv->cfg.mmu == HV_MMU_SHADOW) {
+        if (i > 0) {
+            snprintf(err, errlen, "trap-and-emulate and binary translation run one VM");
+            return false;
+        }
+        if (!shadow_init(hv, err, errlen)) return false;
+    }
+    if (hv->cfg.mode == HV_PV) {
+        if (i > 0) {
+            snprintf(err, errlen, "paravirtualisation runs one VM");
+            return false;
+        }
+        if (!pv_init(hv, err, errlen)) return false;
+    }
+    hv->nvms++;
+    m->vmx.nvmcs = hv->nvms;
+    return true;
+}
+
+void hv_set_exit_controls(struct hv *hv, struct vm *vm)
+{
+    struct vmcs *v = &hv->m->vmx.vmcs[vm->index];
+    memset(v->exit_on_op, 0, sizeof v->exit_on_op);
+    v->cr_exit_mask = v->exception_bitmap = 0;
     v->exit_on_op[OP_IN] = v->exit_on_op[OP_OUT] = v->exit_on_op[OP_HLT] = true;
     if (hv->cfg.mmu == HV_MMU_SHADOW) {
         /* early VT-x without nested paging: the hypervisor must see every
@@ -137,20 +185,6 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
         v->exit_on_op[OP_INVLPG] = v->exit_on_op[OP_TLBFLUSH] = true;
         v->exception_bitmap = 1u << CAUSE_PAGE_FAULT;
     }
-    v->ept_levels = hv->cfg.host_levels;
-    v->vpid = (uint16_t)(i + 1);
-    v->guest_memsize = vm->size;
-    if (hv->cfg.mmu == HV_MMU_NESTED && !nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
-    if (hv->cfg.mmu == HV_MMU_SHADOW) {
-        if (i > 0) {
-            snprintf(err, errlen, "trap-and-emulate and binary translation run one VM");
-            return false;
-        }
-        if (!shadow_init(hv, err, errlen)) return false;
-    }
-    hv->nvms++;
-    m->vmx.nvmcs = hv->nvms;
-    return true;
 }
 
 /* ---- VMCS access: what the hypervisor's handlers pay ------------------------ */
@@ -197,8 +231,7 @@ void hv_vm_done(struct hv *hv, struct vm *vm, uint32_t code, bool killed, const 
     }
 }
 
-/* Books the time the running VM spent loaded. */
-static void account(struct hv *hv)
+void hv_account(struct hv *hv)
 {
     if (hv->running < 0) return;
     struct vm *vm = &hv->vms[hv->running];
@@ -230,7 +263,7 @@ static bool wakes(const struct hv *hv, const struct vm *vm)
 void hv_schedule(struct hv *hv, bool preempt)
 {
     struct machine *m = hv->m;
-    account(hv);
+    hv_account(hv);
     for (;;) {
         /* halted VMs whose timer is due become runnable */
         for (int i = 0; i < hv->nvms; i++)
@@ -288,7 +321,8 @@ void hv_schedule(struct hv *hv, bool preempt)
 void hv_start(struct hv *hv)
 {
     hv->running = -1;
-    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT) {
+    hv->no_vpid = hv->cfg.mmu == HV_MMU_NESTED && !hv->m->vmx.vpid_tags;  /* --no-vpid (cli/machine.c) */
+    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT || hv->cfg.mode == HV_PV) {
         te_start(hv);
         return;
     }
@@ -325,13 +359,16 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         "dirty_faults", (json_int_t)sh->dirty_faults, "cache_hits", (json_int_t)sh->cache_hits,
         "cache_misses", (json_int_t)sh->cache_misses, "resets", (json_int_t)sh->resets,
         "guest_refs", (json_int_t)sh->guest_refs));
-    if (hv->cfg.mode == HV_BT) {
+    /* a technique's own counters, also after a live switch away from it */
+    if (hv->cfg.mode == HV_BT || m->bt.blocks) {
         const struct machine *mm = hv->m;
         json_object_set_new(o, "bt", json_pack("{s:I,s:I,s:I,s:I,s:I}", "blocks", (json_int_t)mm->bt.blocks,
             "instructions", (json_int_t)mm->bt.instructions, "cache_hits", (json_int_t)mm->bt.cache_hits,
             "invalidations", (json_int_t)mm->bt.invalidations, "callouts", (json_int_t)mm->bt.callouts));
     }
-    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT) {
+    if (hv->cfg.mode == HV_PV) pv_stats_json(hv, o);
+    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT || hv->cfg.mode == HV_PV || hv->vcpu.emulated ||
+        hv->vcpu.reflected) {
         json_t *by = json_object();
         for (int op = 1; op < OP_COUNT; op++)
             if (hv->vcpu.emulated_by_op[op])
@@ -361,32 +398,4 @@ void hv_stats_json(const struct hv *hv, json_t *o)
     json_object_set_new(o, "vms", vms);
     json_object_set_new(json_object_get(o, "walk"), "ntlb_hits", json_integer((json_int_t)m->mmu.st.ntlb_hits));
     json_object_set_new(json_object_get(o, "walk"), "ntlb_entries", json_integer(m->mmu.ntlb_entries));
-}
-
-/* ---- switching technique while the guest runs ------------------------------
- * At an instruction boundary the virtual CPU is carried over and what the
- * new technique needs is built or dropped.  te and bt share everything but
- * the code cache: going to bt starts with an empty one (translations build
- * up as the kernel runs), going to te drops it. */
-bool hv_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen)
-{
-    struct machine *m = hv->m;
-    bool soft_now = hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT;
-    bool soft_next = mode == HV_TE || mode == HV_BT;
-    if (!soft_now || !soft_next || mmu != HV_MMU_SHADOW) {
-        snprintf(err, errlen, "this build switches live between te and bt (both with shadow paging); "
-                              "switches to and from hw and pv arrive with issue #5");
-        return false;
-    }
-    if (mode == hv->cfg.mode) return true;
-    for (uint32_t p = 0; p < m->memsize >> 12; p++)
-        if (m->bt_pages[p] && m->bt_pages[p]->valid) {
-            m->bt_pages[p]->valid = false;   /* the code cache starts afresh */
-            m->bt.invalidations++;
-        }
-    hv->cfg.mode = mode;
-    hv->switches++;
-    m->bt_active = mode == HV_BT && SR_RING(hv->vcpu.cr[CR_SR]) == 0;
-    hv_charge_op(hv, 1);
-    return true;
 }

@@ -11,7 +11,9 @@
  * its handlers' VMCS accesses and operations (cause `hv`).
  *
  * Files: hv.c (VMs, memory, scheduling), exits.c (one handler per exit
- * reason), vdev.c (virtual console and timer), nested.c (host page tables).
+ * reason), vdev.c (virtual console and timer), nested.c (host page tables),
+ * shadow.c (shadow page tables), te.c (trap-and-emulate and binary
+ * translation), switch.c (changing technique while the guest runs).
  */
 #ifndef RINGSIM_HV_H
 #define RINGSIM_HV_H
@@ -73,6 +75,25 @@ struct vcpu {
     uint64_t emulated_by_op[OP_COUNT];
 };
 
+/* Paravirtualisation (pv.c): the shared page, and what the hypervisor
+ * knows of every frame of the VM to keep the guest's own tables safe. */
+#define PV_HC_COUNT 15
+struct pv {
+    uint32_t shared;               /* guest-physical address of the shared page, 0 = none yet */
+    bool booted;                   /* the guest runs on its own (validated) tables */
+    uint32_t boot_root;            /* the hypervisor's 1:1 boot map, until then */
+    uint32_t nframes;
+    uint8_t *level;                /* per frame: 0 = not a page table, else its level + 1 */
+    uint32_t *tcount;              /* entries of tables (and a pin) that keep it a table */
+    uint32_t *wcount;              /* writable mappings of it in tables */
+    uint8_t *pinned;               /* a root the guest pinned */
+    uint8_t *stale;                /* a writable TLB entry for it may be left */
+    uint64_t hypercalls, by_op[PV_HC_COUNT], updates, batches, tables_validated, type_flushes, refused;
+    uint64_t traps_replaced;       /* sensitive instructions (te traps) the hypercalls stood for */
+    char last_refusal[96];
+};
+enum pv_result { PV_RESUME, PV_STOPPED, PV_KILL };
+
 struct hv_config {
     enum hv_mode mode;
     enum hv_mmu mmu;
@@ -92,11 +113,16 @@ struct hv {
     uint32_t next_frame, frames_end; /* the hypervisor's own memory, for host tables */
     uint64_t ept_entries_written;
     struct shadow sh;              /* --mmu shadow */
-    struct vcpu vcpu;              /* --mode te, bt */
+    struct vcpu vcpu;              /* --mode te, bt, pv */
+    struct pv pv;                  /* --mode pv */
     bool in_callout;               /* handling a bt callout, not a trap */
     uint64_t switches;             /* live changes of technique */
+    bool no_vpid;                  /* --no-vpid: nested paging without VM tags, across switches */
 };
 
+/* Every VM's memory starts at a multiple of this in host memory (hv.c), so
+ * host pages up to this size map it the same wherever it sits (nested.c). */
+#define HV_VM_ALIGN (4u << 20)
 /* Host memory a hypervisor needs for nvms VMs of vm_memsize bytes. */
 uint32_t hv_host_memsize(int nvms, uint32_t vm_memsize, unsigned host_levels);
 /* Sets up the hypervisor on machine m (whose memory is hv_host_memsize). */
@@ -108,7 +134,9 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
 void hv_start(struct hv *hv);
 void hv_free(struct hv *hv);
 /* Changes the technique of a running guest at the current instruction
- * boundary (--switch-at); false with a message if this build cannot. */
+ * boundary (--switch-at, the debugger's mode): te, bt and hw with shadow
+ * paging, hw with nested paging, for a single VM (switch.c).  False with a
+ * message, and nothing changed, for what cannot be switched. */
 bool hv_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen);
 
 /* ---- used inside hypervisor/ ------------------------------------------- */
@@ -120,6 +148,13 @@ void hv_vmcs_write_pc(struct hv *hv, struct vm *vm, uint32_t pc);
 uint32_t hv_vmcs_read_cr(struct hv *hv, struct vm *vm, int cr);
 /* One basic hypervisor operation (dispatch, bookkeeping). */
 void hv_charge_op(struct hv *hv, unsigned n);
+/* The machine's side of the technique in hv->cfg: is there a ring -1, does
+ * the MMU walk host tables, are TLB entries tagged by VM. */
+void hv_set_machine_mode(struct hv *hv);
+/* The exit controls of a VM's VMCS for the technique in hv->cfg. */
+void hv_set_exit_controls(struct hv *hv, struct vm *vm);
+/* Books the time the running VM spent loaded (hv->running). */
+void hv_account(struct hv *hv);
 /* Ends a VM (its own exit, or killed by the hypervisor). */
 void hv_vm_done(struct hv *hv, struct vm *vm, uint32_t code, bool killed, const char *why);
 /* Sets the host timer for the end of the slice or the next virtual timer. */
@@ -138,6 +173,8 @@ bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_
 /* ---- shadow paging (shadow.c) ------------------------------------------- */
 bool shadow_init(struct hv *hv, char *err, size_t errlen);
 void shadow_free(struct hv *hv);
+/* Drops every shadow table (they refill on demand) and flushes the TLB. */
+void shadow_reset(struct hv *hv);
 /* The shadow root for the guest's current paging state (vcpu CRs), made if
  * needed; sets the real ptb/asid/mmu. */
 void shadow_load_context(struct hv *hv);
@@ -161,6 +198,25 @@ void te_start(struct hv *hv);
 /* Loads hv->vcpu (with the guest's registers and pc already in m->cpu) onto
  * the machine, deprivileged: te, bt, and pv. */
 void te_enter(struct hv *hv);
+
+/* An out of the guest kernel to port; false if it ended the VM (the
+ * machine is stopped). */
+bool te_port_out(struct hv *hv, uint32_t port, uint32_t value);
+
+/* ---- paravirtualisation (pv.c) ----------------------------------------------- */
+struct json_t;
+bool pv_init(struct hv *hv, char *err, size_t errlen);
+void pv_free(struct hv *hv);
+void pv_load_context(struct hv *hv);
+/* Trap entry and exit: the interrupt flag lives in the shared page. */
+void pv_sync_in(struct hv *hv);
+void pv_sync_out(struct hv *hv);
+/* A trap delivered to the guest: its registers go to the shared page. */
+void pv_trap_info(struct hv *hv);
+/* A hypercall (r1 = number); *next is where the guest goes on. */
+enum pv_result pv_hypercall(struct hv *hv, uint32_t *next);
+extern const char *const pv_hypercall_name[PV_HC_COUNT];
+void pv_stats_json(const struct hv *hv, struct json_t *o);
 
 /* ---- statistics ---------------------------------------------------------- */
 struct json_t;

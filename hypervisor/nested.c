@@ -53,7 +53,9 @@ bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_
             uint32_t span = 1u << shift;           /* bytes one entry maps */
             uint32_t e = table + 4 * ((gpa >> shift) & ((1u << bits[l]) - 1));
             bool last = l == levels - 1;
-            bool large = !last && hv->cfg.host_large_pages && gpa % span == 0 &&
+            /* large pages no larger than every VM's alignment: the table's
+             * shape, and so every walk, is the same wherever the VM sits */
+            bool large = !last && hv->cfg.host_large_pages && span <= HV_VM_ALIGN && gpa % span == 0 &&
                          vm->size - gpa >= span && (vm->base + gpa) % span == 0;
             if (last || large) {
                 write_pte(hv, e, (vm->base + gpa) | PTE_P | PTE_W | PTE_U | (large ? PTE_L : 0));

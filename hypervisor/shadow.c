@@ -139,8 +139,9 @@ static uint32_t sh_alloc(struct hv *hv)
     return f;
 }
 
-/* Throws every shadow away (the pool ran dry); they refill on demand. */
-static void sh_reset(struct hv *hv)
+/* Throws every shadow away (the pool ran dry, or the guest's tables changed
+ * unseen under nested paging); they refill on demand. */
+void shadow_reset(struct hv *hv)
 {
     struct shadow *s = &hv->sh;
     memset(s->shadow_of, 0, s->gframes * sizeof *s->shadow_of);
@@ -154,6 +155,7 @@ static void sh_reset(struct hv *hv)
 bool shadow_init(struct hv *hv, char *err, size_t errlen)
 {
     struct shadow *s = &hv->sh;
+    shadow_free(hv);   /* arrays a snapshot restore left behind (cpu/snapshot.c) */
     memset(s, 0, sizeof *s);
     s->gframes = hv->cfg.vm_memsize >> 12;
     s->shadow_of = calloc(s->gframes, sizeof *s->shadow_of);
@@ -185,7 +187,7 @@ static void mark_table(struct hv *hv, uint32_t f)
     if (f >= s->gframes || s->is_table[f]) return;
     s->is_table[f] = 1;
     if (s->rmap_n[f] > 2) {
-        sh_reset(hv);  /* too many mappings remembered: start over */
+        shadow_reset(hv);  /* too many mappings remembered: start over */
         return;
     }
     for (unsigned i = 0; i < s->rmap_n[f]; i++) {
@@ -268,7 +270,7 @@ void shadow_load_context(struct hv *hv)
             root = s->phys_root;
         }
         if (root) break;
-        sh_reset(hv);
+        shadow_reset(hv);
     }
     /* the guest's own ASID tags its shadow's TLB entries; paging-off uses 0.
      * Under hw the real values go into the VMCS, loaded at the next entry. */
@@ -296,7 +298,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
         if (va >= the_vm(hv)->size) { *gfault = FAULT_BUS; return false; }
         struct gpath none = {0};
         if (!fill(hv, real_cr(hv)[CR_PTB], va, &none, false, va >> 12, PTE_W | PTE_U)) {
-            sh_reset(hv);
+            shadow_reset(hv);
             shadow_load_context(hv);
         }
         s->hidden_faults++;
@@ -330,7 +332,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     uint32_t flags = (u ? PTE_U : 0) |
                      ((w && (p.pte[leaf] & PTE_D) && !s->is_table[gframe]) ? PTE_W : 0);
     if (!fill(hv, real_cr(hv)[CR_PTB], va, &p, true, gframe, flags)) {
-        sh_reset(hv);
+        shadow_reset(hv);
         shadow_load_context(hv);
     }
     mmu_invlpg(hv->m, va);

@@ -42,6 +42,7 @@ static void resume(struct hv *hv, uint32_t pc)
     struct machine *m = hv->m;
     m->cpu.pc = pc;
     m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
+    if (hv->cfg.mode == HV_PV) pv_sync_out(hv);
     if (!hv->in_callout) cpu_charge(m, CY_TRAP, m->prof.trap_return);
     m->bt_active = hv->cfg.mode == HV_BT && VRING(hv->vcpu.cr[CR_SR]) == 0;
     mmu_context_changed(m, false);
@@ -72,6 +73,7 @@ static void reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint3
         m->cpu.r[ISA_REG_SP] = v[CR_KSP];
     }
     v[CR_SR] &= ~(SR_IE | SR_RING_MASK);
+    if (hv->cfg.mode == HV_PV) pv_trap_info(hv);
     uint32_t handler;
     if (!hv_guest_read32(hv, v[CR_VBR] + 4u * cause, &handler)) {
         kill(hv, "triple fault: the guest's vector table is outside its memory");
@@ -159,6 +161,57 @@ static uint32_t read_cr(struct hv *hv, unsigned cr)
     }
 }
 
+bool te_port_out(struct hv *hv, uint32_t port, uint32_t value)
+{
+    struct machine *m = hv->m;
+    struct vm *vm = the_vm(hv);
+    vdev_out(hv, vm, port, value);
+    if (vm->state == VM_DONE) {
+        m->stop = STOP_EXIT;
+        m->exit_code = vm->exit_code;
+        snprintf(m->stop_detail, sizeof m->stop_detail, "guest exited with code %u", vm->exit_code);
+        return false;
+    }
+    if (port == PORT_TIMER_PERIOD || port == PORT_TIMER_ACK) {
+        m->timer.period = vm->vtimer.period;
+        m->timer.deadline = vm->vtimer.deadline;
+        m->timer.pending = false;
+    }
+    return true;
+}
+
+/* A hypercall of a paravirtual kernel (pv.c serves it). */
+static void hypercall(struct hv *hv, uint32_t next)
+{
+    switch (pv_hypercall(hv, &next)) {
+    case PV_RESUME:
+        if (!deliver_pending(hv, next)) resume(hv, next);
+        return;
+    case PV_STOPPED:
+        hv->m->cpu.pc = next;
+        return;
+    case PV_KILL:
+        kill(hv, hv->pv.last_refusal);
+        return;
+    }
+}
+
+/* A privileged instruction of a paravirtual kernel: it should have made a
+ * hypercall.  One that never registered is no paravirtual kernel at all. */
+static void pv_privileged(struct hv *hv, uint32_t epc)
+{
+    if (hv->pv.shared) {
+        reflect(hv, CAUSE_PROTECTION, 0, epc);   /* as the hardware would: the kernel's bug */
+        return;
+    }
+    struct isa_insn in;
+    char why[160];
+    snprintf(why, sizeof why, "not a paravirtual kernel: privileged instruction %s at 0x%08x "
+             "(a pv kernel makes hypercalls; build it with ringsim asm -D PV=1)",
+             fetch_guest(hv, epc, &in) ? isa_info[in.op].mnemonic : "?", epc);
+    kill(hv, why);
+}
+
 /* A privileged (or, on strict, sensitive) instruction of the guest kernel. */
 static void emulate(struct hv *hv, uint32_t epc)
 {
@@ -188,18 +241,9 @@ static void emulate(struct hv *hv, uint32_t epc)
         break;
     }
     case OP_OUT:
-        vdev_out(hv, vm, (uint32_t)in.imm, R[in.a]);
-        if (vm->state == VM_DONE) {
-            m->stop = STOP_EXIT;
-            m->exit_code = vm->exit_code;
-            snprintf(m->stop_detail, sizeof m->stop_detail, "guest exited with code %u", vm->exit_code);
+        if (!te_port_out(hv, (uint32_t)in.imm, R[in.a])) {
             m->cpu.pc = next;
             return;
-        }
-        if (in.imm == PORT_TIMER_PERIOD || in.imm == PORT_TIMER_ACK) {
-            m->timer.period = vm->vtimer.period;
-            m->timer.deadline = vm->vtimer.deadline;
-            m->timer.pending = false;
         }
         break;
     case OP_INVLPG: mmu_invlpg(m, R[in.a]); break;
@@ -243,13 +287,28 @@ void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t
 {
     struct hv *hv = m->hv;
     bool from_kernel = SR_RING(m->cpu.cr[CR_SR]) == 1;
+    bool pv = hv->cfg.mode == HV_PV;
+    if (pv) pv_sync_in(hv);
     switch (cause) {
     case CAUSE_PROTECTION:
-        if (from_kernel) emulate(hv, epc);
+        if (from_kernel && pv) pv_privileged(hv, epc);
+        else if (from_kernel) emulate(hv, epc);
         else reflect(hv, cause, badaddr, epc);
+        return;
+    case CAUSE_HYPERCALL:
+        /* epc is past the vmcall; a kernel that is not paravirtual gets
+         * what bare metal gives it, an illegal instruction */
+        if (pv) hypercall(hv, epc);
+        else reflect(hv, CAUSE_ILLEGAL, 0, epc - 4);
         return;
     case CAUSE_PAGE_FAULT: {
         uint32_t gfault;
+        if (pv) {
+            /* no shadow: the guest's own tables faulted, the guest's fault */
+            hv->vcpu.cr[CR_FAULT] = m->cpu.cr[CR_FAULT];
+            reflect(hv, CAUSE_PAGE_FAULT, badaddr, epc);
+            return;
+        }
         if (shadow_page_fault(hv, badaddr, m->cpu.cr[CR_FAULT], &gfault)) {
             resume(hv, epc);             /* hidden: retry, the guest never knows */
         } else if (gfault == SHADOW_TRACE) {
@@ -293,7 +352,8 @@ void te_enter(struct hv *hv)
     m->vmx.cur = -1;
     hv->running = 0;
     the_vm(hv)->state = VM_RUNNABLE;
-    shadow_load_context(hv);
+    if (hv->cfg.mode == HV_PV) pv_load_context(hv);
+    else shadow_load_context(hv);
     m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
     m->bt_active = hv->cfg.mode == HV_BT && VRING(hv->vcpu.cr[CR_SR]) == 0;
     mmu_context_changed(m, false);

@@ -155,7 +155,7 @@ int isa_creg_parse(const char *name);
 
 /* ---- trap causes = vector numbers -------------------------------------- */
 #define ISA_CAUSES(X)                                                                     \
-    X(CAUSE_ILLEGAL,    0,  "illegal",    "undefined instruction word (or vmcall on bare metal)") \
+    X(CAUSE_ILLEGAL,    0,  "illegal",    "undefined instruction word (or vmcall in ring 0 or 3 outside a VM)") \
     X(CAUSE_PROTECTION, 1,  "protection", "privileged instruction outside ring 0")         \
     X(CAUSE_PAGE_FAULT, 2,  "page_fault", "translation failed: BADADDR and FAULT say where and why") \
     X(CAUSE_DIVIDE,     3,  "divide",     "division or remainder by zero")                 \
@@ -165,7 +165,8 @@ int isa_creg_parse(const char *name);
     X(CAUSE_BUS_ERROR,  7,  "bus_error",  "physical address outside memory")               \
     X(CAUSE_DOUBLE,     8,  "double_fault", "a fault while entering a trap handler")       \
     X(CAUSE_TIMER,      9,  "timer",      "timer interrupt")                               \
-    X(CAUSE_CONSOLE,    10, "console",    "console input interrupt")
+    X(CAUSE_CONSOLE,    10, "console",    "console input interrupt")                       \
+    X(CAUSE_HYPERCALL,  11, "hypercall",  "vmcall in ring 1 or 2 outside a VM: a deprivileged (paravirtual) kernel calls the ring-0 hypervisor")
 
 enum isa_cause {
 #define X(id, num, name, desc) id = num,

@@ -76,7 +76,7 @@ INSN(JALR,   "jalr",   0x49, FMT_JR,   CL_JUMP,   0, 0, "t = (R[b] + sx(imm)) & 
 /* --- unprivileged system instructions ------------------------------------- */
 INSN(SYSCALL,"syscall",0x50, FMT_N,    CL_SYSTEM, 0, 0, "system-call trap; EPC = PC + 4")
 INSN(BRK,    "brk",    0x51, FMT_N,    CL_SYSTEM, 0, 0, "breakpoint trap; EPC = PC + 4")
-INSN(VMCALL, "vmcall", 0x52, FMT_N,    CL_SYSTEM, 0, 0, "hypercall to the hypervisor (VM exit); on bare metal: illegal-instruction trap")
+INSN(VMCALL, "vmcall", 0x52, FMT_N,    CL_SYSTEM, 0, 0, "hypercall: in a VM a VM exit; outside one, from ring 1 or 2 a hypercall trap (a paravirtual kernel under a ring-0 hypervisor), from ring 0 or 3 an illegal-instruction trap")
 /* --- the red pills: sensitive, privileged only on the strict ISA ---------- */
 INSN(PUSHF,  "pushf",  0x58, FMT_N,    CL_STORE,  0, 1, "SP = SP - 4; M32[SP] = SR  (reveals the ring and the real IE flag)")
 INSN(POPF,   "popf",   0x59, FMT_N,    CL_LOAD,   0, 1, "SR.IE = M32[SP].IE only in ring 0, silently unchanged elsewhere; SP = SP + 4")

@@ -42,7 +42,7 @@ static const char *const red_pill_fallback = "reads or changes privileged state 
 /* Instructions whose effect is the same in every ring and on both variants,
  * but is not simply "runs". */
 static const char *const everywhere_effect[OP_COUNT] = {
-    [OP_VMCALL] = "illegal-instruction trap on bare metal; a VM exit to the hypervisor inside a VM",
+    [OP_VMCALL] = "a VM exit inside a VM; outside one a `hypercall` trap from ring 1 or 2, an illegal-instruction trap from ring 0 or 3",
 };
 
 /* ---- small Markdown helpers ------------------------------------------- */
@@ -855,8 +855,10 @@ static void write_ring_minus_one(FILE *out)
           "qualification, and hands control to the hypervisor, which resumes a guest with a "
           "**VM entry**.  Both cost cycles (`vm_exit`, `vm_entry` in the profile), and every "
           "VMCS field the hypervisor reads or writes costs `vmcs_read` / `vmcs_write`.\n\n"
-          "`vmcall` is the hypercall: in non-root mode it always exits (on bare metal it is an "
-          "illegal instruction).  With nested paging the MMU translates every guest-physical "
+          "`vmcall` is the hypercall: in non-root mode it always exits.  Outside a VM, from ring 1 "
+          "or 2, it traps with cause `hypercall` (returning past the instruction, like `syscall`): "
+          "that is how a paravirtual kernel, deprivileged in ring 1, calls a hypervisor that "
+          "owns ring 0.  From ring 0 or 3 outside a VM it is an illegal instruction.  With nested paging the MMU translates every guest-physical "
           "address — the guest's page-table entries included — through the VM's host page "
           "table (same format as above), so a cold walk with n guest and m host levels reads "
           "(n+1)(m+1)-1 entries; an address the host table does not map is a nested violation, "

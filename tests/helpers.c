@@ -4,6 +4,7 @@
 #include "tests/helpers.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,38 @@ uint32_t sym(struct machine *m, const char *name)
     struct captured *c = (struct captured *)m;
     uint32_t a = 0;
     cr_assert(isa_image_symbol_addr(&c->img, name, &a), "no symbol '%s'", name);
+    return a;
+}
+
+json_t *stats_of(const char *args)
+{
+    const char *dir = temp_dir();
+    char path[128], a[512];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(a, sizeof a, "%s --stats %s", args, path);
+    cr_assert_eq(run_ringsim(a, NULL, NULL), 0, "%s", a);
+    json_t *o = json_load_file(path, 0, NULL);
+    cr_assert(o, "%s: no statistics", a);
+    unlink(path);
+    rmdir(dir);
+    return o;
+}
+
+long long stats_num(json_t *o, const char *a, const char *b)
+{
+    return json_integer_value(json_object_get(json_object_get(o, a), b));
+}
+
+uint32_t guest_sym(const char *image, const char *name)
+{
+    char path[512], err[256];
+    const char *dir = getenv("RINGSIM_GUESTS");
+    snprintf(path, sizeof path, "%s/%s.img", dir ? dir : "build/guests", image);
+    struct isa_image img = {0};
+    cr_assert(isa_image_load(path, &img, err, sizeof err), "%s", err);
+    uint32_t a = 0;
+    cr_assert(isa_image_symbol_addr(&img, name, &a), "%s: no symbol '%s'", image, name);
+    isa_image_free(&img);
     return a;
 }
 

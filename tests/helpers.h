@@ -20,6 +20,9 @@ const char *machine_output(struct machine *m);
 void shutdown(struct machine *m);
 /* Address of a symbol of the booted program. */
 uint32_t sym(struct machine *m, const char *name);
+/* Address of a symbol of a bundled guest image ($RINGSIM_GUESTS/NAME.img),
+ * so that tests need not hard-code where the kernel's code happens to sit. */
+uint32_t guest_sym(const char *image, const char *name);
 /* A 32-bit word of physical memory. */
 uint32_t peek32(const struct machine *m, uint32_t addr);
 
@@ -34,6 +37,12 @@ char *slurp(const char *path);
 const char *root_path(const char *rel);
 /* A fresh temporary directory for this test. */
 const char *temp_dir(void);
+
+/* Runs `ringsim ARGS --stats FILE` (it must succeed) and returns the
+ * statistics, parsed (json_decref them); stats_num reads o.a.b. */
+struct json_t;
+struct json_t *stats_of(const char *args);
+long long stats_num(struct json_t *o, const char *a, const char *b);
 
 /* Writes src to DIR/name.s and assembles it with `ringsim asm` into
  * DIR/name.img; returns the image path (a static buffer). */

@@ -30,13 +30,6 @@ Test(cli, each_built_subcommand_has_help)
         free(out);
     }
 }
-Test(cli, unbuilt_modes_say_which_issue_brings_them)
-{
-    char *err;
-    cr_assert_eq(run_ringsim("run hello --mode pv", NULL, &err), 2);
-    cr_assert(strstr(err, "issue #5"), "%s", err);
-    free(err);
-}
 Test(cli, unknown_subcommand_fails)
 {
     cr_assert_eq(run_ringsim("frobnicate", NULL, NULL), 2);

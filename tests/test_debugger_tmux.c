@@ -137,16 +137,24 @@ Test(debugger, screen_steps_breaks_continues_toggles_and_resizes, .fini = stop, 
     free(wait_all(first, 15));
 
     type("step 2");
-    static const char *const stepped[] = {"step 2 cycle 2", "sp  00007040", "pc  00001008 <_start+8>", NULL};
+    /* addresses of the kernel's symbols, as the panes print them */
+    char sp[32], bp[64], bp_hit[64], marked[32], pc[48];
+    uint32_t kt = guest_sym("kernel", "kernel_trap");
+    snprintf(sp, sizeof sp, "sp  %08x", guest_sym("kernel", "kstack_top"));
+    snprintf(bp, sizeof bp, "Breakpoint 1 at v:0x%08x <kernel_trap>", kt);
+    snprintf(bp_hit, sizeof bp_hit, "Breakpoint 1, at v:0x%08x <kernel_trap>", kt);
+    snprintf(marked, sizeof marked, "=>* %08x", kt);
+    snprintf(pc, sizeof pc, "pc  %08x <kernel_trap>", kt);
+    const char *const stepped[] = {"step 2 cycle 2", sp, "pc  00001008 <_start+8>", NULL};
     free(wait_all(stepped, 15));   /* the registers pane shows the new sp and pc */
 
     type("break kernel_trap");
-    WAIT("Breakpoint 1 at v:0x00001274 <kernel_trap>");
+    WAIT(bp);
     type("continue");
-    static const char *const hit[] = {
-        "Breakpoint 1, at v:0x00001274 <kernel_trap>",
-        "=>* 00001274",                  /* the code pane marks pc and the breakpoint */
-        "pc  00001274 <kernel_trap>",
+    const char *const hit[] = {
+        bp_hit,
+        marked,                          /* the code pane marks pc and the breakpoint */
+        pc,
         "64 entries, 16 sets x 4 ways",
         "00001>00001",                   /* a TLB entry: the kernel's text page, mapped 1:1 */
         "trap cause=timer",              /* the events pane shows the interrupt */
@@ -191,7 +199,7 @@ Test(debugger, screen_shows_a_vm_exit_and_a_24_reference_nested_walk, .fini = st
     free(wait_all(exited, 30));
 
     type("translate 0x1000");
-    WAIT("translate v:0x00001000 read -> h:0x00c01000: 24 references");
+    WAIT("translate v:0x00001000 read -> h:0x00001000: 24 references");   /* a single VM sits at host 0 */
     type("pane walk zoom");
     static const char *walk[32] = {
         "Page walk [zoom]",

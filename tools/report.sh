@@ -18,6 +18,7 @@ OUT=${1:-report}
 WORKLOADS="syscall pgfault ptemod ctxswitch compute tlbstride forkwait"
 PROFILES="modern p4-2006"
 JOBS=$(nproc 2>/dev/null || echo 2)
+LEVELS=${LEVELS:-4}                     # page-table levels (guest, and host under nested paging)
 RS=./ringsim
 
 for tool in jq gnuplot dot; do
@@ -34,9 +35,9 @@ for p in $PROFILES; do
     mkdir -p "$OUT/$p/strict"
     for w in $WORKLOADS; do
         echo "compare $w ($p)" >&2
-        $RS compare $w --profile $p --jobs $JOBS --timeout 120 --csv "$OUT/$p/$w.csv" \
+        $RS compare $w --profile $p --levels $LEVELS --jobs $JOBS --timeout 120 --csv "$OUT/$p/$w.csv" \
             --json "$OUT/$p/$w.json" --chart "$OUT/$p/$w.svg" >"$OUT/$p/$w.txt" || status=1
-        $RS compare $w --profile $p --isa strict --modes native,te+shadow --timeout 120 \
+        $RS compare $w --profile $p --levels $LEVELS --isa strict --modes native,te+shadow --timeout 120 \
             --json "$OUT/$p/strict/$w.json" >"$OUT/$p/strict/$w.txt" || status=1
     done
 done
@@ -207,6 +208,27 @@ words() { # verdict -> Markdown
         missing=$(jq -r '[.runs[] | select(.available | not) | .mode] | join(", ")' "$OUT/$p/syscall.json")
         echo
         [ -n "$missing" ] && echo "Not in this build: $missing." && echo
+        echo "### Profile \`$p\`: every workload under every mode"
+        echo
+        echo "Cycles by cause (they add up to the cycles), VM exits, traps (hypercalls included),"
+        echo "the shadow's hidden and tracing faults, and the binary translator's cache hit rate."
+        echo
+        echo "| workload | mode | cycles | × native | insn | mem | walk | trap | io | vmexit | hv | bt | exits | traps | hidden | tracing | BT hits |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        for w in $WORKLOADS; do
+            jq -r --arg w "$w" '
+                def c: if . == null then "-" else tostring | [splits("")] | reverse | . as $d
+                       | [range(0; length)] | map($d[.] + (if . % 3 == 2 and . < ($d | length) - 1 then "," else "" end))
+                       | reverse | join("") end;
+                ([.runs[] | select(.mode == "native")][0].cycles) as $n
+                | .runs[] | select(.available and .cycles != null)
+                | [("`" + $w + "`"), .mode, (.cycles | c), ((.cycles / $n * 100 | round) / 100 | tostring),
+                   (.cycles_by_cause | .insn, .mem, .walk, .trap, .io, .vmexit, .hv, .bt | c),
+                   (.exits | c), (.traps | c), (.hidden_faults | c), (.tracing_faults | c),
+                   (if .bt_hit_rate == null then "-" else (.bt_hit_rate * 1000 | round / 10 | tostring) + "%" end)]
+                | "| " + join(" | ") + " |"' "$OUT/$p/$w.json"
+        done
+        echo
         failed=$(cat "$OUT/$p"/*.json | jq -rs '[.[] | .workload as $w | .runs[] | select(.available and .cycles == null) | "\($w) under \(.mode)"] | join(", ")')
         [ -n "$failed" ] && echo "Runs that failed (see the tables): $failed." && echo
     done

@@ -563,7 +563,7 @@ static int cmd_mode(struct vis_dbg *d, char *args)
     if (rest && *rest) return dbg_error(d, "mode: unexpected '%s'", rest);
     if (!d->hv)
         return dbg_error(d, "mode: this session runs native; switching live needs a virtualised session "
-                            "(start it with --mode te or bt)");
+                            "(start it with --mode te, bt or hw)");
     int i = 0;
     while (strcmp(mode_names[i], mode)) i++;
     enum hv_mode hm = (enum hv_mode)i;
@@ -573,7 +573,11 @@ static int cmd_mode(struct vis_dbg *d, char *args)
     if (!hv_switch(d->hv, hm, mm, err, sizeof err)) return dbg_error(d, "mode: %s", err);
     /* the next instruction is fetched afresh in the new technique */
     d->m->resume.valid = false;
-    dbg_printf(d, "mode: now %s with shadow paging (from the next instruction)\n", mode_names[hm]);
+    /* the machine has left its recorded path (as after `set`): history
+     * goes on from here, and going forward past this step switches again */
+    dbg_history_checkpoint_now(d);
+    dbg_printf(d, "mode: now %s with %s paging (from the next instruction)\n", mode_names[hm],
+               mm == HV_MMU_NESTED ? "nested" : "shadow");
     return VIS_DBG_OK;
 }
 
@@ -692,7 +696,7 @@ static const struct command commands[] = {
     {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", "examine memory: x/8x sp, x/4i pc, x/s h:0x100"},
     {"translate", "t", cmd_translate, "translate VADDR [write|fetch] [user]", "walk VADDR's page tables, no side effects"},
     {"set", NULL, cmd_set, "set REG VALUE", "change a register (r1..r15, sp, lr, pc, a control register)"},
-    {"mode", NULL, cmd_mode, "mode [MODE [MMU]]", "show (later: switch live) the virtualisation mode"},
+    {"mode", NULL, cmd_mode, "mode [MODE [MMU]]", "show the virtualisation mode, or switch it live: te, bt, hw; shadow, nested"},
     {"dot", NULL, cmd_dot, "dot guest|nested [walk VADDR] [FILE]", "write the page tables as Graphviz"},
     {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", "show, hide or zoom a pane of the full screen"},
     {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", "go back N steps"},

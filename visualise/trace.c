@@ -173,6 +173,8 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
             }
         } else if (c == CAUSE_DOUBLE && ev->b < CAUSE_COUNT) {
             put(&o, " first=%s", isa_cause_name[ev->b]);
+        } else if (c == CAUSE_HYPERCALL) {
+            put(&o, " call=%s", ev->b < PV_HC_COUNT && pv_hypercall_name[ev->b] ? pv_hypercall_name[ev->b] : "?");
         }
         break;
     }

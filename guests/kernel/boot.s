@@ -25,16 +25,25 @@ _start:
         la      r2, kernel_end
         sub     r2, r2, r1
         call    memzero                 # (uses no stack)
+        .if     PV                      # paravirtual: ask the hypervisor
+        la      r2, pv_shared
+        HYPERCALL HC_SHARED_INFO        # share a page with it (pv.s)
+        la      r2, vectors
+        HYPERCALL HC_SET_TRAP_TABLE
+        la      r2, kstack_top
+        HYPERCALL HC_STACK_SWITCH
+        .else
         la      r1, vectors
         mtcr    vbr, r1
         la      r1, kstack_top
         mtcr    ksp, r1
-        sti
+        .endif
+        IRQ_ON
         call    check_ring              # a red pill: smsw must say ring 0
         call    copy_bootargs
-        mfcr    r1, levels              # 2, 3 or 4
+        RDCR    r1, levels              # 2, 3 or 4
         call    vm_geometry
-        mfcr    r1, memsize             # use whole pages, and none at or
+        RDCR    r1, memsize             # use whole pages, and none at or
         srli    r1, r1, PAGE_SHIFT      # above USER_BASE (where user space
         slli    r1, r1, PAGE_SHIFT      # begins in every address space)
         li      r2, USER_BASE
@@ -48,12 +57,28 @@ _start:
         lw      r1, 0(r1)
         la      r2, kmem_boot_nfree
         sw      r1, 0(r2)
+        .if     PV                      # the kernel's tables become read-only
+        la      r1, kroot               # to it, and the hypervisor's to check
+        lw      r1, 0(r1)
+        li      r2, 0
+        call    pv_protect_tables
+        la      r2, kroot
+        lw      r2, 0(r2)
+        HYPERCALL HC_PIN
+        bnez    r1, 8f
+        .endif
         la      r1, kroot
         lw      r1, 0(r1)
         li      r2, 0
         call    load_ptb
+        .if     PV                      # HC_NEW_BASEPTR turned paging on
+        li      r1, 1
+        la      r2, pv_paging
+        sw      r1, 0(r2)
+        .else
         li      r1, 1
         mtcr    mmu, r1                 # paging on
+        .endif
         li      r1, 1
         la      r2, asid_gen
         sw      r1, 0(r2)
@@ -66,10 +91,11 @@ _start:
         li      r3, 0
         call    proc_spawn
         blt     r1, r0, 9f
-        cli                             # from now on the kernel runs masked
+        IRQ_OFF                         # from now on the kernel runs masked
         li      r1, TIMER_PERIOD        # except inside system calls
-        out     timer_period, r1
+        OUTP    timer_period, r1
         j       schedule
+8:      PANIC   "boot: the hypervisor refused the kernel's page tables"
 9:      PANIC   "boot: cannot create init"
 
 # copy_bootargs: keep the NUL-terminated string at physical BOOTARGS (at most

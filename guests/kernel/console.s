@@ -14,14 +14,14 @@
 
 # kputc(r1 = byte)
 kputc:
-        out     con_data, r1
+        OUTP    con_data, r1
         ret
 
 # kputs(r1 = NUL-terminated string)
 kputs:
 1:      lbu     r2, 0(r1)
         beqz    r2, 2f
-        out     con_data, r2
+        OUTP    con_data, r2
         addi    r1, r1, 1
         j       1b
 2:      ret
@@ -29,16 +29,16 @@ kputs:
 # kputhex(r1 = value): "0x" and eight hex digits, so lines keep their shape.
 kputhex:
         li      r2, '0'
-        out     con_data, r2
+        OUTP    con_data, r2
         li      r2, 'x'
-        out     con_data, r2
+        OUTP    con_data, r2
         li      r3, 28                  # shift of the next nibble
 1:      srl     r2, r1, r3
         andi    r2, r2, 15
         la      r4, hexdigits
         add     r4, r4, r2
         lbu     r2, 0(r4)
-        out     con_data, r2
+        OUTP    con_data, r2
         addi    r3, r3, -4
         bge     r3, r0, 1b
         ret
@@ -57,7 +57,7 @@ kputdec:
         bnez    r1, 1b
 2:      addi    r3, r3, -1              # print them back, highest first
         lbu     r2, 0(r3)
-        out     con_data, r2
+        OUTP    con_data, r2
         bne     r3, sp, 2b
         addi    sp, sp, 16
         ret
@@ -67,14 +67,14 @@ kputdec:
 kputdec_signed:
         bge     r1, r0, kputdec
         li      r2, '-'
-        out     con_data, r2
+        OUTP    con_data, r2
         neg     r1, r1
         j       kputdec
 
 # panic(r1 = message): the kernel found its own state broken.  Print why and
 # stop the machine with exit code 255; never returns.
 panic:
-        cli
+        IRQ_OFF
         mov     r8, r1
         la      r1, msg_panic
         call    kputs
@@ -83,7 +83,7 @@ panic:
         li      r1, '\n'
         call    kputc
         li      r1, 255
-        out     power, r1
+        OUTP    power, r1
 1:      j       1b                      # not reached: power stops the machine
 
         .data

@@ -112,6 +112,210 @@
         .equ    RP_POPF, 4              # popf did not bring IE=1 back
         .equ    RP_PTB, 8               # sptb disagreed with the ptb we set
 
+# ---- the paravirtual build ------------------------------------------------------
+# `ringsim asm -D PV=1` builds the same kernel source for --mode pv: every
+# sensitive operation goes through one of the macros below, which is the
+# instruction itself natively and, in the pv build, a hypercall (vmcall,
+# which traps from ring 1 to the ring-0 hypervisor) or a plain memory access
+# to the page the kernel shares with the hypervisor (pv.s).  The interrupt
+# flag and the trap registers live in that page, so the commonest sensitive
+# operations — masking interrupts, reading why a trap came — cost no trap at
+# all; page-table writes become validated, batched hypercalls (pv.s).
+        .ifndef PV
+        .equ    PV, 0
+        .endif
+
+# Hypercall numbers (hypervisor/pv.c): r1 = number, r2..r3 = arguments,
+# r1 = result; every other register is preserved.
+        .equ    HC_SHARED_INFO, 1       # (gpa of the shared page): fills levels, memsize
+        .equ    HC_SET_TRAP_TABLE, 2    # (vector table): what mtcr vbr was
+        .equ    HC_STACK_SWITCH, 3      # (kernel sp): what mtcr ksp was
+        .equ    HC_MMU_UPDATE, 4        # (list of (entry, value) pairs, count) -> count done
+        .equ    HC_PIN, 5               # (root): validate it as a root table, keep it one
+        .equ    HC_UNPIN, 6             # (root): no longer a root: its tables may be freed
+        .equ    HC_NEW_BASEPTR, 7       # (root, asid): what mtcr asid, mtcr ptb were
+        .equ    HC_UPDATE_VA, 8         # (va, value): set the entry that maps va, invlpg va
+        .equ    HC_INVLPG, 9            # (va)
+        .equ    HC_TLB_FLUSH, 10
+        .equ    HC_IRET, 11             # return as iret would; r1 from SH_r1
+        .equ    HC_EVENTS, 12           # deliver the interrupt that is pending, if any
+        .equ    HC_OUT, 13              # (port, value): what out was
+        .equ    HC_CONSOLE_WRITE, 14    # (address, length): write bytes to the console
+
+# The shared page (pv.s: pv_shared): word offsets.  The hypervisor writes
+# the trap registers when it delivers a trap, reads SH_ie and writes
+# SH_pending; the kernel reads and writes them with ordinary loads and stores.
+        .equ    SH_ie, 0                # virtual interrupt enable (1 = on)
+        .equ    SH_pending, 4           # an interrupt waits for SH_ie
+        .equ    SH_cause, 8
+        .equ    SH_epc, 12
+        .equ    SH_esr, 16
+        .equ    SH_badaddr, 20
+        .equ    SH_fault, 24
+        .equ    SH_usp, 28
+        .equ    SH_scratch, 32          # the kernel's own (CR scratch natively)
+        .equ    SH_r1, 36               # r1 to return with, for HC_IRET
+        .equ    SH_levels, 40           # page-table levels (CR levels)
+        .equ    SH_memsize, 44          # memory size (CR memsize)
+        .equ    SH_SIZE, 48
+        .equ    PV_BATCH, 32            # page-table updates queued per hypercall
+
+        .equ    PORT_power, 0x00        # port numbers, for HC_OUT (docs/isa.md)
+        .equ    PORT_con_data, 0x10
+        .equ    PORT_timer_period, 0x20
+        .equ    PORT_timer_ack, 0x21
+
+# RDCR reg, cr / WRCR reg, cr: a control register the pv build keeps in the
+# shared page (the trap registers, scratch, levels, memsize).
+        .macro  RDCR reg, cr
+        .if     PV
+        lw      \reg, pv_shared + SH_\cr(r0)
+        .else
+        mfcr    \reg, \cr
+        .endif
+        .endm
+
+        .macro  WRCR reg, cr
+        .if     PV
+        sw      \reg, pv_shared + SH_\cr(r0)
+        .else
+        mtcr    \cr, \reg
+        .endif
+        .endm
+
+# HYPERCALL n: r1 = n; vmcall.  (Arguments in r2, r3 are the caller's.)
+        .macro  HYPERCALL n
+        li      r1, \n
+        vmcall
+        .endm
+
+# IRQ_OFF / IRQ_ON: cli / sti.  In the pv build a store to SH_ie; turning
+# interrupts on also asks for an interrupt that arrived meanwhile.
+        .macro  IRQ_OFF
+        .if     PV
+        sw      r0, pv_shared + SH_ie(r0)
+        .else
+        cli
+        .endif
+        .endm
+
+        .macro  IRQ_ON
+        .if     PV
+        addi    sp, sp, -4
+        sw      r1, 0(sp)
+        li      r1, 1
+        sw      r1, pv_shared + SH_ie(r0)
+        lw      r1, pv_shared + SH_pending(r0)
+        beqz    r1, irq_on\@
+        HYPERCALL HC_EVENTS
+irq_on\@:
+        lw      r1, 0(sp)
+        addi    sp, sp, 4
+        .else
+        sti
+        .endif
+        .endm
+
+# TRAP_RETURN: iret (EPC, ESR, USP are set).
+        .macro  TRAP_RETURN
+        .if     PV
+        sw      r1, pv_shared + SH_r1(r0)
+        HYPERCALL HC_IRET
+        .else
+        iret
+        .endif
+        .endm
+
+# OUTP port, reg: out port, reg.  The pv build preserves every register.
+        .macro  OUTP port, reg
+        .if     PV
+        addi    sp, sp, -12
+        sw      r1, 8(sp)
+        sw      r2, 4(sp)
+        sw      r3, 0(sp)
+        mov     r3, \reg
+        li      r2, PORT_\port
+        HYPERCALL HC_OUT
+        lw      r3, 0(sp)
+        lw      r2, 4(sp)
+        lw      r1, 8(sp)
+        addi    sp, sp, 12
+        .else
+        out     \port, \reg
+        .endif
+        .endm
+
+# TLB_INVAL reg / TLB_FLUSH_ALL: invlpg reg / tlbflush.
+        .macro  TLB_INVAL reg
+        .if     PV
+        addi    sp, sp, -8
+        sw      r1, 4(sp)
+        sw      r2, 0(sp)
+        mov     r2, \reg
+        HYPERCALL HC_INVLPG
+        lw      r2, 0(sp)
+        lw      r1, 4(sp)
+        addi    sp, sp, 8
+        .else
+        invlpg  \reg
+        .endif
+        .endm
+
+        .macro  TLB_FLUSH_ALL
+        .if     PV
+        push    r1
+        HYPERCALL HC_TLB_FLUSH
+        pop     r1
+        .else
+        tlbflush
+        .endif
+        .endm
+
+# PTE_SET addr, val: page-table entry *addr = val.  PTE_QUEUE queues the
+# same for the next PTE_FLUSH (natively both are the store itself, and
+# PTE_FLUSH nothing).  In the pv build the hypervisor validates each update
+# (pv.s, hypervisor/pv.c): the kernel's own mapping of its tables is
+# read-only.  All preserve every register.
+        .macro  PTE_SET addr, val
+        .if     PV
+        PTE_CALL \addr, \val, pv_pte_set
+        .else
+        sw      \val, 0(\addr)
+        .endif
+        .endm
+
+        .macro  PTE_QUEUE addr, val
+        .if     PV
+        PTE_CALL \addr, \val, pv_pte_queue
+        .else
+        sw      \val, 0(\addr)
+        .endif
+        .endm
+
+        .macro  PTE_CALL addr, val, fn
+        addi    sp, sp, -20
+        sw      lr, 16(sp)
+        sw      r1, 12(sp)
+        sw      r2, 8(sp)
+        sw      \addr, 4(sp)
+        sw      \val, 0(sp)
+        lw      r1, 4(sp)
+        lw      r2, 0(sp)
+        call    \fn
+        lw      r2, 8(sp)
+        lw      r1, 12(sp)
+        lw      lr, 16(sp)
+        addi    sp, sp, 20
+        .endm
+
+        .macro  PTE_FLUSH
+        .if     PV
+        push    lr
+        call    pv_flush
+        pop     lr
+        .endif
+        .endm
+
 # ---- critical sections ---------------------------------------------------------
 # As in any kernel, code that must not be interrupted saves the interrupt
 # flag, masks interrupts, and later restores the flag it saved — it does not
@@ -124,14 +328,37 @@
 # CRIT_ENTER leaves the saved SR on the stack; CRIT_EXIT pops it.  Between
 # them the stack must be balanced.  Neither changes a register except sp.
         .macro  CRIT_ENTER
+        .if     PV
+        addi    sp, sp, -8              # [sp+4] = the saved IE, [sp] = r1 for now
+        sw      r1, 0(sp)
+        lw      r1, pv_shared + SH_ie(r0)
+        sw      r0, pv_shared + SH_ie(r0)       # masked: no trap, no red pill
+        sw      r1, 4(sp)
+        lw      r1, 0(sp)
+        addi    sp, sp, 4
+        .else
         pushf                           # push SR: its IE bit is what we restore
         cli
         push    lr
         call    check_cli               # pushf must now show IE=0
         pop     lr
+        .endif
         .endm
 
         .macro  CRIT_EXIT
+        .if     PV
+        addi    sp, sp, -4
+        sw      r1, 0(sp)
+        lw      r1, 4(sp)
+        sw      r1, pv_shared + SH_ie(r0)       # IE as it was at CRIT_ENTER
+        beqz    r1, crit_exit\@
+        lw      r1, pv_shared + SH_pending(r0)
+        beqz    r1, crit_exit\@
+        HYPERCALL HC_EVENTS             # an interrupt came while masked: take it now
+crit_exit\@:
+        lw      r1, 0(sp)
+        addi    sp, sp, 8
+        .else
         push    lr
         call    check_popf_before       # note the IE that popf is about to restore
         pop     lr
@@ -139,6 +366,7 @@
         push    lr
         call    check_popf_after        # and check it came back
         pop     lr
+        .endif
         .endm
 
 # PANIC "message": print "kernel panic: message" and stop the machine.

@@ -107,9 +107,24 @@ kalloc_table:
         mov     r8, r1
         call    memzero
         mov     r1, r8
+        .if     PV
+        li      r2, 0                   # a table: the kernel's mapping of it
+        call    pv_kmap                 # becomes read-only (pv.s)
+        .endif
 1:      pop     r8
         pop     lr
         ret
+
+# kfree_table(r1 = frame): give back a page table's frame.  The pv build
+# first makes the kernel's mapping of it writable again (pv.s).
+kfree_table:
+        .if     PV
+        li      r2, PTE_W
+        push    lr
+        call    pv_kmap
+        pop     lr
+        .endif
+        j       kfree
 
         .data
         .align  4

@@ -18,6 +18,7 @@
 #   selfcheck.s  the red-pill checks
 #   console.s    printing, panic
 #   lib.s        memzero, memcopy
+#   pv.s         the paravirtual build (-D PV=1): shared page, batched updates
 #   user/        the user image: a library and every user program
 #
 # A top-level guest (guests/syscall.s, ...) sets INIT_PROGRAM, the program
@@ -48,6 +49,9 @@ bss_start:
         .include "selfcheck.s"
         .include "console.s"
         .include "lib.s"
+        .if     PV
+        .include "pv.s"                 # the paravirtual build's own code
+        .endif
         .include "user/userland.s"
 
 # The end of the image: every frame from here to the end of memory is the

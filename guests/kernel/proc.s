@@ -286,7 +286,7 @@ no_process:
         bne     r1, r2, 3f
         la      r1, init_xcode
         lw      r1, 0(r1)
-        out     power, r1
+        OUTP    power, r1
 2:      PANIC   "schedule: every process is waiting"
 3:      PANIC   "shutdown: page frames leaked"
 

@@ -43,6 +43,9 @@
 
 # check_ring: smsw must say ring 0.
 check_ring:
+        .if     PV                      # a paravirtual kernel knows its ring
+        ret                             # and runs no red pill
+        .endif
         SAVE_R1_R4
         smsw    r1                      # the red pill: SR, with the real ring
         andi    r1, r1, SR_RING_MASK

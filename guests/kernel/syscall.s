@@ -42,11 +42,16 @@ sys_write:
         bgeu    r4, r3, 2f
         mov     r3, r4
 2:      add     r11, r11, r3
+        .if     PV                      # one hypercall for the whole piece
+        mov     r2, r1
+        HYPERCALL HC_CONSOLE_WRITE
+        .else
 6:      lbu     r2, 0(r1)               # copy this piece to the console
         out     con_data, r2
         addi    r1, r1, 1
         addi    r3, r3, -1
         bnez    r3, 6b
+        .endif
         j       1b
 3:      mov     r1, r10
         j       5f
@@ -224,8 +229,8 @@ sys_protect:
         ori     r2, r2, PTE_W
         bnez    r9, 1f
         xori    r2, r2, PTE_W
-1:      sw      r2, 0(r1)
-        invlpg  r8
+1:      PTE_SET r1, r2
+        TLB_INVAL r8
         li      r1, 0
         j       2f
 9:      li      r1, -1

@@ -22,8 +22,8 @@
         .text
 
 trap_entry:
-        mtcr    scratch, r1             # free one register to work with
-        mfcr    r1, esr
+        WRCR    r1, scratch             # free one register to work with
+        RDCR    r1, esr
         andi    r1, r1, SR_RING_MASK
         beqz    r1, kernel_trap         # ring 0 was interrupted
         la      r1, curproc
@@ -41,15 +41,15 @@ trap_entry:
         sw      r12, P_TF + 48(r1)
         sw      r13, P_TF + 52(r1)
         sw      r15, P_TF + 60(r1)
-        mfcr    r2, scratch
+        RDCR    r2, scratch
         sw      r2, P_TF + 4(r1)
-        mfcr    r2, usp                 # the user's sp (sp is now KSP)
+        RDCR    r2, usp                 # the user's sp (sp is now KSP)
         sw      r2, TF_SP(r1)
-        mfcr    r2, epc
+        RDCR    r2, epc
         sw      r2, TF_EPC(r1)
-        mfcr    r2, esr
+        RDCR    r2, esr
         sw      r2, TF_ESR(r1)
-        mfcr    r2, cause               # dispatch: utrap_table[cause](proc)
+        RDCR    r2, cause               # dispatch: utrap_table[cause](proc)
         andi    r2, r2, 15
         slli    r2, r2, 2
         la      r3, utrap_table
@@ -61,7 +61,7 @@ trap_entry:
 # usertrapret: leave the kernel for user mode: the current process if it
 # can go on, else whichever the scheduler picks.
 usertrapret:
-        cli                             # no interrupts between here and iret
+        IRQ_OFF                             # no interrupts between here and iret
         la      r1, need_resched
         lw      r1, 0(r1)
         bnez    r1, schedule
@@ -75,11 +75,11 @@ usertrapret:
 # return_to_user(r1 = proc): load its trap frame and iret into it.
 return_to_user:
         lw      r2, TF_EPC(r1)
-        mtcr    epc, r2
+        WRCR    r2, epc
         lw      r2, TF_ESR(r1)
-        mtcr    esr, r2
+        WRCR    r2, esr
         lw      r2, TF_SP(r1)
-        mtcr    usp, r2                 # iret puts it in sp (ring > 0)
+        WRCR    r2, usp                 # iret puts it in sp (ring > 0)
         lw      r15, P_TF + 60(r1)
         lw      r13, P_TF + 52(r1)
         lw      r12, P_TF + 48(r1)
@@ -94,41 +94,41 @@ return_to_user:
         lw      r3, P_TF + 12(r1)
         lw      r2, P_TF + 8(r1)
         lw      r1, P_TF + 4(r1)
-        iret
+        TRAP_RETURN
 
 # kernel_trap: a trap taken in ring 0, on the kernel stack, on top of
 # whatever the kernel was doing.  The only one expected is the timer,
 # during a system call; anything else is a kernel bug.  r1 is in scratch.
 kernel_trap:
         push    r2
-        mfcr    r2, scratch
+        RDCR    r2, scratch
         push    r2                      # the interrupted r1
-        mfcr    r2, cause
+        RDCR    r2, cause
         addi    r2, r2, -CAUSE_TIMER
         bnez    r2, 1f
-        out     timer_ack, r0
+        OUTP    timer_ack, r0
         la      r1, need_resched        # switch on the way out to user mode
         li      r2, 1
         sw      r2, 0(r1)
         pop     r1
         pop     r2
-        iret
+        TRAP_RETURN
 1:      la      r1, msg_ktrap1
         call    kputs
-        mfcr    r1, cause
+        RDCR    r1, cause
         call    kputdec
         la      r1, msg_ktrap2
         call    kputs
-        mfcr    r1, epc
+        RDCR    r1, epc
         call    kputhex
         la      r1, msg_ktrap3
         call    kputs
-        mfcr    r1, badaddr
+        RDCR    r1, badaddr
         call    kputhex
         li      r1, '\n'
         call    kputc
         li      r1, 255
-        out     power, r1
+        OUTP    power, r1
 2:      j       2b
 
 # ---- handlers for traps from user mode: (r1 = proc), return to usertrapret
@@ -136,7 +136,7 @@ kernel_trap:
 # user_timer: the time slice is over.  Acknowledge the tick, check our ring
 # (a red pill: smsw), and let usertrapret pick the next process.
 user_timer:
-        out     timer_ack, r0
+        OUTP    timer_ack, r0
         la      r1, need_resched
         li      r2, 1
         sw      r2, 0(r1)
@@ -154,7 +154,7 @@ user_syscall:
         push    lr
         push    r8
         mov     r8, r1
-        sti                             # system calls may be interrupted
+        IRQ_ON                          # system calls may be interrupted
         lw      r5, P_TF + 4(r8)        # the number
         li      r1, -1
         sltiu   r6, r5, NSYSCALL
@@ -183,8 +183,8 @@ user_pgfault:
         sw      r9, 4(sp)
         sw      r10, 0(sp)
         mov     r8, r1
-        mfcr    r9, badaddr
-        mfcr    r10, fault
+        RDCR    r9, badaddr
+        RDCR    r10, fault
         andi    r2, r10, FAULT_PRESENT
         bnez    r2, 2f                  # a protection fault: not ours to fix
         mov     r2, r9
@@ -245,7 +245,7 @@ user_fault:
         push    r8
         mov     r8, r1
         call    kill_message
-        mfcr    r2, cause
+        RDCR    r2, cause
         sltiu   r3, r2, 11
         bnez    r3, 1f
         li      r2, 11                  # "unexpected trap"
@@ -260,7 +260,7 @@ user_fault:
         addi    r2, r2, -CAUSE_MISALIGNED
         sltiu   r2, r2, 2               # misaligned or bus error?
         beqz    r2, 2f
-        mfcr    r1, badaddr
+        RDCR    r1, badaddr
 2:      call    kputhex
         li      r1, '\n'
         call    kputc

@@ -103,7 +103,7 @@ walk:
         call    kalloc_table
         beqz    r1, 4f
         or      r4, r1, r10
-        sw      r4, 0(r13)
+        PTE_SET r13, r4
 2:      srli    r8, r4, PAGE_SHIFT      # follow the entry down
         slli    r8, r8, PAGE_SHIFT
         addi    r11, r11, 1
@@ -160,7 +160,7 @@ mappages:
         andi    r2, r2, PTE_P
         bnez    r2, 6f
         or      r2, r10, r12
-        sw      r2, 0(r1)
+        PTE_QUEUE r1, r2                # sent at the end (PTE_FLUSH)
         addi    r1, r1, 4
         addi    r9, r9, PAGE_SIZE
         addi    r10, r10, PAGE_SIZE
@@ -172,7 +172,8 @@ mappages:
 4:      li      r1, 0
         j       7f
 5:      li      r1, -1
-7:      addi    sp, sp, 4
+7:      PTE_FLUSH
+        addi    sp, sp, 4
         lw      r13, 0(sp)
         lw      r12, 4(sp)
         lw      r11, 8(sp)
@@ -246,9 +247,22 @@ load_ptb:
         ret
 1:      sw      r1, 0(r3)
         sw      r2, 0(r5)
+        .if     PV                      # the hypervisor checks the root is
+        push    r1                      # one it validated (HC_PIN)
+        push    r2
+        mov     r3, r2
+        mov     r2, r1
+        HYPERCALL HC_NEW_BASEPTR
+        bnez    r1, 9f
+        pop     r2
+        pop     r1
+        ret
+9:      PANIC   "load_ptb: the hypervisor refused the page-table root"
+        .else
         mtcr    asid, r2
         mtcr    ptb, r1
         j       check_ptb               # tail call; it preserves everything
+        .endif
 
 # switch_kvm: run on the kernel's own table (before a process's is freed).
 switch_kvm:
@@ -272,7 +286,7 @@ switch_uvm:
         lw      r6, 0(r5)
         li      r7, ASID_MAX
         bleu    r6, r7, 1f
-        tlbflush                        # out of ASIDs: start a new generation
+        TLB_FLUSH_ALL                   # out of ASIDs: start a new generation
         addi    r4, r4, 1
         sw      r4, 0(r3)
         li      r6, 1
@@ -292,20 +306,53 @@ uvm_create:
         call    kalloc_table
         beqz    r1, 1f
         mov     r8, r1
+        .if     PV                      # a root from now on: the hypervisor
+        mov     r2, r1                  # validates every update to it
+        HYPERCALL HC_PIN
+        bnez    r1, 9f
+        la      r2, kroot               # share the kernel's lower tables:
+        lw      r2, 0(r2)               # one batch of updates
+        la      r3, kern_root_entries
+        lw      r3, 0(r3)
+        mov     r1, r8
+2:      beqz    r3, 3f
+        push    r2
+        lw      r2, 0(r2)
+        PTE_QUEUE r1, r2
+        pop     r2
+        addi    r1, r1, 4
+        addi    r2, r2, 4
+        addi    r3, r3, -1
+        j       2b
+3:      PTE_FLUSH
+        .else
         la      r2, kroot
         lw      r2, 0(r2)
         la      r3, kern_root_entries
         lw      r3, 0(r3)
         slli    r3, r3, 2
         call    memcopy                 # share the kernel's lower tables
+        .endif
         mov     r1, r8
 1:      pop     r8
         pop     lr
         ret
+        .if     PV
+9:      PANIC   "uvm_create: the hypervisor refused a new root"
+pv_unpin_refused:
+        PANIC   "uvm_free: the hypervisor refused to unpin a root"
+        .endif
 
 # uvm_free(r1 = root): free a process's address space — every user frame,
 # every user table, and the root — but none of the kernel's shared tables.
 uvm_free:
+        .if     PV                      # no longer a root: the hypervisor
+        push    r1                      # drops its checks of the tables
+        mov     r2, r1                  # below, which may then be freed
+        HYPERCALL HC_UNPIN
+        bnez    r1, pv_unpin_refused
+        pop     r1
+        .endif
         la      r3, user_root_first
         lw      r3, 0(r3)
         li      r2, 0
@@ -350,7 +397,7 @@ freewalk:
 3:      addi    r10, r10, 4
         j       1b
 4:      mov     r1, r8
-        call    kfree
+        call    kfree_table
         lw      r12, 0(sp)
         lw      r11, 4(sp)
         lw      r10, 8(sp)
@@ -439,8 +486,8 @@ uvm_unmap:
         beqz    r3, 1f
         andi    r3, r2, PTE_U
         beqz    r3, 1f
-        sw      r0, 0(r1)
-        invlpg  r8
+        PTE_SET r1, r0
+        TLB_INVAL r8
         srli    r1, r2, PAGE_SHIFT
         slli    r1, r1, PAGE_SHIFT
         call    kfree

@@ -1,0 +1,475 @@
+/*
+ * pv.c — paravirtualisation (--mode pv): the hypervisor side of the
+ * paravirtual kernel's interface (guests/kernel/pv.s, defs.s).
+ *
+ * The guest kernel runs deprivileged in ring 1, as under trap-and-emulate,
+ * and every trap still comes to hv_trap (te.c) first.  But a paravirtual
+ * kernel does not execute sensitive instructions and wait to be caught: it
+ * keeps its interrupt flag and reads its trap registers in a page it shares
+ * with the hypervisor, and asks for everything else with a hypercall
+ * (vmcall, which traps from ring 1 with cause `hypercall`).
+ *
+ * Memory is virtualised without shadow tables ("direct paging", as in Xen):
+ * the VM sits at host address 0, its page-table entries hold real frame
+ * numbers, and the MMU walks the guest's own tables.  That is safe only
+ * because the guest cannot write them.  The hypervisor keeps, for every
+ * frame of the VM, whether it is a page table (and of which level), how
+ * many table entries and pins keep it one, and how many writable mappings of
+ * it exist; and it keeps two invariants over every table reachable from a
+ * pinned root:
+ *   - every entry maps a frame of the VM's own memory;
+ *   - no frame that is a page table is mapped writable anywhere.
+ * So the guest's writes to its tables must be hypercalls (HC_MMU_UPDATE,
+ * batched; HC_UPDATE_VA), which the hypervisor checks before it writes;
+ * new tables are validated when first linked in or pinned, and forgotten when
+ * the last reference goes.  A frame that becomes a table while a stale
+ * writable TLB entry for it may survive costs a TLB flush.
+ *
+ * Before the kernel loads its first root it runs on a boot map the
+ * hypervisor owns (the VM's memory mapped 1:1, built like a nested table);
+ * then its tables are not yet checked, and are validated in full when that
+ * first root is loaded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypervisor/hv.h"
+
+/* The hypercall numbers and the shared page (guests/kernel/defs.s). */
+#define PV_HYPERCALLS(X)                                                     \
+    X(HC_SHARED_INFO, 1, "shared_info", 2)                                   \
+    X(HC_SET_TRAP_TABLE, 2, "set_trap_table", 1)                             \
+    X(HC_STACK_SWITCH, 3, "stack_switch", 1)                                 \
+    X(HC_MMU_UPDATE, 4, "mmu_update", 0)                                     \
+    X(HC_PIN, 5, "pin", 0)                                                   \
+    X(HC_UNPIN, 6, "unpin", 0)                                               \
+    X(HC_NEW_BASEPTR, 7, "new_baseptr", 2)                                   \
+    X(HC_UPDATE_VA, 8, "update_va", 2)                                       \
+    X(HC_INVLPG, 9, "invlpg", 1)                                             \
+    X(HC_TLB_FLUSH, 10, "tlb_flush", 1)                                      \
+    X(HC_IRET, 11, "iret", 0)                                                \
+    X(HC_EVENTS, 12, "events", 0)                                            \
+    X(HC_OUT, 13, "out", 1)                                                  \
+    X(HC_CONSOLE_WRITE, 14, "console_write", 0)
+/* The last column: the sensitive instructions the same work takes natively,
+ * each a trap under trap-and-emulate (0: it depends, counted in the code). */
+enum {
+#define X(name, num, str, traps) name = num,
+    PV_HYPERCALLS(X)
+#undef X
+};
+const char *const pv_hypercall_name[PV_HC_COUNT] = {
+#define X(name, num, str, traps) [num] = str,
+    PV_HYPERCALLS(X)
+#undef X
+};
+static const unsigned replaces[PV_HC_COUNT] = {
+#define X(name, num, str, traps) [num] = traps,
+    PV_HYPERCALLS(X)
+#undef X
+};
+
+enum { SH_IE = 0, SH_PENDING = 4, SH_CAUSE = 8, SH_EPC = 12, SH_ESR = 16, SH_BADADDR = 20, SH_FAULT = 24,
+       SH_USP = 28, SH_R1 = 36, SH_LEVELS = 40, SH_MEMSIZE = 44, SH_SIZE = 48 };
+
+#define REFUSED 0xffffffffu
+
+static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
+
+bool pv_init(struct hv *hv, char *err, size_t errlen)
+{
+    struct pv *p = &hv->pv;
+    struct vm *vm = the_vm(hv);
+    p->nframes = vm->size >> 12;
+    p->level = calloc(p->nframes, 1);
+    p->pinned = calloc(p->nframes, 1);
+    p->stale = calloc(p->nframes, 1);
+    p->tcount = calloc(p->nframes, sizeof *p->tcount);
+    p->wcount = calloc(p->nframes, sizeof *p->wcount);
+    if (!p->level || !p->pinned || !p->stale || !p->tcount || !p->wcount) {
+        snprintf(err, errlen, "out of memory for the paravirtual frame table");
+        return false;
+    }
+    /* the boot map: guest-physical = guest-virtual, in the hypervisor's own
+     * frames, so the guest can neither see nor change it */
+    return nested_build(hv, vm, &p->boot_root, err, errlen);
+}
+
+void pv_free(struct hv *hv)
+{
+    struct pv *p = &hv->pv;
+    free(p->level);
+    free(p->pinned);
+    free(p->stale);
+    free(p->tcount);
+    free(p->wcount);
+    memset(p, 0, sizeof *p);
+}
+
+/* The real MMU state for the guest: its own root once it has one. */
+void pv_load_context(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    bool own = hv->pv.booted;
+    m->cpu.cr[CR_PTB] = own ? hv->vcpu.cr[CR_PTB] : hv->pv.boot_root;
+    m->cpu.cr[CR_ASID] = own ? hv->vcpu.cr[CR_ASID] : 0;
+    m->cpu.cr[CR_MMU] = 1;
+    mmu_context_changed(m, true);
+}
+
+/* ---- the shared page ---------------------------------------------------------- */
+static uint32_t shared_rd(struct hv *hv, uint32_t off)
+{
+    uint32_t v = 0;
+    hv_guest_read32(hv, hv->pv.shared + off, &v);
+    return v;
+}
+static void shared_wr(struct hv *hv, uint32_t off, uint32_t v) { hv_guest_write(hv, hv->pv.shared + off, v, 4); }
+
+void pv_sync_in(struct hv *hv)
+{
+    if (!hv->pv.shared) return;
+    uint32_t *sr = &hv->vcpu.cr[CR_SR];
+    *sr = (*sr & ~SR_IE) | (shared_rd(hv, SH_IE) ? SR_IE : 0);
+}
+
+void pv_sync_out(struct hv *hv)
+{
+    if (!hv->pv.shared) return;
+    shared_wr(hv, SH_IE, hv->vcpu.cr[CR_SR] & SR_IE);
+    shared_wr(hv, SH_PENDING, the_vm(hv)->vtimer.pending);
+}
+
+void pv_trap_info(struct hv *hv)
+{
+    if (!hv->pv.shared) return;
+    const uint32_t *v = hv->vcpu.cr;
+    shared_wr(hv, SH_CAUSE, v[CR_CAUSE]);
+    shared_wr(hv, SH_EPC, v[CR_EPC]);
+    shared_wr(hv, SH_ESR, v[CR_ESR]);
+    shared_wr(hv, SH_BADADDR, v[CR_BADADDR]);
+    shared_wr(hv, SH_FAULT, v[CR_FAULT]);
+    shared_wr(hv, SH_USP, v[CR_USP]);
+}
+
+/* ---- validated page tables ------------------------------------------------------ */
+static unsigned bottom(struct hv *hv) { return hv->m->levels - 1; }
+
+static uint32_t entries(struct hv *hv, unsigned level)
+{
+    unsigned bits[MMU_MAX_LEVELS];
+    mmu_level_bits(hv->m->levels, bits);
+    return 1u << bits[level];
+}
+
+static uint32_t rd_entry(struct hv *hv, uint32_t gpa)
+{
+    uint32_t v = 0;
+    hv_guest_read32(hv, gpa, &v);
+    return v;
+}
+
+static void refuse(struct hv *hv, const char *why, uint32_t a, uint32_t b)
+{
+    hv->pv.refused++;
+    snprintf(hv->pv.last_refusal, sizeof hv->pv.last_refusal, "%s (0x%08x, 0x%08x)", why, a, b);
+}
+
+static bool validate(struct hv *hv, uint32_t f, unsigned level);
+static void release(struct hv *hv, uint32_t f, unsigned level);
+
+/* f is about to become a table: no writable TLB entry may outlive that. */
+static void make_table(struct hv *hv, uint32_t f, unsigned level)
+{
+    struct pv *p = &hv->pv;
+    p->level[f] = (uint8_t)(level + 1);
+    p->tcount[f] = 1;
+    if (p->stale[f]) {
+        mmu_flush_all(hv->m);
+        memset(p->stale, 0, p->nframes);
+        p->type_flushes++;
+    }
+}
+
+/* Takes the references entry pte (in a table of level) holds; false if it
+ * breaks an invariant. */
+static bool get_ref(struct hv *hv, uint32_t pte, unsigned level)
+{
+    struct pv *p = &hv->pv;
+    if (!(pte & PTE_P)) return true;
+    uint32_t f = pte >> 12;
+    if (f >= p->nframes) { refuse(hv, "maps a frame outside the VM", pte, level); return false; }
+    if (level == bottom(hv)) {
+        if (pte & PTE_W) {
+            if (p->level[f]) { refuse(hv, "maps a page table writable", pte, level); return false; }
+            p->wcount[f]++;
+        }
+        return true;
+    }
+    if (pte & PTE_L) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
+    if (p->level[f]) {
+        if (p->level[f] != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
+        p->tcount[f]++;
+        return true;
+    }
+    if (p->wcount[f]) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
+    make_table(hv, f, level + 1);
+    if (!validate(hv, f, level + 1)) {
+        p->level[f] = 0;
+        p->tcount[f] = 0;
+        return false;
+    }
+    return true;
+}
+
+/* Drops them again.  stale: the TLB may still hold a writable mapping. */
+static void put_ref(struct hv *hv, uint32_t pte, unsigned level, bool stale)
+{
+    struct pv *p = &hv->pv;
+    if (!(pte & PTE_P)) return;
+    uint32_t f = pte >> 12;
+    if (level == bottom(hv)) {
+        if (pte & PTE_W) {
+            p->wcount[f]--;
+            if (stale) p->stale[f] = 1;
+        }
+        return;
+    }
+    if (--p->tcount[f] == 0) release(hv, f, level + 1);
+}
+
+/* Checks every entry of frame f as a table of level, taking its references. */
+static bool validate(struct hv *hv, uint32_t f, unsigned level)
+{
+    uint32_t n = entries(hv, level), base = f << 12;
+    hv->pv.tables_validated++;
+    hv_charge_op(hv, 1);
+    for (uint32_t i = 0; i < n; i++) {
+        if (get_ref(hv, rd_entry(hv, base + 4 * i), level)) continue;
+        while (i--) put_ref(hv, rd_entry(hv, base + 4 * i), level, true);
+        return false;
+    }
+    return true;
+}
+
+/* f is no longer a table: its entries' references go. */
+static void release(struct hv *hv, uint32_t f, unsigned level)
+{
+    uint32_t n = entries(hv, level), base = f << 12;
+    hv->pv.level[f] = 0;
+    hv_charge_op(hv, 1);
+    for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level, true);
+}
+
+/* One checked update: *gpa = val, gpa an entry of a table the guest has. */
+static bool update(struct hv *hv, uint32_t gpa, uint32_t val, bool invalidated)
+{
+    struct pv *p = &hv->pv;
+    uint32_t t = gpa >> 12;
+    hv->pv.updates++;
+    hv_charge_op(hv, 1);
+    if ((gpa & 3) || t >= p->nframes) { refuse(hv, "entry outside the VM", gpa, val); return false; }
+    if (!p->booted) return hv_guest_write(hv, gpa, val, 4); /* checked when the first root is loaded */
+    if (!p->level[t]) { refuse(hv, "not a page table", gpa, val); return false; }
+    unsigned level = p->level[t] - 1u;
+    if ((gpa & 0xfff) / 4 >= entries(hv, level)) { refuse(hv, "past the table's entries", gpa, val); return false; }
+    uint32_t old = rd_entry(hv, gpa);
+    if (!get_ref(hv, val, level)) return false;
+    put_ref(hv, old, level, !invalidated);
+    hv_guest_write(hv, gpa, val, 4);
+    return true;
+}
+
+static bool pin(struct hv *hv, uint32_t root)
+{
+    struct pv *p = &hv->pv;
+    uint32_t f = root >> 12;
+    if ((root & 0xfff) || f >= p->nframes) { refuse(hv, "root outside the VM", root, 0); return false; }
+    if (p->pinned[f]) return true;
+    if (p->booted) {
+        if (p->level[f] && p->level[f] != 1) { refuse(hv, "root is a table of another level", root, 0); return false; }
+        if (p->level[f]) p->tcount[f]++;
+        else {
+            if (p->wcount[f]) { refuse(hv, "root is mapped writable", root, 0); return false; }
+            make_table(hv, f, 0);
+            if (!validate(hv, f, 0)) { p->level[f] = 0; p->tcount[f] = 0; return false; }
+        }
+    }
+    p->pinned[f] = 1;
+    return true;
+}
+
+static bool unpin(struct hv *hv, uint32_t root)
+{
+    struct pv *p = &hv->pv;
+    uint32_t f = root >> 12;
+    if ((root & 0xfff) || f >= p->nframes || !p->pinned[f]) { refuse(hv, "not a pinned root", root, 0); return false; }
+    if (p->booted && (hv->vcpu.cr[CR_PTB] >> 12) == f) { refuse(hv, "the root in use", root, 0); return false; }
+    p->pinned[f] = 0;
+    if (p->booted && --p->tcount[f] == 0) release(hv, f, 0);
+    return true;
+}
+
+/* Leaving the boot map: every pinned root is checked now, in full.  If one
+ * fails, nothing is kept of the check and the guest stays on the boot map
+ * (that root is no longer pinned). */
+static bool first_baseptr(struct hv *hv)
+{
+    struct pv *p = &hv->pv;
+    uint8_t *was = malloc(p->nframes);
+    if (!was) return false;
+    memcpy(was, p->pinned, p->nframes);
+    memset(p->pinned, 0, p->nframes);
+    p->booted = true;
+    for (uint32_t f = 0; f < p->nframes; f++) {
+        if (!was[f] || pin(hv, f << 12)) continue;
+        p->booted = false;
+        was[f] = 0;
+        memcpy(p->pinned, was, p->nframes);
+        memset(p->level, 0, p->nframes);
+        memset(p->tcount, 0, p->nframes * sizeof *p->tcount);
+        memset(p->wcount, 0, p->nframes * sizeof *p->wcount);
+        free(was);
+        return false;
+    }
+    free(was);
+    mmu_flush_all(hv->m);
+    memset(p->stale, 0, p->nframes);
+    return true;
+}
+
+/* The bottom-level entry that maps va in the guest's current tables. */
+static bool entry_of(struct hv *hv, uint32_t va, uint32_t *gpa)
+{
+    unsigned bits[MMU_MAX_LEVELS], shift = 32;
+    mmu_level_bits(hv->m->levels, bits);
+    uint32_t table = hv->vcpu.cr[CR_PTB];
+    for (unsigned l = 0; l < hv->m->levels; l++) {
+        shift -= bits[l];
+        uint32_t e = table + 4 * ((va >> shift) & ((1u << bits[l]) - 1));
+        if (l == bottom(hv)) { *gpa = e; return true; }
+        uint32_t pte = rd_entry(hv, e);
+        if (!(pte & PTE_P) || (pte & PTE_L)) return false;
+        table = pte & PTE_FRAME;
+    }
+    return false;
+}
+
+/* ---- hypercalls ----------------------------------------------------------------- */
+enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
+{
+    struct machine *m = hv->m;
+    struct pv *p = &hv->pv;
+    struct vm *vm = the_vm(hv);
+    uint32_t *R = m->cpu.r, *v = hv->vcpu.cr;
+    uint32_t op = R[1], a = R[2], b = R[3], result = 0;
+    hv_charge_op(hv, 1);
+    if (op >= PV_HC_COUNT || !pv_hypercall_name[op]) {
+        refuse(hv, "no such hypercall", op, 0);
+        R[1] = REFUSED;
+        return PV_RESUME;
+    }
+    cpu_trace(m, TR_TRAP, CAUSE_HYPERCALL, op, *next - 4, 0, NULL);
+    p->hypercalls++;
+    p->by_op[op]++;
+    p->traps_replaced += replaces[op];
+    if (!p->shared && op != HC_SHARED_INFO) {
+        snprintf(p->last_refusal, sizeof p->last_refusal, "hypercall %s before shared_info", pv_hypercall_name[op]);
+        return PV_KILL;
+    }
+    switch (op) {
+    case HC_SHARED_INFO:
+        if ((a & 3) || a < 4096 || a > vm->size - SH_SIZE) { refuse(hv, "shared page outside the VM", a, 0); result = REFUSED; break; }
+        p->shared = a;
+        shared_wr(hv, SH_LEVELS, m->levels);
+        shared_wr(hv, SH_MEMSIZE, vm->size);
+        break;
+    case HC_SET_TRAP_TABLE: v[CR_VBR] = a; break;
+    case HC_STACK_SWITCH: v[CR_KSP] = a; break;
+    case HC_MMU_UPDATE:
+        p->batches++;
+        for (result = 0; result < b; result++) {
+            uint32_t ptr, val;
+            if (!hv_guest_read32(hv, a + 8 * result, &ptr) || !hv_guest_read32(hv, a + 8 * result + 4, &val)) {
+                refuse(hv, "update list outside the VM", a, b);
+                break;
+            }
+            if (!update(hv, ptr, val, false)) break;
+            p->traps_replaced++; /* each would have been a tracing fault */
+        }
+        break;
+    case HC_PIN: result = pin(hv, a) ? 0 : REFUSED; break;
+    case HC_UNPIN: result = unpin(hv, a) ? 0 : REFUSED; break;
+    case HC_NEW_BASEPTR: {
+        if (!p->booted && !first_baseptr(hv)) { result = REFUSED; break; }
+        uint32_t f = a >> 12;
+        if ((a & 0xfff) || f >= p->nframes || !p->pinned[f]) { refuse(hv, "root not pinned", a, b); result = REFUSED; break; }
+        v[CR_PTB] = a;
+        v[CR_ASID] = b;
+        v[CR_MMU] = 1;
+        pv_load_context(hv);
+        break;
+    }
+    case HC_UPDATE_VA: {
+        uint32_t gpa;
+        if (!p->booted || !entry_of(hv, a, &gpa)) {
+            refuse(hv, "no table entry maps the address", a, b);
+            result = REFUSED;
+            break;
+        }
+        if (!update(hv, gpa, b, true)) { result = REFUSED; break; }
+        mmu_invlpg(m, a);
+        break;
+    }
+    case HC_INVLPG: mmu_invlpg(m, a); break;
+    case HC_TLB_FLUSH:
+        mmu_flush_all(m);
+        memset(p->stale, 0, p->nframes);
+        break;
+    case HC_IRET:
+        v[CR_SR] = shared_rd(hv, SH_ESR) & (SR_IE | SR_RING_MASK);
+        *next = shared_rd(hv, SH_EPC);
+        if (SR_RING(v[CR_SR]) != 0) {
+            R[ISA_REG_SP] = shared_rd(hv, SH_USP);
+            p->traps_replaced += 4; /* mtcr epc, esr, usp; iret */
+        } else {
+            p->traps_replaced += 1; /* iret */
+        }
+        R[1] = shared_rd(hv, SH_R1);
+        return PV_RESUME;
+    case HC_EVENTS: break; /* what is pending is delivered on the way out */
+    case HC_OUT:
+        if (!te_port_out(hv, a, b)) return PV_STOPPED;
+        break;
+    case HC_CONSOLE_WRITE:
+        for (uint32_t i = 0; i < b; i++) {
+            uint32_t gpa, w;
+            if (!shadow_guest_translate(hv, a + i, &gpa) || !hv_guest_read32(hv, gpa & ~3u, &w)) {
+                result = REFUSED;
+                break;
+            }
+            vdev_out(hv, vm, PORT_CON_DATA, (w >> (8 * (gpa & 3))) & 0xff);
+        }
+        p->traps_replaced += b; /* one out per byte */
+        break;
+    }
+    R[1] = result;
+    R[0] = 0;
+    return PV_RESUME;
+}
+
+/* ---- statistics -------------------------------------------------------------------- */
+#include <jansson.h>
+
+void pv_stats_json(const struct hv *hv, json_t *o)
+{
+    const struct pv *p = &hv->pv;
+    json_t *by = json_object();
+    for (int op = 1; op < PV_HC_COUNT; op++)
+        if (p->by_op[op]) json_object_set_new(by, pv_hypercall_name[op], json_integer((json_int_t)p->by_op[op]));
+    json_object_set_new(o, "pv", json_pack("{s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:s}",
+        "hypercalls", (json_int_t)p->hypercalls, "by_op", by, "updates", (json_int_t)p->updates,
+        "batches", (json_int_t)p->batches, "tables_validated", (json_int_t)p->tables_validated,
+        "type_flushes", (json_int_t)p->type_flushes, "refused", (json_int_t)p->refused,
+        "traps_replaced", (json_int_t)p->traps_replaced, "last_refusal", p->last_refusal));
+}

@@ -1,0 +1,174 @@
+/*
+ * test_pv.c — paravirtualisation: the paravirtual build of the kernel prints
+ * what the native kernel prints, with hypercalls instead of sensitive
+ * instructions, no shadow tables and no tracing faults; the hypervisor
+ * validates every page-table update and contains a guest that asks for
+ * someone else's memory.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+
+static json_int_t num3(json_t *o, const char *a, const char *b, const char *c)
+{
+    return json_integer_value(json_object_get(json_object_get(json_object_get(o, a), b), c));
+}
+
+Test(pv, every_workload_prints_the_same_as_bare_metal)
+{
+    const char *w[] = {"syscall", "pgfault", "ptemod", "ctxswitch", "compute", "tlbstride", "forkwait",
+                       "kernel_faults"};
+    const char *args[] = {"300", "40", "30", "60", "3000", "2", "4", ""};
+    for (int i = 0; i < 8; i++)
+        for (int levels = 2; levels <= 4; levels += 2) {
+            char a[256];
+            int s1, s2;
+            snprintf(a, sizeof a, "run %s --levels %d %s%s", w[i], levels, *args[i] ? "--args " : "", args[i]);
+            char *native = run_out(a, &s1);
+            snprintf(a, sizeof a, "run %s --levels %d %s%s --mode pv", w[i], levels, *args[i] ? "--args " : "",
+                     args[i]);
+            char *pv = run_out(a, &s2);
+            cr_assert_eq(s2, s1, "%s pv: %s", w[i], pv);
+            cr_assert_str_eq(pv, native, "%s at %d levels", w[i], levels);
+            cr_assert_null(strstr(pv, "RED PILL"));
+            free(native);
+            free(pv);
+        }
+}
+
+Test(pv, hypercalls_replace_traps_and_no_shadow_is_needed)
+{
+    json_t *o = stats_of("run ptemod --args 30 --mode pv --levels 4");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "mode")), "pv");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "mmu")), "none");
+    cr_assert_eq(stats_num(o, "shadow", "hidden_faults"), 0);
+    cr_assert_eq(stats_num(o, "shadow", "tracing_faults"), 0);
+    cr_assert_eq(stats_num(o, "te", "emulated"), 0, "a paravirtual kernel executes no privileged instruction");
+    cr_assert_eq(num3(o, "traps", "by_cause", "protection"), 0);
+    json_int_t calls = stats_num(o, "pv", "hypercalls"), updates = stats_num(o, "pv", "updates");
+    json_int_t batches = stats_num(o, "pv", "batches");
+    cr_assert_eq(num3(o, "traps", "by_cause", "hypercall"), calls, "each hypercall is one trap");
+    cr_assert_gt(num3(o, "pv", "by_op", "update_va"), 0, "ptemod's protect calls change one entry each");
+    cr_assert_geq(updates, 30 * 2, "every PTE change is a validated update");
+    cr_assert_lt(batches * 4, updates, "updates go in batches");
+    cr_assert_gt(stats_num(o, "pv", "traps_replaced"), calls, "a hypercall stands for several traps");
+    cr_assert_eq(stats_num(o, "pv", "refused"), 0);
+    cr_assert_gt(stats_num(o, "pv", "tables_validated"), 0);
+    /* cycles by cause still add up */
+    json_int_t sum = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(o, "cycles_by_cause"), k, v) sum += json_integer_value(v);
+    cr_assert_eq(sum, json_integer_value(json_object_get(o, "cycles")));
+    json_t *te = stats_of("run ptemod --args 30 --mode te --isa strict --levels 4");
+    cr_assert_lt(stats_num(o, "traps", "total") * 3, stats_num(te, "traps", "total"),
+                 "pv traps far less than trap-and-emulate: %lld vs %lld", (long long)stats_num(o, "traps", "total"),
+                 (long long)stats_num(te, "traps", "total"));
+    json_decref(te);
+    json_decref(o);
+}
+
+Test(pv, the_same_run_gives_the_same_cycles)
+{
+    json_t *a = stats_of("run forkwait --args 3 --mode pv --levels 4");
+    json_t *b = stats_of("run forkwait --args 3 --mode pv --levels 4");
+    cr_assert_eq(json_integer_value(json_object_get(a, "cycles")), json_integer_value(json_object_get(b, "cycles")));
+    cr_assert_eq(stats_num(a, "pv", "type_flushes"), stats_num(b, "pv", "type_flushes"));
+    json_decref(a);
+    json_decref(b);
+}
+
+Test(pv, a_kernel_that_is_not_paravirtual_is_refused_clearly)
+{
+    char *err;
+    int st = run_ringsim("run hello --mode pv", NULL, &err);
+    cr_assert_neq(st, 0);
+    cr_assert(strstr(err, "not a paravirtual kernel: privileged instruction out"), "%s", err);
+    free(err);
+    st = run_ringsim("run syscall --mode pv --mmu shadow", NULL, &err);
+    cr_assert_eq(st, 2);
+    cr_assert(strstr(err, "--mode pv takes no --mmu"), "%s", err);
+    free(err);
+    st = run_ringsim("run syscall compute --mode pv", NULL, &err);
+    cr_assert_eq(st, 2, "%s", err);
+    free(err);
+}
+
+/* A hand-written paravirtual guest (2 levels, 4 MiB) builds its tables on
+ * the boot map — the root at 0x10000, one bottom table at 0x11000 mapping
+ * all 4 MiB 1:1, itself and the root read-only — loads them, and then tries
+ * everything a guest must not do.  Each attempt that fails as it should sets
+ * a bit of r10, which becomes the exit code. */
+static const char *const adversary =
+    ".equ P, 1\n.equ W, 2\n"
+    ".text\n_start:\n"
+    " la r2, shared\n li r1, 1\n vmcall\n"                        /* shared_info */
+    " la r2, vectors\n li r1, 2\n vmcall\n"                       /* set_trap_table */
+    " la r2, kstack\n li r1, 3\n vmcall\n"                        /* stack_switch */
+    " li r10, 0\n"
+    /* a root whose entry points outside the VM: refused when first loaded */
+    " li r3, 0x12000\n li r4, 0x00800001\n sw r4, 0(r3)\n"
+    " mov r2, r3\n li r1, 5\n vmcall\n"                           /* pin */
+    " mov r2, r3\n li r3, 0\n li r1, 7\n vmcall\n"                /* new_baseptr: refused */
+    " beqz r1, 1f\n ori r10, r10, 128\n1:\n"
+    /* the real tables, written directly while on the boot map */
+    " li r3, 0x10000\n li r4, 0x11000 | P | W\n sw r4, 0(r3)\n"
+    " li r5, 0\n li r6, 1024\n li r7, 0x11000\n"
+    "2: slli r4, r5, 12\n ori r4, r4, P | W\n"
+    " addi r8, r5, -0x10\n sltiu r8, r8, 2\n beqz r8, 3f\n xori r4, r4, W\n"   /* the tables: read-only */
+    "3: slli r8, r5, 2\n add r8, r8, r7\n sw r4, 0(r8)\n addi r5, r5, 1\n blt r5, r6, 2b\n"
+    " li r2, 0x10000\n li r1, 5\n vmcall\n"                       /* pin */
+    " li r2, 0x10000\n li r3, 0\n li r1, 7\n vmcall\n"            /* new_baseptr */
+    " bnez r1, fail\n"
+    /* 1: map a frame outside the VM */
+    " la r2, list\n li r4, 0x11000 + 4 * 0x300\n sw r4, 0(r2)\n li r4, 0x00800000 | P | W\n sw r4, 4(r2)\n"
+    " li r3, 1\n li r1, 4\n vmcall\n bnez r1, 4f\n ori r10, r10, 1\n4:\n"
+    /* 2: map a page table writable */
+    " la r2, list\n li r4, 0x11000 + 4 * 0x301\n sw r4, 0(r2)\n li r4, 0x11000 | P | W\n sw r4, 4(r2)\n"
+    " li r3, 1\n li r1, 4\n vmcall\n bnez r1, 5f\n ori r10, r10, 2\n5:\n"
+    /* 4: make the table's own mapping writable */
+    " li r2, 0x11000\n li r3, 0x11000 | P | W\n li r1, 8\n vmcall\n beqz r1, 6f\n ori r10, r10, 4\n6:\n"
+    /* 8: write the table directly: a page fault, delivered to the guest */
+    " li r4, 0x11000\n li r5, 0x00800003\n sw r5, 0x304(r4)\n"
+    /* 16, 32: a good update is done, and the mapping works */
+    " la r2, list\n li r4, 0x11000 + 4 * 0x302\n sw r4, 0(r2)\n li r4, 0x20000 | P | W\n sw r4, 4(r2)\n"
+    " li r3, 1\n li r1, 4\n vmcall\n li r4, 1\n bne r1, r4, 7f\n ori r10, r10, 16\n"
+    " li r4, 0x302000\n li r5, 0x5a5a\n sw r5, 0(r4)\n li r4, 0x20000\n lw r6, 0(r4)\n"
+    " bne r5, r6, 7f\n ori r10, r10, 32\n7:\n"
+    /* 64: a privileged instruction: a protection fault, delivered */
+    " mtcr vbr, r0\n"
+    "done: li r2, 0\n mov r3, r10\n li r1, 13\n vmcall\n"          /* out power, r10 */
+    "fail: li r2, 0\n li r3, 200\n li r1, 13\n vmcall\n"
+    /* traps: page fault -> bit 8, protection -> bit 64; skip the instruction */
+    "handler: la r1, shared\n lw r2, 8(r1)\n li r3, 2\n bne r2, r3, 8f\n ori r10, r10, 8\n j 9f\n"
+    "8: li r3, 1\n bne r2, r3, fail\n ori r10, r10, 64\n"
+    "9: lw r2, 12(r1)\n addi r2, r2, 4\n sw r2, 12(r1)\n li r1, 11\n vmcall\n"  /* iret past it */
+    ".data\n.align 4\nshared: .space 48\nlist: .space 16\n"
+    "vectors: .word handler, handler, handler, handler, handler, handler, handler, handler\n"
+    " .word handler, handler, handler, handler, handler, handler, handler, handler\n"
+    ".bss\n.align 4\n .space 256\nkstack:\n";
+
+Test(pv, a_guest_asking_for_memory_outside_its_own_is_contained)
+{
+    const char *dir = temp_dir();
+    const char *img = assemble(dir, "pvadversary", adversary);
+    char a[512], path[160];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(a, sizeof a, "run %s --mem 4M --mode pv --levels 2 --stats %s", img, path);
+    int st;
+    char *out = run_out(a, &st);
+    json_t *o = json_load_file(path, 0, NULL);
+    cr_assert(o, "%s", out);
+    json_t *vm = json_array_get(json_object_get(o, "vms"), 0);
+    int code = (int)json_integer_value(json_object_get(vm, "exit_code"));
+    cr_assert_eq(code, 255, "every attempt contained, every legal update done: exit code %d (%s)", code, out);
+    cr_assert_eq(stats_num(o, "pv", "refused"), 4, "the bad root, the outside frame, the writable table twice");
+    json_decref(o);
+    free(out);
+}
