@@ -63,6 +63,7 @@ struct shadow {
     uint32_t phys_root;            /* the shadow used while guest paging is off */
     uint32_t frames_start, frames_next, frames_end; /* hypervisor frames for shadow tables */
     uint64_t hidden_faults, tracing_faults, dirty_faults, cache_hits, cache_misses, resets;
+    uint64_t prefetched;           /* entries mapped ahead of a hidden fault (guest paging off) */
     uint64_t guest_refs;           /* guest page-table entries the hypervisor read or wrote */
 };
 
@@ -182,7 +183,8 @@ void shadow_load_context(struct hv *hv);
  * (hidden, dirty or tracing fault, handled); false if it belongs to the
  * guest — then *gfault holds the guest's fault bits, or FAULT_BUS. */
 bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfault);
-#define SHADOW_TRACE 0xffffffffu   /* *gfault: a write to a guest page table */
+#define SHADOW_TRACE 0xffffffffu
+#define PHYS_PREFETCH 64u          /* pages mapped per hidden fault while guest paging is off */   /* *gfault: a write to a guest page table */
 /* The guest wrote word gpa of one of its page tables: drop the stale shadow. */
 void shadow_traced_write(struct hv *hv, uint32_t gpa);
 /* Guest virtual -> guest physical through the guest's own tables (no side

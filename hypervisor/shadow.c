@@ -254,6 +254,21 @@ static bool fill(struct hv *hv, uint32_t root, uint32_t va, const struct gpath *
     return false;
 }
 
+/* Whether the shadow under root already maps va (no side effects). */
+static bool leaf_present(struct hv *hv, uint32_t root, uint32_t va)
+{
+    unsigned levels = hv->m->levels, bits[MMU_MAX_LEVELS];
+    mmu_level_bits(levels, bits);
+    uint32_t table = root;
+    for (unsigned l = 0; l < levels; l++) {
+        unsigned sh = shift_below(levels, bits, l);
+        uint32_t pte = rd(hv, table + 4 * ((va >> sh) & ((1u << bits[l]) - 1)));
+        if (!(pte & PTE_P)) return false;
+        table = pte & PTE_FRAME;
+    }
+    return true;
+}
+
 void shadow_load_context(struct hv *hv)
 {
     struct machine *m = hv->m;
@@ -294,10 +309,21 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     bool user = fault & FAULT_USER;
     hv_charge_op(hv, 1);
     if (!(hv->vcpu.cr[CR_MMU] & 1)) {
-        /* guest paging off: guest-virtual = guest-physical */
+        /* guest paging off: guest-virtual = guest-physical.  There are no
+         * guest entries whose accessed bits a prefetch could get wrong, so
+         * the whole aligned group around va is mapped at once (KVM prefetches
+         * neighbouring entries the same way): a kernel sweeping its memory
+         * at boot takes one hidden fault per group, not one per page. */
         if (va >= the_vm(hv)->size) { *gfault = FAULT_BUS; return false; }
         struct gpath none = {0};
-        if (!fill(hv, real_cr(hv)[CR_PTB], va, &none, false, va >> 12, PTE_W | PTE_U)) {
+        uint32_t root = real_cr(hv)[CR_PTB], first = (va >> 12) & ~(PHYS_PREFETCH - 1);
+        bool ok = fill(hv, root, va, &none, false, va >> 12, PTE_W | PTE_U);
+        for (uint32_t f = first; ok && f < first + PHYS_PREFETCH && f < s->gframes; f++) {
+            if (f == va >> 12 || leaf_present(hv, root, f << 12)) continue;
+            ok = fill(hv, root, f << 12, &none, false, f, s->is_table[f] ? PTE_U : PTE_W | PTE_U);
+            s->prefetched++;
+        }
+        if (!ok) {
             shadow_reset(hv);
             shadow_load_context(hv);
         }

@@ -262,7 +262,10 @@ Test(debugger, cmd_info_says_what_it_expected, .init = native, .fini = done)
 Test(debugger, cmd_info_bt_shows_the_block_beside_its_translation)
 {
     S = ds_open("kernel", "bt", 2, 0);
-    OK("step 3000");
+    OK("break memzero");
+    OK("c");
+    OK("delete 1");
+    for (int i = 0; i < 64 && M()->cpu.pc != sym_addr("memzero") + 28; i++) OK("step");
     cr_assert_eq(M()->cpu.pc, sym_addr("memzero") + 28, "in memzero's loop");
     OK("info bt");
     SAYSF("block v:%08x <memzero+12>, 10 instructions", sym_addr("memzero") + 12);

@@ -4,7 +4,8 @@
 # Assembles guests/loop.s with a large iteration count (load, add, store,
 # add-immediate, branch: five instructions an iteration) and runs it with
 # every statistic kept, natively and under hardware assist with nested
-# paging, then the compute workload under the kernel (paging on).  Prints
+# paging, then the compute workload under the kernel (paging on) in every
+# mode, and the system-call workload (traps and hypercalls).  Prints
 # instructions, wall time and simulated MIPS, best of three runs each.
 set -eu
 ITER=${ITER:-100000000}
@@ -32,3 +33,10 @@ bench "loop/native"              "$tmp/loop.img"
 bench "loop/hw+nested"           "$tmp/loop.img" --mode hw
 bench "compute-kernel/native"    compute --args 20000000
 bench "compute-kernel/hw+nested" compute --args 20000000 --mode hw
+bench "compute-kernel/hw+shadow" compute --args 20000000 --mode hw --mmu shadow
+bench "compute-kernel/te+shadow" compute --args 20000000 --mode te --isa strict
+bench "compute-kernel/bt+shadow" compute --args 20000000 --mode bt
+bench "compute-kernel/pv"        compute --args 20000000 --mode pv
+bench "syscall-kernel/native"    syscall --args 200000
+bench "syscall-kernel/pv"        syscall --args 200000 --mode pv
+bench "syscall-kernel/bt+shadow" syscall --args 200000 --mode bt

@@ -151,8 +151,8 @@ words() { # verdict -> Markdown
     echo "|---|---|---|"
     echo "| 1. a cold 2D walk costs (n+1)(m+1)−1 references; large pages and walk caches cut it | $s1 | $s1 |"
     echo "| 2. trap-and-emulate fails on the classic ISA exactly where a red pill runs, works on strict | $(words "$(s2_verdict modern)") | $(words "$(s2_verdict p4-2006)") |"
-    echo "| 3. early VT-x: hw loses to bt on page-table and fork work, wins on system calls | n/a: the claim is about early VT-x (the same test here: $(words "$(s3_verdict modern)" | tr -d '*' | sed 's/ (needs/, needs/; s/)$//')) | $(words "$(s3_verdict p4-2006)") |"
-    echo "| 4. nested beats shadow on page-table and context-switch work, loses on TLB misses | $(words "$(s4_verdict modern)") | $(words "$(s4_verdict p4-2006)") |"
+    echo "| 3. early VT-x: hw loses to bt on page-table and fork work, wins on system calls | n/a: the claim is about early VT-x (the same test here: $(words "$(s3_verdict modern)" | tr -d '*' | sed 's/ (needs/, needs/; s/ (on/ on/; s/)$//')) | $(words "$(s3_verdict p4-2006)") |"
+    echo "| 4. nested beats shadow on page-table and context-switch work, loses on TLB misses | $(words "$(s4_verdict modern)") | n/a: nested paging arrived in 2008 (EPT, RVI), after this profile's hardware (the same test here: $(words "$(s4_verdict p4-2006)" | tr -d '*' | sed 's/ (on/ on/; s/)$//')) |"
     echo
     echo "### 1. References of one 2D walk"
     echo
@@ -217,9 +217,9 @@ words() { # verdict -> Markdown
         echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         for w in $WORKLOADS; do
             jq -r --arg w "$w" '
-                def c: if . == null then "-" else tostring | [splits("")] | reverse | . as $d
-                       | [range(0; length)] | map($d[.] + (if . % 3 == 2 and . < ($d | length) - 1 then "," else "" end))
-                       | reverse | join("") end;
+                def c: if . == null then "-" else tostring as $s | ($s | length) as $n
+                       | [range(0; $n) | $s[.:.+1] + (if ($n - . - 1) % 3 == 0 and . < $n - 1 then "," else "" end)]
+                       | join("") end;
                 ([.runs[] | select(.mode == "native")][0].cycles) as $n
                 | .runs[] | select(.available and .cycles != null)
                 | [("`" + $w + "`"), .mode, (.cycles | c), ((.cycles / $n * 100 | round) / 100 | tostring),

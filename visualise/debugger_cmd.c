@@ -548,7 +548,9 @@ static int cmd_mode(struct vis_dbg *d, char *args)
 {
     char *rest = args, *mode = word(&rest), *mmu = word(&rest);
     char now[96] = "native";
-    if (d->hv)
+    if (d->hv && d->hv->cfg.mode == HV_PV)
+        snprintf(now, sizeof now, "pv, on its own page tables (every update validated)");
+    else if (d->hv)
         snprintf(now, sizeof now, "%s with %s paging", mode_names[d->hv->cfg.mode],
                  d->hv->cfg.mmu == HV_MMU_NESTED ? "nested" : "shadow");
     if (!mode) {

@@ -223,9 +223,10 @@ static void draw_status(struct vis_dbg *d, int y, int W)
 {
     struct machine *m = d->m;
     char mode[64] = "native";
-    if (d->hv)
-        snprintf(mode, sizeof mode, "%s+%s", d->hv->cfg.mode == HV_HW ? "hw" : d->hv->cfg.mode == HV_TE ? "te"
-                                             : d->hv->cfg.mode == HV_BT ? "bt" : "pv",
+    if (d->hv && d->hv->cfg.mode == HV_PV)
+        snprintf(mode, sizeof mode, "pv");
+    else if (d->hv)
+        snprintf(mode, sizeof mode, "%s+%s", d->hv->cfg.mode == HV_HW ? "hw" : d->hv->cfg.mode == HV_TE ? "te" : "bt",
                  d->hv->cfg.mmu == HV_MMU_NESTED ? "nested" : "shadow");
     char s[512];
     snprintf(s, sizeof s, " %s, %u levels | step %llu cycle %llu | %s | F1 help  F2-F9 panes  F10 unzoom  PgUp/PgDn",
