@@ -9,6 +9,7 @@
 #ifndef RINGSIM_CLI_H
 #define RINGSIM_CLI_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,6 +80,7 @@ struct hv;
 struct cli_machine {
     struct machine *m;
     struct hv *hv;
+    char image0[PATH_MAX];         /* the file the first VM was loaded from (pv: its paravirtual build) */
 };
 /* Builds it from the options and images (o->max_cycles included): a VM per
  * image under --mode hw, named after the image's basename.  On error prints

@@ -77,10 +77,9 @@ int cmd_debug(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* the image once more, for its symbols (the machine has its bytes) */
-    char path[PATH_MAX], err[512];
+    char err[512];
     struct isa_image img = {0};
-    if (!cli_resolve_image(argv[optind], path, sizeof path) || !isa_image_load(path, &img, err, sizeof err))
-        memset(&img, 0, sizeof img);
+    if (!isa_image_load(cm.image0, &img, err, sizeof err)) memset(&img, 0, sizeof img);
     int status = EXIT_USAGE;
     struct vis_dbg *d = vis_dbg_new(cm.m, cm.hv, &img, stdout, stderr);
     if (!d) {

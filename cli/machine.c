@@ -266,6 +266,7 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
             fprintf(stderr, "ringsim %s: %s\n", cmd, err);
             ok = false;
         } else {
+            if (i == 0) snprintf(cm->image0, sizeof cm->image0, "%s", path);
             loaded++;
             /* a VM is named after its image: guests/syscall.img -> syscall */
             const char *base = strrchr(images[i], '/') ? strrchr(images[i], '/') + 1 : images[i];

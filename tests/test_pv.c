@@ -172,3 +172,43 @@ Test(pv, a_guest_asking_for_memory_outside_its_own_is_contained)
     json_decref(o);
     free(out);
 }
+
+Test(pv, dot_draws_the_guests_own_tables_and_its_walk)
+{
+    const char *dir = temp_dir();
+    char a[512], path[160], *err;
+    snprintf(path, sizeof path, "%s/pv.dot", dir);
+    snprintf(a, sizeof a, "dot syscall --mode pv --levels 4 --table guest --walk 0x40000000 --at 1500000 -o %s", path);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0, "%s", err);
+    free(err);
+    char *dot = slurp(path);
+    cr_assert(dot);
+    int refs = 0;
+    for (const char *p = dot; (p = strstr(p, "// walk ref ")); p++) refs++;
+    cr_assert_eq(refs, 4, "no shadow, no host table: the MMU walks the guest's 4 levels");
+    free(dot);
+    snprintf(a, sizeof a, "dot -Tsvg %s -o %s/pv.svg 2>&1", path, dir);
+    cr_assert_eq(system(a), 0, "Graphviz accepts it");
+    cr_assert_eq(run_ringsim("dot syscall --mode pv --table shadow", NULL, &err), 2);
+    cr_assert(strstr(err, "paravirtual: there is no shadow table"), "%s", err);
+    free(err);
+}
+
+Test(pv, the_debugger_shows_the_paravirtual_builds_symbols)
+{
+    const char *dir = temp_dir();
+    char a[512], path[160], *out;
+    snprintf(path, sizeof path, "%s/b.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs("break trap syscall\ncontinue\ninfo pt\nquit\n", f);
+    fclose(f);
+    snprintf(a, sizeof a, "debug syscall --mode pv --args 5 --batch %s", path);
+    cr_assert_eq(run_ringsim(a, &out, NULL), 0, "%s", out);
+    char want[96];
+    snprintf(want, sizeof want, "v:0x%08x <trap_entry>", guest_sym("pv/syscall", "trap_entry"));
+    cr_assert(strstr(out, want), "stops in the pv build's trap_entry (%s):\n%s", want, out);
+    cr_assert_neq(guest_sym("pv/syscall", "trap_entry"), guest_sym("syscall", "trap_entry"));
+    cr_assert(strstr(out, "P-----G"), "its page tables are mapped read-only to it:\n%s", out);
+    free(out);
+}

@@ -505,7 +505,8 @@ static void set_tree(struct tree *t, uint32_t root, unsigned levels, uint32_t ba
 
 /* The machine as the walker of VM vm sees it: natively the CPU as it
  * stands; under hardware assist the VM's guest state (loaded, or saved in
- * its VMCS); under shadow paging the CPU with the real CR ptb, the shadow.
+ * its VMCS); under shadow paging the CPU with the real CR ptb, the shadow;
+ * under pv the CPU, whose ptb is the guest's own.
  * guest_cr gets the guest's own control registers. */
 static void walker_context(const struct machine *m, int vm, struct machine *ctx, uint32_t guest_cr[CR_COUNT])
 {
@@ -514,8 +515,9 @@ static void walker_context(const struct machine *m, int vm, struct machine *ctx,
     ctx->trace = NULL;
     memcpy(guest_cr, m->cpu.cr, sizeof m->cpu.cr);
     if (!hv) return;
-    if (hv->cfg.mmu == HV_MMU_SHADOW) {
-        /* the hypervisor keeps the guest's CRs; the MMU walks the shadow */
+    if (hv->cfg.mmu == HV_MMU_SHADOW || hv->cfg.mode == HV_PV) {
+        /* the hypervisor keeps the guest's CRs; the MMU walks the shadow
+         * (pv: the guest's own tables, or the boot map before them) */
         memcpy(guest_cr, hv->vcpu.cr, sizeof hv->vcpu.cr);
         return;
     }
@@ -587,6 +589,16 @@ static bool setup(struct drawing *d, const struct vis_dot_request *req, const ui
         snprintf(o->title, sizeof o->title, "<B>shadow table of VM %d</B>, the hypervisor's &#8212; guest-virtual "
                  "&#8594; host-physical, what the MMU walks &#8212; root 0x%08x; dotted: the guest table each "
                  "mirrors", req->vm, o->root);
+        return true;
+    }
+    if (hv->cfg.mode == HV_PV) {
+        if (req->table != VIS_TABLE_GUEST) {
+            snprintf(err, errlen, "--table %s: VM %d is paravirtual: there is no %s table, the MMU walks the "
+                                  "guest's own tables, each update validated by the hypervisor (try --table guest)",
+                     req->table == VIS_TABLE_NESTED ? "nested" : "shadow", req->vm,
+                     req->table == VIS_TABLE_NESTED ? "host" : "shadow");
+            return false;
+        }
         return true;
     }
     snprintf(err, errlen, "VM %d virtualises the MMU in a way this drawing does not know", req->vm);
