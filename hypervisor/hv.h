@@ -64,6 +64,7 @@ struct shadow {
     uint32_t frames_start, frames_next, frames_end; /* hypervisor frames for shadow tables */
     uint64_t hidden_faults, tracing_faults, dirty_faults, cache_hits, cache_misses, resets;
     uint64_t prefetched;           /* entries mapped ahead of a hidden fault (guest paging off) */
+    uint64_t syncs;                /* shadow entries changed to follow the guest's tables */
     uint64_t guest_refs;           /* guest page-table entries the hypervisor read or wrote */
 };
 

@@ -192,7 +192,10 @@ static void mark_table(struct hv *hv, uint32_t f)
     }
     for (unsigned i = 0; i < s->rmap_n[f]; i++) {
         uint32_t e = s->rmap[f][i], pte = rd(hv, e);
-        if ((pte & PTE_P) && (pte & PTE_FRAME) == the_vm(hv)->base + (f << 12)) wr(hv, e, pte & ~PTE_W);
+        if ((pte & PTE_P) && (pte & PTE_FRAME) == the_vm(hv)->base + (f << 12)) {
+            wr(hv, e, pte & ~PTE_W);
+            s->syncs++;
+        }
     }
     s->rmap_n[f] = 0;
     mmu_flush_all(hv->m);
@@ -373,6 +376,9 @@ void shadow_traced_write(struct hv *hv, uint32_t gpa)
     struct shadow *s = &hv->sh;
     uint32_t f = gpa >> 12;
     s->tracing_faults++;
-    if (f < s->gframes && s->shadow_of[f]) wr(hv, s->shadow_of[f] + (gpa & 0xffc), 0);
+    if (f < s->gframes && s->shadow_of[f] && rd(hv, s->shadow_of[f] + (gpa & 0xffc))) {
+        wr(hv, s->shadow_of[f] + (gpa & 0xffc), 0);
+        s->syncs++;
+    }
     cpu_trace(hv->m, TR_SHADOW, 2, gpa, 0, 0, NULL);
 }

@@ -87,6 +87,9 @@ Test(te, page_table_writes_are_traced_and_shadows_are_cached)
     cr_assert_str_eq(json_string_value(json_object_get(o, "mmu")), "shadow");
     cr_assert_gt(stats_num(o, "shadow", "hidden_faults"), 0);
     cr_assert_geq(stats_num(o, "shadow", "tracing_faults"), 30, "each PTE change is traced");
+    cr_assert_gt(stats_num(o, "shadow", "syncs"), 30, "and the shadow entry mirroring it follows");
+    cr_assert_leq(stats_num(o, "shadow", "syncs"),
+                  stats_num(o, "shadow", "tracing_faults") + stats_num(o, "shadow", "hidden_faults"));
     cr_assert_gt(stats_num(o, "te", "emulated"), 0);
     cr_assert_gt(json_integer_value(json_object_get(o, "cycles")), 0);
     json_decref(o);
