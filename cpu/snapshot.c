@@ -54,7 +54,8 @@ struct machine_snapshot {
     size_t bt_bytes;
     bool has_hv;
     struct hv hv;
-    struct shadow sh;              /* copies of the shadow bookkeeping arrays */
+    struct shadow_frame *sh_fr;    /* copies of the per-frame bookkeeping: shadow paging */
+    struct pv_frame *pv_fr;        /* ... and paravirtualisation */
 };
 
 static const uint8_t zero_page[PAGE];
@@ -69,42 +70,30 @@ static void *dup_array(const void *src, size_t n, size_t size)
     return p;
 }
 
-/* The shadow-paging bookkeeping of struct hv (hypervisor/shadow.c): four
- * arrays indexed by guest frame. */
-static bool shadow_copy(struct shadow *to, const struct shadow *from)
+/* The hypervisor's per-frame bookkeeping (shadow paging, paravirtual
+ * page-table validation): one array each, indexed by guest frame. */
+static bool hv_copy(struct machine_snapshot *s, const struct hv *hv)
 {
-    *to = *from;
-    if (!from->shadow_of) return true;
-    size_t n = from->gframes;
-    to->shadow_of = dup_array(from->shadow_of, n, sizeof *from->shadow_of);
-    to->is_table = dup_array(from->is_table, n, sizeof *from->is_table);
-    to->rmap = dup_array(from->rmap, n, sizeof *from->rmap);
-    to->rmap_n = dup_array(from->rmap_n, n, sizeof *from->rmap_n);
-    return to->shadow_of && to->is_table && to->rmap && to->rmap_n;
+    s->has_hv = true;
+    s->hv = *hv;
+    s->sh_fr = dup_array(hv->sh.fr, hv->sh.gframes, sizeof *hv->sh.fr);
+    s->pv_fr = dup_array(hv->pv.fr, hv->pv.nframes, sizeof *hv->pv.fr);
+    return (!hv->sh.fr || s->sh_fr) && (!hv->pv.fr || s->pv_fr);
 }
 
-static void shadow_put_back(struct shadow *live, const struct shadow *saved)
+/* Restores struct hv; its arrays stay the live ones, refilled. */
+static void hv_put_back(struct hv *hv, const struct machine_snapshot *s)
 {
-    struct shadow keep = *live;
-    *live = *saved;
-    live->shadow_of = keep.shadow_of;
-    live->is_table = keep.is_table;
-    live->rmap = keep.rmap;
-    live->rmap_n = keep.rmap_n;
-    if (!saved->shadow_of || !keep.shadow_of || keep.gframes != saved->gframes) return;
-    size_t n = saved->gframes;
-    memcpy(live->shadow_of, saved->shadow_of, n * sizeof *live->shadow_of);
-    memcpy(live->is_table, saved->is_table, n * sizeof *live->is_table);
-    memcpy(live->rmap, saved->rmap, n * sizeof *live->rmap);
-    memcpy(live->rmap_n, saved->rmap_n, n * sizeof *live->rmap_n);
-}
-
-static void shadow_drop(struct shadow *sh)
-{
-    free(sh->shadow_of);
-    free(sh->is_table);
-    free(sh->rmap);
-    free(sh->rmap_n);
+    struct machine *back = hv->m;   /* the hypervisor's own back-pointer */
+    struct shadow_frame *sh_fr = hv->sh.fr;
+    struct pv_frame *pv_fr = hv->pv.fr;
+    uint32_t sh_n = hv->sh.gframes, pv_n = hv->pv.nframes;
+    *hv = s->hv;
+    hv->m = back;
+    hv->sh.fr = sh_fr;
+    hv->pv.fr = pv_fr;
+    if (s->sh_fr && sh_fr && sh_n == s->hv.sh.gframes) memcpy(sh_fr, s->sh_fr, sh_n * sizeof *sh_fr);
+    if (s->pv_fr && pv_fr && pv_n == s->hv.pv.nframes) memcpy(pv_fr, s->pv_fr, pv_n * sizeof *pv_fr);
 }
 
 /* Binary translation's code cache: the translated pages, as they stand. */
@@ -155,13 +144,9 @@ struct machine_snapshot *machine_snapshot_take(const struct machine *m, const st
         return NULL;
     }
     s->last_addend_off = u->last_addend - (uintptr_t)m->mem;
-    if (m->hv) {
-        s->has_hv = true;
-        s->hv = *m->hv;
-        if (!shadow_copy(&s->sh, &m->hv->sh)) {
-            machine_snapshot_free(s);
-            return NULL;
-        }
+    if (m->hv && !hv_copy(s, m->hv)) {
+        machine_snapshot_free(s);
+        return NULL;
     }
     if (!bt_copy(s, m)) {
         machine_snapshot_free(s);
@@ -231,14 +216,7 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
     if (u->ntlb_entries) memcpy(u->ntlb, s->ntlb, u->ntlb_entries * sizeof *u->ntlb);
     u->last_addend = (uintptr_t)m->mem + s->last_addend_off;
     bt_put_back(m, s);
-    if (m->hv) {
-        struct machine *back = m->hv->m;   /* the hypervisor's own back-pointer */
-        struct shadow sh = m->hv->sh;
-        *m->hv = s->hv;
-        m->hv->m = back;
-        m->hv->sh = sh;
-        shadow_put_back(&m->hv->sh, &s->sh);
-    }
+    if (m->hv) hv_put_back(m->hv, s);
     return true;
 }
 
@@ -252,7 +230,8 @@ void machine_snapshot_free(struct machine_snapshot *s)
         for (uint32_t i = 0; i < s->npages; i++) free(s->bt[i]);
         free(s->bt);
     }
-    if (s->has_hv) shadow_drop(&s->sh);
+    free(s->sh_fr);
+    free(s->pv_fr);
     free(s->tlb);
     free(s->pwc);
     free(s->ntlb);
@@ -263,7 +242,7 @@ size_t machine_snapshot_bytes(const struct machine_snapshot *s)
 {
     const struct mmu *u = &s->m.mmu;
     return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes +
-           (s->has_hv && s->sh.shadow_of ? s->sh.gframes * (sizeof *s->sh.shadow_of + 2 + sizeof *s->sh.rmap) : 0) +
+           (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) + (s->pv_fr ? s->hv.pv.nframes * sizeof *s->pv_fr : 0) +
            u->tlb_entries * sizeof *u->tlb + u->pwc_entries * sizeof *u->pwc +
            u->ntlb_entries * sizeof *u->ntlb;
 }

@@ -354,11 +354,12 @@ void hv_stats_json(const struct hv *hv, json_t *o)
     json_object_set_new(o, "mode", json_string(mode_name[hv->cfg.mode]));
     json_object_set_new(o, "mmu", json_string(mmu_name[hv->cfg.mmu]));
     const struct shadow *sh = &hv->sh;
-    json_object_set_new(o, "shadow", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+    json_object_set_new(o, "shadow", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
         "hidden_faults", (json_int_t)sh->hidden_faults, "tracing_faults", (json_int_t)sh->tracing_faults,
         "dirty_faults", (json_int_t)sh->dirty_faults, "cache_hits", (json_int_t)sh->cache_hits,
         "cache_misses", (json_int_t)sh->cache_misses, "resets", (json_int_t)sh->resets,
         "prefetched", (json_int_t)sh->prefetched, "syncs", (json_int_t)sh->syncs,
+        "unshadowed", (json_int_t)sh->unshadowed,
         "guest_refs", (json_int_t)sh->guest_refs));
     /* a technique's own counters, also after a live switch away from it */
     if (hv->cfg.mode == HV_BT || m->bt.blocks) {

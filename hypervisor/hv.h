@@ -54,17 +54,26 @@ struct vm {
 
 /* Shadow page tables (shadow.c): the hypervisor's own tables mapping guest
  * virtual straight to host physical, kept in step with the guest's. */
+/* What the hypervisor knows of one guest frame. */
+struct shadow_frame {
+    uint32_t shadow;               /* a guest table: host frame of its shadow (0 = none) */
+    uint32_t rmap[2];              /* host addresses of shadow leaves mapping it writable */
+    uint32_t parent[2];            /* host addresses of shadow entries pointing at its shadow */
+    uint8_t is_table;              /* it holds a page table: writes to it are traced */
+    uint8_t rmap_n, parent_n;      /* how many of each (3 = too many to remember) */
+    uint8_t flood;                 /* traced writes since its shadow was last used */
+};
+#define SHADOW_FLOOD 16            /* traced writes in a row that make a frame data again */
+
 struct shadow {
     uint32_t gframes;              /* guest frames (VM memory / 4 KiB) */
-    uint32_t *shadow_of;           /* guest table frame -> host frame of its shadow (0 = none) */
-    uint8_t *is_table;             /* guest frame holds a page table: writes are traced */
-    uint32_t (*rmap)[2];           /* host addresses of shadow leaves mapping a frame writable */
-    uint8_t *rmap_n;               /* how many (3 = too many to remember) */
+    struct shadow_frame *fr;       /* one per guest frame */
     uint32_t phys_root;            /* the shadow used while guest paging is off */
     uint32_t frames_start, frames_next, frames_end; /* hypervisor frames for shadow tables */
     uint64_t hidden_faults, tracing_faults, dirty_faults, cache_hits, cache_misses, resets;
     uint64_t prefetched;           /* entries mapped ahead of a hidden fault (guest paging off) */
     uint64_t syncs;                /* shadow entries changed to follow the guest's tables */
+    uint64_t unshadowed;           /* frames written like data (a flood) that stopped being traced */
     uint64_t guest_refs;           /* guest page-table entries the hypervisor read or wrote */
 };
 
@@ -85,11 +94,13 @@ struct pv {
     bool booted;                   /* the guest runs on its own (validated) tables */
     uint32_t boot_root;            /* the hypervisor's 1:1 boot map, until then */
     uint32_t nframes;
-    uint8_t *level;                /* per frame: 0 = not a page table, else its level + 1 */
-    uint32_t *tcount;              /* entries of tables (and a pin) that keep it a table */
-    uint32_t *wcount;              /* writable mappings of it in tables */
-    uint8_t *pinned;               /* a root the guest pinned */
-    uint8_t *stale;                /* a writable TLB entry for it may be left */
+    struct pv_frame {
+        uint32_t tcount;           /* entries of tables (and a pin) that keep it a table */
+        uint32_t wcount;           /* writable mappings of it in tables */
+        uint8_t level;             /* 0 = not a page table, else its level + 1 */
+        uint8_t pinned;            /* a root the guest pinned */
+        uint8_t stale;             /* a writable TLB entry for it may be left */
+    } *fr;                         /* one per frame of the VM */
     uint64_t hypercalls, by_op[PV_HC_COUNT], updates, batches, tables_validated, type_flushes, refused;
     uint64_t traps_replaced;       /* sensitive instructions (te traps) the hypercalls stood for */
     char last_refusal[96];

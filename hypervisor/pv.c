@@ -81,12 +81,8 @@ bool pv_init(struct hv *hv, char *err, size_t errlen)
     struct pv *p = &hv->pv;
     struct vm *vm = the_vm(hv);
     p->nframes = vm->size >> 12;
-    p->level = calloc(p->nframes, 1);
-    p->pinned = calloc(p->nframes, 1);
-    p->stale = calloc(p->nframes, 1);
-    p->tcount = calloc(p->nframes, sizeof *p->tcount);
-    p->wcount = calloc(p->nframes, sizeof *p->wcount);
-    if (!p->level || !p->pinned || !p->stale || !p->tcount || !p->wcount) {
+    p->fr = calloc(p->nframes, sizeof *p->fr);
+    if (!p->fr) {
         snprintf(err, errlen, "out of memory for the paravirtual frame table");
         return false;
     }
@@ -98,11 +94,7 @@ bool pv_init(struct hv *hv, char *err, size_t errlen)
 void pv_free(struct hv *hv)
 {
     struct pv *p = &hv->pv;
-    free(p->level);
-    free(p->pinned);
-    free(p->stale);
-    free(p->tcount);
-    free(p->wcount);
+    free(p->fr);
     memset(p, 0, sizeof *p);
 }
 
@@ -176,17 +168,23 @@ static void refuse(struct hv *hv, const char *why, uint32_t a, uint32_t b)
 }
 
 static bool validate(struct hv *hv, uint32_t f, unsigned level);
+
+/* The whole TLB goes: no stale writable entry is left for any frame. */
+static void flush_all(struct hv *hv)
+{
+    mmu_flush_all(hv->m);
+    for (uint32_t f = 0; f < hv->pv.nframes; f++) hv->pv.fr[f].stale = 0;
+}
 static void release(struct hv *hv, uint32_t f, unsigned level);
 
 /* f is about to become a table: no writable TLB entry may outlive that. */
 static void make_table(struct hv *hv, uint32_t f, unsigned level)
 {
     struct pv *p = &hv->pv;
-    p->level[f] = (uint8_t)(level + 1);
-    p->tcount[f] = 1;
-    if (p->stale[f]) {
-        mmu_flush_all(hv->m);
-        memset(p->stale, 0, p->nframes);
+    p->fr[f].level = (uint8_t)(level + 1);
+    p->fr[f].tcount = 1;
+    if (p->fr[f].stale) {
+        flush_all(hv);
         p->type_flushes++;
     }
 }
@@ -201,22 +199,22 @@ static bool get_ref(struct hv *hv, uint32_t pte, unsigned level)
     if (f >= p->nframes) { refuse(hv, "maps a frame outside the VM", pte, level); return false; }
     if (level == bottom(hv)) {
         if (pte & PTE_W) {
-            if (p->level[f]) { refuse(hv, "maps a page table writable", pte, level); return false; }
-            p->wcount[f]++;
+            if (p->fr[f].level) { refuse(hv, "maps a page table writable", pte, level); return false; }
+            p->fr[f].wcount++;
         }
         return true;
     }
     if (pte & PTE_L) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
-    if (p->level[f]) {
-        if (p->level[f] != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
-        p->tcount[f]++;
+    if (p->fr[f].level) {
+        if (p->fr[f].level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
+        p->fr[f].tcount++;
         return true;
     }
-    if (p->wcount[f]) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
+    if (p->fr[f].wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
     make_table(hv, f, level + 1);
     if (!validate(hv, f, level + 1)) {
-        p->level[f] = 0;
-        p->tcount[f] = 0;
+        p->fr[f].level = 0;
+        p->fr[f].tcount = 0;
         return false;
     }
     return true;
@@ -230,12 +228,12 @@ static void put_ref(struct hv *hv, uint32_t pte, unsigned level, bool stale)
     uint32_t f = pte >> 12;
     if (level == bottom(hv)) {
         if (pte & PTE_W) {
-            p->wcount[f]--;
-            if (stale) p->stale[f] = 1;
+            p->fr[f].wcount--;
+            if (stale) p->fr[f].stale = 1;
         }
         return;
     }
-    if (--p->tcount[f] == 0) release(hv, f, level + 1);
+    if (--p->fr[f].tcount == 0) release(hv, f, level + 1);
 }
 
 /* Checks every entry of frame f as a table of level, taking its references. */
@@ -256,7 +254,7 @@ static bool validate(struct hv *hv, uint32_t f, unsigned level)
 static void release(struct hv *hv, uint32_t f, unsigned level)
 {
     uint32_t n = entries(hv, level), base = f << 12;
-    hv->pv.level[f] = 0;
+    hv->pv.fr[f].level = 0;
     hv_charge_op(hv, 1);
     for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level, true);
 }
@@ -270,8 +268,8 @@ static bool update(struct hv *hv, uint32_t gpa, uint32_t val, bool invalidated)
     hv_charge_op(hv, 1);
     if ((gpa & 3) || t >= p->nframes) { refuse(hv, "entry outside the VM", gpa, val); return false; }
     if (!p->booted) return hv_guest_write(hv, gpa, val, 4); /* checked when the first root is loaded */
-    if (!p->level[t]) { refuse(hv, "not a page table", gpa, val); return false; }
-    unsigned level = p->level[t] - 1u;
+    if (!p->fr[t].level) { refuse(hv, "not a page table", gpa, val); return false; }
+    unsigned level = p->fr[t].level - 1u;
     if ((gpa & 0xfff) / 4 >= entries(hv, level)) { refuse(hv, "past the table's entries", gpa, val); return false; }
     uint32_t old = rd_entry(hv, gpa);
     if (!get_ref(hv, val, level)) return false;
@@ -285,17 +283,17 @@ static bool pin(struct hv *hv, uint32_t root)
     struct pv *p = &hv->pv;
     uint32_t f = root >> 12;
     if ((root & 0xfff) || f >= p->nframes) { refuse(hv, "root outside the VM", root, 0); return false; }
-    if (p->pinned[f]) return true;
+    if (p->fr[f].pinned) return true;
     if (p->booted) {
-        if (p->level[f] && p->level[f] != 1) { refuse(hv, "root is a table of another level", root, 0); return false; }
-        if (p->level[f]) p->tcount[f]++;
+        if (p->fr[f].level && p->fr[f].level != 1) { refuse(hv, "root is a table of another level", root, 0); return false; }
+        if (p->fr[f].level) p->fr[f].tcount++;
         else {
-            if (p->wcount[f]) { refuse(hv, "root is mapped writable", root, 0); return false; }
+            if (p->fr[f].wcount) { refuse(hv, "root is mapped writable", root, 0); return false; }
             make_table(hv, f, 0);
-            if (!validate(hv, f, 0)) { p->level[f] = 0; p->tcount[f] = 0; return false; }
+            if (!validate(hv, f, 0)) { p->fr[f].level = 0; p->fr[f].tcount = 0; return false; }
         }
     }
-    p->pinned[f] = 1;
+    p->fr[f].pinned = 1;
     return true;
 }
 
@@ -303,10 +301,10 @@ static bool unpin(struct hv *hv, uint32_t root)
 {
     struct pv *p = &hv->pv;
     uint32_t f = root >> 12;
-    if ((root & 0xfff) || f >= p->nframes || !p->pinned[f]) { refuse(hv, "not a pinned root", root, 0); return false; }
+    if ((root & 0xfff) || f >= p->nframes || !p->fr[f].pinned) { refuse(hv, "not a pinned root", root, 0); return false; }
     if (p->booted && (hv->vcpu.cr[CR_PTB] >> 12) == f) { refuse(hv, "the root in use", root, 0); return false; }
-    p->pinned[f] = 0;
-    if (p->booted && --p->tcount[f] == 0) release(hv, f, 0);
+    p->fr[f].pinned = 0;
+    if (p->booted && --p->fr[f].tcount == 0) release(hv, f, 0);
     return true;
 }
 
@@ -316,25 +314,26 @@ static bool unpin(struct hv *hv, uint32_t root)
 static bool first_baseptr(struct hv *hv)
 {
     struct pv *p = &hv->pv;
-    uint8_t *was = malloc(p->nframes);
-    if (!was) return false;
-    memcpy(was, p->pinned, p->nframes);
-    memset(p->pinned, 0, p->nframes);
     p->booted = true;
     for (uint32_t f = 0; f < p->nframes; f++) {
-        if (!was[f] || pin(hv, f << 12)) continue;
+        if (!p->fr[f].pinned) continue;
+        p->fr[f].pinned = 0;
+        if (pin(hv, f << 12)) {
+            p->fr[f].pinned = 2;   /* checked (pin sets 1; 2 marks it done in this pass) */
+            continue;
+        }
+        /* forget what was checked; the other roots stay pinned, unchecked */
         p->booted = false;
-        was[f] = 0;
-        memcpy(p->pinned, was, p->nframes);
-        memset(p->level, 0, p->nframes);
-        memset(p->tcount, 0, p->nframes * sizeof *p->tcount);
-        memset(p->wcount, 0, p->nframes * sizeof *p->wcount);
-        free(was);
+        for (uint32_t g = 0; g < p->nframes; g++) {
+            struct pv_frame *x = &p->fr[g];
+            uint8_t pinned = x->pinned ? 1 : 0;
+            *x = (struct pv_frame){.pinned = pinned};
+        }
         return false;
     }
-    free(was);
-    mmu_flush_all(hv->m);
-    memset(p->stale, 0, p->nframes);
+    for (uint32_t f = 0; f < p->nframes; f++)
+        if (p->fr[f].pinned) p->fr[f].pinned = 1;
+    flush_all(hv);
     return true;
 }
 
@@ -403,7 +402,7 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     case HC_NEW_BASEPTR: {
         if (!p->booted && !first_baseptr(hv)) { result = REFUSED; break; }
         uint32_t f = a >> 12;
-        if ((a & 0xfff) || f >= p->nframes || !p->pinned[f]) { refuse(hv, "root not pinned", a, b); result = REFUSED; break; }
+        if ((a & 0xfff) || f >= p->nframes || !p->fr[f].pinned) { refuse(hv, "root not pinned", a, b); result = REFUSED; break; }
         v[CR_PTB] = a;
         v[CR_ASID] = b;
         v[CR_MMU] = 1;
@@ -422,10 +421,7 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
         break;
     }
     case HC_INVLPG: mmu_invlpg(m, a); break;
-    case HC_TLB_FLUSH:
-        mmu_flush_all(m);
-        memset(p->stale, 0, p->nframes);
-        break;
+    case HC_TLB_FLUSH: flush_all(hv); break;
     case HC_IRET:
         v[CR_SR] = shared_rd(hv, SH_ESR) & (SR_IE | SR_RING_MASK);
         *next = shared_rd(hv, SH_EPC);

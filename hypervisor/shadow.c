@@ -144,8 +144,11 @@ static uint32_t sh_alloc(struct hv *hv)
 void shadow_reset(struct hv *hv)
 {
     struct shadow *s = &hv->sh;
-    memset(s->shadow_of, 0, s->gframes * sizeof *s->shadow_of);
-    memset(s->rmap_n, 0, s->gframes);
+    for (uint32_t f = 0; f < s->gframes; f++) {
+        struct shadow_frame *g = &s->fr[f];
+        g->shadow = 0;
+        g->rmap_n = g->parent_n = g->flood = 0;
+    }
     s->frames_next = s->frames_start;
     s->phys_root = 0;
     s->resets++;
@@ -158,11 +161,8 @@ bool shadow_init(struct hv *hv, char *err, size_t errlen)
     shadow_free(hv);   /* arrays a snapshot restore left behind (cpu/snapshot.c) */
     memset(s, 0, sizeof *s);
     s->gframes = hv->cfg.vm_memsize >> 12;
-    s->shadow_of = calloc(s->gframes, sizeof *s->shadow_of);
-    s->is_table = calloc(s->gframes, 1);
-    s->rmap = calloc(s->gframes, sizeof *s->rmap);
-    s->rmap_n = calloc(s->gframes, 1);
-    if (!s->shadow_of || !s->is_table || !s->rmap || !s->rmap_n) {
+    s->fr = calloc(s->gframes, sizeof *s->fr);
+    if (!s->fr) {
         snprintf(err, errlen, "out of host memory for shadow bookkeeping");
         return false;
     }
@@ -173,10 +173,8 @@ bool shadow_init(struct hv *hv, char *err, size_t errlen)
 
 void shadow_free(struct hv *hv)
 {
-    free(hv->sh.shadow_of);
-    free(hv->sh.is_table);
-    free(hv->sh.rmap);
-    free(hv->sh.rmap_n);
+    free(hv->sh.fr);
+    hv->sh.fr = NULL;
 }
 
 /* Guest frame f now holds a page table: from now on writes to it are
@@ -184,20 +182,20 @@ void shadow_free(struct hv *hv)
 static void mark_table(struct hv *hv, uint32_t f)
 {
     struct shadow *s = &hv->sh;
-    if (f >= s->gframes || s->is_table[f]) return;
-    s->is_table[f] = 1;
-    if (s->rmap_n[f] > 2) {
+    if (f >= s->gframes || s->fr[f].is_table) return;
+    s->fr[f].is_table = 1;
+    if (s->fr[f].rmap_n > 2) {
         shadow_reset(hv);  /* too many mappings remembered: start over */
         return;
     }
-    for (unsigned i = 0; i < s->rmap_n[f]; i++) {
-        uint32_t e = s->rmap[f][i], pte = rd(hv, e);
+    for (unsigned i = 0; i < s->fr[f].rmap_n; i++) {
+        uint32_t e = s->fr[f].rmap[i], pte = rd(hv, e);
         if ((pte & PTE_P) && (pte & PTE_FRAME) == the_vm(hv)->base + (f << 12)) {
             wr(hv, e, pte & ~PTE_W);
             s->syncs++;
         }
     }
-    s->rmap_n[f] = 0;
+    s->fr[f].rmap_n = 0;
     mmu_flush_all(hv->m);
 }
 
@@ -206,20 +204,30 @@ static uint32_t shadow_table(struct hv *hv, uint32_t f)
 {
     struct shadow *s = &hv->sh;
     if (f >= s->gframes) return 0;
-    if (!s->shadow_of[f]) {
+    if (!s->fr[f].shadow) {
         uint32_t t = sh_alloc(hv);
         if (!t) return 0;
-        s->shadow_of[f] = t;
+        s->fr[f].shadow = t;
         mark_table(hv, f);
     }
-    return s->shadow_of[f];
+    return s->fr[f].shadow;
+}
+
+/* Remembers that shadow entry `entry` points at the shadow of guest table f. */
+static void parent_add(struct hv *hv, uint32_t f, uint32_t entry)
+{
+    struct shadow_frame *g = &hv->sh.fr[f];
+    for (unsigned i = 0; i < g->parent_n && i < 2; i++)
+        if (g->parent[i] == entry) return;
+    if (g->parent_n < 2) g->parent[g->parent_n++] = entry;
+    else g->parent_n = 3;
 }
 
 static void rmap_add(struct hv *hv, uint32_t f, uint32_t entry)
 {
     struct shadow *s = &hv->sh;
-    if (s->rmap_n[f] < 2) s->rmap[f][s->rmap_n[f]++] = entry;
-    else s->rmap_n[f] = 3;
+    if (s->fr[f].rmap_n < 2) s->fr[f].rmap[s->fr[f].rmap_n++] = entry;
+    else s->fr[f].rmap_n = 3;
 }
 
 /* Fills the shadow path for va down to a 4 KiB leaf mapping guest frame
@@ -244,7 +252,12 @@ static bool fill(struct hv *hv, uint32_t root, uint32_t va, const struct gpath *
         /* entry l of the guest path points at a guest table unless it is
          * the leaf (a large page: below it our tables are private) */
         if (mirror && l + 1 < p->n) {
-            child = shadow_table(hv, p->pte[l] >> 12);
+            uint32_t g = p->pte[l] >> 12;
+            child = shadow_table(hv, g);
+            if (child) {
+                parent_add(hv, g, e);
+                hv->sh.fr[g].flood = 0;   /* in use as a table: not a flood */
+            }
         } else {
             uint32_t old = rd(hv, e);
             child = (old & PTE_P) ? (old & PTE_FRAME) : sh_alloc(hv);
@@ -280,7 +293,7 @@ void shadow_load_context(struct hv *hv)
     for (int attempt = 0; attempt < 2; attempt++) {
         if (hv->vcpu.cr[CR_MMU] & 1) {
             uint32_t f = hv->vcpu.cr[CR_PTB] >> 12;
-            if (f < s->gframes && s->shadow_of[f]) s->cache_hits++;
+            if (f < s->gframes && s->fr[f].shadow) s->cache_hits++;
             else s->cache_misses++;
             root = shadow_table(hv, f);
         } else {
@@ -323,7 +336,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
         bool ok = fill(hv, root, va, &none, false, va >> 12, PTE_W | PTE_U);
         for (uint32_t f = first; ok && f < first + PHYS_PREFETCH && f < s->gframes; f++) {
             if (f == va >> 12 || leaf_present(hv, root, f << 12)) continue;
-            ok = fill(hv, root, f << 12, &none, false, f, s->is_table[f] ? PTE_U : PTE_W | PTE_U);
+            ok = fill(hv, root, f << 12, &none, false, f, s->fr[f].is_table ? PTE_U : PTE_W | PTE_U);
             s->prefetched++;
         }
         if (!ok) {
@@ -342,7 +355,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     if (g) { *gfault = g; return false; }            /* the guest's own fault */
     uint32_t gframe = gpa >> 12;
     if (gframe >= s->gframes) { *gfault = FAULT_BUS | (g & 0xf); return false; }
-    if (acc == ACC_WRITE && s->is_table[gframe]) {
+    if (acc == ACC_WRITE && s->fr[gframe].is_table) {
         *gfault = SHADOW_TRACE;                      /* tracing: the caller emulates the write */
         return false;
     }
@@ -359,7 +372,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     else s->hidden_faults++;
     /* writable only once dirty, and never for a page table (traced) */
     uint32_t flags = (u ? PTE_U : 0) |
-                     ((w && (p.pte[leaf] & PTE_D) && !s->is_table[gframe]) ? PTE_W : 0);
+                     ((w && (p.pte[leaf] & PTE_D) && !s->fr[gframe].is_table) ? PTE_W : 0);
     if (!fill(hv, real_cr(hv)[CR_PTB], va, &p, true, gframe, flags)) {
         shadow_reset(hv);
         shadow_load_context(hv);
@@ -369,6 +382,35 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     return true;
 }
 
+/* Frame f was written SHADOW_FLOOD times in a row without its shadow being
+ * used: it is most likely no page table any more (a freed table, reused and
+ * being cleared as data).  Stop tracing it: unlink its shadow from the
+ * shadow entries that point at it, as KVM does on a write flood.  If it is
+ * still a table the guest uses, the next walk through it shadows it anew. */
+static void unshadow(struct hv *hv, uint32_t f)
+{
+    struct shadow *s = &hv->sh;
+    struct shadow_frame *g = &s->fr[f];
+    g->flood = 0;
+    if (!(hv->vcpu.cr[CR_MMU] & 1) || (hv->vcpu.cr[CR_PTB] >> 12) == f) return;   /* the root in use */
+    if (g->parent_n > 2) {
+        shadow_reset(hv);   /* too many parents remembered: start over */
+        g->is_table = 0;
+        s->unshadowed++;
+        return;
+    }
+    for (unsigned i = 0; i < g->parent_n; i++) {
+        uint32_t pte = rd(hv, g->parent[i]);
+        if ((pte & PTE_P) && g->shadow && (pte & PTE_FRAME) == g->shadow) wr(hv, g->parent[i], 0);
+    }
+    g->shadow = 0;
+    g->is_table = 0;
+    g->parent_n = g->rmap_n = 0;
+    s->unshadowed++;
+    hv_charge_op(hv, 1);
+    mmu_flush_all(hv->m);
+}
+
 /* The guest wrote word gpa of one of its page tables (emulated by the
  * caller): the shadow entry mirroring it is stale — drop it. */
 void shadow_traced_write(struct hv *hv, uint32_t gpa)
@@ -376,9 +418,10 @@ void shadow_traced_write(struct hv *hv, uint32_t gpa)
     struct shadow *s = &hv->sh;
     uint32_t f = gpa >> 12;
     s->tracing_faults++;
-    if (f < s->gframes && s->shadow_of[f] && rd(hv, s->shadow_of[f] + (gpa & 0xffc))) {
-        wr(hv, s->shadow_of[f] + (gpa & 0xffc), 0);
+    if (f < s->gframes && s->fr[f].shadow && rd(hv, s->fr[f].shadow + (gpa & 0xffc))) {
+        wr(hv, s->fr[f].shadow + (gpa & 0xffc), 0);
         s->syncs++;
     }
+    if (f < s->gframes && ++s->fr[f].flood >= SHADOW_FLOOD) unshadow(hv, f);
     cpu_trace(hv->m, TR_SHADOW, 2, gpa, 0, 0, NULL);
 }

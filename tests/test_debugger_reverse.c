@@ -93,6 +93,19 @@ Test(debugger, reverse_steps_back_under_binary_translation)
     ds_close(s);
 }
 
+Test(debugger, reverse_steps_back_under_paravirtualisation)
+{
+    struct dsession *s = ds_open("kernel", "pv", 2, 0);
+    s->d->ck_every = 20000;
+    cr_assert_eq(ds_cmd(s, "step 150000"), VIS_DBG_OK, "%s", ds_err(s));
+    uint64_t updates = s->cm.hv->pv.updates, calls = s->cm.hv->pv.hypercalls;
+    there_and_back(s, 60000);
+    cr_assert_gt(s->cm.hv->pv.hypercalls, calls, "the stretch should make hypercalls");
+    cr_assert_gt(s->cm.hv->pv.updates, updates, "and validated page-table updates");
+    cr_assert_eq(s->cm.hv->pv.refused, 0, "every replayed update found the same tables");
+    ds_close(s);
+}
+
 Test(debugger, reverse_reverse_continue_returns_to_the_previous_breakpoint_hit)
 {
     struct dsession *s = ds_open("kernel", "native", 2, 0);

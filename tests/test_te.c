@@ -233,3 +233,15 @@ Test(te, guest_physical_memory_is_shadowed_a_group_of_pages_at_a_time)
     cr_assert_lt(stats_num(o, "shadow", "hidden_faults"), 200);
     json_decref(o);
 }
+
+Test(te, a_freed_table_written_like_data_stops_being_traced)
+{
+    /* forkwait frees each child's tables; reused as data and cleared, they
+     * would trace every word, so after SHADOW_FLOOD writes they are unshadowed */
+    json_t *o = stats_of("run forkwait --args 10 --mode te --isa strict --levels 4");
+    cr_assert_gt(stats_num(o, "shadow", "unshadowed"), 0);
+    cr_assert_lt(stats_num(o, "shadow", "tracing_faults"), 10 * 200,
+                 "a few dozen traced writes per fork, not a page's worth: %lld",
+                 stats_num(o, "shadow", "tracing_faults"));
+    json_decref(o);
+}

@@ -16,7 +16,7 @@ set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-report}
 WORKLOADS="syscall pgfault ptemod ctxswitch compute tlbstride forkwait"
-PROFILES="modern p4-2006"
+PROFILES="modern p4-2006 core2-2006"
 JOBS=$(nproc 2>/dev/null || echo 2)
 LEVELS=${LEVELS:-4}                     # page-table levels (guest, and host under nested paging)
 RS=./ringsim
@@ -142,17 +142,29 @@ words() { # verdict -> Markdown
     echo "# ringsim: the virtualisation modes compared"
     echo
     echo "Written by \`make compare\` (tools/report.sh) on $(date -u +%Y-%m-%d) from $(git describe --always --dirty 2>/dev/null || echo 'this tree')."
-    echo "Every workload ran under every mode this build has, with the two shipped profiles"
-    echo "(\`modern\`, \`p4-2006\`); each verdict below is computed from those runs."
+    echo "Every workload ran under every mode this build has, with the three shipped profiles"
+    echo "(\`modern\`, \`p4-2006\`, \`core2-2006\`); each verdict below is computed from those runs."
     echo
     echo "## BRIEF.md's four shapes"
     echo
-    echo "| shape | modern | p4-2006 |"
-    echo "|---|---|---|"
-    echo "| 1. a cold 2D walk costs (n+1)(m+1)−1 references; large pages and walk caches cut it | $s1 | $s1 |"
-    echo "| 2. trap-and-emulate fails on the classic ISA exactly where a red pill runs, works on strict | $(words "$(s2_verdict modern)") | $(words "$(s2_verdict p4-2006)") |"
-    echo "| 3. early VT-x: hw loses to bt on page-table and fork work, wins on system calls | n/a: the claim is about early VT-x (the same test here: $(words "$(s3_verdict modern)" | tr -d '*' | sed 's/ (needs/, needs/; s/ (on/ on/; s/)$//')) | $(words "$(s3_verdict p4-2006)") |"
-    echo "| 4. nested beats shadow on page-table and context-switch work, loses on TLB misses | $(words "$(s4_verdict modern)") | n/a: nested paging arrived in 2008 (EPT, RVI), after this profile's hardware (the same test here: $(words "$(s4_verdict p4-2006)" | tr -d '*' | sed 's/ (on/ on/; s/)$//')) |"
+    early() { [ "$1" != modern ]; }   # profiles of 2006 hardware: VT-x without nested paging
+    aside() { words "$1" | tr -d '*' | sed 's/ (needs/, needs/; s/ (on/ on/; s/)$//'; }
+    printf "| shape |"; for p in $PROFILES; do printf " %s |" "$p"; done; echo
+    printf "|---|"; for p in $PROFILES; do printf -- "---|"; done; echo
+    printf "| 1. a cold 2D walk costs (n+1)(m+1)−1 references; large pages and walk caches cut it |"
+    for p in $PROFILES; do printf " %s |" "$s1"; done; echo
+    printf "| 2. trap-and-emulate fails on the classic ISA exactly where a red pill runs, works on strict |"
+    for p in $PROFILES; do printf " %s |" "$(words "$(s2_verdict $p)")"; done; echo
+    printf "| 3. early VT-x: hw loses to bt on page-table and fork work, wins on system calls |"
+    for p in $PROFILES; do
+        if early $p; then printf " %s |" "$(words "$(s3_verdict $p)")"
+        else printf " n/a: the claim is about early VT-x (the same test here: %s) |" "$(aside "$(s3_verdict $p)")"; fi
+    done; echo
+    printf "| 4. nested beats shadow on page-table and context-switch work, loses on TLB misses |"
+    for p in $PROFILES; do
+        if early $p; then printf " n/a: nested paging arrived in 2008 (EPT, RVI), after this hardware (the same test here: %s) |" "$(aside "$(s4_verdict $p)")"
+        else printf " %s |" "$(words "$(s4_verdict $p)")"; fi
+    done; echo
     echo
     echo "### 1. References of one 2D walk"
     echo

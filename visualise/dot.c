@@ -534,7 +534,7 @@ static uint32_t shadow_root(const struct hv *hv, const uint32_t guest_cr[CR_COUN
 {
     if (!(guest_cr[CR_MMU] & 1)) return hv->sh.phys_root;
     uint32_t f = guest_cr[CR_PTB] >> 12;
-    return f < hv->sh.gframes ? hv->sh.shadow_of[f] : 0;
+    return f < hv->sh.gframes ? hv->sh.fr[f].shadow : 0;
 }
 
 /* Sets up the trees of the request.  Returns false with err if the machine
@@ -612,7 +612,7 @@ static bool link_mirrors(struct drawing *d)
     d->mirror_of = calloc((size_t)(d->m->memsize >> 12) + 1, sizeof *d->mirror_of);
     if (!d->mirror_of) return false;
     for (uint32_t f = 0; f < hv->sh.gframes; f++) {
-        uint32_t s = hv->sh.shadow_of[f];
+        uint32_t s = hv->sh.fr[f].shadow;
         if (s && s < d->m->memsize) d->mirror_of[s >> 12] = (f << 12) + 1;
     }
     for (int i = 0; i < d->npages; i++) {
