@@ -4,6 +4,7 @@
 #   make test       set up, build, run every test natively and under ASan+UBSan
 #   make run        set up, build, boot the bundled guest in the debugger
 #   make bench      simulated MIPS per mode
+#   make grade      score the labs (LAB=name for one; labs/README.md)
 #   make docs       regenerate docs/isa.md from the instruction table
 #   make install PREFIX=/usr/local
 #   make clean
@@ -26,6 +27,8 @@ GUESTSRC := $(wildcard guests/*.s)
 # Every guest built on the kernel also has a paravirtual build (--mode pv).
 PVSRC    := $(shell grep -l 'kernel/main.s' $(GUESTSRC))
 GUESTS   := $(GUESTSRC:guests/%.s=build/guests/%.img) $(PVSRC:guests/%.s=build/guests/pv/%.img)
+LABSRC   := $(wildcard labs/*/*.s)
+LABIMGS  := $(LABSRC:labs/%.s=build/labs/%.img)
 
 OBJ      := $(SRC:%.c=build/obj/%.o)
 LIBOBJ   := $(LIBSRC:%.c=build/obj/%.o)
@@ -35,7 +38,7 @@ SANLIB   := $(LIBSRC:%.c=build/san/%.o)
 SANTEST  := $(TESTSRC:%.c=build/san/%.o)
 
 .PHONY: all setup test test-native test-san run bench docs install clean grade
-all: ringsim $(GUESTS)
+all: ringsim $(GUESTS) $(LABIMGS)
 
 setup:
 	@sh tools/setup.sh
@@ -55,6 +58,11 @@ build/ringsim-san: $(SANOBJ)
 	$(CC) $(SANFLAGS) -o $@ $(SANOBJ) $(LDLIBS)
 
 build/guests/%.img: guests/%.s ringsim $(wildcard guests/kernel/*.s guests/kernel/user/*.s)
+	@mkdir -p $(dir $@)
+	./ringsim asm $< -o $@
+
+# The labs' own small guests (labs/LAB/*.s).
+build/labs/%.img: labs/%.s ringsim
 	@mkdir -p $(dir $@)
 	./ringsim asm $< -o $@
 
@@ -103,6 +111,11 @@ clean:
 # make compare    every workload under every mode and profile -> report/
 # make pictures   the page-table drawings and comparison charts in docs/pictures/
 .PHONY: compare pictures
+# Labs: `make grade` scores every lab against this tree, `make grade LAB=te`
+# one; `labs/mklab LAB DIR` makes a student's starting tree (labs/README.md).
+grade: setup all
+	sh labs/grade.sh $(LAB)
+
 compare: setup all
 	sh tools/report.sh report
 

@@ -301,6 +301,13 @@ void hv_schedule(struct hv *hv, bool preempt)
             m->stop = STOP_EXIT;
             m->exit_code = hv->vms[0].exit_code;
             snprintf(m->stop_detail, sizeof m->stop_detail, "every VM has ended");
+            if (hv->vms[0].killed) {
+                /* the run ends as the first VM did: as on bare metal, a
+                 * guest stopped by a triple fault is not an exit */
+                m->stop = STOP_TRIPLE;
+                snprintf(m->stop_detail, sizeof m->stop_detail, "every VM has ended; VM %s was stopped by the "
+                         "hypervisor: %s", hv->vms[0].name, hv->vms[0].detail);
+            }
             hv->running = -1;
             return;
         }

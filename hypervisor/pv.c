@@ -196,21 +196,21 @@ static bool get_ref(struct hv *hv, uint32_t pte, unsigned level)
     struct pv *p = &hv->pv;
     if (!(pte & PTE_P)) return true;
     uint32_t f = pte >> 12;
+    // LAB(pv) BEGIN: refuse an entry that would break an invariant (refuse(), return false)
     if (f >= p->nframes) { refuse(hv, "maps a frame outside the VM", pte, level); return false; }
+    if (level < bottom(hv) && (pte & PTE_L)) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
+    if (level == bottom(hv) && (pte & PTE_W) && p->fr[f].level) { refuse(hv, "maps a page table writable", pte, level); return false; }
+    if (level < bottom(hv) && p->fr[f].level && p->fr[f].level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
+    if (level < bottom(hv) && !p->fr[f].level && p->fr[f].wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
+    // LAB(pv) END
     if (level == bottom(hv)) {
-        if (pte & PTE_W) {
-            if (p->fr[f].level) { refuse(hv, "maps a page table writable", pte, level); return false; }
-            p->fr[f].wcount++;
-        }
+        if (pte & PTE_W) p->fr[f].wcount++;
         return true;
     }
-    if (pte & PTE_L) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
     if (p->fr[f].level) {
-        if (p->fr[f].level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
         p->fr[f].tcount++;
         return true;
     }
-    if (p->fr[f].wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
     make_table(hv, f, level + 1);
     if (!validate(hv, f, level + 1)) {
         p->fr[f].level = 0;

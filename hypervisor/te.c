@@ -62,9 +62,23 @@ static void reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint3
 {
     struct machine *m = hv->m;
     uint32_t *v = hv->vcpu.cr;
+    /* as the CPU would: a fault before the guest's handler has run one
+     * instruction is a double fault, and one more a triple fault (the CPU
+     * clears trap_depth when an instruction completes) */
+    if (m->cpu.trap_depth >= 2) {
+        kill(hv, "triple fault: the guest's double-fault handler faulted too");
+        return;
+    }
+    bool nested = m->cpu.trap_depth == 1;
+    m->cpu.trap_depth++;
+    if (nested) {
+        badaddr = (uint32_t)cause;
+        cause = CAUSE_DOUBLE;
+        epc = v[CR_EPC];
+    }
     hv->vcpu.reflected++;
     hv_charge_op(hv, 1);
-    v[CR_ESR] = v[CR_SR];
+    if (!nested) v[CR_ESR] = v[CR_SR];
     v[CR_EPC] = epc;
     v[CR_CAUSE] = cause;
     v[CR_BADADDR] = badaddr;
@@ -139,6 +153,7 @@ static void emulate_traced_store(struct hv *hv, uint32_t epc)
     hv_guest_write(hv, gpa, value, size);
     if (in.op == OP_PUSHF) R[ISA_REG_SP] = addr;
     shadow_traced_write(hv, gpa);
+    m->cpu.trap_depth = 0;   /* the store completed */
     resume(hv, epc + 4);
 }
 
@@ -185,6 +200,7 @@ static void hypercall(struct hv *hv, uint32_t next)
 {
     switch (pv_hypercall(hv, &next)) {
     case PV_RESUME:
+        hv->m->cpu.trap_depth = 0;   /* the vmcall completed */
         if (!deliver_pending(hv, next)) resume(hv, next);
         return;
     case PV_STOPPED:
@@ -226,15 +242,35 @@ static void emulate(struct hv *hv, uint32_t epc)
     hv->vcpu.emulated++;
     hv->vcpu.emulated_by_op[in.op]++;
     hv_charge_op(hv, 1);
-    uint32_t next = epc + 4, w;
+    uint32_t next = epc + 4;
     switch (in.op) {
     case OP_MTCR:
         if (!isa_creg_writable[in.imm]) { reflect(hv, CAUSE_ILLEGAL, 0, epc); return; }
         write_cr(hv, (unsigned)in.imm, R[in.a]);
         break;
     case OP_MFCR: if (in.a) R[in.a] = read_cr(hv, (unsigned)in.imm); break;
+    // LAB(te) BEGIN: emulate cli, sti, iret, pushf and popf against the virtual CPU
     case OP_CLI: v[CR_SR] &= ~SR_IE; break;
     case OP_STI: v[CR_SR] |= SR_IE; break;
+    case OP_IRET:
+        v[CR_SR] = v[CR_ESR] & (SR_IE | SR_RING_MASK);
+        next = v[CR_EPC];
+        if (VRING(v[CR_SR]) != 0) R[ISA_REG_SP] = v[CR_USP];
+        break;
+    /* the red pills, when the strict ISA makes them trap */
+    case OP_PUSHF:
+        if (!guest_virt_write(hv, R[ISA_REG_SP] - 4, v[CR_SR], 4)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP] - 4, epc); return; }
+        R[ISA_REG_SP] -= 4;
+        break;
+    case OP_POPF: {
+        uint32_t w;
+        if (!guest_virt_read(hv, R[ISA_REG_SP], &w)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP], epc); return; }
+        v[CR_SR] = (v[CR_SR] & ~SR_IE) | (w & SR_IE);
+        R[ISA_REG_SP] += 4;
+        break;
+    }
+    //| (void)guest_virt_read; (void)guest_virt_write;   /* you will want these two */
+    // LAB(te) END
     case OP_IN: {
         uint32_t val = vdev_in(hv, vm, (uint32_t)in.imm);
         if (in.a) R[in.a] = val;
@@ -248,11 +284,6 @@ static void emulate(struct hv *hv, uint32_t epc)
         break;
     case OP_INVLPG: mmu_invlpg(m, R[in.a]); break;
     case OP_TLBFLUSH: mmu_flush_all(m); break;
-    case OP_IRET:
-        v[CR_SR] = v[CR_ESR] & (SR_IE | SR_RING_MASK);
-        next = v[CR_EPC];
-        if (VRING(v[CR_SR]) != 0) R[ISA_REG_SP] = v[CR_USP];
-        break;
     case OP_HLT:
         if (!(v[CR_SR] & SR_IE) || !vm->vtimer.period) {
             hv_vm_done(hv, vm, 0, false, "halted");
@@ -263,16 +294,6 @@ static void emulate(struct hv *hv, uint32_t epc)
         /* idle until the virtual timer */
         if (vm->vtimer.deadline > m->st.cycles) cpu_charge(m, CY_IDLE, vm->vtimer.deadline - m->st.cycles);
         break;
-    /* the red pills, when the strict ISA makes them trap */
-    case OP_PUSHF:
-        if (!guest_virt_write(hv, R[ISA_REG_SP] - 4, v[CR_SR], 4)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP] - 4, epc); return; }
-        R[ISA_REG_SP] -= 4;
-        break;
-    case OP_POPF:
-        if (!guest_virt_read(hv, R[ISA_REG_SP], &w)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP], epc); return; }
-        v[CR_SR] = (v[CR_SR] & ~SR_IE) | (w & SR_IE);
-        R[ISA_REG_SP] += 4;
-        break;
     case OP_SMSW: if (in.a) R[in.a] = v[CR_SR]; break;
     case OP_SPTB: if (in.a) R[in.a] = v[CR_PTB]; break;
     default:
@@ -280,6 +301,7 @@ static void emulate(struct hv *hv, uint32_t epc)
         return;
     }
     R[0] = 0;
+    m->cpu.trap_depth = 0;   /* the instruction completed */
     if (!deliver_pending(hv, next)) resume(hv, next);
 }
 

@@ -100,64 +100,12 @@ Test(pv, a_kernel_that_is_not_paravirtual_is_refused_clearly)
     free(err);
 }
 
-/* A hand-written paravirtual guest (2 levels, 4 MiB) builds its tables on
- * the boot map — the root at 0x10000, one bottom table at 0x11000 mapping
- * all 4 MiB 1:1, itself and the root read-only — loads them, and then tries
- * everything a guest must not do.  Each attempt that fails as it should sets
- * a bit of r10, which becomes the exit code. */
-static const char *const adversary =
-    ".equ P, 1\n.equ W, 2\n"
-    ".text\n_start:\n"
-    " la r2, shared\n li r1, 1\n vmcall\n"                        /* shared_info */
-    " la r2, vectors\n li r1, 2\n vmcall\n"                       /* set_trap_table */
-    " la r2, kstack\n li r1, 3\n vmcall\n"                        /* stack_switch */
-    " li r10, 0\n"
-    /* a root whose entry points outside the VM: refused when first loaded */
-    " li r3, 0x12000\n li r4, 0x00800001\n sw r4, 0(r3)\n"
-    " mov r2, r3\n li r1, 5\n vmcall\n"                           /* pin */
-    " mov r2, r3\n li r3, 0\n li r1, 7\n vmcall\n"                /* new_baseptr: refused */
-    " beqz r1, 1f\n ori r10, r10, 128\n1:\n"
-    /* the real tables, written directly while on the boot map */
-    " li r3, 0x10000\n li r4, 0x11000 | P | W\n sw r4, 0(r3)\n"
-    " li r5, 0\n li r6, 1024\n li r7, 0x11000\n"
-    "2: slli r4, r5, 12\n ori r4, r4, P | W\n"
-    " addi r8, r5, -0x10\n sltiu r8, r8, 2\n beqz r8, 3f\n xori r4, r4, W\n"   /* the tables: read-only */
-    "3: slli r8, r5, 2\n add r8, r8, r7\n sw r4, 0(r8)\n addi r5, r5, 1\n blt r5, r6, 2b\n"
-    " li r2, 0x10000\n li r1, 5\n vmcall\n"                       /* pin */
-    " li r2, 0x10000\n li r3, 0\n li r1, 7\n vmcall\n"            /* new_baseptr */
-    " bnez r1, fail\n"
-    /* 1: map a frame outside the VM */
-    " la r2, list\n li r4, 0x11000 + 4 * 0x300\n sw r4, 0(r2)\n li r4, 0x00800000 | P | W\n sw r4, 4(r2)\n"
-    " li r3, 1\n li r1, 4\n vmcall\n bnez r1, 4f\n ori r10, r10, 1\n4:\n"
-    /* 2: map a page table writable */
-    " la r2, list\n li r4, 0x11000 + 4 * 0x301\n sw r4, 0(r2)\n li r4, 0x11000 | P | W\n sw r4, 4(r2)\n"
-    " li r3, 1\n li r1, 4\n vmcall\n bnez r1, 5f\n ori r10, r10, 2\n5:\n"
-    /* 4: make the table's own mapping writable */
-    " li r2, 0x11000\n li r3, 0x11000 | P | W\n li r1, 8\n vmcall\n beqz r1, 6f\n ori r10, r10, 4\n6:\n"
-    /* 8: write the table directly: a page fault, delivered to the guest */
-    " li r4, 0x11000\n li r5, 0x00800003\n sw r5, 0x304(r4)\n"
-    /* 16, 32: a good update is done, and the mapping works */
-    " la r2, list\n li r4, 0x11000 + 4 * 0x302\n sw r4, 0(r2)\n li r4, 0x20000 | P | W\n sw r4, 4(r2)\n"
-    " li r3, 1\n li r1, 4\n vmcall\n li r4, 1\n bne r1, r4, 7f\n ori r10, r10, 16\n"
-    " li r4, 0x302000\n li r5, 0x5a5a\n sw r5, 0(r4)\n li r4, 0x20000\n lw r6, 0(r4)\n"
-    " bne r5, r6, 7f\n ori r10, r10, 32\n7:\n"
-    /* 64: a privileged instruction: a protection fault, delivered */
-    " mtcr vbr, r0\n"
-    "done: li r2, 0\n mov r3, r10\n li r1, 13\n vmcall\n"          /* out power, r10 */
-    "fail: li r2, 0\n li r3, 200\n li r1, 13\n vmcall\n"
-    /* traps: page fault -> bit 8, protection -> bit 64; skip the instruction */
-    "handler: la r1, shared\n lw r2, 8(r1)\n li r3, 2\n bne r2, r3, 8f\n ori r10, r10, 8\n j 9f\n"
-    "8: li r3, 1\n bne r2, r3, fail\n ori r10, r10, 64\n"
-    "9: lw r2, 12(r1)\n addi r2, r2, 4\n sw r2, 12(r1)\n li r1, 11\n vmcall\n"  /* iret past it */
-    ".data\n.align 4\nshared: .space 48\nlist: .space 16\n"
-    "vectors: .word handler, handler, handler, handler, handler, handler, handler, handler\n"
-    " .word handler, handler, handler, handler, handler, handler, handler, handler\n"
-    ".bss\n.align 4\n .space 256\nkstack:\n";
-
 Test(pv, a_guest_asking_for_memory_outside_its_own_is_contained)
 {
+    /* labs/pv/adversary.s: every attempt that fails as it should sets a bit
+     * of the exit code */
     const char *dir = temp_dir();
-    const char *img = assemble(dir, "pvadversary", adversary);
+    const char *img = root_path("build/labs/pv/adversary.img");
     char a[512], path[160];
     snprintf(path, sizeof path, "%s/s.json", dir);
     snprintf(a, sizeof a, "run %s --mem 4M --mode pv --levels 2 --stats %s", img, path);
