@@ -141,14 +141,20 @@ int cmd_run(int argc, char **argv)
         cli_machine_free(&cm);
         return EXIT_USAGE;
     }
-    cli_machine_start(&cm);
-
-    struct machine *m = cm.m;
     if (nsw && !cm.hv) {
         fprintf(stderr, "ringsim run: --switch-at needs a virtualised run (--mode te, bt or hw)\n");
         cli_machine_free(&cm);
         return EXIT_USAGE;
     }
+    for (int i = 0; i < nsw; i++)   /* refused now, not when the guest gets there */
+        if (!hv_can_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
+            fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
+            cli_machine_free(&cm);
+            return EXIT_USAGE;
+        }
+    cli_machine_start(&cm);
+
+    struct machine *m = cm.m;
     qsort(sw, (size_t)nsw, sizeof sw[0], by_cycle);
     uint64_t limit = m->max_cycles;
     for (int i = 0; i < nsw && m->stop == STOP_NONE; i++) {

@@ -151,6 +151,9 @@ void hv_free(struct hv *hv);
  * paging, hw with nested paging, for a single VM (switch.c).  False with a
  * message, and nothing changed, for what cannot be switched. */
 bool hv_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen);
+/* Whether hv_switch could ever do that switch in this run (the VMs, the
+ * technique, the target); false with the reason.  Nothing changes. */
+bool hv_can_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen);
 
 /* ---- used inside hypervisor/ ------------------------------------------- */
 /* VMCS access, charged as the profile says (vmcs_read / vmcs_write). */

@@ -39,7 +39,7 @@ static bool is_soft(enum hv_mode mode) { return mode == HV_TE || mode == HV_BT; 
 static const int paging_crs[] = {CR_PTB, CR_ASID, CR_MMU};
 
 /* Can this run switch to mode+mmu?  Else false with the reason. */
-static bool can_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen)
+bool hv_can_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen)
 {
     const char *what = "this build switches live between te, bt and hw with shadow paging and hw with "
                        "nested paging";
@@ -196,7 +196,7 @@ static bool prepare_mmu(struct hv *hv, enum hv_mmu mmu, char *err, size_t errlen
 bool hv_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err, size_t errlen)
 {
     struct machine *m = hv->m;
-    if (!can_switch(hv, mode, mmu, err, errlen)) return false;
+    if (!hv_can_switch(hv, mode, mmu, err, errlen)) return false;
     if (mode == hv->cfg.mode && mmu == hv->cfg.mmu) {
         /* nothing to change — but if the run stopped while the VM was
          * halted under hw, no guest is loaded: enter it again, as the

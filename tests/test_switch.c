@@ -216,10 +216,12 @@ Test(switching, a_guest_halted_under_hw_switches_and_wakes_on_its_timer)
  * unless NULL, `also`. */
 static void assert_refused(const char *args, const char *why, const char *also)
 {
-    char *err;
-    cr_assert_eq(run_ringsim(args, NULL, &err), 2, "%s", args);
+    char *out, *err;
+    cr_assert_eq(run_ringsim(args, &out, &err), 2, "%s", args);
     cr_assert(strstr(err, why), "%s: %s", args, err);
     cr_assert(!also || strstr(err, also), "%s: %s", args, err);
+    cr_assert_str_eq(out, "", "refused before the guest runs: %s", out);
+    free(out);
     free(err);
 }
 
