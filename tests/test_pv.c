@@ -149,7 +149,7 @@ Test(pv, the_debugger_shows_the_paravirtual_builds_symbols)
     snprintf(path, sizeof path, "%s/b.txt", dir);
     FILE *f = fopen(path, "w");
     cr_assert(f);
-    fputs("break trap syscall\ncontinue\ninfo pt\nquit\n", f);
+    fputs("info pv\nbreak trap syscall\ncontinue\ninfo pt\ninfo pv\nquit\n", f);
     fclose(f);
     snprintf(a, sizeof a, "debug syscall --mode pv --args 5 --batch %s", path);
     cr_assert_eq(run_ringsim(a, &out, NULL), 0, "%s", out);
@@ -158,5 +158,9 @@ Test(pv, the_debugger_shows_the_paravirtual_builds_symbols)
     cr_assert(strstr(out, want), "stops in the pv build's trap_entry (%s):\n%s", want, out);
     cr_assert_neq(guest_sym("pv/syscall", "trap_entry"), guest_sym("syscall", "trap_entry"));
     cr_assert(strstr(out, "P-----G"), "its page tables are mapped read-only to it:\n%s", out);
+    cr_assert(strstr(out, "the hypervisor's 1:1 boot map"), "info pv at boot:\n%s", out);
+    cr_assert(strstr(out, "paging: the guest's own tables, root g:"), "info pv later:\n%s", out);
+    cr_assert(strstr(out, "last trap delivered: cause syscall"), "%s", out);
+    cr_assert(strstr(out, "pinned roots: g:"), "%s", out);
     free(out);
 }

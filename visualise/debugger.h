@@ -281,6 +281,7 @@ void dbg_view_stats(struct vis_dbg *d, struct dbg_text *t);
 void dbg_view_pt(struct vis_dbg *d, struct dbg_text *t);
 void dbg_view_breaks(struct vis_dbg *d, struct dbg_text *t);
 void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t);
+void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t);
 /* x/FMT: count items of fmt ('x' 'd' 'u' 'b' 'c' 's' 'i') at addr in space. */
 void dbg_view_examine(struct vis_dbg *d, struct dbg_text *t, char space, uint32_t addr, int count, char fmt);
 

@@ -408,13 +408,13 @@ static int cmd_delete(struct vis_dbg *d, char *args)
 
 /* ---- looking ------------------------------------------------------------------------------------------ */
 static const char *const info_subs[] = {"regs", "tlb", "walk", "vmcs", "stats", "pt", "break",
-                                        "events", "console", "history", "bt", NULL};
+                                        "events", "console", "history", "bt", "pv", NULL};
 
 static int cmd_info(struct vis_dbg *d, char *args)
 {
     char *rest = args, *what = word(&rest);
     char names[256];
-    list_names(names, sizeof names, info_subs, 11);
+    list_names(names, sizeof names, info_subs, 12);
     if (!what) return dbg_error(d, "info: expected one of %s", names);
     struct dbg_text t = {0};
     if (!strcmp(what, "regs") || !strcmp(what, "registers") || !strcmp(what, "r")) dbg_view_regs(d, &t, 80);
@@ -427,6 +427,7 @@ static int cmd_info(struct vis_dbg *d, char *args)
     else if (!strcmp(what, "console")) dbg_view_console(d, &t, 1000000);
     else if (!strcmp(what, "history")) dbg_history_view(d, &t);
     else if (!strcmp(what, "bt")) dbg_view_bt(d, &t);
+    else if (!strcmp(what, "pv")) dbg_view_pv(d, &t);
     else if (!strcmp(what, "events")) {
         uint64_t n = 20;
         if (*rest && !count_arg(d, "info events", rest, &n)) return VIS_DBG_ERROR;
@@ -694,7 +695,7 @@ static const struct command commands[] = {
     {"break", "b", cmd_break, "break ADDR|trap C|exit R [if EXPR]", "stop at an address, a trap cause, a VM exit"},
     {"watch", NULL, cmd_watch, "watch ADDR", "stop when the word at ADDR changes"},
     {"delete", "d", cmd_delete, "delete [N]", "delete breakpoint N (or all)"},
-    {"info", "i", cmd_info, "info regs|tlb|walk|vmcs|stats|pt|break|events|bt", "show part of the machine"},
+    {"info", "i", cmd_info, "info regs|tlb|walk|vmcs|stats|pt|break|events|bt|pv", "show part of the machine"},
     {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", "examine memory: x/8x sp, x/4i pc, x/s h:0x100"},
     {"translate", "t", cmd_translate, "translate VADDR [write|fetch] [user]", "walk VADDR's page tables, no side effects"},
     {"set", NULL, cmd_set, "set REG VALUE", "change a register (r1..r15, sp, lr, pc, a control register)"},

@@ -215,6 +215,66 @@ void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
                  m->bt_active ? "guest kernel code runs from the cache" : "guest user code runs as it is");
 }
 
+/* ---- info pv ------------------------------------------------------------------------------------ */
+void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t)
+{
+    const struct hv *hv = d->hv;
+    if (!hv || hv->cfg.mode != HV_PV) {
+        dbg_text_add(t, AT_NORMAL, "not running paravirtualised (ringsim debug IMG --mode pv)");
+        return;
+    }
+    const struct pv *p = &hv->pv;
+    const struct machine *m = d->m;
+    if (!p->shared) {
+        dbg_text_add(t, AT_NORMAL, "the guest has not shared a page yet (its first hypercall, shared_info)");
+    } else {
+        uint32_t w[12];
+        memcpy(w, m->mem + hv->vms[0].base + p->shared, sizeof w);
+        dbg_text_add(t, AT_HEAD, "shared page g:%08x: interrupts %s%s", p->shared, w[0] ? "on" : "off (masked)",
+                     w[1] ? ", one pending" : "");
+        dbg_text_add(t, AT_NORMAL, "  last trap delivered: cause %s, epc v:%08x, esr %08x, badaddr %08x, fault %x, usp %08x",
+                     w[2] < CAUSE_COUNT ? isa_cause_name[w[2]] : "?", w[3], w[4], w[5], w[6], w[7]);
+    }
+    if (p->booted)
+        dbg_text_add(t, AT_NORMAL, "paging: the guest's own tables, root g:%08x, asid %u (the MMU walks them; no shadow)",
+                     hv->vcpu.cr[CR_PTB], hv->vcpu.cr[CR_ASID]);
+    else
+        dbg_text_add(t, AT_NORMAL, "paging: the hypervisor's 1:1 boot map h:%08x, until the guest loads a root of its own",
+                     p->boot_root);
+    char calls[512];
+    size_t n = 0;
+    calls[0] = 0;
+    for (int op = 1; op < PV_HC_COUNT; op++)
+        if (p->by_op[op] && n < sizeof calls)
+            n += (size_t)snprintf(calls + n, sizeof calls - n, "%s%s %llu", n ? ", " : "", pv_hypercall_name[op],
+                                  (unsigned long long)p->by_op[op]);
+    dbg_text_add(t, AT_NORMAL, "hypercalls %llu%s%s", (unsigned long long)p->hypercalls, n ? ": " : "", calls);
+    dbg_text_add(t, AT_NORMAL, "page-table updates %llu in %llu batches, %llu tables validated, %llu refused%s%s%s; "
+                               "%llu TLB flushes for new tables; %llu traps replaced",
+                 (unsigned long long)p->updates, (unsigned long long)p->batches,
+                 (unsigned long long)p->tables_validated, (unsigned long long)p->refused,
+                 p->refused ? " (last: " : "", p->refused ? p->last_refusal : "", p->refused ? ")" : "",
+                 (unsigned long long)p->type_flushes, (unsigned long long)p->traps_replaced);
+    /* the frames the hypervisor knows to be page tables, by level */
+    unsigned per_level[MMU_MAX_LEVELS] = {0};
+    char roots[256];
+    size_t r = 0;
+    roots[0] = 0;
+    for (uint32_t f = 0; p->fr && f < p->nframes; f++) {
+        const struct pv_frame *x = &p->fr[f];
+        if (x->level && x->level <= MMU_MAX_LEVELS) per_level[x->level - 1]++;
+        if (x->pinned && r < sizeof roots - 32)
+            r += (size_t)snprintf(roots + r, sizeof roots - r, "%sg:%08x", r ? " " : "", f << 12);
+    }
+    char levels[128];
+    size_t l = 0;
+    levels[0] = 0;
+    for (unsigned k = 0; k < m->levels; k++)
+        l += (size_t)snprintf(levels + l, sizeof levels - l, "%slevel %u: %u", k ? ", " : "", k, per_level[k]);
+    dbg_text_add(t, AT_NORMAL, "frames that are page tables (read-only to the guest): %s", levels);
+    dbg_text_add(t, AT_NORMAL, "pinned roots: %s", r ? roots : "(none)");
+}
+
 /* ---- Memory ---------------------------------------------------------------------------------- */
 void dbg_view_memory(struct vis_dbg *d, struct dbg_text *t, int nlines, int width)
 {
