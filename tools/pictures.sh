@@ -7,6 +7,8 @@
 #                        the guest table it mirrors, and one walk through each
 #   nested-table.svg     the host (nested) table of the kernel's VM under hw
 #   walk-2d-4x4.svg      one 2D walk, 4 guest x 4 host levels: 24 numbered references
+#   pv-table.svg         the paravirtual kernel's own tables, which the MMU walks
+#                        directly (no shadow), and one walk through them
 #   compare-forkwait.svg, compare-tlbstride.svg   cycles by cause per mode
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ $RS dot kernel --table guest -T svg -o $OUT/guest-table.svg
 $RS dot kernel --mode te --table shadow --at 7000000 --walk 0x40000000 -T svg -o $OUT/shadow-table.svg
 $RS dot kernel --mode hw --table nested -T svg -o $OUT/nested-table.svg
 $RS dot kernel --mode hw --levels 4 --table guest --walk 0x1000 --walk-only -T svg -o $OUT/walk-2d-4x4.svg
+$RS dot kernel --mode pv --table guest --at 2000000 --walk 0x40000000 -T svg -o $OUT/pv-table.svg
 for w in forkwait tlbstride; do
     $RS compare $w --chart $OUT/compare-$w.svg --timeout 120 >/dev/null
 done
