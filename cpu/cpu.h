@@ -148,7 +148,8 @@ struct decode_page;                        /* cpu/decode.c */
     X(TR_WALK,     "walk",   "a TLB miss and its walk: walk = the record, a = fault bits or 0, b = pa") \
     X(TR_FLUSH,    "flush",  "TLB flush (a = 1) or invalidation of one page (a = 0, b = vaddr)") \
     X(TR_SHADOW,   "shadow", "shadow paging: a = what, b = address")                 \
-    X(TR_BT,       "bt",     "binary translation: a = what, b = guest address")
+    X(TR_BT,       "bt",     "binary translation: a = what, b = guest address")     \
+    X(TR_EMULATE,  "emulate", "the hypervisor emulated a guest kernel instruction (te trap, bt callout): a = opcode, b = pc")
 
 enum trace_kind {
 #define X(id, name, desc) id,

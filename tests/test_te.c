@@ -251,3 +251,28 @@ Test(te, a_guest_whose_handlers_fault_ends_in_a_triple_fault_in_every_mode)
         " .word 0x7f000000, 0x7f000000, 0x7f000000, 0x7f000000, 0x7f000000, 0x7f000000\n";
     ends_alike_in_every_mode(assemble(temp_dir(), "tripler", src), 125, "triple fault");
 }
+
+Test(te, every_emulated_instruction_is_an_event)
+{
+    const char *dir = temp_dir();
+    char a[512], path[160], stats[160];
+    snprintf(path, sizeof path, "%s/t.txt", dir);
+    snprintf(stats, sizeof stats, "%s/s.json", dir);
+    for (int bt = 0; bt < 2; bt++) {
+        snprintf(a, sizeof a, "run syscall --args 3 --mode %s --trace trap:%s --stats %s",
+                 bt ? "bt" : "te --isa strict", path, stats);
+        cr_assert_eq(run_ringsim(a, NULL, NULL), 0);
+        char *t = slurp(path);
+        cr_assert(t);
+        int lines = 0;
+        for (const char *p = t; (p = strstr(p, " emulate ")); p++) lines++;
+        json_t *o = json_load_file(stats, 0, NULL);
+        cr_assert(o);
+        cr_assert_eq(lines, stats_num(o, "te", "emulated"), "one event per emulated instruction (%s)", bt ? "bt" : "te");
+        cr_assert(strstr(t, " emulate mtcr pc=v:0x"), "%.400s", t);
+        cr_assert(strstr(t, " emulate iret pc=v:0x"), "%.400s", t);
+        cr_assert(strstr(t, " emulate pushf pc=v:0x"), "a red pill, trapped or called out: %.400s", t);
+        json_decref(o);
+        free(t);
+    }
+}

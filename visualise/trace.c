@@ -210,6 +210,9 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
         else if (ev->a == 0) put(&o, " hidden va=v:0x%08x", ev->b);
         else put(&o, " what=%u addr=0x%08x", ev->a, ev->b);
         break;
+    case TR_EMULATE:
+        put(&o, " %s pc=v:0x%08x", ev->a < OP_COUNT ? isa_info[ev->a].mnemonic : "?", ev->b);
+        break;
     case TR_BT:
         /* cpu/decode.c: a = 0 a block translated, b = its guest address, c = instructions */
         if (ev->a == 0) put(&o, " translate pc=v:0x%08x insns=%u", ev->b, ev->c);
@@ -250,7 +253,7 @@ bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char *
     static const struct { const char *name; unsigned kinds; } cats[] = {
         {"tlb", 1u << TR_WALK | 1u << TR_FLUSH},
         {"walk", 1u << TR_WALK},
-        {"trap", 1u << TR_TRAP | 1u << TR_IRET},
+        {"trap", 1u << TR_TRAP | 1u << TR_IRET | 1u << TR_EMULATE},
         {"exit", 1u << TR_VMEXIT | 1u << TR_VMENTRY},
         {"bt", 1u << TR_BT},
         {"shadow", 1u << TR_SHADOW},
