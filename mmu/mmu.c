@@ -381,7 +381,12 @@ bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user
     uint32_t pa, fault;
     bool w, u;
     unsigned lvl;
-    return walk(m, vaddr, acc, user, false, rec, &pa, &w, &u, &lvl, &fault);
+    /* a probe changes nothing: not even the note of a nested fault */
+    uint32_t va = m->mmu.nested_fault_va, gpa = m->mmu.nested_fault_gpa;
+    bool ok = walk(m, vaddr, acc, user, false, rec, &pa, &w, &u, &lvl, &fault);
+    m->mmu.nested_fault_va = va;
+    m->mmu.nested_fault_gpa = gpa;
+    return ok;
 }
 
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)

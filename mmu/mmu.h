@@ -162,8 +162,9 @@ bool mmu_parse_tlb(const char *s, unsigned *entries, unsigned *ways);
  * returns false with the reason bits in *fault (CR fault). Charges cycles. */
 bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
                    uint32_t *fault);
-/* Walks without touching the TLB, the statistics or A/D bits (for the
- * debugger's `translate` and for dumps), in the current context. Fills rec. */
+/* Walks without touching the TLB, the statistics, A/D bits or the
+ * nested-fault registers (for the debugger's `translate` and for dumps), in
+ * the current context. Fills rec. */
 bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user,
                struct walk_record *rec);
 

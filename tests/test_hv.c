@@ -173,6 +173,10 @@ Test(walk2d, guest_memory_outside_the_vm_has_no_host_mapping)
     cr_assert(!mmu_translate(&M, 8u << 20, ACC_READ, &pa, &fault));
     cr_assert(fault & FAULT_NESTED);
     cr_assert_eq(M.mmu.nested_fault_gpa, 8u << 20);
+    /* a probe (the debugger's translate, dot) changes nothing, not even that */
+    struct walk_record rec;
+    cr_assert(!mmu_probe(&M, 12u << 20, ACC_READ, false, &rec));
+    cr_assert_eq(M.mmu.nested_fault_gpa, 8u << 20);
 }
 
 /* ---- whole guests ----------------------------------------------------------- */

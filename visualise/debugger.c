@@ -389,12 +389,7 @@ size_t dbg_console_len(const struct vis_dbg *d)
 /* ---- reading the machine without touching it ---------------------------------------------- */
 bool dbg_probe(struct vis_dbg *d, uint32_t vaddr, enum mmu_access acc, bool user, struct walk_record *rec)
 {
-    struct mmu *u = &d->m->mmu;
-    uint32_t va = u->nested_fault_va, gpa = u->nested_fault_gpa;
-    bool ok = mmu_probe(d->m, vaddr, acc, user, rec);
-    u->nested_fault_va = va;   /* a failed probe may note a nested fault; undo it */
-    u->nested_fault_gpa = gpa;
-    return ok;
+    return mmu_probe(d->m, vaddr, acc, user, rec);   /* it changes nothing */
 }
 
 bool dbg_deprivileged(const struct vis_dbg *d)
