@@ -237,6 +237,9 @@ void hv_account(struct hv *hv)
     struct vm *vm = &hv->vms[hv->running];
     vm->cycles += hv->m->st.cycles - vm->loaded_at_cycles;
     vm->instructions += hv->m->st.instructions - vm->loaded_at_insns;
+    /* booked: its clock starts again from now */
+    vm->loaded_at_cycles = hv->m->st.cycles;
+    vm->loaded_at_insns = hv->m->st.instructions;
 }
 
 /* Programs the host timer for the next thing the hypervisor must see: the
@@ -397,8 +400,14 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         json_object_set_new(v, "state", json_string(vm->state == VM_DONE ? (vm->killed ? "killed" : "ended") : "running"));
         json_object_set_new(v, "detail", json_string(vm->detail));
         json_object_set_new(v, "exit_code", json_integer(vm->exit_code));
-        json_object_set_new(v, "instructions", json_integer((json_int_t)vm->instructions));
-        json_object_set_new(v, "cycles", json_integer((json_int_t)vm->cycles));
+        /* the VM still loaded (always, under te, bt and pv) counts up to now */
+        uint64_t insns = vm->instructions, cycles = vm->cycles;
+        if (hv->running == i) {
+            insns += m->st.instructions - vm->loaded_at_insns;
+            cycles += m->st.cycles - vm->loaded_at_cycles;
+        }
+        json_object_set_new(v, "instructions", json_integer((json_int_t)insns));
+        json_object_set_new(v, "cycles", json_integer((json_int_t)cycles));
         json_object_set_new(v, "memory", json_pack("{s:I,s:I}", "host_base", (json_int_t)vm->base,
                                                    "size", (json_int_t)vm->size));
         json_object_set_new(v, "vmexits", exits_json(vm->exits, vm->exits_by_reason));

@@ -101,6 +101,7 @@ static void take_out(struct hv *hv)
         v->trap_depth = 0;
         m->trap_to_hv = false;
         m->bt_active = false;
+        hv_account(hv);   /* the time it ran under te or bt */
     }
     if (vm->state == VM_HALTED) {
         /* halted under hw (hlt with the timer running): it waits for its

@@ -374,6 +374,9 @@ void te_enter(struct hv *hv)
     m->trap_to_hv = true;
     m->vmx.cur = -1;
     hv->running = 0;
+    /* the VM's clock: its cycles are counted from here (hw's were booked) */
+    the_vm(hv)->loaded_at_cycles = m->st.cycles;
+    the_vm(hv)->loaded_at_insns = m->st.instructions;
     the_vm(hv)->state = VM_RUNNABLE;
     if (hv->cfg.mode == HV_PV) pv_load_context(hv);
     else shadow_load_context(hv);

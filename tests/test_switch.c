@@ -326,3 +326,25 @@ Test(switching, the_debugger_refuses_what_cannot_be_switched)
     free(out);
     free(err);
 }
+
+Test(switching, the_vms_own_counters_cover_the_whole_run_across_switches)
+{
+    const char *runs[] = {
+        "run syscall --args 200 --mode te",
+        "run syscall --args 200 --mode pv",
+        "run syscall --args 200 --mode te --switch-at 300000:hw:nested --switch-at 600000:bt",
+        "run syscall --args 200 --mode hw --mmu shadow --switch-at 200000:bt --switch-at 400000:hw:nested",
+    };
+    for (int i = 0; i < 4; i++) {
+        json_t *o = stats_of(runs[i]);
+        json_t *vm = json_array_get(json_object_get(o, "vms"), 0);
+        json_int_t insns = json_integer_value(json_object_get(o, "instructions"));
+        json_int_t cycles = json_integer_value(json_object_get(o, "cycles"));
+        json_int_t vi = json_integer_value(json_object_get(vm, "instructions"));
+        json_int_t vc = json_integer_value(json_object_get(vm, "cycles"));
+        cr_assert_eq(vi, insns, "%s: every instruction was the VM's", runs[i]);
+        cr_assert(vc <= cycles && vc > cycles * 9 / 10, "%s: %lld of %lld cycles", runs[i], (long long)vc,
+                  (long long)cycles);
+        json_decref(o);
+    }
+}
