@@ -73,6 +73,10 @@ enum { SH_IE = 0, SH_PENDING = 4, SH_CAUSE = 8, SH_EPC = 12, SH_ESR = 16, SH_BAD
        SH_USP = 28, SH_R1 = 36, SH_LEVELS = 40, SH_MEMSIZE = 44, SH_SIZE = 48 };
 
 #define REFUSED 0xffffffffu
+/* What one hypercall may ask for at most, so that no single call keeps the
+ * hypervisor busy for long (Xen splits longer requests into continuations;
+ * here the guest sees how many were done and asks again). */
+#define PV_MAX_PER_CALL 4096u
 
 static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
 
@@ -387,6 +391,7 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     case HC_STACK_SWITCH: v[CR_KSP] = a; break;
     case HC_MMU_UPDATE:
         p->batches++;
+        if (b > PV_MAX_PER_CALL) b = PV_MAX_PER_CALL;
         for (result = 0; result < b; result++) {
             uint32_t ptr, val;
             if (!hv_guest_read32(hv, a + 8 * result, &ptr) || !hv_guest_read32(hv, a + 8 * result + 4, &val)) {
@@ -438,15 +443,15 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
         if (!te_port_out(hv, a, b)) return PV_STOPPED;
         break;
     case HC_CONSOLE_WRITE:
-        for (uint32_t i = 0; i < b; i++) {
+        /* -> the bytes written: at most PV_MAX_PER_CALL, up to the first one
+         * the guest cannot read */
+        if (b > PV_MAX_PER_CALL) b = PV_MAX_PER_CALL;
+        for (result = 0; result < b; result++) {
             uint32_t gpa, w;
-            if (!shadow_guest_translate(hv, a + i, &gpa) || !hv_guest_read32(hv, gpa & ~3u, &w)) {
-                result = REFUSED;
-                break;
-            }
+            if (!shadow_guest_translate(hv, a + result, &gpa) || !hv_guest_read32(hv, gpa & ~3u, &w)) break;
             vdev_out(hv, vm, PORT_CON_DATA, (w >> (8 * (gpa & 3))) & 0xff);
         }
-        p->traps_replaced += b; /* one out per byte */
+        p->traps_replaced += result; /* one out per byte */
         break;
     }
     R[1] = result;

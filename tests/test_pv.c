@@ -164,3 +164,28 @@ Test(pv, the_debugger_shows_the_paravirtual_builds_symbols)
     cr_assert(strstr(out, "pinned roots: g:"), "%s", out);
     free(out);
 }
+
+Test(pv, no_hypercall_keeps_the_hypervisor_busy_for_long)
+{
+    /* a console write and an update list of absurd lengths: each call does
+     * at most 4096 and says how many it did (here the whole 4096: the
+     * boot map maps all of the VM's memory) */
+    const char *src =
+        ".text\n_start: la r2, shared\n li r1, 1\n vmcall\n"
+        " la r2, msg\n lui r3, 0x7fff\n li r1, 14\n vmcall\n mov r8, r1\n"      /* console_write */
+        " la r2, list\n li r3, -1\n li r1, 4\n vmcall\n mov r9, r1\n"           /* mmu_update */
+        " li r10, 0\n li r4, 4096\n bne r9, r4, 1f\n ori r10, r10, 1\n"
+        "1: bne r8, r4, 2f\n ori r10, r10, 2\n"
+        "2: li r2, 0\n mov r3, r10\n li r1, 13\n vmcall\n"                     /* out power, r10 */
+        ".data\n.align 4\nshared: .space 48\nmsg: .asciz \"hi\"\n.align 4\nlist: .space 64\n";
+    const char *dir = temp_dir();
+    const char *img = assemble(dir, "pvlong", src);
+    char a[512], path[160];
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    snprintf(a, sizeof a, "run %s --mem 1M --mode pv --max-cycles 100000000 --stats %s", img, path);
+    int st;
+    char *out = run_out(a, &st);
+    cr_assert_eq(st, 3, "4096 updates done and 4096 bytes written, promptly: %d", st);
+    cr_assert(strncmp(out, "hi", 2) == 0, "%s", out);
+    free(out);
+}

@@ -130,7 +130,7 @@
         .equ    HC_SHARED_INFO, 1       # (gpa of the shared page): fills levels, memsize
         .equ    HC_SET_TRAP_TABLE, 2    # (vector table): what mtcr vbr was
         .equ    HC_STACK_SWITCH, 3      # (kernel sp): what mtcr ksp was
-        .equ    HC_MMU_UPDATE, 4        # (list of (entry, value) pairs, count) -> count done
+        .equ    HC_MMU_UPDATE, 4        # (list of (entry, value) pairs, count) -> count done (at most 4096)
         .equ    HC_PIN, 5               # (root): validate it as a root table, keep it one
         .equ    HC_UNPIN, 6             # (root): no longer a root: its tables may be freed
         .equ    HC_NEW_BASEPTR, 7       # (root, asid): what mtcr asid, mtcr ptb were
@@ -140,7 +140,7 @@
         .equ    HC_IRET, 11             # return as iret would; r1 from SH_r1
         .equ    HC_EVENTS, 12           # deliver the interrupt that is pending, if any
         .equ    HC_OUT, 13              # (port, value): what out was
-        .equ    HC_CONSOLE_WRITE, 14    # (address, length): write bytes to the console
+        .equ    HC_CONSOLE_WRITE, 14    # (address, length) -> bytes written (at most 4096)
 
 # The shared page (pv.s: pv_shared): word offsets.  The hypervisor writes
 # the trap registers when it delivers a trap, reads SH_ie and writes
