@@ -387,11 +387,6 @@ size_t dbg_console_len(const struct vis_dbg *d)
 }
 
 /* ---- reading the machine without touching it ---------------------------------------------- */
-bool dbg_probe(struct vis_dbg *d, uint32_t vaddr, enum mmu_access acc, bool user, struct walk_record *rec)
-{
-    return mmu_probe(d->m, vaddr, acc, user, rec);   /* it changes nothing */
-}
-
 bool dbg_deprivileged(const struct vis_dbg *d)
 {
     return d->hv && (d->hv->cfg.mode == HV_TE || d->hv->cfg.mode == HV_BT || d->hv->cfg.mode == HV_PV);
@@ -439,7 +434,7 @@ bool dbg_to_host(struct vis_dbg *d, char space, uint32_t addr, uint32_t *hpa)
         m->cpu.nonroot = true;
         m->cpu.cr[CR_MMU] = 0;
         struct walk_record rec;
-        bool ok = dbg_probe(d, addr, ACC_READ, false, &rec);
+        bool ok = mmu_probe(d->m, addr, ACC_READ, false, &rec);
         m->cpu = saved;
         m->vmx.cur = cur;
         if (ok) *hpa = rec.pa;
@@ -465,10 +460,10 @@ bool dbg_to_host(struct vis_dbg *d, char space, uint32_t addr, uint32_t *hpa)
             struct cpu saved = m->cpu;
             memcpy(m->cpu.cr, m->vmx.vmcs[m->vmx.cur].cr, sizeof m->cpu.cr);
             m->cpu.nonroot = true;
-            ok = dbg_probe(d, addr, ACC_READ, false, &rec);
+            ok = mmu_probe(d->m, addr, ACC_READ, false, &rec);
             m->cpu = saved;
         } else {
-            ok = dbg_probe(d, addr, ACC_READ, false, &rec);
+            ok = mmu_probe(d->m, addr, ACC_READ, false, &rec);
         }
         if (!ok) return false;
         *hpa = rec.pa;

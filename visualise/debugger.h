@@ -217,8 +217,6 @@ size_t dbg_console_len(const struct vis_dbg *d);
 bool dbg_to_host(struct vis_dbg *d, char space, uint32_t addr, uint32_t *hpa);
 bool dbg_read32(struct vis_dbg *d, char space, uint32_t addr, uint32_t *v);
 bool dbg_read8(struct vis_dbg *d, char space, uint32_t addr, uint8_t *v);
-/* A walk of vaddr as mmu_probe does it, leaving the machine untouched. */
-bool dbg_probe(struct vis_dbg *d, uint32_t vaddr, enum mmu_access acc, bool user, struct walk_record *rec);
 /* "kernel_trap+8", or "" when no symbol is near. */
 void dbg_symbolize(const struct vis_dbg *d, uint32_t addr, char *buf, size_t len);
 /* The guest's own control registers: the CPU's, or under trap-and-emulate

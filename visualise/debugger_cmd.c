@@ -495,7 +495,7 @@ static int cmd_translate(struct vis_dbg *d, char *args)
     uint32_t va;
     if (!address_arg(d, "translate", a, &space, &va)) return VIS_DBG_ERROR;
     if (space != 'v') return dbg_error(d, "translate: expected a virtual address, not %c:", space);
-    dbg_probe(d, va, acc, user, &d->probe);
+    mmu_probe(d->m, va, acc, user, &d->probe);
     d->probe_on = true;
     d->probe_2d = vis_walk_is_2d(d->m);
     if (d->fullscreen && !d->pane_on[PANE_WALK]) d->pane_on[PANE_WALK] = true;   /* show it */
