@@ -233,6 +233,8 @@ struct vmcs {
     enum vmexit_reason exit_reason;
     uint32_t exit_qual;
     uint32_t exit_guest_va;            /* nested violation: the guest's virtual address */
+    uint32_t exit_fault;               /* page-fault exit: the fault bits (the guest's own
+                                        * `fault` register is left alone, as VT-x leaves CR2) */
 };
 
 struct vmx {

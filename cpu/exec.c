@@ -18,7 +18,15 @@ static enum isa_cause fault_cause(struct machine *m, uint32_t fault)
 {
     if (fault & FAULT_NESTED) return CAUSE_NESTED_EXIT;
     if (fault & FAULT_BUS) return CAUSE_BUS_ERROR;
-    m->cpu.cr[CR_FAULT] = fault;
+    /* a page fault that leaves the guest for ring -1 (the exception bitmap)
+     * does not touch the guest's `fault` register, as VT-x leaves CR2: the
+     * bits go with the exit, and the hypervisor sets the register only if
+     * it delivers the fault to the guest */
+    struct vmcs *v = &m->vmx.vmcs[m->vmx.cur < 0 ? 0 : m->vmx.cur];
+    if (m->cpu.nonroot && ((v->exception_bitmap >> CAUSE_PAGE_FAULT) & 1) && !m->vmx.injecting)
+        v->exit_fault = fault;
+    else
+        m->cpu.cr[CR_FAULT] = fault;
     return CAUSE_PAGE_FAULT;
 }
 

@@ -55,6 +55,7 @@ struct machine_snapshot {
     bool has_hv;
     struct hv hv;
     struct shadow_frame *sh_fr;    /* copies of the per-frame bookkeeping: shadow paging */
+    struct shadow_page *sh_pg;     /* ... the shadow pool's */
     struct pv_frame *pv_fr;        /* ... and paravirtualisation */
 };
 
@@ -77,8 +78,9 @@ static bool hv_copy(struct machine_snapshot *s, const struct hv *hv)
     s->has_hv = true;
     s->hv = *hv;
     s->sh_fr = dup_array(hv->sh.fr, hv->sh.gframes, sizeof *hv->sh.fr);
+    s->sh_pg = dup_array(hv->sh.pg, hv->sh.npool + 1, sizeof *hv->sh.pg);
     s->pv_fr = dup_array(hv->pv.fr, hv->pv.nframes, sizeof *hv->pv.fr);
-    return (!hv->sh.fr || s->sh_fr) && (!hv->pv.fr || s->pv_fr);
+    return (!hv->sh.fr || s->sh_fr) && (!hv->sh.pg || s->sh_pg) && (!hv->pv.fr || s->pv_fr);
 }
 
 /* Restores struct hv; its arrays stay the live ones, refilled. */
@@ -86,13 +88,16 @@ static void hv_put_back(struct hv *hv, const struct machine_snapshot *s)
 {
     struct machine *back = hv->m;   /* the hypervisor's own back-pointer */
     struct shadow_frame *sh_fr = hv->sh.fr;
+    struct shadow_page *sh_pg = hv->sh.pg;
     struct pv_frame *pv_fr = hv->pv.fr;
-    uint32_t sh_n = hv->sh.gframes, pv_n = hv->pv.nframes;
+    uint32_t sh_n = hv->sh.gframes, pg_n = hv->sh.npool, pv_n = hv->pv.nframes;
     *hv = s->hv;
     hv->m = back;
     hv->sh.fr = sh_fr;
+    hv->sh.pg = sh_pg;
     hv->pv.fr = pv_fr;
     if (s->sh_fr && sh_fr && sh_n == s->hv.sh.gframes) memcpy(sh_fr, s->sh_fr, sh_n * sizeof *sh_fr);
+    if (s->sh_pg && sh_pg && pg_n == s->hv.sh.npool) memcpy(sh_pg, s->sh_pg, (pg_n + 1) * sizeof *sh_pg);
     if (s->pv_fr && pv_fr && pv_n == s->hv.pv.nframes) memcpy(pv_fr, s->pv_fr, pv_n * sizeof *pv_fr);
 }
 
@@ -231,6 +236,7 @@ void machine_snapshot_free(struct machine_snapshot *s)
         free(s->bt);
     }
     free(s->sh_fr);
+    free(s->sh_pg);
     free(s->pv_fr);
     free(s->tlb);
     free(s->pwc);
@@ -242,7 +248,8 @@ size_t machine_snapshot_bytes(const struct machine_snapshot *s)
 {
     const struct mmu *u = &s->m.mmu;
     return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes +
-           (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) + (s->pv_fr ? s->hv.pv.nframes * sizeof *s->pv_fr : 0) +
+           (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) +
+           (s->sh_pg ? (s->hv.sh.npool + 1) * sizeof *s->sh_pg : 0) + (s->pv_fr ? s->hv.pv.nframes * sizeof *s->pv_fr : 0) +
            u->tlb_entries * sizeof *u->tlb + u->pwc_entries * sizeof *u->pwc +
            u->ntlb_entries * sizeof *u->ntlb;
 }

@@ -27,11 +27,30 @@ static void inject(struct hv *hv, struct vm *vm, enum isa_cause cause, uint32_t 
     hv_charge_op(hv, 1);
 }
 
+/* The CPU checks privilege before it exits (cpu/exec.inc, VMEXIT_IF), so a
+ * privileged instruction run in the guest's ring 1, 2 or 3 takes the guest's
+ * own protection fault and never reaches these handlers; a real hypervisor
+ * relies on the hardware for that.  Should one arrive all the same (a new
+ * exit control, a change to the CPU), emulating it would hand a guest user
+ * program its kernel's powers: halting or powering off the VM, its console,
+ * its timer, its page tables.  So every handler that emulates an instruction
+ * asks here first, and gets the protection fault bare metal would have taken
+ * delivered instead.  The saved SR is read uncharged: the check stands for
+ * the hardware's guarantee, not for work the modelled hypervisor does. */
+static bool refused(struct hv *hv, struct vm *vm, enum isa_op op)
+{
+    const struct vmcs *v = &hv->m->vmx.vmcs[vm->index];
+    if (SR_RING(v->cr[CR_SR]) == 0 || !isa_is_privileged(op, hv->m->isa)) return false;
+    inject(hv, vm, CAUSE_PROTECTION, 0, v->pc);
+    return true;
+}
+
 /* in/out: emulate the port against the VM's virtual devices. */
 static bool on_io(struct hv *hv, struct vm *vm, uint32_t qual)
 {
     uint32_t port = qual & 0xffff;
     int reg = (int)((qual >> 20) & 15);
+    if (refused(hv, vm, (qual & 0x10000u) ? OP_OUT : OP_IN)) return false;
     if (qual & 0x10000u) {
         vdev_out(hv, vm, port, hv_vmcs_read_reg(hv, vm, reg));
         if (vm->state == VM_DONE) return true;
@@ -45,6 +64,7 @@ static bool on_io(struct hv *hv, struct vm *vm, uint32_t qual)
 /* hlt: the VM waits for its next interrupt; others may run meanwhile. */
 static bool on_hlt(struct hv *hv, struct vm *vm)
 {
+    if (refused(hv, vm, OP_HLT)) return false;
     skip_instruction(hv, vm);
     bool ie = hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE;
     if (!ie || (!vm->vtimer.period && !vm->vtimer.pending)) {
@@ -82,6 +102,13 @@ static void on_cr_access(struct hv *hv, struct vm *vm)
         hv_vm_done(hv, vm, 0, true, "cannot decode a control-register access");
         return;
     }
+    if (in.op != OP_MTCR && in.op != OP_MFCR && in.op != OP_SPTB) {
+        hv_vm_done(hv, vm, 0, true, "a control-register exit on another instruction");
+        return;
+    }
+    /* sptb on classic is no privileged instruction: from any ring it reads
+     * the guest's own page-table base, as on bare metal */
+    if (refused(hv, vm, in.op)) return;
     unsigned cr = in.op == OP_SPTB ? CR_PTB : (unsigned)in.imm;
     bool paging_cr = cr == CR_PTB || cr == CR_MMU || cr == CR_ASID;
     if (in.op == OP_MTCR) {
@@ -95,7 +122,7 @@ static void on_cr_access(struct hv *hv, struct vm *vm)
         }
         if (paging_cr) {
             hv->vcpu.cr[cr] = val;
-            shadow_load_context(hv);
+            shadow_load_context(hv, cr == CR_PTB);
         } else {
             if (cr == CR_SR) val &= SR_IE | SR_RING_MASK;
             v->cr[cr] = val;
@@ -121,7 +148,7 @@ static void on_page_fault(struct hv *hv, struct vm *vm)
     struct vmcs *v = &m->vmx.vmcs[vm->index];
     uint32_t va = v->inject_badaddr, pc = v->inject_epc, gfault;
     cpu_charge(m, CY_HV, 2ull * m->prof.vmcs_read);
-    if (shadow_page_fault(hv, va, v->cr[CR_FAULT], &gfault)) return; /* retry */
+    if (shadow_page_fault(hv, va, v->exit_fault, &gfault)) return; /* retry */
     if (gfault == SHADOW_TRACE) {
         /* emulate the guest's write to its own page table */
         uint32_t gpa, w, addr_gpa;
@@ -132,7 +159,8 @@ static void on_page_fault(struct hv *hv, struct vm *vm)
         }
         unsigned size = in.op == OP_SW ? 4 : in.op == OP_SH ? 2 : in.op == OP_SB ? 1 : 0;
         uint32_t addr = hv_vmcs_read_reg(hv, vm, in.b) + (uint32_t)in.imm;
-        if (!size || !shadow_guest_translate(hv, addr, &addr_gpa)) {
+        addr_gpa = hv->sh.trace_gpa;   /* what the faulting walk (or TLB entry) resolved */
+        if (!size || (addr & 0xfff) != (addr_gpa & 0xfff)) {
             hv_vm_done(hv, vm, 0, true, "unexpected write to a page table");
             return;
         }
@@ -180,10 +208,16 @@ void hv_handle_exit(struct machine *m)
         break;
     case EXIT_IRQ_WINDOW:
         break; /* vdev_deliver at entry injects what is pending */
-    case EXIT_VMCALL:
-        /* no paravirtual interface in this mode: as on bare metal */
-        inject(hv, vm, CAUSE_ILLEGAL, 0, hv_vmcs_read_pc(hv, vm));
+    case EXIT_VMCALL: {
+        /* no paravirtual interface in this mode: as on bare metal, where
+         * ring 1 or 2 takes a hypercall trap past the instruction (no
+         * hypervisor serves it there either), ring 0 or 3 an illegal one */
+        uint32_t pc = hv_vmcs_read_pc(hv, vm);
+        unsigned ring = SR_RING(hv_vmcs_read_cr(hv, vm, CR_SR));
+        if (ring == 1 || ring == 2) inject(hv, vm, CAUSE_HYPERCALL, 0, pc + 4);
+        else inject(hv, vm, CAUSE_ILLEGAL, 0, pc);
         break;
+    }
     case EXIT_EPT_VIOLATION:
         on_nested_violation(hv, vm);
         break;
@@ -198,6 +232,7 @@ void hv_handle_exit(struct machine *m)
         /* the guest's TLB maintenance, done to the real TLB */
         uint32_t pc = hv_vmcs_read_pc(hv, vm), gpa, w;
         struct isa_insn in;
+        if (refused(hv, vm, OP_INVLPG)) break;  /* invlpg and tlbflush alike */
         if (shadow_guest_translate(hv, pc, &gpa) && hv_guest_read32(hv, gpa, &w) && isa_decode(w, &in) &&
             in.op == OP_INVLPG)
             mmu_invlpg(m, hv_vmcs_read_reg(hv, vm, in.a));
@@ -217,6 +252,10 @@ void hv_handle_exit(struct machine *m)
         break;
     }
     if (vm->state != VM_RUNNABLE) reschedule = true;
+    /* the slice is over, whichever exit noticed it: the next VM's turn now,
+     * so that a VM that exits all the time (a timer storm) cannot outstay
+     * its slice until the host timer's own exit comes round */
+    if (m->st.cycles >= hv->slice_end) reschedule = preempt = true;
     if (reschedule) {
         hv_schedule(hv, preempt);
         return;

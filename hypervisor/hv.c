@@ -75,6 +75,7 @@ void hv_set_machine_mode(struct hv *hv)
     bool hw = hv->cfg.mode == HV_HW, nested = hw && hv->cfg.mmu == HV_MMU_NESTED;
     m->vmx.enabled = hw;           /* else no ring -1: the hypervisor is ring 0 */
     m->vmx.nested = nested;
+    m->mmu.phys_space = false;     /* shadow paging sets it (shadow_load_context) */
     /* hw+shadow runs one VM: its TLB entries need no tag */
     m->vmx.vpid_tags = nested && !hv->no_vpid;
 }
@@ -242,15 +243,26 @@ void hv_account(struct hv *hv)
     vm->loaded_at_insns = hv->m->st.instructions;
 }
 
-/* Programs the host timer for the next thing the hypervisor must see: the
- * end of the slice or the earliest virtual timer. */
+/* Programs the host timer for the next thing the hypervisor must see while
+ * the running VM runs: the end of its slice, or its own next virtual-timer
+ * tick, whichever comes first.  Never another VM's: a VM that is not
+ * running cannot take an interrupt anyway — its due tick is simply made
+ * pending (coalesced, like every tick missed meanwhile) by vdev_deliver
+ * when it is next scheduled, or wakes it from hlt at a scheduling point —
+ * and looking at its deadline here would only make the running VM exit at
+ * every block once that deadline is past.  Nor the running VM's own
+ * deadline while a tick is still pending for it: a tick then would only
+ * coalesce into that one, and the guest's acknowledgement (an io exit,
+ * vdev.c) moves the deadline on and programs the timer again.  So a VM
+ * that asks for a tick every cycle pays for its interrupts within its own
+ * slice, and the slice's end still comes. */
 void hv_program_timer(struct hv *hv)
 {
     struct machine *m = hv->m;
     uint64_t next = hv->slice_end;
-    for (int i = 0; i < hv->nvms; i++) {
-        const struct vm *vm = &hv->vms[i];
-        if (vm->state != VM_DONE && vm->vtimer.period && vm->vtimer.deadline < next) next = vm->vtimer.deadline;
+    if (hv->running >= 0) {
+        const struct vm *vm = &hv->vms[hv->running];
+        if (vm->vtimer.period && !vm->vtimer.pending && vm->vtimer.deadline < next) next = vm->vtimer.deadline;
     }
     if (next <= m->st.cycles) next = m->st.cycles + 1;
     m->timer.pending = false;
@@ -338,7 +350,7 @@ void hv_start(struct hv *hv)
     }
     if (hv->cfg.mmu == HV_MMU_SHADOW) {
         memset(&hv->vcpu, 0, sizeof hv->vcpu);
-        shadow_load_context(hv);
+        shadow_load_context(hv, false);
     }
     hv_schedule(hv, false);
 }

@@ -56,25 +56,47 @@ struct vm {
  * virtual straight to host physical, kept in step with the guest's. */
 /* What the hypervisor knows of one guest frame. */
 struct shadow_frame {
-    uint32_t shadow;               /* a guest table: host frame of its shadow (0 = none) */
+    uint32_t first;                /* pool index + 1 of its first shadow table, 0 = none */
     uint32_t rmap[2];              /* host addresses of shadow leaves mapping it writable */
-    uint32_t parent[2];            /* host addresses of shadow entries pointing at its shadow */
     uint8_t is_table;              /* it holds a page table: writes to it are traced */
-    uint8_t rmap_n, parent_n;      /* how many of each (3 = too many to remember) */
+    uint8_t rmap_n;                /* how many (3 = too many to remember) */
     uint8_t flood;                 /* traced writes since its shadow was last used */
 };
 #define SHADOW_FLOOD 16            /* traced writes in a row that make a frame data again */
 
+/* What one frame of the shadow pool is.  A shadow table mirrors one guest
+ * table *as used at one level with one set of rights from the entries above
+ * it* (its key: gframe, level, role), as KVM's shadow pages do: the same
+ * guest frame used at two levels, or reached through a read-only and a
+ * writable path, has two shadows, so no entry is ever read with a meaning it
+ * was not written with.  Private tables serve the pages below a guest large
+ * page, or guest-physical memory while guest paging is off; each belongs to
+ * the one shadow entry that points at it. */
+enum shadow_kind { SP_FREE, SP_MIRROR, SP_PRIVATE, SP_PHYS, SP_EMPTY };
+struct shadow_page {
+    uint32_t gframe;               /* SP_MIRROR: the guest table it mirrors */
+    uint32_t next;                 /* SP_MIRROR: pool index + 1 of the next shadow of gframe */
+    uint32_t parent[2];            /* host addresses of shadow entries pointing at it */
+    uint8_t parent_n;              /* (3 = too many to remember) */
+    uint8_t kind;                  /* enum shadow_kind */
+    uint8_t level;                 /* the level of a walk it serves (0 = root) */
+    uint8_t role;                  /* SP_MIRROR: PTE_W | PTE_U granted by the entries above */
+};
+
 struct shadow {
     uint32_t gframes;              /* guest frames (VM memory / 4 KiB) */
     struct shadow_frame *fr;       /* one per guest frame */
+    uint32_t npool;                /* frames in the pool */
+    struct shadow_page *pg;        /* one per pool frame */
     uint32_t phys_root;            /* the shadow used while guest paging is off */
+    uint32_t empty_root;           /* the shadow of a root outside the VM: maps nothing */
     uint32_t frames_start, frames_next, frames_end; /* hypervisor frames for shadow tables */
     uint64_t hidden_faults, tracing_faults, dirty_faults, cache_hits, cache_misses, resets;
     uint64_t prefetched;           /* entries mapped ahead of a hidden fault (guest paging off) */
     uint64_t syncs;                /* shadow entries changed to follow the guest's tables */
     uint64_t unshadowed;           /* frames written like data (a flood) that stopped being traced */
     uint64_t guest_refs;           /* guest page-table entries the hypervisor read or wrote */
+    uint32_t trace_gpa;            /* the guest-physical word a tracing fault writes */
 };
 
 /* Trap-and-emulate (te.c): the guest kernel runs in ring 1; every trap comes
@@ -99,7 +121,6 @@ struct pv {
         uint32_t wcount;           /* writable mappings of it in tables */
         uint8_t level;             /* 0 = not a page table, else its level + 1 */
         uint8_t pinned;            /* a root the guest pinned */
-        uint8_t stale;             /* a writable TLB entry for it may be left */
     } *fr;                         /* one per frame of the VM */
     uint64_t hypercalls, by_op[PV_HC_COUNT], updates, batches, tables_validated, type_flushes, refused;
     uint64_t traps_replaced;       /* sensitive instructions (te traps) the hypercalls stood for */
@@ -192,19 +213,30 @@ void shadow_free(struct hv *hv);
 /* Drops every shadow table (they refill on demand) and flushes the TLB. */
 void shadow_reset(struct hv *hv);
 /* The shadow root for the guest's current paging state (vcpu CRs), made if
- * needed; sets the real ptb/asid/mmu. */
-void shadow_load_context(struct hv *hv);
+ * needed; sets the real ptb/asid/mmu.  ptb_written: the guest wrote its
+ * ptb (the TLB does what that write does on bare metal). */
+void shadow_load_context(struct hv *hv, bool ptb_written);
 /* A real page fault while the guest ran: true if it was the hypervisor's
  * (hidden, dirty or tracing fault, handled); false if it belongs to the
  * guest — then *gfault holds the guest's fault bits, or FAULT_BUS. */
 bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfault);
 #define SHADOW_TRACE 0xffffffffu
 #define PHYS_PREFETCH 64u          /* pages mapped per hidden fault while guest paging is off */   /* *gfault: a write to a guest page table */
+/* The shadow root the guest's paging state (its CRs) runs on, 0 if none
+ * yet; and which guest table (and level) a pool frame mirrors (dot.c). */
+uint32_t shadow_root_of(const struct hv *hv, const uint32_t guest_cr[CR_COUNT]);
+bool shadow_mirror_of(const struct hv *hv, uint32_t host_frame, uint32_t *gframe, unsigned *level);
 /* The guest wrote word gpa of one of its page tables: drop the stale shadow. */
 void shadow_traced_write(struct hv *hv, uint32_t gpa);
 /* Guest virtual -> guest physical through the guest's own tables (no side
  * effects but the counted reads); false if the guest has no translation. */
 bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa);
+/* A data access the hypervisor makes for the guest (an emulated pushf or
+ * popf): translated with the rights of the guest's ring, A and D set as the
+ * walker would.  True with *gpa, or false with the fault bits in *fault
+ * (FAULT_BUS: beyond memory; 0 is a supervisor read of a not-present page). */
+bool shadow_guest_access(struct hv *hv, uint32_t va, enum mmu_access acc, bool user, uint32_t *gpa,
+                         uint32_t *fault);
 /* Reads/writes a word of guest-physical memory (counted); false outside the VM. */
 bool hv_guest_read32(struct hv *hv, uint32_t gpa, uint32_t *v);
 bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size);
@@ -239,5 +271,11 @@ void pv_stats_json(const struct hv *hv, struct json_t *o);
 struct json_t;
 /* Adds mode, mmu, vmexits and the per-VM objects to a stats object. */
 void hv_stats_json(const struct hv *hv, struct json_t *o);
+
+/* The isolation invariant, checked from the hardware's side (audit.c): true
+ * if every translation the MMU could use right now (real tables, TLB, walk
+ * caches) stays inside the VM it belongs to; else false, the first
+ * violation described in why.  Reads no hypervisor bookkeeping. */
+bool hv_audit(struct hv *hv, char *why, size_t whylen);
 
 #endif

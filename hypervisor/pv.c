@@ -15,20 +15,47 @@
  * because the guest cannot write them.  The hypervisor keeps, for every
  * frame of the VM, whether it is a page table (and of which level), how
  * many table entries and pins keep it one, and how many writable mappings of
- * it exist; and it keeps two invariants over every table reachable from a
+ * it exist; and it keeps these invariants over every table reachable from a
  * pinned root:
- *   - every entry maps a frame of the VM's own memory;
- *   - no frame that is a page table is mapped writable anywhere.
+ *   - every entry maps a frame of the VM's own memory, with no large page;
+ *   - a table is linked only at its own level (no table at two levels, no
+ *     table below itself);
+ *   - no frame is a page table while any writable translation of it can
+ *     still be used: no writable entry for it in any validated table, and no
+ *     writable TLB entry for it in any ASID, global ones included;
+ *   - no frame that has stopped being a table is still walked through the
+ *     page-walk cache;
+ *   - the shared page is never a table (the hypervisor writes it unchecked
+ *     with values the guest chooses: a trap's EPC, BADADDR, USP).
  * So the guest's writes to its tables must be hypercalls (HC_MMU_UPDATE,
- * batched; HC_UPDATE_VA), which the hypervisor checks before it writes;
- * new tables are validated when first linked in or pinned, and forgotten when
- * the last reference goes.  A frame that becomes a table while a stale
- * writable TLB entry for it may survive costs a TLB flush.
+ * batched; HC_UPDATE_VA), which the hypervisor checks before it writes; new
+ * tables are validated when first linked in or pinned, and forgotten when
+ * the last reference goes.  Every way a frame becomes a table goes through
+ * make_table(), which refuses a frame still mapped writable or shared, and
+ * drops every writable TLB entry of it, whatever ASID or address made it
+ * (invlpg reaches one address of one ASID only).
  *
  * Before the kernel loads its first root it runs on a boot map the
  * hypervisor owns (the VM's memory mapped 1:1, built like a nested table);
  * then its tables are not yet checked, and are validated in full when that
- * first root is loaded.
+ * first root is loaded — and the guest leaves the boot map in the same
+ * hypercall, or stays on it with nothing checked.
+ *
+ * Arguments.  Every address a hypercall is given is checked before use: a
+ * guest-physical one (a table entry, a root, the shared page, the vector
+ * table) must be aligned and lie wholly in the VM; a guest-virtual one (an
+ * update list, console bytes) is translated through the guest's current
+ * tables as the kernel's own access would be (present at every level, a
+ * supervisor read), word by word or page by page, and may not wrap around
+ * the top of the address space.  Counts are capped at PV_MAX_PER_CALL.
+ *
+ * Refusals.  A request the hypervisor will not carry out is refused, never
+ * half-done behind the guest's back: r1 = 0xffffffff (REFUSED), or, for the
+ * counted calls (HC_MMU_UPDATE, HC_CONSOLE_WRITE), r1 = how many items were
+ * done before the first one refused; either way pv.refused counts it and
+ * pv.last_refusal says why.  The guest goes on: refusing it is its own
+ * business (the kernel panics).  Only a guest that is no paravirtual kernel
+ * at all (a hypercall before HC_SHARED_INFO) is stopped, PV_KILL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +147,22 @@ static uint32_t shared_rd(struct hv *hv, uint32_t off)
     hv_guest_read32(hv, hv->pv.shared + off, &v);
     return v;
 }
-static void shared_wr(struct hv *hv, uint32_t off, uint32_t v) { hv_guest_write(hv, hv->pv.shared + off, v, 4); }
+/* Whether frame f holds part of the shared page. */
+static bool is_shared(const struct pv *p, uint32_t f)
+{
+    return p->shared && (f == p->shared >> 12 || f == (p->shared + SH_SIZE - 1) >> 12);
+}
+
+/* The hypervisor's one unvalidated kind of write to guest memory: data it
+ * hands the guest.  Never into a page table (HC_SHARED_INFO and
+ * make_table() keep the shared page out of them; this is the last line). */
+static bool data_write(struct hv *hv, uint32_t gpa, uint32_t v)
+{
+    struct pv *p = &hv->pv;
+    if ((gpa >> 12) < p->nframes && p->fr[gpa >> 12].level) return false;
+    return hv_guest_write(hv, gpa, v, 4);
+}
+static void shared_wr(struct hv *hv, uint32_t off, uint32_t v) { data_write(hv, hv->pv.shared + off, v); }
 
 void pv_sync_in(struct hv *hv)
 {
@@ -173,24 +215,73 @@ static void refuse(struct hv *hv, const char *why, uint32_t a, uint32_t b)
 
 static bool validate(struct hv *hv, uint32_t f, unsigned level);
 
-/* The whole TLB goes: no stale writable entry is left for any frame. */
-static void flush_all(struct hv *hv)
-{
-    mmu_flush_all(hv->m);
-    for (uint32_t f = 0; f < hv->pv.nframes; f++) hv->pv.fr[f].stale = 0;
-}
 static void release(struct hv *hv, uint32_t f, unsigned level);
 
-/* f is about to become a table: no writable TLB entry may outlive that. */
-static void make_table(struct hv *hv, uint32_t f, unsigned level)
+/*
+ * The hypervisor's own maintenance of the MMU's caches, beyond the two a
+ * kernel has (invlpg: one address of one ASID; tlbflush: everything).
+ * mmu/ offers none finer than a whole flush, but struct mmu's TLB and
+ * page-walk cache are plain arrays, so the two drops pv needs are done here
+ * on them — what hardware with a physically tagged invalidation would do in
+ * one operation.  gen and last_vpn are the interpreter's shortcuts (the
+ * translation of the last data access, the decoded block to resume), which
+ * must not outlive an entry they were taken from.
+ */
+static void shortcuts_changed(struct mmu *u)
+{
+    u->gen++;
+    u->last_vpn = 0xffffffffu;
+}
+
+/* Drops every TLB entry that maps frame f writable — in every ASID, global
+ * ones included, under whatever virtual address made it.  Returns how many. */
+static unsigned drop_writable(struct hv *hv, uint32_t f)
+{
+    struct mmu *u = &hv->m->mmu;
+    uint32_t pfn = (the_vm(hv)->base >> 12) + f;
+    unsigned n = 0;
+    for (unsigned i = 0; i < u->tlb_entries; i++) {
+        struct tlb_entry *e = &u->tlb[i];
+        if (e->valid && e->writable && e->pfn == pfn) {
+            e->valid = 0;
+            n++;
+        }
+    }
+    if (n) shortcuts_changed(u);
+    return n;
+}
+
+/* Drops every page-walk-cache entry that points at frame f as the next
+ * table: f is no table any more, and the guest may now write it. */
+static void drop_walks_through(struct hv *hv, uint32_t f)
+{
+    struct mmu *u = &hv->m->mmu;
+    uint32_t pa = the_vm(hv)->base + (f << 12);
+    bool any = false;
+    for (unsigned i = 0; i < u->pwc_entries; i++) {
+        if (u->pwc[i].valid && (u->pwc[i].pte & PTE_FRAME) == pa) {
+            u->pwc[i].valid = 0;
+            any = true;
+        }
+    }
+    if (any) shortcuts_changed(u);
+}
+
+/* f is about to become a table of level — the one way a frame does, for a
+ * link (get_ref), a pin and the first root alike.  Refused while anything
+ * could still write it: a writable entry in a validated table, or the
+ * hypervisor itself (the shared page).  A writable TLB entry left from an
+ * entry already gone (an update without invlpg, or an invlpg in another
+ * ASID or at another address) is dropped here. */
+static bool make_table(struct hv *hv, uint32_t f, unsigned level)
 {
     struct pv *p = &hv->pv;
+    if (p->fr[f].wcount) { refuse(hv, "a new table is mapped writable", f << 12, level); return false; }
+    if (is_shared(p, f)) { refuse(hv, "the shared page cannot be a table", f << 12, level); return false; }
     p->fr[f].level = (uint8_t)(level + 1);
     p->fr[f].tcount = 1;
-    if (p->fr[f].stale) {
-        flush_all(hv);
-        p->type_flushes++;
-    }
+    if (drop_writable(hv, f)) p->type_flushes++;
+    return true;
 }
 
 /* Takes the references entry pte (in a table of level) holds; false if it
@@ -215,7 +306,7 @@ static bool get_ref(struct hv *hv, uint32_t pte, unsigned level)
         p->fr[f].tcount++;
         return true;
     }
-    make_table(hv, f, level + 1);
+    if (!make_table(hv, f, level + 1)) return false;
     if (!validate(hv, f, level + 1)) {
         p->fr[f].level = 0;
         p->fr[f].tcount = 0;
@@ -224,17 +315,15 @@ static bool get_ref(struct hv *hv, uint32_t pte, unsigned level)
     return true;
 }
 
-/* Drops them again.  stale: the TLB may still hold a writable mapping. */
-static void put_ref(struct hv *hv, uint32_t pte, unsigned level, bool stale)
+/* Drops them again.  A writable TLB entry the entry made may outlive it:
+ * make_table() drops it if the frame ever becomes a table. */
+static void put_ref(struct hv *hv, uint32_t pte, unsigned level)
 {
     struct pv *p = &hv->pv;
     if (!(pte & PTE_P)) return;
     uint32_t f = pte >> 12;
     if (level == bottom(hv)) {
-        if (pte & PTE_W) {
-            p->fr[f].wcount--;
-            if (stale) p->fr[f].stale = 1;
-        }
+        if (pte & PTE_W) p->fr[f].wcount--;
         return;
     }
     if (--p->fr[f].tcount == 0) release(hv, f, level + 1);
@@ -248,23 +337,26 @@ static bool validate(struct hv *hv, uint32_t f, unsigned level)
     hv_charge_op(hv, 1);
     for (uint32_t i = 0; i < n; i++) {
         if (get_ref(hv, rd_entry(hv, base + 4 * i), level)) continue;
-        while (i--) put_ref(hv, rd_entry(hv, base + 4 * i), level, true);
+        while (i--) put_ref(hv, rd_entry(hv, base + 4 * i), level);
         return false;
     }
     return true;
 }
 
-/* f is no longer a table: its entries' references go. */
+/* f is no longer a table: its entries' references go, and so does any
+ * page-walk-cache entry that would still walk through it (the guest may map
+ * it writable now, and a kernel need not invlpg after unlinking a table). */
 static void release(struct hv *hv, uint32_t f, unsigned level)
 {
     uint32_t n = entries(hv, level), base = f << 12;
     hv->pv.fr[f].level = 0;
+    drop_walks_through(hv, f);
     hv_charge_op(hv, 1);
-    for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level, true);
+    for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level);
 }
 
 /* One checked update: *gpa = val, gpa an entry of a table the guest has. */
-static bool update(struct hv *hv, uint32_t gpa, uint32_t val, bool invalidated)
+static bool update(struct hv *hv, uint32_t gpa, uint32_t val)
 {
     struct pv *p = &hv->pv;
     uint32_t t = gpa >> 12;
@@ -277,7 +369,7 @@ static bool update(struct hv *hv, uint32_t gpa, uint32_t val, bool invalidated)
     if ((gpa & 0xfff) / 4 >= entries(hv, level)) { refuse(hv, "past the table's entries", gpa, val); return false; }
     uint32_t old = rd_entry(hv, gpa);
     if (!get_ref(hv, val, level)) return false;
-    put_ref(hv, old, level, !invalidated);
+    put_ref(hv, old, level);
     hv_guest_write(hv, gpa, val, 4);
     return true;
 }
@@ -292,8 +384,7 @@ static bool pin(struct hv *hv, uint32_t root)
         if (p->fr[f].level && p->fr[f].level != 1) { refuse(hv, "root is a table of another level", root, 0); return false; }
         if (p->fr[f].level) p->fr[f].tcount++;
         else {
-            if (p->fr[f].wcount) { refuse(hv, "root is mapped writable", root, 0); return false; }
-            make_table(hv, f, 0);
+            if (!make_table(hv, f, 0)) return false;
             if (!validate(hv, f, 0)) { p->fr[f].level = 0; p->fr[f].tcount = 0; return false; }
         }
     }
@@ -314,10 +405,13 @@ static bool unpin(struct hv *hv, uint32_t root)
 
 /* Leaving the boot map: every pinned root is checked now, in full.  If one
  * fails, nothing is kept of the check and the guest stays on the boot map
- * (that root is no longer pinned). */
+ * (that root is no longer pinned).  The boot map mapped every frame
+ * writable: nothing it left in the TLB (or the page-walk cache, which
+ * points into the hypervisor's own tables) may survive into the guest's. */
 static bool first_baseptr(struct hv *hv)
 {
     struct pv *p = &hv->pv;
+    mmu_flush_all(hv->m);
     p->booted = true;
     for (uint32_t f = 0; f < p->nframes; f++) {
         if (!p->fr[f].pinned) continue;
@@ -337,7 +431,6 @@ static bool first_baseptr(struct hv *hv)
     }
     for (uint32_t f = 0; f < p->nframes; f++)
         if (p->fr[f].pinned) p->fr[f].pinned = 1;
-    flush_all(hv);
     return true;
 }
 
@@ -358,6 +451,45 @@ static bool entry_of(struct hv *hv, uint32_t va, uint32_t *gpa)
     return false;
 }
 
+/* Guest-virtual va -> guest-physical, as the guest kernel's own read of it
+ * would go (a supervisor access: present at every level): through its
+ * current tables, or before it has any through the boot map, which maps the
+ * VM's memory 1:1.  False where that read would fault.  (Not
+ * shadow_guest_translate: it is the shadow walker's, and takes a
+ * not-present supervisor read for a translation.) */
+static bool guest_va(struct hv *hv, uint32_t va, uint32_t *gpa)
+{
+    struct vm *vm = the_vm(hv);
+    if (!hv->pv.booted) {
+        *gpa = va;
+        return va < vm->size;
+    }
+    unsigned bits[MMU_MAX_LEVELS], shift = 32;
+    mmu_level_bits(hv->m->levels, bits);
+    uint32_t table = hv->vcpu.cr[CR_PTB] & PTE_FRAME;
+    for (unsigned l = 0; l < hv->m->levels; l++) {
+        shift -= bits[l];
+        uint32_t pte;
+        if (!hv_guest_read32(hv, table + 4 * ((va >> shift) & ((1u << bits[l]) - 1)), &pte)) return false;
+        if (!(pte & PTE_P)) return false;
+        if (l == bottom(hv) || (pte & PTE_L)) {
+            uint32_t mask = (1u << shift) - 1;
+            *gpa = ((pte & PTE_FRAME) & ~mask) | (va & mask);
+            return *gpa < vm->size;
+        }
+        table = pte & PTE_FRAME;
+    }
+    return false;
+}
+
+/* A word the guest kernel hands over by address (an update list): aligned,
+ * readable as above. */
+static bool guest_va_read32(struct hv *hv, uint32_t va, uint32_t *v)
+{
+    uint32_t gpa;
+    return !(va & 3) && guest_va(hv, va, &gpa) && hv_guest_read32(hv, gpa, v);
+}
+
 /* ---- hypercalls ----------------------------------------------------------------- */
 enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
 {
@@ -367,47 +499,70 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     uint32_t *R = m->cpu.r, *v = hv->vcpu.cr;
     uint32_t op = R[1], a = R[2], b = R[3], result = 0;
     hv_charge_op(hv, 1);
-    if (op >= PV_HC_COUNT || !pv_hypercall_name[op]) {
+    bool known = op < PV_HC_COUNT && pv_hypercall_name[op];
+    if (known) {
+        cpu_trace(m, TR_TRAP, CAUSE_HYPERCALL, op, *next - 4, 0, NULL);
+        p->hypercalls++;
+        p->by_op[op]++;
+        p->traps_replaced += replaces[op];
+    }
+    /* a kernel that has not shared a page is no paravirtual kernel: it
+     * gets nothing, not even a refusal in r1 */
+    if (!p->shared && op != HC_SHARED_INFO) {
+        if (known) snprintf(p->last_refusal, sizeof p->last_refusal, "hypercall %s before shared_info", pv_hypercall_name[op]);
+        else snprintf(p->last_refusal, sizeof p->last_refusal, "hypercall %u (no such number) before shared_info", op);
+        return PV_KILL;
+    }
+    if (!known) {
         refuse(hv, "no such hypercall", op, 0);
         R[1] = REFUSED;
         return PV_RESUME;
     }
-    cpu_trace(m, TR_TRAP, CAUSE_HYPERCALL, op, *next - 4, 0, NULL);
-    p->hypercalls++;
-    p->by_op[op]++;
-    p->traps_replaced += replaces[op];
-    if (!p->shared && op != HC_SHARED_INFO) {
-        snprintf(p->last_refusal, sizeof p->last_refusal, "hypercall %s before shared_info", pv_hypercall_name[op]);
-        return PV_KILL;
-    }
     switch (op) {
     case HC_SHARED_INFO:
         if ((a & 3) || a < 4096 || a > vm->size - SH_SIZE) { refuse(hv, "shared page outside the VM", a, 0); result = REFUSED; break; }
+        /* the hypervisor writes it unchecked, so no byte of it in a table */
+        if (p->fr[a >> 12].level || p->fr[(a + SH_SIZE - 1) >> 12].level) {
+            refuse(hv, "shared page over a page table", a, 0);
+            result = REFUSED;
+            break;
+        }
         p->shared = a;
         shared_wr(hv, SH_LEVELS, m->levels);
         shared_wr(hv, SH_MEMSIZE, vm->size);
         break;
-    case HC_SET_TRAP_TABLE: v[CR_VBR] = a; break;
+    case HC_SET_TRAP_TABLE:
+        /* read at its guest-physical address on every trap (te.c) */
+        if ((a & 3) || vm->size < 4 * ISA_VECTORS || a > vm->size - 4 * ISA_VECTORS) {
+            refuse(hv, "vector table outside the VM", a, 0);
+            result = REFUSED;
+            break;
+        }
+        v[CR_VBR] = a;
+        break;
     case HC_STACK_SWITCH: v[CR_KSP] = a; break;
     case HC_MMU_UPDATE:
         p->batches++;
         if (b > PV_MAX_PER_CALL) b = PV_MAX_PER_CALL;
         for (result = 0; result < b; result++) {
-            uint32_t ptr, val;
-            if (!hv_guest_read32(hv, a + 8 * result, &ptr) || !hv_guest_read32(hv, a + 8 * result + 4, &val)) {
-                refuse(hv, "update list outside the VM", a, b);
+            uint32_t at = a + 8 * result, ptr, val;
+            if (at < a || at > UINT32_MAX - 7 || !guest_va_read32(hv, at, &ptr) || !guest_va_read32(hv, at + 4, &val)) {
+                refuse(hv, "update list not readable by the kernel", at, b);
                 break;
             }
-            if (!update(hv, ptr, val, false)) break;
+            if (!update(hv, ptr, val)) break;
             p->traps_replaced++; /* each would have been a tracing fault */
         }
         break;
     case HC_PIN: result = pin(hv, a) ? 0 : REFUSED; break;
     case HC_UNPIN: result = unpin(hv, a) ? 0 : REFUSED; break;
     case HC_NEW_BASEPTR: {
-        if (!p->booted && !first_baseptr(hv)) { result = REFUSED; break; }
+        /* checked before the first root is: the guest must leave the boot
+         * map (which maps its tables writable) in the call that checks
+         * them, or stay on it with nothing checked */
         uint32_t f = a >> 12;
         if ((a & 0xfff) || f >= p->nframes || !p->fr[f].pinned) { refuse(hv, "root not pinned", a, b); result = REFUSED; break; }
+        if (!p->booted && !first_baseptr(hv)) { result = REFUSED; break; }
         v[CR_PTB] = a;
         v[CR_ASID] = b;
         v[CR_MMU] = 1;
@@ -421,12 +576,12 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
             result = REFUSED;
             break;
         }
-        if (!update(hv, gpa, b, true)) { result = REFUSED; break; }
+        if (!update(hv, gpa, b)) { result = REFUSED; break; }
         mmu_invlpg(m, a);
         break;
     }
     case HC_INVLPG: mmu_invlpg(m, a); break;
-    case HC_TLB_FLUSH: flush_all(hv); break;
+    case HC_TLB_FLUSH: mmu_flush_all(m); break;
     case HC_IRET:
         v[CR_SR] = shared_rd(hv, SH_ESR) & (SR_IE | SR_RING_MASK);
         *next = shared_rd(hv, SH_EPC);
@@ -442,17 +597,26 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     case HC_OUT:
         if (!te_port_out(hv, a, b)) return PV_STOPPED;
         break;
-    case HC_CONSOLE_WRITE:
+    case HC_CONSOLE_WRITE: {
         /* -> the bytes written: at most PV_MAX_PER_CALL, up to the first one
-         * the guest cannot read */
+         * the kernel could not read itself (as a copy loop in it would
+         * fault there), and never on past the top of the address space */
         if (b > PV_MAX_PER_CALL) b = PV_MAX_PER_CALL;
+        uint32_t gpa = 0, w;
         for (result = 0; result < b; result++) {
-            uint32_t gpa, w;
-            if (!shadow_guest_translate(hv, a + result, &gpa) || !hv_guest_read32(hv, gpa & ~3u, &w)) break;
+            uint32_t va = a + result;
+            if (va < a) { refuse(hv, "console bytes wrap around the address space", a, b); break; }
+            if ((result == 0 || (va & 0xfff) == 0) && !guest_va(hv, va, &gpa)) {
+                refuse(hv, "console byte not readable by the kernel", va, b);
+                break;
+            }
+            if (!hv_guest_read32(hv, gpa & ~3u, &w)) { refuse(hv, "console byte outside the VM", va, b); break; }
             vdev_out(hv, vm, PORT_CON_DATA, (w >> (8 * (gpa & 3))) & 0xff);
+            gpa++;
         }
         p->traps_replaced += result; /* one out per byte */
         break;
+    }
     }
     R[1] = result;
     R[0] = 0;

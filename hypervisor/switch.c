@@ -136,7 +136,7 @@ static void put_in(struct hv *hv)
         te_enter(hv);
         return;
     }
-    if (hv->cfg.mmu == HV_MMU_SHADOW) shadow_load_context(hv);   /* into the VMCS */
+    if (hv->cfg.mmu == HV_MMU_SHADOW) shadow_load_context(hv, false);   /* into the VMCS */
     hv_set_exit_controls(hv, vm);
     hv_schedule(hv, false);
 }

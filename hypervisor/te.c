@@ -27,10 +27,12 @@
 static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
 
 /* The real SR for the guest's virtual one: virtual ring 0 runs in ring 1,
- * ring 3 in ring 3, and interrupts are always on (they are the host's). */
+ * rings 1 and 2 in ring 2 (supervisor for paging, and vmcall still traps as
+ * a hypercall there, as in the guest's own rings 1 and 2), ring 3 in ring 3;
+ * interrupts are always on (they are the host's). */
 static uint32_t real_sr(uint32_t vsr)
 {
-    unsigned ring = VRING(vsr) == 0 ? 1 : 3;
+    unsigned ring = VRING(vsr) == 0 ? 1 : VRING(vsr) == 3 ? 3 : 2;
     return (ring << SR_RING_SHIFT) | SR_IE;
 }
 
@@ -44,7 +46,7 @@ static void resume(struct hv *hv, uint32_t pc)
     m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
     if (hv->cfg.mode == HV_PV) pv_sync_out(hv);
     if (!hv->in_callout) cpu_charge(m, CY_TRAP, m->prof.trap_return);
-    m->bt_active = hv->cfg.mode == HV_BT && VRING(hv->vcpu.cr[CR_SR]) == 0;
+    m->bt_active = hv->cfg.mode == HV_BT;
     mmu_context_changed(m, false);
 }
 
@@ -126,16 +128,44 @@ static bool fetch_guest(struct hv *hv, uint32_t pc, struct isa_insn *in)
     return shadow_guest_translate(hv, pc, &gpa) && hv_guest_read32(hv, gpa, &w) && isa_decode(w, in);
 }
 
-static bool guest_virt_write(struct hv *hv, uint32_t va, uint32_t v, unsigned size)
+static void reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
+
+/* A word the hypervisor reads or writes for the guest's instruction at epc
+ * (an emulated pushf or popf): checked as the hardware checks the guest's
+ * own access — alignment, then the walk with the rights of the guest's ring
+ * (A and D set) — and a failure is the guest's fault, delivered.  A write
+ * to one of its page tables is a traced write. */
+static bool guest_virt_access(struct hv *hv, uint32_t va, enum mmu_access acc, uint32_t *gpa, uint32_t epc)
 {
-    uint32_t gpa;
-    return shadow_guest_translate(hv, va, &gpa) && hv_guest_write(hv, gpa, v, size);
+    if (va & 3) { reflect(hv, CAUSE_MISALIGNED, va, epc); return false; }
+    bool user = VRING(hv->vcpu.cr[CR_SR]) == 3;
+    uint32_t f = FAULT_BUS;
+    bool ok = hv->cfg.mode == HV_PV ? shadow_guest_translate(hv, va, gpa)
+                                    : shadow_guest_access(hv, va, acc, user, gpa, &f);
+    if (ok) return true;
+    if (f & FAULT_BUS) {
+        reflect(hv, CAUSE_BUS_ERROR, va, epc);
+    } else {
+        hv->vcpu.cr[CR_FAULT] = f;
+        reflect(hv, CAUSE_PAGE_FAULT, va, epc);
+    }
+    return false;
 }
 
-static bool guest_virt_read(struct hv *hv, uint32_t va, uint32_t *v)
+static bool guest_virt_write(struct hv *hv, uint32_t va, uint32_t v, unsigned size, uint32_t epc)
 {
     uint32_t gpa;
-    return shadow_guest_translate(hv, va, &gpa) && hv_guest_read32(hv, gpa, v);
+    if (!guest_virt_access(hv, va, ACC_WRITE, &gpa, epc)) return false;
+    hv_guest_write(hv, gpa, v, size);
+    if (hv->cfg.mode != HV_PV && (gpa >> 12) < hv->sh.gframes && hv->sh.fr[gpa >> 12].is_table)
+        shadow_traced_write(hv, gpa);
+    return true;
+}
+
+static bool guest_virt_read(struct hv *hv, uint32_t va, uint32_t *v, uint32_t epc)
+{
+    uint32_t gpa;
+    return guest_virt_access(hv, va, ACC_READ, &gpa, epc) && hv_guest_read32(hv, gpa, v);
 }
 
 /* A store to a guest page table faulted (tracing): do it for the guest. */
@@ -148,7 +178,9 @@ static void emulate_traced_store(struct hv *hv, uint32_t epc)
     unsigned size = in.op == OP_SW ? 4 : in.op == OP_SH ? 2 : in.op == OP_SB ? 1 : 0;
     uint32_t addr = R[in.b] + (uint32_t)in.imm, gpa;
     if (in.op == OP_PUSHF) { size = 4; addr = R[ISA_REG_SP] - 4; }
-    if (!size || !shadow_guest_translate(hv, addr, &gpa)) { kill(hv, "unexpected write to a page table"); return; }
+    /* the word the faulting walk (or the TLB entry) resolved the store to */
+    gpa = hv->sh.trace_gpa;
+    if (!size || (addr & 0xfff) != (gpa & 0xfff)) { kill(hv, "unexpected write to a page table"); return; }
     uint32_t value = in.op == OP_PUSHF ? m->cpu.cr[CR_SR] : R[in.a];
     hv_guest_write(hv, gpa, value, size);
     if (in.op == OP_PUSHF) R[ISA_REG_SP] = addr;
@@ -163,7 +195,7 @@ static void write_cr(struct hv *hv, unsigned cr, uint32_t value)
     uint32_t *v = hv->vcpu.cr;
     if (cr == CR_SR) value &= SR_IE | SR_RING_MASK;
     v[cr] = value;
-    if (cr == CR_PTB || cr == CR_MMU || cr == CR_ASID) shadow_load_context(hv);
+    if (cr == CR_PTB || cr == CR_MMU || cr == CR_ASID) shadow_load_context(hv, cr == CR_PTB);
 }
 
 static uint32_t read_cr(struct hv *hv, unsigned cr)
@@ -239,6 +271,13 @@ static void emulate(struct hv *hv, uint32_t epc)
         reflect(hv, CAUSE_ILLEGAL, 0, epc);
         return;
     }
+    /* the guest's own privilege check comes first: a privileged
+     * instruction outside its ring 0 (a bt callout can come from any ring)
+     * is its protection fault, as on bare metal */
+    if (VRING(v[CR_SR]) != 0 && isa_is_privileged(in.op, m->isa)) {
+        reflect(hv, CAUSE_PROTECTION, 0, epc);
+        return;
+    }
     hv->vcpu.emulated++;
     hv->vcpu.emulated_by_op[in.op]++;
     hv_charge_op(hv, 1);
@@ -260,13 +299,15 @@ static void emulate(struct hv *hv, uint32_t epc)
         break;
     /* the red pills, when the strict ISA makes them trap */
     case OP_PUSHF:
-        if (!guest_virt_write(hv, R[ISA_REG_SP] - 4, v[CR_SR], 4)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP] - 4, epc); return; }
+        if (!guest_virt_write(hv, R[ISA_REG_SP] - 4, v[CR_SR], 4, epc)) return;
         R[ISA_REG_SP] -= 4;
         break;
     case OP_POPF: {
         uint32_t w;
-        if (!guest_virt_read(hv, R[ISA_REG_SP], &w)) { reflect(hv, CAUSE_PAGE_FAULT, R[ISA_REG_SP], epc); return; }
-        v[CR_SR] = (v[CR_SR] & ~SR_IE) | (w & SR_IE);
+        if (!guest_virt_read(hv, R[ISA_REG_SP], &w, epc)) return;
+        /* outside ring 0 (classic only: on strict it trapped above) the IE
+         * change is silently ignored, as the hardware ignores it */
+        if (VRING(v[CR_SR]) == 0) v[CR_SR] = (v[CR_SR] & ~SR_IE) | (w & SR_IE);
         R[ISA_REG_SP] += 4;
         break;
     }
@@ -296,6 +337,11 @@ static void emulate(struct hv *hv, uint32_t epc)
         if (vm->vtimer.deadline > m->st.cycles) cpu_charge(m, CY_IDLE, vm->vtimer.deadline - m->st.cycles);
         break;
     case OP_SMSW: if (in.a) R[in.a] = v[CR_SR]; break;
+    case OP_VMCALL:
+        /* a bt callout: what bare metal does with a vmcall outside a VM */
+        if (VRING(v[CR_SR]) == 1 || VRING(v[CR_SR]) == 2) reflect(hv, CAUSE_HYPERCALL, 0, next);
+        else reflect(hv, CAUSE_ILLEGAL, 0, epc);
+        return;
     case OP_SPTB: if (in.a) R[in.a] = v[CR_PTB]; break;
     default:
         reflect(hv, CAUSE_ILLEGAL, 0, epc);
@@ -309,9 +355,10 @@ static void emulate(struct hv *hv, uint32_t epc)
 void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
 {
     struct hv *hv = m->hv;
-    bool from_kernel = SR_RING(m->cpu.cr[CR_SR]) == 1;
     bool pv = hv->cfg.mode == HV_PV;
     if (pv) pv_sync_in(hv);
+    unsigned vring = VRING(hv->vcpu.cr[CR_SR]);
+    bool from_kernel = vring == 0;
     switch (cause) {
     case CAUSE_PROTECTION:
         if (from_kernel && pv) pv_privileged(hv, epc);
@@ -321,7 +368,8 @@ void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t
     case CAUSE_HYPERCALL:
         /* epc is past the vmcall; a kernel that is not paravirtual gets
          * what bare metal gives it, an illegal instruction */
-        if (pv) hypercall(hv, epc);
+        if (pv && from_kernel) hypercall(hv, epc);
+        else if (vring == 1 || vring == 2) reflect(hv, CAUSE_HYPERCALL, 0, epc);
         else reflect(hv, CAUSE_ILLEGAL, 0, epc - 4);
         return;
     case CAUSE_PAGE_FAULT: {
@@ -379,9 +427,9 @@ void te_enter(struct hv *hv)
     the_vm(hv)->loaded_at_insns = m->st.instructions;
     the_vm(hv)->state = VM_RUNNABLE;
     if (hv->cfg.mode == HV_PV) pv_load_context(hv);
-    else shadow_load_context(hv);
+    else shadow_load_context(hv, false);
     m->cpu.cr[CR_SR] = real_sr(hv->vcpu.cr[CR_SR]);
-    m->bt_active = hv->cfg.mode == HV_BT && VRING(hv->vcpu.cr[CR_SR]) == 0;
+    m->bt_active = hv->cfg.mode == HV_BT;
     mmu_context_changed(m, false);
 }
 

@@ -10,6 +10,20 @@
  */
 #include "hypervisor/hv.h"
 
+/* The virtual timer catches up with the host's cycles: a tick that has come
+ * due becomes pending, and every tick missed meanwhile coalesces into it,
+ * as on bare metal (cpu/devices.c dev_tick).  The hypervisor only looks when
+ * it has to (an exit of this VM, its scheduling), so this may find several
+ * periods gone by. */
+static void vtimer_catch_up(struct machine *m, struct vm *vm)
+{
+    if (vm->vtimer.period && m->st.cycles >= vm->vtimer.deadline) {
+        uint64_t late = m->st.cycles - vm->vtimer.deadline;
+        vm->vtimer.pending = true;
+        vm->vtimer.deadline += vm->vtimer.period * (late / vm->vtimer.period + 1);
+    }
+}
+
 uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port)
 {
     switch (port) {
@@ -42,6 +56,11 @@ void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
         vm->vtimer.deadline = value ? m->st.cycles + value : 0;
         break;
     case PORT_TIMER_ACK:
+        /* ticks that came due while one was pending are that one: the host
+         * timer does not watch a VM with a tick pending (hv_program_timer),
+         * so its deadline moves on here, and the next tick comes at the
+         * next period, as it would on bare metal */
+        vtimer_catch_up(m, vm);
         vm->vtimer.pending = false;
         m->vmx.vmcs[vm->index].irq_window = false;
         break;
@@ -54,11 +73,7 @@ void vdev_deliver(struct hv *hv, struct vm *vm)
 {
     struct machine *m = hv->m;
     struct vmcs *v = &m->vmx.vmcs[vm->index];
-    if (vm->vtimer.period && m->st.cycles >= vm->vtimer.deadline) {
-        uint64_t late = m->st.cycles - vm->vtimer.deadline;
-        vm->vtimer.pending = true;
-        vm->vtimer.deadline += vm->vtimer.period * (late / vm->vtimer.period + 1);
-    }
+    vtimer_catch_up(m, vm);
     v->irq_window = false;
     if (!vm->vtimer.pending || v->inject) return;
     if (hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE) {

@@ -138,7 +138,7 @@ const char *isa_reg_name(int reg);
     X(CR_ASID,    10, "asid",    1, "address-space id tagging TLB entries")                       \
     X(CR_MMU,     11, "mmu",     1, "bit 0: paging enabled")                                      \
     X(CR_LEVELS,  12, "levels",  0, "read-only: number of page-table levels")                     \
-    X(CR_FAULT,   13, "fault",   1, "page-fault reason bits of the last page fault")              \
+    X(CR_FAULT,   13, "fault",   1, "page-fault reason bits of the last page fault (only a page fault or mtcr changes it)")              \
     X(CR_MEMSIZE, 14, "memsize", 0, "read-only: bytes of physical memory")                        \
     X(CR_CYCLE,   15, "cycle",   0, "read-only: low 32 bits of the cycle counter")
 
@@ -249,6 +249,16 @@ struct isa_image {
     int nsymbols;
     struct isa_symbol *symbols;
 };
+
+/* Reads the whole of a regular file of at most max bytes into a malloc'd
+ * buffer with a NUL after the last byte (*len excludes it).  Directories,
+ * devices, pipes and files over max are refused without reading them, so
+ * that no input can make a reader run or allocate without bound.  On error
+ * returns false with the reason alone in err — the errno text ("No such
+ * file or directory", "Is a directory") or why the file was refused — for
+ * the caller to put after the file's name.  Every file ringsim reads by
+ * name goes through here (images, sources, profiles, input and scripts). */
+bool isa_read_file(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen);
 
 /* Reads an image; on error returns false with a message "path: what" in err. */
 bool isa_image_load(const char *path, struct isa_image *img, char *err, size_t errlen);

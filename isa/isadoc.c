@@ -434,7 +434,7 @@ static void write_cregs(FILE *out)
 static const char *epc_of_cause(enum isa_cause c)
 {
     switch (c) {
-    case CAUSE_SYSCALL: case CAUSE_BREAKPOINT: return "the next instruction";
+    case CAUSE_SYSCALL: case CAUSE_BREAKPOINT: case CAUSE_HYPERCALL: return "the next instruction";
     case CAUSE_TIMER: case CAUSE_CONSOLE: return "the instruction not yet run";
     case CAUSE_DOUBLE: return "unchanged: that of the original trap";
     default: return "the faulting instruction";
@@ -721,7 +721,8 @@ static void write_paging(FILE *out)
             "A **leaf** is an entry at the bottom level, or one with L above it.  Permissions are "
             "decided at the leaf, with the bits of every level seen:\n\n"
             "- **Rings**: ring %u is user and needs U in every entry of the walk; rings 0 to %u "
-            "are supervisor and need no U.\n"
+            "are supervisor and need no U (rings 1 and 2 differ from ring 0 only in what is "
+            "privileged and in `vmcall`).\n"
             "- **Writes** need W in every entry of the walk, in every ring (as x86 with CR0.WP "
             "set): a kernel cannot write through a read-only mapping either.\n"
             "- **Fetches** need what a read needs: there is no execute permission.\n\n"
@@ -743,9 +744,14 @@ static void write_paging(FILE *out)
         fprintf(out, "| %d | 0x%x | %s | %s |\n", lowest_bit(fault_bits[i].mask), fault_bits[i].mask,
                 fault_bits[i].set, fault_bits[i].clear);
     fprintf(out,
-            "\nA page table outside physical memory raises `%s` (cause %d) instead, with bit %d "
-            "(0x%x) set in `%s` beside the reason bits.\n\n",
-            isa_cause_name[CAUSE_BUS_ERROR], CAUSE_BUS_ERROR, lowest_bit(FAULT_BUS), FAULT_BUS, fault);
+            "\nA page table outside physical memory raises `%s` (cause %d) instead, and so "
+            "does a leaf whose page lies beyond the end of memory; BADADDR is the virtual "
+            "address.  `%s` is written only by a page fault (and by `mtcr`): a bus error, or "
+            "any other trap, leaves it as it was, so it always describes the last page fault.\n\n"
+            "A walk that fails caches nothing: the TLB and the page-walk cache hold only what "
+            "successful walks read, so the next access to a page that faulted walks the tables "
+            "again and sees what the kernel has changed since, without an `invlpg`.\n\n",
+            isa_cause_name[CAUSE_BUS_ERROR], CAUSE_BUS_ERROR, fault);
 
     fprintf(out,
             "### The TLB and address spaces\n\n"
@@ -861,9 +867,24 @@ static void write_ring_minus_one(FILE *out)
           "owns ring 0.  From ring 0 or 3 outside a VM it is an illegal instruction.  With nested paging the MMU translates every guest-physical "
           "address — the guest's page-table entries included — through the VM's host page "
           "table (same format as above), so a cold walk with n guest and m host levels reads "
-          "(n+1)(m+1)-1 entries; an address the host table does not map is a nested violation, "
-          "an exit, never an access to someone else's memory.  TLB entries are tagged with the "
+          "(n+1)(m+1)-1 entries.  A guest-physical address beyond the VM's memory is what an "
+          "address beyond the end of memory is on bare metal: a bus error when it is touched "
+          "(and a translation to it is cached in the TLB like any other); one inside it that "
+          "the host table does not map is a nested violation, an exit — never an access to "
+          "someone else's memory.  TLB entries are tagged with the "
           "VM (VPID) as well as the ASID.\n\n"
+          "**What a guest can tell.**  Under every technique of the hypervisor (`ringsim run "
+          "--mode te|bt|hw|pv`) a guest sees what bare metal shows it — the same traps, causes, "
+          "EPC, BADADDR, `fault`, A and D bits, TLB behaviour and output — with two "
+          "exceptions.  *Time*: `timer_now`, `mfcr cycle` and the timer count the machine's "
+          "cycles, the hypervisor's work included (as a real VM's time-stamp counter does), so "
+          "a guest that measures time sees exits and emulation as time passing, and its timer "
+          "interrupts arrive after a different number of its own instructions in each mode.  "
+          "*Red pills*: on the `classic` ISA under trap-and-emulate (`--mode te`) the guest "
+          "kernel runs in ring 1 and its rings 1 and 2 in ring 2, where `pushf`, `popf`, `smsw` "
+          "and `sptb` act on the real state without trapping — the failure Popek and Goldberg "
+          "predict; binary translation (`--mode bt`) translates every ring's code, so it is "
+          "exact on `classic` too.  Memory size: `memsize` reads the VM's size.\n\n"
           "| reason | when | qualification |\n|---|---|---|\n", out);
     for (int r = 0; r < EXIT_COUNT; r++) {
         const char *d = vmexit_reason_desc[r], *semi = strstr(d, "; qual = ");

@@ -239,6 +239,14 @@ static bool nested(struct machine *m, uint32_t gpa, enum mmu_access acc, bool li
                    struct walk_record *rec, uint32_t *hpa, bool *w_ok, uint32_t *fault)
 {
     struct mmu *u = &m->mmu;
+    if (gpa >= m->vmx.vmcs[m->vmx.cur].guest_memsize) {
+        /* beyond the VM's memory there is nothing, as beyond the end of
+         * physical memory on bare metal: a table there, or a page, is a bus
+         * error when it is touched — not a violation of the host table */
+        *hpa = MMU_NO_MEMORY_FRAME | (gpa & 0xfff);
+        *w_ok = true;
+        return true;
+    }
     if (live && u->ntlb_entries && ntlb_lookup(m, gpa, hpa, w_ok)) {
         if (acc == ACC_WRITE && !*w_ok) {
             *fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
@@ -401,19 +409,28 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
 }
 
 /* ---- the TLB -------------------------------------------------------------- */
-static bool tlb_match(const struct machine *m, const struct tlb_entry *e, uint32_t vpn)
+/* Whether translations now are of the (guest-)physical space: paging off. */
+static bool phys_context(const struct machine *m)
+{
+    return !(m->cpu.cr[CR_MMU] & 1) || m->mmu.phys_space;
+}
+
+/* Does e translate vpn in the current context?  A lookup also matches the
+ * paging state; an invalidation (invlpg) drops the page whichever it is. */
+static bool tlb_match(const struct machine *m, const struct tlb_entry *e, uint32_t vpn, bool lookup)
 {
     const struct mmu *u = &m->mmu;
     return e->valid && e->vpn == vpn && (!m->vmx.vpid_tags || e->vpid == cur_vpid(m)) &&
+           (!lookup || e->phys == phys_context(m)) &&
            (e->global || !u->asid_tags || e->asid == cur_asid(m));
 }
 
-static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn)
+static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 {
     struct mmu *u = &m->mmu;
     struct tlb_entry *set = &u->tlb[(vpn & (u->tlb_sets - 1)) * u->tlb_ways];
     for (unsigned i = 0; i < u->tlb_ways; i++)
-        if (tlb_match(m, &set[i], vpn)) return &set[i];
+        if (tlb_match(m, &set[i], vpn, lookup)) return &set[i];
     return NULL;
 }
 
@@ -450,7 +467,7 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
     struct mmu *u = &m->mmu;
     uint32_t vpn = vaddr >> 12;
     bool user = SR_RING(m->cpu.cr[CR_SR]) == 3;
-    struct tlb_entry *e = tlb_find(m, vpn);
+    struct tlb_entry *e = tlb_find(m, vpn, true);
     if (e) {
         if ((user && !e->user) || (acc == ACC_WRITE && !e->writable)) {
             /* a cached translation that forbids this access: protection fault.
@@ -489,13 +506,15 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
     e = tlb_victim(m, vpn);
     *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
                             .valid = 1, .global = 0, .writable = w, .user = uok,
-                            .dirty = acc == ACC_WRITE, .level = (uint8_t)lvl, .lru = ++u->lru_clock};
+                            .dirty = acc == ACC_WRITE, .level = (uint8_t)lvl, .lru = ++u->lru_clock,
+                            .phys = phys_context(m)};
     /* G on the guest leaf makes the entry global; a leaf found already dirty
      * needs no walk on the first write */
     for (int i = u->last_walk.nrefs - 1; i >= 0; i--) {
         const struct walk_ref *r = &u->last_walk.refs[i];
         if (r->dim != DIM_GUEST || r->kind != WALK_READ) continue;
         e->global = (r->pte & PTE_G) != 0;
+        e->soft = (uint8_t)((r->pte >> 7) & 0x1f);
         if (r->pte & PTE_D) e->dirty = 1;
         break;
     }
@@ -528,13 +547,41 @@ void mmu_flush_all(struct machine *m) { flush(m, false, true); }
 void mmu_invlpg(struct machine *m, uint32_t vaddr)
 {
     struct mmu *u = &m->mmu;
-    struct tlb_entry *e = tlb_find(m, vaddr >> 12);
-    if (e) e->valid = 0;
+    struct tlb_entry *e;
+    while ((e = tlb_find(m, vaddr >> 12, false))) e->valid = 0;
     u->gen++;
     cpu_trace(m, TR_FLUSH, 0, vaddr, 0, 0, NULL);
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)
         if (u->pwc[i].dim == DIM_GUEST) u->pwc[i].valid = 0;
+    u->last_vpn = 0xffffffffu;
+}
+
+void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
+{
+    struct mmu *u = &m->mmu;
+    for (unsigned i = 0; i < u->tlb_entries; i++)
+        if (u->tlb[i].valid && u->tlb[i].pfn == pfn && u->tlb[i].writable) {
+            u->tlb[i].writable = 0;
+            u->tlb[i].soft |= soft;
+        }
+    u->gen++;
+    u->last_vpn = 0xffffffffu;
+}
+
+bool mmu_tlb_lookup(struct machine *m, uint32_t vaddr, struct tlb_entry *out)
+{
+    struct tlb_entry *e = tlb_find(m, vaddr >> 12, true);
+    if (e) *out = *e;
+    return e != NULL;
+}
+
+void mmu_flush_walk_caches(struct machine *m)
+{
+    struct mmu *u = &m->mmu;
+    for (unsigned i = 0; i < u->pwc_entries; i++) u->pwc[i].valid = 0;
+    for (unsigned i = 0; i < u->ntlb_entries; i++) u->ntlb[i].valid = 0;
+    u->gen++;
     u->last_vpn = 0xffffffffu;
 }
 

@@ -51,6 +51,12 @@
 #define FAULT_BUS     0x100u  /* not architectural: a table outside memory (bus error) */
 #define FAULT_NESTED  0x200u  /* not architectural: the host dimension failed (VM exit) */
 
+/* A frame with no memory behind it, beyond any machine's memory: a
+ * translation to it is cached like any other, and every access through it
+ * is a bus error — what a page beyond the end of a VM's memory must give,
+ * as it gives on bare metal beyond the end of physical memory. */
+#define MMU_NO_MEMORY_FRAME 0xfffff000u
+
 #define MMU_MAX_LEVELS 4
 #define MMU_MAX_WALK_REFS 64
 
@@ -64,6 +70,10 @@ struct tlb_entry {
     uint8_t valid, global;
     uint8_t writable, user, dirty;
     uint8_t level;       /* level of the leaf that mapped it (0 = bottom) */
+    uint8_t soft;        /* the leaf's bits 11..7, which the walker ignores: a
+                          * hypervisor's own marks on its shadow leaves */
+    uint8_t phys;        /* made while the (guest's) paging was off: a guest-physical
+                          * page under nested paging, never matched once paging is on */
     uint64_t lru;        /* larger = more recently used */
 };
 
@@ -115,6 +125,12 @@ struct ntlb_entry {
 struct mmu {
     bool paging;                 /* CR mmu bit 0, cached */
     bool asid_tags;              /* --no-asid clears it: a ptb switch flushes */
+    /* Set by a shadow-paging hypervisor while its guest has paging off (the
+     * real MMU then walks a private table of guest-physical memory): TLB
+     * entries made meanwhile are of the guest-physical space, like those
+     * made with CR mmu clear, and never match once the guest pages again —
+     * nor do the guest's own (global) entries match meanwhile. */
+    bool phys_space;
     unsigned levels;
     unsigned bits[MMU_MAX_LEVELS]; /* index bits per level, root first */
     /* TLB */
@@ -171,6 +187,22 @@ bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user
 /* TLB maintenance: the instructions and control-register writes. */
 void mmu_flush_all(struct machine *m);
 void mmu_invlpg(struct machine *m, uint32_t vaddr);
+/* A hypervisor's maintenance, beyond what the ISA offers a kernel:
+ * - mmu_protect_frame: every TLB entry (any ASID, any VM) that maps
+ *   physical frame pfn loses its write permission but stays valid, so the
+ *   next write through it faults and everything else goes on as cached —
+ *   what a shadow-paging hypervisor needs when a frame becomes a page table
+ *   whose writes it must trace, without changing what the guest's TLB holds;
+ *   `soft` is or-ed into the software bits of each entry it downgrades.
+ * - mmu_flush_walk_caches: empties the page-walk cache and the nested TLB
+ *   (they cache the hypervisor's own tables, whose frames it reuses) and
+ *   leaves the TLB alone. */
+void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft);
+/* The TLB entry that translates vaddr in the current context, copied to
+ * *out; false if none.  Changes nothing (no LRU, no statistics): a
+ * hypervisor asks whether a fault came from a cached translation. */
+bool mmu_tlb_lookup(struct machine *m, uint32_t vaddr, struct tlb_entry *out);
+void mmu_flush_walk_caches(struct machine *m);
 /* Called after writes to ptb, asid, mmu and after ring changes. */
 void mmu_context_changed(struct machine *m, bool ptb_or_asid_changed);
 /* Called after VM entry into a different VM. */

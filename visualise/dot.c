@@ -532,9 +532,7 @@ static void walker_context(const struct machine *m, int vm, struct machine *ctx,
 /* The root of the shadow of the guest's current tables, 0 if none yet. */
 static uint32_t shadow_root(const struct hv *hv, const uint32_t guest_cr[CR_COUNT])
 {
-    if (!(guest_cr[CR_MMU] & 1)) return hv->sh.phys_root;
-    uint32_t f = guest_cr[CR_PTB] >> 12;
-    return f < hv->sh.gframes ? hv->sh.fr[f].shadow : 0;
+    return shadow_root_of(hv, guest_cr);
 }
 
 /* Sets up the trees of the request.  Returns false with err if the machine
@@ -611,9 +609,10 @@ static bool link_mirrors(struct drawing *d)
     const struct hv *hv = d->m->hv;
     d->mirror_of = calloc((size_t)(d->m->memsize >> 12) + 1, sizeof *d->mirror_of);
     if (!d->mirror_of) return false;
-    for (uint32_t f = 0; f < hv->sh.gframes; f++) {
-        uint32_t s = hv->sh.fr[f].shadow;
-        if (s && s < d->m->memsize) d->mirror_of[s >> 12] = (f << 12) + 1;
+    for (uint32_t s = hv->sh.frames_start; s < hv->sh.frames_next && s < d->m->memsize; s += 4096) {
+        uint32_t f;
+        unsigned level;
+        if (shadow_mirror_of(hv, s, &f, &level)) d->mirror_of[s >> 12] = (f << 12) + 1;
     }
     for (int i = 0; i < d->npages; i++) {
         struct page *p = &d->pages[i];
