@@ -8,6 +8,9 @@
 #   make docs       regenerate docs/isa.md from the instruction table
 #   make install PREFIX=/usr/local
 #   make clean
+#   make fuzz-modes SEEDS=N   random guests, every technique against bare metal
+#   make isolation  the attack suite -> docs/isolation.md
+#   make fuzz       libFuzzer on the assembler, loaders, debugger (not in make test)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -121,3 +124,104 @@ compare: setup all
 
 pictures: setup all
 	sh tools/pictures.sh
+
+# ---- differential testing of the techniques against bare metal (fuzz-modes) ----
+# make fuzz-modes SEEDS=N [FIRST=S]   random bare-metal guests from
+#   build/genguest (tools/genguest.c), run natively and under te, bt and hw
+#   (shadow and nested); any difference from bare metal is reported
+#   (tools/fuzz-modes.sh).  tests/test_diffmodes.c runs the kept seeds
+#   (tests/diffmodes_seeds.txt) and a fixed range with the generator, so the
+#   test runners are built after it.
+.PHONY: fuzz-modes
+SEEDS ?= 200
+FIRST ?= 0
+all: build/genguest
+
+build/genguest: tools/genguest.c
+	@mkdir -p build
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+# order-only: the runners' link lines use $^, which must not name the generator
+build/test-runner build/test-runner-san: | build/genguest
+
+fuzz-modes: ringsim build/genguest
+	sh tools/fuzz-modes.sh $(SEEDS) $(FIRST)
+# ---- end of fuzz-modes ----
+
+# ---- fuzzing (make fuzz; not part of make test) ----------------------------
+# make fuzz                 each libFuzzer target in tests/fuzz/ for FUZZ_SECONDS (60)
+# make fuzz FUZZ_SECONDS=N  … for N seconds each;  make fuzz FUZZ_TARGETS=asm  one target
+# Needs clang (installed with apt-get as root if missing; otherwise the command
+# to run is printed).  Targets and library are built with libFuzzer, ASan and
+# UBSan under build/fuzz/; what a run learns goes to build/fuzz/corpus/TARGET
+# (seeded from tests/fuzz/corpus/TARGET), a crash to build/fuzz/crash-TARGET-*.
+# Keep each crash as tests/fuzz/regressions/TARGET/NAME: tests/test_inputs.c
+# replays them all in make test, without libFuzzer.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= asm elf profile debugger
+FUZZ_CC      ?= clang
+FUZZFLAGS    := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZOBJ      := $(LIBSRC:%.c=build/fuzz/obj/%.o)
+FUZZBIN      := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-setup fuzz-build
+fuzz-setup:
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "ringsim fuzz: installing clang"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq || true; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang; \
+	  else \
+	    echo "ringsim fuzz: needs clang; run this as root, then make fuzz again:"; \
+	    echo "    apt-get install -y clang"; exit 1; \
+	  fi; }
+
+build/fuzz/obj/%.o: %.c | fuzz-setup
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZOBJ) | fuzz-setup
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZOBJ) $(LDLIBS)
+
+fuzz-build: $(FUZZBIN)
+
+# -timeout: an input taking longer is a hang; -rss_limit_mb: one using more
+# memory is unbounded.  The kernel image some targets boot comes from `all`.
+fuzz: setup all fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  RINGSIM_ROOT=$(CURDIR) RINGSIM_GUESTS=$(CURDIR)/build/guests \
+	  ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 $$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) \
+	    -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
+-include $(FUZZOBJ:.o=.d) $(FUZZBIN:=.d)
+# ---- end of fuzzing ------------------------------------------------------------
+
+# ---- the attack suite (guests/attacks/, tests/test_isolation.c) ---------------
+# make isolation   every attack under every technique, judged against bare
+#                  metal and hv_audit: writes docs/isolation.md (tools/isolation.sh)
+# make attacks     the attack images, build/guests/attacks/NAME.img, to run by
+#                  hand (the tests assemble the sources themselves).  lib.s is
+#                  the harness the attacks include, not an attack.
+.PHONY: isolation attacks
+ATTACKSRC := $(filter-out guests/attacks/lib.s,$(wildcard guests/attacks/*.s))
+ATTACKIMG := $(ATTACKSRC:guests/%.s=build/guests/%.img)
+
+attacks: $(ATTACKIMG)
+
+build/guests/attacks/%.img: guests/attacks/%.s guests/attacks/lib.s ringsim
+	@mkdir -p $(dir $@)
+	./ringsim asm $< -o $@
+
+# paravirtual kernels (pv_*.s) are built as guests/pv/ are
+build/guests/attacks/pv_%.img: guests/attacks/pv_%.s ringsim
+	@mkdir -p $(dir $@)
+	./ringsim asm -D PV=1 $< -o $@
+
+isolation: all build/test-runner
+	sh tools/isolation.sh
+# ---- end of the attack suite ----------------------------------------------------

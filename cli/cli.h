@@ -97,6 +97,13 @@ void cli_machine_free(struct cli_machine *cm);
 int cmd_dot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
+/* Ends what vis_trace_install (visualise/visualise.h) began: flushes and
+ * closes the trace file and frees the hook's state.  False with "FILE:
+ * what" (the errno text) in err if any line of the trace could not be
+ * written — a full disk must fail the run, not truncate the trace in
+ * silence.  (visualise/trace.c; declared here, beside its one caller, run.) */
+bool vis_trace_close(struct machine *m, char *err, size_t errlen);
+
 /* `ringsim debug` (cli/debug.c): the debugger, full screen or line mode. */
 int cmd_debug(int argc, char **argv);
 

@@ -3,6 +3,7 @@
  * to the debugger (visualise/): full screen on a terminal, line mode with
  * --batch FILE or when the input or output is not a terminal.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "visualise/visualise.h"
+
+#define BATCH_MAX_BYTES (16u << 20)   /* a script of commands, however long */
 
 static void debug_help(FILE *out)
 {
@@ -66,14 +69,29 @@ int cmd_debug(int argc, char **argv)
         fprintf(stderr, "ringsim debug: one image at a time (several VMs: ringsim run --mode hw)\n");
         return EXIT_USAGE;
     }
+    /* A script is read whole first, as every file ringsim reads: a regular
+     * file of at most BATCH_MAX_BYTES (a directory or /dev/zero is refused
+     * here, not met as an endless line); line mode then reads it from
+     * memory. */
     FILE *in = stdin;
-    if (batch && strcmp(batch, "-") != 0 && !(in = fopen(batch, "r"))) {
-        fprintf(stderr, "ringsim debug: --batch %s: cannot read it\n", batch);
-        return EXIT_USAGE;
+    char *script = NULL;
+    if (batch && strcmp(batch, "-") != 0) {
+        char why[256];
+        size_t len;
+        if (!isa_read_file(batch, BATCH_MAX_BYTES, &script, &len, why, sizeof why)) {
+            fprintf(stderr, "ringsim debug: --batch %s: cannot read it: %s\n", batch, why);
+            return EXIT_USAGE;
+        }
+        if (!(in = fmemopen(script, len, "r"))) {
+            fprintf(stderr, "ringsim debug: --batch %s: %s\n", batch, strerror(errno));
+            free(script);
+            return EXIT_USAGE;
+        }
     }
     struct cli_machine cm;
     if (!cli_machine_build(&o, argv + optind, 1, "debug", &cm)) {
         if (in != stdin) fclose(in);
+        free(script);
         return EXIT_USAGE;
     }
     /* the image once more, for its symbols (the machine has its bytes) */
@@ -91,6 +109,7 @@ int cmd_debug(int argc, char **argv)
     }
     vis_dbg_free(d);
     if (in != stdin) fclose(in);
+    free(script);
     isa_image_free(&img);
     cli_machine_free(&cm);
     return status;

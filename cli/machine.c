@@ -33,10 +33,11 @@ void cli_machine_help(FILE *out)
         "  --mode MODE        native (default); hw (hardware assist: the guest kernel runs in\n"
         "                     non-root ring 0 under the hypervisor); te (trap-and-emulate: the\n"
         "                     guest kernel runs in ring 1, the hypervisor emulates); bt (binary\n"
-        "                     translation: kernel code runs from a code cache, sensitive\n"
-        "                     instructions call the hypervisor); pv (paravirtualisation: the\n"
-        "                     paravirtual build of the kernel, guests/pv/, runs in ring 1 and\n"
-        "                     makes hypercalls; the hypervisor validates its page tables)\n"
+        "                     translation: the guest's code, every ring, runs from a code cache,\n"
+        "                     sensitive instructions call the hypervisor); pv (paravirtualisation:\n"
+        "                     the paravirtual build of the kernel, guests/pv/, runs in ring 1 and\n"
+        "                     makes hypercalls; the hypervisor validates its page tables; an image\n"
+        "                     that is no paravirtual kernel is stopped, exit status 125)\n"
         "  --mmu MMU          nested (default with hw) or shadow (the only one with te and bt;\n"
         "                     with hw it is early VT-x: page faults and page-table switches exit)\n"
         "  --host-levels M    levels of the nested (host) page table (default: --levels)\n"
@@ -52,7 +53,7 @@ void cli_machine_help(FILE *out)
         "  --no-asid          TLB entries untagged: every page-table switch flushes\n"
         "  --pwc N            a page-walk cache of N upper-level entries (default off)\n"
         "  --args TEXT        boot parameters: TEXT is copied, NUL-terminated, to physical 0x100\n"
-        "  --input TEXT       console input script\n"
+        "  --input TEXT       console input script (with several VMs, the first VM's)\n"
         "  --input-file FILE  console input script from a file (- = stdin)\n");
 }
 
@@ -189,42 +190,65 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
     return true;
 }
 
-/* The whole of FILE (- = stdin), for --input-file; NULL with errno set. */
-static char *read_all(const char *path, uint32_t *len)
+/* Console input is a script for the guest to read, not a data set. */
+#define INPUT_MAX_BYTES (16u << 20)
+
+/* All of stdin, at most max bytes; false with the reason in why. */
+static bool read_stdin(size_t max, char **data, size_t *len, char *why, size_t whylen)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) return NULL;
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-        if (n == cap) {
-            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) { free(buf); buf = NULL; break; }
-            buf = nb;
-            cap *= 2;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) {
+            snprintf(why, whylen, "%s", strerror(ENOMEM));
+            return false;
         }
+        if (n == cap) {
+            if (cap > max) break;
+            cap = cap > max / 2 ? max + 1 : 2 * cap;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) free(buf);
+            buf = nb;
+            continue;
+        }
+        ssize_t r = read(STDIN_FILENO, buf + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            snprintf(why, whylen, "%s", strerror(errno));
+            free(buf);
+            return false;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
     }
-    if (f != stdin) fclose(f);
-    *len = (uint32_t)n;
-    return buf;
+    if (n > max) {
+        snprintf(why, whylen, "%s (more than %zu bytes)", strerror(EFBIG), max);
+        free(buf);
+        return false;
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return true;
 }
 
-/* Console input, natively (a VM's console has no input yet): --input, then
- * --input-file. */
+/* Console input (natively the machine's; under a hypervisor the first VM's): --input, then
+ * --input-file: a regular file or - (stdin), at most INPUT_MAX_BYTES either
+ * way, so that /dev/zero or an endless pipe is an error, not a hang. */
 static bool set_input(const struct machine_opts *o, struct machine *m, const char *cmd)
 {
     if (o->input) machine_set_input(m, o->input, (uint32_t)strlen(o->input));
     if (!o->input_file) return true;
-    uint32_t len;
-    char *data = read_all(o->input_file, &len);
-    if (!data) {
-        fprintf(stderr, "ringsim %s: --input-file %s: %s\n", cmd, o->input_file, strerror(errno));
+    char *data, why[256];
+    size_t len;
+    bool ok = strcmp(o->input_file, "-") == 0 ? read_stdin(INPUT_MAX_BYTES, &data, &len, why, sizeof why)
+                                              : isa_read_file(o->input_file, INPUT_MAX_BYTES, &data, &len, why,
+                                                              sizeof why);
+    if (!ok) {
+        fprintf(stderr, "ringsim %s: --input-file %s: %s\n", cmd, o->input_file, why);
         return false;
     }
-    machine_set_input(m, data, len);
+    machine_set_input(m, data, (uint32_t)len);
     free(data);
     return true;
 }
@@ -295,7 +319,7 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
             if (ok && o->args) machine_set_boot_args(cm->m, o->args);
         }
         if (!ok) fprintf(stderr, "ringsim %s: %s\n", cmd, err);
-        else if (!virt) ok = set_input(o, cm->m, cmd);
+        else ok = set_input(o, cm->m, cmd);   /* under a hypervisor, the first VM's keyboard */
     }
     for (int i = 0; i < loaded; i++) isa_image_free(&imgs[i]);
     if (!ok) {

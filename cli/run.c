@@ -88,6 +88,20 @@ static int run_status(const struct machine *m)
     }
 }
 
+/* Every way out once the machine is built: the trace closed (a trace that
+ * could not be written fails the run, EXIT_USAGE as a bad --stats does),
+ * the machine freed. */
+static int finish(struct cli_machine *cm, int status)
+{
+    char err[512];
+    if (cm->m && !vis_trace_close(cm->m, err, sizeof err)) {
+        fprintf(stderr, "ringsim run: --trace: %s\n", err);
+        status = EXIT_USAGE;
+    }
+    cli_machine_free(cm);
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH };
@@ -143,14 +157,12 @@ int cmd_run(int argc, char **argv)
     }
     if (nsw && !cm.hv) {
         fprintf(stderr, "ringsim run: --switch-at needs a virtualised run (--mode te, bt or hw)\n");
-        cli_machine_free(&cm);
-        return EXIT_USAGE;
+        return finish(&cm, EXIT_USAGE);
     }
     for (int i = 0; i < nsw; i++)   /* refused now, not when the guest gets there */
         if (!hv_can_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
             fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
-            cli_machine_free(&cm);
-            return EXIT_USAGE;
+            return finish(&cm, EXIT_USAGE);
         }
     cli_machine_start(&cm);
 
@@ -166,8 +178,7 @@ int cmd_run(int argc, char **argv)
         m->stop_detail[0] = 0;
         if (!hv_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
             fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
-            cli_machine_free(&cm);
-            return EXIT_USAGE;
+            return finish(&cm, EXIT_USAGE);
         }
     }
     m->max_cycles = limit;
@@ -181,6 +192,5 @@ int cmd_run(int argc, char **argv)
         status = EXIT_USAGE;
     }
     if (!stats) json_decref(js);
-    cli_machine_free(&cm);
-    return status;
+    return finish(&cm, status);
 }

@@ -107,9 +107,42 @@ int cmd_asm(int argc, char **argv)
 }
 
 /* ---- disasm -------------------------------------------------------------- */
+/* The symbols sorted by address, the one isa_image_symbol_at would choose
+ * first at each address, so that every lookup is a binary search: asking
+ * isa_image_symbol_at (a scan) for every word of a big image is quadratic. */
+struct symindex {
+    const struct isa_symbol **by_addr;
+    size_t n;
+};
+
+static int by_addr_then_preference(const void *a, const void *b)
+{
+    const struct isa_symbol *x = *(const struct isa_symbol *const *)a, *y = *(const struct isa_symbol *const *)b;
+    if (x->addr != y->addr) return x->addr < y->addr ? -1 : 1;
+    if (x->global != y->global) return x->global ? -1 : 1;   /* a global over a local */
+    return strcmp(x->name, y->name);                           /* then alphabetical */
+}
+
+static bool symindex_build(struct symindex *ix, const struct isa_image *img)
+{
+    ix->n = (size_t)img->nsymbols;
+    ix->by_addr = malloc(sizeof *ix->by_addr * (ix->n ? ix->n : 1));
+    if (!ix->by_addr) return false;
+    for (size_t i = 0; i < ix->n; i++) ix->by_addr[i] = &img->symbols[i];
+    qsort(ix->by_addr, ix->n, sizeof *ix->by_addr, by_addr_then_preference);
+    return true;
+}
+
 static const char *symbolize(void *ctx, uint32_t addr)
 {
-    return isa_image_symbol_at(ctx, addr);
+    const struct symindex *ix = ctx;
+    size_t lo = 0, hi = ix->n;   /* the first symbol at or above addr */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->by_addr[mid]->addr < addr) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < ix->n && ix->by_addr[lo]->addr == addr ? ix->by_addr[lo]->name : NULL;
 }
 
 int cmd_disasm(int argc, char **argv)
@@ -135,6 +168,12 @@ int cmd_disasm(int argc, char **argv)
         fprintf(stderr, "ringsim disasm: %s\n", err);
         return EXIT_USAGE;
     }
+    struct symindex ix;
+    if (!symindex_build(&ix, &img)) {
+        fprintf(stderr, "ringsim disasm: out of memory\n");
+        isa_image_free(&img);
+        return 1;
+    }
     printf("%s: entry 0x%08x\n", path, img.entry);
     for (int s = 0; s < img.nsegments; s++) {
         const struct isa_segment *seg = &img.segments[s];
@@ -147,13 +186,14 @@ int cmd_disasm(int argc, char **argv)
         for (uint32_t off = 0; off + 4 <= seg->filesz; off += 4) {
             uint32_t pc = seg->vaddr + off, w;
             memcpy(&w, seg->data + off, 4);
-            const char *label = isa_image_symbol_at(&img, pc);
+            const char *label = symbolize(&ix, pc);
             if (label) printf("%s:\n", label);
             char text[128];
-            isa_disasm(w, pc, text, sizeof text, symbolize, &img);
+            isa_disasm(w, pc, text, sizeof text, symbolize, &ix);
             printf("  %08x:  %08x   %s\n", pc, w, text);
         }
     }
+    free(ix.by_addr);
     isa_image_free(&img);
     return 0;
 }

@@ -61,14 +61,18 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         if (c->nonroot) {
             /* a guest's trap: the exception bitmap may send it to ring -1 */
             struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
-            if (c->trap_depth >= 2) {
-                vmx_exit(m, EXIT_TRIPLE, cause);
-                return;
-            }
+            /* the exception bitmap first: the hypervisor may find the
+             * fault its own (a shadow's hidden fault), however deep in trap
+             * entry the guest is; only a fault delivered to the guest counts
+             * towards its double and triple faults */
             if ((v->exception_bitmap & (1u << cause)) && !m->vmx.injecting) {
                 v->inject_badaddr = badaddr;
                 v->inject_epc = epc;
                 vmx_exit(m, EXIT_EXCEPTION, cause);
+                return;
+            }
+            if (c->trap_depth >= 2) {
+                vmx_exit(m, EXIT_TRIPLE, cause);
                 return;
             }
         }

@@ -45,6 +45,7 @@ struct vm {
         bool pending;
     } vtimer;
     bool at_line_start;            /* console: prefix the next byte */
+    bool con_irq;                  /* console: interrupt while input waits (con_ctrl bit 0) */
     uint64_t console_bytes;
     /* accounting */
     uint64_t exits, exits_by_reason[EXIT_COUNT];
@@ -201,6 +202,9 @@ void hv_schedule(struct hv *hv, bool preempt);
 /* Virtual devices: an I/O exit's port access. */
 uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port);
 void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value);
+/* Whether the VM's console raises its interrupt: input waits for it (the
+ * first VM has the console's input script) and it asked (con_ctrl). */
+bool vdev_console_irq(struct hv *hv, struct vm *vm);
 /* Raises the virtual timer if due; injects a pending interrupt if the guest
  * can take it, else asks for an interrupt-window exit. */
 void vdev_deliver(struct hv *hv, struct vm *vm);

@@ -142,21 +142,6 @@ bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa)
     return gwalk(hv, va, ACC_READ, false, false, &p, gpa, &w, &u, &fault);
 }
 
-bool shadow_guest_access(struct hv *hv, uint32_t va, enum mmu_access acc, bool user, uint32_t *gpa,
-                         uint32_t *fault)
-{
-    *fault = FAULT_BUS;
-    if (!(hv->vcpu.cr[CR_MMU] & 1)) {
-        *gpa = va;
-        return va <= the_vm(hv)->size - 4;
-    }
-    struct gpath p;
-    bool w, u;
-    if (!gwalk(hv, va, acc, user, true, &p, gpa, &w, &u, fault)) return false;
-    if (*gpa > the_vm(hv)->size - 4) { *fault = FAULT_BUS; return false; }
-    return true;
-}
-
 /* ---- shadow tables --------------------------------------------------------- */
 /* The real control registers the shadow lives in: the CPU's under te/bt,
  * the VMCS guest-state area under hw (loaded at the next VM entry). */
@@ -332,6 +317,10 @@ static bool fill(struct hv *hv, uint32_t root, uint32_t va, const struct gpath *
              * every access, cached in the TLB as bare metal caches it */
             bool in_vm = gframe < hv->sh.gframes;
             uint32_t host = in_vm ? the_vm(hv)->base + (gframe << 12) : MMU_NO_MEMORY_FRAME;
+            /* the page may have become a table on the way down (a table
+             * that maps itself): then it is traced from now on */
+            if (in_vm && hv->sh.fr[gframe].is_table && (flags & PTE_W))
+                flags = (flags & ~PTE_W) | SHADOW_GUEST_W;
             wr(hv, e, host | flags | PTE_P);
             if (in_vm && (flags & PTE_W)) rmap_add(hv, gframe, e);
             return true;

@@ -109,23 +109,34 @@ static bool deliver_pending(struct hv *hv, uint32_t pc)
         vm->vtimer.pending = true;
         vm->vtimer.deadline += vm->vtimer.period * (late / vm->vtimer.period + 1);
     }
-    /* the host timer stands in for the guest's */
+    /* the host timer stands in for the guest's, until its tick is pending:
+     * then nothing more can happen until the guest unmasks (each emulated
+     * sti, popf, iret or mtcr sr comes back here), so the host timer stops —
+     * a period of 1 must not become a host interrupt at every instruction */
     m->timer.pending = false;
-    m->timer.period = vm->vtimer.period;
+    m->timer.period = vm->vtimer.pending ? 0 : vm->vtimer.period;
     m->timer.deadline = vm->vtimer.deadline;
-    if (vm->vtimer.pending && (hv->vcpu.cr[CR_SR] & SR_IE)) {
+    bool con = vdev_console_irq(hv, vm);
+    if ((vm->vtimer.pending || con) && (hv->vcpu.cr[CR_SR] & SR_IE)) {
         hv->vcpu.hv_interrupts++;
-        reflect(hv, CAUSE_TIMER, 0, pc);
+        reflect(hv, vm->vtimer.pending ? CAUSE_TIMER : CAUSE_CONSOLE, 0, pc);   /* the timer first */
         return true;
     }
     return false;
 }
 
-/* Reads the instruction word at guest-virtual pc. */
+/* Reads the instruction word at guest-virtual pc: what the CPU fetched,
+ * through the translation the TLB holds for it (stale or not, as the fetch
+ * used it), else through the guest's tables as they are now. */
 static bool fetch_guest(struct hv *hv, uint32_t pc, struct isa_insn *in)
 {
     uint32_t gpa, w;
-    return shadow_guest_translate(hv, pc, &gpa) && hv_guest_read32(hv, gpa, &w) && isa_decode(w, in);
+    struct tlb_entry e;
+    if (mmu_tlb_lookup(hv->m, pc, &e) && e.pfn >= (the_vm(hv)->base >> 12))
+        gpa = ((e.pfn << 12) - the_vm(hv)->base) | (pc & 0xfff);
+    else if (!shadow_guest_translate(hv, pc, &gpa))
+        return false;
+    return hv_guest_read32(hv, gpa, &w) && isa_decode(w, in);
 }
 
 static void reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
@@ -137,12 +148,28 @@ static void reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint3
  * to one of its page tables is a traced write. */
 static bool guest_virt_access(struct hv *hv, uint32_t va, enum mmu_access acc, uint32_t *gpa, uint32_t epc)
 {
+    struct machine *m = hv->m;
     if (va & 3) { reflect(hv, CAUSE_MISALIGNED, va, epc); return false; }
-    bool user = VRING(hv->vcpu.cr[CR_SR]) == 3;
     uint32_t f = FAULT_BUS;
-    bool ok = hv->cfg.mode == HV_PV ? shadow_guest_translate(hv, va, gpa)
-                                    : shadow_guest_access(hv, va, acc, user, gpa, &f);
-    if (ok) return true;
+    if (hv->cfg.mode == HV_PV) {
+        if (shadow_guest_translate(hv, va, gpa)) return true;
+    } else {
+        /* through the real MMU, in the guest's context (it is on the CPU):
+         * the TLB is looked up and filled exactly as by the guest's own
+         * access; a hidden fault is handled and the access retried */
+        for (int tries = 0; tries < 4; tries++) {
+            uint32_t pa, fault, gfault;
+            if (mmu_translate(m, va, acc, &pa, &fault)) {
+                *gpa = pa - the_vm(hv)->base;
+                if (pa < the_vm(hv)->base || *gpa > the_vm(hv)->size - 4) break;   /* beyond the VM: bus error */
+                return true;
+            }
+            if (shadow_page_fault(hv, va, fault, &gfault)) continue;
+            if (gfault == SHADOW_TRACE) { *gpa = hv->sh.trace_gpa; return true; }
+            f = gfault;
+            break;
+        }
+    }
     if (f & FAULT_BUS) {
         reflect(hv, CAUSE_BUS_ERROR, va, epc);
     } else {

@@ -24,11 +24,23 @@ static void vtimer_catch_up(struct machine *m, struct vm *vm)
     }
 }
 
+bool vdev_console_irq(struct hv *hv, struct vm *vm)
+{
+    const struct console *c = &hv->m->con;
+    return vm->index == 0 && vm->con_irq && c->input_pos < c->input_len;
+}
+
+/* The console's input script (ringsim run --input) is the first VM's
+ * keyboard: it reads it as bare metal reads the machine's. */
 uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port)
 {
+    struct console *c = &hv->m->con;
+    bool keyboard = vm->index == 0;
     switch (port) {
-    case PORT_CON_DATA: return 0xffffffffu;        /* VMs get no console input */
-    case PORT_CON_STATUS: return 0;
+    case PORT_CON_DATA:
+        if (!keyboard || c->input_pos >= c->input_len) return 0xffffffffu;
+        return (uint8_t)c->input[c->input_pos++];
+    case PORT_CON_STATUS: return keyboard && c->input_pos < c->input_len;
     case PORT_TIMER_PERIOD: return vm->vtimer.period;
     case PORT_TIMER_NOW: return (uint32_t)hv->m->st.cycles;
     default: return 0xffffffffu;
@@ -50,6 +62,9 @@ void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
         vm->at_line_start = (value & 0xff) == '\n';
         vm->console_bytes++;
         m->con.bytes_out++;
+        break;
+    case PORT_CON_CTRL:
+        vm->con_irq = value & 1;
         break;
     case PORT_TIMER_PERIOD:
         vm->vtimer.period = value;
@@ -75,14 +90,19 @@ void vdev_deliver(struct hv *hv, struct vm *vm)
     struct vmcs *v = &m->vmx.vmcs[vm->index];
     vtimer_catch_up(m, vm);
     v->irq_window = false;
-    if (!vm->vtimer.pending || v->inject) return;
+    bool con = vdev_console_irq(hv, vm);
+    if ((!vm->vtimer.pending && !con) || v->inject) return;
     if (hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE) {
         v->inject = true;
-        v->inject_cause = CAUSE_TIMER;
+        v->inject_cause = vm->vtimer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;  /* the timer first, as on bare metal */
         v->inject_badaddr = 0;
         v->inject_epc = hv_vmcs_read_pc(hv, vm);
         hv_charge_op(hv, 1);
-    } else {
-        v->irq_window = true;
     }
+    /* Both interrupts are level-triggered: one injected now is still
+     * raised when its handler unmasks (iret), unless the handler
+     * acknowledged it (timer_ack) or read the input — I/O, which exits, and
+     * comes back here to see.  So the guest exits as soon as it unmasks,
+     * and the interrupt is taken again there, as bare metal takes it. */
+    v->irq_window = true;
 }

@@ -90,6 +90,18 @@
 #define MAX_INCLUDE_DEPTH 16
 #define MAX_MACRO_DEPTH   64
 #define MAX_LINES         250000    /* lines per pass: stops runaway macros */
+/* Text per pass, counting every line as often as it is assembled (an
+ * included file each time it is included, a macro body each time it is
+ * expanded): with MAX_LINES this bounds a pass's time and memory whatever
+ * the input — a 16 MiB file included 250000 times would otherwise run for
+ * hours.  And one line, as written or as a macro expands it, is at most
+ * MAX_LINE_BYTES: macros whose arguments double at each of 64 levels stop
+ * at a megabyte, not at the pass's whole budget (nor at 2^64). */
+#define MAX_PASS_BYTES    (32u << 20)
+#define MAX_FILE_BYTES    (16u << 20) /* one source file */
+#define MAX_LINE_BYTES    (1u << 20)
+#define MAX_EXPR_DEPTH    256       /* nested parentheses and unary operators */
+#define MAX_DIAGS         200       /* errors and warnings shown */
 #define MAX_SECTION_BYTES (64u << 20)
 #define PAGE_SIZE         4096u
 #define DEFAULT_TEXT_BASE 0x1000u
@@ -181,8 +193,6 @@ struct sym {
     struct sym *next;   /* hash chain */
 };
 
-#define SYM_BUCKETS 1024
-
 /* A numeric label N: how many `N:` this pass has passed so far.  The k-th
  * definition is the ordinary symbol "N:k" (a name no identifier can spell),
  * so Nb is "N:(k-1)" and Nf is "N:k". */
@@ -205,6 +215,7 @@ struct macro {
     struct macro_line *lines;
     struct saved_loc def;
     bool bad;                  /* its .macro line had an error: record, then drop */
+    struct macro *next;        /* hash chain */
 };
 
 /* One open .if: active when every enclosing .if is and its own branch is. */
@@ -238,12 +249,14 @@ struct assembler {
     int pass;
     bool final;   /* the last pass: diagnostics on */
     int errors;
+    int diags;    /* errors and warnings of the final pass */
 
     struct src_file *files;
     struct frame *frame;
     struct cur_line line;
     int include_depth, macro_depth;
     long lines_this_pass;
+    size_t bytes_this_pass;
     bool runaway;
 
     struct section sec[SEC_COUNT];
@@ -267,12 +280,15 @@ struct assembler {
 
     struct sym **syms;
     int nsyms, capsyms;
-    struct sym *buckets[SYM_BUCKETS];
-    struct numlabel *nums;
+    struct sym **buckets;   /* nbuckets chains (a power of two, grown with nsyms) */
+    size_t nbuckets;
+    struct numlabel *nums;  /* open addressing, capnums a power of two (0 = none yet) */
     int nnums, capnums;
 
     struct macro **macros;
     int nmacros, capmacros;
+    struct macro **mbuckets; /* the macros by name, chained like the symbols */
+    size_t nmbuckets;
     struct macro *rec;  /* the macro whose body is being recorded */
     int rec_depth;
     struct frame *rec_frame;
@@ -361,11 +377,23 @@ static bool is_identifier(const char *s)
  * Only the final pass speaks: earlier passes meet the same errors (they run
  * the same code) but stay quiet, so each problem is reported once. */
 
+/* The line and a caret under column col.  A long line (a generated table,
+ * a file with no newlines) shows only the part around col, so that many
+ * errors on one huge line cannot print it again and again. */
 static void print_caret(FILE *f, const char *text, int col)
 {
-    size_t len = strlen(text);
-    fprintf(f, "%s\n", text);
-    for (int i = 1; i < col; i++) fputc((size_t)(i - 1) < len && text[i - 1] == '\t' ? '\t' : ' ', f);
+    enum { WIDTH = 160, BEFORE = 80 };
+    size_t len = strlen(text), from = 0, to = len;
+    if (len > WIDTH) {
+        size_t at = col > 0 ? (size_t)col - 1 : 0;
+        from = at > BEFORE ? at - BEFORE : 0;
+        to = from + WIDTH < len ? from + WIDTH : len;
+    }
+    const char *dots = from ? "..." : "";
+    fprintf(f, "%s%.*s%s\n", dots, (int)(to - from), text + from, to < len ? "..." : "");
+    fputs(dots, f);
+    for (size_t i = from + 1; i < (size_t)(col > 0 ? col : 1) && i <= to + 1; i++)
+        fputc(i - 1 < len && text[i - 1] == '\t' ? '\t' : ' ', f);
     fputs("^\n", f);
 }
 
@@ -394,6 +422,14 @@ static void vdiag(struct assembler *as, bool is_error, const char *file, int lin
 {
     if (!as->final) return;
     if (is_error) as->errors++;
+    /* Enough is enough: past MAX_DIAGS the rest would only bury the first
+     * (and a generated line could produce millions). */
+    if (++as->diags > MAX_DIAGS) {
+        if (as->diags == MAX_DIAGS + 1)
+            fprintf(as->diag, "%s: note: more than %d errors and warnings; the rest are not shown\n", file, MAX_DIAGS);
+        if (is_error) as->runaway = true; /* the image is lost anyway: stop the pass */
+        return;
+    }
     const char *kind = is_error ? "error" : "warning";
     if (line > 0) fprintf(as->diag, "%s:%d:%d: %s: ", file, line, col, kind);
     else fprintf(as->diag, "%s: %s: ", file, kind);
@@ -446,23 +482,47 @@ static void save_loc(struct assembler *as, struct saved_loc *l, int col, bool wi
     l->file = as->line.file;
     l->line = as->line.no;
     l->col = col;
-    l->text = with_text && as->line.text ? xstrdup(as->line.text) : NULL;
+    /* only the final pass prints, and every place is saved again in it: the
+     * copy of the line is not worth making before (a copy per label per
+     * pass adds up in a big program) */
+    l->text = with_text && as->final && as->line.text ? xstrdup(as->line.text) : NULL;
 }
 
 /* ---- symbols ---------------------------------------------------------------- */
 
-static unsigned name_hash(const char *s)
+/* Names are looked up by hash, and the tables grow with what they hold, so
+ * that a program with many symbols or macros assembles in time linear in
+ * its length (80000 labels: well under a second). */
+static size_t name_hash(const char *s)
 {
-    unsigned h = 2166136261u; /* FNV-1a */
+    size_t h = 2166136261u; /* FNV-1a */
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % SYM_BUCKETS;
+    return h;
 }
 
 static struct sym *sym_find(struct assembler *as, const char *name)
 {
-    for (struct sym *s = as->buckets[name_hash(name)]; s; s = s->next)
+    if (!as->nbuckets) return NULL;
+    for (struct sym *s = as->buckets[name_hash(name) & (as->nbuckets - 1)]; s; s = s->next)
         if (strcmp(s->name, name) == 0) return s;
     return NULL;
+}
+
+/* Makes the chains twice as many as before (1024 at first) and puts every
+ * symbol on its chain again. */
+static void sym_rehash(struct assembler *as)
+{
+    size_t n = as->nbuckets ? 2 * as->nbuckets : 1024;
+    free(as->buckets);
+    as->buckets = xmalloc(sizeof *as->buckets * n);
+    memset(as->buckets, 0, sizeof *as->buckets * n);
+    as->nbuckets = n;
+    for (int i = 0; i < as->nsyms; i++) {
+        struct sym *s = as->syms[i];
+        size_t h = name_hash(s->name) & (n - 1);
+        s->next = as->buckets[h];
+        as->buckets[h] = s;
+    }
 }
 
 /* The symbol called name, created (undefined) if it does not exist yet. */
@@ -474,11 +534,15 @@ static struct sym *sym_intern(struct assembler *as, const char *name)
     memset(s, 0, sizeof *s);
     s->name = xstrdup(name);
     s->sec = SEC_ABS;
-    unsigned h = name_hash(name);
-    s->next = as->buckets[h];
-    as->buckets[h] = s;
     GROW(as->syms, as->nsyms, as->capsyms);
     as->syms[as->nsyms++] = s;
+    if ((size_t)as->nsyms > as->nbuckets) {
+        sym_rehash(as); /* chains stay short: at most one symbol per chain on average */
+    } else {
+        size_t h = name_hash(name) & (as->nbuckets - 1);
+        s->next = as->buckets[h];
+        as->buckets[h] = s;
+    }
     return s;
 }
 
@@ -495,14 +559,41 @@ static int64_t sym_value(const struct assembler *as, const struct sym *s)
     return s->sec == SEC_ABS ? s->value : (int64_t)as->sec[s->sec].base + s->value;
 }
 
+/* The slot of num in the open-addressed table of numeric labels: its own,
+ * or the empty one where it would go (count -1 marks an empty slot). */
+static struct numlabel *numlabel_slot(struct numlabel *t, int cap, long num)
+{
+    size_t i = ((size_t)num * 2654435761u) & (size_t)(cap - 1);
+    while (t[i].count >= 0 && t[i].num != num) i = (i + 1) & (size_t)(cap - 1);
+    return &t[i];
+}
+
 /* How many `num:` labels this pass has seen so far (a pointer, to count one more). */
 static int *numlabel_count(struct assembler *as, long num)
 {
-    for (int i = 0; i < as->nnums; i++)
-        if (as->nums[i].num == num) return &as->nums[i].count;
-    GROW(as->nums, as->nnums, as->capnums);
-    as->nums[as->nnums] = (struct numlabel){num, 0};
-    return &as->nums[as->nnums++].count;
+    if (2 * (as->nnums + 1) > as->capnums) { /* at most half full: probes stay short */
+        int cap = as->capnums ? 2 * as->capnums : 64;
+        struct numlabel *t = xmalloc(sizeof *t * (size_t)cap);
+        for (int i = 0; i < cap; i++) t[i].count = -1;
+        for (int i = 0; i < as->capnums; i++)
+            if (as->nums[i].count >= 0) *numlabel_slot(t, cap, as->nums[i].num) = as->nums[i];
+        free(as->nums);
+        as->nums = t;
+        as->capnums = cap;
+    }
+    struct numlabel *e = numlabel_slot(as->nums, as->capnums, num);
+    if (e->count < 0) {
+        *e = (struct numlabel){num, 0};
+        as->nnums++;
+    }
+    return &e->count;
+}
+
+/* Forgets every numeric label (a new pass counts them from the start). */
+static void numlabel_reset(struct assembler *as)
+{
+    for (int i = 0; i < as->capnums; i++) as->nums[i].count = -1;
+    as->nnums = 0;
 }
 
 /* A name the user may define: an identifier that is not a register. */
@@ -756,6 +847,7 @@ struct parser {
     int col;          /* column of text[0] */
     bool known;
     bool failed;
+    int depth;        /* parse_unary calls under way: parentheses and unary operators */
 };
 
 PRINTF_LIKE(3, 4) static int64_t parse_fail(struct parser *ps, const char *at, const char *fmt, ...)
@@ -801,7 +893,7 @@ static bool expect_char(struct parser *ps, char c)
 static void note_target_label(struct assembler *as, const struct sym *s, const char *written)
 {
     if (!as->checking_target || s->kind != SYM_LABEL || s->phase_id == as->phase_id || as->target_clash[0]) return;
-    snprintf(as->target_clash, sizeof as->target_clash, "%s", written);
+    snprintf(as->target_clash, sizeof as->target_clash, "%.*s", (int)sizeof as->target_clash - 1, written);
     as->target_clash_phase = s->phase_id;
 }
 
@@ -886,7 +978,11 @@ static int64_t parse_symbol(struct parser *ps)
     const char *at = ps->p, *end = at;
     while (is_ident_char(*end)) end++;
     ps->p = end;
-    char *name = xstrndup(at, (size_t)(end - at));
+    char small[128]; /* most names: no allocation */
+    size_t len = (size_t)(end - at);
+    char *name = len < sizeof small ? small : xmalloc(len + 1);
+    memcpy(name, at, len);
+    name[len] = 0;
     struct sym *s = sym_find(as, name);
     int64_t v = 0;
     if (s && sym_known(as, s)) {
@@ -902,7 +998,7 @@ static int64_t parse_symbol(struct parser *ps)
     } else {
         ps->known = false;
     }
-    free(name);
+    if (name != small) free(name);
     return v;
 }
 
@@ -924,7 +1020,23 @@ static int64_t parse_hilo(struct parser *ps)
     return hi ? u >> 16 : u & 0xffff;
 }
 
+static int64_t parse_unary_nested(struct parser *ps);
+
+/* Every way an expression can nest — parentheses, %hi(…), unary operators —
+ * passes through here, so this one counter bounds the recursion (and the C
+ * stack it takes) whatever the input: 100000 '(' are an error, not a crash. */
 static int64_t parse_unary(struct parser *ps)
+{
+    if (ps->depth >= MAX_EXPR_DEPTH)
+        return parse_fail(ps, skip_ws(ps->p), "expression nested too deeply (more than %d levels of "
+                          "parentheses and unary operators)", MAX_EXPR_DEPTH);
+    ps->depth++;
+    int64_t v = parse_unary_nested(ps);
+    ps->depth--;
+    return v;
+}
+
+static int64_t parse_unary_nested(struct parser *ps)
 {
     struct assembler *as = ps->as;
     const char *at = ps->p = skip_ws(ps->p);
@@ -1008,7 +1120,7 @@ static int64_t parse_binary(struct parser *ps, int min_prec)
  * which the final pass never allows. */
 static bool eval(struct assembler *as, const char *text, int col, int64_t *out, bool *known)
 {
-    struct parser ps = {as, text, text, col, true, false};
+    struct parser ps = {as, text, text, col, true, false, 0};
     int64_t v = parse_binary(&ps, 1);
     if (!ps.failed) {
         const char *end = skip_ws(ps.p);
@@ -1623,9 +1735,43 @@ static void cond_directive(struct assembler *as, struct stmt *st, bool active)
 
 static struct macro *macro_find(struct assembler *as, const char *name)
 {
-    for (int i = 0; i < as->nmacros; i++)
-        if (strcmp(as->macros[i]->name, name) == 0) return as->macros[i];
+    if (!as->nmbuckets) return NULL;
+    for (struct macro *m = as->mbuckets[name_hash(name) & (as->nmbuckets - 1)]; m; m = m->next)
+        if (strcmp(m->name, name) == 0) return m;
     return NULL;
+}
+
+/* Adds a recorded macro, hashed by name as the symbols are. */
+static void macro_add(struct assembler *as, struct macro *m)
+{
+    GROW(as->macros, as->nmacros, as->capmacros);
+    as->macros[as->nmacros++] = m;
+    if ((size_t)as->nmacros > as->nmbuckets) {
+        size_t n = as->nmbuckets ? 2 * as->nmbuckets : 64;
+        free(as->mbuckets);
+        as->mbuckets = xmalloc(sizeof *as->mbuckets * n);
+        memset(as->mbuckets, 0, sizeof *as->mbuckets * n);
+        as->nmbuckets = n;
+        for (int i = 0; i < as->nmacros; i++) {
+            struct macro *x = as->macros[i];
+            size_t h = name_hash(x->name) & (n - 1);
+            x->next = as->mbuckets[h];
+            as->mbuckets[h] = x;
+        }
+    } else {
+        size_t h = name_hash(m->name) & (as->nmbuckets - 1);
+        m->next = as->mbuckets[h];
+        as->mbuckets[h] = m;
+    }
+}
+
+/* Forgets every macro (each pass defines them again). */
+static void macro_free(struct macro *m);
+static void macros_reset(struct assembler *as)
+{
+    for (int i = 0; i < as->nmacros; i++) macro_free(as->macros[i]);
+    as->nmacros = 0;
+    if (as->nmbuckets) memset(as->mbuckets, 0, sizeof *as->mbuckets * as->nmbuckets);
 }
 
 static void macro_free(struct macro *m)
@@ -1706,19 +1852,24 @@ static void macro_record(struct assembler *as, const char *stripped, const char 
             macro_free(m);
             return;
         }
-        GROW(as->macros, as->nmacros, as->capmacros);
-        as->macros[as->nmacros++] = m;
+        macro_add(as, m);
         return;
     }
     GROW(m->lines, m->nlines, m->cap);
     m->lines[m->nlines++] = (struct macro_line){xstrdup(raw), as->line.file, as->line.no};
 }
 
-static char *macro_substitute(const struct macro *m, char **values, const char *text, unsigned unique)
+/* The line text with the arguments put in, or NULL if it would be longer
+ * than max bytes (arguments that grow at every level of nesting). */
+static char *macro_substitute(const struct macro *m, char **values, const char *text, unsigned unique, size_t max)
 {
     struct bytes b = {0};
     bytes_add(&b, "", 0);
     for (const char *p = text; *p;) {
+        if (b.len > max) {
+            free(b.p);
+            return NULL;
+        }
         if (p[0] == '\\' && p[1] == '@') {
             char num[16];
             snprintf(num, sizeof num, "%u", unique);
@@ -1737,14 +1888,23 @@ static char *macro_substitute(const struct macro *m, char **values, const char *
             else bytes_add(&b, p, (size_t)(e - p)); /* not a parameter: leave it, e.g. "\n" in a string */
             p = e;
         } else {
-            bytes_addc(&b, *p++);
+            /* up to the next backslash in one go (the text can be long) */
+            const char *e = strchr(p + 1, '\\');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            bytes_add(&b, p, n);
+            p += n;
         }
+    }
+    if (b.len > max) {
+        free(b.p);
+        return NULL;
     }
     return b.p;
 }
 
 static void frame_enter(struct assembler *as, struct frame *fr, enum frame_kind kind, const char *macro);
 static void frame_leave(struct assembler *as, struct frame *fr);
+static bool pass_budget(struct assembler *as, size_t len);
 static void process_line(struct assembler *as, const char *file, int no, const char *raw);
 
 static void macro_expand(struct assembler *as, struct macro *m, struct stmt *st)
@@ -1779,7 +1939,14 @@ static void macro_expand(struct assembler *as, struct macro *m, struct stmt *st)
     frame_enter(as, &fr, FRAME_MACRO, m->name);
     as->macro_depth++;
     for (int i = 0; i < m->nlines && !as->runaway; i++) {
-        char *text = macro_substitute(m, values, m->lines[i].text, unique);
+        char *text = macro_substitute(m, values, m->lines[i].text, unique, MAX_LINE_BYTES);
+        if (!text) {
+            as->line = saved;
+            error(as, st->col, "the expansion of macro '%s' makes a line longer than %u MiB "
+                  "(do its arguments grow at every level?)", m->name, MAX_LINE_BYTES >> 20);
+            as->runaway = true; /* the caller's expansion would only double again */
+            break;
+        }
         process_line(as, m->lines[i].file, m->lines[i].line, text);
         free(text);
     }
@@ -1799,27 +1966,17 @@ static struct src_file *file_add(struct assembler *as, const char *path, char *t
     return f;
 }
 
-/* The file at path, read on first use; NULL (errno set) if it cannot be read. */
-static struct src_file *file_load(struct assembler *as, const char *path)
+/* The file at path, read on first use; NULL with the reason in why if it
+ * cannot be read (not a regular file, over MAX_FILE_BYTES: see
+ * isa_read_file). */
+static struct src_file *file_load(struct assembler *as, const char *path, char *why, size_t whylen)
 {
     for (struct src_file *f = as->files; f; f = f->next)
         if (strcmp(f->path, path) == 0) return f;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return NULL;
-    errno = 0;
-    struct bytes b = {0};
-    char chunk[4096];
-    size_t n;
-    bytes_add(&b, "", 0);
-    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) bytes_add(&b, chunk, n);
-    int err = ferror(fp) ? (errno ? errno : EIO) : 0; /* e.g. EISDIR */
-    fclose(fp);
-    if (err) {
-        free(b.p);
-        errno = err;
-        return NULL;
-    }
-    return file_add(as, path, b.p, b.len);
+    char *text;
+    size_t len;
+    if (!isa_read_file(path, MAX_FILE_BYTES, &text, &len, why, whylen)) return NULL;
+    return file_add(as, path, text, len);
 }
 
 static void run_file(struct assembler *as, const struct src_file *f)
@@ -1829,9 +1986,27 @@ static void run_file(struct assembler *as, const struct src_file *f)
     while (p < end && !as->runaway) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n > MAX_LINE_BYTES) {
+            /* shown with its first few hundred bytes; its bytes count all the same */
+            char *head = xstrndup(p, 200);
+            as->line = (struct cur_line){f->path, ++no, head};
+            if (pass_budget(as, n + 1))
+                error(as, 1, "line longer than %u MiB (%zu bytes)", MAX_LINE_BYTES >> 20, n);
+            free(head);
+            p += n + 1;
+            continue;
+        }
         char *line = xstrndup(p, n);
         if (n && line[n - 1] == '\r') line[n - 1] = 0;
-        process_line(as, f->path, ++no, line);
+        const char *nul = memchr(p, 0, n);
+        if (nul) {
+            /* the line would silently end at the NUL: say so instead (its
+             * bytes count all the same) */
+            as->line = (struct cur_line){f->path, ++no, line};
+            if (pass_budget(as, n + 1)) error(as, (int)(nul - p) + 1, "a NUL byte in the source; expected text");
+        } else {
+            process_line(as, f->path, ++no, line);
+        }
         free(line);
         p += n + 1;
     }
@@ -1846,24 +2021,27 @@ static void include_file(struct assembler *as, const char *name, int col)
     }
     struct src_file *f = NULL;
     struct bytes path = {0};
+    char why[256], first_why[256] = "";
     if (name[0] == '/') {
-        f = file_load(as, name);
+        f = file_load(as, name, first_why, sizeof first_why);
     } else {
         const char *slash = strrchr(as->line.file, '/');
         if (slash) bytes_add(&path, as->line.file, (size_t)(slash - as->line.file + 1));
         bytes_add(&path, name, strlen(name));
-        f = file_load(as, path.p);
+        f = file_load(as, path.p, first_why, sizeof first_why);
         for (const char **d = as->opt.include_dirs; !f && d && *d; d++) {
             path.len = 0;
             bytes_add(&path, *d, strlen(*d));
             bytes_add(&path, "/", 1);
             bytes_add(&path, name, strlen(name));
-            f = file_load(as, path.p);
+            f = file_load(as, path.p, why, sizeof why);
+            if (!f && strcmp(first_why, strerror(ENOENT)) == 0) memcpy(first_why, why, sizeof why);
         }
     }
     free(path.p);
     if (!f) {
-        error(as, col, "cannot open include file '%s': %s", name, strerror(errno));
+        /* why the first place that has such a file refused it, if any did */
+        error(as, col, "cannot open include file '%s': %s", name, first_why);
         return;
     }
     struct cur_line saved = as->line;
@@ -1943,6 +2121,21 @@ static void statement(struct assembler *as, struct stmt *st)
     else statement_insn(as, st);
 }
 
+/* Counts len more bytes of text against MAX_PASS_BYTES; false (the pass
+ * cut short, said once) when they do not fit. */
+static bool pass_budget(struct assembler *as, size_t len)
+{
+    if (len <= MAX_PASS_BYTES - as->bytes_this_pass) {
+        as->bytes_this_pass += len;
+        return true;
+    }
+    if (!as->runaway)
+        error(as, 1, "more than %u MiB of source text in one pass (counting each include and macro "
+              "expansion; a file included without end?)", MAX_PASS_BYTES >> 20);
+    as->runaway = true;
+    return false;
+}
+
 /* One line: labels, then `name = expr`, a directive, a macro call or an
  * instruction.  Columns are 1-based positions in the line as written. */
 static void process_line(struct assembler *as, const char *file, int no, const char *raw)
@@ -1953,6 +2146,7 @@ static void process_line(struct assembler *as, const char *file, int no, const c
         as->runaway = true;
         return;
     }
+    if (!pass_budget(as, strlen(raw) + 1)) return;
     char *buf = xstrdup(raw);
     strip_comment(buf);
     if (as->rec) {
@@ -2010,11 +2204,11 @@ static void run_pass(struct assembler *as, struct src_file *main_file)
     }
     as->cur = SEC_TEXT;
     while (as->nconds) cond_pop(as);
-    for (int i = 0; i < as->nmacros; i++) macro_free(as->macros[i]);
-    as->nmacros = 0;
-    as->nnums = 0;
+    macros_reset(as);
+    numlabel_reset(as);
     as->macro_counter = 0;
     as->lines_this_pass = 0;
+    as->bytes_this_pass = 0;
     as->runaway = false;
     as->have_entry = false;
     as->phase_id = as->phase_count = 0;
@@ -2143,12 +2337,15 @@ static int assemble(struct assembler *as, struct src_file *main_file, struct isa
         settled = i > 0 && snapshot_equal(&prev, &cur);
         free(prev.value);
         prev = cur;
+        /* a pass cut short at a limit fails the same way every time: go
+         * straight to the final pass, which says so */
+        if (as->runaway) break;
     }
     free(prev.value);
     as->final = true;
     run_pass(as, main_file);
     as->line = (struct cur_line){main_file->path, 0, NULL};
-    if (!settled)
+    if (!settled && !as->runaway)
         error(as, 0, "the layout did not settle after %d passes (does a size depend on an address after it?)",
               MAX_PASSES);
     uint32_t entry = check_symbols_and_entry(as);
@@ -2182,13 +2379,15 @@ static void asm_free(struct assembler *as)
         free(as->syms[i]->global_loc.text);
         free(as->syms[i]);
     }
-    for (int i = 0; i < as->nmacros; i++) macro_free(as->macros[i]);
+    macros_reset(as);
     macro_free(as->rec);
     while (as->nconds) cond_pop(as);
     for (int i = 0; i < SEC_COUNT; i++) free(as->sec[i].bytes);
     free(as->syms);
+    free(as->buckets);
     free(as->nums);
     free(as->macros);
+    free(as->mbuckets);
     free(as->conds);
     free(as->entry_loc.text);
     free(as->phase_loc.text);
@@ -2216,9 +2415,10 @@ int isa_assemble_file(const char *src, const struct isa_asm_options *opt, struct
     struct assembler as;
     memset(img, 0, sizeof *img);
     asm_init(&as, opt);
-    struct src_file *f = file_load(&as, src);
+    char why[256];
+    struct src_file *f = file_load(&as, src, why, sizeof why);
     if (!f) {
-        fprintf(as.diag, "%s: error: cannot open '%s': %s\n", src, src, strerror(errno));
+        fprintf(as.diag, "%s: error: cannot open '%s': %s\n", src, src, why);
         asm_free(&as);
         return 1;
     }

@@ -509,7 +509,12 @@ static bool parse_symbols(const uint8_t *buf, size_t len, const char *name, cons
     if (!in_file(str.sh_offset, str.sh_size, len))
         return fail(err, errlen, name, ".strtab (section %u) extends past end of file", sym.sh_link);
 
-    size_t n = sym.sh_size / sizeof(Elf32_Sym);
+    /* n is bounded by the file (in_file above), and so is what the names
+     * copy out of .strtab: every symbol may point at the same long name, so
+     * without a bound on their sum a 1 MB file could ask for gigabytes.  A
+     * file ringsim writes stores each name once, so its names never add up
+     * to more than the file. */
+    size_t n = sym.sh_size / sizeof(Elf32_Sym), name_bytes = 0;
     img->symbols = calloc(n ? n : 1, sizeof *img->symbols);
     if (!img->symbols) return fail(err, errlen, name, "out of memory");
     for (size_t i = 1; i < n; i++) { /* entry 0 is the null symbol */
@@ -519,7 +524,13 @@ static bool parse_symbols(const uint8_t *buf, size_t len, const char *name, cons
         if (!parse_symbol(&e, (const char *)buf + str.sh_offset, str.sh_size, (unsigned)i, name,
                           &img->symbols[img->nsymbols], &keep, err, errlen))
             return false;
-        if (keep) img->nsymbols++;
+        if (!keep) continue;
+        name_bytes += strlen(img->symbols[img->nsymbols++].name) + 1;
+        if (name_bytes > len)
+            return fail(err, errlen, name,
+                        "symbol %zu: the symbol names add up to more than the file's %zu bytes "
+                        "(a string table shared between symbols this much is not an image ringsim writes)",
+                        i, len);
     }
     return true;
 }
@@ -541,45 +552,106 @@ bool isa_image_parse(const uint8_t *buf, size_t len, const char *name, struct is
     return ok;
 }
 
-/* Reads a whole file into memory; false with a message on failure. */
-static bool read_file(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen)
+/* What a file that is not a regular one is, for the message refusing it. */
+static const char *file_kind(mode_t mode)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return fail(err, errlen, path, "cannot open: %s", strerror(errno));
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a pipe";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "a special file";
+}
+
+/* Writes the reason into err and returns false. */
+static bool refuse(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+bool isa_read_file(const char *path, size_t max, char **data, size_t *outlen, char *err, size_t errlen)
+{
+    *data = NULL;
+    *outlen = 0;
+    /* O_NONBLOCK: opening a FIFO without a writer would otherwise wait
+     * forever, before fstat could say it is not a regular file */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return refuse(err, errlen, "%s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return fail(err, errlen, path, "not a regular file");
+        return refuse(err, errlen, "%s", strerror(e));
     }
-    if ((uint64_t)st.st_size > IMAGE_MAX_FILE) {
+    if (S_ISDIR(st.st_mode)) {
         close(fd);
-        return fail(err, errlen, path, "file too large (%lld bytes)", (long long)st.st_size);
+        return refuse(err, errlen, "%s", strerror(EISDIR));
     }
-    size_t len = (size_t)st.st_size, done = 0;
-    uint8_t *buf = malloc(len ? len : 1);
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return refuse(err, errlen, "not a regular file (%s)", file_kind(st.st_mode));
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return refuse(err, errlen, "%s (%lld bytes, at most %zu)", strerror(EFBIG), (long long)st.st_size, max);
+    }
+    /* one byte more than the size, to notice a file that grew meanwhile */
+    size_t cap = (size_t)st.st_size + 1, done = 0;
+    char *buf = malloc(cap + 1);
     if (!buf) {
         close(fd);
-        return fail(err, errlen, path, "out of memory");
+        return refuse(err, errlen, "%s", strerror(ENOMEM));
     }
-    while (done < len) {
-        ssize_t r = read(fd, buf + done, len - done);
+    for (;;) {
+        if (done == cap) {
+            if (cap > max) break;                   /* grew past max: refused below */
+            size_t ncap = cap > max / 2 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return refuse(err, errlen, "%s", strerror(ENOMEM));
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + done, cap - done);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break; /* a file that shrank underneath us is read as what is left */
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return refuse(err, errlen, "%s", strerror(e));
+        }
+        if (r == 0) break;
         done += (size_t)r;
     }
     close(fd);
-    *out = buf;
+    if (done > max) {
+        free(buf);
+        return refuse(err, errlen, "%s (more than %zu bytes)", strerror(EFBIG), max);
+    }
+    buf[done] = 0;
+    *data = buf;
     *outlen = done;
     return true;
 }
 
 bool isa_image_load(const char *path, struct isa_image *img, char *err, size_t errlen)
 {
-    uint8_t *buf = NULL;
+    char *buf = NULL;
     size_t len = 0;
     memset(img, 0, sizeof *img);
-    if (!read_file(path, &buf, &len, err, errlen)) return false;
-    bool ok = isa_image_parse(buf, len, path, img, err, errlen);
+    char why[256];
+    if (!isa_read_file(path, IMAGE_MAX_FILE, &buf, &len, why, sizeof why))
+        return fail(err, errlen, path, "cannot open: %s", why);
+    bool ok = isa_image_parse((const uint8_t *)buf, len, path, img, err, errlen);
     free(buf);
     return ok;
 }

@@ -748,9 +748,11 @@ static void write_paging(FILE *out)
             "does a leaf whose page lies beyond the end of memory; BADADDR is the virtual "
             "address.  `%s` is written only by a page fault (and by `mtcr`): a bus error, or "
             "any other trap, leaves it as it was, so it always describes the last page fault.\n\n"
-            "A walk that fails caches nothing: the TLB and the page-walk cache hold only what "
-            "successful walks read, so the next access to a page that faulted walks the tables "
-            "again and sees what the kernel has changed since, without an `invlpg`.\n\n",
+            "A walk that fails caches nothing: the TLB holds only translations that successful "
+            "walks made, so the next access to a page whose walk faulted walks the tables again "
+            "and sees what the kernel has changed since, without an `invlpg`.  (A protection "
+            "fault on a TLB hit is different: the entry stays, and faults again until it is "
+            "dropped.)\n\n",
             isa_cause_name[CAUSE_BUS_ERROR], CAUSE_BUS_ERROR, fault);
 
     fprintf(out,
@@ -796,7 +798,8 @@ static void write_paging(FILE *out)
           "- **Page-walk cache** (`ringsim run --pwc N`, off by default): N upper-level entries "
           "(never leaves), fully associative with LRU replacement and tagged by ASID like the "
           "TLB.  A walk starts below the deepest entry it remembers on the address's path and "
-          "skips the references above it (`walk.pwc_hits`); looking it up costs nothing.  ",
+          "skips the references above it (`walk.pwc_hits`) — and their W and U bits, which it "
+          "does not check again; looking it up costs nothing.  ",
           out);
     fprintf(out, "`%s`, `%s` and a `%s` write under `--no-asid` empty it.\n\n", mn(OP_INVLPG),
             mn(OP_TLBFLUSH), ptb);
@@ -859,7 +862,9 @@ static void write_ring_minus_one(FILE *out)
           "Then, and on the events below, the CPU performs a **VM exit**: it saves the guest's "
           "registers and control registers into the VMCS, records a reason and a "
           "qualification, and hands control to the hypervisor, which resumes a guest with a "
-          "**VM entry**.  Both cost cycles (`vm_exit`, `vm_entry` in the profile), and every "
+          "**VM entry**.  An instruction's privilege check comes before its exit control, as on "
+          "VT-x: a privileged instruction outside the guest's ring 0 is the guest's own protection "
+          "fault, never an exit.  Both cost cycles (`vm_exit`, `vm_entry` in the profile), and every "
           "VMCS field the hypervisor reads or writes costs `vmcs_read` / `vmcs_write`.\n\n"
           "`vmcall` is the hypercall: in non-root mode it always exits.  Outside a VM, from ring 1 "
           "or 2, it traps with cause `hypercall` (returning past the instruction, like `syscall`): "
@@ -875,7 +880,7 @@ static void write_ring_minus_one(FILE *out)
           "VM (VPID) as well as the ASID.\n\n"
           "**What a guest can tell.**  Under every technique of the hypervisor (`ringsim run "
           "--mode te|bt|hw|pv`) a guest sees what bare metal shows it — the same traps, causes, "
-          "EPC, BADADDR, `fault`, A and D bits, TLB behaviour and output — with two "
+          "EPC, BADADDR, `fault`, A and D bits, TLB behaviour and output — with these "
           "exceptions.  *Time*: `timer_now`, `mfcr cycle` and the timer count the machine's "
           "cycles, the hypervisor's work included (as a real VM's time-stamp counter does), so "
           "a guest that measures time sees exits and emulation as time passing, and its timer "
@@ -884,7 +889,16 @@ static void write_ring_minus_one(FILE *out)
           "kernel runs in ring 1 and its rings 1 and 2 in ring 2, where `pushf`, `popf`, `smsw` "
           "and `sptb` act on the real state without trapping — the failure Popek and Goldberg "
           "predict; binary translation (`--mode bt`) translates every ring's code, so it is "
-          "exact on `classic` too.  Memory size: `memsize` reads the VM's size.\n\n"
+          "exact on `classic` too.  *The page-walk cache under shadow paging* (`--pwc`, off by "
+          "default): it caches what the hardware walks, the hypervisor's shadow tables, and is "
+          "emptied at each hidden fault, so a guest that changes an upper-level entry without "
+          "`invlpg` may stop reaching the old table sooner (or later) than on bare metal; under "
+          "nested paging the host table's entries have N places of their own and the guest's "
+          "cache is exactly its bare-metal one.  *TLB replacement*: returning from the hypervisor "
+          "(a VM exit, an emulated instruction, a hidden fault) the CPU looks up the instruction's "
+          "page again, which counts as a use for LRU; with a small TLB (`--tlb` with few ways) a "
+          "guest that depends on which entry is evicted can tell.  Memory size: `memsize` reads the VM's "
+          "size.\n\n"
           "| reason | when | qualification |\n|---|---|---|\n", out);
     for (int r = 0; r < EXIT_COUNT; r++) {
         const char *d = vmexit_reason_desc[r], *semi = strstr(d, "; qual = ");

@@ -61,8 +61,11 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
     }
     u->tlb_sets = u->tlb_entries / u->tlb_ways;
     u->tlb = calloc(u->tlb_entries, sizeof *u->tlb);
-    u->pwc_entries = cfg->pwc_entries;
-    u->pwc = cfg->pwc_entries ? calloc(cfg->pwc_entries, sizeof *u->pwc) : NULL;
+    /* N entries for each dimension: the host table's entries (nested
+     * paging) never push the guest's out, so a guest sees the cache it
+     * would see on bare metal */
+    u->pwc_entries = 2 * cfg->pwc_entries;
+    u->pwc = cfg->pwc_entries ? calloc(u->pwc_entries, sizeof *u->pwc) : NULL;
     u->ntlb_entries = cfg->ntlb_entries;
     u->ntlb = cfg->ntlb_entries ? calloc(cfg->ntlb_entries, sizeof *u->ntlb) : NULL;
     if (!u->tlb || (cfg->pwc_entries && !u->pwc) || (cfg->ntlb_entries && !u->ntlb)) {
@@ -183,8 +186,9 @@ static unsigned pwc_lookup(struct machine *m, const struct dim *d, uint32_t addr
 static void pwc_fill(struct machine *m, const struct dim *d, uint32_t addr, unsigned level, uint32_t pte)
 {
     struct mmu *u = &m->mmu;
-    struct pwc_entry *victim = &u->pwc[0];
-    for (unsigned i = 0; i < u->pwc_entries; i++) {
+    unsigned half = u->pwc_entries / 2, first = d->which == DIM_HOST ? half : 0;
+    struct pwc_entry *victim = &u->pwc[first];
+    for (unsigned i = first; i < first + half; i++) {
         struct pwc_entry *e = &u->pwc[i];
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;

@@ -138,7 +138,7 @@ struct mmu {
     struct tlb_entry *tlb;       /* tlb_sets * tlb_ways */
     uint64_t lru_clock;
     /* page-walk cache (0 entries = off) */
-    unsigned pwc_entries;
+    unsigned pwc_entries;        /* --pwc N gives 2N: N for each dimension */
     struct pwc_entry *pwc;
     unsigned ntlb_entries;       /* 0 = no nested TLB */
     struct ntlb_entry *ntlb;

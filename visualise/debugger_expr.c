@@ -26,12 +26,17 @@
 
 #include "visualise/debugger.h"
 
+/* Parentheses and unary operators nest by recursion; past this many levels
+ * an expression is refused rather than allowed to exhaust the C stack. */
+#define MAX_DEPTH 256
+
 struct parser {
     struct vis_dbg *d;
     const char *p;
     char *err;
     size_t errlen;
     bool failed;
+    int depth;          /* unary() calls under way */
 };
 
 static bool fail(struct parser *ps, const char *fmt, const char *what)
@@ -139,7 +144,24 @@ static bool primary(struct parser *ps, uint32_t *v)
     return fail(ps, "expected a number, a name or '(' at '%s'", p);
 }
 
+static bool unary_nested(struct parser *ps, uint32_t *v);
+
+/* Every way an expression nests — '(' in primary, and the unary operators —
+ * passes through here, so one counter bounds the recursion. */
 static bool unary(struct parser *ps, uint32_t *v)
+{
+    if (ps->depth >= MAX_DEPTH) {
+        char what[64];
+        snprintf(what, sizeof what, "more than %d levels of parentheses and unary operators", MAX_DEPTH);
+        return fail(ps, "expression nested too deeply (%s)", what);
+    }
+    ps->depth++;
+    bool ok = unary_nested(ps, v);
+    ps->depth--;
+    return ok;
+}
+
+static bool unary_nested(struct parser *ps, uint32_t *v)
 {
     if (accept(ps, "-")) { if (!unary(ps, v)) return false; *v = -*v; return true; }
     if (accept(ps, "!")) { if (!unary(ps, v)) return false; *v = !*v; return true; }
@@ -217,7 +239,7 @@ static bool expr(struct parser *ps, uint32_t *v) { return binary(ps, v, land, op
 
 bool dbg_eval(struct vis_dbg *d, const char **p, uint32_t *value, char *err, size_t errlen)
 {
-    struct parser ps = {d, *p, err, errlen, false};
+    struct parser ps = {d, *p, err, errlen, false, 0};
     bool ok = expr(&ps, value);
     skip_space(&ps);
     *p = ps.p;

@@ -16,6 +16,7 @@
  * line of a nested walk can be read without knowing the mode it came from.
  * docs/debugger.md gives the grammar.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,21 +232,28 @@ void vis_trace_format(const struct machine *m, const struct trace_event *ev, boo
     vis_trace_format_context(&x, ev, refs, buf, len);
 }
 
-/* ---- `ringsim run --trace SPEC[:FILE]` ------------------------------------- */
+/* ---- `ringsim run --trace SPEC[:FILE]` -------------------------------------
+ * A trace can be long and its file can fill up (a full disk, /dev/full):
+ * the first write error is kept, writing stops there (formatting lines
+ * nobody will read is wasted time), and vis_trace_close reports it, so that
+ * the run fails instead of leaving a truncated trace behind in silence. */
 struct trace_ctx {
     FILE *f;
+    bool owned;          /* opened here (closed by vis_trace_close), not stdout or stderr */
+    int error;           /* errno of the first failed write, 0 while all is well */
     unsigned kinds;      /* bit per enum trace_kind */
     bool refs;           /* walks with every reference */
+    char name[];         /* the file, for messages */
 };
 
 static void trace_hook(void *ctx, struct machine *m, const struct trace_event *ev)
 {
     struct trace_ctx *t = ctx;
-    if (!(t->kinds & (1u << ev->kind))) return;
+    if (t->error || !(t->kinds & (1u << ev->kind))) return;
     char line[4096];
     vis_trace_format(m, ev, t->refs, line, sizeof line);
-    fputs(line, t->f);
-    fputc('\n', t->f);
+    errno = 0;
+    if (fputs(line, t->f) == EOF || fputc('\n', t->f) == EOF) t->error = errno ? errno : EIO;
 }
 
 bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char **file)
@@ -291,23 +299,38 @@ bool vis_trace_install(struct machine *m, const char *spec, char *err, size_t er
                               "bt, shadow (or all), then optionally :FILE", spec);
         return false;
     }
-    struct trace_ctx *t = calloc(1, sizeof *t);
+    const char *name = !file ? "stderr" : strcmp(file, "-") == 0 ? "stdout" : file;
+    struct trace_ctx *t = calloc(1, sizeof *t + strlen(name) + 1);
     if (!t) {
         snprintf(err, errlen, "--trace: out of memory");
         return false;
     }
+    memcpy(t->name, name, strlen(name) + 1);
     t->kinds = kinds;
     t->refs = refs;
-    t->f = stderr;
-    if (file && strcmp(file, "-") == 0) t->f = stdout;
-    else if (file) t->f = fopen(file, "w");
+    t->f = !file ? stderr : strcmp(file, "-") == 0 ? stdout : fopen(file, "w");
+    t->owned = t->f != stderr && t->f != stdout;
     if (!t->f) {
-        snprintf(err, errlen, "--trace: cannot write %s", file);
+        snprintf(err, errlen, "--trace: cannot write %s: %s", file, strerror(errno));
         free(t);
         return false;
     }
-    /* the context lives as long as the process; stdio flushes the file at exit */
     m->trace = trace_hook;
     m->trace_ctx = t;
     return true;
+}
+
+bool vis_trace_close(struct machine *m, char *err, size_t errlen)
+{
+    if (m->trace != trace_hook) return true;
+    struct trace_ctx *t = m->trace_ctx;
+    m->trace = NULL;
+    m->trace_ctx = NULL;
+    /* buffered lines are only written now: their errors show here */
+    int e = t->error;
+    errno = 0;
+    if ((t->owned ? fclose(t->f) : fflush(t->f)) != 0 && !e) e = errno ? errno : EIO;
+    if (e) snprintf(err, errlen, "%s: %s", t->name, strerror(e));
+    free(t);
+    return e == 0;
 }

@@ -1,0 +1,2 @@
+# .include of a device: read without end before
+ .include "/dev/zero"
