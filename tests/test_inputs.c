@@ -575,6 +575,18 @@ Test(inputs, batch_dev_zero_refused)
     free(err);
 }
 
+Test(inputs, debugger_endless_input_on_a_pipe_is_bounded)
+{
+    /* commands from a pipe: an endless line (here without a newline, all
+     * NUL bytes) is read only so far, then refused, in bounded time */
+    char *out, *err;
+    int rc = run_bounded(20, "debug hello", "/dev/zero", &out, &err);
+    cr_assert_eq(rc, 1, "%s%s", out, err);
+    cr_assert(strstr(out, "the commands go on beyond 16777216 bytes"), "%s", out);
+    free(out);
+    free(err);
+}
+
 /* ---- 8. the fuzzers' regression inputs, through the fuzz targets ---------------------- */
 
 /* Feeds every file of tests/fuzz/regressions/TARGET/ to fn; returns how many. */
