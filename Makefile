@@ -154,7 +154,8 @@ fuzz-modes: ringsim build/genguest
 # Needs clang (installed with apt-get as root if missing; otherwise the command
 # to run is printed).  Targets and library are built with libFuzzer, ASan and
 # UBSan under build/fuzz/; what a run learns goes to build/fuzz/corpus/TARGET
-# (seeded from tests/fuzz/corpus/TARGET), a crash to build/fuzz/crash-TARGET-*.
+# (seeded with the bundled sources, images and profiles, and tests/fuzz/corpus/TARGET),
+# a crash to build/fuzz/crash-TARGET-*.
 # Keep each crash as tests/fuzz/regressions/TARGET/NAME: tests/test_inputs.c
 # replays them all in make test, without libFuzzer.
 FUZZ_SECONDS ?= 60
@@ -191,11 +192,17 @@ fuzz-build: $(FUZZBIN)
 fuzz: setup all fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$t; \
+	  case $$t in \
+	  asm) cp guests/*.s guests/kernel/*.s labs/*/*.s build/fuzz/corpus/asm/ ;; \
+	  elf) cp build/guests/*.img build/fuzz/corpus/elf/ ;; \
+	  profile) cp profiles/*.ini build/fuzz/corpus/profile/ ;; \
+	  esac; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  RINGSIM_ROOT=$(CURDIR) RINGSIM_GUESTS=$(CURDIR)/build/guests \
 	  ./build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -print_final_stats=1 $$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) \
-	    -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	    -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus/$$t \
+	    $$( [ -d tests/fuzz/corpus/$$t ] && echo tests/fuzz/corpus/$$t ) || exit 1; \
 	done
 
 -include $(FUZZOBJ:.o=.d) $(FUZZBIN:=.d)
