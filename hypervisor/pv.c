@@ -217,56 +217,6 @@ static bool validate(struct hv *hv, uint32_t f, unsigned level);
 
 static void release(struct hv *hv, uint32_t f, unsigned level);
 
-/*
- * The hypervisor's own maintenance of the MMU's caches, beyond the two a
- * kernel has (invlpg: one address of one ASID; tlbflush: everything).
- * mmu/ offers none finer than a whole flush, but struct mmu's TLB and
- * page-walk cache are plain arrays, so the two drops pv needs are done here
- * on them — what hardware with a physically tagged invalidation would do in
- * one operation.  gen and last_vpn are the interpreter's shortcuts (the
- * translation of the last data access, the decoded block to resume), which
- * must not outlive an entry they were taken from.
- */
-static void shortcuts_changed(struct mmu *u)
-{
-    u->gen++;
-    u->last_vpn = 0xffffffffu;
-}
-
-/* Drops every TLB entry that maps frame f writable — in every ASID, global
- * ones included, under whatever virtual address made it.  Returns how many. */
-static unsigned drop_writable(struct hv *hv, uint32_t f)
-{
-    struct mmu *u = &hv->m->mmu;
-    uint32_t pfn = (the_vm(hv)->base >> 12) + f;
-    unsigned n = 0;
-    for (unsigned i = 0; i < u->tlb_entries; i++) {
-        struct tlb_entry *e = &u->tlb[i];
-        if (e->valid && e->writable && e->pfn == pfn) {
-            e->valid = 0;
-            n++;
-        }
-    }
-    if (n) shortcuts_changed(u);
-    return n;
-}
-
-/* Drops every page-walk-cache entry that points at frame f as the next
- * table: f is no table any more, and the guest may now write it. */
-static void drop_walks_through(struct hv *hv, uint32_t f)
-{
-    struct mmu *u = &hv->m->mmu;
-    uint32_t pa = the_vm(hv)->base + (f << 12);
-    bool any = false;
-    for (unsigned i = 0; i < u->pwc_entries; i++) {
-        if (u->pwc[i].valid && (u->pwc[i].pte & PTE_FRAME) == pa) {
-            u->pwc[i].valid = 0;
-            any = true;
-        }
-    }
-    if (any) shortcuts_changed(u);
-}
-
 /* f is about to become a table of level — the one way a frame does, for a
  * link (get_ref), a pin and the first root alike.  Refused while anything
  * could still write it: a writable entry in a validated table, or the
@@ -280,7 +230,7 @@ static bool make_table(struct hv *hv, uint32_t f, unsigned level)
     if (is_shared(p, f)) { refuse(hv, "the shared page cannot be a table", f << 12, level); return false; }
     p->fr[f].level = (uint8_t)(level + 1);
     p->fr[f].tcount = 1;
-    if (drop_writable(hv, f)) p->type_flushes++;
+    if (mmu_drop_writable_frame(hv->m, (the_vm(hv)->base >> 12) + f)) p->type_flushes++;
     return true;
 }
 
@@ -350,7 +300,7 @@ static void release(struct hv *hv, uint32_t f, unsigned level)
 {
     uint32_t n = entries(hv, level), base = f << 12;
     hv->pv.fr[f].level = 0;
-    drop_walks_through(hv, f);
+    mmu_drop_walks_into(hv->m, the_vm(hv)->base + (f << 12));
     hv_charge_op(hv, 1);
     for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level);
 }

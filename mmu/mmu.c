@@ -573,6 +573,39 @@ void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
     u->last_vpn = 0xffffffffu;
 }
 
+unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
+{
+    struct mmu *u = &m->mmu;
+    unsigned n = 0;
+    for (unsigned i = 0; i < u->tlb_entries; i++) {
+        struct tlb_entry *e = &u->tlb[i];
+        if (e->valid && e->writable && e->pfn == pfn) {
+            e->valid = 0;
+            n++;
+        }
+    }
+    if (n) {
+        u->gen++;
+        u->last_vpn = 0xffffffffu;
+    }
+    return n;
+}
+
+void mmu_drop_walks_into(struct machine *m, uint32_t pa)
+{
+    struct mmu *u = &m->mmu;
+    bool any = false;
+    for (unsigned i = 0; i < u->pwc_entries; i++)
+        if (u->pwc[i].valid && (u->pwc[i].pte & PTE_FRAME) == pa) {
+            u->pwc[i].valid = 0;
+            any = true;
+        }
+    if (any) {
+        u->gen++;
+        u->last_vpn = 0xffffffffu;
+    }
+}
+
 bool mmu_tlb_lookup(struct machine *m, uint32_t vaddr, struct tlb_entry *out)
 {
     struct tlb_entry *e = tlb_find(m, vaddr >> 12, true);

@@ -198,6 +198,13 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr);
  *   (they cache the hypervisor's own tables, whose frames it reuses) and
  *   leaves the TLB alone. */
 void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft);
+/* For a hypervisor that validates a guest's own tables (paravirtualisation):
+ * mmu_drop_writable_frame drops every TLB entry that maps frame pfn
+ * writable — in every ASID, global ones included, under whatever virtual
+ * address made it — and returns how many; mmu_drop_walks_into drops every
+ * page-walk-cache entry that leads to the table at physical address pa. */
+unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn);
+void mmu_drop_walks_into(struct machine *m, uint32_t pa);
 /* The TLB entry that translates vaddr in the current context, copied to
  * *out; false if none.  Changes nothing (no LRU, no statistics): a
  * hypervisor asks whether a fault came from a cached translation. */
