@@ -210,12 +210,41 @@ extern const char *const vmexit_reason_desc[EXIT_COUNT];
 /* The VM control structure of one virtual CPU.  The hypervisor reads and
  * writes it only through hv_vmcs_read/hv_vmcs_write, which charge the
  * profile's costs. */
+/* Where the CPU last left a guest's instruction stream for the hypervisor
+ * (a VM exit, a trap under trap-and-emulate, a callout), and what bare
+ * metal would have done there without a hypervisor: carry on in the same
+ * instruction page, with no second look-up of its translation.  When the
+ * hypervisor comes back without the guest seeing anything (a hidden fault
+ * handled, an instruction emulated, a host interrupt with nothing to
+ * deliver), cpu_resume_unseen turns it into `resume`, so that the guest's
+ * TLB sees exactly the look-ups it sees on bare metal — an extra one would
+ * count as a use for LRU replacement, which a guest can observe. */
+enum detour_kind {
+    DETOUR_NONE,
+    DETOUR_INSN,     /* the instruction itself trapped or exited: bare metal
+                      * would have run it and carried on (past_ok) or not */
+    DETOUR_ACCESS,   /* its memory access faulted: retried, or completed by
+                      * the hypervisor (a traced store) */
+    DETOUR_EVENT,    /* an interrupt before it: it has not run */
+};
+struct cpu_detour {
+    uint8_t kind;                      /* enum detour_kind */
+    bool past_ok;                      /* bare metal runs on to pc + 4 in this page */
+    bool mid_block;                    /* pc is inside a block (no block entry at it) */
+    bool mid_next;                     /* so is pc + 4 */
+    bool bt;                           /* running from binary translation's code cache */
+    bool past_if_no_code_write;        /* pushf: bare metal re-fetches after writing code */
+    uint32_t pc, pa;                   /* the instruction, its physical address */
+    uint64_t code_writes;              /* m->code_writes when it left */
+};
+
 struct vmcs {
     /* guest state area: loaded on entry, saved on exit */
     uint32_t r[ISA_NREGS];
     uint32_t pc;
     uint32_t cr[CR_COUNT];
     int trap_depth;
+    struct cpu_detour detour;          /* where the guest left its instruction stream */
     /* execution controls */
     bool exit_on_op[OP_COUNT];         /* instructions that exit */
     uint32_t cr_exit_mask;             /* mtcr/mfcr exit only for these CRs (bit per CR) */
@@ -270,9 +299,12 @@ struct machine {
      * event check in the middle of a block (cpu/exec.inc). */
     struct {
         bool valid, mid_block, bt;
+        bool unseen;                       /* after a detour: valid whatever gen says */
         uint32_t pc, pa;
         uint64_t gen;
     } resume;
+    struct cpu_detour detour;              /* see struct cpu_detour */
+    uint64_t code_writes;                  /* decoded pages dropped by stores, ever */
     bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
     bool bt_active;                        /* run guest kernel code from the code cache */
     struct {
@@ -329,6 +361,13 @@ void dev_tick(struct machine *m);
 uint64_t machine_next_event(const struct machine *m);
 /* Drops decoded code for the physical page (after a store into it). */
 void decode_invalidate_page(struct machine *m, uint32_t ppn);
+/* The hypervisor resumes the guest after an event the guest cannot see (a
+ * hidden page fault, an emulated instruction, a host interrupt): if the
+ * guest's pc is where bare metal would have carried on from the detour
+ * (struct cpu_detour), it carries on there without looking the instruction
+ * page up again.  Anything else — a trap delivered to the guest, a jump —
+ * fetches as usual. */
+void cpu_resume_unseen(struct machine *m);
 
 /* ---- ring -1 (cpu/vmx.c) ------------------------------------------------- */
 /* VM exit: save the guest into its VMCS, record why, charge the exit, and

@@ -172,4 +172,5 @@ void decode_invalidate_page(struct machine *m, uint32_t ppn)
         m->bt.invalidations++;
     }
     m->code_page[ppn] = 0;
+    m->code_writes++;
 }

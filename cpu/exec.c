@@ -58,6 +58,69 @@ static bool fetch_translate(struct machine *m, uint32_t pc, uint32_t *pa, enum i
     return true;
 }
 
+/* Does bare metal carry on past op in the same page, with no fetch-side
+ * look-up (its case in exec.inc ends with NEXT or ALONE_NEXT, not fetch or
+ * check_irq)?  Transfers, traps and the system instructions that change
+ * what the next fetch sees do not. */
+static bool native_carries_on(int op)
+{
+    if (op >= OP_COUNT) return false;
+    switch (op) {
+    case OP_SMSW: case OP_SPTB: case OP_MFCR: case OP_CLI: case OP_IN:
+    case OP_PUSHF:   /* unless it wrote decoded code: see past_if_no_code_write */
+        return true;
+    case OP_POPF:
+        return false;
+    default:
+        break;
+    }
+    switch (isa_info[op].cls) {
+    case CL_ALU: case CL_MUL: case CL_DIV: case CL_LOAD: case CL_STORE: return true;
+    default: return false;
+    }
+}
+
+/* Notes where the guest's instruction stream leaves for the hypervisor (or
+ * for its own trap handler, where it stays unused): struct cpu_detour. */
+__attribute__((noinline)) static void detour_note(struct machine *m, enum detour_kind kind, const struct dinsn *d,
+                                                  const struct dinsn *dpage, uint32_t vpage, uint32_t ppn, int op)
+{
+    struct cpu_detour *t = &m->detour;
+    unsigned i = (unsigned)(d - dpage);
+    t->kind = (uint8_t)kind;
+    t->pc = vpage + 4 * i;
+    t->pa = (ppn << 12) | (4 * i);
+    t->bt = m->bt_active;
+    /* (an event is looked at as a block is entered: entered again after
+     * one, the block looks again) */
+    t->mid_block = kind != DETOUR_EVENT && i > 0 && dinsn_falls_through(d - 1);
+    t->mid_next = dinsn_falls_through(d);
+    t->past_ok = native_carries_on(op) && i + 1 < PAGE_INSNS;
+    t->past_if_no_code_write = op == OP_PUSHF;
+    t->code_writes = m->code_writes;
+}
+
+void cpu_resume_unseen(struct machine *m)
+{
+    struct cpu_detour *t = &m->detour;
+    uint32_t pc = m->cpu.pc;
+    /* the instruction did not run (a hidden fault, an interrupt): again */
+    bool again = (t->kind == DETOUR_ACCESS || t->kind == DETOUR_EVENT) && pc == t->pc;
+    /* the hypervisor completed it, and bare metal would have run on */
+    bool past = (t->kind == DETOUR_INSN || t->kind == DETOUR_ACCESS) && t->past_ok && pc == t->pc + 4 &&
+                !(t->past_if_no_code_write && m->code_writes != t->code_writes);
+    if (again || past) {
+        m->resume.valid = true;
+        m->resume.unseen = true;
+        m->resume.pc = pc;
+        m->resume.pa = again ? t->pa : t->pa + 4;
+        m->resume.bt = t->bt;
+        m->resume.mid_block = again ? t->mid_block : t->mid_next;
+        m->resume.gen = m->mmu.gen;
+    }
+    t->kind = DETOUR_NONE;
+}
+
 #define EXEC_NAME cpu_exec_fast
 #define EXEC_STEPPING 0
 #include "cpu/exec.inc"

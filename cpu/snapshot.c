@@ -141,7 +141,7 @@ struct machine_snapshot *machine_snapshot_take(const struct machine *m, const st
     s->npages = m->memsize / PAGE;
     s->pages = calloc(s->npages, sizeof *s->pages);
     const struct mmu *u = &m->mmu;
-    s->tlb = dup_array(u->tlb, u->tlb_entries, sizeof *u->tlb);
+    s->tlb = dup_array(u->tlb, u->tlb_slots, sizeof *u->tlb);
     s->pwc = dup_array(u->pwc, u->pwc_entries, sizeof *u->pwc);
     s->ntlb = dup_array(u->ntlb, u->ntlb_entries, sizeof *u->ntlb);
     if (!s->pages || !s->tlb || (u->pwc_entries && !s->pwc) || (u->ntlb_entries && !s->ntlb)) {
@@ -216,7 +216,7 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
     *m = s->m;
     keep_live(m, &live);
     struct mmu *u = &m->mmu;
-    memcpy(u->tlb, s->tlb, u->tlb_entries * sizeof *u->tlb);
+    memcpy(u->tlb, s->tlb, u->tlb_slots * sizeof *u->tlb);
     if (u->pwc_entries) memcpy(u->pwc, s->pwc, u->pwc_entries * sizeof *u->pwc);
     if (u->ntlb_entries) memcpy(u->ntlb, s->ntlb, u->ntlb_entries * sizeof *u->ntlb);
     u->last_addend = (uintptr_t)m->mem + s->last_addend_off;
@@ -250,7 +250,7 @@ size_t machine_snapshot_bytes(const struct machine_snapshot *s)
     return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes +
            (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) +
            (s->sh_pg ? (s->hv.sh.npool + 1) * sizeof *s->sh_pg : 0) + (s->pv_fr ? s->hv.pv.nframes * sizeof *s->pv_fr : 0) +
-           u->tlb_entries * sizeof *u->tlb + u->pwc_entries * sizeof *u->pwc +
+           u->tlb_slots * sizeof *u->tlb + u->pwc_entries * sizeof *u->pwc +
            u->ntlb_entries * sizeof *u->ntlb;
 }
 

@@ -33,6 +33,8 @@ static void save_guest(struct machine *m, enum vmexit_reason reason, uint32_t qu
     v->pc = c->pc;
     memcpy(v->cr, c->cr, sizeof v->cr);
     v->trap_depth = c->trap_depth;
+    v->detour = m->detour;          /* kept for the entry that resumes it */
+    m->detour.kind = DETOUR_NONE;
     v->exit_reason = reason;
     v->exit_qual = qual;
     c->nonroot = false;
@@ -79,5 +81,11 @@ void vmx_enter(struct machine *m, int i)
         m->vmx.injecting = true;   /* an injected event never exits again */
         cpu_trap(m, v->inject_cause, v->inject_badaddr, v->inject_epc);
         m->vmx.injecting = false;
+        v->detour.kind = DETOUR_NONE;
     }
+    /* with nothing injected, the guest goes on where it left (or past the
+     * instruction the hypervisor completed) as though it had never left */
+    m->detour = v->detour;
+    v->detour.kind = DETOUR_NONE;
+    cpu_resume_unseen(m);
 }

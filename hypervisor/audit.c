@@ -329,7 +329,7 @@ static void audit_caches(struct audit *a)
     bool hw = hv->cfg.mode == HV_HW;
     int run = running_vm(a);
     char what[160];
-    for (unsigned i = 0; i < u->tlb_sets * u->tlb_ways && !a->failed; i++) {
+    for (unsigned i = 0; i < u->tlb_slots && !a->failed; i++) {
         const struct tlb_entry *e = &u->tlb[i];
         if (!e->valid) continue;
         int vm = hw ? vm_of_vpid(hv, e->vpid) : 0;
@@ -381,9 +381,18 @@ static void audit_caches(struct audit *a)
         snprintf(what, sizeof what, "the interpreter's last data page (VA 0x%08x) is", u->last_vpn << 12);
         if (!inside(a, last, off, 4096, what)) return;
     }
-    if (m->resume.valid && m->resume.gen == u->gen) {
+    if (m->resume.valid && (m->resume.unseen || m->resume.gen == u->gen)) {
         snprintf(what, sizeof what, "the fetch a stepped run resumes at (pc 0x%08x) reads", m->resume.pc);
         if (!inside(a, last, m->resume.pa & ~3u, 4, what)) return;
+    }
+    /* where each guest left its instruction stream: an entry resumes there
+     * without a lookup (cpu_resume_unseen) */
+    for (int i = 0; hw && i < m->vmx.nvmcs && !a->failed; i++) {
+        const struct cpu_detour *t = &m->vmx.vmcs[i].detour;
+        if (t->kind == DETOUR_NONE) continue;
+        int vm = vm_of_vpid(hv, m->vmx.vmcs[i].vpid);
+        snprintf(what, sizeof what, "the instruction VM %d resumes at without a lookup (pc 0x%08x) is", i, t->pc);
+        if (vm >= 0 && !inside(a, vm, t->pa & ~3u, 8, what)) return;
     }
 }
 
@@ -391,7 +400,7 @@ static void audit_caches(struct audit *a)
 static void audit_pv_tlb(struct audit *a)
 {
     const struct mmu *u = &a->m->mmu;
-    for (unsigned i = 0; i < u->tlb_sets * u->tlb_ways && !a->failed; i++) {
+    for (unsigned i = 0; i < u->tlb_slots && !a->failed; i++) {
         const struct tlb_entry *e = &u->tlb[i];
         if (e->valid && e->writable && e->pfn < a->nframes && a->is_table[e->pfn])
             fail(a, "VM %s (pv): frame 0x%08x is a page table and a TLB entry (ASID %u, VA 0x%08x) maps it writable",

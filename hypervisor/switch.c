@@ -99,6 +99,7 @@ static void take_out(struct hv *hv)
         v->pc = m->cpu.pc;
         memcpy(v->cr, hv->vcpu.cr, sizeof v->cr);
         v->trap_depth = 0;
+        v->detour = m->detour;   /* where it stopped (cpu_resume_unseen) */
         m->trap_to_hv = false;
         m->bt_active = false;
         hv_account(hv);   /* the time it ran under te or bt */
@@ -134,6 +135,11 @@ static void put_in(struct hv *hv)
         m->timer.deadline = vm->vtimer.deadline;
         m->timer.pending = vm->vtimer.pending && (hv->vcpu.cr[CR_SR] & SR_IE);
         te_enter(hv);
+        /* the switch is the hypervisor's business: the guest goes on as
+         * though nothing had stopped it (as VM entry does, cpu/vmx.c) */
+        m->detour = v->detour;
+        v->detour.kind = DETOUR_NONE;
+        cpu_resume_unseen(m);
         return;
     }
     if (hv->cfg.mmu == HV_MMU_SHADOW) shadow_load_context(hv, false);   /* into the VMCS */

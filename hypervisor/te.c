@@ -50,6 +50,16 @@ static void resume(struct hv *hv, uint32_t pc)
     mmu_context_changed(m, false);
 }
 
+/* Leaves the hypervisor after something the guest cannot see (a hidden
+ * fault handled, an instruction emulated, a host interrupt that brought it
+ * nothing): bare metal would not have looked its instruction page up again,
+ * so neither does the CPU (cpu_resume_unseen). */
+static void carry_on(struct hv *hv, uint32_t pc)
+{
+    resume(hv, pc);
+    cpu_resume_unseen(hv->m);
+}
+
 static void kill(struct hv *hv, const char *why)
 {
     struct machine *m = hv->m;
@@ -213,7 +223,7 @@ static void emulate_traced_store(struct hv *hv, uint32_t epc)
     if (in.op == OP_PUSHF) R[ISA_REG_SP] = addr;
     shadow_traced_write(hv, gpa);
     m->cpu.trap_depth = 0;   /* the store completed */
-    resume(hv, epc + 4);
+    carry_on(hv, epc + 4);
 }
 
 /* A control-register write of the guest kernel. */
@@ -376,7 +386,7 @@ static void emulate(struct hv *hv, uint32_t epc)
     }
     R[0] = 0;
     m->cpu.trap_depth = 0;   /* the instruction completed */
-    if (!deliver_pending(hv, next)) resume(hv, next);
+    if (!deliver_pending(hv, next)) carry_on(hv, next);
 }
 
 void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
@@ -408,7 +418,7 @@ void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t
             return;
         }
         if (shadow_page_fault(hv, badaddr, m->cpu.cr[CR_FAULT], &gfault)) {
-            resume(hv, epc);             /* hidden: retry, the guest never knows */
+            carry_on(hv, epc);           /* hidden: retry, the guest never knows */
         } else if (gfault == SHADOW_TRACE) {
             emulate_traced_store(hv, epc);
         } else if (gfault & FAULT_BUS) {
@@ -422,7 +432,7 @@ void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t
     case CAUSE_TIMER:
         /* the host timer: stands for the guest's virtual timer */
         m->timer.pending = false;
-        if (!deliver_pending(hv, epc)) resume(hv, epc);
+        if (!deliver_pending(hv, epc)) carry_on(hv, epc);
         return;
     default:
         reflect(hv, cause, badaddr, epc);

@@ -894,11 +894,17 @@ static void write_ring_minus_one(FILE *out)
           "emptied at each hidden fault, so a guest that changes an upper-level entry without "
           "`invlpg` may stop reaching the old table sooner (or later) than on bare metal; under "
           "nested paging the host table's entries have N places of their own and the guest's "
-          "cache is exactly its bare-metal one.  *TLB replacement*: returning from the hypervisor "
-          "(a VM exit, an emulated instruction, a hidden fault) the CPU looks up the instruction's "
-          "page again, which counts as a use for LRU; with a small TLB (`--tlb` with few ways) a "
-          "guest that depends on which entry is evicted can tell.  Memory size: `memsize` reads the VM's "
-          "size.\n\n"
+          "cache is exactly its bare-metal one.  *Memory size*: `memsize` reads the VM's size.\n\n"
+          "The TLB itself — which entries it holds, how stale they are, and which one a fill "
+          "evicts — is the guest's bare-metal TLB in every mode, even at one way per set: the "
+          "hypervisor's own translations never take a guest entry's place (those made while the "
+          "guest has paging off, which bare metal does not make, have a TLB of the same shape to "
+          "themselves), its look-ups of guest state count as no use, and after a trip through the "
+          "hypervisor that the guest cannot see (a hidden page fault, an emulated instruction, a "
+          "host interrupt that brings it nothing, a live switch) the CPU goes on in the "
+          "instruction page it was running from without looking it up again, as bare metal "
+          "would have.  Under several VMs with `--no-vpid` a VM switch empties the TLB: that one "
+          "a guest can see, as on hardware without VM tags.\n\n"
           "| reason | when | qualification |\n|---|---|---|\n", out);
     for (int r = 0; r < EXIT_COUNT; r++) {
         const char *d = vmexit_reason_desc[r], *semi = strstr(d, "; qual = ");

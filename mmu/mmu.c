@@ -60,7 +60,8 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
         return false;
     }
     u->tlb_sets = u->tlb_entries / u->tlb_ways;
-    u->tlb = calloc(u->tlb_entries, sizeof *u->tlb);
+    u->tlb_slots = 2 * u->tlb_entries;   /* the TLB, then the physical-space one */
+    u->tlb = calloc(u->tlb_slots, sizeof *u->tlb);
     /* N entries for each dimension: the host table's entries (nested
      * paging) never push the guest's out, so a guest sees the cache it
      * would see on bare metal */
@@ -429,12 +430,27 @@ static bool tlb_match(const struct machine *m, const struct tlb_entry *e, uint32
            (e->global || !u->asid_tags || e->asid == cur_asid(m));
 }
 
+/* vpn's set.  Translations made while a guest's paging is off (which a
+ * hypervisor needs and bare metal never makes) have a TLB of the same shape
+ * to themselves, after the guest's: they take no way of the guest's TLB
+ * and age none of its entries, so the guest finds it as bare metal leaves
+ * it when it turns paging on again. */
+static struct tlb_entry *tlb_set(const struct machine *m, uint32_t vpn, bool phys)
+{
+    const struct mmu *u = &m->mmu;
+    return &u->tlb[(phys ? u->tlb_entries : 0) + (vpn & (u->tlb_sets - 1)) * u->tlb_ways];
+}
+
+/* A lookup searches the current context's TLB; an invalidation both. */
 static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 {
     struct mmu *u = &m->mmu;
-    struct tlb_entry *set = &u->tlb[(vpn & (u->tlb_sets - 1)) * u->tlb_ways];
-    for (unsigned i = 0; i < u->tlb_ways; i++)
-        if (tlb_match(m, &set[i], vpn, lookup)) return &set[i];
+    for (int phys = 0; phys < 2; phys++) {
+        if (lookup && phys != phys_context(m)) continue;
+        struct tlb_entry *set = tlb_set(m, vpn, phys);
+        for (unsigned i = 0; i < u->tlb_ways; i++)
+            if (tlb_match(m, &set[i], vpn, lookup)) return &set[i];
+    }
     return NULL;
 }
 
@@ -442,7 +458,7 @@ static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn)
 {
     struct mmu *u = &m->mmu;
-    struct tlb_entry *set = &u->tlb[(vpn & (u->tlb_sets - 1)) * u->tlb_ways];
+    struct tlb_entry *set = tlb_set(m, vpn, phys_context(m));
     struct tlb_entry *v = &set[0];
     for (unsigned i = 0; i < u->tlb_ways; i++) {
         if (!set[i].valid) return &set[i];
@@ -533,7 +549,7 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
 {
     struct mmu *u = &m->mmu;
     uint16_t vpid = cur_vpid(m);
-    for (unsigned i = 0; i < u->tlb_entries; i++) {
+    for (unsigned i = 0; i < u->tlb_slots; i++) {
         struct tlb_entry *e = &u->tlb[i];
         if (this_vm_only && m->vmx.vpid_tags && e->vpid != vpid) continue;
         if (!(keep_global && e->global)) e->valid = 0;
@@ -564,7 +580,7 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
 void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
 {
     struct mmu *u = &m->mmu;
-    for (unsigned i = 0; i < u->tlb_entries; i++)
+    for (unsigned i = 0; i < u->tlb_slots; i++)
         if (u->tlb[i].valid && u->tlb[i].pfn == pfn && u->tlb[i].writable) {
             u->tlb[i].writable = 0;
             u->tlb[i].soft |= soft;
@@ -577,7 +593,7 @@ unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
 {
     struct mmu *u = &m->mmu;
     unsigned n = 0;
-    for (unsigned i = 0; i < u->tlb_entries; i++) {
+    for (unsigned i = 0; i < u->tlb_slots; i++) {
         struct tlb_entry *e = &u->tlb[i];
         if (e->valid && e->writable && e->pfn == pfn) {
             e->valid = 0;

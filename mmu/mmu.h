@@ -135,7 +135,9 @@ struct mmu {
     unsigned bits[MMU_MAX_LEVELS]; /* index bits per level, root first */
     /* TLB */
     unsigned tlb_entries, tlb_ways, tlb_sets;
-    struct tlb_entry *tlb;       /* tlb_sets * tlb_ways */
+    unsigned tlb_slots;          /* 2 * tlb_entries */
+    struct tlb_entry *tlb;       /* tlb_sets * tlb_ways, then as many for the
+                                  * guest-physical space (a guest's paging off) */
     uint64_t lru_clock;
     /* page-walk cache (0 entries = off) */
     unsigned pwc_entries;        /* --pwc N gives 2N: N for each dimension */

@@ -38,34 +38,54 @@
 #define MAX_CYCLES "40000000"   /* healthy runs need at most ~12M, in any mode */
 #define CACHE_ENV "RINGSIM_DIFFMODES_CACHE"
 
+#define MAX_OPTS 64
+
+/* A seed, its page-table levels and the machine every run of it gets
+ * (options such as "--tlb 4:2", native and virtualised alike; "" the
+ * default machine). */
 struct seeds {
     unsigned n;
     unsigned seed[MAX_SEEDS], levels[MAX_SEEDS];
+    char opts[MAX_SEEDS][MAX_OPTS];
 };
 
-static void add_seed(struct seeds *s, unsigned seed, unsigned levels)
+static void add_seed(struct seeds *s, unsigned seed, unsigned levels, const char *opts)
 {
     for (unsigned i = 0; i < s->n; i++)
-        if (s->seed[i] == seed && s->levels[i] == levels) return;
+        if (s->seed[i] == seed && s->levels[i] == levels && !strcmp(s->opts[i], opts)) return;
     if (s->n < MAX_SEEDS) {
         s->seed[s->n] = seed;
         s->levels[s->n] = levels;
+        snprintf(s->opts[s->n], MAX_OPTS, "%s", opts);
         s->n++;
     }
 }
 
-/* The fixed range, then tests/diffmodes_seeds.txt: "SEED [levels] [LEVELS]"
- * per line, '#' to the end of a line is a comment; levels default to what
- * the generator picks for the seed (2 + SEED % 3). */
+/* The fixed range, then tests/diffmodes_seeds.txt: "SEED [levels] [LEVELS]
+ * [run OPTIONS...]" per line, '#' to the end of a line is a comment; levels
+ * default to what the generator picks for the seed (2 + SEED % 3), and the
+ * options after "run" (make fuzz-modes's FUZZ_RUNOPTS) go to every run of
+ * the seed, native and virtualised. */
 static void load_seeds(struct seeds *s)
 {
     s->n = 0;
-    for (unsigned i = 0; i < FIXED_SEEDS; i++) add_seed(s, i, 2 + i % 3);
+    for (unsigned i = 0; i < FIXED_SEEDS; i++) add_seed(s, i, 2 + i % 3, "");
     char *text = slurp(root_path("tests/diffmodes_seeds.txt"));
     cr_assert(text, "tests/diffmodes_seeds.txt is missing");
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         char *hash = strchr(line, '#');
         if (hash) *hash = 0;
+        const char *opts = "";
+        char *run = strstr(line, " run ");
+        if (run) {
+            *run = 0;
+            opts = run + 5;
+            opts += strspn(opts, " ");
+            for (char *end = run + 5 + strlen(run + 5); end > opts && end[-1] == ' ';) *--end = 0;
+            cr_assert(strlen(opts) < MAX_OPTS && !strpbrk(opts, "/'\"\\"),
+                      "diffmodes_seeds.txt: run options in '%s' (at most %d characters, no paths)", line,
+                      MAX_OPTS - 1);
+        }
         unsigned seed, levels;
         char word[16];
         int n = sscanf(line, "%u %15s %u", &seed, word, &levels);
@@ -74,9 +94,21 @@ static void load_seeds(struct seeds *s)
         else if (n == 3) cr_assert_str_eq(word, "levels", "diffmodes_seeds.txt: '%s'", line);
         else levels = 2 + seed % 3;
         cr_assert(levels >= 2 && levels <= 4, "diffmodes_seeds.txt: levels in '%s'", line);
-        add_seed(s, seed, levels);
+        add_seed(s, seed, levels, opts);
     }
     free(text);
+}
+
+/* A file-name part for run options: letters and digits, the rest '_'. */
+static const char *opts_tag(const char *opts)
+{
+    static char tag[MAX_OPTS + 1];
+    size_t i = 0;
+    tag[i++] = '-';
+    for (; *opts && i < MAX_OPTS; opts++)
+        tag[i++] = (char)((*opts >= 'a' && *opts <= 'z') || (*opts >= '0' && *opts <= '9') ? *opts : '_');
+    tag[i] = 0;
+    return i > 1 ? tag : "";
 }
 
 /* Runs argv (argv[0] a path) with stdin from /dev/null, stdout and stderr to
@@ -179,7 +211,7 @@ static const char *image_of(unsigned seed, unsigned levels)
 static char *run_image(const char *img, unsigned levels, const char *extra, int *st)
 {
     char bin[4096], lv[8], buf[256], out[600], err[600];
-    char *argv[24];
+    char *argv[32];
     int n = 0;
     snprintf(bin, sizeof bin, "%s", ringsim_bin());
     snprintf(lv, sizeof lv, "%u", levels);
@@ -187,7 +219,7 @@ static char *run_image(const char *img, unsigned levels, const char *extra, int 
     argv[n++] = bin;
     argv[n++] = "run";
     argv[n++] = (char *)img;
-    for (char *w = strtok(buf, " "); w && n < 18; w = strtok(NULL, " ")) argv[n++] = w;
+    for (char *w = strtok(buf, " "); w && n < 26; w = strtok(NULL, " ")) argv[n++] = w;
     argv[n++] = "--levels";
     argv[n++] = lv;
     argv[n++] = "--max-cycles";
@@ -203,11 +235,11 @@ static char *run_image(const char *img, unsigned levels, const char *extra, int 
 }
 
 /* The native run of seed on isa, made once: its output, status in *st. */
-static char *native_of(unsigned seed, unsigned levels, const char *isa, int *st)
+static char *native_of(unsigned seed, unsigned levels, const char *opts, const char *isa, int *st)
 {
-    char out[512], stf[512], tmp[600];
-    snprintf(out, sizeof out, "%s/s%u-l%u-%s.out", cache_dir(), seed, levels, isa);
-    snprintf(stf, sizeof stf, "%s/s%u-l%u-%s.status", cache_dir(), seed, levels, isa);
+    char out[600], stf[600], tmp[700];
+    snprintf(out, sizeof out, "%s/s%u-l%u%s-%s.out", cache_dir(), seed, levels, opts_tag(opts), isa);
+    snprintf(stf, sizeof stf, "%s/s%u-l%u%s-%s.status", cache_dir(), seed, levels, opts_tag(opts), isa);
     char *text = exists(stf) ? slurp(out) : NULL;
     char *status = text ? slurp(stf) : NULL;
     if (text && status) {
@@ -218,8 +250,8 @@ static char *native_of(unsigned seed, unsigned levels, const char *isa, int *st)
     free(text);
     free(status);
     const char *img = image_of(seed, levels);
-    char extra[64];
-    snprintf(extra, sizeof extra, "--isa %s", isa);
+    char extra[160];
+    snprintf(extra, sizeof extra, "--isa %s %s", isa, opts);
     text = run_image(img, levels, extra, st);
     snprintf(tmp, sizeof tmp, "%s.%d.tmp", out, (int)getpid());
     FILE *f = fopen(tmp, "w");
@@ -272,13 +304,16 @@ static void check_mode(unsigned part, const char *name, const char *args, const 
     for (unsigned j = 0; j < s.n; j++) {
         unsigned i = (j + part * s.n / 7) % s.n;
         int nst, vst;
-        char *native = native_of(s.seed[i], s.levels[i], isa, &nst);
-        char *virt = run_image(image_of(s.seed[i], s.levels[i]), s.levels[i], args, &vst);
+        char *native = native_of(s.seed[i], s.levels[i], s.opts[i], isa, &nst);
+        char vargs[200];
+        snprintf(vargs, sizeof vargs, "%s %s", args, s.opts[i]);
+        char *virt = run_image(image_of(s.seed[i], s.levels[i]), s.levels[i], vargs, &vst);
         unsigned k = first_diff(native, virt);
         if (k || nst != vst || vst > 128) {
             if (++nfail <= 6) {
                 char b1[200], b2[200];
-                fprintf(rep, "seed %u levels %u mode %s:", s.seed[i], s.levels[i], name);
+                fprintf(rep, "seed %u levels %u mode %s%s%s:", s.seed[i], s.levels[i], name,
+                        *s.opts[i] ? " with " : "", s.opts[i]);
                 if (k)
                     fprintf(rep, " first difference at line %u:\n    native: %s\n    %s: %s\n", k,
                             line_at(native, k, b1, sizeof b1), name, line_at(virt, k, b2, sizeof b2));
@@ -350,7 +385,7 @@ Test(diffmodes, the_generator_is_deterministic_and_its_guests_finish_natively)
         for (int j = 0; j < 2; j++) {
             const char *isa = j ? "classic" : "strict";
             int st;
-            char *out = native_of(s.seed[i], s.levels[i], isa, &st);
+            char *out = native_of(s.seed[i], s.levels[i], s.opts[i], isa, &st);
             cr_assert(st == 0 || st == 4 || st == 125, "seed %u levels %u (%s): native exit status %d", s.seed[i],
                       s.levels[i], isa, st);
             cr_assert(strstr(out, "\nE\n"), "seed %u levels %u (%s): no final dump natively", s.seed[i],

@@ -19,6 +19,8 @@
 # build/fuzz-modes), FUZZ_FAILURES (default $FUZZ_DIR/failures.txt),
 # FUZZ_JOBS (parallel workers, default: the number of CPUs), FUZZ_GENOPTS
 # (extra genguest options, e.g. "--no-redpills" or "--coherent"),
+# FUZZ_RUNOPTS (extra options for every run, native and virtualised, e.g.
+# "--tlb 16:2" or "--no-asid": the machine every run of the seed gets),
 # FUZZ_MODES (a subset of the modes below), FUZZ_MAX_CYCLES.
 set -u
 
@@ -30,6 +32,7 @@ FIRST=${2:-0}
 DIR=${FUZZ_DIR:-$ROOT/build/fuzz-modes}
 FAILURES=${FUZZ_FAILURES:-$DIR/failures.txt}
 GENOPTS=${FUZZ_GENOPTS:-}
+RUNOPTS=${FUZZ_RUNOPTS:-}
 MAXC=${FUZZ_MAX_CYCLES:-40000000}   # healthy runs need at most ~12M cycles, in any mode
 JOBS=${FUZZ_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 # Every technique, on each ISA it is meant to be exact on: trap-and-emulate
@@ -109,7 +112,7 @@ worker() {
         nst_strict=0 nst_classic=0
         for isa in strict classic; do
             # shellcheck disable=SC2086
-            $TO "$BIN" run "$work/g.img" --isa $isa --levels "$levels" --max-cycles "$MAXC" \
+            $TO "$BIN" run "$work/g.img" --isa $isa --levels "$levels" --max-cycles "$MAXC" $RUNOPTS \
                 > "$work/native-$isa.out" 2> "$work/native-$isa.err" < /dev/null
             st=$?
             case $isa in strict) nst_strict=$st ;; *) nst_classic=$st ;; esac
@@ -135,7 +138,7 @@ worker() {
         for m in $MODES; do
             set_mode "$m"
             # shellcheck disable=SC2086
-            $TO "$BIN" run "$work/g.img" $margs --levels "$levels" --max-cycles "$MAXC" \
+            $TO "$BIN" run "$work/g.img" $margs --levels "$levels" --max-cycles "$MAXC" $RUNOPTS \
                 > "$work/$m.out" 2> "$work/$m.err" < /dev/null
             st=$?
             echo run >> "$DIR/w$w.counts"
