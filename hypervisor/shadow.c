@@ -498,7 +498,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
             shadow_load_context(hv, false);
         }
         s->hidden_faults++;
-        mmu_invlpg(hv->m, va);
+        mmu_forget_page(hv->m, va);
         cpu_trace(hv->m, TR_SHADOW, 0, va, 0, 0, NULL);
         return true;
     }
@@ -551,7 +551,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
         /* tracing: the caller emulates the write.  On bare metal the walk
          * would have left a writable, dirty entry in the TLB; leave its
          * read-only twin there */
-        mmu_invlpg(hv->m, va);
+        mmu_forget_page(hv->m, va);
         tlb_fill_as_guest(hv, va);
         return traced(hv, gpa, gfault);
     }
@@ -559,7 +559,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     //| *gfault = FAULT_BUS;   /* for now every hidden fault becomes the guest's bus error */
     //| return false;
     // LAB(shadow) END
-    mmu_invlpg(hv->m, va);
+    mmu_forget_page(hv->m, va);
     cpu_trace(hv->m, TR_SHADOW, 1, va, gpa, 0, NULL);
     return true;
 }

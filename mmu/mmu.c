@@ -564,12 +564,19 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
 
 void mmu_flush_all(struct machine *m) { flush(m, false, true); }
 
-void mmu_invlpg(struct machine *m, uint32_t vaddr)
+void mmu_forget_page(struct machine *m, uint32_t vaddr)
 {
     struct mmu *u = &m->mmu;
     struct tlb_entry *e;
     while ((e = tlb_find(m, vaddr >> 12, false))) e->valid = 0;
     u->gen++;
+    u->last_vpn = 0xffffffffu;
+}
+
+void mmu_invlpg(struct machine *m, uint32_t vaddr)
+{
+    struct mmu *u = &m->mmu;
+    mmu_forget_page(m, vaddr);
     cpu_trace(m, TR_FLUSH, 0, vaddr, 0, 0, NULL);
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)

@@ -189,6 +189,10 @@ bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user
 /* TLB maintenance: the instructions and control-register writes. */
 void mmu_flush_all(struct machine *m);
 void mmu_invlpg(struct machine *m, uint32_t vaddr);
+/* A hypervisor's half of invlpg: drops the TLB entries for vaddr (a
+ * translation it is about to remake, which the guest never saw) but keeps
+ * the walk caches, which hold what the guest's own walks left there. */
+void mmu_forget_page(struct machine *m, uint32_t vaddr);
 /* A hypervisor's maintenance, beyond what the ISA offers a kernel:
  * - mmu_protect_frame: every TLB entry (any ASID, any VM) that maps
  *   physical frame pfn loses its write permission but stays valid, so the
