@@ -19,6 +19,7 @@
 #define EXIT_USAGE        2    /* bad command line, file or image */
 #define EXIT_CYCLE_LIMIT  124  /* --max-cycles reached (as timeout(1)) */
 #define EXIT_TRIPLE_FAULT 125  /* the machine triple-faulted */
+#define EXIT_HOST_ERROR   70   /* the simulator itself failed (EX_SOFTWARE) */
 #define EXIT_GUEST_MAX    123  /* guest exit codes above this are clamped */
 
 struct machine_opts {

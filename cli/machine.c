@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 
 void cli_machine_defaults(struct machine_opts *o)
 {
@@ -121,42 +122,25 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
 static bool choose_mode(const struct machine_opts *o, int nimages, const char *cmd, struct hv_config *hc,
                         bool *virt)
 {
-    static const struct {
-        const char *name;
-        enum hv_mode mode;
-        enum hv_mmu dflt;
-        bool shadow, nested;         /* MMU techniques built for it */
-    } techniques[] = {
-        {"native", HV_NATIVE, HV_MMU_NONE, false, false},
-        {"te", HV_TE, HV_MMU_SHADOW, true, false},
-        {"bt", HV_BT, HV_MMU_SHADOW, true, false},
-        {"hw", HV_HW, HV_MMU_NESTED, true, true},
-        {"pv", HV_PV, HV_MMU_NONE, false, false},
-    };
-    size_t i = 0, n = sizeof techniques / sizeof techniques[0];
-    while (i < n && strcmp(techniques[i].name, o->mode)) i++;
-    if (i == n) {
-        fprintf(stderr, "ringsim %s: --mode '%s': expected native, te, bt, hw or pv\n", cmd, o->mode);
+    const struct hv_technique *t = hv_technique_named(o->mode);
+    if (!t) {
+        fprintf(stderr, "ringsim %s: --mode '%s': expected %s\n", cmd, o->mode, hv_technique_names());
         return false;
     }
-    hc->mode = techniques[i].mode;
+    hc->mode = t->mode;
+    hc->mmu = t->default_mmu;
     *virt = hc->mode != HV_NATIVE;
-    if (!*virt && o->mmu) {
-        fprintf(stderr, "ringsim %s: --mmu %s virtualises the MMU under a hypervisor; a native run "
-                        "uses the guest's own page tables (try --mode hw)\n", cmd, o->mmu);
+    enum hv_mmu want = HV_MMU_NONE;
+    bool named = o->mmu && hv_mmu_named(o->mmu, &want);
+    if (o->mmu && !t->mmus) {
+        fprintf(stderr, "ringsim %s: ", cmd);
+        fprintf(stderr, t->no_mmu_why, o->mmu);
+        fputc('\n', stderr);
         return false;
     }
-    hc->mmu = techniques[i].dflt;
-    if (o->mmu && hc->mode == HV_PV) {
-        fprintf(stderr, "ringsim %s: --mode pv takes no --mmu: the paravirtual kernel's own page tables, "
-                        "each update validated by the hypervisor, are the MMU's (no shadow, no nested)\n", cmd);
-        return false;
-    }
-    if (o->mmu && techniques[i].shadow && !strcmp(o->mmu, "shadow")) {
-        hc->mmu = HV_MMU_SHADOW;
-    } else if (o->mmu && techniques[i].nested && !strcmp(o->mmu, "nested")) {
-        hc->mmu = HV_MMU_NESTED;
-    } else if (o->mmu && techniques[i].nested) {
+    if (named && (t->mmus & HV_MMU_BIT(want))) {
+        hc->mmu = want;
+    } else if (o->mmu && (t->mmus & HV_MMU_BIT(HV_MMU_NESTED))) {
         fprintf(stderr, "ringsim %s: --mmu '%s': expected nested or shadow\n", cmd, o->mmu);
         return false;
     } else if (o->mmu) {
@@ -164,12 +148,12 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
                         "paging (that is hardware assist); use --mmu shadow\n", cmd, o->mode, o->mmu);
         return false;
     }
-    if (nimages > 1 && (hc->mode == HV_TE || hc->mode == HV_BT)) {
+    if (nimages > 1 && t->deprivileged && t->mmus) {
         fprintf(stderr, "ringsim %s: trap-and-emulate runs one VM in this build; several VMs run with "
                         "--mode hw\n", cmd);
         return false;
     }
-    if (nimages > 1 && hc->mode != HV_HW) {
+    if (nimages > 1 && !t->many_vms_mmus) {
         fprintf(stderr, "ringsim %s: several images run as several VMs: add --mode hw\n", cmd);
         return false;
     }
@@ -182,7 +166,7 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
                         "nested paging (--mode hw)\n", cmd);
         return false;
     }
-    if (nimages > 1 && hc->mmu == HV_MMU_SHADOW) {
+    if (nimages > 1 && !(t->many_vms_mmus & HV_MMU_BIT(hc->mmu))) {
         fprintf(stderr, "ringsim %s: with shadow paging this build runs one VM; several VMs run "
                         "with --mode hw --mmu nested\n", cmd);
         return false;

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 #include "visualise/visualise.h"
 
 static void run_help(FILE *out)
@@ -55,15 +56,13 @@ static bool parse_switch(const char *arg, struct switch_at *s)
     *mode++ = 0;
     if ((mmu = strchr(mode, ':'))) *mmu++ = 0;
     if (!cli_parse_u64(buf, &s->cycle) || s->cycle == 0) return false;
-    static const char *const modes[] = {"native", "te", "bt", "hw", "pv"};
-    int i = 0;
-    while (i < 5 && strcmp(modes[i], mode)) i++;
-    if (i == 5) return false;   /* native and pv parse: hv_switch says why they cannot be */
-    s->mode = (enum hv_mode)i;
-    s->mmu = mmu ? (strcmp(mmu, "nested") == 0 ? HV_MMU_NESTED : strcmp(mmu, "shadow") == 0 ? HV_MMU_SHADOW
-                                                                                         : HV_MMU_NONE)
-                 : (s->mode == HV_HW ? HV_MMU_NESTED : HV_MMU_SHADOW);
-    return s->mmu != HV_MMU_NONE;
+    /* native and pv parse: hv_can_switch says why they cannot be */
+    const struct hv_technique *t = hv_technique_named(mode);
+    if (!t) return false;
+    s->mode = t->mode;
+    if (mmu) return hv_mmu_named(mmu, &s->mmu);
+    s->mmu = t->mmus ? t->default_mmu : HV_MMU_SHADOW;
+    return true;
 }
 
 static int by_cycle(const void *a, const void *b)
@@ -84,6 +83,9 @@ static int run_status(const struct machine *m)
     case STOP_TRIPLE:
         fprintf(stderr, "ringsim run: %s\n", m->stop_detail);
         return EXIT_TRIPLE_FAULT;
+    case STOP_HOST_ERROR:
+        fprintf(stderr, "ringsim run: %s\n", m->stop_detail);
+        return EXIT_HOST_ERROR;
     default: return EXIT_USAGE;
     }
 }

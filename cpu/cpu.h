@@ -86,7 +86,8 @@ bool ringsim_find_file(const char *kind, const char *file, char *out, size_t out
     X(STOP_CYCLE_LIMIT, "cycle_limit", "--max-cycles reached")                     \
     X(STOP_TRIPLE,      "triple_fault", "a fault while entering the double-fault handler") \
     X(STOP_STEPS,       "steps",       "the requested number of instructions ran") \
-    X(STOP_BREAK,       "breakpoint",  "a debugger breakpoint was reached")
+    X(STOP_BREAK,       "breakpoint",  "a debugger breakpoint was reached")      \
+    X(STOP_HOST_ERROR,  "host_error",  "the simulator failed (out of host memory), not the guest")
 
 enum stop_reason {
 #define X(id, name, desc) id,
@@ -171,18 +172,47 @@ struct trace_event {
 struct machine;
 typedef void (*trace_fn)(void *ctx, struct machine *m, const struct trace_event *ev);
 
-struct hv;                                 /* hypervisor/hv.h */
+struct hv;                                 /* opaque to the CPU */
+
+/* ---- what runs above the hardware: the hooks ------------------------------
+ * The CPU knows no hypervisor.  Whatever software owns ring -1 (or, under
+ * trap-and-emulate, the real ring 0) installs a table of hooks in m->hooks
+ * with its own state in m->hooks_ctx, and the CPU hands over only through
+ * them: at a trap it must not deliver itself, at a VM exit, at a binary-
+ * translation callout, and when a snapshot copies the machine (the
+ * hypervisor's state is part of what a snapshot must put back, but only the
+ * hypervisor knows its shape).  m->hooks is NULL on bare metal; the CPU
+ * never calls a hook unless the state that needs it (trap_to_hv, a guest in
+ * non-root mode, the code cache's callouts) was set by whoever installed it. */
+struct cpu_hooks {
+    /* Under trap-and-emulate (m->trap_to_hv): a trap, counted and its entry
+     * charged, pc = epc; the hook delivers or emulates it. */
+    void (*trap)(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
+    /* A VM exit: the guest is saved in its VMCS with the reason; the hook
+     * returns once a guest (or none) is loaded again. */
+    void (*exit)(struct machine *m);
+    /* Binary translation: the translated sensitive instruction at pc, in
+     * place of the trap it would have taken. */
+    void (*callout)(struct machine *m, uint32_t pc);
+    /* Snapshots (cpu/snapshot.c), all optional together: a copy of the
+     * state at ctx (NULL when out of host memory), putting a copy back into
+     * ctx, freeing a copy, and the host bytes a copy holds. */
+    void *(*snap_save)(const void *ctx);
+    void (*snap_restore)(void *ctx, const void *saved);
+    void (*snap_free)(void *saved);
+    size_t (*snap_bytes)(const void *saved);
+};
 
 /* ---- ring -1: hardware-assisted virtualisation (VT-x/SVM-like) ---------
  * The CPU runs either in root mode (the hypervisor, which in ringsim is C
- * code in hypervisor/) or in non-root mode (a guest, whose ring 0 is its
+ * code behind m->hooks) or in non-root mode (a guest, whose ring 0 is its
  * own).  In non-root mode the guest's privileged and sensitive instructions
  * run as on bare metal against its own state, except those whose exit
  * control is set: they, I/O, hlt, vmcall, the exceptions chosen in the
  * exception bitmap, host (external) interrupts and nested-paging violations
  * leave the guest with a VM exit: the CPU saves the guest state into the
  * VMCS, records a reason and a qualification, and hands over to the
- * hypervisor (hv_handle_exit), which resumes a guest with VM entry. */
+ * hypervisor (m->hooks->exit), which resumes a guest with VM entry. */
 #define VMEXIT_REASONS(X)                                                                    \
     X(EXIT_EXCEPTION,    "exception",          "an exception in the exception bitmap; qual = cause") \
     X(EXIT_EXTINT,       "external_interrupt", "a host interrupt (the hypervisor's timer)")  \
@@ -208,8 +238,8 @@ extern const char *const vmexit_reason_desc[EXIT_COUNT];
 #define MAX_VMS 8
 
 /* The VM control structure of one virtual CPU.  The hypervisor reads and
- * writes it only through hv_vmcs_read/hv_vmcs_write, which charge the
- * profile's costs. */
+ * writes it only through accessors of its own, which charge the profile's
+ * costs (vmcs_read, vmcs_write). */
 /* Where the CPU last left a guest's instruction stream for the hypervisor
  * (a VM exit, a trap under trap-and-emulate, a callout), and what bare
  * metal would have done there without a hypervisor: carry on in the same
@@ -293,7 +323,10 @@ struct machine {
     enum stop_reason stop;
     uint32_t exit_code;                    /* valid when stop == STOP_EXIT */
     char stop_detail[256];                 /* human-readable report of the stop */
-    struct hv *hv;                         /* the hypervisor, when one runs (hypervisor/) */
+    struct hv *hv;                         /* the hypervisor, when one runs: for the
+                                            * software above; cpu/ never looks into it */
+    const struct cpu_hooks *hooks;         /* how the CPU calls that software, NULL = none */
+    void *hooks_ctx;                       /* its state, handed to the snapshot hooks */
     /* Where a stepped run stopped, so that the next run carries on exactly
      * as an unbroken run would: no second fetch-side TLB lookup, and no
      * event check in the middle of a block (cpu/exec.inc). */
@@ -343,6 +376,11 @@ void machine_set_boot_args(struct machine *m, const char *args);
 /* Gives the console scripted input (copied). */
 void machine_set_input(struct machine *m, const char *data, uint32_t len);
 
+/* Stops the machine: m->stop = reason, with a printf-like report of why in
+ * m->stop_detail. */
+void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Runs until the machine stops (stop reason in m->stop).  max_insns > 0 runs
  * at most that many instructions and stops with STOP_STEPS (instruction-
  * precise, for the debugger); 0 runs at full speed. Returns m->stop. */
@@ -391,13 +429,6 @@ static inline bool vmx_cr_exits(const struct machine *m, unsigned cr)
 {
     return (m->vmx.vmcs[m->vmx.cur].cr_exit_mask >> cr) & 1;
 }
-/* The hypervisor's exit handler (hypervisor/). */
-void hv_handle_exit(struct machine *m);
-/* Binary translation: a translated sensitive instruction at pc calls the
- * hypervisor instead of trapping (hypervisor/te.c). */
-void hv_bt_callout(struct machine *m, uint32_t pc);
-/* Under trap-and-emulate every trap goes to the hypervisor (hypervisor/te.c). */
-void hv_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
 /* Guest-physical -> host-physical for the loaded VM (identity in root mode);
  * false with a nested violation. Charges what the hardware would. */
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa);
@@ -432,9 +463,10 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
 
 /* ---- snapshots, for the debugger's reverse execution (cpu/snapshot.c) ----
  * A deep copy of the machine (memory, CPU, MMU with its TLB arrays, devices,
- * statistics, VMCSs, and the hypervisor's state when one runs).  Memory is
- * shared page by page with `prev` (the previous snapshot of the same
- * machine) where unchanged, so a snapshot costs the pages written since. */
+ * statistics, VMCSs, and through m->hooks the hypervisor's state when one
+ * runs).  Memory is shared page by page with `prev` (the previous snapshot
+ * of the same machine) where unchanged, so a snapshot costs the pages
+ * written since. */
 struct machine_snapshot;
 /* NULL when out of host memory. */
 struct machine_snapshot *machine_snapshot_take(const struct machine *m, const struct machine_snapshot *prev);

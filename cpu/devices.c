@@ -35,9 +35,8 @@ void dev_out(struct machine *m, uint32_t port, uint32_t value)
     cpu_charge(m, CY_IO, m->prof.io_access);
     switch (port) {
     case PORT_POWER:
-        m->stop = STOP_EXIT;
         m->exit_code = value;
-        snprintf(m->stop_detail, sizeof m->stop_detail, "guest exited with code %u", value);
+        machine_stop(m, STOP_EXIT, "guest exited with code %u", value);
         break;
     case PORT_CON_DATA:
         if (m->con.out) fputc((int)(value & 0xff), m->con.out);

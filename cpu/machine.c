@@ -1,6 +1,7 @@
 /*
  * machine.c — making, loading and throwing away a machine.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,15 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
     m->cpu.r[ISA_REG_SP] = memsize;
     m->stop = STOP_NONE;
     return true;
+}
+
+void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, ...)
+{
+    m->stop = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->stop_detail, sizeof m->stop_detail, fmt, ap);
+    va_end(ap);
 }
 
 void machine_free(struct machine *m)

@@ -8,9 +8,10 @@
  * can change what the machine does next or what it reports: memory, the
  * CPU, the MMU with its TLB, page-walk cache and nested TLB arrays, the
  * devices, the statistics, ring -1's VMCSs and, when a hypervisor runs, its
- * struct hv.  It leaves out what is derived and free to rebuild: the
- * decode cache (pages whose bytes change on restore are simply dropped from
- * it).
+ * own state, which it copies itself (the snapshot hooks of m->hooks: the
+ * CPU knows nothing of its shape).  It leaves out what is derived and free
+ * to rebuild: the decode cache (pages whose bytes change on restore are
+ * simply dropped from it).
  *
  * The one idea: memory is kept page by page and shared between snapshots.
  * A page equal to the same page of the previous snapshot is not copied but
@@ -20,19 +21,20 @@
  *
  * Two caches are not derived for free, because filling them costs cycles:
  * binary translation's code cache (a translated block is charged once) and
- * the shadow page tables' bookkeeping in struct hv.  Both are copied too.
+ * the shadow page tables' bookkeeping in the hypervisor.  Both are copied
+ * too, the second by the hypervisor's snapshot hooks.
  *
  * Host pointers in struct machine (memory, the TLB arrays, the decode
- * cache, the console's FILE, the hypervisor, the trace hook) are the live
- * machine's and survive a restore; every other field is restored.  A new
- * host pointer in struct machine, struct mmu or struct hv must be added to
- * keep_live() (or to the arrays copied below).
+ * cache, the console's FILE, the hypervisor and its hooks, the trace hook)
+ * are the live machine's and survive a restore; every other field is
+ * restored.  A new host pointer in struct machine or struct mmu must be
+ * added to keep_live() (or to the arrays copied below); one in the
+ * hypervisor's state, to its snapshot hooks.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu/decode.h"
-#include "hypervisor/hv.h"
 
 #define PAGE 4096u
 
@@ -52,11 +54,8 @@ struct machine_snapshot {
     uintptr_t last_addend_off;     /* the interpreter's shortcut, relative to m->mem */
     struct decode_page **bt;       /* the valid pages of the BT code cache, or NULL */
     size_t bt_bytes;
-    bool has_hv;
-    struct hv hv;
-    struct shadow_frame *sh_fr;    /* copies of the per-frame bookkeeping: shadow paging */
-    struct shadow_page *sh_pg;     /* ... the shadow pool's */
-    struct pv_frame *pv_fr;        /* ... and paravirtualisation */
+    void *ext;                     /* the hypervisor's copy of its state (m.hooks' to
+                                    * restore and free), NULL = none runs */
 };
 
 static const uint8_t zero_page[PAGE];
@@ -71,34 +70,10 @@ static void *dup_array(const void *src, size_t n, size_t size)
     return p;
 }
 
-/* The hypervisor's per-frame bookkeeping (shadow paging, paravirtual
- * page-table validation): one array each, indexed by guest frame. */
-static bool hv_copy(struct machine_snapshot *s, const struct hv *hv)
+/* Whether the software above the CPU copies its own state into snapshots. */
+static bool hooks_snapshot(const struct machine *m)
 {
-    s->has_hv = true;
-    s->hv = *hv;
-    s->sh_fr = dup_array(hv->sh.fr, hv->sh.gframes, sizeof *hv->sh.fr);
-    s->sh_pg = dup_array(hv->sh.pg, hv->sh.npool + 1, sizeof *hv->sh.pg);
-    s->pv_fr = dup_array(hv->pv.fr, hv->pv.nframes, sizeof *hv->pv.fr);
-    return (!hv->sh.fr || s->sh_fr) && (!hv->sh.pg || s->sh_pg) && (!hv->pv.fr || s->pv_fr);
-}
-
-/* Restores struct hv; its arrays stay the live ones, refilled. */
-static void hv_put_back(struct hv *hv, const struct machine_snapshot *s)
-{
-    struct machine *back = hv->m;   /* the hypervisor's own back-pointer */
-    struct shadow_frame *sh_fr = hv->sh.fr;
-    struct shadow_page *sh_pg = hv->sh.pg;
-    struct pv_frame *pv_fr = hv->pv.fr;
-    uint32_t sh_n = hv->sh.gframes, pg_n = hv->sh.npool, pv_n = hv->pv.nframes;
-    *hv = s->hv;
-    hv->m = back;
-    hv->sh.fr = sh_fr;
-    hv->sh.pg = sh_pg;
-    hv->pv.fr = pv_fr;
-    if (s->sh_fr && sh_fr && sh_n == s->hv.sh.gframes) memcpy(sh_fr, s->sh_fr, sh_n * sizeof *sh_fr);
-    if (s->sh_pg && sh_pg && pg_n == s->hv.sh.npool) memcpy(sh_pg, s->sh_pg, (pg_n + 1) * sizeof *sh_pg);
-    if (s->pv_fr && pv_fr && pv_n == s->hv.pv.nframes) memcpy(pv_fr, s->pv_fr, pv_n * sizeof *pv_fr);
+    return m->hooks && m->hooks->snap_save;
 }
 
 /* Binary translation's code cache: the translated pages, as they stand. */
@@ -149,7 +124,7 @@ struct machine_snapshot *machine_snapshot_take(const struct machine *m, const st
         return NULL;
     }
     s->last_addend_off = u->last_addend - (uintptr_t)m->mem;
-    if (m->hv && !hv_copy(s, m->hv)) {
+    if (hooks_snapshot(m) && !(s->ext = m->hooks->snap_save(m->hooks_ctx))) {
         machine_snapshot_free(s);
         return NULL;
     }
@@ -195,6 +170,8 @@ static void keep_live(struct machine *m, const struct machine *live)
     m->con.out = live->con.out;
     m->con.input = live->con.input;   /* the script itself never changes */
     m->hv = live->hv;
+    m->hooks = live->hooks;
+    m->hooks_ctx = live->hooks_ctx;
     m->trace = live->trace;
     m->trace_ctx = live->trace_ctx;
 }
@@ -203,7 +180,7 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
 {
     if (s->npages != m->memsize / PAGE || s->m.mmu.tlb_entries != m->mmu.tlb_entries ||
         s->m.mmu.pwc_entries != m->mmu.pwc_entries || s->m.mmu.ntlb_entries != m->mmu.ntlb_entries ||
-        s->has_hv != (m->hv != NULL))
+        (s->ext != NULL) != hooks_snapshot(m) || (s->ext && s->m.hooks != m->hooks))
         return false;   /* a snapshot of another machine */
     for (uint32_t i = 0; i < s->npages; i++) {
         uint8_t *cur = m->mem + (size_t)i * PAGE;
@@ -221,7 +198,7 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
     if (u->ntlb_entries) memcpy(u->ntlb, s->ntlb, u->ntlb_entries * sizeof *u->ntlb);
     u->last_addend = (uintptr_t)m->mem + s->last_addend_off;
     bt_put_back(m, s);
-    if (m->hv) hv_put_back(m->hv, s);
+    if (s->ext) m->hooks->snap_restore(m->hooks_ctx, s->ext);
     return true;
 }
 
@@ -235,9 +212,7 @@ void machine_snapshot_free(struct machine_snapshot *s)
         for (uint32_t i = 0; i < s->npages; i++) free(s->bt[i]);
         free(s->bt);
     }
-    free(s->sh_fr);
-    free(s->sh_pg);
-    free(s->pv_fr);
+    if (s->ext) s->m.hooks->snap_free(s->ext);   /* the hooks it was taken with */
     free(s->tlb);
     free(s->pwc);
     free(s->ntlb);
@@ -248,10 +223,8 @@ size_t machine_snapshot_bytes(const struct machine_snapshot *s)
 {
     const struct mmu *u = &s->m.mmu;
     return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes +
-           (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) +
-           (s->sh_pg ? (s->hv.sh.npool + 1) * sizeof *s->sh_pg : 0) + (s->pv_fr ? s->hv.pv.nframes * sizeof *s->pv_fr : 0) +
-           u->tlb_slots * sizeof *u->tlb + u->pwc_entries * sizeof *u->pwc +
-           u->ntlb_entries * sizeof *u->ntlb;
+           (s->ext ? s->m.hooks->snap_bytes(s->ext) : 0) + u->tlb_slots * sizeof *u->tlb +
+           u->pwc_entries * sizeof *u->pwc + u->ntlb_entries * sizeof *u->ntlb;
 }
 
 uint64_t machine_memory_checksum(const struct machine *m)

@@ -20,12 +20,11 @@
 static void triple_fault(struct machine *m, enum isa_cause cause, uint32_t badaddr)
 {
     const struct cpu *c = &m->cpu;
-    m->stop = STOP_TRIPLE;
-    snprintf(m->stop_detail, sizeof m->stop_detail,
-             "triple fault: %s (badaddr 0x%08x) while entering the double-fault handler; "
-             "pc 0x%08x sr 0x%x vbr 0x%08x epc 0x%08x cause %u",
-             isa_cause_name[cause], badaddr, c->pc, c->cr[CR_SR], c->cr[CR_VBR], c->cr[CR_EPC],
-             c->cr[CR_CAUSE]);
+    machine_stop(m, STOP_TRIPLE,
+                 "triple fault: %s (badaddr 0x%08x) while entering the double-fault handler; "
+                 "pc 0x%08x sr 0x%x vbr 0x%08x epc 0x%08x cause %u",
+                 isa_cause_name[cause], badaddr, c->pc, c->cr[CR_SR], c->cr[CR_VBR], c->cr[CR_EPC],
+                 c->cr[CR_CAUSE]);
 }
 
 /* Reads the handler address for `cause` from the vector table.  Returns
@@ -49,12 +48,13 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
 {
     struct cpu *c = &m->cpu;
     if (m->trap_to_hv) {
-        /* trap-and-emulate: the hypervisor owns ring 0 and sees every trap */
+        /* trap-and-emulate: the hypervisor owns ring 0 and sees every trap
+         * (trap_to_hv is set only by whoever installed m->hooks) */
         m->st.traps_total++;
         m->st.traps_by_cause[cause]++;
         cpu_charge(m, CY_TRAP, m->prof.trap_entry);
         c->pc = epc;
-        hv_trap(m, cause, badaddr, epc);
+        m->hooks->trap(m, cause, badaddr, epc);
         return;
     }
     for (;;) {
@@ -159,9 +159,7 @@ void cpu_halt(struct machine *m)
                     (m->timer.period || m->timer.pending ||
                      (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len));
     if (!can_wake) {
-        m->stop = STOP_HALT;
-        snprintf(m->stop_detail, sizeof m->stop_detail, "halted at pc 0x%08x",
-                 m->cpu.pc - 4);
+        machine_stop(m, STOP_HALT, "halted at pc 0x%08x", m->cpu.pc - 4);
         return;
     }
     if (!cpu_interrupt_pending(m)) {
@@ -170,10 +168,8 @@ void cpu_halt(struct machine *m)
         if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
         if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
         if (m->max_cycles && m->st.cycles >= m->max_cycles) {
-            m->stop = STOP_CYCLE_LIMIT;
-            snprintf(m->stop_detail, sizeof m->stop_detail,
-                     "cycle limit %llu reached while halted",
-                     (unsigned long long)m->max_cycles);
+            machine_stop(m, STOP_CYCLE_LIMIT, "cycle limit %llu reached while halted",
+                         (unsigned long long)m->max_cycles);
             return;
         }
         dev_tick(m);

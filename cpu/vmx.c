@@ -51,7 +51,7 @@ static void save_guest(struct machine *m, enum vmexit_reason reason, uint32_t qu
 void vmx_exit(struct machine *m, enum vmexit_reason reason, uint32_t qual)
 {
     save_guest(m, reason, qual);
-    hv_handle_exit(m);
+    m->hooks->exit(m);        /* only a hypervisor enters non-root mode */
 }
 
 void vmx_leave(struct machine *m)

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 
 #define AUDIT_MAX_TABLES 65536u
 
@@ -76,7 +77,7 @@ struct root_ctx {
     bool track_tables;          /* (c): pv */
 };
 
-static const char *const mode_name[] = {"native", "te", "bt", "hw", "pv"};
+static const char *mode_name(enum hv_mode mode) { return hv_technique(mode)->name; }
 
 /* Records the first violation (later ones would only repeat its cause). */
 __attribute__((format(printf, 2, 3))) static void fail(struct audit *a, const char *fmt, ...)
@@ -139,7 +140,7 @@ static bool inside(struct audit *a, int vm, uint64_t start, uint64_t len, const 
     char buf[64];
     int own = owner(a, start < v->base || start >= (uint64_t)v->base + v->size ? start : start + len - 1);
     fail(a, "VM %s (%s): %s host 0x%08llx..0x%08llx, outside the VM's 0x%08x..0x%08x (%s)", v->name,
-         mode_name[a->hv->cfg.mode], what_maps, (unsigned long long)start, (unsigned long long)(start + len - 1),
+         mode_name(a->hv->cfg.mode), what_maps, (unsigned long long)start, (unsigned long long)(start + len - 1),
          v->base, v->base + v->size - 1, where(a, own, vm, buf, sizeof buf));
     return false;
 }
@@ -156,7 +157,7 @@ static int table_ok(struct audit *a, const struct root_ctx *c, uint64_t t, unsig
     char buf[64];
     const struct vm *v = &a->hv->vms[c->vm];
     fail(a, "VM %s (%s): the %s table the MMU walks at level %u for VA 0x%08x is at host 0x%08llx, %s%s", v->name,
-         mode_name[a->hv->cfg.mode], c->what, level, va, (unsigned long long)t, where(a, own, c->vm, buf, sizeof buf),
+         mode_name(a->hv->cfg.mode), c->what, level, va, (unsigned long long)t, where(a, own, c->vm, buf, sizeof buf),
          own == c->vm ? ": the guest could rewrite the tables that confine it" : "");
     return -1;
 }
@@ -180,7 +181,7 @@ static void walk(struct audit *a, const struct root_ctx *c, uint32_t t, unsigned
     a->seen[f] |= bit;
     if (++a->tables > AUDIT_MAX_TABLES) {
         fail(a, "VM %s (%s): more than %u %s tables reachable from one root (a cycle the walk cannot end?)",
-             a->hv->vms[c->vm].name, mode_name[a->hv->cfg.mode], AUDIT_MAX_TABLES, c->what);
+             a->hv->vms[c->vm].name, mode_name(a->hv->cfg.mode), AUDIT_MAX_TABLES, c->what);
         return;
     }
     if (c->track_tables) a->is_table[f] = 1;
@@ -277,12 +278,12 @@ static void audit_tables(struct audit *a)
         if (run == 0) {
             if (!m->trap_to_hv)
                 fail(a, "VM %s (%s): its traps go straight to its own vector table, not to the hypervisor", v->name,
-                     mode_name[hv->cfg.mode]);
+                     mode_name(hv->cfg.mode));
             else if (SR_RING(m->cpu.cr[CR_SR]) == 0)
-                fail(a, "VM %s (%s): it runs in real ring 0", v->name, mode_name[hv->cfg.mode]);
+                fail(a, "VM %s (%s): it runs in real ring 0", v->name, mode_name(hv->cfg.mode));
             else if (!(m->cpu.cr[CR_MMU] & 1) || !m->mmu.paging)
                 fail(a, "VM %s (%s): it runs with real paging off: every host address is its to use", v->name,
-                     mode_name[hv->cfg.mode]);
+                     mode_name(hv->cfg.mode));
         }
         struct root_ctx c = {.vm = 0, .levels = m->levels};
         c.what = hv->cfg.mode == HV_PV ? "pv" : "shadow";

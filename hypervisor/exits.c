@@ -7,6 +7,7 @@
  * against the VM's virtual hardware, and the scheduler re-enters a guest
  * (charging the entry).  A handler never touches another VM's state.
  */
+#include "hypervisor/hooks.h"
 #include "hypervisor/hv.h"
 
 static struct vm *current(struct hv *hv) { return &hv->vms[hv->m->vmx.cur]; }

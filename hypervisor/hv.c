@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypervisor/hooks.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 
@@ -46,15 +48,14 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     if (!hv->cfg.vm_memsize) hv->cfg.vm_memsize = 16u << 20;
     if (!hv->cfg.host_levels) hv->cfg.host_levels = m->levels;
     if (!hv->cfg.slice) hv->cfg.slice = 200000;
-    bool hw_nested = cfg->mode == HV_HW && cfg->mmu == HV_MMU_NESTED;
-    bool te_shadow = (cfg->mode == HV_TE || cfg->mode == HV_BT) && cfg->mmu == HV_MMU_SHADOW;
-    bool hw_shadow = cfg->mode == HV_HW && cfg->mmu == HV_MMU_SHADOW;
-    bool pv = cfg->mode == HV_PV && cfg->mmu == HV_MMU_NONE;
-    if (!hw_nested && !te_shadow && !hw_shadow && !pv) {
+    const struct hv_technique *t = hv_technique(cfg->mode);
+    char why[160];
+    if (!t || t->mode == HV_NATIVE || !hv_technique_allows(t, cfg->mmu, why, sizeof why)) {
         snprintf(err, errlen, "this hypervisor runs --mode te|bt|hw --mmu shadow, --mode hw --mmu nested, "
                               "and --mode pv (which needs no --mmu: the guest's own tables are validated)");
         return false;
     }
+    bool pv = cfg->mode == HV_PV;
     if (pv) {
         /* the boot map (pv.c) is built like a host table, in the guest's format */
         hv->cfg.host_levels = m->levels;
@@ -64,6 +65,7 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     hv->next_frame = 4096; /* page 0 stays empty */
     hv->frames_end = m->memsize;
     m->hv = hv;
+    hv_hooks_install(hv);          /* the CPU reaches the hypervisor only through these */
     m->vmx.cur = -1;
     hv_set_machine_mode(hv);
     return true;
@@ -84,6 +86,7 @@ void hv_free(struct hv *hv)
 {
     shadow_free(hv);   /* allocated under shadow paging, now or before a live switch */
     pv_free(hv);
+    hv_hooks_remove(hv);
     if (hv->m) hv->m->hv = NULL;
 }
 
@@ -313,25 +316,22 @@ void hv_schedule(struct hv *hv, bool preempt)
             /* every VM is done (or halted for ever) */
             for (int i = 0; i < hv->nvms; i++)
                 if (hv->vms[i].state == VM_HALTED) hv_vm_done(hv, &hv->vms[i], 0, false, "halted");
-            m->stop = STOP_EXIT;
             m->exit_code = hv->vms[0].exit_code;
-            snprintf(m->stop_detail, sizeof m->stop_detail, "every VM has ended");
-            if (hv->vms[0].killed) {
+            if (hv->vms[0].killed)
                 /* the run ends as the first VM did: as on bare metal, a
                  * guest stopped by a triple fault is not an exit */
-                m->stop = STOP_TRIPLE;
-                snprintf(m->stop_detail, sizeof m->stop_detail, "every VM has ended; VM %s was stopped by the "
-                         "hypervisor: %s", hv->vms[0].name, hv->vms[0].detail);
-            }
+                machine_stop(m, STOP_TRIPLE, "every VM has ended; VM %s was stopped by the hypervisor: %s",
+                             hv->vms[0].name, hv->vms[0].detail);
+            else
+                machine_stop(m, STOP_EXIT, "every VM has ended");
             hv->running = -1;
             return;
         }
         if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
         if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
         if (m->max_cycles && m->st.cycles >= m->max_cycles) {
-            m->stop = STOP_CYCLE_LIMIT;
-            snprintf(m->stop_detail, sizeof m->stop_detail, "cycle limit %llu reached while every VM was halted",
-                     (unsigned long long)m->max_cycles);
+            machine_stop(m, STOP_CYCLE_LIMIT, "cycle limit %llu reached while every VM was halted",
+                         (unsigned long long)m->max_cycles);
             hv->running = -1;
             return;
         }
@@ -371,10 +371,8 @@ static json_t *exits_json(uint64_t total, const uint64_t by[EXIT_COUNT])
 void hv_stats_json(const struct hv *hv, json_t *o)
 {
     const struct machine *m = hv->m;
-    static const char *const mode_name[] = {"native", "te", "bt", "hw", "pv"};
-    static const char *const mmu_name[] = {"none", "shadow", "nested"};
-    json_object_set_new(o, "mode", json_string(mode_name[hv->cfg.mode]));
-    json_object_set_new(o, "mmu", json_string(mmu_name[hv->cfg.mmu]));
+    json_object_set_new(o, "mode", json_string(hv_technique(hv->cfg.mode)->name));
+    json_object_set_new(o, "mmu", json_string(hv_mmu_name(hv->cfg.mmu)));
     const struct shadow *sh = &hv->sh;
     json_object_set_new(o, "shadow", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
         "hidden_faults", (json_int_t)sh->hidden_faults, "tracing_faults", (json_int_t)sh->tracing_faults,

@@ -10,10 +10,14 @@
  * every cycle of it is charged: VM exits and entries (cause `vmexit`), and
  * its handlers' VMCS accesses and operations (cause `hv`).
  *
- * Files: hv.c (VMs, memory, scheduling), exits.c (one handler per exit
- * reason), vdev.c (virtual console and timer), nested.c (host page tables),
- * shadow.c (shadow page tables), te.c (trap-and-emulate and binary
- * translation), switch.c (changing technique while the guest runs).
+ * Files: technique.c (the table of techniques: names, which MMU techniques
+ * each has, what each allows), hv.c (VMs, memory, scheduling), exits.c (one
+ * handler per exit reason: hardware assist), te.c (trap-and-emulate and
+ * binary translation), pv.c (paravirtualisation: hypercalls and validated
+ * page tables), vdev.c (virtual console and timer), nested.c (host page
+ * tables), shadow.c (shadow page tables), switch.c (changing technique while
+ * the guest runs), audit.c (the isolation invariant, checked from the
+ * hardware's side).
  */
 #ifndef RINGSIM_HV_H
 #define RINGSIM_HV_H
@@ -24,7 +28,7 @@
 
 #include "cpu/cpu.h"
 
-/* Virtualisation techniques (issue #4 brings hw+nested; #5 the rest). */
+/* Virtualisation techniques; what each is and allows: technique.h. */
 enum hv_mode { HV_NATIVE, HV_TE, HV_BT, HV_HW, HV_PV };
 enum hv_mmu { HV_MMU_NONE, HV_MMU_SHADOW, HV_MMU_NESTED };
 
@@ -224,8 +228,8 @@ void shadow_load_context(struct hv *hv, bool ptb_written);
  * (hidden, dirty or tracing fault, handled); false if it belongs to the
  * guest — then *gfault holds the guest's fault bits, or FAULT_BUS. */
 bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfault);
-#define SHADOW_TRACE 0xffffffffu
-#define PHYS_PREFETCH 64u          /* pages mapped per hidden fault while guest paging is off */   /* *gfault: a write to a guest page table */
+#define SHADOW_TRACE 0xffffffffu   /* *gfault: a write to a guest page table */
+#define PHYS_PREFETCH 64u          /* pages mapped per hidden fault while guest paging is off */
 /* The shadow root the guest's paging state (its CRs) runs on, 0 if none
  * yet; and which guest table (and level) a pool frame mirrors (dot.c). */
 uint32_t shadow_root_of(const struct hv *hv, const uint32_t guest_cr[CR_COUNT]);
@@ -246,7 +250,7 @@ bool hv_guest_read32(struct hv *hv, uint32_t gpa, uint32_t *v);
 bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size);
 
 /* ---- trap-and-emulate (te.c) --------------------------------------------- */
-/* Every trap of a te guest lands in hv_trap (declared in cpu/cpu.h). */
+/* Every trap of a te guest lands in hv_trap (hooks.h). */
 void te_start(struct hv *hv);
 /* Loads hv->vcpu (with the guest's registers and pc already in m->cpu) onto
  * the machine, deprivileged: te, bt, and pv. */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 
 /* ---- guest memory, as the hypervisor sees it ------------------------------ */
 static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
@@ -147,7 +148,7 @@ bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa)
  * the VMCS guest-state area under hw (loaded at the next VM entry). */
 static uint32_t *real_cr(struct hv *hv)
 {
-    return hv->cfg.mode == HV_HW ? hv->m->vmx.vmcs[0].cr : hv->m->cpu.cr;
+    return hv_technique(hv->cfg.mode)->deprivileged ? hv->m->cpu.cr : hv->m->vmx.vmcs[0].cr;
 }
 
 static uint32_t rd(struct hv *hv, uint32_t hpa) { uint32_t v; memcpy(&v, hv->m->mem + hpa, 4); return v; }

@@ -29,8 +29,10 @@
 
 #include "cpu/decode.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 
-static bool is_soft(enum hv_mode mode) { return mode == HV_TE || mode == HV_BT; }
+/* te and bt: the guest on the real CPU, its control registers in hv->vcpu */
+static bool is_soft(enum hv_mode mode) { return hv_technique(mode)->deprivileged; }
 
 /* Every field of the virtual CPU that moves between the CPU and the VMCS. */
 #define VCPU_FIELDS (ISA_NREGS + 1 + CR_COUNT)
@@ -48,24 +50,18 @@ bool hv_can_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err,
                               "with nested paging)", what, hv->nvms);
         return false;
     }
-    if (mode == HV_PV || hv->cfg.mode == HV_PV) {
-        snprintf(err, errlen, "%s; pv runs a paravirtualised build of the kernel (hypercalls in place of "
-                              "sensitive instructions), which a running guest cannot become or stop being",
-                 what);
-        return false;
-    }
-    if (mode == HV_NATIVE) {
-        snprintf(err, errlen, "%s; native means no hypervisor, and a running guest cannot leave its "
-                              "hypervisor", what);
+    const struct hv_technique *from = hv_technique(hv->cfg.mode), *to = hv_technique(mode);
+    if (!from->live_switch || !to->live_switch) {
+        snprintf(err, errlen, "%s; %s", what, (from->live_switch ? to : from)->no_switch_why);
         return false;
     }
     if (mmu != HV_MMU_SHADOW && mmu != HV_MMU_NESTED) {
         snprintf(err, errlen, "%s; expected shadow or nested paging", what);
         return false;
     }
-    if (is_soft(mode) && mmu == HV_MMU_NESTED) {
-        snprintf(err, errlen, "%s; %s has no nested paging (that is hardware assist): use shadow paging",
-                 what, mode == HV_TE ? "te" : "bt");
+    char why[160];
+    if (!hv_technique_allows(to, mmu, why, sizeof why)) {
+        snprintf(err, errlen, "%s; %s", what, why);
         return false;
     }
     if (hv->vms[0].state == VM_DONE) {

@@ -20,6 +20,7 @@
  */
 #include <string.h>
 
+#include "hypervisor/hooks.h"
 #include "hypervisor/hv.h"
 
 #define VRING(sr) SR_RING(sr)
@@ -64,8 +65,7 @@ static void kill(struct hv *hv, const char *why)
 {
     struct machine *m = hv->m;
     hv_vm_done(hv, the_vm(hv), 0, true, why);
-    m->stop = STOP_TRIPLE;
-    snprintf(m->stop_detail, sizeof m->stop_detail, "the guest was stopped by the hypervisor: %s", why);
+    machine_stop(m, STOP_TRIPLE, "the guest was stopped by the hypervisor: %s", why);
 }
 
 /* Delivers a trap into the guest: what the CPU's trap entry does, done to
@@ -251,9 +251,8 @@ bool te_port_out(struct hv *hv, uint32_t port, uint32_t value)
     struct vm *vm = the_vm(hv);
     vdev_out(hv, vm, port, value);
     if (vm->state == VM_DONE) {
-        m->stop = STOP_EXIT;
         m->exit_code = vm->exit_code;
-        snprintf(m->stop_detail, sizeof m->stop_detail, "guest exited with code %u", vm->exit_code);
+        machine_stop(m, STOP_EXIT, "guest exited with code %u", vm->exit_code);
         return false;
     }
     if (port == PORT_TIMER_PERIOD || port == PORT_TIMER_ACK) {
@@ -366,8 +365,7 @@ static void emulate(struct hv *hv, uint32_t epc)
     case OP_HLT:
         if (!(v[CR_SR] & SR_IE) || !vm->vtimer.period) {
             hv_vm_done(hv, vm, 0, false, "halted");
-            m->stop = STOP_HALT;
-            snprintf(m->stop_detail, sizeof m->stop_detail, "the guest halted");
+            machine_stop(m, STOP_HALT, "the guest halted");
             return;
         }
         /* idle until the virtual timer */

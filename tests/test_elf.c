@@ -2,14 +2,17 @@
  * test_elf.c — ringsim images on disk: what the writer produces, what the
  * loader accepts, and what it refuses.
  *
- * The loader's tests start from a good file made by the writer, break one
- * field with a struct from <elf.h>, and check the message.  Each parse runs
+ * The loader's tests start from a good file made by the writer, break a
+ * field named after a struct of <elf.h> (a row of reject_cases), and check
+ * the message.  Each parse runs
  * on a buffer of exactly the file's length, so AddressSanitizer would catch
  * a single byte read past the end.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <dirent.h>
 #include <elf.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +20,7 @@
 #include <unistd.h>
 
 #include "isa/isa.h"
+#include "tests/helpers.h"
 
 /* ---- a sample image --------------------------------------------------- */
 
@@ -85,8 +89,9 @@ static uint8_t *image_bytes(const struct isa_image *img, size_t *len)
     return buf;
 }
 
-/* Parses buf; expects failure with a message containing want (after "img: "). */
-static void expect_rejected(const uint8_t *buf, size_t len, const char *want)
+/* Parses buf; expects failure with a message containing want (after "img: ").
+ * what names the case in the failure messages. */
+static void expect_rejected(const char *what, const uint8_t *buf, size_t len, const char *want)
 {
     struct isa_image img;
     char err[256] = "";
@@ -94,11 +99,11 @@ static void expect_rejected(const uint8_t *buf, size_t len, const char *want)
     memcpy(copy, buf, len);
     bool ok = isa_image_parse(copy, len, "img", &img, err, sizeof err);
     free(copy);
-    cr_assert_not(ok, "accepted a file that should fail with '%s'", want);
-    cr_assert(strncmp(err, "img: ", 5) == 0, "message does not start with the name: %s", err);
-    cr_assert(strstr(err, want), "expected '%s', got '%s'", want, err);
-    cr_assert_eq(img.nsegments, 0);
-    cr_assert_null(img.segments);
+    cr_assert_not(ok, "%s: accepted a file that should fail with '%s'", what, want);
+    cr_assert(strncmp(err, "img: ", 5) == 0, "%s: message does not start with the name: %s", what, err);
+    cr_assert(strstr(err, want), "%s: expected '%s', got '%s'", what, want, err);
+    cr_assert_eq(img.nsegments, 0, "%s: segments left in a refused image", what);
+    cr_assert_null(img.segments, "%s: segments left in a refused image", what);
 }
 
 static Elf32_Ehdr get_ehdr(const uint8_t *buf)
@@ -107,8 +112,6 @@ static Elf32_Ehdr get_ehdr(const uint8_t *buf)
     memcpy(&h, buf, sizeof h);
     return h;
 }
-
-static void put_ehdr(uint8_t *buf, const Elf32_Ehdr *h) { memcpy(buf, h, sizeof *h); }
 
 static Elf32_Phdr get_phdr(const uint8_t *buf, int i)
 {
@@ -338,151 +341,106 @@ Test(elf, writer_refuses_images_the_loader_would_refuse)
 
 /* ---- what the loader refuses --------------------------------------------- */
 
-Test(elf, loader_rejects_a_file_that_is_not_elf)
+/* One field of a good image to overwrite: in the ELF header, program header
+ * `index` or symbol-table entry `index`.  With from_end the value is counted
+ * back from the file's length (a table that starts too near the end). */
+enum where { IN_EHDR = 1, IN_PHDR, IN_SYM };
+struct edit {
+    enum where where;
+    int index;
+    size_t offset, size; /* of the field in its struct */
+    uint32_t value;
+    bool from_end;
+};
+#define EH(field, v)     {IN_EHDR, 0, offsetof(Elf32_Ehdr, field), sizeof(((Elf32_Ehdr *)0)->field), (v), false}
+#define EH_END(field, n) {IN_EHDR, 0, offsetof(Elf32_Ehdr, field), sizeof(((Elf32_Ehdr *)0)->field), (n), true}
+#define PH(i, field, v)  {IN_PHDR, (i), offsetof(Elf32_Phdr, field), sizeof(((Elf32_Phdr *)0)->field), (v), false}
+#define PH_END(i, field, n) \
+    {IN_PHDR, (i), offsetof(Elf32_Phdr, field), sizeof(((Elf32_Phdr *)0)->field), (n), true}
+#define SY(i, field, v)  {IN_SYM, (i), offsetof(Elf32_Sym, field), sizeof(((Elf32_Sym *)0)->field), (v), false}
+
+/* A file the loader must refuse, with these words in its message: the
+ * sample image with some fields overwritten, or (raw) bytes of its own. */
+struct reject_case {
+    const char *name;
+    const char *raw;
+    size_t rawlen;
+    struct edit edits[3]; /* up to the first with where == 0 */
+    const char *want[2];  /* each must be in the message; the second may be NULL */
+};
+
+static const struct reject_case reject_cases[] = {
+    {"not_elf", "hello, world", 12, {{0}}, {"img: not an ELF file"}},
+    {"empty_file", "", 0, {{0}}, {"img: not an ELF file"}},
+    /* wrong class, endianness, machine and type */
+    {"elfclass64", NULL, 0, {EH(e_ident[EI_CLASS], ELFCLASS64)},
+     {"ELF class is ELFCLASS64 (64-bit), expected ELFCLASS32"}},
+    {"big_endian", NULL, 0, {EH(e_ident[EI_DATA], ELFDATA2MSB)},
+     {"data encoding is ELFDATA2MSB (big-endian), expected ELFDATA2LSB (little-endian)"}},
+    {"x86_64", NULL, 0, {EH(e_machine, EM_X86_64)}, {"img: e_machine is 0x3e (x86-64), expected 0x5253 (ringsim)"}},
+    {"et_dyn", NULL, 0, {EH(e_type, ET_DYN)}, {"e_type is 3, expected 2 (ET_EXEC)"}},
+    {"no_program_headers", NULL, 0, {EH(e_phnum, 0)}, {"no program headers"}},
+    {"phentsize_20", NULL, 0, {EH(e_phentsize, 20)}, {"e_phentsize is 20, expected 32"}},
+    {"shentsize_20", NULL, 0, {EH(e_shentsize, 20)}, {"e_shentsize is 20, expected 40"}},
+    /* headers outside the file */
+    {"phoff_near_the_end", NULL, 0, {EH_END(e_phoff, 40)}, {"program header table", "extends past end of file"}},
+    {"segment_past_the_end", NULL, 0, {PH_END(1, p_offset, 2)}, {"img: program header 1 extends past end of file"}},
+    /* offset + size would wrap in 32 bits */
+    {"segment_offset_wraps", NULL, 0,
+     {PH(1, p_offset, 0xfffffff0), PH(1, p_filesz, 0x20), PH(1, p_memsz, 0x20)},
+     {"program header 1 extends past end of file"}},
+    {"shoff_near_the_end", NULL, 0, {EH_END(e_shoff, 8)}, {"section header table"}},
+    {"filesz_greater_than_memsz", NULL, 0, {PH(1, p_memsz, 2)}, {"img: segment 1 filesz > memsz"}},
+    /* overlapping and wrapping segments */
+    {"overlapping_segments", NULL, 0, {PH(1, p_vaddr, 0x1004)},
+     {"segments 0 (0x1000..0x1007) and 1 (0x1004..0x1013) overlap"}},
+    {"segment_wraps_the_address_space", NULL, 0, {PH(1, p_vaddr, 0xfffffff8)},
+     {"segment 1 (0xfffffff8 + 0x10 bytes) runs past the end of the 32-bit address space"}},
+    /* the entry point outside executable segments */
+    {"entry_in_data", NULL, 0, {EH(e_entry, 0x2000)}, /* mapped, but not executable */
+     {"img: entry point 0x2000 is not inside an executable segment"}},
+    {"entry_just_past_text", NULL, 0, {EH(e_entry, 0x1008)},
+     {"entry point 0x1008 is not inside an executable segment"}},
+    {"dynamic_linking", NULL, 0, {PH(2, p_type, PT_INTERP)}, {"program header 2 asks for dynamic linking"}},
+    {"symbol_name_outside_strtab", NULL, 0, {SY(1, st_name, 0xffff)}, {"symbol 1 has a name outside .strtab"}},
+};
+
+#define NREJECT_CASES (sizeof reject_cases / sizeof reject_cases[0])
+
+/* Writes e into buf, a file of len bytes (asserting that the field is in it). */
+static void apply_edit(const char *name, uint8_t *buf, size_t len, const struct edit *e)
 {
-    expect_rejected((const uint8_t *)"hello, world", 12, "img: not an ELF file");
-    expect_rejected((const uint8_t *)"", 0, "img: not an ELF file");
+    size_t at = e->offset;
+    if (e->where == IN_PHDR) at += get_ehdr(buf).e_phoff + sizeof(Elf32_Phdr) * (size_t)e->index;
+    if (e->where == IN_SYM) at += symbol_offset(buf, e->index);
+    uint32_t v = e->from_end ? (uint32_t)len - e->value : e->value;
+    cr_assert(at + e->size <= len, "%s: field at %zu is outside the file", name, at);
+    if (e->size == 1) buf[at] = (uint8_t)v;
+    else if (e->size == 2) memcpy(buf + at, &(uint16_t){(uint16_t)v}, 2);
+    else {
+        cr_assert_eq(e->size, 4, "%s: a field of %zu bytes", name, e->size);
+        memcpy(buf + at, &v, 4);
+    }
 }
 
-Test(elf, loader_rejects_wrong_class_endianness_machine_and_type)
+ROW_PARAMETERS(elf, loader_rejects_a_broken_file, NREJECT_CASES)
+
+ParameterizedTest(size_t *row, elf, loader_rejects_a_broken_file)
 {
+    const struct reject_case *c = &reject_cases[*row];
     struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Ehdr good = get_ehdr(buf), h;
-
-    h = good;
-    h.e_ident[EI_CLASS] = ELFCLASS64;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "ELF class is ELFCLASS64 (64-bit), expected ELFCLASS32");
-
-    h = good;
-    h.e_ident[EI_DATA] = ELFDATA2MSB;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "data encoding is ELFDATA2MSB (big-endian), expected ELFDATA2LSB (little-endian)");
-
-    h = good;
-    h.e_machine = EM_X86_64;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "img: e_machine is 0x3e (x86-64), expected 0x5253 (ringsim)");
-
-    h = good;
-    h.e_type = ET_DYN;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "e_type is 3, expected 2 (ET_EXEC)");
-
-    h = good;
-    h.e_phnum = 0;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "no program headers");
-
-    h = good;
-    h.e_phentsize = 20;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "e_phentsize is 20, expected 32");
-
-    h = good;
-    h.e_shentsize = 20;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "e_shentsize is 20, expected 40");
-    free(buf);
-}
-
-Test(elf, loader_rejects_headers_outside_the_file)
-{
-    struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Ehdr good = get_ehdr(buf), h = good;
-    h.e_phoff = (Elf32_Off)len - 40;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "program header table");
-    expect_rejected(buf, len, "extends past end of file");
-
-    put_ehdr(buf, &good);
-    Elf32_Phdr p = get_phdr(buf, 1), q = p;
-    q.p_offset = (Elf32_Off)len - 2;
-    put_phdr(buf, 1, &q);
-    expect_rejected(buf, len, "img: program header 1 extends past end of file");
-    q.p_offset = 0xfffffff0; /* offset + size would wrap in 32 bits */
-    q.p_filesz = 0x20;
-    q.p_memsz = 0x20;
-    put_phdr(buf, 1, &q);
-    expect_rejected(buf, len, "program header 1 extends past end of file");
-    put_phdr(buf, 1, &p);
-
-    h = good;
-    h.e_shoff = (Elf32_Off)len - 8;
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "section header table");
-    free(buf);
-}
-
-Test(elf, loader_rejects_filesz_greater_than_memsz)
-{
-    struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Phdr p = get_phdr(buf, 1);
-    p.p_memsz = 2;
-    put_phdr(buf, 1, &p);
-    expect_rejected(buf, len, "img: segment 1 filesz > memsz");
-    free(buf);
-}
-
-Test(elf, loader_rejects_overlapping_and_wrapping_segments)
-{
-    struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Phdr good = get_phdr(buf, 1), p = good;
-    p.p_vaddr = 0x1004;
-    put_phdr(buf, 1, &p);
-    expect_rejected(buf, len, "segments 0 (0x1000..0x1007) and 1 (0x1004..0x1013) overlap");
-    p = good;
-    p.p_vaddr = 0xfffffff8;
-    put_phdr(buf, 1, &p);
-    expect_rejected(buf, len, "segment 1 (0xfffffff8 + 0x10 bytes) runs past the end of the 32-bit address space");
-    free(buf);
-}
-
-Test(elf, loader_rejects_an_entry_outside_executable_segments)
-{
-    struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Ehdr h = get_ehdr(buf);
-    h.e_entry = 0x2000; /* in .data: mapped, but not executable */
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "img: entry point 0x2000 is not inside an executable segment");
-    h.e_entry = 0x1008; /* just past .text */
-    put_ehdr(buf, &h);
-    expect_rejected(buf, len, "entry point 0x1008 is not inside an executable segment");
-    free(buf);
-}
-
-Test(elf, loader_rejects_dynamic_linking)
-{
-    struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Phdr p = get_phdr(buf, 2);
-    p.p_type = PT_INTERP;
-    put_phdr(buf, 2, &p);
-    expect_rejected(buf, len, "program header 2 asks for dynamic linking");
-    free(buf);
-}
-
-Test(elf, loader_rejects_a_symbol_name_outside_strtab)
-{
-    struct isa_image img = sample();
-    size_t len;
-    uint8_t *buf = image_bytes(&img, &len);
-    Elf32_Sym s;
-    memcpy(&s, buf + symbol_offset(buf, 1), sizeof s);
-    s.st_name = 0xffff;
-    memcpy(buf + symbol_offset(buf, 1), &s, sizeof s);
-    expect_rejected(buf, len, "symbol 1 has a name outside .strtab");
+    size_t len = c->rawlen;
+    uint8_t *buf;
+    if (c->raw) {
+        buf = malloc(len ? len : 1);
+        memcpy(buf, c->raw, len);
+    } else {
+        buf = image_bytes(&img, &len);
+    }
+    for (size_t i = 0; i < sizeof c->edits / sizeof c->edits[0] && c->edits[i].where; i++)
+        apply_edit(c->name, buf, len, &c->edits[i]);
+    for (size_t i = 0; i < sizeof c->want / sizeof c->want[0] && c->want[i]; i++)
+        expect_rejected(c->name, buf, len, c->want[i]);
     free(buf);
 }
 

@@ -314,6 +314,7 @@ static void run_one(const struct attack *at, const char *img, const struct colum
     case STOP_HALT: o->status = 0; break;
     case STOP_CYCLE_LIMIT: o->status = EXIT_CYCLE_LIMIT; break;
     case STOP_TRIPLE: o->status = EXIT_TRIPLE_FAULT; break;
+    case STOP_HOST_ERROR: o->status = EXIT_HOST_ERROR; break;
     default: o->status = o->escape[0] ? -1 : EXIT_USAGE; break;
     }
     snprintf(o->detail, sizeof o->detail, "%s", m->stop_detail);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hypervisor/technique.h"
 #include "visualise/debugger.h"
 
 const char *const dbg_pane_name[PANE_COUNT] = {
@@ -389,7 +390,7 @@ size_t dbg_console_len(const struct vis_dbg *d)
 /* ---- reading the machine without touching it ---------------------------------------------- */
 bool dbg_deprivileged(const struct vis_dbg *d)
 {
-    return d->hv && (d->hv->cfg.mode == HV_TE || d->hv->cfg.mode == HV_BT || d->hv->cfg.mode == HV_PV);
+    return d->hv && hv_technique(d->hv->cfg.mode)->deprivileged;
 }
 
 uint32_t *dbg_guest_cr(struct vis_dbg *d)

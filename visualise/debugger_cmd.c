@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hypervisor/technique.h"
 #include "visualise/debugger.h"
 
 typedef int (*cmd_fn)(struct vis_dbg *d, char *args);
@@ -542,45 +543,37 @@ static int cmd_set(struct vis_dbg *d, char *args)
     return VIS_DBG_OK;
 }
 
-static const char *const mode_names[] = {"native", "te", "bt", "hw", "pv", NULL};
-static const char *const mmu_names[] = {"shadow", "nested", NULL};
-
 static int cmd_mode(struct vis_dbg *d, char *args)
 {
     char *rest = args, *mode = word(&rest), *mmu = word(&rest);
     char now[96] = "native";
-    if (d->hv && d->hv->cfg.mode == HV_PV)
-        snprintf(now, sizeof now, "pv, on its own page tables (every update validated)");
+    if (d->hv && !hv_technique(d->hv->cfg.mode)->mmus)
+        snprintf(now, sizeof now, "%s, on its own page tables (every update validated)",
+                 hv_technique(d->hv->cfg.mode)->name);
     else if (d->hv)
-        snprintf(now, sizeof now, "%s with %s paging", mode_names[d->hv->cfg.mode],
-                 d->hv->cfg.mmu == HV_MMU_NESTED ? "nested" : "shadow");
+        snprintf(now, sizeof now, "%s with %s paging", hv_technique(d->hv->cfg.mode)->name,
+                 hv_mmu_name(d->hv->cfg.mmu));
     if (!mode) {
         dbg_printf(d, "mode: %s\n", now);
         return VIS_DBG_OK;
     }
-    bool ok = false;
-    for (int i = 0; mode_names[i]; i++) ok |= !strcmp(mode, mode_names[i]);
-    if (!ok) return dbg_error(d, "mode: unknown mode '%s': expected native, te, bt, hw or pv", mode);
-    if (mmu && strcmp(mmu, "shadow") && strcmp(mmu, "nested"))
+    const struct hv_technique *t = hv_technique_named(mode);
+    if (!t) return dbg_error(d, "mode: unknown mode '%s': expected %s", mode, hv_technique_names());
+    enum hv_mmu mm = t->mmus ? t->default_mmu : HV_MMU_SHADOW;
+    if (mmu && !hv_mmu_named(mmu, &mm))
         return dbg_error(d, "mode %s: unknown MMU '%s': expected shadow or nested", mode, mmu);
     if (rest && *rest) return dbg_error(d, "mode: unexpected '%s'", rest);
     if (!d->hv)
         return dbg_error(d, "mode: this session runs native; switching live needs a virtualised session "
                             "(start it with --mode te, bt or hw)");
-    int i = 0;
-    while (strcmp(mode_names[i], mode)) i++;
-    enum hv_mode hm = (enum hv_mode)i;
-    enum hv_mmu mm = mmu ? (mmu[0] == 's' ? HV_MMU_SHADOW : HV_MMU_NESTED)
-                         : (hm == HV_HW ? HV_MMU_NESTED : HV_MMU_SHADOW);
     char err[256];
-    if (!hv_switch(d->hv, hm, mm, err, sizeof err)) return dbg_error(d, "mode: %s", err);
+    if (!hv_switch(d->hv, t->mode, mm, err, sizeof err)) return dbg_error(d, "mode: %s", err);
     /* the next instruction is fetched afresh in the new technique */
     d->m->resume.valid = false;
     /* the machine has left its recorded path (as after `set`): history
      * goes on from here, and going forward past this step switches again */
     dbg_history_checkpoint_now(d);
-    dbg_printf(d, "mode: now %s with %s paging (from the next instruction)\n", mode_names[hm],
-               mm == HV_MMU_NESTED ? "nested" : "shadow");
+    dbg_printf(d, "mode: now %s with %s paging (from the next instruction)\n", t->name, hv_mmu_name(mm));
     return VIS_DBG_OK;
 }
 
@@ -843,9 +836,9 @@ char **dbg_complete(struct vis_dbg *d, const char *line, const char *word_prefix
     } else if (cmd->fn == cmd_help && nw == 1) {
         for (const struct command *k = commands; k->name; k++) cand(&c, k->name);
     } else if (cmd->fn == cmd_mode && nw == 1) {
-        cand_list(&c, mode_names, -1);
+        cand_list(&c, hv_technique_name_array(), -1);
     } else if (cmd->fn == cmd_mode && nw == 2) {
-        cand_list(&c, mmu_names, -1);
+        cand_list(&c, hv_mmu_name_array(), -1);
     } else if (cmd->fn == cmd_dot && nw == 1) {
         static const char *const tables[] = {"guest", "shadow", "nested", NULL};
         cand_list(&c, tables, -1);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hypervisor/technique.h"
 #include "visualise/debugger.h"
 
 #define PROMPT "(ringsim) "
@@ -223,11 +224,7 @@ static void draw_status(struct vis_dbg *d, int y, int W)
 {
     struct machine *m = d->m;
     char mode[64] = "native";
-    if (d->hv && d->hv->cfg.mode == HV_PV)
-        snprintf(mode, sizeof mode, "pv");
-    else if (d->hv)
-        snprintf(mode, sizeof mode, "%s+%s", d->hv->cfg.mode == HV_HW ? "hw" : d->hv->cfg.mode == HV_TE ? "te" : "bt",
-                 d->hv->cfg.mmu == HV_MMU_NESTED ? "nested" : "shadow");
+    if (d->hv) hv_config_name(d->hv->cfg.mode, d->hv->cfg.mmu, mode, sizeof mode);
     char s[512];
     snprintf(s, sizeof s, " %s, %u levels | step %llu cycle %llu | %s | F1 help  F2-F9 panes  F10 unzoom  PgUp/PgDn",
              mode, m->levels, (unsigned long long)d->pos, (unsigned long long)m->st.cycles,

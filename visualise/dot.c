@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 #include "visualise/visualise.h"
 
 extern char **environ;
@@ -515,7 +516,7 @@ static void walker_context(const struct machine *m, int vm, struct machine *ctx,
     ctx->trace = NULL;
     memcpy(guest_cr, m->cpu.cr, sizeof m->cpu.cr);
     if (!hv) return;
-    if (hv->cfg.mmu == HV_MMU_SHADOW || hv->cfg.mode == HV_PV) {
+    if (hv->cfg.mmu == HV_MMU_SHADOW || hv_technique(hv->cfg.mode)->deprivileged) {
         /* the hypervisor keeps the guest's CRs; the MMU walks the shadow
          * (pv: the guest's own tables, or the boot map before them) */
         memcpy(guest_cr, hv->vcpu.cr, sizeof hv->vcpu.cr);
