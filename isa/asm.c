@@ -1153,8 +1153,9 @@ static int split_names(const char *list, char names[][NAME_LEN])
 {
     int n = 0;
     while (*list && n < MAX_OPERANDS) {
-        size_t len = strcspn(list, ",");
-        snprintf(names[n++], NAME_LEN, "%.*s", (int)len, list);
+        size_t len = strcspn(list, ","), keep = len < NAME_LEN ? len : NAME_LEN - 1;
+        memcpy(names[n], list, keep);   /* not snprintf: a third of all assembling time */
+        names[n++][keep] = '\0';
         list += len;
         while (*list == ',' || *list == ' ') list++;
     }

@@ -8,6 +8,7 @@
 #include "isa.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -83,12 +84,30 @@ enum isa_op isa_op_of_opcode(uint8_t opcode)
     return opcode_map[opcode];
 }
 
+/* The assembler asks for a mnemonic on every line: a binary search in the
+ * ops sorted by mnemonic, built on first use, rather than a scan. */
+static enum isa_op by_mnemonic[OP_COUNT - 1];
+
+static int mnemonic_order(const void *a, const void *b)
+{
+    return strcasecmp(isa_info[*(const enum isa_op *)a].mnemonic, isa_info[*(const enum isa_op *)b].mnemonic);
+}
+
+static int mnemonic_key(const void *key, const void *elem)
+{
+    return strcasecmp(key, isa_info[*(const enum isa_op *)elem].mnemonic);
+}
+
 enum isa_op isa_op_by_mnemonic(const char *m)
 {
-    for (int op = 1; op < OP_COUNT; op++)
-        if (strcasecmp(isa_info[op].mnemonic, m) == 0)
-            return (enum isa_op)op;
-    return OP_INVALID;
+    static bool sorted;
+    if (!sorted) {
+        for (int op = 1; op < OP_COUNT; op++) by_mnemonic[op - 1] = (enum isa_op)op;
+        qsort(by_mnemonic, OP_COUNT - 1, sizeof by_mnemonic[0], mnemonic_order);
+        sorted = true;
+    }
+    const enum isa_op *hit = bsearch(m, by_mnemonic, OP_COUNT - 1, sizeof by_mnemonic[0], mnemonic_key);
+    return hit ? *hit : OP_INVALID;
 }
 
 bool isa_is_privileged(enum isa_op op, enum isa_variant v)
@@ -115,10 +134,7 @@ const char *isa_reg_name(int reg) { return reg >= 0 && reg < ISA_NREGS ? reg_nam
 
 int isa_reg_parse(const char *name)
 {
-    if (strcasecmp(name, "zero") == 0) return 0;
-    if (strcasecmp(name, "sp") == 0) return ISA_REG_SP;
-    if (strcasecmp(name, "lr") == 0) return ISA_REG_LR;
-    if ((name[0] == 'r' || name[0] == 'R') && isdigit((unsigned char)name[1])) {
+    if ((name[0] == 'r' || name[0] == 'R') && isdigit((unsigned char)name[1])) {   /* the common case first */
         int n = 0;
         for (const char *p = name + 1; *p; p++) {
             if (!isdigit((unsigned char)*p)) return -1;
@@ -128,6 +144,9 @@ int isa_reg_parse(const char *name)
         if (name[1] == '0' && name[2]) return -1; /* no "r01" */
         return n;
     }
+    if (strcasecmp(name, "zero") == 0) return 0;
+    if (strcasecmp(name, "sp") == 0) return ISA_REG_SP;
+    if (strcasecmp(name, "lr") == 0) return ISA_REG_LR;
     return -1;
 }
 
