@@ -462,6 +462,15 @@ static void tlb_fill_as_guest(struct hv *hv, uint32_t va)
     guest_context_out(hv, &saved);
 }
 
+/* Drops the guest's TLB entries for va (its context, not the hypervisor's). */
+static void tlb_forget_as_guest(struct hv *hv, uint32_t va)
+{
+    struct cpu saved;
+    guest_context_in(hv, &saved);
+    mmu_forget_page(hv->m, va);
+    guest_context_out(hv, &saved);
+}
+
 /* The guest's TLB entry for va, if it holds one. */
 static bool tlb_lookup_as_guest(struct hv *hv, uint32_t va, struct tlb_entry *e)
 {
@@ -515,6 +524,11 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
             *gfault = why | FAULT_PRESENT;           /* the guest's own protection fault */
             return false;
         }
+        if (acc == ACC_WRITE && !cached.dirty)
+            /* the first write through a clean entry: bare metal drops the
+             * entry and walks again to set D — and if that walk fails, the
+             * page is no longer in the TLB */
+            tlb_forget_as_guest(hv, va);
         uint32_t cf = cached.pfn - (the_vm(hv)->base >> 12);
         if (acc == ACC_WRITE && cached.dirty && cf < s->gframes && s->fr[cf].is_table)
             return traced(hv, (cf << 12) | (va & 0xfff), gfault);   /* through a dirty entry */
