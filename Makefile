@@ -42,9 +42,9 @@ TESTOBJ  := $(TESTSRC:%.c=build/obj/%.o)
 SANOBJ   := $(SRC:%.c=build/san/%.o)
 SANLIB   := $(LIBSRC:%.c=build/san/%.o)
 SANTEST  := $(TESTSRC:%.c=build/san/%.o)
-# The assembler alone (tools/asm_main.c, cli/asm.c and isa/, less isadoc, which names the
-# CPU's VM exits): the images depend on it, not on ./ringsim, so a change to
-# the CPU or the hypervisor reassembles nothing.
+# The assembler alone (tools/asm_main.c, cli/asm.c and isa/, less isadoc, the
+# reference `ringsim isadoc` writes): the images depend on it, not on ./ringsim,
+# so a change to the CPU or the hypervisor reassembles nothing.
 ASMOBJ   := $(filter-out build/obj/isa/isadoc.o,$(filter build/obj/isa/%,$(LIBOBJ))) build/obj/cli/asm.o build/obj/tools/asm_main.o
 ASM      := build/ringsim-asm
 

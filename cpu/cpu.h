@@ -160,14 +160,14 @@ enum trace_kind {
 };
 extern const char *const trace_kind_name[TR_COUNT];
 
-struct walk_record;
+struct walk_result;
 struct trace_event {
     enum trace_kind kind;
     uint64_t cycle;                  /* when it happened */
     uint64_t cost;                   /* cycles it cost, when known */
     uint32_t pc;
     uint32_t a, b, c;
-    const struct walk_record *walk;  /* TR_WALK */
+    const struct walk_result *walk;  /* TR_WALK */
 };
 struct machine;
 typedef void (*trace_fn)(void *ctx, struct machine *m, const struct trace_event *ev);
@@ -212,28 +212,8 @@ struct cpu_hooks {
  * exception bitmap, host (external) interrupts and nested-paging violations
  * leave the guest with a VM exit: the CPU saves the guest state into the
  * VMCS, records a reason and a qualification, and hands over to the
- * hypervisor (m->hooks->exit), which resumes a guest with VM entry. */
-#define VMEXIT_REASONS(X)                                                                    \
-    X(EXIT_EXCEPTION,    "exception",          "an exception in the exception bitmap; qual = cause") \
-    X(EXIT_EXTINT,       "external_interrupt", "a host interrupt (the hypervisor's timer)")  \
-    X(EXIT_IRQ_WINDOW,   "interrupt_window",   "the guest unmasked interrupts with one pending for it") \
-    X(EXIT_TRIPLE,       "triple_fault",       "the guest triple-faulted")                   \
-    X(EXIT_HLT,          "hlt",                "the guest halted")                           \
-    X(EXIT_IO,           "io",                 "in/out; qual = port, bit 16 for out, bits 23..20 the register") \
-    X(EXIT_CR_ACCESS,    "cr_access",          "mtcr/mfcr with its exit control; qual = CR number") \
-    X(EXIT_INVLPG,       "invlpg",             "TLB maintenance with its exit control")      \
-    X(EXIT_SENSITIVE,    "sensitive",          "another sensitive instruction with its exit control; qual = opcode") \
-    X(EXIT_VMCALL,       "vmcall",             "a hypercall")                                \
-    X(EXIT_EPT_VIOLATION, "nested_violation",  "nested paging found no host mapping; qual = guest-physical address")
-
-enum vmexit_reason {
-#define X(id, name, desc) id,
-    VMEXIT_REASONS(X)
-#undef X
-    EXIT_COUNT
-};
-extern const char *const vmexit_reason_name[EXIT_COUNT];
-extern const char *const vmexit_reason_desc[EXIT_COUNT];
+ * hypervisor (m->hooks->exit), which resumes a guest with VM entry.  The
+ * reasons (enum vmexit_reason) are architecture, in isa/isa.h. */
 
 #define MAX_VMS 8
 
@@ -369,9 +349,7 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
 void machine_free(struct machine *m);
 /* Copies an image's segments into physical memory and sets pc = entry. */
 bool machine_load_image(struct machine *m, const struct isa_image *img, char *err, size_t errlen);
-/* Boot parameters: a NUL-terminated string at physical BOOT_ARGS_ADDR. */
-#define BOOT_ARGS_ADDR 0x100u
-#define BOOT_ARGS_MAX 256
+/* Boot parameters: a NUL-terminated string at physical BOOT_ARGS_ADDR (isa/isa.h). */
 void machine_set_boot_args(struct machine *m, const char *args);
 /* Gives the console scripted input (copied). */
 void machine_set_input(struct machine *m, const char *data, uint32_t len);
@@ -399,6 +377,22 @@ void dev_tick(struct machine *m);
 uint64_t machine_next_event(const struct machine *m);
 /* Drops decoded code for the physical page (after a store into it). */
 void decode_invalidate_page(struct machine *m, uint32_t ppn);
+
+/* ---- binary translation's code cache, read-only (the debugger) ---------- */
+enum cpu_bt_fate {
+    CPU_BT_UNTRANSLATED,   /* in the cache, its block not run yet */
+    CPU_BT_IDENTICAL,      /* copied as it is */
+    CPU_BT_CALLOUT,        /* a sensitive instruction, replaced by a call into the hypervisor */
+};
+struct cpu_bt_insn {
+    enum cpu_bt_fate fate;
+    uint8_t guest_op;      /* the guest's own instruction (enum isa_op; OP_COUNT or more: none) */
+    bool ends_block;       /* the last instruction of its block */
+};
+/* What the translator made of the instruction at host-physical address hpa:
+ * false if its page is not in the code cache.  Changes nothing (no
+ * translation, no statistics). */
+bool cpu_bt_insn_at(const struct machine *m, uint32_t hpa, struct cpu_bt_insn *out);
 /* The hypervisor resumes the guest after an event the guest cannot see (a
  * hidden page fault, an emulated instruction, a host interrupt): if the
  * guest's pc is where bare metal would have carried on from the detour
@@ -435,7 +429,7 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa);
 
 /* Reports an event to the trace hook, if any. */
 static inline void cpu_trace(struct machine *m, enum trace_kind k, uint32_t a, uint32_t b, uint32_t c,
-                             uint64_t cost, const struct walk_record *w)
+                             uint64_t cost, const struct walk_result *w)
 {
     if (__builtin_expect(m->trace != NULL, 0)) {
         struct trace_event ev = {k, m->st.cycles, cost, m->cpu.pc, a, b, c, w};

@@ -163,6 +163,18 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
     cpu_trace(m, TR_BT, 0, m->cpu.pc, n, (uint64_t)n * m->prof.bt_translate, NULL);
 }
 
+bool cpu_bt_insn_at(const struct machine *m, uint32_t hpa, struct cpu_bt_insn *out)
+{
+    const struct decode_page *p = hpa < m->memsize ? m->bt_pages[hpa >> 12] : NULL;
+    if (!p || !p->valid) return false;
+    unsigned i = (hpa & 0xfff) / 4;
+    uint8_t op = p->insn[i].op;
+    out->fate = op == OPX_TRANSLATE ? CPU_BT_UNTRANSLATED : op == OPX_CALLOUT ? CPU_BT_CALLOUT : CPU_BT_IDENTICAL;
+    out->guest_op = p->guest_op[i];
+    out->ends_block = p->insn[i].ends_block;
+    return true;
+}
+
 void decode_invalidate_page(struct machine *m, uint32_t ppn)
 {
     if (m->dpages[ppn]) m->dpages[ppn]->valid = false;

@@ -12,17 +12,6 @@
 
 #include "cpu/decode.h"
 
-const char *const vmexit_reason_name[EXIT_COUNT] = {
-#define X(id, name, desc) [id] = name,
-    VMEXIT_REASONS(X)
-#undef X
-};
-const char *const vmexit_reason_desc[EXIT_COUNT] = {
-#define X(id, name, desc) [id] = desc,
-    VMEXIT_REASONS(X)
-#undef X
-};
-
 /* The CPU's half of every VM exit: the guest into its VMCS, the CPU back
  * in root mode, the exit charged and counted. */
 static void save_guest(struct machine *m, enum vmexit_reason reason, uint32_t qual)

@@ -70,6 +70,24 @@ const char *const isa_cause_desc[CAUSE_COUNT] = {
 #undef X
 };
 
+const char *const vmexit_reason_name[EXIT_COUNT] = {
+#define X(id, name, desc) [id] = name,
+    VMEXIT_REASONS(X)
+#undef X
+};
+const char *const vmexit_reason_desc[EXIT_COUNT] = {
+#define X(id, name, desc) [id] = desc,
+    VMEXIT_REASONS(X)
+#undef X
+};
+
+void isa_level_bits(unsigned levels, unsigned bits[ISA_MAX_LEVELS])
+{
+    /* 20 bits of page number; the root takes what does not divide evenly */
+    unsigned each = 20 / levels, rest = 20 - each * levels;
+    for (unsigned i = 0; i < levels; i++) bits[i] = each + (i == 0 ? rest : 0);
+}
+
 /* opcode byte -> op, built on first use from the table. */
 static enum isa_op opcode_map[256];
 static bool opcode_map_ready;

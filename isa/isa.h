@@ -3,7 +3,8 @@
  *
  * This header is the interface of isa/: the instruction set (from
  * isa_table.h), the encodings, the control registers, the trap causes, the
- * I/O ports, and the three tools built on them — the assembler, the
+ * I/O ports, paging's PTE and fault bits, the VM exit reasons, and the
+ * three tools built on them — the assembler, the
  * disassembler and the ELF32 image reader/writer.  The one idea to hold:
  * every fact about an instruction lives in one line of isa_table.h; code here
  * and elsewhere asks the table (isa_info) rather than listing opcodes again.
@@ -197,6 +198,60 @@ enum isa_port {
 /* Name of a port number, or NULL. */
 const char *isa_port_name(unsigned port);
 int isa_port_parse(const char *name);
+
+/* ---- paging (docs/isa.md "Paging") --------------------------------------
+ * The architecture the MMU implements (mmu/mmu.h) and the reference
+ * documents: a PTE is bits 31..12 a frame number, then these flags; a page
+ * fault's reason bits go to CR fault. */
+#define PTE_P 0x01u   /* present */
+#define PTE_W 0x02u   /* writable */
+#define PTE_U 0x04u   /* user (ring 3) may access */
+#define PTE_A 0x08u   /* accessed: set by the walker */
+#define PTE_D 0x10u   /* dirty: set by the walker on a write */
+#define PTE_L 0x20u   /* large: a leaf above the bottom level */
+#define PTE_G 0x40u   /* global: matches every ASID */
+#define PTE_FRAME 0xfffff000u
+
+#define FAULT_PRESENT 0x1u
+#define FAULT_WRITE   0x2u
+#define FAULT_USER    0x4u
+#define FAULT_FETCH   0x8u
+
+#define ISA_MAX_LEVELS 4   /* CR levels is 2, 3 or 4 */
+#define ISA_ASID_BITS 16   /* the bits of CR asid that tag a TLB entry */
+
+/* The split of a 20-bit virtual page number into `levels` table indices:
+ * index bits for each level, root first (the root takes what does not
+ * divide evenly). */
+void isa_level_bits(unsigned levels, unsigned bits[ISA_MAX_LEVELS]);
+
+/* ---- boot parameters ---------------------------------------------------- */
+/* `ringsim run --args`: a NUL-terminated string at physical BOOT_ARGS_ADDR. */
+#define BOOT_ARGS_ADDR 0x100u
+#define BOOT_ARGS_MAX 256
+
+/* ---- ring -1: why a guest leaves (docs/isa.md "Ring -1") ---------------- */
+#define VMEXIT_REASONS(X)                                                                    \
+    X(EXIT_EXCEPTION,    "exception",          "an exception in the exception bitmap; qual = cause") \
+    X(EXIT_EXTINT,       "external_interrupt", "a host interrupt (the hypervisor's timer)")  \
+    X(EXIT_IRQ_WINDOW,   "interrupt_window",   "the guest unmasked interrupts with one pending for it") \
+    X(EXIT_TRIPLE,       "triple_fault",       "the guest triple-faulted")                   \
+    X(EXIT_HLT,          "hlt",                "the guest halted")                           \
+    X(EXIT_IO,           "io",                 "in/out; qual = port, bit 16 for out, bits 23..20 the register") \
+    X(EXIT_CR_ACCESS,    "cr_access",          "mtcr/mfcr with its exit control; qual = CR number") \
+    X(EXIT_INVLPG,       "invlpg",             "TLB maintenance with its exit control")      \
+    X(EXIT_SENSITIVE,    "sensitive",          "another sensitive instruction with its exit control; qual = opcode") \
+    X(EXIT_VMCALL,       "vmcall",             "a hypercall")                                \
+    X(EXIT_EPT_VIOLATION, "nested_violation",  "nested paging found no host mapping; qual = guest-physical address")
+
+enum vmexit_reason {
+#define X(id, name, desc) id,
+    VMEXIT_REASONS(X)
+#undef X
+    EXIT_COUNT
+};
+extern const char *const vmexit_reason_name[EXIT_COUNT];
+extern const char *const vmexit_reason_desc[EXIT_COUNT];
 
 /* ---- encoding ---------------------------------------------------------- */
 /* A decoded instruction word: the fields of its format, already extended. */

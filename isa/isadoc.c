@@ -3,10 +3,11 @@
  *
  * Every fact printed here comes from isa.h: the instruction table
  * (isa_info[], from isa_table.h), the formats, cost classes, control
- * registers, trap causes and ports; the paging section from mmu/mmu.h (the
- * PTE and fault bits, and mmu_level_bits itself for the address split); the
- * boot-parameter address from cpu/cpu.h.  The prose between the tables explains
- * them but names no opcode, so adding a line to isa_table.h changes the
+ * registers, trap causes and ports, the paging section's PTE and fault bits
+ * and isa_level_bits itself for the address split (the MMU uses the same),
+ * the boot-parameter address and the VM exit reasons (isa/ includes nothing
+ * from the CPU or the MMU: they build on it).  The prose between the tables
+ * explains them but names no opcode, so adding a line to isa_table.h changes the
  * reference without anyone editing it — and tests/test_isadoc.c fails if the
  * committed docs/isa.md was not regenerated (`make docs`).  Even the prose
  * takes mnemonics, register, port and cause names from the tables.
@@ -19,9 +20,6 @@
 #include "isa.h"
 
 #include <string.h>
-
-#include "cpu/cpu.h"
-#include "mmu/mmu.h"
 
 static const char *const format_id[FMT_COUNT] = {
 #define X(id, ops, fields) [id] = #id,
@@ -589,7 +587,7 @@ static void write_bit_diagram(FILE *out, const struct field *f, int n)
     fprintf(out, "%s\n%s+\n%s|\n%s+\n", bits, border, row, border);
 }
 
-/* The virtual-address split for every number of levels, as mmu_level_bits
+/* The virtual-address split for every number of levels, as isa_level_bits
  * makes it: the index bits of each level, the address bits they come from,
  * the entries of a table, and the size of a large page at each upper level. */
 static void write_address_split(FILE *out)
@@ -598,10 +596,10 @@ static void write_address_split(FILE *out)
     fputs("| levels | index bits, root first | address bits, root first | entries per table | "
           "large page (L) at level 0 (root), 1, … |\n|---|---|---|---|---|\n",
           out);
-    for (unsigned n = 2; n <= MMU_MAX_LEVELS; n++) {
-        unsigned bits[MMU_MAX_LEVELS];
-        int low[MMU_MAX_LEVELS]; /* the lowest address bit of each level's index */
-        mmu_level_bits(n, bits);
+    for (unsigned n = 2; n <= ISA_MAX_LEVELS; n++) {
+        unsigned bits[ISA_MAX_LEVELS];
+        int low[ISA_MAX_LEVELS]; /* the lowest address bit of each level's index */
+        isa_level_bits(n, bits);
         int s = page_shift;
         for (int i = (int)n - 1; i >= 0; i--) {
             low[i] = s;
@@ -672,9 +670,9 @@ static void write_paging(FILE *out)
     const char *ptb = isa_creg_name[CR_PTB], *asid = isa_creg_name[CR_ASID],
                *mmu = isa_creg_name[CR_MMU], *levels = isa_creg_name[CR_LEVELS],
                *fault = isa_creg_name[CR_FAULT];
-    const int asid_bits = (int)(8 * sizeof ((struct tlb_entry){0}).asid);
-    unsigned deepest[MMU_MAX_LEVELS];
-    mmu_level_bits(MMU_MAX_LEVELS, deepest);
+    const int asid_bits = ISA_ASID_BITS;
+    unsigned deepest[ISA_MAX_LEVELS];
+    isa_level_bits(ISA_MAX_LEVELS, deepest);
 
     fprintf(out,
             "## Paging\n\n"
@@ -698,7 +696,7 @@ static void write_paging(FILE *out)
             "`%s` is read-only: the number of levels, 2 to %d, chosen with `ringsim run --levels "
             "N`.  A kernel reads it and builds tables to match.\n\n",
             mn(OP_MTCR), operands(OP_MTCR), ptb, page_shift, asid, asid_bits, mmu, levels,
-            MMU_MAX_LEVELS);
+            ISA_MAX_LEVELS);
 
     fprintf(out,
             "### Virtual addresses\n\n"
@@ -713,7 +711,7 @@ static void write_paging(FILE *out)
             "entry per level: n references for a page at the bottom level, k + 1 for a large page mapped by an L entry at "
             "level k.  A large page's frame must be aligned to its size: the walker ignores the "
             "frame's low bits.\n\n",
-            1u << deepest[MMU_MAX_LEVELS - 1], 4u << deepest[MMU_MAX_LEVELS - 1]);
+            1u << deepest[ISA_MAX_LEVELS - 1], 4u << deepest[ISA_MAX_LEVELS - 1]);
 
     fputs("### Page-table entries\n\nEvery entry, at every level, is one 32-bit word:\n\n", out);
     write_pte(out);

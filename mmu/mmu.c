@@ -7,7 +7,9 @@
  * an n-level table without large pages therefore costs exactly n references;
  * a page-walk cache of upper-level entries lets a walk skip the levels it
  * remembers.  The walk is written to be read, not to be fast: it runs only
- * on a miss.
+ * on a miss.  It reads only the walk context it is given (mmu.h): the live
+ * walk of a miss and the debugger's probes, which change nothing, are the
+ * same function.
  */
 #include "mmu/mmu.h"
 
@@ -16,13 +18,6 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
-
-void mmu_level_bits(unsigned levels, unsigned bits[MMU_MAX_LEVELS])
-{
-    /* 20 bits of page number; the root takes what does not divide evenly */
-    unsigned each = 20 / levels, rest = 20 - each * levels;
-    for (unsigned i = 0; i < levels; i++) bits[i] = each + (i == 0 ? rest : 0);
-}
 
 bool mmu_parse_tlb(const char *s, unsigned *entries, unsigned *ways)
 {
@@ -89,6 +84,52 @@ void mmu_free(struct mmu *u)
     u->ntlb = NULL;
 }
 
+/* ---- walk contexts ----------------------------------------------------------
+ * A walk reads what its context names (struct mmu_walk_ctx), never the
+ * machine: the same walker then serves the live translation, which builds
+ * its context from the CPU as it stands, and the debugger and the drawings,
+ * which build one for whatever they want to show. */
+static uint16_t cur_asid(const struct machine *m) { return (uint16_t)m->cpu.cr[CR_ASID]; }
+
+static uint16_t cur_vpid(const struct machine *m)
+{
+    return m->cpu.nonroot ? m->vmx.vmcs[m->vmx.cur].vpid : 0;
+}
+
+/* Inline: the live walk builds one on every TLB miss. */
+static inline void ctx_init(struct mmu_walk_ctx *c, const struct machine *m, const uint32_t cr[CR_COUNT], int vm)
+{
+    *c = (struct mmu_walk_ctx){.paging = cr[CR_MMU] & 1, .table = {cr[CR_PTB], m->mmu.levels},
+                               .mem = m->mem, .memsize = m->memsize, .asid = (uint16_t)cr[CR_ASID]};
+    if (vm < 0) return;
+    const struct vmcs *v = &m->vmx.vmcs[vm];
+    c->vpid = v->vpid;
+    if (m->vmx.nested) {
+        c->two_d = true;
+        c->host = (struct mmu_table){v->ept_root, v->ept_levels};
+        c->guest_memsize = v->guest_memsize;
+    }
+}
+
+static inline void ctx_init_now(struct mmu_walk_ctx *c, const struct machine *m)
+{
+    ctx_init(c, m, m->cpu.cr, m->cpu.nonroot ? m->vmx.cur : -1);
+}
+
+struct mmu_walk_ctx mmu_walk_ctx_of(const struct machine *m, const uint32_t cr[CR_COUNT], int vm)
+{
+    struct mmu_walk_ctx c;
+    ctx_init(&c, m, cr, vm);
+    return c;
+}
+
+struct mmu_walk_ctx mmu_walk_ctx_now(const struct machine *m)
+{
+    struct mmu_walk_ctx c;
+    ctx_init_now(&c, m);
+    return c;
+}
+
 /* ---- one dimension of translation ------------------------------------------
  * A dimension is a radix table: its root, its number of levels and its index
  * split.  Native paging has one (the guest's tables, or the only ones);
@@ -98,55 +139,55 @@ struct dim {
     uint32_t root;
     unsigned levels;
     unsigned bits[MMU_MAX_LEVELS];
+    unsigned shift[MMU_MAX_LEVELS]; /* address bits below each level's index */
     uint8_t which;               /* DIM_GUEST or DIM_HOST */
 };
 
-static unsigned shift_below(const struct dim *d, unsigned level)
+static void dim_init(struct dim *d, const struct mmu_table *t, uint8_t which)
 {
-    unsigned s = 12;
-    for (unsigned i = level + 1; i < d->levels; i++) s += d->bits[i];
-    return s;
+    d->root = t->root;
+    d->levels = t->levels;
+    d->which = which;
+    mmu_level_bits(d->levels, d->bits);
+    for (unsigned i = d->levels, s = 12; i-- > 0; s += d->bits[i]) d->shift[i] = s;
 }
 
 static uint32_t index_at(const struct dim *d, uint32_t addr, unsigned level)
 {
-    return (addr >> shift_below(d, level)) & ((1u << d->bits[level]) - 1);
+    return (addr >> d->shift[level]) & ((1u << d->bits[level]) - 1);
 }
 
-static uint16_t cur_asid(const struct machine *m) { return (uint16_t)m->cpu.cr[CR_ASID]; }
+/* One walk under way: what it reads, the machine a live walk updates (NULL
+ * for a probe, which therefore has nothing it could write to but its
+ * result), and the result so far. */
+struct walker {
+    const struct mmu_walk_ctx *c;
+    struct machine *live;
+    struct walk_result *r;
+    struct dim guest, host;
+};
 
-static uint16_t cur_vpid(const struct machine *m)
-{
-    return m->cpu.nonroot ? m->vmx.vmcs[m->vmx.cur].vpid : 0;
-}
-
-static struct dim guest_dim(const struct machine *m)
-{
-    struct dim d = {m->cpu.cr[CR_PTB], m->mmu.levels, {0}, DIM_GUEST};
-    mmu_level_bits(d.levels, d.bits);
-    return d;
-}
-
-static struct dim host_dim(const struct machine *m)
-{
-    const struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
-    struct dim d = {v->ept_root, v->ept_levels, {0}, DIM_HOST};
-    mmu_level_bits(d.levels, d.bits);
-    return d;
-}
+/* What one dimension's walk found at its leaf. */
+struct leaf {
+    uint32_t pa;
+    bool w, u;                   /* every entry on the path allowed writing, ring 3 */
+    unsigned level;              /* of the leaf, 0 = bottom */
+};
 
 /* Reads one page-table entry at host-physical pa: the one counted reference. */
-static bool pte_read(struct machine *m, uint32_t pa, uint32_t *pte, bool counted)
+static bool pte_read(const struct walker *k, uint32_t pa, uint32_t *pte)
 {
-    if (pa > m->memsize - 4) return false;
-    memcpy(pte, m->mem + pa, 4);
-    if (counted) {
-        m->mmu.st.walk_refs++;
-        cpu_charge(m, CY_WALK, m->prof.walk_ref);
+    if (pa > k->c->memsize - 4) return false;
+    memcpy(pte, k->c->mem + pa, 4);
+    if (k->live) {
+        k->live->mmu.st.walk_refs++;
+        cpu_charge(k->live, CY_WALK, k->live->prof.walk_ref);
     }
     return true;
 }
 
+/* A live walk's A/D update: its context reads the machine's own memory,
+ * which is where the entry is written back. */
 static void pte_write_ad(struct machine *m, uint32_t pa, uint32_t pte)
 {
     memcpy(m->mem + pa, &pte, 4);
@@ -155,26 +196,29 @@ static void pte_write_ad(struct machine *m, uint32_t pa, uint32_t pte)
     if (m->code_page[pa >> 12]) decode_invalidate_page(m, pa >> 12);
 }
 
-static void record(struct walk_record *rec, const struct dim *d, unsigned level, int kind,
-                   uint32_t table, uint32_t idx, uint32_t pte)
+static void record(struct walk_result *r, const struct dim *d, unsigned level, int kind, uint32_t table,
+                   uint32_t idx, uint32_t pte)
 {
-    if (!rec || rec->nrefs >= MMU_MAX_WALK_REFS) return;
-    rec->refs[rec->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, d->which, table, idx, pte};
+    if (r->nrefs >= MMU_MAX_WALK_REFS) return;
+    r->refs[r->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, d->which, table, idx, pte};
 }
 
 /* ---- page-walk cache ------------------------------------------------------ */
 /* The deepest remembered entry on addr's path in dimension d: returns the
  * level to continue at and that table's address (0 = start at the root). */
-static unsigned pwc_lookup(struct machine *m, const struct dim *d, uint32_t addr, uint32_t *table)
+static unsigned pwc_lookup(struct machine *m, const struct mmu_walk_ctx *c, const struct dim *d, uint32_t addr,
+                           uint32_t *table)
 {
     struct mmu *u = &m->mmu;
     struct pwc_entry *best = NULL;
-    uint16_t asid = d->which == DIM_HOST ? 0 : cur_asid(m);
+    uint16_t asid = d->which == DIM_HOST ? 0 : c->asid;
     for (unsigned i = 0; i < u->pwc_entries; i++) {
         struct pwc_entry *e = &u->pwc[i];
-        if (!e->valid || e->dim != d->which || e->vpid != cur_vpid(m)) continue;
+        /* (an entry of this dimension and VM has this table's shape: the
+         * level test only keeps d->shift in bounds) */
+        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->levels) continue;
         if (u->asid_tags && e->asid != asid) continue;
-        if (e->prefix != addr >> shift_below(d, e->level)) continue;
+        if (e->prefix != addr >> d->shift[e->level]) continue;
         if (!best || e->level > best->level) best = e;
     }
     if (!best) return 0;
@@ -184,7 +228,8 @@ static unsigned pwc_lookup(struct machine *m, const struct dim *d, uint32_t addr
     return best->level + 1u;
 }
 
-static void pwc_fill(struct machine *m, const struct dim *d, uint32_t addr, unsigned level, uint32_t pte)
+static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const struct dim *d, uint32_t addr,
+                     unsigned level, uint32_t pte)
 {
     struct mmu *u = &m->mmu;
     unsigned half = u->pwc_entries / 2, first = d->which == DIM_HOST ? half : 0;
@@ -194,30 +239,30 @@ static void pwc_fill(struct machine *m, const struct dim *d, uint32_t addr, unsi
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct pwc_entry){.prefix = addr >> shift_below(d, level), .pte = pte,
-                                 .asid = d->which == DIM_HOST ? 0 : cur_asid(m), .vpid = cur_vpid(m),
+    *victim = (struct pwc_entry){.prefix = addr >> d->shift[level], .pte = pte,
+                                 .asid = d->which == DIM_HOST ? 0 : c->asid, .vpid = c->vpid,
                                  .level = (uint8_t)level, .dim = d->which, .valid = 1,
                                  .lru = ++u->lru_clock};
 }
 
 /* ---- the nested TLB: guest-physical page -> host-physical page ------------- */
-static bool ntlb_lookup(struct machine *m, uint32_t gpa, uint32_t *hpa, bool *w)
+static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, struct leaf *out)
 {
     struct mmu *u = &m->mmu;
     for (unsigned i = 0; i < u->ntlb_entries; i++) {
         struct ntlb_entry *e = &u->ntlb[i];
-        if (e->valid && e->vpid == cur_vpid(m) && e->gpn == gpa >> 12) {
+        if (e->valid && e->vpid == vpid && e->gpn == gpa >> 12) {
             e->lru = ++u->lru_clock;
             u->st.ntlb_hits++;
-            *hpa = (e->hpn << 12) | (gpa & 0xfff);
-            *w = e->writable;
+            out->pa = (e->hpn << 12) | (gpa & 0xfff);
+            out->w = e->writable;
             return true;
         }
     }
     return false;
 }
 
-static void ntlb_fill(struct machine *m, uint32_t gpa, uint32_t hpa, bool w)
+static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const struct leaf *l)
 {
     struct mmu *u = &m->mmu;
     struct ntlb_entry *victim = &u->ntlb[0];
@@ -226,13 +271,11 @@ static void ntlb_fill(struct machine *m, uint32_t gpa, uint32_t hpa, bool w)
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct ntlb_entry){gpa >> 12, hpa >> 12, cur_vpid(m), 1, w, ++u->lru_clock};
+    *victim = (struct ntlb_entry){gpa >> 12, l->pa >> 12, vpid, 1, l->w, ++u->lru_clock};
 }
 
 /* ---- the walker ----------------------------------------------------------- */
-static bool walk_dim(struct machine *m, const struct dim *d, uint32_t addr, enum mmu_access acc,
-                     bool user, bool live, struct walk_record *rec, uint32_t *pa, bool *w_ok,
-                     bool *u_ok, unsigned *leaf_level, uint32_t *fault);
+static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum mmu_access acc, struct leaf *out);
 
 /*
  * nested: the host dimension of a two-dimensional walk.  Translates the
@@ -240,166 +283,156 @@ static bool walk_dim(struct machine *m, const struct dim *d, uint32_t addr, enum
  * table (or the nested TLB).  A failure is a nested violation: the hardware
  * leaves the guest with a VM exit, and the guest never sees a fault.
  */
-static bool nested(struct machine *m, uint32_t gpa, enum mmu_access acc, bool live,
-                   struct walk_record *rec, uint32_t *hpa, bool *w_ok, uint32_t *fault)
+static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
 {
-    struct mmu *u = &m->mmu;
-    if (gpa >= m->vmx.vmcs[m->vmx.cur].guest_memsize) {
+    struct machine *m = k->live;
+    if (gpa >= k->c->guest_memsize) {
         /* beyond the VM's memory there is nothing, as beyond the end of
          * physical memory on bare metal: a table there, or a page, is a bus
          * error when it is touched — not a violation of the host table */
-        *hpa = MMU_NO_MEMORY_FRAME | (gpa & 0xfff);
-        *w_ok = true;
+        out->pa = MMU_NO_MEMORY_FRAME | (gpa & 0xfff);
+        out->w = true;
         return true;
     }
-    if (live && u->ntlb_entries && ntlb_lookup(m, gpa, hpa, w_ok)) {
-        if (acc == ACC_WRITE && !*w_ok) {
-            *fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
-            u->nested_fault_gpa = gpa;
+    if (m && m->mmu.ntlb_entries && ntlb_lookup(m, k->c->vpid, gpa, out)) {
+        if (acc == ACC_WRITE && !out->w) {
+            k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
+            k->r->nested_gpa = gpa;
             return false;
         }
         return true;
     }
-    struct dim h = host_dim(m);
-    bool usr;
-    unsigned lvl;
-    if (!walk_dim(m, &h, gpa, acc, false, live, rec, hpa, w_ok, &usr, &lvl, fault)) {
-        *fault |= FAULT_NESTED;
-        u->nested_fault_gpa = gpa;
+    if (!walk_dim(k, &k->host, gpa, acc, out)) {
+        k->r->fault |= FAULT_NESTED;
+        k->r->nested_gpa = gpa;
         return false;
     }
-    if (live && u->ntlb_entries) ntlb_fill(m, gpa, *hpa, *w_ok);
+    if (m && m->mmu.ntlb_entries) ntlb_fill(m, k->c->vpid, gpa, out);
     return true;
 }
 
 /*
  * walk_dim: translates addr through the radix table of dimension d, as the
- * hardware does.  Every entry read is one reference (counted when `live`);
- * with `live` the walker also sets accessed/dirty bits (guest dimension) and
- * uses the page-walk cache.  In the guest dimension of a nested walk, each
- * table address is guest-physical and is itself translated through the host
+ * hardware does.  Every entry read is one reference (counted when live);
+ * a live walk also sets accessed/dirty bits (guest dimension) and uses the
+ * page-walk cache.  In the guest dimension of a nested walk, each table
+ * address is guest-physical and is itself translated through the host
  * dimension first: that is what makes a cold 2D walk cost (n+1)(m+1)-1.
- * Returns true with *pa, *w_ok, *u_ok, *leaf_level; false with the reason
- * bits in *fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED
- * if the host dimension failed).
+ * Returns true with the leaf in *out; false with the reason bits in the
+ * result's fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED if
+ * the host dimension failed).
  */
-static bool walk_dim(struct machine *m, const struct dim *d, uint32_t addr, enum mmu_access acc,
-                     bool user, bool live, struct walk_record *rec, uint32_t *pa, bool *w_ok,
-                     bool *u_ok, unsigned *leaf_level, uint32_t *fault)
+static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum mmu_access acc, struct leaf *out)
 {
-    struct mmu *u = &m->mmu;
-    bool two_d = d->which == DIM_GUEST && m->cpu.nonroot && m->vmx.nested;
+    struct machine *m = k->live;
+    struct walk_result *r = k->r;
+    bool guest = d->which == DIM_GUEST;
+    bool user = guest && k->c->user;            /* the host table has no rings */
+    bool two_d = guest && k->c->two_d;
+    bool pwc = m && m->mmu.pwc_entries;
+    bool ad = m && guest;                       /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0;
     bool w = true, usr = true;
     uint32_t why = (acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) |
                    (acc == ACC_FETCH ? FAULT_FETCH : 0);
-    if (live && u->pwc_entries) level = pwc_lookup(m, d, addr, &table);
+    if (pwc) level = pwc_lookup(m, k->c, d, addr, &table);
     for (; level < d->levels; level++) {
         uint32_t idx = index_at(d, addr, level);
         uint32_t epa = table + 4 * idx, pte;
         if (two_d) {
             /* the guest table lives at a guest-physical address */
-            bool hw;
-            uint32_t hepa;
-            if (!nested(m, epa, ACC_READ, live, rec, &hepa, &hw, fault)) return false;
-            epa = hepa;
+            struct leaf h;
+            if (!nested(k, epa, ACC_READ, &h)) return false;
+            epa = h.pa;
         }
-        if (!pte_read(m, epa, &pte, live)) {
-            *fault = why | FAULT_BUS;
+        if (!pte_read(k, epa, &pte)) {
+            r->fault = why | FAULT_BUS;
             return false;
         }
-        record(rec, d, level, WALK_READ, table, idx, pte);
+        record(r, d, level, WALK_READ, table, idx, pte);
         if (!(pte & PTE_P)) {
-            *fault = why;
+            r->fault = why;
             return false;
         }
         w = w && (pte & PTE_W);
         usr = usr && (pte & PTE_U);
         bool leaf = level == d->levels - 1 || (pte & PTE_L);
-        bool ad = live && d->which == DIM_GUEST;  /* host tables keep no A/D bits */
         if (!leaf) {
             /* permission faults are decided at the leaf, with all bits seen */
             if (ad && !(pte & PTE_A)) {
                 pte |= PTE_A;
                 pte_write_ad(m, epa, pte);
-                record(rec, d, level, WALK_AD_WRITE, table, idx, pte);
+                record(r, d, level, WALK_AD_WRITE, table, idx, pte);
             }
-            if (live && u->pwc_entries) pwc_fill(m, d, addr, level, pte);
+            if (pwc) pwc_fill(m, k->c, d, addr, level, pte);
             table = pte & PTE_FRAME;
             continue;
         }
         if ((user && !usr) || (acc == ACC_WRITE && !w)) {
-            *fault = why | FAULT_PRESENT;
+            r->fault = why | FAULT_PRESENT;
             return false;
         }
         uint32_t want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
         if (ad && (pte & want) != want) {
             pte |= want;
             pte_write_ad(m, epa, pte);
-            record(rec, d, level, WALK_AD_WRITE, table, idx, pte);
+            record(r, d, level, WALK_AD_WRITE, table, idx, pte);
         }
-        uint32_t page_mask = (1u << shift_below(d, level)) - 1;
-        *pa = ((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask);
-        *w_ok = w;
-        *u_ok = usr;
-        *leaf_level = d->levels - 1 - level;
+        uint32_t page_mask = (1u << d->shift[level]) - 1;
+        *out = (struct leaf){((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask), w, usr, d->levels - 1 - level};
         return true;
     }
-    *fault = why; /* not reached: the bottom level is always a leaf */
+    r->fault = why; /* not reached: the bottom level is always a leaf */
     return false;
 }
 
 /*
- * walk: the whole translation of a virtual address for the current context:
- * native (one dimension), or in a guest under nested paging: the guest's
- * own tables if it has paging on, then the host dimension for the result.
+ * walk: the whole translation of a virtual address in the walker's context:
+ * one dimension, or under nested paging the guest's own tables if it has
+ * paging on, then the host dimension for the result.  Fills the result.
  */
-static bool walk(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user, bool live,
-                 struct walk_record *rec, uint32_t *pa, bool *w_ok, bool *u_ok, unsigned *leaf_level,
-                 uint32_t *fault)
+static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    if (rec) {
-        rec->vaddr = vaddr;
-        rec->access = acc;
-        rec->nrefs = 0;
-        rec->faulted = false;
-    }
-    bool guest_paging = m->cpu.cr[CR_MMU] & 1;
+    const struct mmu_walk_ctx *c = k->c;
+    struct walk_result *r = k->r;
+    r->vaddr = vaddr;
+    r->access = acc;
+    r->nrefs = 0;
+    r->fault = r->nested_gpa = 0;
+    struct leaf g = {vaddr, true, true, 0};
     bool ok = true;
-    uint32_t gpa = vaddr;
-    *w_ok = *u_ok = true;
-    *leaf_level = 0;
-    if (guest_paging) {
-        struct dim g = guest_dim(m);
-        ok = walk_dim(m, &g, vaddr, acc, user, live, rec, &gpa, w_ok, u_ok, leaf_level, fault);
+    if (c->two_d) dim_init(&k->host, &c->host, DIM_HOST);
+    if (c->paging) {
+        dim_init(&k->guest, &c->table, DIM_GUEST);
+        ok = walk_dim(k, &k->guest, vaddr, acc, &g);
     }
-    if (ok && m->cpu.nonroot && m->vmx.nested) {
-        bool hw = false;
-        ok = nested(m, gpa, acc, live, rec, pa, &hw, fault);
-        *w_ok = *w_ok && hw;
-    } else if (ok) {
-        *pa = gpa;
+    if (ok && c->two_d) {
+        struct leaf h;
+        ok = nested(k, g.pa, acc, &h);
+        g.pa = h.pa;
+        g.w = g.w && h.w;
     }
-    if (!ok && (*fault & FAULT_NESTED)) m->mmu.nested_fault_va = vaddr;
-    if (rec) {
-        rec->faulted = !ok;
-        if (ok) rec->pa = *pa;
-    }
+    r->faulted = !ok;
+    if (ok) r->pa = g.pa;
+    r->writable = g.w;
+    r->user = g.u;
+    r->leaf_level = (uint8_t)g.level;
     return ok;
 }
 
-bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user, struct walk_record *rec)
+bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc, struct walk_result *r)
 {
-    uint32_t pa, fault;
-    bool w, u;
-    unsigned lvl;
-    /* a probe changes nothing: not even the note of a nested fault */
-    uint32_t va = m->mmu.nested_fault_va, gpa = m->mmu.nested_fault_gpa;
-    bool ok = walk(m, vaddr, acc, user, false, rec, &pa, &w, &u, &lvl, &fault);
-    m->mmu.nested_fault_va = va;
-    m->mmu.nested_fault_gpa = gpa;
-    return ok;
+    struct walker k = {.c = c, .live = NULL, .r = r};
+    return walk(&k, vaddr, acc);
+}
+
+/* The live walk: the machine's own context, and every effect on it. */
+static bool walk_live(struct machine *m, const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc,
+                      struct walk_result *r)
+{
+    struct walker k = {.c = c, .live = m, .r = r};
+    return walk(&k, vaddr, acc);
 }
 
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
@@ -408,9 +441,17 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
         *hpa = gpa;
         return gpa <= m->memsize - 4;
     }
-    uint32_t fault;
-    bool w;
-    return nested(m, gpa, ACC_READ, true, NULL, hpa, &w, &fault);
+    /* the host dimension alone: the guest's paging does not apply */
+    struct mmu_walk_ctx c;
+    ctx_init_now(&c, m);
+    c.paging = false;
+    struct walk_result r;
+    if (walk_live(m, &c, gpa, ACC_READ, &r)) {
+        *hpa = r.pa;
+        return true;
+    }
+    m->mmu.nested_fault_gpa = r.nested_gpa;
+    return false;
 }
 
 /* ---- the TLB -------------------------------------------------------------- */
@@ -514,19 +555,31 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
     }
     u->st.tlb_misses++;
     u->st.walks++;
-    bool w, uok;
-    unsigned lvl;
+    struct mmu_walk_ctx c;
+    ctx_init_now(&c, m);
+    c.user = user;
+    const struct walk_result *r = &u->last_walk;
     uint64_t before = m->st.cycles;
-    bool ok = walk(m, vaddr, acc, user, true, &u->last_walk, pa, &w, &uok, &lvl, fault);
-    cpu_trace(m, TR_WALK, ok ? 0 : *fault, ok ? *pa : 0, acc, m->st.cycles - before, &u->last_walk);
+    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk);
+    if (ok) {
+        *pa = r->pa;
+    } else {
+        *fault = r->fault;
+        if (*fault & FAULT_NESTED) {
+            /* for the VM exit: where the host table refused, and why the guest asked */
+            u->nested_fault_gpa = r->nested_gpa;
+            u->nested_fault_va = vaddr;
+        }
+    }
+    cpu_trace(m, TR_WALK, ok ? 0 : *fault, ok ? *pa : 0, acc, m->st.cycles - before, r);
     if (!ok) {
         if (!(*fault & FAULT_NESTED)) u->st.page_faults++;
         return false;
     }
     e = tlb_victim(m, vpn);
     *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
-                            .valid = 1, .global = 0, .writable = w, .user = uok,
-                            .dirty = acc == ACC_WRITE, .level = (uint8_t)lvl, .lru = ++u->lru_clock,
+                            .valid = 1, .global = 0, .writable = r->writable, .user = r->user,
+                            .dirty = acc == ACC_WRITE, .level = r->leaf_level, .lru = ++u->lru_clock,
                             .phys = phys_context(m)};
     /* G on the guest leaf makes the entry global; a leaf found already dirty
      * needs no walk on the first write */

@@ -2,7 +2,8 @@
  * mmu.h — the memory-management unit: radix page tables, a TLB, and a page
  * walker whose every page-table reference is counted and charged.
  *
- * Architecture (the guest-visible part; docs/isa.md "Paging"):
+ * Architecture (the guest-visible part; docs/isa.md "Paging", and the bits
+ * and the address split in isa/isa.h, which the reference is written from):
  * - 32-bit virtual addresses, 4 KiB pages, a 20-bit virtual page number split
  *   into `levels` indices (CR levels): 2 levels 10/10, 3 levels 8/6/6,
  *   4 levels 5/5/5/5 (the top level takes the remainder).  Every table,
@@ -27,6 +28,10 @@
  * the translation while it stays in the page, like a real fetch unit.
  * Large pages are cached in the TLB as the 4 KiB piece that was touched
  * ("splintered"); their gain here is the shorter walk.
+ *
+ * The walker reads a walk context, never the machine (struct mmu_walk_ctx,
+ * below): the live walk of a TLB miss and the debugger's side-effect-free
+ * probes are one function.
  */
 #ifndef RINGSIM_MMU_H
 #define RINGSIM_MMU_H
@@ -35,21 +40,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PTE_P 0x01u   /* present */
-#define PTE_W 0x02u   /* writable */
-#define PTE_U 0x04u   /* user (ring 3) may access */
-#define PTE_A 0x08u   /* accessed: set by the walker */
-#define PTE_D 0x10u   /* dirty: set by the walker on a write */
-#define PTE_L 0x20u   /* large: a leaf above the bottom level */
-#define PTE_G 0x40u   /* global: matches every ASID */
-#define PTE_FRAME 0xfffff000u
+#include "isa/isa.h"   /* the architecture: PTE_*, FAULT_* and the address split */
 
-#define FAULT_PRESENT 0x1u
-#define FAULT_WRITE   0x2u
-#define FAULT_USER    0x4u
-#define FAULT_FETCH   0x8u
-#define FAULT_BUS     0x100u  /* not architectural: a table outside memory (bus error) */
-#define FAULT_NESTED  0x200u  /* not architectural: the host dimension failed (VM exit) */
+/* Not architectural: why a walk failed beyond what CR fault can say. */
+#define FAULT_BUS     0x100u  /* a table outside memory (bus error) */
+#define FAULT_NESTED  0x200u  /* the host dimension failed (VM exit) */
 
 /* A frame with no memory behind it, beyond any machine's memory: a
  * translation to it is cached like any other, and every access through it
@@ -57,7 +52,7 @@
  * as it gives on bare metal beyond the end of physical memory. */
 #define MMU_NO_MEMORY_FRAME 0xfffff000u
 
-#define MMU_MAX_LEVELS 4
+#define MMU_MAX_LEVELS ISA_MAX_LEVELS
 #define MMU_MAX_WALK_REFS 64
 
 enum mmu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2 };
@@ -76,6 +71,7 @@ struct tlb_entry {
                           * page under nested paging, never matched once paging is on */
     uint64_t lru;        /* larger = more recently used */
 };
+_Static_assert(sizeof ((struct tlb_entry *)0)->asid * 8 == ISA_ASID_BITS, "a TLB entry holds a whole ASID");
 
 /* One reference made by a walk, for the debugger, traces and dumps. */
 struct walk_ref {
@@ -89,13 +85,20 @@ struct walk_ref {
 enum { WALK_READ = 0, WALK_AD_WRITE = 1 };
 enum { DIM_GUEST = 0, DIM_HOST = 1 };
 
-struct walk_record {
+/* What a walk found: the translation or the fault, the rights of the path,
+ * and every reference it made, in order (what the debugger and the
+ * drawings show). */
+struct walk_result {
     uint32_t vaddr;
     enum mmu_access access;
+    bool faulted;
+    uint32_t pa;         /* the translation, when !faulted */
+    uint32_t fault;      /* when faulted: the bits for CR fault, or with FAULT_BUS / FAULT_NESTED */
+    uint32_t nested_gpa; /* FAULT_NESTED: the guest-physical address the host table refused */
+    bool writable, user; /* every level of the path allows writing, ring 3 */
+    uint8_t leaf_level;  /* level of the (guest) leaf, 0 = bottom: above it, a large page */
     int nrefs;
     struct walk_ref refs[MMU_MAX_WALK_REFS];
-    bool faulted;
-    uint32_t pa;         /* result when !faulted */
 };
 
 struct mmu_stats {
@@ -148,7 +151,7 @@ struct mmu {
     uint32_t nested_fault_va;    /* and the guest-virtual address being translated */
     uint64_t gen;                /* bumped whenever translations may change */
     struct mmu_stats st;
-    struct walk_record last_walk;
+    struct walk_result last_walk; /* of the last TLB miss */
     /* The interpreter's shortcut: the TLB entry of the last data access,
      * valid for the current ring and ASID.  Another access to the same page
      * is a hit in that entry, which is already the most recently used, so
@@ -176,15 +179,50 @@ void mmu_free(struct mmu *u);
 bool mmu_parse_tlb(const char *s, unsigned *entries, unsigned *ways);
 
 /* Translates vaddr for an access in the current ring and ASID: TLB, then
- * walk on a miss.  On success writes the physical address; on a page fault
- * returns false with the reason bits in *fault (CR fault). Charges cycles. */
+ * walk on a miss (the live walk: A/D bits, walk caches, statistics, cycles,
+ * and the record in last_walk).  On success writes the physical address; on
+ * a page fault returns false with the reason bits in *fault (CR fault). */
 bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
                    uint32_t *fault);
-/* Walks without touching the TLB, the statistics, A/D bits or the
- * nested-fault registers (for the debugger's `translate` and for dumps), in
- * the current context. Fills rec. */
-bool mmu_probe(struct machine *m, uint32_t vaddr, enum mmu_access acc, bool user,
-               struct walk_record *rec);
+
+/* ---- walking a context ----------------------------------------------------
+ * A walk needs only what it walks, named here: the (guest's) table, under
+ * nested paging the host table that every guest-physical address goes
+ * through, and the memory both are read from.  mmu_translate builds the
+ * context of the CPU as it stands and walks it live; the debugger and the
+ * drawings build one for what they want to see (a VM that is not running,
+ * the guest's own tables in its memory, a shadow) and walk it with
+ * mmu_probe, which takes it const and is handed no machine: a probe cannot
+ * set an A/D bit, fill a cache, count or charge anything. */
+struct mmu_table {
+    uint32_t root;           /* physical address of the root table (bits 11..0 ignored) */
+    unsigned levels;
+};
+
+struct mmu_walk_ctx {
+    bool paging;             /* the table translates (CR mmu bit 0); else the address is (guest-)physical */
+    struct mmu_table table;  /* the (guest's) table: CR ptb, the MMU's levels */
+    bool user;               /* an access from ring 3 (the builders below leave ring 0) */
+    bool two_d;              /* nested paging: every guest-physical address goes through host */
+    struct mmu_table host;   /* two_d: the VM's host table */
+    uint32_t guest_memsize;  /* two_d: guest-physical addresses from here on have no memory */
+    const uint8_t *mem;      /* where the tables are read: [0, memsize) */
+    uint32_t memsize;
+    uint16_t asid, vpid;     /* the tags a live walk's caches use */
+};
+
+/* The context the MMU walks now: the CPU's control registers, and in a VM
+ * under nested paging its host table. */
+struct mmu_walk_ctx mmu_walk_ctx_now(const struct machine *m);
+/* The context of control registers cr (the CPU's, a VMCS's guest state, a
+ * hypervisor's copy of a guest's) in the machine's memory: natively for
+ * vm < 0, else as VM vm runs — two-dimensional through its host table under
+ * nested paging. */
+struct mmu_walk_ctx mmu_walk_ctx_of(const struct machine *m, const uint32_t cr[CR_COUNT], int vm);
+/* Walks c for an access to vaddr and changes nothing else: no TLB, no walk
+ * caches (it starts at the root), no A/D bits, no statistics, no cycles.
+ * Fills *r; returns !r->faulted. */
+bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc, struct walk_result *r);
 
 /* TLB maintenance: the instructions and control-register writes. */
 void mmu_flush_all(struct machine *m);
@@ -221,7 +259,11 @@ void mmu_context_changed(struct machine *m, bool ptb_or_asid_changed);
 /* Called after VM entry into a different VM. */
 void mmu_vm_switched(struct machine *m);
 
-/* Index bits for each level, root first. */
-void mmu_level_bits(unsigned levels, unsigned bits[MMU_MAX_LEVELS]);
+/* Index bits for each level, root first: the ISA's split, under the name
+ * the MMU's users know it by. */
+static inline void mmu_level_bits(unsigned levels, unsigned bits[MMU_MAX_LEVELS])
+{
+    isa_level_bits(levels, bits);
+}
 
 #endif

@@ -239,13 +239,9 @@ static void check_walk(unsigned levels, uint32_t va, int expected)
                  expected);
     /* the walker's own order, from the same machine in this process */
     struct cli_machine cm = run_kernel("hw", levels);
-    struct machine *ctx = malloc(sizeof *ctx);
-    *ctx = *cm.m;
-    memcpy(ctx->cpu.cr, cm.m->vmx.vmcs[0].cr, sizeof ctx->cpu.cr);
-    ctx->cpu.nonroot = true;
-    ctx->vmx.cur = 0;
-    struct walk_record rec;
-    mmu_probe(ctx, va, ACC_READ, false, &rec);
+    struct mmu_walk_ctx ctx = mmu_walk_ctx_of(cm.m, cm.m->vmx.vmcs[0].cr, 0);
+    struct walk_result rec;
+    mmu_probe(&ctx, va, ACC_READ, &rec);
     cr_assert_eq(rec.nrefs, n);
     for (int k = 0; k < n; k++) {
         const struct walk_ref *w = &rec.refs[k];
@@ -269,7 +265,6 @@ static void check_walk(unsigned levels, uint32_t va, int expected)
         }
     }
     for (int k = 1; k <= n; k++) cr_assert_eq(shown[k], 1, "reference %d is marked once on its entry", k);
-    free(ctx);
     cli_machine_free(&cm);
     free(dot);
 }

@@ -6,6 +6,7 @@
  * would, then checks references, hits, misses, evictions and faults.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/cpu.h"
@@ -273,4 +274,84 @@ Test(mmu, tlb_shape_is_validated)
     cr_assert(!mmu_parse_tlb("4:8", &e, &w));
     cr_assert(!mmu_parse_tlb("x", &e, &w));
     setup_machine(2, 64, 4, false, 0);
+}
+
+/* ---- probes: the walker on a context, changing nothing ------------------- */
+Test(mmu, a_probe_changes_nothing)
+{
+    setup_machine(4, 64, 4, false, 16);
+    uint32_t root = alloc_table();
+    map(root, 0x40001000, 0x200000, PTE_W | PTE_U, 3);
+    paging_on(root, 1, 3);
+    size_t n = next_frame - 0x100000;
+    uint8_t *tables = malloc(n);
+    memcpy(tables, M.mem + 0x100000, n);
+    struct mmu_stats st = M.mmu.st;
+    uint64_t cycles = M.st.cycles;
+    struct mmu_walk_ctx c = mmu_walk_ctx_now(&M);
+    c.user = true;
+    struct walk_result r;
+    cr_assert(mmu_probe(&c, 0x40001234, ACC_WRITE, &r));
+    cr_assert_eq(r.pa, 0x200234);
+    cr_assert_eq(r.nrefs, 4, "one reference per level, no A/D write-back");
+    cr_assert(r.writable && r.user);
+    cr_assert_eq(memcmp(tables, M.mem + 0x100000, n), 0, "no A or D bit set");
+    cr_assert_eq(memcmp(&st, &M.mmu.st, sizeof st), 0, "no statistic counted");
+    cr_assert_eq(M.st.cycles, cycles, "no cycle charged");
+    cr_assert(xlate(0x40001234, ACC_WRITE, NULL, NULL));
+    cr_assert_eq(M.mmu.st.pwc_hits, 0, "the probe filled no walk cache");
+    cr_assert_eq(M.mmu.st.tlb_misses, 1, "nor the TLB");
+    free(tables);
+}
+
+Test(mmu, a_probe_sees_what_the_live_walk_sees)
+{
+    setup_machine(4, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    map(root, 0x00400000, 0x00400000, PTE_W, 1);   /* a large page */
+    paging_on(root, 1, 0);
+    struct mmu_walk_ctx c = mmu_walk_ctx_now(&M);
+    struct walk_result r;
+    cr_assert(mmu_probe(&c, 0x00412345, ACC_READ, &r));
+    uint32_t pa;
+    cr_assert(xlate(0x00412345, ACC_READ, &pa, NULL));
+    struct tlb_entry e;
+    cr_assert(mmu_tlb_lookup(&M, 0x00412345, &e));
+    cr_assert_eq(r.pa, pa);
+    cr_assert_eq(r.leaf_level, e.level);
+    cr_assert_eq(r.writable, e.writable);
+    cr_assert_eq(r.user, e.user);
+    /* the same entries read, in the same order (the live walk also wrote A back) */
+    const struct walk_result *live = &M.mmu.last_walk;
+    int k = 0;
+    for (int i = 0; i < live->nrefs; i++) {
+        if (live->refs[i].kind != WALK_READ) continue;
+        cr_assert_lt(k, r.nrefs);
+        cr_assert_eq(r.refs[k].table, live->refs[i].table, "reference %d", k + 1);
+        cr_assert_eq(r.refs[k].index, live->refs[i].index, "reference %d", k + 1);
+        k++;
+    }
+    cr_assert_eq(k, r.nrefs);
+}
+
+Test(mmu, a_probe_walks_any_table_in_any_memory)
+{
+    /* tables the CPU is not using, in a memory that starts elsewhere (as a
+     * VM's guest-physical memory does): what the debugger and dot draw */
+    setup_machine(2, 64, 4, false, 0);
+    uint32_t root = alloc_table();
+    map(root, 0x3000, 0x7000, PTE_W, 1);
+    struct mmu_walk_ctx c = {.paging = true, .table = {root - 0x100000, 2}, .mem = M.mem + 0x100000,
+                             .memsize = 0x100000};
+    /* the table's own entries point at frames of the whole memory: move them */
+    uint32_t leaf = rd(root) & PTE_FRAME;
+    wr(root, (leaf - 0x100000) | PTE_P | PTE_W | PTE_U);
+    struct walk_result r;
+    cr_assert(mmu_probe(&c, 0x3abc, ACC_READ, &r));
+    cr_assert_eq(r.pa, 0x7abc);
+    cr_assert_eq(r.refs[0].table, root - 0x100000, "addresses are the context's memory's");
+    cr_assert(!mmu_probe(&c, 0x5000, ACC_READ, &r));
+    cr_assert(r.faulted);
+    cr_assert_eq(r.fault, 0, "a supervisor read of a page not present");
+    cr_assert_eq(M.cpu.cr[CR_MMU], 0, "the CPU's paging stays off");
 }

@@ -131,13 +131,9 @@ static void log_event(struct vis_dbg *d, const struct trace_event *ev)
     e->pos = d->pos + 1;
     vis_trace_context(d->m, ev, &e->ctx);
     if (ev->walk && (e->walk = malloc(sizeof *e->walk)) != NULL) {
-        const struct walk_record *w = ev->walk;
-        e->walk->vaddr = w->vaddr;
-        e->walk->access = w->access;
-        e->walk->nrefs = w->nrefs;
-        memcpy(e->walk->refs, w->refs, (size_t)w->nrefs * sizeof w->refs[0]);
-        e->walk->faulted = w->faulted;
-        e->walk->pa = w->pa;
+        /* the result and the references it made, not the unused rest */
+        const struct walk_result *w = ev->walk;
+        memcpy(e->walk, w, offsetof(struct walk_result, refs) + (size_t)w->nrefs * sizeof w->refs[0]);
         e->ev.walk = e->walk;
     }
     d->ev_count++;
@@ -408,6 +404,16 @@ unsigned dbg_ring(const struct vis_dbg *d)
     return SR_RING(d->m->cpu.cr[CR_SR]);
 }
 
+/* Where a ring-0 read of addr in context c goes, found by a probe: the
+ * debugger looks without touching. */
+static bool probe_read(const struct mmu_walk_ctx *c, uint32_t addr, uint32_t *pa)
+{
+    struct walk_result r;
+    if (!mmu_probe(c, addr, ACC_READ, &r)) return false;
+    *pa = r.pa;
+    return true;
+}
+
 bool dbg_to_host(struct vis_dbg *d, char space, uint32_t addr, uint32_t *hpa)
 {
     struct machine *m = d->m;
@@ -428,47 +434,27 @@ bool dbg_to_host(struct vis_dbg *d, char space, uint32_t addr, uint32_t *hpa)
             *hpa = v->base + addr;
             return addr < v->size;
         }
-        /* the host dimension alone: a probe with guest paging off */
-        struct cpu saved = m->cpu;
-        int cur = m->vmx.cur;
-        m->vmx.cur = vm;
-        m->cpu.nonroot = true;
-        m->cpu.cr[CR_MMU] = 0;
-        struct walk_record rec;
-        bool ok = mmu_probe(d->m, addr, ACC_READ, false, &rec);
-        m->cpu = saved;
-        m->vmx.cur = cur;
-        if (ok) *hpa = rec.pa;
-        return ok && rec.pa < m->memsize;
+        /* the host dimension alone: the VM's context with guest paging off */
+        struct mmu_walk_ctx c = mmu_walk_ctx_of(m, m->cpu.cr, vm);
+        c.paging = false;
+        return probe_read(&c, addr, hpa) && *hpa < m->memsize;
     }
     default: {
+        struct mmu_walk_ctx c;
         if (d->hv && d->hv->cfg.mmu == HV_MMU_SHADOW) {
-            /* the shadow tables fill lazily: read the guest's own tables.
-             * Looking is not a reference the guest made: undo its charge. */
-            struct stats st = m->st;
-            uint64_t refs = d->hv->sh.guest_refs;
+            /* the shadow tables fill lazily: read the guest's own tables
+             * (shadow paging runs one VM, VM 0) */
             uint32_t gpa;
-            bool ok = shadow_guest_translate(d->hv, addr, &gpa);
-            m->st = st;
-            d->hv->sh.guest_refs = refs;
-            return ok && dbg_to_host(d, 'g', gpa, hpa);
+            c = vis_guest_tables_ctx(m, 0, d->hv->vcpu.cr);
+            return probe_read(&c, addr, &gpa) && dbg_to_host(d, 'g', gpa, hpa);
         }
-        struct walk_record rec;
-        bool ok;
-        if (d->hv && m->vmx.nested && !m->cpu.nonroot && m->vmx.cur >= 0) {
+        if (d->hv && m->vmx.nested && !m->cpu.nonroot && m->vmx.cur >= 0)
             /* in ring -1 (every VM ended): look through the last guest's
              * state, as its VM exit saved it */
-            struct cpu saved = m->cpu;
-            memcpy(m->cpu.cr, m->vmx.vmcs[m->vmx.cur].cr, sizeof m->cpu.cr);
-            m->cpu.nonroot = true;
-            ok = mmu_probe(d->m, addr, ACC_READ, false, &rec);
-            m->cpu = saved;
-        } else {
-            ok = mmu_probe(d->m, addr, ACC_READ, false, &rec);
-        }
-        if (!ok) return false;
-        *hpa = rec.pa;
-        return rec.pa < m->memsize;
+            c = mmu_walk_ctx_of(m, m->vmx.vmcs[m->vmx.cur].cr, m->vmx.cur);
+        else
+            c = mmu_walk_ctx_now(m);
+        return probe_read(&c, addr, hpa) && *hpa < m->memsize;
     }
     }
 }

@@ -74,7 +74,7 @@ struct dbg_break {
 struct dbg_event {
     struct trace_event ev;   /* as reported; ev.walk points at walk */
     struct vis_trace_context ctx;
-    struct walk_record *walk;  /* a copy (malloc'd), for walks */
+    struct walk_result *walk;  /* a copy (malloc'd), for walks */
     uint64_t pos;            /* the step it happened in */
     char *text;              /* its line, made when first shown */
 };
@@ -170,7 +170,7 @@ struct vis_dbg {
 
     /* what the Page walk pane shows: a probe (translate) or the last miss */
     bool probe_on;
-    struct walk_record probe;
+    struct walk_result probe;
     bool probe_2d;
 
     /* panes */
@@ -267,7 +267,7 @@ void dbg_view_regs(struct vis_dbg *d, struct dbg_text *t, int width);
 void dbg_view_code(struct vis_dbg *d, struct dbg_text *t, int nlines, int width);
 void dbg_view_memory(struct vis_dbg *d, struct dbg_text *t, int nlines, int width);
 void dbg_view_tlb(struct vis_dbg *d, struct dbg_text *t, int width);
-void dbg_view_walk(struct vis_dbg *d, struct dbg_text *t, const struct walk_record *w, bool two_d,
+void dbg_view_walk(struct vis_dbg *d, struct dbg_text *t, const struct walk_result *w, bool two_d,
                    const char *what);
 /* The pane's walk: the last translate, else the last TLB miss. */
 void dbg_view_walk_pane(struct vis_dbg *d, struct dbg_text *t);

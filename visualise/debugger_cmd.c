@@ -496,9 +496,11 @@ static int cmd_translate(struct vis_dbg *d, char *args)
     uint32_t va;
     if (!address_arg(d, "translate", a, &space, &va)) return VIS_DBG_ERROR;
     if (space != 'v') return dbg_error(d, "translate: expected a virtual address, not %c:", space);
-    mmu_probe(d->m, va, acc, user, &d->probe);
+    struct mmu_walk_ctx c = mmu_walk_ctx_now(d->m);
+    c.user = user;
+    mmu_probe(&c, va, acc, &d->probe);
     d->probe_on = true;
-    d->probe_2d = vis_walk_is_2d(d->m);
+    d->probe_2d = c.two_d;
     if (d->fullscreen && !d->pane_on[PANE_WALK]) d->pane_on[PANE_WALK] = true;   /* show it */
     struct dbg_text t = {0};
     dbg_view_walk(d, &t, &d->probe, d->probe_2d, "translate");

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu/decode.h"   /* the code cache, read (never changed) by the Code pane and info bt */
 #include "visualise/debugger.h"
 
 /* ---- text ------------------------------------------------------------------------- */
@@ -104,30 +103,26 @@ static bool is_breakpoint(const struct vis_dbg *d, uint32_t a)
     return false;
 }
 
-/* Binary translation: the code-cache page holding guest-virtual address a,
- * and a's index in it; NULL unless guest kernel code runs from the cache
- * and a's page has been decoded into it. */
-static struct decode_page *bt_cached(struct vis_dbg *d, uint32_t a, unsigned *index)
+/* Binary translation: what the translator made of the instruction at
+ * guest-virtual address a, and its host-physical address in *h; false
+ * unless guest kernel code runs from the cache and a's page is in it. */
+static bool bt_cached(struct vis_dbg *d, uint32_t a, uint32_t *h, struct cpu_bt_insn *in)
 {
     struct machine *m = d->m;
-    uint32_t h;
-    if (!d->hv || d->hv->cfg.mode != HV_BT || !m->bt_active || !dbg_to_host(d, 'v', a, &h)) return NULL;
-    struct decode_page *p = m->bt_pages[h >> 12];
-    if (!p || !p->valid) return NULL;
-    *index = (h & 0xfff) / 4;
-    return p;
+    if (!d->hv || d->hv->cfg.mode != HV_BT || !m->bt_active || !dbg_to_host(d, 'v', a, h)) return false;
+    return cpu_bt_insn_at(m, *h, in);
 }
 
-/* What the translator made of guest instruction i of code-cache page p:
- * copied as it is, replaced by a call into the hypervisor (a sensitive
- * instruction: it must not run deprivileged), or not reached yet. */
-static void bt_describe(const struct decode_page *p, unsigned i, bool arrow, char *buf, size_t len)
+/* What the translator made of a guest instruction: copied as it is,
+ * replaced by a call into the hypervisor (a sensitive instruction: it must
+ * not run deprivileged), or not reached yet. */
+static void bt_describe(const struct cpu_bt_insn *in, bool arrow, char *buf, size_t len)
 {
     const char *to = arrow ? "→" : "->";
-    if (p->insn[i].op == OPX_TRANSLATE) snprintf(buf, len, "(not translated yet)");
-    else if (p->insn[i].op == OPX_CALLOUT)
+    if (in->fate == CPU_BT_UNTRANSLATED) snprintf(buf, len, "(not translated yet)");
+    else if (in->fate == CPU_BT_CALLOUT)
         snprintf(buf, len, "%s callout hv_bt_callout (emulates %s)", to,
-                 p->guest_op[i] < OP_COUNT ? isa_info[p->guest_op[i]].mnemonic : "?");
+                 in->guest_op < OP_COUNT ? isa_info[in->guest_op].mnemonic : "?");
     else snprintf(buf, len, "= identical");
 }
 
@@ -150,13 +145,13 @@ void dbg_view_code(struct vis_dbg *d, struct dbg_text *t, int nlines, int width)
         }
         char insn[128];
         isa_disasm(w, a, insn, sizeof insn, symbol_at, d);
-        unsigned i;
-        const struct decode_page *p = beside ? bt_cached(d, a, &i) : NULL;
-        if (p) {
+        uint32_t h;
+        struct cpu_bt_insn in;
+        if (beside && bt_cached(d, a, &h, &in)) {
             char tr[96];
-            bt_describe(p, i, false, tr, sizeof tr);
+            bt_describe(&in, false, tr, sizeof tr);
             dbg_text_add(t, attr, "%s%c %08x  %08x  %-28s %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn, tr);
-            if (p->insn[i].ends_block && t->n < nlines - 1) dbg_text_add(t, AT_DIM, "   -- end of block --");
+            if (in.ends_block && t->n < nlines - 1) dbg_text_add(t, AT_DIM, "   -- end of block --");
         } else if (words) {
             dbg_text_add(t, attr, "%s%c %08x  %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn);
         } else {
@@ -178,32 +173,34 @@ void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
         dbg_text_add(t, AT_NORMAL, "not running under binary translation (ringsim debug IMG --mode bt)");
         return;
     }
-    unsigned i;
-    const struct decode_page *p = bt_cached(d, pc, &i);
-    if (!p && !m->bt_active)
+    uint32_t h;
+    struct cpu_bt_insn in;
+    bool cached = bt_cached(d, pc, &h, &in);
+    if (!cached && !m->bt_active)
         dbg_text_add(t, AT_NORMAL, "pc v:%08x: guest user code, run as it is (only guest kernel code is translated)", pc);
-    else if (!p)
+    else if (!cached)
         dbg_text_add(t, AT_NORMAL, "pc v:%08x: its page is not in the code cache yet (translated when it first runs)", pc);
     else {
-        /* blocks end at ends_block: walk back to the start, forward to the end */
-        unsigned first = i, last = i;
-        while (first > 0 && !p->insn[first - 1].ends_block) first--;
-        while (last < PAGE_INSNS - 1 && !p->insn[last].ends_block) last++;
-        uint32_t start = pc - 4u * (i - first), h = 0;
-        dbg_to_host(d, 'v', start, &h);
+        /* blocks end at ends_block: walk back to the start, forward to the
+         * end, within pc's page (host addresses first..last) */
+        uint32_t first = h, last = h;
+        struct cpu_bt_insn x;
+        while ((first & 0xfff) && cpu_bt_insn_at(m, first - 4, &x) && !x.ends_block) first -= 4;
+        while (((last + 4) & 0xfff) && cpu_bt_insn_at(m, last, &x) && !x.ends_block) last += 4;
+        uint32_t start = pc - (h - first), n = (last - first) / 4 + 1;
         char sym[96];
         dbg_symbolize(d, start, sym, sizeof sym);
         dbg_text_add(t, AT_HEAD, "block v:%08x%s%s%s, %u instruction%s, code cache page h:%08x", start,
-                     sym[0] ? " <" : "", sym, sym[0] ? ">" : "", last - first + 1, last > first ? "s" : "",
-                     h & ~0xfffu);
+                     sym[0] ? " <" : "", sym, sym[0] ? ">" : "", n, n > 1 ? "s" : "", first & ~0xfffu);
         dbg_text_add(t, AT_DIM, "   %-8s  %-8s  %-28s %s", "guest", "word", "guest instruction", "translation");
-        for (unsigned j = first; j <= last; j++) {
-            uint32_t a = start + 4u * (j - first), w = 0;
+        for (uint32_t j = first; j <= last; j += 4) {
+            uint32_t a = start + (j - first), w = 0;
             char insn[128], tr[96];
             dbg_read32(d, 'v', a, &w);
             isa_disasm(w, a, insn, sizeof insn, symbol_at, d);
-            bt_describe(p, j, true, tr, sizeof tr);
-            dbg_text_add(t, j == i ? AT_CURRENT : AT_NORMAL, "%s %08x  %08x  %-28s %s", j == i ? "=>" : "  ", a, w,
+            cpu_bt_insn_at(m, j, &x);
+            bt_describe(&x, true, tr, sizeof tr);
+            dbg_text_add(t, j == h ? AT_CURRENT : AT_NORMAL, "%s %08x  %08x  %-28s %s", j == h ? "=>" : "  ", a, w,
                          insn, tr);
         }
     }
@@ -411,7 +408,7 @@ static void pte_flags(uint32_t pte, char *buf)
  * of that guest table's address, then the guest entry — and a last row for
  * the host walk of the final guest-physical address.  Each cell holds the
  * number of the reference, in the order the walker made them. */
-static void walk_grid(struct dbg_text *t, const struct walk_record *w, unsigned hlevels)
+static void walk_grid(struct dbg_text *t, const struct walk_result *w, unsigned hlevels)
 {
     int grid[MMU_MAX_LEVELS + 1][MMU_MAX_LEVELS + 1];
     memset(grid, 0, sizeof grid);
@@ -446,7 +443,7 @@ static void walk_grid(struct dbg_text *t, const struct walk_record *w, unsigned 
     }
 }
 
-void dbg_view_walk(struct vis_dbg *d, struct dbg_text *t, const struct walk_record *w, bool two_d, const char *what)
+void dbg_view_walk(struct vis_dbg *d, struct dbg_text *t, const struct walk_result *w, bool two_d, const char *what)
 {
     struct machine *m = d->m;
     int reads = vis_walk_reads(w);
@@ -493,7 +490,7 @@ void dbg_view_walk_pane(struct vis_dbg *d, struct dbg_text *t)
         dbg_view_walk(d, t, &d->probe, d->probe_2d, "translate");
         return;
     }
-    const struct walk_record *w = &d->m->mmu.last_walk;
+    const struct walk_result *w = &d->m->mmu.last_walk;
     if (!d->m->mmu.st.walks) {
         dbg_text_add(t, AT_DIM, "no TLB miss yet (try: translate ADDR)");
         return;

@@ -19,7 +19,10 @@
  *
  * The one idea to hold: the numbers of a --walk come from mmu_probe(), the
  * walker itself (mmu/mmu.c), never from a second walker here, so the
- * picture cannot disagree with the machine.
+ * picture cannot disagree with the machine.  The probe is given a walk
+ * context naming the tables to walk, so drawing a VM that is not running,
+ * or the guest's own tables under shadow paging, copies no machine state
+ * and changes none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +74,7 @@ struct walk {
     bool used;
     const char *prefix;          /* "" or "g" */
     int tree;                    /* the tree of every reference, or -1: each ref's dim */
-    struct walk_record rec;
+    struct walk_result rec;
 };
 
 struct drawing {
@@ -425,7 +428,7 @@ static void walk_legend(struct drawing *d, const struct walk *w, const char *id,
                         const char *context)
 {
     FILE *o = d->out;
-    const struct walk_record *r = &w->rec;
+    const struct walk_result *r = &w->rec;
     fprintf(o, "  %s [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"3\">\n"
                "<TR><TD COLSPAN=\"5\" BGCOLOR=\"#cc0000\"><FONT COLOR=\"white\"><B>%s</B></FONT><BR/>"
                "<FONT COLOR=\"white\">%s</FONT></TD></TR>\n"
@@ -504,30 +507,25 @@ static void set_tree(struct tree *t, uint32_t root, unsigned levels, uint32_t ba
     t->colour = colour;
 }
 
-/* The machine as the walker of VM vm sees it: natively the CPU as it
- * stands; under hardware assist the VM's guest state (loaded, or saved in
- * its VMCS); under shadow paging the CPU with the real CR ptb, the shadow;
- * under pv the CPU, whose ptb is the guest's own.
- * guest_cr gets the guest's own control registers. */
-static void walker_context(const struct machine *m, int vm, struct machine *ctx, uint32_t guest_cr[CR_COUNT])
+/* The context the MMU of VM vm walks: natively the CPU as it stands; under
+ * hardware assist the VM's guest state (loaded, or saved in its VMCS);
+ * under shadow paging the CPU with the real CR ptb, the shadow; under pv
+ * the CPU, whose ptb is the guest's own.  guest_cr gets the guest's own
+ * control registers. */
+static struct mmu_walk_ctx walker_context(const struct machine *m, int vm, uint32_t guest_cr[CR_COUNT])
 {
     const struct hv *hv = m->hv;
-    *ctx = *m;
-    ctx->trace = NULL;
     memcpy(guest_cr, m->cpu.cr, sizeof m->cpu.cr);
-    if (!hv) return;
+    if (!hv) return mmu_walk_ctx_now(m);
     if (hv->cfg.mmu == HV_MMU_SHADOW || hv_technique(hv->cfg.mode)->deprivileged) {
         /* the hypervisor keeps the guest's CRs; the MMU walks the shadow
          * (pv: the guest's own tables, or the boot map before them) */
         memcpy(guest_cr, hv->vcpu.cr, sizeof hv->vcpu.cr);
-        return;
+        return mmu_walk_ctx_now(m);
     }
-    if (!(m->cpu.nonroot && m->vmx.cur == vm)) {
-        memcpy(ctx->cpu.cr, m->vmx.vmcs[vm].cr, sizeof ctx->cpu.cr);
-        ctx->cpu.nonroot = true;
-        ctx->vmx.cur = vm;
-    }
-    memcpy(guest_cr, ctx->cpu.cr, sizeof ctx->cpu.cr);
+    if (m->cpu.nonroot && m->vmx.cur == vm) return mmu_walk_ctx_now(m);
+    memcpy(guest_cr, m->vmx.vmcs[vm].cr, sizeof m->vmx.vmcs[vm].cr);
+    return mmu_walk_ctx_of(m, guest_cr, vm);
 }
 
 /* The root of the shadow of the guest's current tables, 0 if none yet. */
@@ -634,7 +632,7 @@ static int add_walk_pages(struct drawing *d, const struct walk *w)
     return 0;
 }
 
-char *vis_dot_tables(struct machine *m, const struct vis_dot_request *req, char *err, size_t errlen)
+char *vis_dot_tables(const struct machine *m, const struct vis_dot_request *req, char *err, size_t errlen)
 {
     const struct hv *hv = m->hv;
     if (hv && (req->vm < 0 || req->vm >= hv->nvms)) {
@@ -647,12 +645,10 @@ char *vis_dot_tables(struct machine *m, const struct vis_dot_request *req, char 
         return NULL;
     }
     struct drawing d = {.m = m};
-    struct machine *ctx = malloc(sizeof *ctx);
     char *text = NULL;
     size_t len = 0;
     uint32_t guest_cr[CR_COUNT];
-    if (!ctx) goto oom;
-    walker_context(m, req->vm, ctx, guest_cr);
+    struct mmu_walk_ctx ctx = walker_context(m, req->vm, guest_cr);
     if (!setup(&d, req, guest_cr, err, errlen)) goto fail;
     struct tree *g = &d.tree[GUEST], *h = &d.tree[OTHER];
     bool guest_paging = guest_cr[CR_MMU] & 1;
@@ -683,30 +679,22 @@ char *vis_dot_tables(struct machine *m, const struct vis_dot_request *req, char 
         w0->tree = -1;
         if (d.shadow && main_tree == OTHER) {
             /* the MMU walks the shadow, from the real CR ptb */
-            ctx->cpu.cr[CR_PTB] = h->root;
-            ctx->cpu.cr[CR_MMU] = h->root ? 1 : 0;
+            ctx.table.root = h->root;
+            ctx.paging = h->root != 0;
             w0->tree = OTHER;
         }
         if (d.shadow && main_tree == GUEST) w0->tree = GUEST;
         if (d.shadow) {
             /* the guest's own tables, walked in its guest-physical memory */
-            struct machine *gctx = malloc(sizeof *gctx);
-            if (!gctx) goto oom;
-            *gctx = *ctx;
-            gctx->mem = m->mem + hv->vms[req->vm].base;
-            gctx->memsize = hv->vms[req->vm].size;
-            memcpy(gctx->cpu.cr, guest_cr, sizeof gctx->cpu.cr);
-            gctx->cpu.nonroot = false;
-            gctx->vmx.nested = false;
             struct walk *gw = main_tree == GUEST ? w0 : w1;
+            struct mmu_walk_ctx gctx = vis_guest_tables_ctx(m, req->vm, guest_cr);
             if (main_tree == OTHER) *w1 = (struct walk){.used = true, .prefix = "g", .tree = GUEST};
-            if (guest_paging) mmu_probe(gctx, req->walk_vaddr, ACC_READ, false, &gw->rec);
-            else gw->rec = (struct walk_record){.vaddr = req->walk_vaddr, .pa = req->walk_vaddr};
-            free(gctx);
+            if (guest_paging) mmu_probe(&gctx, req->walk_vaddr, ACC_READ, &gw->rec);
+            else gw->rec = (struct walk_result){.vaddr = req->walk_vaddr, .pa = req->walk_vaddr};
         }
         if (!(d.shadow && main_tree == GUEST)) {
-            if (d.shadow && !h->root) w0->rec = (struct walk_record){.vaddr = req->walk_vaddr, .faulted = true};
-            else mmu_probe(ctx, req->walk_vaddr, ACC_READ, false, &w0->rec);
+            if (d.shadow && !h->root) w0->rec = (struct walk_result){.vaddr = req->walk_vaddr, .faulted = true};
+            else mmu_probe(&ctx, req->walk_vaddr, ACC_READ, &w0->rec);
         }
         if (add_walk_pages(&d, w0) < 0 || add_walk_pages(&d, w1) < 0) {
             snprintf(err, errlen, "more than %d table pages", MAX_PAGES);
@@ -781,7 +769,6 @@ char *vis_dot_tables(struct machine *m, const struct vis_dot_request *req, char 
     free(h->page_of);
     free(d.pages);
     free(d.mirror_of);
-    free(ctx);
     return text;
 oom:
     snprintf(err, errlen, "out of host memory");
@@ -791,7 +778,6 @@ fail:
     free(d.tree[1].page_of);
     free(d.pages);
     free(d.mirror_of);
-    free(ctx);
     return NULL;
 }
 

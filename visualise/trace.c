@@ -89,7 +89,7 @@ static void exit_qual(struct out *o, const struct vis_trace_context *x, enum vme
     }
 }
 
-void vis_walk_ref_text(const struct walk_record *w, int i, bool two_d, char *buf, size_t len)
+void vis_walk_ref_text(const struct walk_result *w, int i, bool two_d, char *buf, size_t len)
 {
     const struct walk_ref *r = &w->refs[i];
     char tag = r->dim == DIM_HOST || !two_d ? 'h' : 'g';
@@ -100,6 +100,15 @@ void vis_walk_ref_text(const struct walk_record *w, int i, bool two_d, char *buf
 bool vis_walk_is_2d(const struct machine *m)
 {
     return m->cpu.nonroot && m->vmx.nested;
+}
+
+struct mmu_walk_ctx vis_guest_tables_ctx(const struct machine *m, int vm, const uint32_t guest_cr[CR_COUNT])
+{
+    const struct vm *v = &m->hv->vms[vm];
+    struct mmu_walk_ctx c = mmu_walk_ctx_of(m, guest_cr, -1);
+    c.mem = m->mem + v->base;
+    c.memsize = v->size;
+    return c;
 }
 
 void vis_trace_context(const struct machine *m, const struct trace_event *ev, struct vis_trace_context *x)
@@ -119,7 +128,7 @@ void vis_trace_context(const struct machine *m, const struct trace_event *ev, st
     }
 }
 
-int vis_walk_reads(const struct walk_record *w)
+int vis_walk_reads(const struct walk_result *w)
 {
     int n = 0;
     for (int i = 0; i < w->nrefs; i++) n += w->refs[i].kind == WALK_READ;
@@ -128,7 +137,7 @@ int vis_walk_reads(const struct walk_record *w)
 
 static void walk_line(struct out *o, const struct vis_trace_context *x, const struct trace_event *ev, bool refs)
 {
-    const struct walk_record *w = ev->walk;
+    const struct walk_result *w = ev->walk;
     if (!w) return;
     const char *acc = ev->c < 3 ? access_name[ev->c] : "?";
     put(o, " v:0x%08x %s", w->vaddr, acc);

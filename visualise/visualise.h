@@ -41,7 +41,7 @@ struct vis_dot_request {
  * scripts.  Reads m (and m->hv) only.  NULL with err if the machine has no
  * such table (shadow without shadow paging, nested without nested paging)
  * or no such VM. */
-char *vis_dot_tables(struct machine *m, const struct vis_dot_request *req, char *err, size_t errlen);
+char *vis_dot_tables(const struct machine *m, const struct vis_dot_request *req, char *err, size_t errlen);
 /* Lays out DOT text with Graphviz's `dot -T<format>` into path (written
  * atomically; NULL = stdout).  False with err if dot is missing or fails. */
 bool vis_dot_render(const char *dot, const char *format, const char *path, char *err, size_t errlen);
@@ -104,11 +104,15 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
                               size_t len);
 /* Reference i of a walk as "G2 g:0x00009000[16]=0x0000a00f" ("+ad" marks an
  * accessed/dirty write-back); two_d: guest tables are guest-physical. */
-void vis_walk_ref_text(const struct walk_record *w, int i, bool two_d, char *buf, size_t len);
+void vis_walk_ref_text(const struct walk_result *w, int i, bool two_d, char *buf, size_t len);
 /* Does m translate in two dimensions now (a guest under nested paging)? */
 bool vis_walk_is_2d(const struct machine *m);
+/* The walk context of VM vm's own tables, for a probe: its control
+ * registers guest_cr, in its guest-physical memory — what a shadow-paging
+ * hypervisor reads on a hidden fault. */
+struct mmu_walk_ctx vis_guest_tables_ctx(const struct machine *m, int vm, const uint32_t guest_cr[CR_COUNT]);
 /* How many entries a walk read (its A/D write-backs not counted). */
-int vis_walk_reads(const struct walk_record *w);
+int vis_walk_reads(const struct walk_result *w);
 /* Parses "CAT[,CAT…][:FILE]", CAT one of tlb, walk, trap, exit, bt, shadow,
  * all: a bit per enum trace_kind, whether walks list their references, and
  * the file (NULL = stderr, "-" = stdout). */
