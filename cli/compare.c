@@ -25,25 +25,38 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "hypervisor/technique.h"
 #include "visualise/visualise.h"
 
 extern char **environ;
 
-/* Every combination of CPU and MMU technique, with the `run` options that
- * select it.  Those this build lacks are asked for anyway and reported as
- * not available, so a mode appears in the table the day it is built. */
-static const struct mode {
-    const char *name;
+/* Every combination of CPU and MMU technique, in the order of the table of
+ * techniques (compare_rank), with the `run` options that select it.  A run
+ * that is refused all the same is reported as not available. */
+#define MAX_MODES (HV_MODE_COUNT * HV_MMU_COUNT)
+struct mode {
+    char name[24];                 /* "hw+nested", as hv_config_name says it */
     const char *argv[5];
-} modes[] = {
-    {"native",    {"--mode", "native"}},
-    {"hw+nested", {"--mode", "hw", "--mmu", "nested"}},
-    {"hw+shadow", {"--mode", "hw", "--mmu", "shadow"}},
-    {"bt+shadow", {"--mode", "bt", "--mmu", "shadow"}},
-    {"te+shadow", {"--mode", "te", "--mmu", "shadow"}},
-    {"pv",        {"--mode", "pv"}},
 };
-#define NMODES (int)(sizeof modes / sizeof modes[0])
+
+/* Fills modes; returns how many. */
+static int list_modes(struct mode modes[MAX_MODES])
+{
+    struct hv_config_choice c[MAX_MODES];
+    int nmodes = hv_compare_configs(c, MAX_MODES);
+    if (nmodes > MAX_MODES) nmodes = MAX_MODES;
+    for (int k = 0; k < nmodes; k++) {
+        struct mode *md = &modes[k];
+        hv_config_name(c[k].t->mode, c[k].mmu, md->name, sizeof md->name);
+        md->argv[0] = "--mode";
+        md->argv[1] = c[k].t->name;
+        if (c[k].t->mmus) {
+            md->argv[2] = "--mmu";
+            md->argv[3] = hv_mmu_name(c[k].mmu);
+        }
+    }
+    return nmodes;
+}
 
 /* Parameters --sweep can vary, and the `run` option each becomes. */
 static const char *const sweep_params[] = {"levels", "tlb", "exit_cost", "pwc"};
@@ -328,17 +341,20 @@ int cmd_compare(int argc, char **argv)
         }
     }
     /* which modes, in the order asked for */
-    const struct mode *chosen[NMODES];
+    struct mode modes[MAX_MODES] = {0};
+    int nmodes = list_modes(modes);
+    const struct mode *chosen[MAX_MODES];
     int nchosen = 0;
     if (!modes_arg) {
-        for (int k = 0; k < NMODES; k++) chosen[nchosen++] = &modes[k];
+        for (int k = 0; k < nmodes; k++) chosen[nchosen++] = &modes[k];
     } else {
         for (char *name = strtok(modes_arg, ","); name; name = strtok(NULL, ",")) {
             int k = 0;
-            while (k < NMODES && strcmp(modes[k].name, name)) k++;
-            if (k == NMODES || nchosen == NMODES) {
-                fprintf(stderr, "ringsim compare: --modes: unknown mode '%s'; expected some of native "
-                                "hw+nested hw+shadow bt+shadow te+shadow pv\n", name);
+            while (k < nmodes && strcmp(modes[k].name, name)) k++;
+            if (k == nmodes || nchosen == nmodes) {
+                fprintf(stderr, "ringsim compare: --modes: unknown mode '%s'; expected some of", name);
+                for (int e = 0; e < nmodes; e++) fprintf(stderr, " %s", modes[e].name);
+                fputc('\n', stderr);
                 return EXIT_USAGE;
             }
             chosen[nchosen++] = &modes[k];

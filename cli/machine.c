@@ -129,7 +129,7 @@ static bool choose_mode(const struct machine_opts *o, int nimages, const char *c
     }
     hc->mode = t->mode;
     hc->mmu = t->default_mmu;
-    *virt = hc->mode != HV_NATIVE;
+    *virt = hv_technique_virtual(t);
     enum hv_mmu want = HV_MMU_NONE;
     bool named = o->mmu && hv_mmu_named(o->mmu, &want);
     if (o->mmu && !t->mmus) {
@@ -262,12 +262,14 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
     int loaded = 0;
     bool ok = true;
     for (int i = 0; ok && i < nimages; i++) {
-        /* pv runs the paravirtual build of a bundled program (guests/pv/) */
-        char pvfile[300];
-        snprintf(pvfile, sizeof pvfile, "pv/%s.img", images[i]);
-        bool bundled_pv = hcfg.mode == HV_PV && !strchr(images[i], '/') && access(images[i], R_OK) != 0 &&
-                          ringsim_find_file("guests", pvfile, path, sizeof path);
-        if (!bundled_pv && !cli_resolve_image(images[i], path, sizeof path)) {
+        /* a technique with a build of its own (pv: the paravirtual kernel,
+         * guests/pv/) runs that build of a bundled program */
+        const char *build = hv_technique(hcfg.mode)->build;
+        char own[300];
+        snprintf(own, sizeof own, "%s/%s.img", build ? build : "", images[i]);
+        bool bundled_own = build && !strchr(images[i], '/') && access(images[i], R_OK) != 0 &&
+                           ringsim_find_file("guests", own, path, sizeof path);
+        if (!bundled_own && !cli_resolve_image(images[i], path, sizeof path)) {
             fprintf(stderr, "ringsim %s: %s: no such file or bundled program\n", cmd, images[i]);
             ok = false;
         } else if (!isa_image_load(path, &imgs[i], err, sizeof err)) {

@@ -371,8 +371,15 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
 /* Executes an I/O port read or write. */
 uint32_t dev_in(struct machine *m, uint32_t port);
 void dev_out(struct machine *m, uint32_t port, uint32_t value);
+/* mfcr: control registers that are computed (cycle, levels, memsize), the
+ * others as the CPU holds them. */
+uint32_t cpu_read_creg(const struct machine *m, unsigned cr);
 /* Timer bookkeeping at a block boundary: raises the interrupt when due. */
 void dev_tick(struct machine *m);
+/* A timer catches up with cycle `now`: a tick that has come due becomes
+ * pending, and every tick missed meanwhile coalesces into it: the
+ * machine's timer, and the virtual timers software above keeps, alike. */
+void dev_timer_catch_up(struct timer *t, uint64_t now);
 /* The next cycle at which something must be looked at (timer, limit). */
 uint64_t machine_next_event(const struct machine *m);
 /* Drops decoded code for the physical page (after a store into it). */

@@ -74,6 +74,4 @@ void cpu_take_interrupt(struct machine *m);
 void cpu_halt(struct machine *m);
 /* iret: SR = ESR, PC = EPC, sp from USP when returning to ring > 0. */
 void cpu_iret(struct machine *m);
-/* mfcr: control registers that are computed (cycle, levels, memsize). */
-uint32_t cpu_read_creg(const struct machine *m, unsigned cr);
 #endif

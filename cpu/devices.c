@@ -57,16 +57,17 @@ void dev_out(struct machine *m, uint32_t port, uint32_t value)
     }
 }
 
-void dev_tick(struct machine *m)
+void dev_timer_catch_up(struct timer *t, uint64_t now)
 {
-    struct timer *t = &m->timer;
-    if (t->period && m->st.cycles >= t->deadline) {
+    if (t->period && now >= t->deadline) {
         t->pending = true;
         /* missed ticks coalesce into one interrupt */
-        uint64_t late = m->st.cycles - t->deadline;
+        uint64_t late = now - t->deadline;
         t->deadline += t->period * (late / t->period + 1);
     }
 }
+
+void dev_tick(struct machine *m) { dev_timer_catch_up(&m->timer, m->st.cycles); }
 
 uint64_t machine_next_event(const struct machine *m)
 {

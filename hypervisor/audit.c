@@ -79,6 +79,14 @@ struct root_ctx {
 
 static const char *mode_name(enum hv_mode mode) { return hv_technique(mode)->name; }
 
+/* A guest in its own ring 0 runs in a ring -1's non-root mode, each VM in
+ * its VMCS; a deprivileged one (te, bt, pv) runs on the CPU, the only VM. */
+static bool in_vmx(const struct hv *hv) { return !hv_technique_of(hv)->deprivileged; }
+
+/* Without an MMU technique (pv) the MMU walks the guest's own tables: real
+ * tables in the VM's memory, which the guest may read but never write. */
+static bool own_tables(const struct hv *hv) { return hv->cfg.mmu == HV_MMU_NONE; }
+
 /* Records the first violation (later ones would only repeat its cause). */
 __attribute__((format(printf, 2, 3))) static void fail(struct audit *a, const char *fmt, ...)
 {
@@ -256,7 +264,7 @@ static int vm_of_vpid(const struct hv *hv, uint16_t vpid)
 static int running_vm(const struct audit *a)
 {
     const struct machine *m = a->m;
-    if (a->hv->cfg.mode == HV_HW) {
+    if (in_vmx(a->hv)) {
         if (!m->cpu.nonroot || m->vmx.cur < 0) return -1;
         for (int i = 0; i < a->hv->nvms; i++)
             if (a->hv->vms[i].index == m->vmx.cur) return i;
@@ -270,7 +278,7 @@ static void audit_tables(struct audit *a)
 {
     struct hv *hv = a->hv;
     struct machine *m = a->m;
-    bool hw = hv->cfg.mode == HV_HW, nested = hw && hv->cfg.mmu == HV_MMU_NESTED;
+    bool hw = in_vmx(hv), nested = hw && hv->cfg.mmu == HV_MMU_NESTED;
     int run = running_vm(a);
     if (!hw) {
         /* te, bt, pv: one VM, running deprivileged on the CPU's own tables */
@@ -286,9 +294,9 @@ static void audit_tables(struct audit *a)
                      mode_name(hv->cfg.mode));
         }
         struct root_ctx c = {.vm = 0, .levels = m->levels};
-        c.what = hv->cfg.mode == HV_PV ? "pv" : "shadow";
-        c.rule = hv->cfg.mode == HV_PV ? TABLES_HV_OR_VM : TABLES_HV;
-        c.track_tables = hv->cfg.mode == HV_PV;
+        c.what = own_tables(hv) ? mode_name(hv->cfg.mode) : "shadow";
+        c.rule = own_tables(hv) ? TABLES_HV_OR_VM : TABLES_HV;
+        c.track_tables = own_tables(hv);
         if (m->cpu.cr[CR_MMU] & 1) audit_root(a, &c, m->cpu.cr[CR_PTB]);
         return;
     }
@@ -327,7 +335,7 @@ static void audit_caches(struct audit *a)
     struct hv *hv = a->hv;
     struct machine *m = a->m;
     const struct mmu *u = &m->mmu;
-    bool hw = hv->cfg.mode == HV_HW;
+    bool hw = in_vmx(hv);
     int run = running_vm(a);
     char what[160];
     for (unsigned i = 0; i < u->tlb_slots && !a->failed; i++) {
@@ -367,7 +375,7 @@ static void audit_caches(struct audit *a)
         int vm = hw ? vm_of_vpid(hv, e->vpid) : 0;
         if (vm < 0) vm = run >= 0 ? run : 0;
         struct root_ctx c = {.vm = vm, .what = e->dim == DIM_HOST ? "nested (page-walk cache)" : "page-walk cache",
-                             .rule = hv->cfg.mode == HV_PV && e->dim == DIM_GUEST ? TABLES_HV_OR_VM : TABLES_HV};
+                             .rule = own_tables(hv) && e->dim == DIM_GUEST ? TABLES_HV_OR_VM : TABLES_HV};
         if (table_ok(a, &c, e->pte & PTE_FRAME, e->level + 1u, 0) < 0) return;
     }
     if (a->failed) return;
@@ -439,7 +447,7 @@ bool hv_audit(struct hv *hv, char *why, size_t whylen)
         audit_tables(&a);
         audit_caches(&a);
         /* is_table still describes the pv root just walked (the only root) */
-        if (hv->cfg.mode == HV_PV && (m->cpu.cr[CR_MMU] & 1)) audit_pv_tlb(&a);
+        if (own_tables(hv) && (m->cpu.cr[CR_MMU] & 1)) audit_pv_tlb(&a);
     }
     free(a.seen);
     free(a.is_table);

@@ -2,25 +2,41 @@
  * hooks.c — the hypervisor's side of struct cpu_hooks: what the CPU calls,
  * and the hypervisor's own state in a snapshot of the machine.
  *
+ * The CPU hands over at a trap of a deprivileged guest, a VM exit and a
+ * binary-translation callout; each goes to the running technique's own
+ * handler (technique.h), so a live switch changes where the next one goes.
+ *
  * A snapshot (cpu/snapshot.c, the debugger's reverse execution) must put
  * back everything that changes what the machine does next, and the
  * hypervisor's bookkeeping does: struct hv, and the arrays it points at
  * whose filling costs cycles — shadow paging's per-frame bookkeeping and
- * pool, and paravirtualisation's page-table validation, one array each.
- * They are copied here, where their shape is known.  A new array hanging
- * off struct hv must be copied below too.
+ * pool, copied here, and each technique's own state, which the technique
+ * copies (snap_save, snap_restore: pv's page-table validation).  A new
+ * array hanging off struct hv must be copied by one of them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "hypervisor/hooks.h"
-#include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
 
+/* ---- the CPU's calls, to the running technique ---------------------------- */
+static void trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
+{
+    hv_technique_of(m->hv)->on_trap(m->hv, cause, badaddr, epc);
+}
+
+static void vm_exit(struct machine *m) { hv_technique_of(m->hv)->on_exit(m->hv); }
+
+static void callout(struct machine *m, uint32_t pc) { hv_technique_of(m->hv)->on_callout(m->hv, pc); }
+
+/* ---- snapshots ---------------------------------------------------------------- */
 struct hv_snapshot {
     struct hv hv;
     struct shadow_frame *sh_fr;    /* copies of the per-frame bookkeeping: shadow paging */
     struct shadow_page *sh_pg;     /* ... the shadow pool's */
-    struct pv_frame *pv_fr;        /* ... and paravirtualisation */
+    void *own[HV_MODE_COUNT];      /* each technique's own state (snap_save) */
+    size_t own_bytes[HV_MODE_COUNT];
 };
 
 static void *dup_array(const void *src, size_t n, size_t size)
@@ -37,7 +53,7 @@ static void snap_free(void *saved)
     if (!s) return;
     free(s->sh_fr);
     free(s->sh_pg);
-    free(s->pv_fr);
+    for (int i = 0; i < HV_MODE_COUNT; i++) free(s->own[i]);
     free(s);
 }
 
@@ -49,8 +65,12 @@ static void *snap_save(const void *ctx)
     s->hv = *hv;
     s->sh_fr = dup_array(hv->sh.fr, hv->sh.gframes, sizeof *hv->sh.fr);
     s->sh_pg = dup_array(hv->sh.pg, hv->sh.npool + 1, sizeof *hv->sh.pg);
-    s->pv_fr = dup_array(hv->pv.fr, hv->pv.nframes, sizeof *hv->pv.fr);
-    if ((hv->sh.fr && !s->sh_fr) || (hv->sh.pg && !s->sh_pg) || (hv->pv.fr && !s->pv_fr)) {
+    bool ok = !(hv->sh.fr && !s->sh_fr) && !(hv->sh.pg && !s->sh_pg);
+    for (int i = 0; ok && i < HV_MODE_COUNT; i++) {
+        const struct hv_technique *t = hv_technique((enum hv_mode)i);
+        if (t->snap_save) ok = t->snap_save(hv, &s->own[i], &s->own_bytes[i]);
+    }
+    if (!ok) {
         snap_free(s);
         return NULL;
     }
@@ -62,33 +82,34 @@ static void snap_restore(void *ctx, const void *saved)
 {
     struct hv *hv = ctx;
     const struct hv_snapshot *s = saved;
-    struct machine *back = hv->m;   /* the hypervisor's own back-pointer */
-    struct shadow_frame *sh_fr = hv->sh.fr;
-    struct shadow_page *sh_pg = hv->sh.pg;
-    struct pv_frame *pv_fr = hv->pv.fr;
-    uint32_t sh_n = hv->sh.gframes, pg_n = hv->sh.npool, pv_n = hv->pv.nframes;
+    struct hv live = *hv;
     *hv = s->hv;
-    hv->m = back;
-    hv->sh.fr = sh_fr;
-    hv->sh.pg = sh_pg;
-    hv->pv.fr = pv_fr;
-    if (s->sh_fr && sh_fr && sh_n == s->hv.sh.gframes) memcpy(sh_fr, s->sh_fr, sh_n * sizeof *sh_fr);
-    if (s->sh_pg && sh_pg && pg_n == s->hv.sh.npool) memcpy(sh_pg, s->sh_pg, (pg_n + 1) * sizeof *sh_pg);
-    if (s->pv_fr && pv_fr && pv_n == s->hv.pv.nframes) memcpy(pv_fr, s->pv_fr, pv_n * sizeof *pv_fr);
+    hv->m = live.m;   /* the hypervisor's own back-pointer */
+    hv->sh.fr = live.sh.fr;
+    hv->sh.pg = live.sh.pg;
+    if (s->sh_fr && live.sh.fr && live.sh.gframes == s->hv.sh.gframes)
+        memcpy(live.sh.fr, s->sh_fr, live.sh.gframes * sizeof *live.sh.fr);
+    if (s->sh_pg && live.sh.pg && live.sh.npool == s->hv.sh.npool)
+        memcpy(live.sh.pg, s->sh_pg, (live.sh.npool + 1) * sizeof *live.sh.pg);
+    for (int i = 0; i < HV_MODE_COUNT; i++) {
+        const struct hv_technique *t = hv_technique((enum hv_mode)i);
+        if (t->snap_restore) t->snap_restore(hv, &live, s->own[i]);
+    }
 }
 
 static size_t snap_bytes(const void *saved)
 {
     const struct hv_snapshot *s = saved;
-    return sizeof *s + (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) +
-           (s->sh_pg ? (s->hv.sh.npool + 1) * sizeof *s->sh_pg : 0) +
-           (s->pv_fr ? s->hv.pv.nframes * sizeof *s->pv_fr : 0);
+    size_t n = sizeof *s + (s->sh_fr ? s->hv.sh.gframes * sizeof *s->sh_fr : 0) +
+               (s->sh_pg ? (s->hv.sh.npool + 1) * sizeof *s->sh_pg : 0);
+    for (int i = 0; i < HV_MODE_COUNT; i++) n += s->own_bytes[i];
+    return n;
 }
 
 static const struct cpu_hooks hv_hooks = {
-    .trap = hv_trap,
-    .exit = hv_handle_exit,
-    .callout = hv_bt_callout,
+    .trap = trap,
+    .exit = vm_exit,
+    .callout = callout,
     .snap_save = snap_save,
     .snap_restore = snap_restore,
     .snap_free = snap_free,

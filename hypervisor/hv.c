@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "hypervisor/hooks.h"
-#include "hypervisor/hv.h"
 #include "hypervisor/technique.h"
+#include "hypervisor/vcpu.h"
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 
@@ -50,16 +50,10 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
     if (!hv->cfg.slice) hv->cfg.slice = 200000;
     const struct hv_technique *t = hv_technique(cfg->mode);
     char why[160];
-    if (!t || t->mode == HV_NATIVE || !hv_technique_allows(t, cfg->mmu, why, sizeof why)) {
+    if (!t || !hv_technique_virtual(t) || !hv_technique_allows(t, cfg->mmu, why, sizeof why)) {
         snprintf(err, errlen, "this hypervisor runs --mode te|bt|hw --mmu shadow, --mode hw --mmu nested, "
                               "and --mode pv (which needs no --mmu: the guest's own tables are validated)");
         return false;
-    }
-    bool pv = cfg->mode == HV_PV;
-    if (pv) {
-        /* the boot map (pv.c) is built like a host table, in the guest's format */
-        hv->cfg.host_levels = m->levels;
-        hv->cfg.host_large_pages = false;
     }
     hv->running = -1;
     hv->next_frame = 4096; /* page 0 stays empty */
@@ -74,18 +68,27 @@ bool hv_init(struct hv *hv, struct machine *m, const struct hv_config *cfg, char
 void hv_set_machine_mode(struct hv *hv)
 {
     struct machine *m = hv->m;
-    bool hw = hv->cfg.mode == HV_HW, nested = hw && hv->cfg.mmu == HV_MMU_NESTED;
-    m->vmx.enabled = hw;           /* else no ring -1: the hypervisor is ring 0 */
+    /* a guest in its own ring 0 needs a ring -1 below it; a deprivileged
+     * one leaves ring 0 to the hypervisor */
+    bool vmx = !hv_technique_of(hv)->deprivileged, nested = vmx && hv->cfg.mmu == HV_MMU_NESTED;
+    m->vmx.enabled = vmx;
     m->vmx.nested = nested;
     m->mmu.phys_space = false;     /* shadow paging sets it (shadow_load_context) */
     /* hw+shadow runs one VM: its TLB entries need no tag */
     m->vmx.vpid_tags = nested && !hv->no_vpid;
+    /* what makes each VM exit depends on the MMU technique (a VM added
+     * later gets its own in hv_add_vm) */
+    for (int i = 0; vmx && i < hv->nvms; i++) hv_set_exit_controls(hv, &hv->vms[i]);
 }
 
 void hv_free(struct hv *hv)
 {
-    shadow_free(hv);   /* allocated under shadow paging, now or before a live switch */
-    pv_free(hv);
+    /* allocated now or before a live switch */
+    shadow_free(hv);
+    for (int i = 0; i < HV_MODE_COUNT; i++) {
+        const struct hv_technique *t = hv_technique((enum hv_mode)i);
+        if (t->free) t->free(hv);
+    }
     hv_hooks_remove(hv);
     if (hv->m) hv->m->hv = NULL;
 }
@@ -155,18 +158,17 @@ bool hv_add_vm(struct hv *hv, const char *name, const struct isa_image *img, con
     if (hv->cfg.mmu == HV_MMU_NESTED && !nested_build(hv, vm, &v->ept_root, err, errlen)) return false;
     if (hv->cfg.mmu == HV_MMU_SHADOW) {
         if (i > 0) {
-            snprintf(err, errlen, "trap-and-emulate and binary translation run one VM");
+            snprintf(err, errlen, "shadow paging runs one VM");
             return false;
         }
         if (!shadow_init(hv, err, errlen)) return false;
     }
-    if (hv->cfg.mode == HV_PV) {
-        if (i > 0) {
-            snprintf(err, errlen, "paravirtualisation runs one VM");
-            return false;
-        }
-        if (!pv_init(hv, err, errlen)) return false;
+    const struct hv_technique *t = hv_technique_of(hv);
+    if (i > 0 && !(t->many_vms_mmus & HV_MMU_BIT(hv->cfg.mmu))) {
+        snprintf(err, errlen, "%s runs one VM", t->title);
+        return false;
     }
+    if (t->init && !t->init(hv, err, errlen)) return false;
     hv->nvms++;
     m->vmx.nvmcs = hv->nvms;
     return true;
@@ -344,15 +346,7 @@ void hv_start(struct hv *hv)
 {
     hv->running = -1;
     hv->no_vpid = hv->cfg.mmu == HV_MMU_NESTED && !hv->m->vmx.vpid_tags;  /* --no-vpid (cli/machine.c) */
-    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT || hv->cfg.mode == HV_PV) {
-        te_start(hv);
-        return;
-    }
-    if (hv->cfg.mmu == HV_MMU_SHADOW) {
-        memset(&hv->vcpu, 0, sizeof hv->vcpu);
-        shadow_load_context(hv, false);
-    }
-    hv_schedule(hv, false);
+    hv_technique_of(hv)->enter(hv);
 }
 
 /* ---- statistics ------------------------------------------------------------ */
@@ -381,23 +375,14 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         "prefetched", (json_int_t)sh->prefetched, "syncs", (json_int_t)sh->syncs,
         "unshadowed", (json_int_t)sh->unshadowed,
         "guest_refs", (json_int_t)sh->guest_refs));
-    /* a technique's own counters, also after a live switch away from it */
-    if (hv->cfg.mode == HV_BT || m->bt.blocks) {
-        const struct machine *mm = hv->m;
-        json_object_set_new(o, "bt", json_pack("{s:I,s:I,s:I,s:I,s:I}", "blocks", (json_int_t)mm->bt.blocks,
-            "instructions", (json_int_t)mm->bt.instructions, "cache_hits", (json_int_t)mm->bt.cache_hits,
-            "invalidations", (json_int_t)mm->bt.invalidations, "callouts", (json_int_t)mm->bt.callouts));
+    /* each technique's own counters: the one running, and any that ran
+     * before a live switch */
+    const struct hv_technique *now = hv_technique_of(hv);
+    for (int i = 0; i < HV_MODE_COUNT; i++) {
+        const struct hv_technique *t = hv_technique((enum hv_mode)i);
+        if (t->stats) t->stats(hv, o, t == now);
     }
-    if (hv->cfg.mode == HV_PV) pv_stats_json(hv, o);
-    if (hv->cfg.mode == HV_TE || hv->cfg.mode == HV_BT || hv->cfg.mode == HV_PV || hv->vcpu.emulated ||
-        hv->vcpu.reflected) {
-        json_t *by = json_object();
-        for (int op = 1; op < OP_COUNT; op++)
-            if (hv->vcpu.emulated_by_op[op])
-                json_object_set_new(by, isa_info[op].mnemonic, json_integer((json_int_t)hv->vcpu.emulated_by_op[op]));
-        json_object_set_new(o, "te", json_pack("{s:I,s:I,s:o}", "emulated", (json_int_t)hv->vcpu.emulated,
-                                               "reflected", (json_int_t)hv->vcpu.reflected, "emulated_by_op", by));
-    }
+    vcpu_stats_json(hv, o);
     json_object_set_new(o, "host_levels", json_integer(hv->cfg.host_levels));
     json_object_set_new(o, "switches", json_integer((json_int_t)hv->switches));
     json_object_set_new(o, "host_large_pages", json_boolean(hv->cfg.host_large_pages));

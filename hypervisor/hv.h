@@ -10,14 +10,17 @@
  * every cycle of it is charged: VM exits and entries (cause `vmexit`), and
  * its handlers' VMCS accesses and operations (cause `hv`).
  *
- * Files: technique.c (the table of techniques: names, which MMU techniques
- * each has, what each allows), hv.c (VMs, memory, scheduling), exits.c (one
- * handler per exit reason: hardware assist), te.c (trap-and-emulate and
- * binary translation), pv.c (paravirtualisation: hypercalls and validated
- * page tables), vdev.c (virtual console and timer), nested.c (host page
- * tables), shadow.c (shadow page tables), switch.c (changing technique while
- * the guest runs), audit.c (the isolation invariant, checked from the
- * hardware's side).
+ * Files, one idea each: technique.c (the table of techniques: technique.h
+ * says what a technique is and does), and one file per technique — te.c
+ * (trap-and-emulate), bt.c (binary translation: te without the traps), hw.c
+ * (hardware assist: one handler per VM exit), pv.c (paravirtualisation:
+ * hypercalls and validated page tables); vcpu.c (the virtual CPU they
+ * share: reflecting a trap, control registers, guest memory, a traced
+ * store); hv.c (VMs, memory, scheduling), vdev.c (virtual console and
+ * timer), nested.c (host page tables), shadow.c (shadow page tables),
+ * switch.c (changing technique while the guest runs), hooks.c (how the CPU
+ * reaches the hypervisor, and its snapshots), audit.c (the isolation
+ * invariant, checked from the hardware's side).
  */
 #ifndef RINGSIM_HV_H
 #define RINGSIM_HV_H
@@ -29,8 +32,8 @@
 #include "cpu/cpu.h"
 
 /* Virtualisation techniques; what each is and allows: technique.h. */
-enum hv_mode { HV_NATIVE, HV_TE, HV_BT, HV_HW, HV_PV };
-enum hv_mmu { HV_MMU_NONE, HV_MMU_SHADOW, HV_MMU_NESTED };
+enum hv_mode { HV_NATIVE, HV_TE, HV_BT, HV_HW, HV_PV, HV_MODE_COUNT };
+enum hv_mmu { HV_MMU_NONE, HV_MMU_SHADOW, HV_MMU_NESTED, HV_MMU_COUNT };
 
 enum vm_state { VM_RUNNABLE, VM_HALTED, VM_DONE };
 
@@ -43,11 +46,7 @@ struct vm {
     char detail[160];              /* how it ended */
     bool killed;                   /* ended by the hypervisor, not by itself */
     /* virtual devices */
-    struct {
-        uint32_t period;
-        uint64_t deadline;
-        bool pending;
-    } vtimer;
+    struct timer vtimer;           /* like the machine's (cpu/devices.c) */
     bool at_line_start;            /* console: prefix the next byte */
     bool con_irq;                  /* console: interrupt while input waits (con_ctrl bit 0) */
     uint64_t console_bytes;
@@ -104,9 +103,10 @@ struct shadow {
     uint32_t trace_gpa;            /* the guest-physical word a tracing fault writes */
 };
 
-/* Trap-and-emulate (te.c): the guest kernel runs in ring 1; every trap comes
- * to the hypervisor, which emulates against this virtual CPU or reflects it
- * into the guest's own vector table. */
+/* The virtual CPU of a deprivileged guest (vcpu.c: te, bt, pv): the guest
+ * kernel runs in ring 1; every trap comes to the hypervisor, which emulates
+ * against this virtual CPU or reflects it into the guest's own vector
+ * table.  Under shadow paging (hw's too) the guest's own paging registers. */
 struct vcpu {
     uint32_t cr[CR_COUNT];         /* the guest's control registers, SR included */
     uint64_t emulated, reflected, hv_interrupts;
@@ -131,7 +131,6 @@ struct pv {
     uint64_t traps_replaced;       /* sensitive instructions (te traps) the hypercalls stood for */
     char last_refusal[96];
 };
-enum pv_result { PV_RESUME, PV_STOPPED, PV_KILL };
 
 struct hv_config {
     enum hv_mode mode;
@@ -152,7 +151,7 @@ struct hv {
     uint32_t next_frame, frames_end; /* the hypervisor's own memory, for host tables */
     uint64_t ept_entries_written;
     struct shadow sh;              /* --mmu shadow */
-    struct vcpu vcpu;              /* --mode te, bt, pv */
+    struct vcpu vcpu;              /* --mode te, bt, pv; hw+shadow's paging registers */
     struct pv pv;                  /* --mode pv */
     bool in_callout;               /* handling a bt callout, not a trap */
     uint64_t switches;             /* live changes of technique */
@@ -191,7 +190,8 @@ uint32_t hv_vmcs_read_cr(struct hv *hv, struct vm *vm, int cr);
 /* One basic hypervisor operation (dispatch, bookkeeping). */
 void hv_charge_op(struct hv *hv, unsigned n);
 /* The machine's side of the technique in hv->cfg: is there a ring -1, does
- * the MMU walk host tables, are TLB entries tagged by VM. */
+ * the MMU walk host tables, are TLB entries tagged by VM, what makes each
+ * VM exit. */
 void hv_set_machine_mode(struct hv *hv);
 /* The exit controls of a VM's VMCS for the technique in hv->cfg. */
 void hv_set_exit_controls(struct hv *hv, struct vm *vm);
@@ -206,9 +206,9 @@ void hv_schedule(struct hv *hv, bool preempt);
 /* Virtual devices: an I/O exit's port access. */
 uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port);
 void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value);
-/* Whether the VM's console raises its interrupt: input waits for it (the
- * first VM has the console's input script) and it asked (con_ctrl). */
-bool vdev_console_irq(struct hv *hv, struct vm *vm);
+/* Catches the VM's virtual timer up with the host's cycles; true if an
+ * interrupt is raised for the guest, *cause the one it takes first. */
+bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause);
 /* Raises the virtual timer if due; injects a pending interrupt if the guest
  * can take it, else asks for an interrupt-window exit. */
 void vdev_deliver(struct hv *hv, struct vm *vm);
@@ -239,41 +239,17 @@ void shadow_traced_write(struct hv *hv, uint32_t gpa);
 /* Guest virtual -> guest physical through the guest's own tables (no side
  * effects but the counted reads); false if the guest has no translation. */
 bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa);
-/* A data access the hypervisor makes for the guest (an emulated pushf or
- * popf): translated with the rights of the guest's ring, A and D set as the
- * walker would.  True with *gpa, or false with the fault bits in *fault
- * (FAULT_BUS: beyond memory; 0 is a supervisor read of a not-present page). */
-bool shadow_guest_access(struct hv *hv, uint32_t va, enum mmu_access acc, bool user, uint32_t *gpa,
-                         uint32_t *fault);
-/* Reads/writes a word of guest-physical memory (counted); false outside the VM. */
-bool hv_guest_read32(struct hv *hv, uint32_t gpa, uint32_t *v);
-bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size);
 
-/* ---- trap-and-emulate (te.c) --------------------------------------------- */
-/* Every trap of a te guest lands in hv_trap (hooks.h). */
-void te_start(struct hv *hv);
-/* Loads hv->vcpu (with the guest's registers and pc already in m->cpu) onto
- * the machine, deprivileged: te, bt, and pv. */
+/* ---- trap-and-emulate (te.c), which binary translation (bt.c) builds on --- */
+/* Loads a deprivileged guest onto the machine on its shadow (technique.h's
+ * enter); a trap of it (on_trap); the emulation of its privileged or
+ * sensitive instruction at epc. */
 void te_enter(struct hv *hv);
+void te_trap(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
+void te_emulate(struct hv *hv, uint32_t epc);
 
-/* An out of the guest kernel to port; false if it ended the VM (the
- * machine is stopped). */
-bool te_port_out(struct hv *hv, uint32_t port, uint32_t value);
-
-/* ---- paravirtualisation (pv.c) ----------------------------------------------- */
-struct json_t;
-bool pv_init(struct hv *hv, char *err, size_t errlen);
-void pv_free(struct hv *hv);
-void pv_load_context(struct hv *hv);
-/* Trap entry and exit: the interrupt flag lives in the shared page. */
-void pv_sync_in(struct hv *hv);
-void pv_sync_out(struct hv *hv);
-/* A trap delivered to the guest: its registers go to the shared page. */
-void pv_trap_info(struct hv *hv);
-/* A hypercall (r1 = number); *next is where the guest goes on. */
-enum pv_result pv_hypercall(struct hv *hv, uint32_t *next);
+/* ---- paravirtualisation (pv.c) --------------------------------------------- */
 extern const char *const pv_hypercall_name[PV_HC_COUNT];
-void pv_stats_json(const struct hv *hv, struct json_t *o);
 
 /* ---- statistics ---------------------------------------------------------- */
 struct json_t;

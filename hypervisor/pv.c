@@ -3,8 +3,9 @@
  * paravirtual kernel's interface (guests/kernel/pv.s, defs.s).
  *
  * The guest kernel runs deprivileged in ring 1, as under trap-and-emulate,
- * and every trap still comes to hv_trap (te.c) first.  But a paravirtual
- * kernel does not execute sensitive instructions and wait to be caught: it
+ * and every trap still comes to the hypervisor first (pv_trap).  But a
+ * paravirtual kernel does not execute sensitive instructions and wait to
+ * be caught: it
  * keeps its interrupt flag and reads its trap registers in a page it shares
  * with the hypervisor, and asks for everything else with a hypercall
  * (vmcall, which traps from ring 1 with cause `hypercall`).
@@ -60,7 +61,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hypervisor/hv.h"
+#include <jansson.h>
+
+#include "hypervisor/technique.h"
+#include "hypervisor/vcpu.h"
 
 /* The hypercall numbers and the shared page (guests/kernel/defs.s). */
 #define PV_HYPERCALLS(X)                                                     \
@@ -100,6 +104,9 @@ enum { SH_IE = 0, SH_PENDING = 4, SH_CAUSE = 8, SH_EPC = 12, SH_ESR = 16, SH_BAD
        SH_USP = 28, SH_R1 = 36, SH_LEVELS = 40, SH_MEMSIZE = 44, SH_SIZE = 48 };
 
 #define REFUSED 0xffffffffu
+/* Where a hypercall leaves the guest: going on, its machine stopped (it
+ * powered off), or killed (no paravirtual kernel at all). */
+enum pv_result { PV_RESUME, PV_STOPPED, PV_KILL };
 /* What one hypercall may ask for at most, so that no single call keeps the
  * hypervisor busy for long (Xen splits longer requests into continuations;
  * here the guest sees how many were done and asks again). */
@@ -107,10 +114,14 @@ enum { SH_IE = 0, SH_PENDING = 4, SH_CAUSE = 8, SH_EPC = 12, SH_ESR = 16, SH_BAD
 
 static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
 
-bool pv_init(struct hv *hv, char *err, size_t errlen)
+/* The frame table, and the boot map: built like a host table, in the
+ * guest's own format. */
+static bool pv_init(struct hv *hv, char *err, size_t errlen)
 {
     struct pv *p = &hv->pv;
     struct vm *vm = the_vm(hv);
+    hv->cfg.host_levels = hv->m->levels;
+    hv->cfg.host_large_pages = false;
     p->nframes = vm->size >> 12;
     p->fr = calloc(p->nframes, sizeof *p->fr);
     if (!p->fr) {
@@ -122,7 +133,7 @@ bool pv_init(struct hv *hv, char *err, size_t errlen)
     return nested_build(hv, vm, &p->boot_root, err, errlen);
 }
 
-void pv_free(struct hv *hv)
+static void pv_free(struct hv *hv)
 {
     struct pv *p = &hv->pv;
     free(p->fr);
@@ -130,7 +141,7 @@ void pv_free(struct hv *hv)
 }
 
 /* The real MMU state for the guest: its own root once it has one. */
-void pv_load_context(struct hv *hv)
+static void pv_load_context(struct hv *hv)
 {
     struct machine *m = hv->m;
     bool own = hv->pv.booted;
@@ -164,21 +175,23 @@ static bool data_write(struct hv *hv, uint32_t gpa, uint32_t v)
 }
 static void shared_wr(struct hv *hv, uint32_t off, uint32_t v) { data_write(hv, hv->pv.shared + off, v); }
 
-void pv_sync_in(struct hv *hv)
+/* Trap entry and exit: the interrupt flag lives in the shared page. */
+static void pv_sync_in(struct hv *hv)
 {
     if (!hv->pv.shared) return;
     uint32_t *sr = &hv->vcpu.cr[CR_SR];
     *sr = (*sr & ~SR_IE) | (shared_rd(hv, SH_IE) ? SR_IE : 0);
 }
 
-void pv_sync_out(struct hv *hv)
+static void pv_sync_out(struct hv *hv)
 {
     if (!hv->pv.shared) return;
     shared_wr(hv, SH_IE, hv->vcpu.cr[CR_SR] & SR_IE);
     shared_wr(hv, SH_PENDING, the_vm(hv)->vtimer.pending);
 }
 
-void pv_trap_info(struct hv *hv)
+/* A trap delivered to the guest: its registers go to the shared page. */
+static void pv_trap_info(struct hv *hv)
 {
     if (!hv->pv.shared) return;
     const uint32_t *v = hv->vcpu.cr;
@@ -441,7 +454,8 @@ static bool guest_va_read32(struct hv *hv, uint32_t va, uint32_t *v)
 }
 
 /* ---- hypercalls ----------------------------------------------------------------- */
-enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
+/* A hypercall (r1 = number); *next is where the guest goes on. */
+static enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
 {
     struct machine *m = hv->m;
     struct pv *p = &hv->pv;
@@ -482,7 +496,7 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
         shared_wr(hv, SH_MEMSIZE, vm->size);
         break;
     case HC_SET_TRAP_TABLE:
-        /* read at its guest-physical address on every trap (te.c) */
+        /* read at its guest-physical address on every trap (vcpu_reflect) */
         if ((a & 3) || vm->size < 4 * ISA_VECTORS || a > vm->size - 4 * ISA_VECTORS) {
             refuse(hv, "vector table outside the VM", a, 0);
             result = REFUSED;
@@ -545,7 +559,7 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
         return PV_RESUME;
     case HC_EVENTS: break; /* what is pending is delivered on the way out */
     case HC_OUT:
-        if (!te_port_out(hv, a, b)) return PV_STOPPED;
+        if (!vcpu_port_out(hv, a, b)) return PV_STOPPED;
         break;
     case HC_CONSOLE_WRITE: {
         /* -> the bytes written: at most PV_MAX_PER_CALL, up to the first one
@@ -573,12 +587,87 @@ enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     return PV_RESUME;
 }
 
-/* ---- statistics -------------------------------------------------------------------- */
-#include <jansson.h>
+/* ---- traps --------------------------------------------------------------------------- */
+/* A hypercall of the paravirtual kernel; next is past its vmcall. */
+static void hypercall(struct hv *hv, uint32_t next)
+{
+    switch (pv_hypercall(hv, &next)) {
+    case PV_RESUME:
+        hv->m->cpu.trap_depth = 0;   /* the vmcall completed */
+        if (!vcpu_deliver_pending(hv, next)) vcpu_resume(hv, next);
+        return;
+    case PV_STOPPED:
+        hv->m->cpu.pc = next;
+        return;
+    case PV_KILL:
+        vcpu_kill(hv, hv->pv.last_refusal);
+        return;
+    }
+}
 
-void pv_stats_json(const struct hv *hv, json_t *o)
+/* A privileged instruction of a paravirtual kernel: it should have made a
+ * hypercall.  One that never registered is no paravirtual kernel at all. */
+static void privileged(struct hv *hv, uint32_t epc)
+{
+    if (hv->pv.shared) {
+        vcpu_reflect(hv, CAUSE_PROTECTION, 0, epc);   /* as the hardware would: the kernel's bug */
+        return;
+    }
+    struct isa_insn in;
+    char why[160];
+    snprintf(why, sizeof why, "not a paravirtual kernel: privileged instruction %s at 0x%08x "
+             "(a pv kernel makes hypercalls; build it with ringsim asm -D PV=1)",
+             vcpu_fetch(hv, epc, &in) ? isa_info[in.op].mnemonic : "?", epc);
+    vcpu_kill(hv, why);
+}
+
+/* Every trap of the guest: the kernel's hypercalls, and its privileged
+ * instructions (which it should not make); the rest is what every
+ * deprivileged guest gets — its page faults too, which are its own: the
+ * MMU walks its own tables, there is no shadow to fill. */
+static void pv_trap(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc)
+{
+    pv_sync_in(hv);
+    bool from_kernel = SR_RING(hv->vcpu.cr[CR_SR]) == 0;
+    if (cause == CAUSE_PROTECTION && from_kernel) privileged(hv, epc);
+    else if (cause == CAUSE_HYPERCALL && from_kernel) hypercall(hv, epc);   /* epc is past the vmcall */
+    else vcpu_trap(hv, cause, badaddr, epc);
+}
+
+/* The guest's virtual CPU onto the machine, deprivileged, on its own
+ * tables (or the boot map). */
+static void pv_enter(struct hv *hv)
+{
+    vcpu_load(hv);
+    pv_load_context(hv);
+    vcpu_run(hv);
+}
+
+/* ---- snapshots: the frame table, whose filling cost cycles ------------------------------ */
+static bool pv_snap_save(const struct hv *hv, void **copy, size_t *bytes)
 {
     const struct pv *p = &hv->pv;
+    *copy = NULL;
+    *bytes = p->fr ? p->nframes * sizeof *p->fr : 0;
+    if (!*bytes) return true;
+    if (!(*copy = malloc(*bytes))) return false;
+    memcpy(*copy, p->fr, *bytes);
+    return true;
+}
+
+/* The live frame table stays, refilled if it has the copy's size. */
+static void pv_snap_restore(struct hv *hv, const struct hv *live, const void *copy)
+{
+    struct pv *p = &hv->pv;
+    p->fr = live->pv.fr;
+    if (copy && p->fr && live->pv.nframes == p->nframes) memcpy(p->fr, copy, p->nframes * sizeof *p->fr);
+}
+
+/* ---- statistics ------------------------------------------------------------------------ */
+static void pv_stats(const struct hv *hv, json_t *o, bool current)
+{
+    const struct pv *p = &hv->pv;
+    if (!current) return;
     json_t *by = json_object();
     for (int op = 1; op < PV_HC_COUNT; op++)
         if (p->by_op[op]) json_object_set_new(by, pv_hypercall_name[op], json_integer((json_int_t)p->by_op[op]));
@@ -588,3 +677,34 @@ void pv_stats_json(const struct hv *hv, json_t *o)
         "type_flushes", (json_int_t)p->type_flushes, "refused", (json_int_t)p->refused,
         "traps_replaced", (json_int_t)p->traps_replaced, "last_refusal", p->last_refusal));
 }
+
+static void pv_describe(const struct hv *hv, char *buf, size_t len)
+{
+    (void)hv;
+    snprintf(buf, len, "%s, on its own page tables (every update validated)", hv_pv.name);
+}
+
+const struct hv_technique hv_pv = {
+    .mode = HV_PV,
+    .name = "pv",
+    .title = "paravirtualisation",
+    .default_mmu = HV_MMU_NONE,
+    .deprivileged = true,
+    .no_switch_why = "pv runs a paravirtualised build of the kernel (hypercalls in place of sensitive "
+                     "instructions), which a running guest cannot become or stop being",
+    .no_mmu_why = "--mode pv takes no --mmu: the paravirtual kernel's own page tables, each update validated "
+                  "by the hypervisor, are the MMU's (no shadow, no nested)",
+    .build = "pv",
+    .compare_rank = {[HV_MMU_NONE] = 6},
+    .enter = pv_enter,
+    .on_trap = pv_trap,
+    .guest_cr = vcpu_guest_cr,
+    .publish_resume = pv_sync_out,
+    .publish_trap = pv_trap_info,
+    .init = pv_init,
+    .free = pv_free,
+    .snap_save = pv_snap_save,
+    .snap_restore = pv_snap_restore,
+    .stats = pv_stats,
+    .describe = pv_describe,
+};

@@ -21,36 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hypervisor/hv.h"
 #include "hypervisor/technique.h"
+#include "hypervisor/vcpu.h"
 
-/* ---- guest memory, as the hypervisor sees it ------------------------------ */
 static struct vm *the_vm(struct hv *hv) { return &hv->vms[0]; }
-
-bool hv_guest_read32(struct hv *hv, uint32_t gpa, uint32_t *v)
-{
-    struct vm *vm = the_vm(hv);
-    if (gpa > vm->size - 4 || (gpa & 3)) return false;
-    memcpy(v, hv->m->mem + vm->base + gpa, 4);
-    hv->sh.guest_refs++;
-    cpu_charge(hv->m, CY_HV, hv->m->prof.mem_ref);
-    return true;
-}
-
-bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size)
-{
-    struct vm *vm = the_vm(hv);
-    if (gpa > vm->size - size || (gpa & (size - 1))) return false;
-    uint8_t *p = hv->m->mem + vm->base + gpa;
-    if (size == 4) memcpy(p, &v, 4);
-    else if (size == 2) { uint16_t h = (uint16_t)v; memcpy(p, &h, 2); }
-    else *p = (uint8_t)v;
-    uint32_t hpa = vm->base + gpa;
-    if (hv->m->code_page[hpa >> 12]) decode_invalidate_page(hv->m, hpa >> 12);
-    hv->sh.guest_refs++;
-    cpu_charge(hv->m, CY_HV, hv->m->prof.mem_ref);
-    return true;
-}
 
 /* ---- the guest's own tables, walked in software ----------------------------- */
 struct gpath {
@@ -146,10 +120,7 @@ bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa)
 /* ---- shadow tables --------------------------------------------------------- */
 /* The real control registers the shadow lives in: the CPU's under te/bt,
  * the VMCS guest-state area under hw (loaded at the next VM entry). */
-static uint32_t *real_cr(struct hv *hv)
-{
-    return hv_technique(hv->cfg.mode)->deprivileged ? hv->m->cpu.cr : hv->m->vmx.vmcs[0].cr;
-}
+static uint32_t *real_cr(struct hv *hv) { return hv_technique_of(hv)->shadow_cr(hv); }
 
 static uint32_t rd(struct hv *hv, uint32_t hpa) { uint32_t v; memcpy(&v, hv->m->mem + hpa, 4); return v; }
 static void wr(struct hv *hv, uint32_t hpa, uint32_t v)
@@ -433,21 +404,24 @@ void shadow_load_context(struct hv *hv, bool ptb_written)
     mmu_context_changed(m, ptb_written);
 }
 
-/* The TLB is looked up and filled in the guest's context: under te and bt
- * that context is on the CPU; under hw the CPU is in root mode, so the
- * guest's (its VMCS guest state, with the shadow's ptb) is lent to it. */
+/* The TLB is looked up and filled in the guest's context.  Where the
+ * shadow's registers are the CPU's (te, bt) that context is on the CPU;
+ * else (hw) the CPU is in root mode, so the guest's — its VMCS guest state,
+ * with the shadow's ptb — is lent to it, in non-root mode. */
+static bool context_on_cpu(struct hv *hv) { return real_cr(hv) == hv->m->cpu.cr; }
+
 static void guest_context_in(struct hv *hv, struct cpu *saved)
 {
     struct machine *m = hv->m;
     *saved = m->cpu;
-    if (hv->cfg.mode != HV_HW) return;
-    memcpy(m->cpu.cr, m->vmx.vmcs[0].cr, sizeof m->cpu.cr);
+    if (context_on_cpu(hv)) return;
+    memcpy(m->cpu.cr, real_cr(hv), sizeof m->cpu.cr);
     m->cpu.nonroot = true;
 }
 
 static void guest_context_out(struct hv *hv, const struct cpu *saved)
 {
-    if (hv->cfg.mode != HV_HW) return;
+    if (context_on_cpu(hv)) return;
     hv->m->cpu = *saved;
     mmu_context_changed(hv->m, false);
 }

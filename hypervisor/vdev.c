@@ -10,24 +10,28 @@
  */
 #include "hypervisor/hv.h"
 
-/* The virtual timer catches up with the host's cycles: a tick that has come
- * due becomes pending, and every tick missed meanwhile coalesces into it,
- * as on bare metal (cpu/devices.c dev_tick).  The hypervisor only looks when
- * it has to (an exit of this VM, its scheduling), so this may find several
- * periods gone by. */
-static void vtimer_catch_up(struct machine *m, struct vm *vm)
-{
-    if (vm->vtimer.period && m->st.cycles >= vm->vtimer.deadline) {
-        uint64_t late = m->st.cycles - vm->vtimer.deadline;
-        vm->vtimer.pending = true;
-        vm->vtimer.deadline += vm->vtimer.period * (late / vm->vtimer.period + 1);
-    }
-}
+/* The virtual timer catches up with the host's cycles, as on bare metal
+ * (dev_timer_catch_up, the machine's own timer's).  The hypervisor only
+ * looks when it has to (an exit or a trap of this VM, its scheduling), so
+ * this may find several periods gone by: they coalesce into one tick. */
+static void vtimer_catch_up(struct machine *m, struct vm *vm) { dev_timer_catch_up(&vm->vtimer, m->st.cycles); }
 
-bool vdev_console_irq(struct hv *hv, struct vm *vm)
+/* Whether the VM's console raises its interrupt: input waits for it (the
+ * first VM has the console's input script) and it asked (con_ctrl). */
+static bool console_irq(struct hv *hv, struct vm *vm)
 {
     const struct console *c = &hv->m->con;
     return vm->index == 0 && vm->con_irq && c->input_pos < c->input_len;
+}
+
+/* Both ways of delivering an interrupt (vdev_deliver's injection under hw,
+ * vcpu_deliver_pending's reflection) take the timer before the console, as
+ * bare metal does. */
+bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause)
+{
+    vtimer_catch_up(hv->m, vm);
+    *cause = vm->vtimer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;
+    return vm->vtimer.pending || console_irq(hv, vm);
 }
 
 /* The console's input script (ringsim run --input) is the first VM's
@@ -88,13 +92,13 @@ void vdev_deliver(struct hv *hv, struct vm *vm)
 {
     struct machine *m = hv->m;
     struct vmcs *v = &m->vmx.vmcs[vm->index];
-    vtimer_catch_up(m, vm);
+    enum isa_cause cause;
+    bool due = vdev_irq_due(hv, vm, &cause);
     v->irq_window = false;
-    bool con = vdev_console_irq(hv, vm);
-    if ((!vm->vtimer.pending && !con) || v->inject) return;
+    if (!due || v->inject) return;
     if (hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE) {
         v->inject = true;
-        v->inject_cause = vm->vtimer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;  /* the timer first, as on bare metal */
+        v->inject_cause = cause;
         v->inject_badaddr = 0;
         v->inject_epc = hv_vmcs_read_pc(hv, vm);
         hv_charge_op(hv, 1);

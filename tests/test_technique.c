@@ -85,3 +85,58 @@ Test(technique, configuration_names_are_the_comparison_names)
     hv_config_name(HV_NATIVE, HV_MMU_NONE, b, sizeof b);
     cr_assert_str_eq(b, "native");
 }
+
+/* What each technique does is its own ops table: every hypervisor
+ * technique can enter the guest and be told of a trap or an exit, says where
+ * the guest's registers live and describes itself; what a live switch needs
+ * (leave) is there for each technique that switches, and what shadow paging
+ * needs (shadow_cr) for each that has it.  Native does nothing at all. */
+Test(technique, every_hypervisor_technique_has_the_behaviour_its_line_promises)
+{
+    for (size_t i = 0; i < NMODES; i++) {
+        const struct hv_technique *t = hv_technique(every_mode[i]);
+        if (t->mode == HV_NATIVE) {
+            cr_assert_not(hv_technique_virtual(t));
+            cr_assert_null(t->enter);
+            cr_assert_null(t->on_trap);
+            cr_assert_null(t->on_exit);
+            continue;
+        }
+        cr_assert(hv_technique_virtual(t), "%s", t->name);
+        cr_assert(t->guest_cr && t->describe, "%s", t->name);
+        /* a deprivileged guest traps to the hypervisor; one in its own ring 0 exits */
+        cr_assert_eq(t->on_trap != NULL, t->deprivileged, "%s: traps", t->name);
+        cr_assert_eq(t->on_exit != NULL, !t->deprivileged, "%s: exits", t->name);
+        cr_assert_eq(t->leave != NULL, t->live_switch, "%s: leaves only to switch", t->name);
+        cr_assert_eq(t->shadow_cr != NULL, (t->mmus & HV_MMU_BIT(HV_MMU_SHADOW)) != 0, "%s: shadow", t->name);
+        /* own state comes with its whole life cycle */
+        bool own = t->init || t->free || t->snap_save || t->snap_restore;
+        cr_assert_eq(own, t->init && t->free && t->snap_save && t->snap_restore, "%s: own state", t->name);
+    }
+    cr_assert_not_null(hv_technique(HV_BT)->on_callout, "binary translation calls out");
+    cr_assert_null(hv_technique(HV_TE)->on_callout);
+    cr_assert_null(hv_technique(HV_MODE_COUNT));
+}
+
+Test(technique, compare_runs_every_configuration_in_its_fixed_order)
+{
+    struct hv_config_choice c[16];
+    static const char *const want[] = {"native", "hw+nested", "hw+shadow", "bt+shadow", "te+shadow", "pv"};
+    int n = hv_compare_configs(c, 16);
+    cr_assert_eq(n, (int)(sizeof want / sizeof want[0]));
+    for (int i = 0; i < n; i++) {
+        char b[32];
+        hv_config_name(c[i].t->mode, c[i].mmu, b, sizeof b);
+        cr_assert_str_eq(b, want[i], "column %d", i);
+        cr_assert(hv_technique_allows(c[i].t, c[i].mmu, b, sizeof b), "%s", want[i]);
+    }
+}
+
+Test(technique, a_bundled_program_has_a_build_of_its_own_only_for_pv)
+{
+    for (size_t i = 0; i < NMODES; i++) {
+        const struct hv_technique *t = hv_technique(every_mode[i]);
+        if (t->mode == HV_PV) cr_assert_str_eq(t->build, "pv");
+        else cr_assert_null(t->build, "%s", t->name);
+    }
+}

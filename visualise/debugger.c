@@ -500,7 +500,7 @@ void dbg_where(struct vis_dbg *d, char *buf, size_t len)
     if (dbg_read32(d, 'v', pc, &w)) isa_disasm(w, pc, insn, sizeof insn, symbol_at, d);
     char vm[32] = "";
     if (d->hv && m->cpu.nonroot) snprintf(vm, sizeof vm, ", VM %d", m->vmx.cur);
-    else if (d->hv && d->hv->cfg.mode == HV_HW) snprintf(vm, sizeof vm, ", root");
+    else if (d->hv && !dbg_deprivileged(d)) snprintf(vm, sizeof vm, ", root");
     snprintf(buf, len, "v:0x%08x%s%s%s  %s   (ring %u%s, cycle %llu, step %llu)", pc, sym[0] ? " <" : "", sym,
              sym[0] ? ">" : "", insn, dbg_ring(d), vm, (unsigned long long)m->st.cycles,
              (unsigned long long)d->pos);

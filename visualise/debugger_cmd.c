@@ -549,12 +549,7 @@ static int cmd_mode(struct vis_dbg *d, char *args)
 {
     char *rest = args, *mode = word(&rest), *mmu = word(&rest);
     char now[96] = "native";
-    if (d->hv && !hv_technique(d->hv->cfg.mode)->mmus)
-        snprintf(now, sizeof now, "%s, on its own page tables (every update validated)",
-                 hv_technique(d->hv->cfg.mode)->name);
-    else if (d->hv)
-        snprintf(now, sizeof now, "%s with %s paging", hv_technique(d->hv->cfg.mode)->name,
-                 hv_mmu_name(d->hv->cfg.mmu));
+    if (d->hv) hv_technique_of(d->hv)->describe(d->hv, now, sizeof now);
     if (!mode) {
         dbg_printf(d, "mode: %s\n", now);
         return VIS_DBG_OK;

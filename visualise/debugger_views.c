@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hypervisor/technique.h"
 #include "visualise/debugger.h"
 
 /* ---- text ------------------------------------------------------------------------- */
@@ -82,7 +83,7 @@ void dbg_view_regs(struct vis_dbg *d, struct dbg_text *t, int width)
     char mode[96] = "";
     if (d->hv) {
         if (c->nonroot) snprintf(mode, sizeof mode, "  VM %d non-root", m->vmx.cur);
-        else if (d->hv->cfg.mode == HV_HW) snprintf(mode, sizeof mode, "  root (ring -1)");
+        else if (!dbg_deprivileged(d)) snprintf(mode, sizeof mode, "  root (ring -1)");
     }
     dbg_text_add(t, AT_NORMAL, "sr  %s%08x%s  ring %u  IE %s%s", sr != b->cr[CR_SR] ? HL_ON : "", sr,
                  sr != b->cr[CR_SR] ? HL_OFF : "", SR_RING(sr), sr & SR_IE ? "on" : "off", mode);
@@ -109,7 +110,7 @@ static bool is_breakpoint(const struct vis_dbg *d, uint32_t a)
 static bool bt_cached(struct vis_dbg *d, uint32_t a, uint32_t *h, struct cpu_bt_insn *in)
 {
     struct machine *m = d->m;
-    if (!d->hv || d->hv->cfg.mode != HV_BT || !m->bt_active || !dbg_to_host(d, 'v', a, h)) return false;
+    if (!d->hv || !m->bt_active || !dbg_to_host(d, 'v', a, h)) return false;
     return cpu_bt_insn_at(m, *h, in);
 }
 
@@ -169,7 +170,8 @@ void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
 {
     struct machine *m = d->m;
     uint32_t pc = m->cpu.pc;
-    if (!d->hv || d->hv->cfg.mode != HV_BT) {
+    /* only binary translation makes callouts */
+    if (!d->hv || !hv_technique_of(d->hv)->on_callout) {
         dbg_text_add(t, AT_NORMAL, "not running under binary translation (ringsim debug IMG --mode bt)");
         return;
     }
@@ -216,7 +218,8 @@ void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
 void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t)
 {
     const struct hv *hv = d->hv;
-    if (!hv || hv->cfg.mode != HV_PV) {
+    /* the technique with no MMU technique: the guest's own tables, validated */
+    if (!hv || hv_technique_of(hv)->mmus) {
         dbg_text_add(t, AT_NORMAL, "not running paravirtualised (ringsim debug IMG --mode pv)");
         return;
     }
@@ -687,12 +690,9 @@ static void pt_table(struct vis_dbg *d, struct dbg_text *t, struct pt_run *run, 
 void dbg_view_pt(struct vis_dbg *d, struct dbg_text *t)
 {
     struct machine *m = d->m;
-    uint32_t mmu = m->cpu.cr[CR_MMU], ptb = m->cpu.cr[CR_PTB];
-    if (d->hv && d->hv->cfg.mode != HV_HW) {
-        /* trap-and-emulate, bt, pv: the guest's own registers are virtual */
-        mmu = d->hv->vcpu.cr[CR_MMU];
-        ptb = d->hv->vcpu.cr[CR_PTB];
-    }
+    /* a deprivileged guest's own registers are virtual (dbg_guest_cr) */
+    const uint32_t *cr = dbg_guest_cr(d);
+    uint32_t mmu = cr[CR_MMU], ptb = cr[CR_PTB];
     char ps = d->hv ? 'g' : 'h';
     if (!(mmu & 1)) {
         dbg_text_add(t, AT_NORMAL, "paging is off: virtual = %s addresses", ps == 'g' ? "guest-physical" : "physical");

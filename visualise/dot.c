@@ -588,7 +588,7 @@ static bool setup(struct drawing *d, const struct vis_dot_request *req, const ui
                  "mirrors", req->vm, o->root);
         return true;
     }
-    if (hv->cfg.mode == HV_PV) {
+    if (hv->cfg.mmu == HV_MMU_NONE) {
         if (req->table != VIS_TABLE_GUEST) {
             snprintf(err, errlen, "--table %s: VM %d is paravirtual: there is no %s table, the MMU walks the "
                                   "guest's own tables, each update validated by the hypervisor (try --table guest)",

@@ -1,14 +1,24 @@
 /*
- * exits.c — what the hypervisor does on each VM exit: one handler per reason.
+ * hw.c — hardware assist (--mode hw): the guest runs in VMX non-root mode,
+ * in its own ring 0, and the hypervisor sees only its VM exits.
  *
- * The CPU has saved the guest into its VMCS and charged the exit; the
- * handler decodes what happened by reading VMCS fields (each read charged:
- * Adams & Agesen note a VT exit needs about ten to decode), emulates it
- * against the VM's virtual hardware, and the scheduler re-enters a guest
- * (charging the entry).  A handler never touches another VM's state.
+ * Nothing the guest does traps to the hypervisor unless the VMCS's exit
+ * controls say so (hv_set_exit_controls): in/out, hlt, vmcall, the host's
+ * own timer, and under shadow paging (early VT-x) every page-table switch,
+ * TLB invalidation and page fault.  On an exit the CPU has saved the guest
+ * into its VMCS and charged the exit; the handler for its reason decodes
+ * what happened by reading VMCS fields (each read charged: Adams & Agesen
+ * note a VT exit needs about ten to decode), emulates it against the VM's
+ * virtual hardware, and the scheduler re-enters a guest (charging the
+ * entry).  A handler never touches another VM's state.  Several VMs run
+ * side by side, each in its own VMCS.  Entering hardware assist (hw_enter)
+ * is the scheduler's first VM entry; leaving it for another technique
+ * (hw_leave) takes the CPU back with a host interrupt of the hypervisor's.
  */
-#include "hypervisor/hooks.h"
-#include "hypervisor/hv.h"
+#include <string.h>
+
+#include "hypervisor/technique.h"
+#include "hypervisor/vcpu.h"
 
 static struct vm *current(struct hv *hv) { return &hv->vms[hv->m->vmx.cur]; }
 
@@ -96,10 +106,9 @@ static void on_cr_access(struct hv *hv, struct vm *vm)
 {
     struct machine *m = hv->m;
     struct vmcs *v = &m->vmx.vmcs[vm->index];
-    uint32_t gpa, w;
     struct isa_insn in;
     uint32_t pc = hv_vmcs_read_pc(hv, vm);
-    if (!shadow_guest_translate(hv, pc, &gpa) || !hv_guest_read32(hv, gpa, &w) || !isa_decode(w, &in)) {
+    if (!vcpu_fetch(hv, pc, &in)) {
         hv_vm_done(hv, vm, 0, true, "cannot decode a control-register access");
         return;
     }
@@ -111,7 +120,6 @@ static void on_cr_access(struct hv *hv, struct vm *vm)
      * the guest's own page-table base, as on bare metal */
     if (refused(hv, vm, in.op)) return;
     unsigned cr = in.op == OP_SPTB ? CR_PTB : (unsigned)in.imm;
-    bool paging_cr = cr == CR_PTB || cr == CR_MMU || cr == CR_ASID;
     if (in.op == OP_MTCR) {
         uint32_t val = hv_vmcs_read_reg(hv, vm, in.a);
         if (!isa_creg_writable[cr]) {
@@ -121,23 +129,11 @@ static void on_cr_access(struct hv *hv, struct vm *vm)
             v->inject_epc = pc;
             return;
         }
-        if (paging_cr) {
-            hv->vcpu.cr[cr] = val;
-            shadow_load_context(hv, cr == CR_PTB);
-        } else {
-            if (cr == CR_SR) val &= SR_IE | SR_RING_MASK;
-            v->cr[cr] = val;
-            cpu_charge(m, CY_HV, m->prof.vmcs_write);
-        }
+        vcpu_write_cr(hv, vm, cr, val);
+        /* a VMCS field written (the paging registers are the hypervisor's) */
+        if (!vcpu_paging_cr(cr)) cpu_charge(m, CY_HV, m->prof.vmcs_write);
     } else {
-        uint32_t val;
-        switch (cr) {
-        case CR_LEVELS: val = m->levels; break;
-        case CR_MEMSIZE: val = vm->size; break;
-        case CR_CYCLE: val = (uint32_t)m->st.cycles; break;
-        default: val = paging_cr ? hv->vcpu.cr[cr] : v->cr[cr]; break;
-        }
-        hv_vmcs_write_reg(hv, vm, in.a, val);
+        hv_vmcs_write_reg(hv, vm, in.a, vcpu_read_cr(hv, vm, cr));
     }
     hv_vmcs_write_pc(hv, vm, pc + 4);
 }
@@ -151,23 +147,12 @@ static void on_page_fault(struct hv *hv, struct vm *vm)
     cpu_charge(m, CY_HV, 2ull * m->prof.vmcs_read);
     if (shadow_page_fault(hv, va, v->exit_fault, &gfault)) return; /* retry */
     if (gfault == SHADOW_TRACE) {
-        /* emulate the guest's write to its own page table */
-        uint32_t gpa, w, addr_gpa;
-        struct isa_insn in;
-        if (!shadow_guest_translate(hv, pc, &gpa) || !hv_guest_read32(hv, gpa, &w) || !isa_decode(w, &in)) {
-            hv_vm_done(hv, vm, 0, true, "cannot decode a traced store");
-            return;
-        }
-        unsigned size = in.op == OP_SW ? 4 : in.op == OP_SH ? 2 : in.op == OP_SB ? 1 : 0;
-        uint32_t addr = hv_vmcs_read_reg(hv, vm, in.b) + (uint32_t)in.imm;
-        addr_gpa = hv->sh.trace_gpa;   /* what the faulting walk (or TLB entry) resolved */
-        if (!size || (addr & 0xfff) != (addr_gpa & 0xfff)) {
-            hv_vm_done(hv, vm, 0, true, "unexpected write to a page table");
-            return;
-        }
-        hv_guest_write(hv, addr_gpa, hv_vmcs_read_reg(hv, vm, in.a), size);
-        shadow_traced_write(hv, addr_gpa);
-        hv_vmcs_write_pc(hv, vm, pc + 4);
+        /* emulate the guest's write to its own page table: its registers
+         * are the VMCS's, each read charged */
+        struct vcpu_regs regs = {.r = v->r, .read_cost = m->prof.vmcs_read, .pushf_sr = NULL};
+        const char *why = vcpu_traced_store(hv, pc, &regs);
+        if (why) hv_vm_done(hv, vm, 0, true, why);
+        else hv_vmcs_write_pc(hv, vm, pc + 4);
         return;
     }
     v->inject = true;
@@ -181,9 +166,10 @@ static void on_page_fault(struct hv *hv, struct vm *vm)
     }
 }
 
-void hv_handle_exit(struct machine *m)
+/* Every VM exit: decode, handle, and enter a guest again. */
+static void hw_exit(struct hv *hv)
 {
-    struct hv *hv = m->hv;
+    struct machine *m = hv->m;
     struct vm *vm = current(hv);
     struct vmcs *v = &m->vmx.vmcs[vm->index];
     /* decode: reason and qualification come out of the VMCS */
@@ -231,11 +217,10 @@ void hv_handle_exit(struct machine *m)
         break;
     case EXIT_INVLPG: {
         /* the guest's TLB maintenance, done to the real TLB */
-        uint32_t pc = hv_vmcs_read_pc(hv, vm), gpa, w;
+        uint32_t pc = hv_vmcs_read_pc(hv, vm);
         struct isa_insn in;
         if (refused(hv, vm, OP_INVLPG)) break;  /* invlpg and tlbflush alike */
-        if (shadow_guest_translate(hv, pc, &gpa) && hv_guest_read32(hv, gpa, &w) && isa_decode(w, &in) &&
-            in.op == OP_INVLPG)
+        if (vcpu_fetch(hv, pc, &in) && in.op == OP_INVLPG)
             mmu_invlpg(m, hv_vmcs_read_reg(hv, vm, in.a));
         else
             mmu_flush_all(m);
@@ -265,3 +250,65 @@ void hv_handle_exit(struct machine *m)
     hv_program_timer(hv);
     vmx_enter(m, vm->index);
 }
+
+/* ---- entering and leaving hardware assist ------------------------------------ */
+/* VMCS 0 already holds the guest's whole virtual CPU (and its exit
+ * controls are set: hv_set_machine_mode); under shadow paging the guest's
+ * own paging registers go to hv->vcpu and the VMCS gets the shadow's.  The
+ * scheduler enters the first runnable VM. */
+static void hw_enter(struct hv *hv)
+{
+    struct vmcs *v = &hv->m->vmx.vmcs[0];
+    if (hv->cfg.mmu == HV_MMU_SHADOW) {
+        memcpy(hv->vcpu.cr, v->cr, sizeof hv->vcpu.cr);
+        shadow_load_context(hv, false);   /* into the VMCS */
+    }
+    hv_schedule(hv, false);
+}
+
+/* The single VM, out of non-root mode into its VMCS, with its own paging
+ * registers back in place of the shadow's. */
+static void hw_leave(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    struct vm *vm = &hv->vms[0];
+    struct vmcs *v = &m->vmx.vmcs[0];
+    if (m->cpu.nonroot) {
+        /* the hypervisor takes the CPU with a host interrupt of its own */
+        vmx_leave(m);
+        vm->exits++;
+        vm->exits_by_reason[EXIT_EXTINT]++;
+    }
+    hv_account(hv);
+    if (hv->cfg.mmu == HV_MMU_SHADOW)
+        for (unsigned cr = 0; cr < CR_COUNT; cr++)
+            if (vcpu_paging_cr(cr)) v->cr[cr] = hv->vcpu.cr[cr];
+    v->irq_window = false;
+}
+
+/* The guest's registers: on the CPU while it runs, else in its VMCS. */
+static uint32_t *hw_guest_cr(struct hv *hv, int vm)
+{
+    struct machine *m = hv->m;
+    return m->cpu.nonroot && m->vmx.cur == vm ? m->cpu.cr : m->vmx.vmcs[vm].cr;
+}
+
+/* Shadow paging (one VM): the shadow's root is loaded at the next entry. */
+static uint32_t *hw_shadow_cr(struct hv *hv) { return hv->m->vmx.vmcs[0].cr; }
+
+const struct hv_technique hv_hw = {
+    .mode = HV_HW,
+    .name = "hw",
+    .title = "hardware assist",
+    .mmus = HV_MMU_BIT(HV_MMU_SHADOW) | HV_MMU_BIT(HV_MMU_NESTED),
+    .default_mmu = HV_MMU_NESTED,
+    .many_vms_mmus = HV_MMU_BIT(HV_MMU_NESTED),
+    .live_switch = true,
+    .compare_rank = {[HV_MMU_NESTED] = 2, [HV_MMU_SHADOW] = 3},
+    .enter = hw_enter,
+    .leave = hw_leave,
+    .on_exit = hw_exit,
+    .guest_cr = hw_guest_cr,
+    .shadow_cr = hw_shadow_cr,
+    .describe = hv_describe_paging,
+};
