@@ -50,17 +50,6 @@ const char *assemble(const char *dir, const char *name, const char *src);
 
 /* Assembly for a guest: `call hex` prints r1 as 8 hex digits and a newline
  * on the console (clobbers r2..r5). */
-/* The parameters of a table-driven test: the indices 0..n-1 of its rows.
- * Indices, not rows: Criterion runs each case in a fresh process, where a
- * row's string pointers would point elsewhere.  Needs <criterion/parameterized.h>. */
-#define ROW_PARAMETERS(suite, name, n)                                          \
-    ParameterizedTestParameters(suite, name)                                    \
-    {                                                                           \
-        static size_t rows[n];                                                  \
-        for (size_t i = 0; i < (n); i++) rows[i] = i;                           \
-        return cr_make_param_array(size_t, rows, (n));                          \
-    }
-
 #define PRINT_HEX                                                               \
     "hex:  li r3, 28\n"                                                         \
     "1:    srl r4, r1, r3\n andi r4, r4, 15\n slti r5, r4, 10\n"               \

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "isa/isa.h"
-#include "tests/helpers.h"
+#include "tests/rows.h"
 
 /* ---- a sample image --------------------------------------------------- */
 
