@@ -6,7 +6,8 @@
 #   make run        set up, build, boot the bundled guest in the debugger
 #   make bench      simulated MIPS per mode
 #   make grade      score the labs (LAB=name for one; labs/README.md)
-#   make docs       regenerate docs/isa.md from the instruction table
+#   make docs       regenerate docs/isa.md from the instruction table, and the
+#                   debugger's command table in docs/debugger.md from its own
 #   make install PREFIX=/usr/local
 #   make clean
 #   make fuzz-modes SEEDS=N   random guests, every technique against bare metal
@@ -123,8 +124,16 @@ run: setup all
 bench: all
 	sh tools/bench.sh
 
+# docs/isa.md is made whole from the instruction table; in docs/debugger.md
+# only the table of commands is, from the debugger's own (`ringsim debug
+# --commands`), between its two marker lines.
 docs: ringsim
 	./ringsim isadoc > docs/isa.md.tmp && mv docs/isa.md.tmp docs/isa.md
+	./ringsim debug --commands > docs/commands.md.tmp
+	awk '/^<!-- end of the commands -->/ { skip = 0 } !skip { print } \
+	     /^<!-- the commands: / { while ((getline l < "docs/commands.md.tmp") > 0) print l; skip = 1 }' \
+	    docs/debugger.md > docs/debugger.md.tmp && mv docs/debugger.md.tmp docs/debugger.md
+	rm -f docs/commands.md.tmp
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ringsim/guests/pv $(DESTDIR)$(PREFIX)/share/ringsim/profiles

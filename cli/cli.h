@@ -29,6 +29,8 @@ struct machine_opts {
     uint64_t max_cycles;
     uint32_t memsize;
     const char *args;
+    bool args_typed;                 /* --args came from a command line: held to what each image
+                                      * reads (cli_args_fit) — a program building a machine is trusted */
     unsigned tlb_entries, tlb_ways, pwc_entries, ntlb_entries, host_levels;
     bool no_asid, no_vpid, host_large_pages;
     uint32_t slice;
@@ -42,6 +44,24 @@ int cmd_isadoc(int argc, char **argv);
 /* Resolves IMG: an existing path, or the name of a bundled guest
  * ("hello" -> guests/hello.img on the search path). */
 bool cli_resolve_image(const char *arg, char *out, size_t outlen);
+/* "ringsim CMD: ARG: no such file or bundled program", with the bundled
+ * program ARG is closest to ("did you mean tour?"). */
+void cli_no_such_image(const char *cmd, const char *arg);
+/* After getopt_long refused an option (it has said so): the long option of
+ * longopts closest to it, as "ringsim CMD: did you mean --trace?". */
+struct option;
+void cli_unknown_option(int argc, char **argv, const struct option *longopts, const char *cmd);
+/* Can an output file be written at path (atomically: a temporary file
+ * beside it, then a rename)?  Checked before a run, so that a bad path
+ * fails at once and not after the run; nothing is created.  False with
+ * "PATH: why" in why. */
+bool cli_output_ok(const char *path, char *why, size_t len);
+/* Does the boot parameter args suit image img (called name)?  A bundled
+ * workload reads it as its iteration count (it has u_count, the kernel's
+ * reader: digits only), so for it args must be a number, 0..2^32-1; if not,
+ * says so as "ringsim CMD: --args 'abc': … expected …". */
+struct isa_image;
+bool cli_args_fit(const char *args, const struct isa_image *img, const char *name, const char *cmd);
 /* Parses an unsigned number with an optional K/M/G suffix (binary). */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
@@ -93,6 +113,8 @@ bool cli_machine_build(const struct machine_opts *o, char *const *images, int ni
 bool cli_machine_load(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,
                       struct cli_machine *cm);
 void cli_machine_start(struct cli_machine *cm);
+/* "syscall under hw+nested": what a picture or a trace of the run shows. */
+void cli_machine_title(const struct cli_machine *cm, char *const *images, int nimages, char *buf, size_t len);
 void cli_machine_free(struct cli_machine *cm);
 
 int cmd_dot(int argc, char **argv);
@@ -107,5 +129,7 @@ bool vis_trace_close(struct machine *m, char *err, size_t errlen);
 
 /* `ringsim debug` (cli/debug.c): the debugger, full screen or line mode. */
 int cmd_debug(int argc, char **argv);
+/* `ringsim lanes` (cli/lanes.c): a window of a run as swim lanes, in SVG. */
+int cmd_lanes(int argc, char **argv);
 
 #endif

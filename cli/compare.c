@@ -58,13 +58,29 @@ static int list_modes(struct mode modes[MAX_MODES])
     return nmodes;
 }
 
+/* A mode by its name in the table, or by a technique's alone, as `run
+ * --mode` takes it: hw is hw+nested, te and bt te+shadow and bt+shadow
+ * (the technique table's default MMU). */
+static const struct mode *mode_named(const struct mode *modes, int nmodes, const char *name)
+{
+    char full[32];
+    const struct hv_technique *t = hv_technique_named(name);
+    if (t) {
+        hv_config_name(t->mode, t->default_mmu, full, sizeof full);
+        name = full;
+    }
+    for (int k = 0; k < nmodes; k++)
+        if (!strcmp(modes[k].name, name)) return &modes[k];
+    return NULL;
+}
+
 /* Parameters --sweep can vary, and the `run` option each becomes. */
 static const char *const sweep_params[] = {"levels", "tlb", "exit_cost", "pwc"};
 
 static void compare_help(FILE *out)
 {
     fprintf(out,
-        "usage: ringsim compare IMG [--modes LIST] [--levels N] [--profile P] [--isa ISA] [--args TEXT]\n"
+        "usage: ringsim compare IMG [--modes LIST] [--levels N] [--profile P] [--isa ISA] [--args N]\n"
         "                       [--csv FILE] [--json FILE] [--chart FILE.svg|FILE.png]\n"
         "                       [--sweep PARAM=V1,V2,…] [--jobs N]\n\n"
         "Runs IMG under each virtualisation mode (each a separate `ringsim run`, --jobs at a\n"
@@ -73,12 +89,13 @@ static void compare_help(FILE *out)
         "binary-translation cache hit rate (hits / (hits + blocks translated)), and whether the\n"
         "guest printed the same as natively; then the cycles by cause.\n\n"
         "  --modes LIST       comma-separated, from: native hw+nested hw+shadow bt+shadow\n"
-        "                     te+shadow pv (default: all of them; those this build lacks are\n"
-        "                     listed as not available)\n"
+        "                     te+shadow pv, or a technique alone as run --mode takes it (hw is\n"
+        "                     hw+nested; te, bt with shadow) (default: all of them; those this\n"
+        "                     build lacks are listed as not available)\n"
         "  --levels N         page-table levels (default 2)\n"
         "  --profile P        machine profile NAME or FILE.ini (default modern)\n"
         "  --isa ISA          classic (default) or strict\n"
-        "  --args TEXT        the guest's boot parameters (a workload's iteration count)\n"
+        "  --args N           the guest's boot parameter (a workload's iteration count)\n"
         "  --tlb E[:W], --pwc N, --mem SIZE, --max-cycles N   passed to every run\n"
         "  --csv FILE         the figures as CSV, one line per run\n"
         "  --json FILE        the figures as JSON, with each run's full statistics\n"
@@ -318,7 +335,7 @@ int cmd_compare(int argc, char **argv)
             }
             o.jobs = (int)v;
             break;
-        default: compare_help(stderr); return EXIT_USAGE;
+        default: compare_help(stderr); cli_unknown_option(argc, argv, longopts, "compare"); return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
@@ -327,9 +344,18 @@ int cmd_compare(int argc, char **argv)
     }
     char image[PATH_MAX], exe[PATH_MAX], err[512];
     if (!cli_resolve_image(argv[optind], image, sizeof image)) {
-        fprintf(stderr, "ringsim compare: %s: no such file or bundled program\n", argv[optind]);
+        cli_no_such_image("compare", argv[optind]);
         return EXIT_USAGE;
     }
+    /* refused now rather than by every run */
+    struct isa_image img;
+    if (!isa_image_load(image, &img, err, sizeof err)) {
+        fprintf(stderr, "ringsim compare: %s\n", err);
+        return EXIT_USAGE;
+    }
+    bool fits = cli_args_fit(o.args, &img, argv[optind], "compare");
+    isa_image_free(&img);
+    if (!fits) return EXIT_USAGE;
     /* a bundled program goes by name, so that --mode pv finds its
      * paravirtual build (guests/pv/) */
     const char *run_image = !strchr(argv[optind], '/') && access(argv[optind], R_OK) != 0 ? argv[optind] : image;
@@ -349,15 +375,22 @@ int cmd_compare(int argc, char **argv)
         for (int k = 0; k < nmodes; k++) chosen[nchosen++] = &modes[k];
     } else {
         for (char *name = strtok(modes_arg, ","); name; name = strtok(NULL, ",")) {
-            int k = 0;
-            while (k < nmodes && strcmp(modes[k].name, name)) k++;
-            if (k == nmodes || nchosen == nmodes) {
+            const struct mode *md = mode_named(modes, nmodes, name);
+            if (!md) {
+                const char *names[MAX_MODES];
+                for (int k = 0; k < nmodes; k++) names[k] = modes[k].name;
+                const char *near = vis_suggest(name, names, nmodes);
                 fprintf(stderr, "ringsim compare: --modes: unknown mode '%s'; expected some of", name);
                 for (int e = 0; e < nmodes; e++) fprintf(stderr, " %s", modes[e].name);
-                fputc('\n', stderr);
+                fprintf(stderr, " (or te, bt, hw: with their default MMU)%s%s%s\n",
+                        near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
                 return EXIT_USAGE;
             }
-            chosen[nchosen++] = &modes[k];
+            if (nchosen == nmodes) {
+                fprintf(stderr, "ringsim compare: --modes: at most %d modes\n", nmodes);
+                return EXIT_USAGE;
+            }
+            chosen[nchosen++] = md;
         }
     }
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);

@@ -25,19 +25,21 @@ static void debug_help(FILE *out)
         "--batch FILE, or when stdin is not a terminal, it reads the same commands one\n"
         "per line and prints plain text.  docs/debugger.md is the manual.\n\n"
         "  --batch FILE       run the commands in FILE (- = stdin), then quit\n"
-        "  --max-cycles N     the machine stops at cycle N\n");
+        "  --max-cycles N     the machine stops at cycle N\n"
+        "  --commands         print the table of commands (as in docs/debugger.md) and exit\n");
     cli_machine_help(out);
     fprintf(out, "\nExit status: 0, or 1 if a command of the script failed; %d for bad arguments.\n", EXIT_USAGE);
 }
 
 int cmd_debug(int argc, char **argv)
 {
-    enum { O_BATCH = 0x400, O_MAXCYC };
+    enum { O_BATCH = 0x400, O_MAXCYC, O_COMMANDS };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
         {"batch", required_argument, 0, O_BATCH},
         {"max-cycles", required_argument, 0, O_MAXCYC},
+        {"commands", no_argument, 0, O_COMMANDS},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -52,13 +54,14 @@ int cmd_debug(int argc, char **argv)
         switch (ch) {
         case 'h': debug_help(stdout); return 0;
         case O_BATCH: batch = optarg; break;
+        case O_COMMANDS: vis_dbg_commands_markdown(stdout); return 0;
         case O_MAXCYC:
             if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
                 fprintf(stderr, "ringsim debug: --max-cycles '%s': expected a positive number\n", optarg);
                 return EXIT_USAGE;
             }
             break;
-        default: debug_help(stderr); return EXIT_USAGE;
+        default: debug_help(stderr); cli_unknown_option(argc, argv, longopts, "debug"); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {

@@ -33,7 +33,9 @@ static void dot_help(FILE *out)
         "  --walk-only        draw only the table pages the walk reads\n"
         "  --at CYCLE         stop the machine at this cycle (first block boundary past it)\n"
         "  --vm N             which VM under --mode hw (default 0)\n"
-        "  -o FILE            write to FILE (atomically) instead of stdout\n"
+        "  -o FILE            write to FILE (atomically) instead of stdout: the DOT text for\n"
+        "                     FILE.dot, FILE.gv or no extension; rendered with Graphviz for\n"
+        "                     FILE.svg, .png, .pdf, .jpg, .gif, .ps and its other formats\n"
         "  -T FORMAT          render with Graphviz (`dot -TFORMAT`): svg, png, pdf, …\n\n"
         "Run options:\n");
     cli_machine_help(out);
@@ -106,7 +108,7 @@ int cmd_dot(int argc, char **argv)
             }
             req.vm = (int)v;
             break;
-        default: dot_help(stderr); return EXIT_USAGE;
+        default: dot_help(stderr); cli_unknown_option(argc, argv, longopts, "dot"); return EXIT_USAGE;
         }
     }
     if (!table) {
@@ -121,29 +123,25 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: --walk-only needs --walk VADDR\n");
         return EXIT_USAGE;
     }
+    char err[512];
+    const char *by_name;
+    if (out && ((!format && !vis_dot_format_of(out, &by_name, err, sizeof err)) || !cli_output_ok(out, err, sizeof err))) {
+        fprintf(stderr, "ringsim dot: -o %s\n", err);
+        return EXIT_USAGE;
+    }
     struct cli_machine cm;
     if (!cli_machine_build(&o, argv + optind, argc - optind, "dot", &cm)) return EXIT_USAGE;
     cm.m->con.out = NULL;   /* stdout may be the drawing */
     if (cm.m->stop == STOP_NONE) machine_run(cm.m, 0);
     if (cm.m->stop == STOP_TRIPLE) fprintf(stderr, "ringsim dot: note: %s\n", cm.m->stop_detail);
 
-    char err[512];
     int status = 0;
     char *text = vis_dot_tables(cm.m, &req, err, sizeof err);
     if (!text) {
         fprintf(stderr, "ringsim dot: %s\n", err);
         status = EXIT_USAGE;
-    } else if (format) {
-        if (!vis_dot_render(text, format, out, err, sizeof err)) {
-            fprintf(stderr, "ringsim dot: %s\n", err);
-            status = 1;
-        }
-    } else if (out) {
-        if (!write_file_atomic(out, text, err, sizeof err)) {
-            fprintf(stderr, "ringsim dot: %s\n", err);
-            status = 1;
-        }
-    } else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
+    } else if (!vis_dot_write(text, format, out, err, sizeof err)) {
+        fprintf(stderr, "ringsim dot: %s\n", err);
         status = 1;
     }
     free(text);

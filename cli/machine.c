@@ -53,7 +53,8 @@ void cli_machine_help(FILE *out)
         "  --tlb E[:W]        TLB of E entries, W ways (default 64:4; E:E fully associative)\n"
         "  --no-asid          TLB entries untagged: every page-table switch flushes\n"
         "  --pwc N            a page-walk cache of N upper-level entries (default off)\n"
-        "  --args TEXT        boot parameters: TEXT is copied, NUL-terminated, to physical 0x100\n"
+        "  --args TEXT        the boot parameter, copied to physical 0x100: a bundled workload's\n"
+        "                     iteration count, a number (0 = its default; anything else refused)\n"
         "  --input TEXT       console input script (with several VMs, the first VM's)\n"
         "  --input-file FILE  console input script from a file (- = stdin)\n");
 }
@@ -62,6 +63,19 @@ static int bad(const char *cmd, const char *opt, const char *arg, const char *ex
 {
     fprintf(stderr, "ringsim %s: %s '%s': expected %s\n", cmd, opt, arg, expected);
     return -1;
+}
+
+bool cli_args_fit(const char *args, const struct isa_image *img, const char *name, const char *cmd)
+{
+    uint32_t at;
+    if (!args || !isa_image_symbol_addr(img, "u_count", &at)) return true;
+    /* u_count reads digits up to the first other character, in 32 bits:
+     * "abc" would be no count at all (the default), 5000000000 would wrap */
+    size_t n = strlen(args);
+    if (n && n <= 10 && strspn(args, "0123456789") == n && strtoull(args, NULL, 10) <= UINT32_MAX) return true;
+    fprintf(stderr, "ringsim %s: --args '%s': %s reads it as its iteration count (u_count): expected a number, "
+                    "0 to %u (0: the workload's default)\n", cmd, args, name, UINT32_MAX);
+    return false;
 }
 
 int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const char *cmd)
@@ -109,6 +123,7 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
             return -1;
         }
         o->args = arg;
+        o->args_typed = true;
         return 1;
     default:
         return 0;
@@ -270,14 +285,15 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
         bool bundled_own = build && !strchr(images[i], '/') && access(images[i], R_OK) != 0 &&
                            ringsim_find_file("guests", own, path, sizeof path);
         if (!bundled_own && !cli_resolve_image(images[i], path, sizeof path)) {
-            fprintf(stderr, "ringsim %s: %s: no such file or bundled program\n", cmd, images[i]);
+            cli_no_such_image(cmd, images[i]);
             ok = false;
         } else if (!isa_image_load(path, &imgs[i], err, sizeof err)) {
             fprintf(stderr, "ringsim %s: %s\n", cmd, err);
             ok = false;
         } else {
-            if (i == 0) snprintf(cm->image0, sizeof cm->image0, "%s", path);
             loaded++;
+            ok = !o->args_typed || cli_args_fit(o->args, &imgs[i], images[i], cmd);
+            if (i == 0) snprintf(cm->image0, sizeof cm->image0, "%s", path);
             /* a VM is named after its image: guests/syscall.img -> syscall */
             const char *base = strrchr(images[i], '/') ? strrchr(images[i], '/') + 1 : images[i];
             snprintf(names[i], sizeof names[i], "%.*s", (int)strcspn(base, "."), base);
@@ -318,6 +334,14 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
 void cli_machine_start(struct cli_machine *cm)
 {
     if (cm->hv) hv_start(cm->hv);
+}
+
+void cli_machine_title(const struct cli_machine *cm, char *const *images, int nimages, char *buf, size_t len)
+{
+    char mode[32] = "native";
+    if (cm->hv) hv_config_name(cm->hv->cfg.mode, cm->hv->cfg.mmu, mode, sizeof mode);
+    snprintf(buf, len, "%s%s under %s (%s profile)", nimages ? images[0] : "?", nimages > 1 ? " and more" : "", mode,
+             cm->m ? cm->m->prof.name : "?");
 }
 
 bool cli_machine_build(const struct machine_opts *o, char *const *images, int nimages, const char *cmd,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "visualise/visualise.h"
 
 struct subcommand {
     const char *name;
@@ -20,6 +21,7 @@ static const struct subcommand commands[] = {
     {"debug",   cmd_debug,  "the full-screen debugger, or its command language with --batch", NULL},
     {"compare", cmd_compare, "run a workload under every virtualisation mode and tabulate", NULL},
     {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz", NULL},
+    {"lanes",   cmd_lanes,  "draw a system call (or any window of a run) as swim lanes, one per ring, in SVG", NULL},
     {"isadoc",  cmd_isadoc, "print the ISA reference (docs/isa.md) from the instruction table", NULL},
     {"help",    NULL,       "this list; `ringsim CMD --help` for one command", NULL},
 };
@@ -66,7 +68,12 @@ int main(int argc, char **argv)
         }
         return commands[i].fn(argc - 1, argv + 1);
     }
-    fprintf(stderr, "ringsim: unknown command '%s'\n\n", name);
+    const char *names[NCOMMANDS];
+    for (size_t i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
+    const char *best = vis_suggest(name, names, (int)NCOMMANDS);
+    fprintf(stderr, "ringsim: unknown command '%s'", name);
+    if (best) fprintf(stderr, "; did you mean %s?", best);
+    fprintf(stderr, "\n\n");
     usage(stderr);
     return EXIT_USAGE;
 }

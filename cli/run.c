@@ -29,9 +29,14 @@ static void run_help(FILE *out)
     cli_machine_help(out);
     fprintf(out,
         "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
-        "  --stats FILE|-     write statistics as JSON\n"
+        "  --stats FILE|-     write statistics as JSON, atomically, when the run ends (however it\n"
+        "                     ends); FILE's directory is checked before the run starts\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
-        "                     tlb, walk, trap, exit, bt, shadow or all; FILE default stderr\n"
+        "                     tlb, walk, trap, exit, bt, shadow, hv or all; FILE default stderr\n"
+        "  --trace-format F   text (default) or chrome: the run's timeline as Trace Event JSON\n"
+        "                     for ui.perfetto.dev or chrome://tracing, a track per ring and\n"
+        "                     one for ring -1, ts and dur in cycles (1 cycle = 1 us); SPEC's\n"
+        "                     tlb or walk add counters, trap or shadow instant events\n"
         "  --switch-at CYCLE:MODE[:MMU]  change technique while the guest runs, at the first\n"
         "                     block boundary past CYCLE (repeatable, up to 16): MODE te, bt\n"
         "                     or hw, MMU shadow or nested (nested: hw only, its default);\n"
@@ -106,7 +111,7 @@ static int finish(struct cli_machine *cm, int status)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH };
+    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
@@ -114,12 +119,15 @@ int cmd_run(int argc, char **argv)
         {"stats", required_argument, 0, O_STATS},
         {"trace", required_argument, 0, O_TRACE},
         {"switch-at", required_argument, 0, O_SWITCH},
+        {"trace-format", required_argument, 0, O_TRACEFMT},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
     cli_machine_defaults(&o);
     const char *stats = NULL;   /* --stats FILE|- */
     const char *trace = NULL;   /* --trace SPEC[:FILE] (visualise/trace.c) */
+    enum vis_trace_format format = VIS_TRACE_TEXT;
+    bool format_given = false;
     struct switch_at sw[16];    /* --switch-at, in cycle order */
     int nsw = 0;
     int ch;
@@ -138,6 +146,13 @@ int cmd_run(int argc, char **argv)
             break;
         case O_STATS: stats = optarg; break;
         case O_TRACE: trace = optarg; break;
+        case O_TRACEFMT:
+            if (!vis_trace_format_named(optarg, &format)) {
+                fprintf(stderr, "ringsim run: --trace-format '%s': expected text or chrome\n", optarg);
+                return EXIT_USAGE;
+            }
+            format_given = true;
+            break;
         case O_SWITCH:
             if (nsw == 16 || !parse_switch(optarg, &sw[nsw])) {
                 fprintf(stderr, "ringsim run: --switch-at '%s': expected CYCLE:MODE[:MMU] (at most 16), "
@@ -146,13 +161,25 @@ int cmd_run(int argc, char **argv)
             }
             nsw++;
             break;
-        default: run_help(stderr); return EXIT_USAGE;
+        default: run_help(stderr); cli_unknown_option(argc, argv, longopts, "run"); return EXIT_USAGE;
         }
+    }
+    /* checked now, not found out after a long run; nothing is created
+     * until the statistics are written, atomically, at the end */
+    char why[PATH_MAX + 128];
+    if (stats && strcmp(stats, "-") != 0 && !cli_output_ok(stats, why, sizeof why)) {
+        fprintf(stderr, "ringsim run: --stats %s\n", why);
+        return EXIT_USAGE;
+    }
+    if (format_given && !trace) {
+        fprintf(stderr, "ringsim run: --trace-format needs --trace SPEC:FILE (e.g. --trace all:run.json)\n");
+        return EXIT_USAGE;
     }
     struct cli_machine cm;
     if (!cli_machine_load(&o, argv + optind, argc - optind, "run", &cm)) return EXIT_USAGE;
-    char err[512];
-    if (trace && !vis_trace_install(cm.m, trace, err, sizeof err)) {
+    char err[512], title[160];
+    cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
+    if (trace && !vis_trace_install(cm.m, trace, format, title, err, sizeof err)) {
         fprintf(stderr, "ringsim run: %s\n", err);
         cli_machine_free(&cm);
         return EXIT_USAGE;

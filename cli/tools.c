@@ -9,7 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "cli/cli.h"
+#include "visualise/visualise.h"
 
 bool cli_resolve_image(const char *arg, char *out, size_t outlen)
 {
@@ -20,6 +24,77 @@ bool cli_resolve_image(const char *arg, char *out, size_t outlen)
     char file[256];
     snprintf(file, sizeof file, "%s.img", arg);
     return ringsim_find_file("guests", file, out, outlen);
+}
+
+/* The names of the bundled programs (guests/NAME.img on the search path),
+ * at most max of them, each malloc'd; returns how many. */
+static int bundled_names(char **names, int max)
+{
+    /* where the bundled kernel is, the others are: the first directory on
+     * the search path may hold the sources (guests/NAME.s), not the images */
+    char dir[PATH_MAX];
+    if (!ringsim_find_file("guests", "kernel.img", dir, sizeof dir)) return 0;
+    *strrchr(dir, '/') = 0;
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && n < max && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && !strcmp(e->d_name + len - 4, ".img") && (names[n] = strndup(e->d_name, len - 4))) n++;
+    }
+    if (d) closedir(d);
+    return n;
+}
+
+void cli_no_such_image(const char *cmd, const char *arg)
+{
+    char *names[256] = {0};
+    int n = strchr(arg, '/') ? 0 : bundled_names(names, 256);
+    const char *best = vis_suggest(arg, (const char *const *)names, n);
+    fprintf(stderr, "ringsim %s: %s: no such file or bundled program", cmd, arg);
+    if (best) fprintf(stderr, "; did you mean %s?", best);
+    fputc('\n', stderr);
+    for (int i = 0; i < n; i++) free(names[i]);
+}
+
+void cli_unknown_option(int argc, char **argv, const struct option *longopts, const char *cmd)
+{
+    const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+    if (!bad || strncmp(bad, "--", 2) != 0) return;
+    char word[64];
+    snprintf(word, sizeof word, "%.*s", (int)strcspn(bad + 2, "="), bad + 2);
+    const char *names[128];
+    int n = 0;
+    for (; n < 128 && longopts[n].name; n++) names[n] = longopts[n].name;
+    const char *best = vis_suggest(word, names, n);
+    if (best) fprintf(stderr, "ringsim %s: did you mean --%s?\n", cmd, best);
+}
+
+bool cli_output_ok(const char *path, char *why, size_t len)
+{
+    struct stat st;
+    if (!*path) {
+        snprintf(why, len, "'': expected a file name");
+        return false;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(why, len, "%s: is a directory; expected a file name", path);
+        return false;
+    }
+    /* written as a temporary file in the same directory, then renamed */
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(why, len, "%s: no such directory %s", path, dir);
+        return false;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(why, len, "%s: cannot write in %s: %s", path, dir, strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 /* ---- disasm -------------------------------------------------------------- */
@@ -76,7 +151,7 @@ int cmd_disasm(int argc, char **argv)
     }
     char path[PATH_MAX], err[512];
     if (!cli_resolve_image(argv[1], path, sizeof path)) {
-        fprintf(stderr, "ringsim disasm: %s: no such file or bundled program\n", argv[1]);
+        cli_no_such_image("disasm", argv[1]);
         return EXIT_USAGE;
     }
     struct isa_image img = {0};

@@ -150,7 +150,8 @@ struct decode_page;                        /* cpu/decode.c */
     X(TR_FLUSH,    "flush",  "TLB flush (a = 1) or invalidation of one page (a = 0, b = vaddr)") \
     X(TR_SHADOW,   "shadow", "shadow paging: a = what, b = address")                 \
     X(TR_BT,       "bt",     "binary translation: a = what, b = guest address")     \
-    X(TR_EMULATE,  "emulate", "the hypervisor emulated a guest kernel instruction (te trap, bt callout): a = opcode, b = pc")
+    X(TR_EMULATE,  "emulate", "the hypervisor emulated a guest kernel instruction (te trap, bt callout): a = opcode, b = pc") \
+    X(TR_HV,       "hv",     "under te, bt, pv the hypervisor takes the CPU (a = 1: b = the trap's cause, CAUSE_COUNT for a bt callout, c = epc) or gives it back (a = 0, b = pc)")
 
 enum trace_kind {
 #define X(id, name, desc) id,

@@ -1,7 +1,8 @@
 /*
  * stats.c — the statistics of a run, as JSON (written with Debian's jansson).
  *
- * Field names follow the command-line contract in BRIEF.md; cycles_by_cause
+ * Field names are a contract with what reads them (tools/report.sh,
+ * tools/workloads.sh, ringsim compare, the tests); cycles_by_cause
  * always sums to cycles, because cpu_charge is the only way cycles are added.
  */
 #include <errno.h>

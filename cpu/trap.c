@@ -54,7 +54,11 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         m->st.traps_by_cause[cause]++;
         cpu_charge(m, CY_TRAP, m->prof.trap_entry);
         c->pc = epc;
+        /* the hypervisor's turn, between two events: a timeline of the
+         * run (visualise/timeline.c) cuts it there */
+        cpu_trace(m, TR_HV, 1, cause, epc, m->prof.trap_entry, NULL);
         m->hooks->trap(m, cause, badaddr, epc);
+        cpu_trace(m, TR_HV, 0, c->pc, 0, 0, NULL);
         return;
     }
     for (;;) {

@@ -1,4 +1,4 @@
-# loop.s — the speed benchmark of BRIEF.md: load, add, store, add-immediate
+# loop.s — the speed benchmark of `make bench` (README.md, "Speed"): load, add, store, add-immediate
 # and branch, five instructions an iteration.  `make bench` assembles it with
 # -D ITER=… for a long run; the default is short.
         .ifndef ITER

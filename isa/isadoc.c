@@ -844,7 +844,11 @@ static void write_boot_args(FILE *out)
             "to physical address 0x%x, after loading the image and before the first "
             "instruction.  Nothing else marks it: it is ordinary memory, so a kernel that wants "
             "the string reads it before it reuses that page.  Without `--args` nothing is "
-            "written there (memory starts zeroed).\n\n",
+            "written there (memory starts zeroed).  The bundled kernel's workloads read it as "
+            "their iteration count (`u_count`, guests/kernel/user/ulib.s, which stops at the "
+            "first character that is not a digit), so for an image with `u_count` the command "
+            "line takes a number only, 0 to 4294967295, and refuses anything else rather than "
+            "let a mistyped count run as the default.\n\n",
             BOOT_ARGS_MAX - 1, BOOT_ARGS_ADDR);
 }
 

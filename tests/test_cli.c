@@ -188,3 +188,98 @@ Test(cli, malformed_image_is_rejected_clearly)
     unlink(img);
     rmdir(dir);
 }
+
+/* ---- saying what was meant --------------------------------------------------------- */
+Test(cli, a_mistyped_name_gets_a_suggestion)
+{
+    static const struct { const char *args, *says; } cases[] = {
+        {"run tuor", "ringsim run: tuor: no such file or bundled program; did you mean tour?"},
+        {"disasm syscal", "did you mean syscall?"},
+        {"rnu tour", "ringsim: unknown command 'rnu'; did you mean run?"},
+        {"run tour --tarce trap", "ringsim run: did you mean --trace?"},
+        {"run tour --max-cylces 5", "ringsim run: did you mean --max-cycles?"},
+        {"dot kernel --tabel guest", "ringsim dot: did you mean --table?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err;
+        cr_assert_eq(run_ringsim(cases[i].args, NULL, &err), 2, "%s", cases[i].args);
+        cr_assert(strstr(err, cases[i].says), "%s: %s", cases[i].args, err);
+        free(err);
+    }
+    char *err;
+    cr_assert_eq(run_ringsim("run qqqqqqqq", NULL, &err), 2);
+    cr_assert(!strstr(err, "did you mean"), "nothing near enough, nothing offered: %s", err);
+    free(err);
+}
+
+/* ---- --args: a workload's iteration count ------------------------------------------ */
+Test(cli, args_that_are_not_a_count_are_refused_for_a_workload)
+{
+    char *out, *err;
+    cr_assert_eq(run_ringsim("run syscall --args abc", &out, &err), 2);
+    cr_assert(strstr(err, "ringsim run: --args 'abc': syscall reads it as its iteration count (u_count): "
+                          "expected a number, 0 to 4294967295"), "%s", err);
+    cr_assert_str_empty(out, "refused before it runs");
+    free(out), free(err);
+    cr_assert_eq(run_ringsim("run syscall --args 5000000000", NULL, &err), 2, "it would wrap in 32 bits");
+    free(err);
+    cr_assert_eq(run_ringsim("run syscall --args 3 --mode pv", &out, NULL), 0);
+    cr_assert(strstr(out, "syscall: 3 iterations"), "%s", out);
+    free(out);
+    /* a guest that reads its boot parameter as text still gets text */
+    cr_assert_eq(run_ringsim("run tour --args hello", &out, NULL), 3);
+    free(out);
+}
+
+/* ---- --stats FILE: checked before the run -------------------------------------------- */
+Test(cli, a_stats_file_that_cannot_be_written_fails_before_the_run)
+{
+    char *out, *err;
+    cr_assert_eq(run_ringsim("run syscall --stats /nonexistent/dir/s.json", &out, &err), 2);
+    cr_assert(strstr(err, "ringsim run: --stats /nonexistent/dir/s.json: no such directory /nonexistent/dir"), "%s",
+              err);
+    cr_assert_str_empty(out, "the guest never ran: %s", out);
+    free(out), free(err);
+    const char *dir = temp_dir();
+    char args[256];
+    snprintf(args, sizeof args, "run syscall --args 2 --stats %s", dir);
+    cr_assert_eq(run_ringsim(args, &out, &err), 2);
+    cr_assert(strstr(err, "is a directory"), "%s", err);
+    cr_assert_str_empty(out);
+    free(out), free(err);
+    rmdir(dir);
+}
+
+/* ---- the repository stands on its own ------------------------------------------------ */
+/* No file points at a document that is not in the tree (the brief the first
+ * version was built from lived outside it), and Markdown links resolve. */
+Test(cli, documents_point_only_at_files_in_the_tree)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd '%s' && grep -rIl --exclude-dir=build --exclude-dir=.git --exclude-dir=report "
+                              "'BRIEF[.]md' . 2>/dev/null", root_path("."));
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    char line[512] = "";
+    bool found = fgets(line, sizeof line, p) != NULL;
+    pclose(p);
+    cr_assert(!found, "%s names a file that is not in the repository", line);
+    static const char *const docs[] = {"README.md", "docs/debugger.md", "guests/README.md", "labs/README.md"};
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        char *text = slurp(root_path(docs[i]));
+        cr_assert(text, "%s", docs[i]);
+        /* [text](target): relative targets exist, beside the document */
+        for (const char *l = text; (l = strstr(l, "](")) != NULL; l += 2) {
+            size_t n = strcspn(l + 2, ")# ");
+            if (!n || !strncmp(l + 2, "http", 4)) continue;
+            char rel[512], dirpart[256];
+            snprintf(dirpart, sizeof dirpart, "%s", docs[i]);
+            char *slash = strrchr(dirpart, '/');
+            if (slash) slash[1] = 0;
+            else dirpart[0] = 0;
+            snprintf(rel, sizeof rel, "%s%.*s", dirpart, (int)n, l + 2);
+            cr_assert_eq(access(root_path(rel), F_OK), 0, "%s links to %s, which is not in the tree", docs[i], rel);
+        }
+        free(text);
+    }
+}

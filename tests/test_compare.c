@@ -255,3 +255,29 @@ Test(compare, bad_arguments_are_usage_errors)
     cr_assert_eq(run_ringsim("compare " WORKLOAD " --chart c.gif", NULL, NULL), 2);
     cr_assert_eq(run_ringsim("compare no-such-image", NULL, NULL), 2);
 }
+
+/* `run --mode hw` is hw with nested paging; so is `compare --modes hw`. */
+Test(compare, a_technique_alone_is_its_default_mmu_as_run_takes_it)
+{
+    const char *dir = temp_dir();
+    char args[512], json[256], *out, *err;
+    snprintf(json, sizeof json, "%s/c.json", dir);
+    snprintf(args, sizeof args, "compare syscall --args 5 --modes hw,te,native --json %s", json);
+    cr_assert_eq(run_ringsim(args, &out, &err), 0, "%s", err);
+    cr_assert(table_row(out, "hw+nested") && table_row(out, "te+shadow") && table_row(out, "native"), "%s", out);
+    free(out), free(err);
+    json_t *o = json_load_file(json, 0, NULL);
+    cr_assert(o);
+    json_t *runs = json_object_get(o, "runs");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 0), "mode")), "hw+nested");
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(runs, 1), "mode")), "te+shadow");
+    json_decref(o);
+    unlink(json);
+    rmdir(dir);
+    cr_assert_eq(run_ringsim("compare syscall --modes hw+nestd", NULL, &err), 2);
+    cr_assert(strstr(err, "unknown mode 'hw+nestd'") && strstr(err, "did you mean hw+nested?"), "%s", err);
+    free(err);
+    cr_assert_eq(run_ringsim("compare syscall --args 12x", NULL, &err), 2);
+    cr_assert(strstr(err, "--args '12x'"), "refused before any run: %s", err);
+    free(err);
+}

@@ -550,3 +550,46 @@ Test(debugger, cmd_tab_completes_commands_symbols_registers_and_names, .init = n
     cr_assert(has(c, "walk"));
     drop(c);
 }
+
+/* ---- help is the manual ------------------------------------------------------------- */
+/* Every usage `help` prints is a row of the command table in
+ * docs/debugger.md, which `make docs` writes from the same table: the
+ * manual and the debugger cannot disagree about what a command takes. */
+Test(debugger, help_and_the_manual_list_the_same_commands, .init = native, .fini = done)
+{
+    OK("help");
+    SAYS("dot guest|shadow|nested [walk VADDR] [FILE]");
+    SAYS("|console|history|");
+    char *out = NULL;
+    cr_assert_eq(run_ringsim("debug --commands", &out, NULL), 0);
+    char *doc = slurp(root_path("docs/debugger.md"));
+    cr_assert(doc);
+    const char *begin = strstr(doc, "<!-- the commands: "), *end = strstr(doc, "<!-- end of the commands -->");
+    cr_assert(begin && end && begin < end, "docs/debugger.md marks its table of commands");
+    begin = strchr(begin, '\n') + 1;
+    cr_assert_eq((size_t)(end - begin), strlen(out), "docs/debugger.md's table is `ringsim debug --commands` (make docs)");
+    cr_assert(!strncmp(begin, out, strlen(out)), "docs/debugger.md's table is `ringsim debug --commands` (make docs)");
+    /* each row's usage, unescaped, is what help says */
+    int rows = 0;
+    for (const char *l = out; (l = strstr(l, "\n| `")) != NULL; l++) {
+        char usage[256];
+        size_t n = 0;
+        for (const char *p = l + 4; *p && *p != '`' && n + 1 < sizeof usage; p++)
+            if (!(p[0] == '\\' && p[1] == '|')) usage[n++] = *p;
+        usage[n] = 0;
+        SAYS(usage);
+        rows++;
+    }
+    cr_assert_gt(rows, 20);
+    free(out);
+    free(doc);
+}
+
+Test(debugger, a_mistyped_command_gets_a_suggestion, .init = native, .fini = done)
+{
+    FAILS("unknown command 'stpe': did you mean step?", "stpe");
+    FAILS("unknown command 'contniue': did you mean continue?", "contniue");
+    FAILS("info: unknown 'regz': did you mean info regs?", "info regz");
+    FAILS("help: no command 'qiut': did you mean quit?", "help qiut");
+    FAILS("unknown command 'zzzzzz' (help lists the commands)", "zzzzzz");
+}

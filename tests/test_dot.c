@@ -367,3 +367,60 @@ Test(dot, T_renders_with_graphviz_into_the_output_file)
     unlink(png);
     rmdir(dir);
 }
+
+/* -o names a picture: Graphviz renders it in the format its extension
+ * names; DOT text goes only to .dot, .gv or a name without extension, and
+ * any other extension is refused before the run, with nothing written. */
+/* `ringsim dot tour --table guest -o DIR/NAME`: its exit status, the path in path. */
+static int dot_tour_to(const char *dir, const char *name, char *path, size_t len, char **err)
+{
+    char args[512];
+    snprintf(path, len, "%s/%s", dir, name);
+    snprintf(args, sizeof args, "dot tour --table guest -o %s", path);
+    return run_ringsim(args, NULL, err);
+}
+
+Test(dot, the_output_file_is_rendered_by_its_extension)
+{
+    const char *dir = temp_dir();
+    char path[256], *err;
+    cr_assert_eq(dot_tour_to(dir, "t.jpg", path, sizeof path, &err), 0, "%s", err);
+    free(err);
+    FILE *f = fopen(path, "rb");
+    unsigned char magic[3] = {0};
+    cr_assert(f && fread(magic, 1, 3, f) == 3);
+    fclose(f);
+    cr_assert(magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff, "a JPEG, not DOT text");
+    unlink(path);
+    cr_assert_eq(dot_tour_to(dir, "t.gv", path, sizeof path, NULL), 0);
+    char *text = slurp(path);
+    cr_assert(text && strstr(text, "digraph"), "DOT text in a .gv");
+    free(text);
+    unlink(path);
+    cr_assert_eq(dot_tour_to(dir, "t.xyz", path, sizeof path, &err), EXIT_USAGE);
+    cr_assert(strstr(err, "no picture format is called '.xyz'"), "%s", err);
+    cr_assert_neq(access(path, F_OK), 0, "nothing written");
+    free(err);
+    cr_assert_eq(dot_tour_to(dir, "missing/t.svg", path, sizeof path, &err), EXIT_USAGE);
+    cr_assert(strstr(err, "no such directory"), "%s", err);
+    free(err);
+    rmdir(dir);
+}
+
+/* Every drawing has a key: what the flags, colours and lines mean, and
+ * for a paravirtual guest why its tables are read-only to it. */
+Test(dot, a_drawing_has_a_key_and_a_paravirtual_one_says_why_its_tables_are_read_only)
+{
+    char *out;
+    cr_assert_eq(run_ringsim("dot kernel --mode pv --table guest --at 2000000", &out, NULL), 0);
+    cr_assert(strstr(out, "key [label=<"), "%.300s", out);
+    cr_assert(strstr(out, "flags: P present, W writable"), "the flags");
+    cr_assert(strstr(out, "paravirtual: the MMU walks the guest's own tables"), "the pv note");
+    free(out);
+    cr_assert_eq(run_ringsim("dot kernel --mode hw --levels 4 --table guest --walk 0x1000 --walk-only", &out, NULL), 0);
+    cr_assert(strstr(out, "splines=line"), "a 2D walk's hops drawn straight");
+    int hops = 0;
+    for (const char *p = out; (p = strstr(p, "style=dashed")) != NULL; p++) hops++;
+    cr_assert_eq(hops, 4, "one hop up to each of the 4 guest tables, not one per reference");
+    free(out);
+}

@@ -505,7 +505,7 @@ Test(inputs, trace_close_frees_its_state)
     char spec[160], path[128], err[256];
     snprintf(path, sizeof path, "%s/t.txt", dir);
     snprintf(spec, sizeof spec, "trap:%s", path);
-    cr_assert(vis_trace_install(m, spec, err, sizeof err), "%s", err);
+    cr_assert(vis_trace_install(m, spec, VIS_TRACE_TEXT, NULL, err, sizeof err), "%s", err);
     cr_assert_not_null(m->trace_ctx);
     machine_run(m, 0);
     cr_assert(vis_trace_close(m, err, sizeof err), "%s", err);

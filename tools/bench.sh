@@ -1,5 +1,5 @@
 #!/bin/sh
-# tools/bench.sh — simulated MIPS on the loop of BRIEF.md ("Speed").
+# tools/bench.sh — `make bench`: simulated MIPS (README.md, "Speed").
 #
 # Assembles guests/loop.s with a large iteration count (load, add, store,
 # add-immediate, branch: five instructions an iteration) and runs it with

@@ -17,7 +17,7 @@ RS=./ringsim
 mkdir -p $OUT
 $RS dot kernel --table guest -T svg -o $OUT/guest-table.svg
 # mid-run, while a user process runs: its own tables and their shadows
-$RS dot kernel --mode te --table shadow --at 7000000 --walk 0x40000000 -T svg -o $OUT/shadow-table.svg
+$RS dot kernel --mode te --table shadow --at 3000000 --walk 0x40000000 -T svg -o $OUT/shadow-table.svg
 $RS dot kernel --mode hw --table nested -T svg -o $OUT/nested-table.svg
 $RS dot kernel --mode hw --levels 4 --table guest --walk 0x1000 --walk-only -T svg -o $OUT/walk-2d-4x4.svg
 $RS dot kernel --mode pv --table guest --at 2000000 --walk 0x40000000 -T svg -o $OUT/pv-table.svg

@@ -2,9 +2,10 @@
 # tools/report.sh — `make compare`: every workload under every virtualisation
 # mode and both shipped profiles, written to report/ (or $1).
 #
-#   report/README.md             the summary: BRIEF.md's four shapes, each
-#                                reproduced, not testable yet, or failed —
-#                                decided here from the numbers, never written in
+#   report/README.md             the summary: the four shapes of the literature
+#                                (README.md, "Pictures"), each reproduced, not
+#                                testable yet, or failed — decided here from
+#                                the numbers, never written in
 #   report/PROFILE/W.txt         `ringsim compare` table of workload W
 #   report/PROFILE/W.csv .json   the same figures
 #   report/PROFILE/W.svg         cycles by cause per mode (gnuplot)
@@ -145,7 +146,10 @@ words() { # verdict -> Markdown
     echo "Every workload ran under every mode this build has, with the three shipped profiles"
     echo "(\`modern\`, \`p4-2006\`, \`core2-2006\`); each verdict below is computed from those runs."
     echo
-    echo "## BRIEF.md's four shapes"
+    echo "## Four shapes from the literature"
+    echo
+    echo "What Adams & Agesen (ASPLOS 2006) and Bhargava et al. (ASPLOS 2008) measured, as this"
+    echo "simulator should reproduce it (the list is in the repository's README.md)."
     echo
     early() { [ "$1" != modern ]; }   # profiles of 2006 hardware: VT-x without nested paging
     aside() { words "$1" | tr -d '*' | sed 's/ (needs/, needs/; s/ (on/ on/; s/)$//'; }

@@ -135,8 +135,7 @@ bool vis_compare_outputs_agree(const struct vis_comparison *c)
 }
 
 /* ---- the table ------------------------------------------------------------------ */
-/* 1234567 -> "1,234,567" */
-static const char *commas(uint64_t v, char *buf)
+const char *vis_commas(uint64_t v, char *buf)
 {
     char tmp[32];
     int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v), o = 0;
@@ -151,7 +150,7 @@ static const char *commas(uint64_t v, char *buf)
 static const char *maybe_int(int64_t v, char *buf)
 {
     if (v < 0) return "-";
-    return commas((uint64_t)v, buf);
+    return vis_commas((uint64_t)v, buf);
 }
 
 static const char *maybe_fixed(double v, const char *fmt, char *buf)
@@ -204,8 +203,8 @@ void vis_compare_print(FILE *out, const struct vis_comparison *c)
             char sd[32], bt[32] = "-";
             snprintf(sd, sizeof sd, "%.2fx", r.slowdown);
             if (r.bt_hit_rate >= 0) snprintf(bt, sizeof bt, "%.1f%%", 100 * r.bt_hit_rate);
-            fprintf(out, "%-12s %14s %10s %10s %10s %11s %9s %8s %8s %8s  %s\n", run->mode, commas(r.cycles, b[0]),
-                    sd, commas(r.exits, b[1]), commas(r.traps, b[2]), commas(r.tlb_misses, b[3]),
+            fprintf(out, "%-12s %14s %10s %10s %10s %11s %9s %8s %8s %8s  %s\n", run->mode, vis_commas(r.cycles, b[0]),
+                    sd, vis_commas(r.exits, b[1]), vis_commas(r.traps, b[2]), vis_commas(r.tlb_misses, b[3]),
                     maybe_fixed(r.refs_per_walk, "%.2f", b[4]), maybe_int(r.hidden_faults, b[5]),
                     maybe_int(r.tracing_faults, b[6]),
                     bt, same);
@@ -221,7 +220,7 @@ void vis_compare_print(FILE *out, const struct vis_comparison *c)
             fprintf(out, "%-12s", c->runs[v * c->nmodes + m].mode);
             for (int k = 0; k < CY_COUNT; k++) {
                 char b[32];
-                if (cause_used(c, v, k)) fprintf(out, " %12s", commas(r.by_cause[k], b));
+                if (cause_used(c, v, k)) fprintf(out, " %12s", vis_commas(r.by_cause[k], b));
             }
             fputc('\n', out);
         }

@@ -259,8 +259,6 @@ bool dbg_eval_all(struct vis_dbg *d, const char *text, uint32_t *value, char *er
 /* Candidates for the word being typed: `line` is everything before it.
  * A NULL-terminated array of malloc'd strings (NULL if none). */
 char **dbg_complete(struct vis_dbg *d, const char *line, const char *word);
-/* The names the command table knows, NULL-terminated. */
-extern const char *const dbg_command_names[];
 
 /* ---- debugger_views.c ------------------------------------------------------------------ */
 void dbg_view_regs(struct vis_dbg *d, struct dbg_text *t, int width);

@@ -21,11 +21,17 @@
 
 typedef int (*cmd_fn)(struct vis_dbg *d, char *args);
 
+/* A command: how it is called, a line for `help`, and its row of the
+ * table in docs/debugger.md (`make docs` writes that table from this one,
+ * and a test holds them equal).  A usage with %s spells out subs there,
+ * joined by '|': the names completion offers and the command accepts. */
 struct command {
     const char *name, *alias;
     cmd_fn fn;
     const char *usage;
+    const char *const *subs;
     const char *help;
+    const char *doc;      /* Markdown */
 };
 
 static const struct command commands[];
@@ -410,12 +416,13 @@ static int cmd_delete(struct vis_dbg *d, char *args)
 /* ---- looking ------------------------------------------------------------------------------------------ */
 static const char *const info_subs[] = {"regs", "tlb", "walk", "vmcs", "stats", "pt", "break",
                                         "events", "console", "history", "bt", "pv", NULL};
+#define NINFO (int)(sizeof info_subs / sizeof info_subs[0] - 1)
 
 static int cmd_info(struct vis_dbg *d, char *args)
 {
     char *rest = args, *what = word(&rest);
     char names[256];
-    list_names(names, sizeof names, info_subs, 12);
+    list_names(names, sizeof names, info_subs, NINFO);
     if (!what) return dbg_error(d, "info: expected one of %s", names);
     struct dbg_text t = {0};
     if (!strcmp(what, "regs") || !strcmp(what, "registers") || !strcmp(what, "r")) dbg_view_regs(d, &t, 80);
@@ -434,6 +441,8 @@ static int cmd_info(struct vis_dbg *d, char *args)
         if (*rest && !count_arg(d, "info events", rest, &n)) return VIS_DBG_ERROR;
         dbg_view_events(d, &t, n > DBG_EVENTS ? DBG_EVENTS : (int)n, true);
     } else {
+        const char *near = vis_suggest(what, info_subs, NINFO);
+        if (near) return dbg_error(d, "info: unknown '%s': did you mean info %s?", what, near);
         return dbg_error(d, "info: unknown '%s': expected one of %s", what, names);
     }
     if (strcmp(what, "events") != 0 && *rest) {
@@ -574,15 +583,18 @@ static int cmd_mode(struct vis_dbg *d, char *args)
     return VIS_DBG_OK;
 }
 
+/* in the order of enum vis_table */
+static const char *const dot_tables[] = {"guest", "shadow", "nested", NULL};
+
 static int cmd_dot(struct vis_dbg *d, char *args)
 {
     char *rest = args, *which = word(&rest);
     struct vis_dot_request req = {.vm = d->m->vmx.cur >= 0 ? d->m->vmx.cur : 0};
     if (!which) return dbg_error(d, "dot: expected guest, shadow or nested, then optionally walk VADDR and a FILE");
-    if (!strcmp(which, "guest")) req.table = VIS_TABLE_GUEST;
-    else if (!strcmp(which, "shadow")) req.table = VIS_TABLE_SHADOW;
-    else if (!strcmp(which, "nested")) req.table = VIS_TABLE_NESTED;
-    else return dbg_error(d, "dot: unknown table '%s': expected guest, shadow or nested", which);
+    int k = 0;
+    while (dot_tables[k] && strcmp(which, dot_tables[k])) k++;
+    if (!dot_tables[k]) return dbg_error(d, "dot: unknown table '%s': expected guest, shadow or nested", which);
+    req.table = (enum vis_table)k;
     char *file = NULL, path[256];
     for (char *w; (w = word(&rest)) != NULL;) {
         if (!strcmp(w, "walk")) {
@@ -603,12 +615,7 @@ static int cmd_dot(struct vis_dbg *d, char *args)
     char err[512];
     char *text = vis_dot_tables(d->m, &req, err, sizeof err);
     if (!text) return dbg_error(d, "dot: %s", err);
-    const char *ext = strrchr(file, '.');
-    bool ok;
-    if (ext && (!strcmp(ext, ".svg") || !strcmp(ext, ".png") || !strcmp(ext, ".pdf")))
-        ok = vis_dot_render(text, ext + 1, file, err, sizeof err);
-    else
-        ok = write_file_atomic(file, text, err, sizeof err);
+    bool ok = vis_dot_write(text, NULL, file, err, sizeof err);
     free(text);
     if (!ok) return dbg_error(d, "dot: %s", err);
     dbg_printf(d, "wrote %s\n", file);
@@ -649,19 +656,55 @@ static const struct command *find(const char *name)
     return NULL;
 }
 
+/* A command's usage with its list spelt out: "info regs|tlb|…". */
+static void usage_of(const struct command *c, char *buf, size_t len)
+{
+    char subs[256] = "";
+    size_t k = 0;
+    for (int i = 0; c->subs && c->subs[i] && k < sizeof subs; i++)
+        k += (size_t)snprintf(subs + k, sizeof subs - k, "%s%s", i ? "|" : "", c->subs[i]);
+    snprintf(buf, len, c->usage, subs);
+}
+
+/* The names and aliases of the commands, NULL-terminated, for suggestions. */
+static int command_names(const char **names, int max)
+{
+    int n = 0;
+    for (const struct command *c = commands; c->name && n + 2 < max; c++) {
+        names[n++] = c->name;
+        if (c->alias) names[n++] = c->alias;
+    }
+    names[n] = NULL;
+    return n;
+}
+
+static int unknown_command(struct vis_dbg *d, const char *what, const char *name)
+{
+    const char *names[64];
+    command_names(names, 64);
+    const char *near = vis_suggest(name, names, -1);
+    if (near) return dbg_error(d, "%s '%s': did you mean %s? (help lists the commands)", what, name, near);
+    return dbg_error(d, "%s '%s' (help lists the commands)", what, name);
+}
+
 static int cmd_help(struct vis_dbg *d, char *args)
 {
     char *rest = args, *name = word(&rest);
+    char usage[320];
     if (name) {
         if (!strncmp(name, "x/", 2)) name = "x";
         const struct command *c = find(name);
-        if (!c) return dbg_error(d, "help: no command '%s' (help lists them)", name);
-        dbg_printf(d, "%s%s%s%s\n  %s\n", c->usage, c->alias ? "   (alias: " : "", c->alias ? c->alias : "",
+        if (!c) return unknown_command(d, "help: no command", name);
+        usage_of(c, usage, sizeof usage);
+        dbg_printf(d, "%s%s%s%s\n  %s\n", usage, c->alias ? "   (alias: " : "", c->alias ? c->alias : "",
                    c->alias ? ")" : "", c->help);
         return VIS_DBG_OK;
     }
     dbg_printf(d, "Commands (help CMD for one; docs/debugger.md for all):\n");
-    for (const struct command *c = commands; c->name; c++) dbg_printf(d, "  %-40s %s\n", c->usage, c->help);
+    for (const struct command *c = commands; c->name; c++) {
+        usage_of(c, usage, sizeof usage);
+        dbg_printf(d, "  %-40s %s\n", usage, c->help);
+    }
     dbg_printf(d, "Addresses and conditions are expressions over registers, symbols, numbers, cause and reason;\n"
                   "prefix an address with v: (virtual, the default), g: (guest-physical) or h: (host-physical).\n");
     return VIS_DBG_OK;
@@ -677,34 +720,86 @@ static int cmd_quit(struct vis_dbg *d, char *args)
 static int cmd_x_placeholder(struct vis_dbg *d, char *args) { return cmd_x(d, "", args); }
 
 static const struct command commands[] = {
-    {"step", "s", cmd_step, "step [N]", "run N steps (1): an instruction, or into a trap or VM exit"},
-    {"stepi", "si", cmd_step, "stepi [N]", "the same as step: one instruction a step"},
-    {"next", "n", cmd_next, "next [N]", "step over a call (jal/jalr that links) or a syscall"},
-    {"continue", "c", cmd_continue, "continue", "run until a breakpoint, the machine stops, or Ctrl-C"},
-    {"until", "u", cmd_until, "until ADDR", "run until pc reaches ADDR (or a breakpoint)"},
-    {"break", "b", cmd_break, "break ADDR|trap C|exit R [if EXPR]", "stop at an address, a trap cause, a VM exit"},
-    {"watch", NULL, cmd_watch, "watch ADDR", "stop when the word at ADDR changes"},
-    {"delete", "d", cmd_delete, "delete [N]", "delete breakpoint N (or all)"},
-    {"info", "i", cmd_info, "info regs|tlb|walk|vmcs|stats|pt|break|events|bt|pv", "show part of the machine"},
-    {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", "examine memory: x/8x sp, x/4i pc, x/s h:0x100"},
-    {"translate", "t", cmd_translate, "translate VADDR [write|fetch] [user]", "walk VADDR's page tables, no side effects"},
-    {"set", NULL, cmd_set, "set REG VALUE", "change a register (r1..r15, sp, lr, pc, a control register)"},
-    {"mode", NULL, cmd_mode, "mode [MODE [MMU]]", "show the virtualisation mode, or switch it live: te, bt, hw; shadow, nested"},
-    {"dot", NULL, cmd_dot, "dot guest|nested [walk VADDR] [FILE]", "write the page tables as Graphviz"},
-    {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", "show, hide or zoom a pane of the full screen"},
-    {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", "go back N steps"},
-    {"reverse-continue", "rc", cmd_reverse_continue, "reverse-continue", "go back to the last breakpoint or event"},
-    {"goto", NULL, cmd_goto, "goto CYCLE | goto step N", "go to a moment in the recorded history"},
-    {"history", NULL, cmd_history, "history", "how far back reverse execution reaches"},
-    {"help", "h", cmd_help, "help [CMD]", "this list, or one command"},
-    {"quit", "q", cmd_quit, "quit", "leave the debugger"},
-    {NULL, NULL, NULL, NULL, NULL},
+    {"step", "s", cmd_step, "step [N]", NULL, "run N steps (1): an instruction, or into a trap or VM exit",
+     "N steps (1); with N > 1 breakpoints stop it early"},
+    {"stepi", "si", cmd_step, "stepi [N]", NULL, "the same as step: one instruction a step", "the same as `step`"},
+    {"next", "n", cmd_next, "next [N]", NULL, "step over a call (jal/jalr that links) or a syscall",
+     "step over a call (`jal`/`jalr` that links) or a `syscall`: run until the next instruction, in the same "
+     "frame (same sp)"},
+    {"continue", "c", cmd_continue, "continue", NULL, "run until a breakpoint, the machine stops, or Ctrl-C",
+     "run until a breakpoint or watchpoint, the machine stops, or Ctrl-C"},
+    {"until", "u", cmd_until, "until ADDR", NULL, "run until pc reaches ADDR (or a breakpoint)",
+     "run until pc is ADDR (breakpoints still stop it)"},
+    {"break", "b", cmd_break, "break ADDR|trap C|exit R [if EXPR]", NULL, "stop at an address, a trap cause, a VM exit",
+     "`break ADDR`: stop before the instruction at ADDR (a number, a symbol, an expression: `break kernel_trap+8`, "
+     "`break *0x1000`); `break trap [CAUSE]`: stop on the handler's first instruction after a trap of CAUSE (any "
+     "case: `PAGE_FAULT`, `syscall`, `timer`…; none = any trap); `break exit [REASON]`: stop after a VM exit for "
+     "REASON (`io`, `hlt`, `vmcall`, `nested_violation`…; none = any), with a hypervisor; each with `if EXPR`"},
+    {"watch", NULL, cmd_watch, "watch ADDR", NULL, "stop when the word at ADDR changes",
+     "stop when the 32-bit word at ADDR changes (translated once, when set; `h:ADDR` for a physical word)"},
+    {"delete", "d", cmd_delete, "delete [N]", NULL, "delete breakpoint N (or all)", "delete breakpoint N, or all"},
+    {"info", "i", cmd_info, "info %s", info_subs, "show part of the machine",
+     "print a pane (`info events [N]`: the last N events, with every reference of a walk), or: the VMCS "
+     "(controls, exception bitmap, nested table, last exit), all statistics, the current page table as runs of "
+     "mappings, the breakpoints with their hit counts, all the guest printed (`console`), how far back reverse "
+     "execution reaches (`history`); `info bt` the binary-translation block containing pc beside its translation, "
+     "`info pv` the paravirtual guest's shared page, hypercalls and validated tables (below)"},
+    {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", NULL, "examine memory: x/8x sp, x/4i pc, x/s h:0x100",
+     "examine memory: FMT is a count and one of `x` (hex words), `d`, `u`, `b` (bytes), `c`, `s` (strings), `i` "
+     "(instructions): `x/8x sp`, `x/4i pc`, `x/s h:0x100`"},
+    {"translate", "t", cmd_translate, "translate VADDR [read|write|fetch] [user|kernel]", NULL,
+     "walk VADDR's page tables, no side effects",
+     "walk the page tables for VADDR as the MMU would, through both dimensions under nested paging, without "
+     "executing: no TLB fill, no A/D bits, no cycles.  The Page walk pane shows it"},
+    {"set", NULL, cmd_set, "set REG VALUE", NULL, "change a register (r1..r15, sp, lr, pc, a control register)",
+     "change r1…r15, sp, lr, pc or a writable control register; history goes on from the changed machine"},
+    {"mode", NULL, cmd_mode, "mode [MODE [MMU]]", NULL,
+     "show the virtualisation mode, or switch it live: te, bt, hw; shadow, nested",
+     "show the virtualisation mode, or switch it live at the current instruction: between `te`, `bt` and `hw` with "
+     "`shadow` paging and `hw` with `nested` paging (MMU defaults to nested for `hw`, shadow otherwise); one VM, "
+     "not `pv` or `native`.  Going back in history past a switch returns to the old mode; a `goto` forward past it "
+     "switches again"},
+    {"dot", NULL, cmd_dot, "dot %s [walk VADDR] [FILE]", dot_tables, "write the page tables as Graphviz",
+     "write the page tables as Graphviz DOT (rendered by Graphviz if FILE ends in .svg, .png, .pdf, .jpg or "
+     "another of its formats)"},
+    {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", NULL, "show, hide or zoom a pane of the full screen",
+     "show, hide or zoom a pane"},
+    {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", NULL, "go back N steps", "go back N steps"},
+    {"reverse-continue", "rc", cmd_reverse_continue, "reverse-continue", NULL, "go back to the last breakpoint or event",
+     "go back to the latest earlier step where a breakpoint or watchpoint would have stopped, or a trap, interrupt "
+     "or VM exit happened"},
+    {"goto", NULL, cmd_goto, "goto CYCLE | goto step N", NULL, "go to a moment in the recorded history",
+     "go to the first step at or after a cycle, or to a step, anywhere in the recorded history"},
+    {"history", NULL, cmd_history, "history", NULL, "how far back reverse execution reaches",
+     "how far back reverse execution reaches, and its checkpoints"},
+    {"help", "h", cmd_help, "help [CMD]", NULL, "this list, or one command", "the list, or one command"},
+    {"quit", "q", cmd_quit, "quit", NULL, "leave the debugger", "leave"},
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
-const char *const dbg_command_names[] = {
-    "step", "stepi", "next", "continue", "until", "break", "watch", "delete", "info", "x/", "translate", "set",
-    "mode", "dot", "pane", "reverse-step", "reverse-continue", "goto", "history", "help", "quit", NULL,
-};
+/* Markdown code in a table cell: a '|' would end the cell. */
+static void md_code(FILE *out, const char *s)
+{
+    fputc('`', out);
+    for (; *s; s++) {
+        if (*s == '|') fputs("\\|", out);
+        else fputc(*s, out);
+    }
+    fputc('`', out);
+}
+
+void vis_dbg_commands_markdown(FILE *out)
+{
+    fputs("| command | what it does |\n|---|---|\n", out);
+    char usage[320];
+    for (const struct command *c = commands; c->name; c++) {
+        usage_of(c, usage, sizeof usage);
+        fputs("| ", out);
+        md_code(out, usage);
+        if (c->alias) fprintf(out, ", `%s`", c->alias);
+        fprintf(out, " | %s |\n", c->doc);
+    }
+}
 
 int vis_dbg_command(struct vis_dbg *d, const char *line)
 {
@@ -721,7 +816,7 @@ int vis_dbg_command(struct vis_dbg *d, const char *line)
         } else {
             const struct command *c = find(name);
             if (c) rc = c->fn(d, rest);
-            else rc = dbg_error(d, "unknown command '%s' (help lists the commands)", name);
+            else rc = unknown_command(d, "unknown command", name);
         }
     }
     free(buf);
@@ -785,7 +880,7 @@ char **dbg_complete(struct vis_dbg *d, const char *line, const char *word_prefix
     bool in_cond = false;
     for (int i = 1; i < nw; i++) in_cond |= !strcmp(words[i], "if");
     if (nw == 0) {
-        cand_list(&c, dbg_command_names, -1);
+        for (const struct command *k = commands; k->name; k++) cand(&c, k->fn == cmd_x_placeholder ? "x/" : k->name);
     } else if (!cmd) {
         /* nothing to offer after an unknown command */
     } else if (in_cond) {
@@ -817,8 +912,8 @@ char **dbg_complete(struct vis_dbg *d, const char *line, const char *word_prefix
             cand_registers(&c);
             cand_symbols(d, &c);
         }
-    } else if (cmd->fn == cmd_info && nw == 1) {
-        cand_list(&c, info_subs, -1);
+    } else if (cmd->subs && nw == 1) {
+        cand_list(&c, cmd->subs, -1);
     } else if (cmd->fn == cmd_pane && nw == 1) {
         cand_list(&c, dbg_pane_name, PANE_COUNT);
     } else if (cmd->fn == cmd_pane && nw == 2) {
@@ -836,9 +931,6 @@ char **dbg_complete(struct vis_dbg *d, const char *line, const char *word_prefix
         cand_list(&c, hv_technique_name_array(), -1);
     } else if (cmd->fn == cmd_mode && nw == 2) {
         cand_list(&c, hv_mmu_name_array(), -1);
-    } else if (cmd->fn == cmd_dot && nw == 1) {
-        static const char *const tables[] = {"guest", "shadow", "nested", NULL};
-        cand_list(&c, tables, -1);
     } else if (cmd->fn == cmd_dot) {
         cand(&c, "walk");
         cand_symbols(d, &c);

@@ -333,7 +333,7 @@ static void page_node(struct drawing *d, const struct page *p)
     else if (d->shadow && p->tree == OTHER)
         snprintf(extra, sizeof extra, "<BR/>the hypervisor's own (no guest table behind it)");
     fprintf(o, "  %s [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"3\">\n", id);
-    fprintf(o, "<TR><TD PORT=\"top\" COLSPAN=\"%d\" BGCOLOR=\"%s\"><B>%sL%u table at 0x%08x</B> (%s)<BR/>"
+    fprintf(o, "<TR><TD PORT=\"top\" COLSPAN=\"%d\" BGCOLOR=\"%s\"><B>%sL%u table at 0x%08x</B>&#160;(%s)<BR/>"
                "%u of %u entries present%s%s</TD></TR>\n",
             cols, t->colour, t->who, p->level, p->addr, t->space, present, n,
             p->level == t->levels - 1 ? " (bottom level)" : "", extra);
@@ -397,21 +397,29 @@ static bool ref_port(const struct drawing *d, const struct walk *w, int k, char 
     return true;
 }
 
-/* The walk's hops that are not an edge of one tree: from the host leaf that
- * maps a guest table to that guest entry, and from a guest entry to the
- * host root that translates the next guest-physical address.  Dashed, and
- * labelled with the number of the reference they lead to. */
+/* The walk's hops that are not an edge of one tree, in a 2D walk: a host
+ * leaf entry maps the guest-physical page of the guest table read next.
+ * The guest tree is drawn above the host tree, so each hop is drawn from
+ * the top of the host page up to the bottom of the guest table — a fan
+ * between the two trees that crosses no page — dashed, and labelled
+ * "4→5": the host reference that found the page and the guest reference
+ * that reads it.  The other hop, from a guest entry back to the host root
+ * to translate the address it holds, is not drawn: each of them lands on
+ * the host root, whose numbers (1, 6, 11, …) already say so, and drawn
+ * they crossed every other edge. */
 static void walk_edges(struct drawing *d, const struct walk *w)
 {
-    char a[64], b[64];
+    char from[32], to[32];
     for (int k = 0; k + 1 < w->rec.nrefs; k++) {
         const struct walk_ref *r = &w->rec.refs[k], *s = &w->rec.refs[k + 1];
-        if (r->kind != WALK_READ || s->kind != WALK_READ) continue;
-        bool tree_edge = r->dim == s->dim && s->level == r->level + 1 && (r->pte & PTE_FRAME) == s->table;
-        if (tree_edge || !ref_port(d, w, k, a, sizeof a, true) || !ref_port(d, w, k + 1, b, sizeof b, false))
-            continue;
-        fprintf(d->out, "  %s -> %s [color=\"#cc0000\", style=dashed, constraint=false, label=\"%s%d\", "
-                        "fontcolor=\"#cc0000\"];\n", a, b, w->prefix, k + 2);
+        if (r->kind != WALK_READ || s->kind != WALK_READ || r->dim != DIM_HOST || s->dim == DIM_HOST) continue;
+        int h = find_page(d, ref_tree(w, r), r->table), g = find_page(d, ref_tree(w, s), s->table);
+        if (h < 0 || g < 0) continue;
+        node_id(d, &d->pages[h], from, sizeof from);
+        node_id(d, &d->pages[g], to, sizeof to);
+        fprintf(d->out, "  %s:top:n -> %s:s [color=\"#cc0000\", style=dashed, constraint=false, "
+                        "headlabel=\"%s%d&#8594;%s%d\", labelangle=-40, labeldistance=2.5, fontcolor=\"#cc0000\"];\n",
+                from, to, w->prefix, k + 1, w->prefix, k + 2);
     }
 }
 
@@ -462,8 +470,10 @@ static void tree_cluster(struct drawing *d, int tree)
 {
     const struct tree *t = &d->tree[tree];
     FILE *o = d->out;
-    fprintf(o, "  subgraph cluster_%s {\n    label=<%s>;\n    labeljust=l;\n    style=rounded;\n"
-               "    color=\"%s\";\n", t->id, t->title, tree == GUEST ? "#4a7ab5" : "#5b9b47");
+    /* the second tree's title below it: the space between the two trees is
+     * where a 2D walk's hops rise from one to the other */
+    fprintf(o, "  subgraph cluster_%s {\n    label=<%s>;\n    labeljust=l;\n    labelloc=%s;\n    style=rounded;\n"
+               "    color=\"%s\";\n", t->id, t->title, tree == GUEST ? "t" : "b", tree == GUEST ? "#4a7ab5" : "#5b9b47");
     for (int i = 0; i < d->npages; i++)
         if (d->pages[i].tree == tree) page_node(d, &d->pages[i]);
     for (unsigned l = 0; l < t->levels; l++) {
@@ -478,6 +488,40 @@ static void tree_cluster(struct drawing *d, int tree)
         if (n) fputs(" }\n", o);
     }
     fputs("  }\n", o);
+}
+
+/* The key: what the flags, the colours and the lines of this drawing mean,
+ * with what is particular to the technique (a shadow's unfilled entries, a
+ * 2D walk's hops, a paravirtual guest's read-only tables). */
+static void key(struct drawing *d, bool walk)
+{
+    const struct hv *hv = d->m->hv;
+    bool two_d = hv && hv->cfg.mmu == HV_MMU_NESTED, pv = hv && !hv_technique_of(hv)->mmus;   /* the guest's own tables, validated */
+    FILE *o = d->out;
+    fputs("  key [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"4\">\n"
+          "<TR><TD BGCOLOR=\"#eeeeee\" ALIGN=\"LEFT\"><B>key</B></TD></TR>\n"
+          "<TR><TD ALIGN=\"LEFT\">flags: P present, W writable, U user, A accessed, D dirty,<BR ALIGN=\"LEFT\"/>"
+          "L large page, G global<BR ALIGN=\"LEFT\"/></TD></TR>\n"
+          "<TR><TD ALIGN=\"LEFT\">a row 4&#8211;9 &#8594; 6 frames: entries in a regular run, folded<BR ALIGN=\"LEFT\"/>"
+          "</TD></TR>\n"
+          "<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"#fff2cc\">a large page</TD></TR>\n", o);
+    if (walk)
+        fputs("<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"#ffd6d6\">an entry the walk reads; <FONT COLOR=\"#cc0000\"><B>red"
+              "</B></FONT>: its number(s) in the walker's order</TD></TR>\n", o);
+    if (walk && two_d)
+        fputs("<TR><TD ALIGN=\"LEFT\"><FONT COLOR=\"#cc0000\">- - &#8594; 4&#8594;5</FONT>: host reference 4 found "
+              "the page of<BR ALIGN=\"LEFT\"/>the guest table that reference 5 reads (every guest-physical<BR "
+              "ALIGN=\"LEFT\"/>address is walked from the host root: 1, 6, 11, …)<BR ALIGN=\"LEFT\"/></TD></TR>\n", o);
+    if (d->shadow)
+        fputs("<TR><TD ALIGN=\"LEFT\" BGCOLOR=\"#eeeeee\">a shadow entry not filled yet: a hidden fault will fill it"
+              "</TD></TR>\n<TR><TD ALIGN=\"LEFT\">&#183;&#183;&#183; the guest table a shadow table mirrors</TD></TR>\n",
+              o);
+    if (pv)
+        fputs("<TR><TD ALIGN=\"LEFT\">paravirtual: the MMU walks the guest's own tables (no shadow);<BR ALIGN=\"LEFT\"/>"
+              "every frame that holds one is mapped P without W: read-only<BR ALIGN=\"LEFT\"/>"
+              "to the kernel, which changes its tables by hypercall<BR ALIGN=\"LEFT\"/>"
+              "(mmu_update, update_va), each validated by the hypervisor<BR ALIGN=\"LEFT\"/></TD></TR>\n", o);
+    fputs("</TABLE>>];\n", o);
 }
 
 static void escape_html(const char *s, char *out, size_t len)
@@ -552,16 +596,16 @@ static bool setup(struct drawing *d, const struct vis_dot_request *req, const ui
             return false;
         }
         set_tree(g, guest_cr[CR_PTB], m->mmu.levels, 0, m->memsize, "physical", "", "g", "#dbe9f6");
-        snprintf(g->title, sizeof g->title, "<B>page table</B> &#8212; physical addresses &#8212; CR ptb 0x%08x, "
-                 "%u levels%s", g->root, g->levels, off);
+        snprintf(g->title, sizeof g->title, "<B>page table</B><BR ALIGN=\"LEFT\"/>physical addresses &#8212; CR ptb 0x%08x, "
+                 "%u levels%s<BR ALIGN=\"LEFT\"/>", g->root, g->levels, off);
         return true;
     }
     const struct vm *vm = &hv->vms[req->vm];
     char name[64];
     escape_html(vm->name, name, sizeof name);
     set_tree(g, guest_cr[CR_PTB], m->mmu.levels, vm->base, vm->size, "guest-physical", "guest ", "g", "#dbe9f6");
-    snprintf(g->title, sizeof g->title, "<B>guest page table of VM %d (%s)</B> &#8212; guest-physical addresses "
-             "&#8212; its CR ptb 0x%08x, %u levels%s", req->vm, name, g->root, g->levels, off);
+    snprintf(g->title, sizeof g->title, "<B>guest page table of VM %d (%s)</B><BR ALIGN=\"LEFT\"/>guest-physical addresses "
+             "&#8212; its CR ptb 0x%08x, %u levels%s<BR ALIGN=\"LEFT\"/>", req->vm, name, g->root, g->levels, off);
     if (hv->cfg.mmu == HV_MMU_NESTED) {
         if (req->table == VIS_TABLE_SHADOW) {
             snprintf(err, errlen, "--table shadow: VM %d uses nested paging, which has no shadow tables "
@@ -570,8 +614,8 @@ static bool setup(struct drawing *d, const struct vis_dot_request *req, const ui
         }
         const struct vmcs *v = &m->vmx.vmcs[req->vm];
         set_tree(o, v->ept_root, v->ept_levels, 0, m->memsize, "host-physical", "host ", "h", "#e2f0d9");
-        snprintf(o->title, sizeof o->title, "<B>host (nested) table of VM %d</B> &#8212; guest-physical "
-                 "&#8594; host-physical &#8212; root 0x%08x, %u levels", req->vm, o->root, o->levels);
+        snprintf(o->title, sizeof o->title, "<B>host (nested) table of VM %d</B><BR ALIGN=\"LEFT\"/>guest-physical "
+                 "&#8594; host-physical &#8212; root 0x%08x, %u levels<BR ALIGN=\"LEFT\"/>", req->vm, o->root, o->levels);
         return true;
     }
     if (hv->cfg.mmu == HV_MMU_SHADOW) {
@@ -583,9 +627,9 @@ static bool setup(struct drawing *d, const struct vis_dot_request *req, const ui
         d->shadow = true;
         set_tree(o, shadow_root(hv, guest_cr), m->mmu.levels, 0, m->memsize, "host-physical", "shadow ", "s",
                  "#e2f0d9");
-        snprintf(o->title, sizeof o->title, "<B>shadow table of VM %d</B>, the hypervisor's &#8212; guest-virtual "
+        snprintf(o->title, sizeof o->title, "<B>shadow table of VM %d</B>, the hypervisor's<BR ALIGN=\"LEFT\"/>guest-virtual "
                  "&#8594; host-physical, what the MMU walks &#8212; root 0x%08x; dotted: the guest table each "
-                 "mirrors", req->vm, o->root);
+                 "mirrors<BR ALIGN=\"LEFT\"/>", req->vm, o->root);
         return true;
     }
     if (hv->cfg.mmu == HV_MMU_NONE) {
@@ -714,10 +758,18 @@ char *vis_dot_tables(const struct machine *m, const struct vis_dot_request *req,
     snprintf(title, sizeof title, "ringsim &#8212; %s%s at cycle %llu (%s)", table_name[req->table], which,
              (unsigned long long)m->st.cycles, stop_reason_name[m->stop]);
     fprintf(o, "// ringsim dot: one node per table page; its rows are the present entries\n");
-    fprintf(o, "digraph pagetables {\n  graph [rankdir=LR, ordering=out, ranksep=0.9, nodesep=0.25, "
-               "fontname=\"Helvetica\", labelloc=t, label=<%s>];\n  node [shape=plaintext, fontname=\"Helvetica\", "
-               "fontsize=10];\n  edge [color=\"#555555\", arrowsize=0.6, fontname=\"Helvetica\", fontsize=9];\n",
-            title);
+    /* A monospaced face: Graphviz sizes each cell with hinted metrics and
+     * a viewer draws the SVG unhinted, so proportional text overflows its
+     * cells by a few per cent; a monospaced character is 0.6 em either way. */
+#define FONT "fontname=\"DejaVu Sans Mono,monospace\""
+    /* a 2D walk's hops rise straight from the host leaf to each guest table:
+     * routed as splines they wander around the host pages in between */
+    bool hops = req->walk && hv && hv->cfg.mmu == HV_MMU_NESTED && guest_paging;
+    fprintf(o, "digraph pagetables {\n  graph [rankdir=LR, ordering=out, ranksep=0.9, nodesep=0.25, %s"
+               FONT ", labelloc=t, label=<%s>];\n  node [shape=plaintext, " FONT ", fontsize=10];\n"
+               "  edge [color=\"#555555\", arrowsize=0.6, " FONT ", fontsize=9];\n",
+            hops ? "splines=line, " : "", title);
+#undef FONT
     if (!g->drawn && !h->drawn)
         fprintf(o, "  note [shape=box, label=\"no table to draw: %s\"];\n",
                 main_tree == GUEST ? "guest paging is off (CR mmu = 0) and CR ptb = 0"
@@ -725,6 +777,7 @@ char *vis_dot_tables(const struct machine *m, const struct vis_dot_request *req,
     for (int t = 0; t < 2; t++)
         if (d.tree[t].drawn) tree_cluster(&d, t);
     for (int i = 0; i < d.npages; i++) page_edges(&d, &d.pages[i]);
+    if (g->drawn || h->drawn) key(&d, req->walk);
     if (req->walk) {
         char head[128], ctxt[256];
         const struct walk *w0 = &d.walk[0];
@@ -732,7 +785,7 @@ char *vis_dot_tables(const struct machine *m, const struct vis_dot_request *req,
         bool two_d = hv && hv->cfg.mmu == HV_MMU_NESTED;
         snprintf(head, sizeof head, "walk of 0x%08x (a read in ring 0)", req->walk_vaddr);
         if (two_d && guest_paging)
-            snprintf(ctxt, sizeof ctxt, "guest %u levels &#215; host %u levels: (n+1)(m+1)&#8722;1 = %u references "
+            snprintf(ctxt, sizeof ctxt, "guest %u levels &#215; host %u levels: (n+1)(m+1)&#8722;1 = %u references<BR/>"
                      "with small pages and no walk caches", n, mm, (n + 1) * (mm + 1) - 1);
         else if (two_d)
             snprintf(ctxt, sizeof ctxt, "guest paging is off: only the host table, %u references", mm);
@@ -854,5 +907,35 @@ bool vis_dot_render(const char *dot, const char *format, const char *path, char 
     return true;
 fail:
     if (path) unlink(tmp);
+    return false;
+}
+
+/* Graphviz's output formats a file may be named for (`dot -T?` lists them
+ * all; these are the ones a picture is saved as). */
+static const char *const rendered[] = {"svg", "svgz", "png", "pdf", "jpg", "jpeg", "gif", "bmp", "tif", "tiff",
+                                       "webp", "ps", "eps", "json", "xdot", "plain", "imap", "cmapx", NULL};
+
+bool vis_dot_format_of(const char *path, const char **format, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/'), *ext = strrchr(path, '.');
+    *format = NULL;
+    if (!ext || (slash && ext < slash) || !strcmp(ext, ".dot") || !strcmp(ext, ".gv")) return true;
+    for (int i = 0; rendered[i]; i++)
+        if (!strcmp(ext + 1, rendered[i])) {
+            *format = rendered[i];
+            return true;
+        }
+    snprintf(err, errlen, "%s: no picture format is called '%s': expected .dot or .gv (the DOT text) or one "
+             "Graphviz renders (.svg, .png, .pdf, .jpg, .gif, .ps, …), or -T FORMAT", path, ext);
+    return false;
+}
+
+bool vis_dot_write(const char *dot, const char *format, const char *path, char *err, size_t errlen)
+{
+    if (!format && path && !vis_dot_format_of(path, &format, err, errlen)) return false;
+    if (format) return vis_dot_render(dot, format, path, err, errlen);
+    if (path) return write_file_atomic(path, dot, err, errlen);
+    if (fputs(dot, stdout) != EOF && fflush(stdout) == 0) return true;
+    snprintf(err, errlen, "stdout: %s", strerror(errno));
     return false;
 }

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "hypervisor/hv.h"
-#include "visualise/visualise.h"
+#include "visualise/timeline.h"
 
 /* A bounded appender: keeps writing into buf, never past len. */
 struct out {
@@ -223,6 +223,15 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
     case TR_EMULATE:
         put(&o, " %s pc=v:0x%08x", ev->a < OP_COUNT ? isa_info[ev->a].mnemonic : "?", ev->b);
         break;
+    case TR_HV:
+        /* cpu/trap.c and the bt callout: the hypervisor takes the CPU, or gives it back */
+        if (ev->a && ev->b < CAUSE_COUNT)
+            put(&o, " enter cause=%s ring=%u epc=v:0x%08x", isa_cause_name[ev->b], SR_RING(x->sr), ev->c);
+        else if (ev->a)
+            put(&o, " enter callout ring=%u pc=v:0x%08x", SR_RING(x->sr), ev->c);
+        else
+            put(&o, " leave ring=%u pc=v:0x%08x", SR_RING(x->sr), ev->b);
+        break;
     case TR_BT:
         /* cpu/decode.c: a = 0 a block translated, b = its guest address, c = instructions */
         if (ev->a == 0) put(&o, " translate pc=v:0x%08x insns=%u", ev->b, ev->c);
@@ -252,6 +261,10 @@ struct trace_ctx {
     int error;           /* errno of the first failed write, 0 while all is well */
     unsigned kinds;      /* bit per enum trace_kind */
     bool refs;           /* walks with every reference */
+    bool chrome;         /* --trace-format chrome: the timeline (timeline.c) as Trace Event JSON */
+    struct tl tl;
+    struct tl_chrome ch;
+    char title[160];
     char name[];         /* the file, for messages */
 };
 
@@ -265,6 +278,24 @@ static void trace_hook(void *ctx, struct machine *m, const struct trace_event *e
     if (fputs(line, t->f) == EOF || fputc('\n', t->f) == EOF) t->error = errno ? errno : EIO;
 }
 
+/* The timeline takes every event: its slices need them all. */
+static void chrome_hook(void *ctx, struct machine *m, const struct trace_event *ev)
+{
+    struct trace_ctx *t = ctx;
+    if (t->ch.error) return;
+    struct vis_trace_context x;
+    vis_trace_context(m, ev, &x);
+    tl_event(&t->tl, ev, &x);
+}
+
+bool vis_trace_format_named(const char *name, enum vis_trace_format *format)
+{
+    if (!strcmp(name, "text")) *format = VIS_TRACE_TEXT;
+    else if (!strcmp(name, "chrome")) *format = VIS_TRACE_CHROME;
+    else return false;
+    return true;
+}
+
 bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char **file)
 {
     static const struct { const char *name; unsigned kinds; } cats[] = {
@@ -274,6 +305,7 @@ bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char *
         {"exit", 1u << TR_VMEXIT | 1u << TR_VMENTRY},
         {"bt", 1u << TR_BT},
         {"shadow", 1u << TR_SHADOW},
+        {"hv", 1u << TR_HV},
         {"all", (1u << TR_COUNT) - 1},
     };
     *kinds = 0;
@@ -298,7 +330,8 @@ bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char *
     return *kinds != 0;
 }
 
-bool vis_trace_install(struct machine *m, const char *spec, char *err, size_t errlen)
+bool vis_trace_install(struct machine *m, const char *spec, enum vis_trace_format format, const char *title,
+                       char *err, size_t errlen)
 {
     unsigned kinds;
     bool refs;
@@ -326,15 +359,31 @@ bool vis_trace_install(struct machine *m, const char *spec, char *err, size_t er
     }
     m->trace = trace_hook;
     m->trace_ctx = t;
+    if (format == VIS_TRACE_CHROME) {
+        t->chrome = true;
+        t->ch.f = t->f;
+        t->ch.counters = kinds & (1u << TR_WALK);
+        t->ch.instants = kinds & (1u << TR_SHADOW | 1u << TR_TRAP);
+        snprintf(t->title, sizeof t->title, "%s", title ? title : "ringsim");
+        struct tl_sink sink;
+        tl_chrome_begin(&t->ch, t->title, &sink);
+        tl_init(&t->tl, &sink);
+        m->trace = chrome_hook;
+    }
     return true;
 }
 
 bool vis_trace_close(struct machine *m, char *err, size_t errlen)
 {
-    if (m->trace != trace_hook) return true;
+    if (m->trace != trace_hook && m->trace != chrome_hook) return true;
     struct trace_ctx *t = m->trace_ctx;
     m->trace = NULL;
     m->trace_ctx = NULL;
+    if (t->chrome) {
+        tl_finish(&t->tl, m->st.cycles);
+        tl_chrome_end(&t->ch, t->title);
+        t->error = t->ch.error;
+    }
     /* buffered lines are only written now: their errors show here */
     int e = t->error;
     errno = 0;

@@ -3,7 +3,9 @@
  * tables and walks, and comparisons of the virtualisation modes.
  *
  * This header is the interface of visualise/.  Each part has its own
- * section below and its own files (debugger*.c, dot.c, compare.c).
+ * section below and its own files (debugger*.c, dot.c, compare.c, trace.c;
+ * timeline.c with chrome.c and lanes.c, whose private header is
+ * timeline.h; suggest.c).
  */
 #ifndef RINGSIM_VISUALISE_H
 #define RINGSIM_VISUALISE_H
@@ -45,6 +47,15 @@ char *vis_dot_tables(const struct machine *m, const struct vis_dot_request *req,
 /* Lays out DOT text with Graphviz's `dot -T<format>` into path (written
  * atomically; NULL = stdout).  False with err if dot is missing or fails. */
 bool vis_dot_render(const char *dot, const char *format, const char *path, char *err, size_t errlen);
+/* Writes DOT text to path (NULL = stdout) as `ringsim dot -o` and the
+ * debugger's `dot` do: rendered with -T format if one is given, else by
+ * path's extension — .dot, .gv or none: the text; .svg, .png, .pdf, .jpg and
+ * Graphviz's other formats: rendered — and any other extension refused,
+ * never a picture's name on a file of text. */
+bool vis_dot_write(const char *dot, const char *format, const char *path, char *err, size_t errlen);
+/* What vis_dot_write makes of path: *format NULL for the text, or the
+ * Graphviz format to render; false with err for an extension it refuses. */
+bool vis_dot_format_of(const char *path, const char **format, char *err, size_t errlen);
 
 /* ---- comparisons (compare.c) ------------------------------------------- */
 /* One run of a comparison: the workload under one mode, at one value of the
@@ -81,6 +92,9 @@ bool vis_compare_json(const struct vis_comparison *c, const char *path, char *er
  * sweep a stacked bar of cycles by cause per mode, with one a line of
  * cycles per mode against the swept value. */
 bool vis_compare_chart(const struct vis_comparison *c, const char *path, char *err, size_t errlen);
+/* 1234567 -> "1,234,567" in buf (32 bytes), which it returns: the tables'
+ * and pictures' way of writing a number of cycles. */
+const char *vis_commas(uint64_t v, char *buf);
 /* Did every available run print what the reference (native) run printed? */
 bool vis_compare_outputs_agree(const struct vis_comparison *c);
 
@@ -117,9 +131,45 @@ int vis_walk_reads(const struct walk_result *w);
  * all: a bit per enum trace_kind, whether walks list their references, and
  * the file (NULL = stderr, "-" = stdout). */
 bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char **file);
-/* `ringsim run --trace SPEC`: hooks m so that it writes the chosen events.
- * False with "what was expected" in err on a bad SPEC or file. */
-bool vis_trace_install(struct machine *m, const char *spec, char *err, size_t errlen);
+/* How `run --trace` writes: one line per event (the default), or the run's
+ * timeline as Trace Event JSON for Perfetto and chrome://tracing — a lane
+ * per ring, a slice per trap, exit and piece of hypervisor work (chrome.c,
+ * timeline.c; docs/debugger.md, "Timelines"). */
+enum vis_trace_format { VIS_TRACE_TEXT, VIS_TRACE_CHROME };
+/* "text" or "chrome"; false for anything else. */
+bool vis_trace_format_named(const char *name, enum vis_trace_format *format);
+/* `ringsim run --trace SPEC`: hooks m so that it writes the chosen events
+ * (chrome: the timeline, named title; SPEC's tlb or walk add the counters,
+ * trap or shadow the instant events).  False with "what was expected" in
+ * err on a bad SPEC or file. */
+bool vis_trace_install(struct machine *m, const char *spec, enum vis_trace_format format, const char *title,
+                       char *err, size_t errlen);
+
+/* ---- "did you mean …?" (suggest.c) ----------------------------------------
+ * The one of names (n of them, or NULL-terminated when n < 0) closest to a
+ * word that is not a name — by edit distance, swaps of neighbours counting
+ * one — if it is near enough and the only one that near; else NULL. */
+const char *vis_suggest(const char *word, const char *const *names, int n);
+
+/* ---- swim lanes (lanes.c, from the timeline of timeline.c) ---------------
+ * `ringsim lanes`: one lane per ring and one for ring -1, every trap, exit
+ * and piece of hypervisor work of a window of the run as a box as wide as
+ * its cycles, an axis, a legend and the window added up — as SVG. */
+struct vis_lanes_request {
+    unsigned syscall;            /* the window is system call N from ring 3 (1 = the first), or 0: */
+    uint64_t from, to;           /* cycles [from, to); to = 0: until the run ends */
+    uint64_t axis;               /* draw the axis to this many cycles at least (0: the window) */
+    const char *title;
+};
+struct vis_lanes;
+/* Hooks m (m->trace) to cut its run into slices and keep the window's;
+ * with a window of cycles, sets m->max_cycles to stop at its end, and with
+ * a system call stops the run at the next block boundary once it is over.
+ * NULL when out of host memory. */
+struct vis_lanes *vis_lanes_begin(struct machine *m, const struct vis_lanes_request *req);
+/* After the run: unhooks m, frees l, and returns the SVG text (malloc'd),
+ * or NULL with err when the run never reached the window. */
+char *vis_lanes_end(struct machine *m, struct vis_lanes *l, char *err, size_t errlen);
 
 /* ---- the debugger (debugger*.c) ----------------------------------------
  * One command language, two front ends: a full-screen ncurses debugger with
@@ -142,6 +192,9 @@ int vis_dbg_command(struct vis_dbg *d, const char *line);
  * line is printed first after the prompt.  Returns 0, or 1 if a command
  * failed. */
 int vis_dbg_line_mode(struct vis_dbg *d, FILE *in, bool echo);
+/* The table of commands in docs/debugger.md, as Markdown, from the table
+ * `help` prints (`ringsim debug --commands`; `make docs` puts it there). */
+void vis_dbg_commands_markdown(FILE *out);
 /* The full-screen debugger on the terminal, until `quit`.  Returns 0, or 1
  * if the terminal could not be set up. */
 int vis_dbg_fullscreen(struct vis_dbg *d);
