@@ -81,6 +81,18 @@
         .equ    TF_SP, P_TF + 4 * 14    # r14: the user sp (from CR usp)
         .equ    TF_EPC, P_TF + 64       # where the process resumes
         .equ    TF_ESR, P_TF + 68       # the SR it resumes with
+        # Containers (CONTAINERS=1 kernels only: ns.s, cgroup.s).
+        .equ    P_PIDNS, 136            # the pid namespace it lives in
+        .equ    P_PIDNS_CHILD, 140      # the one its children will live in
+        .equ    P_NSPID, 144            # its pid at each level: word 0 = P_PID, ...
+        .equ    P_UTSNS, 160            # its UTS namespace (host name)
+        .equ    P_USERNS, 164           # its user namespace
+        .equ    P_UID, 168              # its uid, as the initial namespace sees it
+        .equ    P_CGROUP, 172           # its control group
+        .equ    P_NPAGES, 176           # user pages charged to that group for it
+        .equ    P_WAKE, 180             # tick a PS_SLEEPING process wakes at
+        .equ    P_CGOOM, 184            # 1: its cgroup refused it a page
+        .equ    P_DISPATCHED, 188       # when the scheduler last chose it
         .equ    P_SIZE, 256
         .equ    P_SHIFT, 8
 
@@ -90,6 +102,17 @@
         .equ    PS_RUNNING, 3           # the one in curproc
         .equ    PS_WAITING, 4           # blocked in wait()
         .equ    PS_ZOMBIE, 5            # exited; the parent has not collected it
+        .equ    PS_SLEEPING, 6          # in sleep() until tick P_WAKE (CONTAINERS=1)
+
+# ---- containers: a build option ----------------------------------------------
+# Namespaces (ns.s) and control groups (cgroup.s) are an option of the
+# build, as Linux's CONFIG_NAMESPACES and CONFIG_CGROUPS are:
+# guests/containers.s, forkbomb.s and memhog.s set CONTAINERS to 1 before
+# including main.s; every other guest is built without them, byte for byte
+# the kernel it was before they existed.
+        .ifndef CONTAINERS
+        .equ    CONTAINERS, 0
+        .endif
 
 # ---- system calls (the ABI: guests/README.md) --------------------------------
         .equ    SYS_EXIT, 0             # exit(code)
@@ -104,7 +127,105 @@
         .equ    SYS_PROTECT, 9          # protect(vaddr, writable) -> 0
         .equ    SYS_KILL, 10            # kill(pid) -> 0
         .equ    SYS_BOOTARG, 11         # bootarg(buf, size) -> length
+        # Containers (ns.s, cgroup.s): only in kernels built with CONTAINERS=1;
+        # elsewhere they are unknown calls and return -1.
+        .equ    SYS_CLONE, 12           # clone(program, arg, flags) -> pid
+        .equ    SYS_UNSHARE, 13         # unshare(flags) -> 0
+        .equ    SYS_SETNS, 14           # setns(pid, flags) -> 0
+        .equ    SYS_GETPPID, 15         # getppid() -> parent's pid, 0 if outside
+        .equ    SYS_SETHOSTNAME, 16     # sethostname(buf, len) -> 0
+        .equ    SYS_GETHOSTNAME, 17     # gethostname(buf, size) -> length
+        .equ    SYS_PS, 18              # ps(buf, max) -> how many pids it sees
+        .equ    SYS_SLEEP, 19           # sleep(ticks) -> 0
+        .equ    SYS_CG_CREATE, 20       # cgroup_create() -> group
+        .equ    SYS_CG_SET, 21          # cgroup_set(group, knob, value) -> 0
+        .equ    SYS_CG_ATTACH, 22       # cgroup_attach(group, pid) -> 0
+        .equ    SYS_CG_STAT, 23         # cgroup_stat(group, counter) -> value
+        .equ    SYS_GETUID, 24          # getuid() -> uid in its user namespace
+        .equ    SYS_SETUID, 25          # setuid(uid) -> 0
+        .if     CONTAINERS
+        .equ    NSYSCALL, 26
+        .else
         .equ    NSYSCALL, 12
+        .endif
+
+# Errors: every call returns -1 when it fails; the container calls return
+# E_PERM (-2) when the caller lacks the privilege (Linux's EPERM).
+        .equ    E_PERM, -2
+
+# clone/unshare/setns flags (Linux's CLONE_NEW*); clone's CLONE_INTO_CGROUP
+# starts the child in the group in bits 16..23 (Linux's clone3 has a field).
+        .equ    CLONE_NEWPID, 0x1
+        .equ    CLONE_NEWUTS, 0x2
+        .equ    CLONE_NEWUSER, 0x4
+        .equ    CLONE_INTO_CGROUP, 0x100
+        .equ    CLONE_CGROUP_SHIFT, 16
+        .equ    CLONE_NS_FLAGS, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWUSER
+
+# cgroup_set knobs and cgroup_stat counters (cgroup.s).
+        .equ    CGK_CPU, 0              # ticks per period (0: no quota)
+        .equ    CGK_MEMORY, 1           # user pages (0: no limit)
+        .equ    CGK_PIDS, 2             # live processes (0: no limit)
+        .equ    NCGKNOB, 3
+        .equ    CGS_TICKS, 0            # ticks charged to the group
+        .equ    CGS_PAGES, 1            # user pages charged now
+        .equ    CGS_KILLS, 2            # out-of-memory kills
+        .equ    CGS_PAGES_PEAK, 3
+        .equ    CGS_PROCS, 4            # live processes now
+        .equ    CGS_PROCS_PEAK, 5
+        .equ    CGS_REFUSED, 6          # spawns refused by the pids limit
+        .equ    CGS_THROTTLED, 7        # periods in which it used its whole quota
+        .equ    CGS_CPU, 8              # the three limits, as set
+        .equ    CGS_MEMORY, 9
+        .equ    CGS_PIDS, 10
+        .equ    NCGSTAT, 11
+
+# ---- containers: namespaces (ns.s) and control groups (cgroup.s) -------------
+# (CONTAINERS=1 kernels only.)
+        .equ    NPIDNS, 8               # pid namespaces (slot 0: the initial one)
+        .equ    PIDNS_MAXLEVEL, 3       # how deep they nest
+        .equ    NUTSNS, 8               # UTS namespaces
+        .equ    HOSTNAME_MAX, 32        # bytes of a host name, NUL included
+        .equ    NUSERNS, 8              # user namespaces
+        .equ    USERNS_MAXLEVEL, 3
+        .equ    UID_NOBODY, 65534       # a uid a user namespace does not map
+        .equ    NCGROUP, 8              # control groups (0: the root group)
+        .equ    CG_PERIOD, 10           # ticks in a cpu-quota period
+
+# Every namespace slot starts with these two words (ns.s).
+        .equ    NS_REFS, 0              # references: processes, and namespaces below
+        .equ    NS_UP, 4                # the namespace it holds a reference on
+# struct pid_namespace
+        .equ    PN_PARENT, NS_UP
+        .equ    PN_LEVEL, 8             # 0 for the initial namespace
+        .equ    PN_LASTPID, 12          # the last pid it gave out
+        .equ    PN_DEAD, 16             # 1 once its PID 1 has exited
+        .equ    PN_SIZE, 32
+# struct uts_namespace
+        .equ    UT_OWNER, NS_UP         # the user namespace that may rename it
+        .equ    UT_NAME, 8              # the host name, NUL-terminated
+        .equ    UT_SIZE, 8 + HOSTNAME_MAX
+# struct user_namespace
+        .equ    UN_PARENT, NS_UP
+        .equ    UN_LEVEL, 8
+        .equ    UN_ROOT, 12             # the uid outside that is uid 0 inside
+        .equ    UN_SIZE, 16
+# struct cgroup: its limits, then its counters, each count followed by its peak
+        .equ    CG_INUSE, 0
+        .equ    CG_CPU, 4               # the limits (cgroup_set), 0 = none
+        .equ    CG_MEMORY, 8
+        .equ    CG_PIDS, 12
+        .equ    CG_TICKS, 16            # the counters (cgroup_stat)
+        .equ    CG_PAGES, 20
+        .equ    CG_PAGES_PEAK, 24
+        .equ    CG_PROCS, 28
+        .equ    CG_PROCS_PEAK, 32
+        .equ    CG_KILLS, 36
+        .equ    CG_REFUSED, 40
+        .equ    CG_THROTTLED, 44
+        .equ    CG_USED, 48             # ticks used in the current period
+        .equ    CG_SIZE, 64
+        .equ    CG_SHIFT, 6
 
 # ---- red-pill kinds (selfcheck.s): one bit each, each line printed once ------
         .equ    RP_RING, 1              # smsw showed a ring other than 0

@@ -19,10 +19,13 @@
 #   console.s    printing, panic
 #   lib.s        memzero, memcopy
 #   pv.s         the paravirtual build (-D PV=1): shared page, batched updates
+#   ns.s         namespaces: pid, UTS, user (CONTAINERS=1 builds only)
+#   cgroup.s     control groups: cpu, memory, pids; ticks, sleep, idle (ditto)
 #   user/        the user image: a library and every user program
 #
 # A top-level guest (guests/syscall.s, ...) sets INIT_PROGRAM, the program
-# the first process runs, and includes this file.
+# the first process runs, and includes this file; guests/containers.s,
+# forkbomb.s and memhog.s also set CONTAINERS to 1 (defs.s).
 
         .include "defs.s"
 
@@ -51,6 +54,10 @@ bss_start:
         .include "lib.s"
         .if     PV
         .include "pv.s"                 # the paravirtual build's own code
+        .endif
+        .if     CONTAINERS
+        .include "ns.s"                 # namespaces and control groups
+        .include "cgroup.s"
         .endif
         .include "user/userland.s"
 

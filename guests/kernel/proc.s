@@ -22,7 +22,8 @@
 # or -1 (bad program number, no free slot, no memory).  The new process gets
 # a whole new address space with the user image copied in, and starts at
 # the program's entry point in ring 3 with r1 = arg, every other register 0
-# and sp at the top of its stack window.
+# and sp at the top of its stack window.  With CONTAINERS, r4 = clone flags
+# (ns.s ns_fork: -1 or E_PERM if they cannot be had), and r2 = its slot.
 proc_spawn:
         addi    sp, sp, -28
         sw      lr, 24(sp)
@@ -32,6 +33,9 @@ proc_spawn:
         sw      r11, 8(sp)
         sw      r12, 4(sp)
         sw      r13, 0(sp)
+        .if     CONTAINERS
+        push    r4                      # the flags, for ns_fork
+        .endif
         mov     r8, r1                  # program
         mov     r9, r2                  # arg
         mov     r10, r3                 # parent
@@ -51,6 +55,13 @@ proc_spawn:
         call    memzero                 # every field 0, trap frame included
         li      r5, PS_EMBRYO
         sw      r5, P_STATE(r11)
+        .if     CONTAINERS              # its namespaces and cgroup (ns.s)
+        mov     r1, r11
+        mov     r2, r10
+        lw      r3, 0(sp)
+        call    ns_fork
+        bnez    r1, 11f
+        .endif
         call    uvm_create
         beqz    r1, 8f
         mov     r12, r1
@@ -83,14 +94,33 @@ proc_spawn:
         addi    r5, r1, 1
         sw      r5, 0(r4)
         sw      r1, P_PID(r11)
+        .if     CONTAINERS              # its pid in every namespace
+        push    r1
+        mov     r1, r11
+        call    ns_commit
+        pop     r1
+        mov     r2, r11
+        .endif
         li      r5, PS_RUNNABLE
         sw      r5, P_STATE(r11)
         j       10f
 7:      mov     r1, r12                 # out of memory half way: undo
         call    uvm_free
-8:      sw      r0, P_STATE(r11)
+8:
+        .if     CONTAINERS
+        mov     r1, r11
+        call    ns_release
+        .endif
+        sw      r0, P_STATE(r11)
 9:      li      r1, -1
-10:     lw      r13, 0(sp)
+        .if     CONTAINERS
+        j       10f
+11:     sw      r0, P_STATE(r11)        # ns_fork refused: r1 says why
+10:     addi    sp, sp, 4
+        .else
+10:
+        .endif
+        lw      r13, 0(sp)
         lw      r12, 4(sp)
         lw      r11, 8(sp)
         lw      r10, 12(sp)
@@ -127,6 +157,9 @@ proc_exit:
         sw      r10, 0(sp)
         mov     r8, r1
         mov     r9, r2
+        .if     CONTAINERS              # a namespace's PID 1 takes the
+        call    ns_exit                 # namespace with it; leave the cgroup
+        .endif
         # Leave its address space before freeing it: the tables in use must
         # never go back to the allocator.  Any root will do for the kernel.
         la      r3, cur_ptb
@@ -231,6 +264,11 @@ schedule:
         call    check_ring
         la      r1, curproc
         lw      r8, 0(r1)               # r8 = the one that ran last, or 0
+        .if     CONTAINERS              # round robin that survives throttling
+        call    sched_pick              # (cgroup.s)
+        mov     r12, r1
+        beqz    r12, sched_idle         # maybe someone sleeps or is throttled
+        .else
         la      r9, proc_table
         li      r10, NPROC - 1          # r10 = index to start after
         beqz    r8, 1f
@@ -249,7 +287,9 @@ schedule:
         addi    r11, r11, -1
         bnez    r11, 2b
         j       no_process
-3:      beqz    r8, 4f                  # the old one goes back in line
+3:
+        .endif
+        beqz    r8, 4f                  # the old one goes back in line
         lw      r3, P_STATE(r8)
         li      r4, PS_RUNNING
         bne     r3, r4, 4f

@@ -73,10 +73,14 @@ sys_yield:
         li      r1, 0
         ret
 
-# getpid() -> pid
+# getpid() -> pid (with CONTAINERS, in the caller's own pid namespace)
 sys_getpid:
+        .if     CONTAINERS
+        j       ns_getpid
+        .else
         lw      r1, P_PID(r1)
         ret
+        .endif
 
 # sbrk(increment) -> the old break, or -1.  Growing only moves the break:
 # the pages come one at a time, zeroed, when first touched (demand-zero,
@@ -109,6 +113,13 @@ sys_sbrk:
         lw      r1, P_ROOT(r8)
         mov     r2, r10
         call    uvm_unmap               # -1 for a page never touched: fine
+        .if     CONTAINERS              # a page less for its cgroup
+        bnez    r1, 2f
+        mov     r1, r8
+        li      r2, -1
+        call    cg_pages_add
+2:
+        .endif
         addi    r10, r10, PAGE_SIZE
         j       1b
 3:      mov     r1, r9
@@ -123,8 +134,12 @@ sys_sbrk:
         ret
 
 # spawn(program, arg) -> pid of a new child running `program` with r1 = arg,
-# or -1.
+# or -1.  (With CONTAINERS, clone(program, arg, 0): ns.s.)
 sys_spawn:
+        .if     CONTAINERS
+        li      r4, 0
+        j       sys_clone
+        .endif
         lw      r4, P_PID(r1)
         mov     r1, r2
         mov     r2, r3
@@ -134,6 +149,11 @@ sys_spawn:
 # wait(pid, or -1 for any child) -> the child's exit code, or -1 if there
 # is no such child.  Blocks until the child exits.
 sys_wait:
+        .if     CONTAINERS              # pid as the caller calls it (ns.s)
+        push    lr
+        call    ns_wait_pid
+        pop     lr
+        .endif
         j       proc_wait
 
 # user_page_ok(r2 = va) -> r3 = 1 if va is a page-aligned user address
@@ -171,7 +191,14 @@ sys_map:
         lw      r1, 0(r1)
         andi    r1, r1, PTE_P
         bnez    r1, 9f
-1:      call    kzalloc
+1:
+        .if     CONTAINERS              # room in its cgroup?
+        mov     r1, r8
+        li      r2, 1
+        call    cg_room
+        beqz    r1, 9f
+        .endif
+        call    kzalloc
         beqz    r1, 9f
         mov     r11, r1
         li      r5, PTE_P | PTE_U
@@ -186,7 +213,13 @@ sys_map:
         mov     r1, r11
         call    kfree
         j       9f
-3:      li      r1, 0
+3:
+        .if     CONTAINERS
+        mov     r1, r8
+        li      r2, 1
+        call    cg_pages_add
+        .endif
+        li      r1, 0
         j       4f
 9:      li      r1, -1
 4:      lw      r11, 0(sp)
@@ -203,8 +236,23 @@ sys_unmap:
         call    user_page_ok
         pop     lr
         beqz    r3, 1f
+        .if     CONTAINERS              # and a page less for its cgroup
+        push    lr
+        push    r1
+        lw      r1, P_ROOT(r1)
+        call    uvm_unmap
+        pop     r2
+        bnez    r1, 2f
+        mov     r1, r2
+        li      r2, -1
+        call    cg_pages_add
+        li      r1, 0
+2:      pop     lr
+        ret
+        .else
         lw      r1, P_ROOT(r1)
         j       uvm_unmap               # (root, va)
+        .endif
 1:      li      r1, -1
         ret
 
@@ -243,8 +291,12 @@ sys_protect:
 # at once with exit code -1, as if it had called exit(-1).
 sys_kill:
         push    lr
+        .if     CONTAINERS              # only one the caller sees (ns.s)
+        call    pid_lookup
+        .else
         mov     r1, r2
         call    proc_find
+        .endif
         beqz    r1, 9f
         lw      r2, P_STATE(r1)
         li      r3, PS_ZOMBIE
@@ -320,3 +372,19 @@ syscall_table:
         .word   sys_protect             # 9
         .word   sys_kill                # 10
         .word   sys_bootarg             # 11
+        .if     CONTAINERS              # ns.s and cgroup.s
+        .word   sys_clone               # 12
+        .word   sys_unshare             # 13
+        .word   sys_setns               # 14
+        .word   sys_getppid             # 15
+        .word   sys_sethostname         # 16
+        .word   sys_gethostname         # 17
+        .word   sys_ps                  # 18
+        .word   sys_sleep               # 19
+        .word   sys_cg_create           # 20
+        .word   sys_cg_set              # 21
+        .word   sys_cg_attach           # 22
+        .word   sys_cg_stat             # 23
+        .word   sys_getuid              # 24
+        .word   sys_setuid              # 25
+        .endif

@@ -110,6 +110,23 @@ kernel_trap:
         la      r1, need_resched        # switch on the way out to user mode
         li      r2, 1
         sw      r2, 0(r1)
+        .if     CONTAINERS              # count the tick (cgroup.s), keeping
+        addi    sp, sp, -24             # what the kernel was doing intact
+        sw      lr, 20(sp)
+        sw      r3, 16(sp)
+        sw      r4, 12(sp)
+        sw      r5, 8(sp)
+        sw      r6, 4(sp)
+        sw      r7, 0(sp)
+        call    cg_tick
+        lw      r7, 0(sp)
+        lw      r6, 4(sp)
+        lw      r5, 8(sp)
+        lw      r4, 12(sp)
+        lw      r3, 16(sp)
+        lw      lr, 20(sp)
+        addi    sp, sp, 24
+        .endif
         pop     r1
         pop     r2
         TRAP_RETURN
@@ -140,6 +157,11 @@ user_timer:
         la      r1, need_resched
         li      r2, 1
         sw      r2, 0(r1)
+        .if     CONTAINERS              # charge it to its cgroup (cgroup.s)
+        push    lr
+        call    cg_tick
+        pop     lr
+        .endif
         j       check_ring              # tail call
 
 # user_ignore: a console interrupt (never enabled) is nobody's fault.
@@ -223,6 +245,10 @@ user_pgfault:
         j       4f
 3:      mov     r1, r8                  # "out of memory at 0x..."
         call    kill_message
+        .if     CONTAINERS              # "cgroup 1 over its limit of ..., "
+        mov     r1, r8
+        call    cg_oom_message
+        .endif
         la      r1, msg_oom
         call    kputs
         mov     r1, r9

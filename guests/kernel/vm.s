@@ -526,6 +526,11 @@ demand_map:
         mov     r8, r1
         srli    r9, r2, PAGE_SHIFT
         slli    r9, r9, PAGE_SHIFT
+        .if     CONTAINERS              # room in its cgroup? (cgroup.s)
+        li      r2, 1
+        call    cg_room
+        beqz    r1, 2f
+        .endif
         call    kzalloc
         beqz    r1, 2f
         mov     r10, r1
@@ -540,7 +545,13 @@ demand_map:
         call    kfree
         li      r1, 0
         j       2f
-1:      mov     r1, r10
+1:
+        .if     CONTAINERS
+        mov     r1, r8
+        li      r2, 1
+        call    cg_pages_add
+        .endif
+        mov     r1, r10
 2:      lw      r10, 0(sp)
         lw      r9, 4(sp)
         lw      r8, 8(sp)

@@ -32,7 +32,26 @@
         .equ    PROG_KERNELJUMP, 16
         .equ    PROG_LOOPER, 17
         .equ    PROG_GOOD, 18
+        # CONTAINERS=1 kernels only (containers.s, forkbomb.s, memhog.s)
+        .equ    PROG_CONTAINERS, 19     # guests/containers.s: two containers
+        .equ    PROG_CT_RUNTIME, 20     # starts a detached container
+        .equ    PROG_CT_IDLE, 21        # a container's PID 1 that sleeps
+        .equ    PROG_CT_ALPHA, 22       # a container's PID 1 that looks around
+        .equ    PROG_CT_LOOK, 23        # says what it sees
+        .equ    PROG_CT_EXEC, 24        # joins a container's namespaces (nsenter)
+        .equ    PROG_FORKBOMB, 25       # guests/forkbomb.s
+        .equ    PROG_BOMB, 26
+        .equ    PROG_SPIN, 27
+        .equ    PROG_MEMHOG, 28         # guests/memhog.s
+        .equ    PROG_HOG, 29
+        .equ    PROG_MH_NEIGHBOUR, 30
+        .equ    PROG_CT_ROOTLESS, 31    # containers.s: a user that is not root
+        .equ    PROG_CT_GAMMA, 32       # root of a user namespace
+        .if     CONTAINERS
+        .equ    NPROGS, 33
+        .else
         .equ    NPROGS, 19
+        .endif
 
         .text
         .align  16
@@ -58,6 +77,22 @@ user_image:
         .word   kerneljump_main
         .word   looper_main
         .word   good_main
+        .if     CONTAINERS
+        .word   containers_main
+        .word   ct_runtime_main
+        .word   ct_idle_main
+        .word   ct_alpha_main
+        .word   ct_look_main
+        .word   ct_exec_main
+        .word   forkbomb_main
+        .word   bomb_main
+        .word   spin_main
+        .word   memhog_main
+        .word   hog_main
+        .word   mh_neighbour_main
+        .word   ct_rootless_main
+        .word   ct_gamma_main
+        .endif
 
         .include "ulib.s"
         .include "init.s"
@@ -69,6 +104,11 @@ user_image:
         .include "tlbstride.s"
         .include "forkwait.s"
         .include "faults.s"
+        .if     CONTAINERS              # after the others, which keep their
+        .include "containers.s"         # addresses in every build
+        .include "forkbomb.s"
+        .include "memhog.s"
+        .endif
         .align  4
         .dephase
 user_image_end:

@@ -1,0 +1,5 @@
+# forkbomb.s — the guest kernel built with containers (namespaces and control
+# groups: guests/kernel/ns.s, cgroup.s), with the "forkbomb" program as init.
+        .equ    CONTAINERS, 1
+        .equ    INIT_PROGRAM, PROG_FORKBOMB
+        .include "kernel/main.s"

@@ -1,0 +1,5 @@
+# memhog.s — the guest kernel built with containers (namespaces and control
+# groups: guests/kernel/ns.s, cgroup.s), with the "memhog" program as init.
+        .equ    CONTAINERS, 1
+        .equ    INIT_PROGRAM, PROG_MEMHOG
+        .include "kernel/main.s"
