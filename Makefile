@@ -4,7 +4,8 @@
 #   make test       set up, build, run every test natively and under ASan+UBSan
 #   make test-fast  the same without the slow tests (labs, diffmodes); make test-slow: only them
 #   make run        set up, build, boot the bundled guest in the debugger
-#   make bench      simulated MIPS per mode
+#   make bench      simulated MIPS and ns per cycle, every workload and mode -> bench.json
+#   make bench-ir   host instructions per guest instruction (valgrind) -> bench-ir.json
 #   make grade      score the labs (LAB=name for one; labs/README.md)
 #   make docs       regenerate docs/isa.md from the instruction table, and the
 #                   debugger's command table in docs/debugger.md from its own
@@ -49,7 +50,7 @@ SANTEST  := $(TESTSRC:%.c=build/san/%.o)
 ASMOBJ   := $(filter-out build/obj/isa/isadoc.o,$(filter build/obj/isa/%,$(LIBOBJ))) build/obj/cli/asm.o build/obj/tools/asm_main.o
 ASM      := build/ringsim-asm
 
-.PHONY: all setup test test-fast test-slow run bench docs install clean grade
+.PHONY: all setup test test-fast test-slow run bench bench-ir docs install clean grade
 all: ringsim $(GUESTS) $(LABIMGS)
 
 setup:
@@ -123,6 +124,9 @@ run: setup all
 
 bench: all
 	sh tools/bench.sh
+
+bench-ir: all
+	sh tools/bench-ir.sh
 
 # docs/isa.md is made whole from the instruction table; in docs/debugger.md
 # only the table of commands is, from the debugger's own (`ringsim debug

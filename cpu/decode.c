@@ -41,13 +41,14 @@ static bool is_block_alone(int op)
     return c == CL_SYSTEM || c == CL_PRIV || c == CL_IO || op == OP_PUSHF || op == OP_POPF;
 }
 
-static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d)
+static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d, struct dinsn_cold *k)
 {
     struct isa_insn in;
     memset(d, 0, sizeof *d);
+    memset(k, 0, sizeof *k);
     if (!isa_decode(w, &in)) {
         d->op = OPX_ILLEGAL;
-        d->ends_block = 1;
+        k->ends_block = 1;
         return;
     }
     d->op = (uint8_t)in.op;
@@ -56,10 +57,17 @@ static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d)
     d->c = in.c;
     d->imm = in.imm;
     if (d->a == 0 && writes_a(isa_info[in.op].format)) d->a = ISA_NREGS; /* sink */
-    d->self_insn = (uint16_t)m->prof.class_cycles[isa_info[in.op].cls];
+    k->self_insn = (uint16_t)m->prof.class_cycles[isa_info[in.op].cls];
     enum isa_class c = isa_info[in.op].cls;
-    d->self_mem = (c == CL_LOAD || c == CL_STORE) ? 1 : 0;
-    d->ends_block = is_block_end(in.op);
+    k->self_mem = (c == CL_LOAD || c == CL_STORE) ? 1 : 0;
+    k->ends_block = is_block_end(in.op);
+}
+
+/* Branches and jal carry their target as an index into the page, resolved
+ * once here rather than on every execution. */
+static bool has_page_target(int op)
+{
+    return op < OP_COUNT && (isa_info[op].cls == CL_BRANCH || op == OP_JAL);
 }
 
 static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, bool code_cache)
@@ -68,29 +76,32 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     struct dinsn *end = &p->insn[PAGE_INSNS];
     memset(end, 0, sizeof *end);
     end->op = OPX_PAGE_END;
-    end->ends_block = 1;
+    memset(&p->cold[PAGE_INSNS], 0, sizeof p->cold[PAGE_INSNS]);
+    p->cold[PAGE_INSNS].ends_block = 1;
+    bool next_alone = false;    /* is_block_alone(the instruction after i) */
     for (int i = PAGE_INSNS - 1; i >= 0; i--) {
         uint32_t w;
         memcpy(&w, base + 4 * i, 4);
         struct dinsn *d = &p->insn[i];
-        decode_word(m, w, d);
+        struct dinsn_cold *k = &p->cold[i];
+        decode_word(m, w, d, k);
+        if (has_page_target(d->op)) d->imm += i;
         /* a system instruction stands alone: the one before it ends there */
-        if (i + 1 < PAGE_INSNS && is_block_alone(p->insn[i + 1].op)) d->ends_block = 1;
-        uint32_t mem_cyc = d->self_mem * m->prof.mem_ref;
-        if (is_block_alone(d->op)) {
+        if (next_alone) k->ends_block = 1;
+        uint32_t mem_cyc = k->self_mem * m->prof.mem_ref;
+        next_alone = is_block_alone(d->op);
+        if (next_alone) {
             /* charges itself when it completes: nothing for its block */
-            d->ends_block = 1;
+            k->ends_block = 1;
             continue;
         }
         d->blk_n = 1;
-        d->blk_mem = d->self_mem;
-        d->blk_insn = d->self_insn;
-        d->blk_total = d->self_insn + mem_cyc;
-        if (!d->ends_block) {
+        d->blk_mem = k->self_mem;
+        d->blk_total = k->self_insn + mem_cyc;
+        if (!k->ends_block) {
             const struct dinsn *n = d + 1;
             d->blk_n += n->blk_n;
             d->blk_mem += n->blk_mem;
-            d->blk_insn += n->blk_insn;
             d->blk_total += n->blk_total;
         }
     }
@@ -155,7 +166,7 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
             d->op = needs_callout(p->guest_op[j]) ? OPX_CALLOUT : p->guest_op[j];
             n++;
         }
-        if (d->ends_block) break;
+        if (p->cold[j].ends_block) break;
     }
     m->bt.blocks++;
     m->bt.instructions += n;
@@ -171,7 +182,7 @@ bool cpu_bt_insn_at(const struct machine *m, uint32_t hpa, struct cpu_bt_insn *o
     uint8_t op = p->insn[i].op;
     out->fate = op == OPX_TRANSLATE ? CPU_BT_UNTRANSLATED : op == OPX_CALLOUT ? CPU_BT_CALLOUT : CPU_BT_IDENTICAL;
     out->guest_op = p->guest_op[i];
-    out->ends_block = p->insn[i].ends_block;
+    out->ends_block = p->cold[i].ends_block;
     return true;
 }
 

@@ -17,6 +17,8 @@
 #ifndef RINGSIM_CPU_DECODE_H
 #define RINGSIM_CPU_DECODE_H
 
+#include <stddef.h>
+
 #include "cpu/cpu.h"
 
 #define PAGE_INSNS 1024
@@ -33,14 +35,22 @@ enum {
     OPX_COUNT
 };
 
+/* The hot half of a decoded instruction: what the dispatch loop reads on
+ * every instruction, 16 bytes so that a record's index is a shift away. */
 struct dinsn {
     uint8_t op;             /* enum isa_op or OPX_* */
     uint8_t a, b, c;        /* a is 16 (the sink) when it is a destination r0 */
-    int32_t imm;
+    int32_t imm;            /* branches and jal: the target's index in this page
+                             * (the instruction's own index + the offset; outside
+                             * 0..PAGE_INSNS-1 when the target is in another page) */
+    uint32_t blk_total;     /* all cycles (insn + mem) from here to the block end */
     uint16_t blk_n;         /* instructions from here to the block end */
     uint16_t blk_mem;       /* memory references from here to the block end */
-    uint32_t blk_insn;      /* CY_INSN cycles from here to the block end */
-    uint32_t blk_total;     /* all cycles (insn + mem) from here to the block end */
+};
+
+/* The cold half: what only block ends, system instructions and the stepping
+ * loop look at. */
+struct dinsn_cold {
     uint16_t self_insn;     /* this instruction's own class cycles */
     uint8_t self_mem;       /* this instruction's own memory references */
     uint8_t ends_block;
@@ -49,8 +59,20 @@ struct dinsn {
 struct decode_page {
     bool valid;
     struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
+    struct dinsn_cold cold[PAGE_INSNS + 1];
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
 };
+
+/* The page whose insn[] starts at dpage. */
+static inline struct decode_page *decode_page_of(const struct dinsn *dpage)
+{
+    return (struct decode_page *)((char *)(uintptr_t)dpage - offsetof(struct decode_page, insn));
+}
+/* The cold half of d, an instruction of the page whose insn[] starts at dpage. */
+static inline const struct dinsn_cold *dinsn_cold(const struct dinsn *dpage, const struct dinsn *d)
+{
+    return &decode_page_of(dpage)->cold[d - dpage];
+}
 
 /* Does execution flow from d to the next instruction without a block entry
  * (an ordinary instruction, not a transfer, a system one or a callout)? */

@@ -30,13 +30,14 @@ static enum isa_cause fault_cause(struct machine *m, uint32_t fault)
     return CAUSE_PAGE_FAULT;
 }
 
-/* The TLB missed the interpreter's shortcut: full lookup (and walk).
+/* The TLB had no plain hit (mmu_translate_hit found seen): the walk.
  * Returns the host pointer, or NULL with the trap cause set (and CR fault). */
 __attribute__((noinline)) static uint8_t *data_slow(struct machine *m, uint32_t vaddr, unsigned size,
-                                                    enum mmu_access acc, enum isa_cause *cause)
+                                                    enum mmu_access acc, struct tlb_entry *seen,
+                                                    enum isa_cause *cause)
 {
     uint32_t pa, fault;
-    if (!mmu_translate(m, vaddr, acc, &pa, &fault)) {
+    if (!mmu_translate_miss(m, vaddr, acc, &pa, &fault, seen)) {
         *cause = fault_cause(m, fault);
         return NULL;
     }
@@ -47,11 +48,13 @@ __attribute__((noinline)) static uint8_t *data_slow(struct machine *m, uint32_t 
     return m->mem + pa;
 }
 
-/* Instruction side: translates pc when execution enters a page. */
-static bool fetch_translate(struct machine *m, uint32_t pc, uint32_t *pa, enum isa_cause *cause)
+/* Instruction side: translates pc when execution enters a page, after
+ * mmu_translate_hit found no plain hit. */
+static bool fetch_translate(struct machine *m, uint32_t pc, uint32_t *pa, struct tlb_entry *seen,
+                            enum isa_cause *cause)
 {
     uint32_t fault;
-    if (!mmu_translate(m, pc, ACC_FETCH, pa, &fault)) {
+    if (!mmu_translate_miss(m, pc, ACC_FETCH, pa, &fault, seen)) {
         *cause = fault_cause(m, fault);
         return false;
     }

@@ -462,12 +462,14 @@ static bool phys_context(const struct machine *m)
 }
 
 /* Does e translate vpn in the current context?  A lookup also matches the
- * paging state; an invalidation (invlpg) drops the page whichever it is. */
-static bool tlb_match(const struct machine *m, const struct tlb_entry *e, uint32_t vpn, bool lookup)
+ * paging state (now_phys: phys_context); an invalidation (invlpg) drops the
+ * page whichever it is. */
+static bool tlb_match(const struct machine *m, const struct tlb_entry *e, uint32_t vpn, bool lookup,
+                      bool now_phys)
 {
     const struct mmu *u = &m->mmu;
     return e->valid && e->vpn == vpn && (!m->vmx.vpid_tags || e->vpid == cur_vpid(m)) &&
-           (!lookup || e->phys == phys_context(m)) &&
+           (!lookup || e->phys == now_phys) &&
            (e->global || !u->asid_tags || e->asid == cur_asid(m));
 }
 
@@ -482,15 +484,18 @@ static struct tlb_entry *tlb_set(const struct machine *m, uint32_t vpn, bool phy
     return &u->tlb[(phys ? u->tlb_entries : 0) + (vpn & (u->tlb_sets - 1)) * u->tlb_ways];
 }
 
-/* A lookup searches the current context's TLB; an invalidation both. */
+/* A lookup searches the current context's TLB; an invalidation both.
+ * (Every TLB miss and every page change of the interpreter looks here:
+ * the set is scanned for the page number first, the context only then.) */
 static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 {
     struct mmu *u = &m->mmu;
+    bool now_phys = phys_context(m);
     for (int phys = 0; phys < 2; phys++) {
-        if (lookup && phys != phys_context(m)) continue;
+        if (lookup && phys != now_phys) continue;
         struct tlb_entry *set = tlb_set(m, vpn, phys);
         for (unsigned i = 0; i < u->tlb_ways; i++)
-            if (tlb_match(m, &set[i], vpn, lookup)) return &set[i];
+            if (set[i].vpn == vpn && tlb_match(m, &set[i], vpn, lookup, now_phys)) return &set[i];
     }
     return NULL;
 }
@@ -522,13 +527,43 @@ static void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user
     u->last_write_ok = e->writable && e->dirty;
 }
 
+bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
+                       struct tlb_entry **seen)
+{
+    struct mmu *u = &m->mmu;
+    bool user = SR_RING(m->cpu.cr[CR_SR]) == 3;
+    struct tlb_entry *e = tlb_find(m, vaddr >> 12, true);
+    if (!e || (user && !e->user) || (acc == ACC_WRITE && (!e->writable || !e->dirty))) {
+        *seen = e;
+        return false;
+    }
+    e->lru = ++u->lru_clock;
+    *pa = (e->pfn << 12) | (vaddr & 0xfff);
+    if (acc != ACC_FETCH) set_shortcut(m, e, user);
+    else if (e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu; /* keep LRU exact */
+    return true;
+}
+
 bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
                    uint32_t *fault)
+{
+    struct tlb_entry *seen;
+    if (mmu_translate_hit(m, vaddr, acc, pa, &seen)) {
+        m->mmu.st.tlb_hits++;
+        cpu_charge(m, CY_TLB, m->prof.tlb_hit);
+        return true;
+    }
+    return mmu_translate_miss(m, vaddr, acc, pa, fault, seen);
+}
+
+/* No plain hit: a protection fault from a cached entry (e), a first write
+ * through a clean one, or a miss. */
+bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
+                        uint32_t *fault, struct tlb_entry *e)
 {
     struct mmu *u = &m->mmu;
     uint32_t vpn = vaddr >> 12;
     bool user = SR_RING(m->cpu.cr[CR_SR]) == 3;
-    struct tlb_entry *e = tlb_find(m, vpn, true);
     if (e) {
         if ((user && !e->user) || (acc == ACC_WRITE && !e->writable)) {
             /* a cached translation that forbids this access: protection fault.
@@ -540,15 +575,6 @@ bool mmu_translate(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint3
                      (acc == ACC_FETCH ? FAULT_FETCH : 0);
             u->st.page_faults++;
             return false;
-        }
-        if (!(acc == ACC_WRITE && !e->dirty)) {
-            u->st.tlb_hits++;
-            cpu_charge(m, CY_TLB, m->prof.tlb_hit);
-            e->lru = ++u->lru_clock;
-            *pa = (e->pfn << 12) | (vaddr & 0xfff);
-            if (acc != ACC_FETCH) set_shortcut(m, e, user);
-            else if (e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu; /* keep LRU exact */
-            return true;
         }
         /* first write through a clean entry: walk again to set D */
         e->valid = 0;

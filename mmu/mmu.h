@@ -178,6 +178,19 @@ void mmu_free(struct mmu *u);
 /* Parses "ENTRIES[:WAYS]". */
 bool mmu_parse_tlb(const char *s, unsigned *entries, unsigned *ways);
 
+/* mmu_translate in two halves, for the interpreter, which keeps its hot
+ * counters in registers and writes them back only before a walk.
+ * mmu_translate_hit: if the TLB holds a translation of vaddr that allows acc
+ * with no walk (for a write: writable and already dirty), does everything
+ * mmu_translate does on that hit except counting it (mmu st.tlb_hits) and
+ * charging its cycles (CY_TLB, tlb_hit), which the caller does, and returns
+ * true with *pa.  Else changes nothing, sets *seen to the entry it found (or
+ * NULL) and returns false; then mmu_translate_miss(…, *seen) finishes the
+ * translation exactly as mmu_translate would have. */
+bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
+                       struct tlb_entry **seen);
+bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
+                        uint32_t *fault, struct tlb_entry *seen);
 /* Translates vaddr for an access in the current ring and ASID: TLB, then
  * walk on a miss (the live walk: A/D bits, walk caches, statistics, cycles,
  * and the record in last_walk).  On success writes the physical address; on

@@ -1,42 +1,95 @@
 #!/bin/sh
-# tools/bench.sh — `make bench`: simulated MIPS (README.md, "Speed").
+# tools/bench.sh — `make bench`: simulated speed (README.md, "Speed").
 #
-# Assembles guests/loop.s with a large iteration count (load, add, store,
-# add-immediate, branch: five instructions an iteration) and runs it with
-# every statistic kept, natively and under hardware assist with nested
-# paging, then the compute workload under the kernel (paging on) in every
-# mode, and the system-call workload (traps and hypercalls).  Prints
-# instructions, wall time and simulated MIPS, best of three runs each.
+# Runs each workload under every mode, five times, and reports the median:
+# simulated MIPS (guest instructions per host second), host nanoseconds per
+# simulated cycle, and the peak resident set of the run.  Prints a table and
+# writes bench.json.  The workloads:
+#   loop       guests/loop.s (load, add, store, add-immediate, branch), bare
+#              metal, no kernel: the interpreter's inner loop and nothing else
+#   compute    the kernel's ALU loop (paging on)
+#   syscall    getpid round trips (traps, or hypercalls under pv)
+#   tlbstride  one word in each of 256 pages: TLB misses and page walks
+#   forkwait   spawn and wait: address spaces made and torn down
+# WORKLOADS, MODES, RUNS and OUT narrow or move it; SCALE multiplies every
+# iteration count.  Host instructions per guest instruction, which do not
+# depend on the machine's load, are `make bench-ir` (tools/bench-ir.sh).
 set -eu
-ITER=${ITER:-100000000}
+WORKLOADS=${WORKLOADS:-"loop compute syscall tlbstride forkwait"}
+MODES=${MODES:-"native te bt hw+nested hw+shadow pv"}
+RUNS=${RUNS:-5}
+SCALE=${SCALE:-1}
+OUT=${OUT:-bench.json}
+RINGSIM=${RINGSIM:-./ringsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-./ringsim asm guests/loop.s -D ITER=$ITER -o "$tmp/loop.img"
 
-bench() { # label, then ringsim run arguments
-    label=$1; shift
-    best=""
-    for i in 1 2 3; do
-        start=$(date +%s.%N)
-        ./ringsim run "$@" --stats "$tmp/s.json" >/dev/null || true
-        end=$(date +%s.%N)
-        secs=$(echo "$end $start" | awk '{printf "%.4f", $1 - $2}')
-        if [ -z "$best" ] || [ "$(echo "$secs $best" | awk '{print ($1 < $2)}')" = 1 ]; then best=$secs; fi
-    done
-    insns=$(grep -m1 '"instructions"' "$tmp/s.json" | tr -dc 0-9)
-    cycles=$(grep -m1 '"cycles"' "$tmp/s.json" | tr -dc 0-9)
-    echo "$label $insns $cycles $best" | awk '{printf "%-26s %-14s %-14s %-8s %.0f\n", $1, $2, $3, $4, $2 / $4 / 1e6}'
+mode_args() {
+    case $1 in
+    native) echo "" ;;
+    te) echo "--mode te --isa strict" ;;
+    bt) echo "--mode bt" ;;
+    hw+nested) echo "--mode hw" ;;
+    hw+shadow) echo "--mode hw --mmu shadow" ;;
+    pv) echo "--mode pv" ;;
+    esac
+}
+# iteration counts for a few tenths of a second a run natively
+count() {
+    case $1 in
+    loop) n=20000000 ;;
+    compute) n=2000000 ;;
+    syscall) n=100000 ;;
+    tlbstride) n=300 ;;
+    forkwait) n=300 ;;
+    esac
+    echo $((n * SCALE))
 }
 
-echo "what                       instructions   cycles         seconds  simulated MIPS"
-bench "loop/native"              "$tmp/loop.img"
-bench "loop/hw+nested"           "$tmp/loop.img" --mode hw
-bench "compute-kernel/native"    compute --args 20000000
-bench "compute-kernel/hw+nested" compute --args 20000000 --mode hw
-bench "compute-kernel/hw+shadow" compute --args 20000000 --mode hw --mmu shadow
-bench "compute-kernel/te+shadow" compute --args 20000000 --mode te --isa strict
-bench "compute-kernel/bt+shadow" compute --args 20000000 --mode bt
-bench "compute-kernel/pv"        compute --args 20000000 --mode pv
-bench "syscall-kernel/native"    syscall --args 200000
-bench "syscall-kernel/pv"        syscall --args 200000 --mode pv
-bench "syscall-kernel/bt+shadow" syscall --args 200000 --mode bt
+"$RINGSIM" asm guests/loop.s -D ITER="$(count loop)" -o "$tmp/loop.img"
+
+# one run: prints "seconds peak-RSS-KiB"; the statistics go to $tmp/s.json
+run_once() { # workload, mode
+    if [ "$1" = loop ]; then img="$tmp/loop.img"; args=""; else img=$1; args="--args $(count "$1")"; fi
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2046,SC2086
+    /usr/bin/time -f %M -o "$tmp/rss" "$RINGSIM" run "$img" $args $(mode_args "$2") \
+        --stats "$tmp/s.json" >/dev/null 2>&1 || true
+    end=$(date +%s.%N)
+    echo "$end $start $(tail -1 "$tmp/rss")" | awk '{printf "%.6f %s\n", $1 - $2, $3}'
+}
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+printf '%-10s %-10s %12s %12s %9s %9s %8s %9s\n' workload mode instructions cycles seconds MIPS ns/cycle "RSS KiB"
+printf '{\n  "runs": %s,\n  "results": {' "$RUNS" > "$OUT.tmp"
+first=1
+for w in $WORKLOADS; do
+    for mode in $MODES; do
+        # the loop is a bare-metal program: there is no paravirtual build of it
+        if [ "$w" = loop ] && [ "$mode" = pv ]; then continue; fi
+        : > "$tmp/times"
+        : > "$tmp/rsses"
+        i=0
+        while [ $i -lt "$RUNS" ]; do
+            set -- $(run_once "$w" "$mode")
+            echo "$1" >> "$tmp/times"
+            echo "$2" >> "$tmp/rsses"
+            i=$((i + 1))
+        done
+        secs=$(median < "$tmp/times")
+        rss=$(sort -n "$tmp/rsses" | tail -1)
+        insns=$(grep -m1 '"instructions"' "$tmp/s.json" | tr -dc 0-9)
+        cycles=$(grep -m1 '"cycles"' "$tmp/s.json" | tr -dc 0-9)
+        line=$(echo "$insns $cycles $secs" | awk '{printf "%.1f %.3f", $1 / $3 / 1e6, $3 * 1e9 / $2}')
+        set -- $line
+        printf '%-10s %-10s %12s %12s %9s %9s %8s %9s\n' "$w" "$mode" "$insns" "$cycles" "$secs" "$1" "$2" "$rss"
+        [ $first = 1 ] || printf ',' >> "$OUT.tmp"
+        first=0
+        printf '\n    "%s/%s": {"instructions": %s, "cycles": %s, "seconds": %s, "mips": %s, "ns_per_cycle": %s, "peak_rss_kib": %s}' \
+            "$w" "$mode" "$insns" "$cycles" "$secs" "$1" "$2" "$rss" >> "$OUT.tmp"
+    done
+done
+printf '\n  }\n}\n' >> "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "(median of $RUNS runs each; written to $OUT)"
