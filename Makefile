@@ -78,7 +78,7 @@ build/guests/%.img: guests/%.s $(ASM) $(wildcard guests/kernel/*.s guests/kernel
 	$(ASM) $< -o $@
 
 # The labs' own small guests (labs/LAB/*.s).
-build/labs/%.img: labs/%.s $(ASM)
+build/labs/%.img: labs/%.s $(ASM) $(wildcard labs/*.inc)
 	@mkdir -p $(dir $@)
 	$(ASM) $< -o $@
 

@@ -49,7 +49,32 @@ Test(labs, the_reference_tree_scores_full_marks_in_every_lab, .timeout = 300)
         cr_assert_eq(got, total, "%s:\n%s", lab_names[i], out);
     }
     cr_assert_null(strstr(out, "FAIL"), "%s", out);
+    int got, total;
+    const char *all = strstr(out, "\nScore: ");
+    cr_assert(all && sscanf(all, "\nScore: %d/%d", &got, &total) == 2 && got == total, "%s", out);
     free(out);
+}
+
+/* The checks a starting tree passes as it stands: those that only guard
+ * against a solution doing too much (pv: refusing the real kernel's
+ * updates).  Every other check needs the student's work. */
+static const char *const passes_without_work[][4] = {
+    {"te"}, {"shadow"},
+    {"pv", "syscall under pv prints what bare metal prints", "forkwait under pv, 4 levels",
+     "no update of the real kernel is refused"},
+    {"pgfault"},
+};
+
+/* Whether the grader's output has check what as passed (OK). */
+static bool check_passed(const char *out, const char *what)
+{
+    char line[256];
+    snprintf(line, sizeof line, "  %s ", what);
+    const char *p = strstr(out, line);
+    cr_assert(p, "no check '%s' in:\n%s", what, out);
+    const char *eol = strchr(p, '\n');
+    const char *ok = strstr(p, " OK   (");
+    return ok && (!eol || ok < eol);
 }
 
 Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
@@ -77,6 +102,17 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
         snprintf(mark, sizeof mark, "LAB %s: ", lab_names[i]);
         cr_assert(strstr(src, mark), "%s says where to write: %s", file, mark);
         free(src);
+        /* nothing else is touched: the same words in a test, a handout or
+         * a string are no marker */
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && for f in $(git ls-files 2>/dev/null || find . -type f ! -path './build/*'); do "
+                 "case $f in '%s'|tests/labs/wrong/%s/*) continue ;; esac; "
+                 "cmp -s \"$f\" '%s'/\"$f\" || echo \"changed: $f\"; done; "
+                 "[ ! -e '%s/tests/labs/wrong/%s' ] || echo 'the wrong solutions, near-solutions, are in it'",
+                 root_path("."), solution[i][0], lab_names[i], tree, tree, lab_names[i]);
+        cr_assert_eq(shell(cmd, &out), 0);
+        cr_assert_str_empty(out, "labs/mklab %s changed more than %s:\n%s", lab_names[i], solution[i][0], out);
+        free(out);
         if (i == 0) {
             /* the other labs' solutions stay in the tree */
             snprintf(file, sizeof file, "%s/hypervisor/shadow.c", tree);
@@ -87,7 +123,7 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
         /* it builds as it stands, and its lab fails; the build is the
          * student's: its own ringsim and guests */
         snprintf(cmd, sizeof cmd,
-                 "cd '%s' && make -j2 OPT=-O0 all >build.log 2>&1 || { cat build.log; exit 99; }; "
+                 "cd '%s' && make -j2 OPT=-O0 all build/obj/tests/test_labs.o >build.log 2>&1 || { cat build.log; exit 99; }; "
                  "RINGSIM_BIN='%s/ringsim' RINGSIM_GUESTS='%s/build/guests' sh labs/grade.sh %s",
                  tree, tree, tree, lab_names[i]);
         int st = shell(cmd, &out);
@@ -96,6 +132,13 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
         int got, total;
         cr_assert(score_of(out, lab_names[i], &got, &total), "%s", out);
         cr_assert_lt(got, total, "%s:\n%s", lab_names[i], out);
+        /* zero on every check that needs the student's work */
+        int guards = 0;
+        for (int g = 1; g < 4 && passes_without_work[i][g]; g++, guards++)
+            cr_assert(check_passed(out, passes_without_work[i][g]), "%s", out);
+        int oks = 0;
+        for (const char *p = out; (p = strstr(p, " OK   (")); p++) oks++;
+        cr_assert_eq(oks, guards, "%s: the starting tree passes a check that needs work:\n%s", lab_names[i], out);
         free(out);
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tree);
         cr_assert_eq(system(cmd), 0);
@@ -116,5 +159,104 @@ Test(labs, mklab_refuses_clearly)
     snprintf(cmd, sizeof cmd, "sh '%s' nosuchlab", root_path("labs/grade.sh"));
     cr_assert_eq(shell(cmd, &out), 2);
     cr_assert(strstr(out, "no lab 'nosuchlab'"), "%s", out);
+    free(out);
+}
+
+/* Each lab's deliberately wrong solutions (tests/labs/wrong/LAB/, each
+ * saying its mistake and the checks meant to catch it) lose exactly those
+ * checks' points: tests/labs/wrong.sh grades them in a copy of this tree. */
+Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .timeout = 1500)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && mkdir '%s/tree' && { git ls-files -z --cached --others --exclude-standard 2>/dev/null "
+             "|| find . -type f ! -path './build/*' ! -name ringsim -print0; } | xargs -0 tar cf - | (cd '%s/tree' && tar xf -) "
+             "&& make -C '%s/tree' -j2 OPT=-O0 all >'%s/build.log' 2>&1 || { cat '%s/build.log'; exit 99; }; "
+             "st=0; for lab in te shadow pv pgfault; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
+             root_path("."), dir, dir, dir, dir, dir, dir);
+    int st = shell(cmd, &out);
+    cr_assert_neq(st, 99, "the copy does not build:\n%s", out);
+    cr_assert_eq(st, 0, "%s", out);
+    for (size_t i = 0; i < NLABS; i++) {
+        /* one line a solution: "LAB/NAME: score, caught by: …" */
+        char key[64];
+        snprintf(key, sizeof key, "%s/", lab_names[i]);
+        int n = 0;
+        for (const char *line = out; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+            if (!strncmp(line, key, strlen(key))) n++;
+        cr_assert_geq(n, 5, "%s has %d wrong solutions:\n%s", lab_names[i], n, out);
+    }
+    free(out);
+}
+
+/* --format gradescope writes Gradescope's results.json: a top-level score,
+ * and tests[] with name, score, max_score, output and visibility; the
+ * scores add up.  --format junit is well-formed XML with a testcase a
+ * check.  And a rerun prints the same bytes. */
+Test(labs, grader_reports_gradescope_and_junit_the_same_on_a_rerun, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "g='%s'; d='%s'; sh $g --format gradescope --output $d/results.json pv pgfault >$d/t1 || exit 1; "
+             "sh $g pv pgfault >$d/t2; cmp $d/t1 $d/t2 || exit 2; "
+             "sh $g --format gradescope pv pgfault >$d/results2.json 2>$d/t3 && cmp $d/results.json $d/results2.json || exit 3; "
+             "cmp $d/t1 $d/t3 || exit 4; "
+             "jq -e '(.score | type == \"number\") and (.tests | type == \"array\" and length > 0) and "
+             "all(.tests[]; (.name | type == \"string\") and (.score | type == \"number\") and "
+             "(.max_score | type == \"number\") and .score <= .max_score and (.output | type == \"string\") and "
+             "(.visibility | IN(\"visible\", \"hidden\", \"after_due_date\", \"after_published\"))) and "
+             ".score == ([.tests[].score] | add)' $d/results.json >/dev/null || exit 5; "
+             "[ \"$(jq '.tests | length' $d/results.json)\" = \"$(grep -c ' OK   (' $d/t1)\" ] || exit 6; "
+             "sh $g --format junit --output $d/junit.xml pv >/dev/null || exit 7; "
+             "xmllint --noout $d/junit.xml || exit 8; "
+             "[ \"$(grep -c '<testcase ' $d/junit.xml)\" = 8 ] || exit 9; "
+             "sh $g --format nosuch pv; [ $? = 2 ] || exit 10",
+             root_path("labs/grade.sh"), dir);
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
+
+/* A check that runs too long fails on its own time limit, says so, and the
+ * grading goes on. */
+Test(labs, a_check_past_its_time_limit_fails_and_says_so, .timeout = 120)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "printf '#!/bin/sh\\nsleep 30\\n' >'%s/slow' && chmod +x '%s/slow' && "
+             "GRADE_TIMEOUT=1 RINGSIM_BIN='%s/slow' sh '%s' pgfault",
+             dir, dir, dir, root_path("labs/grade.sh"));
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 1, "%s", out);
+    cr_assert(strstr(out, "time limit (1 s, GRADE_TIMEOUT) ran out"), "%s", out);
+    cr_assert(strstr(out, "Score (pgfault): 0/"), "%s", out);
+    free(out);
+}
+
+/* A failing check shows how to see the failure: the command, the exit
+ * status explained, the guest's last lines, the first line that differs,
+ * and the debugger session that stops near it. */
+Test(labs, a_failing_check_says_how_to_reproduce_and_debug_it, .timeout = 120)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    /* a ringsim that prints one wrong line and panics, as a broken tree does */
+    snprintf(cmd, sizeof cmd,
+             "printf '#!/bin/sh\\necho \"kernel panic: trap 0\"\\nexit 123\\n' >'%s/broken' && chmod +x '%s/broken' && "
+             "RINGSIM_BIN='%s/broken' sh '%s' pgfault",
+             dir, dir, dir, root_path("labs/grade.sh"));
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 1, "%s", out);
+    static const char *const says[] = {
+        "first difference, line 1:", "expected: pgfault: 64 iterations", "got:      kernel panic: trap 0",
+        "to see it:  ", " run pgfault --args 64", "exit status 123: the guest ended with code 123 or more",
+        "last lines of the guest's console:", "| kernel panic: trap 0", " debug pgfault --args 64",
+        "(ringsim) break user_pgfault", "(ringsim) continue",
+    };
+    for (size_t i = 0; i < sizeof says / sizeof says[0]; i++)
+        cr_assert(strstr(out, says[i]), "no '%s' in:\n%s", says[i], out);
     free(out);
 }

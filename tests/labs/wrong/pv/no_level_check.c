@@ -1,0 +1,6 @@
+// mistake: forgets that a link must point at a table of the level below
+// caught by: a table linked where one of another level belongs is refused (edges.s)
+    if (f >= p->nframes) { refuse(hv, "maps a frame outside the VM", pte, level); return false; }
+    if (level < bottom(hv) && (pte & PTE_L)) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
+    if (level == bottom(hv) && (pte & PTE_W) && p->fr[f].level) { refuse(hv, "maps a page table writable", pte, level); return false; }
+    if (level < bottom(hv) && !p->fr[f].level && p->fr[f].wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }

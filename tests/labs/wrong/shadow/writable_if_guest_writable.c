@@ -1,0 +1,32 @@
+// mistake: the shadow leaf is writable whenever the guest entry is, dirty or not: a page read first is never marked dirty
+// caught by: a page read, then written, comes out dirty (dirty.s)
+    /* the walk set A on the path, and D on the leaf for a write, as the
+     * hardware's walk would (a write to a page table too: it walks first) */
+    uint32_t leaf = p.n - 1;
+    bool table = in_vm && s->fr[gframe].is_table;
+    if (acc == ACC_WRITE && !table) {
+        if (fault & FAULT_PRESENT) s->dirty_faults++;
+        else s->hidden_faults++;
+    } else if (acc != ACC_WRITE) {
+        s->hidden_faults++;
+    }
+    /* writable only once dirty, and never for a page table (traced); the
+     * leaf carries the guest's D and G, which the TLB entry made from it
+     * keeps, as it would from the guest's own leaf, and SHADOW_GUEST_W where
+     * the guest allows the write we withhold */
+    uint32_t gl = p.pte[leaf];
+    bool writable = w && !table;
+    uint32_t flags = (u ? PTE_U : 0) | (gl & (PTE_D | PTE_G)) | (writable ? PTE_W : 0) |
+                     (w && !writable ? SHADOW_GUEST_W : 0);
+    if (!fill(hv, real_cr(hv)[CR_PTB], va, &p, true, gframe, flags)) {
+        shadow_reset(hv);
+        shadow_load_context(hv, false);
+    }
+    if (acc == ACC_WRITE && table) {
+        /* tracing: the caller emulates the write.  On bare metal the walk
+         * would have left a writable, dirty entry in the TLB; leave its
+         * read-only twin there */
+        mmu_forget_page(hv->m, va);
+        tlb_fill_as_guest(hv, va);
+        return traced(hv, gpa, gfault);
+    }

@@ -1,0 +1,25 @@
+// mistake: pushf pushes the real SR (ring 1 under te) instead of the virtual one
+// caught by: ctxswitch under te, strict ISA, 4 levels
+// caught by: forkwait under te, strict ISA
+// caught by: pushf and popf on an absent or read-only stack page fault as on bare metal
+// caught by: syscall under te, strict ISA, prints what bare metal prints
+// caught by: the guest's SR as pushf, popf, smsw and cli see it: IE changes, the ring stays 0
+// caught by: the whole kernel demo under te, strict ISA
+    case OP_CLI: v[CR_SR] &= ~SR_IE; break;
+    case OP_STI: v[CR_SR] |= SR_IE; break;
+    case OP_IRET:
+        v[CR_SR] = v[CR_ESR] & (SR_IE | SR_RING_MASK);
+        next = v[CR_EPC];
+        if (VRING(v[CR_SR]) != 0) R[ISA_REG_SP] = v[CR_USP];
+        break;
+    case OP_PUSHF:
+        if (!vcpu_virt_write(hv, R[ISA_REG_SP] - 4, m->cpu.cr[CR_SR], 4, epc)) return;
+        R[ISA_REG_SP] -= 4;
+        break;
+    case OP_POPF: {
+        uint32_t w;
+        if (!vcpu_virt_read(hv, R[ISA_REG_SP], &w, epc)) return;
+        if (VRING(v[CR_SR]) == 0) v[CR_SR] = (v[CR_SR] & ~SR_IE) | (w & SR_IE);
+        R[ISA_REG_SP] += 4;
+        break;
+    }
