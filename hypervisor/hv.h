@@ -127,6 +127,7 @@ struct pv {
         uint8_t level;             /* 0 = not a page table, else its level + 1 */
         uint8_t pinned;            /* a root the guest pinned */
     } *fr;                         /* one per frame of the VM */
+    struct pv_frame outside;       /* what frames outside the VM read as (all zero) */
     uint64_t hypercalls, by_op[PV_HC_COUNT], updates, batches, tables_validated, type_flushes, refused;
     uint64_t traps_replaced;       /* sensitive instructions (te traps) the hypercalls stood for */
     char last_refusal[96];

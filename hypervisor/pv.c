@@ -213,6 +213,18 @@ static uint32_t entries(struct hv *hv, unsigned level)
     return 1u << bits[level];
 }
 
+/* Frame f's entry in the frame table.  A frame outside the VM has none:
+ * get_ref() refuses it first, but should that check ever be missing (as a
+ * lab solution may have it) the hypervisor still never strays outside its
+ * table — the frame reads as a plain data frame and what is written to it
+ * is dropped. */
+static struct pv_frame *frame(struct pv *p, uint32_t f)
+{
+    if (f < p->nframes) return &p->fr[f];
+    p->outside = (struct pv_frame){0};
+    return &p->outside;
+}
+
 static uint32_t rd_entry(struct hv *hv, uint32_t gpa)
 {
     uint32_t v = 0;
@@ -239,10 +251,10 @@ static void release(struct hv *hv, uint32_t f, unsigned level);
 static bool make_table(struct hv *hv, uint32_t f, unsigned level)
 {
     struct pv *p = &hv->pv;
-    if (p->fr[f].wcount) { refuse(hv, "a new table is mapped writable", f << 12, level); return false; }
+    if (frame(p, f)->wcount) { refuse(hv, "a new table is mapped writable", f << 12, level); return false; }
     if (is_shared(p, f)) { refuse(hv, "the shared page cannot be a table", f << 12, level); return false; }
-    p->fr[f].level = (uint8_t)(level + 1);
-    p->fr[f].tcount = 1;
+    frame(p, f)->level = (uint8_t)(level + 1);
+    frame(p, f)->tcount = 1;
     if (mmu_drop_writable_frame(hv->m, (the_vm(hv)->base >> 12) + f)) p->type_flushes++;
     return true;
 }
@@ -257,22 +269,22 @@ static bool get_ref(struct hv *hv, uint32_t pte, unsigned level)
     // LAB(pv) BEGIN: refuse an entry that would break an invariant (refuse(), return false)
     if (f >= p->nframes) { refuse(hv, "maps a frame outside the VM", pte, level); return false; }
     if (level < bottom(hv) && (pte & PTE_L)) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
-    if (level == bottom(hv) && (pte & PTE_W) && p->fr[f].level) { refuse(hv, "maps a page table writable", pte, level); return false; }
-    if (level < bottom(hv) && p->fr[f].level && p->fr[f].level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
-    if (level < bottom(hv) && !p->fr[f].level && p->fr[f].wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
+    if (level == bottom(hv) && (pte & PTE_W) && frame(p, f)->level) { refuse(hv, "maps a page table writable", pte, level); return false; }
+    if (level < bottom(hv) && frame(p, f)->level && frame(p, f)->level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
+    if (level < bottom(hv) && !frame(p, f)->level && frame(p, f)->wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
     // LAB(pv) END
     if (level == bottom(hv)) {
-        if (pte & PTE_W) p->fr[f].wcount++;
+        if (pte & PTE_W) frame(p, f)->wcount++;
         return true;
     }
-    if (p->fr[f].level) {
-        p->fr[f].tcount++;
+    if (frame(p, f)->level) {
+        frame(p, f)->tcount++;
         return true;
     }
     if (!make_table(hv, f, level + 1)) return false;
     if (!validate(hv, f, level + 1)) {
-        p->fr[f].level = 0;
-        p->fr[f].tcount = 0;
+        frame(p, f)->level = 0;
+        frame(p, f)->tcount = 0;
         return false;
     }
     return true;
@@ -286,10 +298,10 @@ static void put_ref(struct hv *hv, uint32_t pte, unsigned level)
     if (!(pte & PTE_P)) return;
     uint32_t f = pte >> 12;
     if (level == bottom(hv)) {
-        if (pte & PTE_W) p->fr[f].wcount--;
+        if (pte & PTE_W) frame(p, f)->wcount--;
         return;
     }
-    if (--p->fr[f].tcount == 0) release(hv, f, level + 1);
+    if (--frame(p, f)->tcount == 0) release(hv, f, level + 1);
 }
 
 /* Checks every entry of frame f as a table of level, taking its references. */
@@ -312,7 +324,7 @@ static bool validate(struct hv *hv, uint32_t f, unsigned level)
 static void release(struct hv *hv, uint32_t f, unsigned level)
 {
     uint32_t n = entries(hv, level), base = f << 12;
-    hv->pv.fr[f].level = 0;
+    frame(&hv->pv, f)->level = 0;
     mmu_drop_walks_into(hv->m, the_vm(hv)->base + (f << 12));
     hv_charge_op(hv, 1);
     for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level);
@@ -342,16 +354,16 @@ static bool pin(struct hv *hv, uint32_t root)
     struct pv *p = &hv->pv;
     uint32_t f = root >> 12;
     if ((root & 0xfff) || f >= p->nframes) { refuse(hv, "root outside the VM", root, 0); return false; }
-    if (p->fr[f].pinned) return true;
+    if (frame(p, f)->pinned) return true;
     if (p->booted) {
-        if (p->fr[f].level && p->fr[f].level != 1) { refuse(hv, "root is a table of another level", root, 0); return false; }
-        if (p->fr[f].level) p->fr[f].tcount++;
+        if (frame(p, f)->level && frame(p, f)->level != 1) { refuse(hv, "root is a table of another level", root, 0); return false; }
+        if (frame(p, f)->level) frame(p, f)->tcount++;
         else {
             if (!make_table(hv, f, 0)) return false;
-            if (!validate(hv, f, 0)) { p->fr[f].level = 0; p->fr[f].tcount = 0; return false; }
+            if (!validate(hv, f, 0)) { frame(p, f)->level = 0; frame(p, f)->tcount = 0; return false; }
         }
     }
-    p->fr[f].pinned = 1;
+    frame(p, f)->pinned = 1;
     return true;
 }
 
@@ -359,10 +371,10 @@ static bool unpin(struct hv *hv, uint32_t root)
 {
     struct pv *p = &hv->pv;
     uint32_t f = root >> 12;
-    if ((root & 0xfff) || f >= p->nframes || !p->fr[f].pinned) { refuse(hv, "not a pinned root", root, 0); return false; }
+    if ((root & 0xfff) || f >= p->nframes || !frame(p, f)->pinned) { refuse(hv, "not a pinned root", root, 0); return false; }
     if (p->booted && (hv->vcpu.cr[CR_PTB] >> 12) == f) { refuse(hv, "the root in use", root, 0); return false; }
-    p->fr[f].pinned = 0;
-    if (p->booted && --p->fr[f].tcount == 0) release(hv, f, 0);
+    frame(p, f)->pinned = 0;
+    if (p->booted && --frame(p, f)->tcount == 0) release(hv, f, 0);
     return true;
 }
 
@@ -377,10 +389,10 @@ static bool first_baseptr(struct hv *hv)
     mmu_flush_all(hv->m);
     p->booted = true;
     for (uint32_t f = 0; f < p->nframes; f++) {
-        if (!p->fr[f].pinned) continue;
-        p->fr[f].pinned = 0;
+        if (!frame(p, f)->pinned) continue;
+        frame(p, f)->pinned = 0;
         if (pin(hv, f << 12)) {
-            p->fr[f].pinned = 2;   /* checked (pin sets 1; 2 marks it done in this pass) */
+            frame(p, f)->pinned = 2;   /* checked (pin sets 1; 2 marks it done in this pass) */
             continue;
         }
         /* forget what was checked; the other roots stay pinned, unchecked */
@@ -393,7 +405,7 @@ static bool first_baseptr(struct hv *hv)
         return false;
     }
     for (uint32_t f = 0; f < p->nframes; f++)
-        if (p->fr[f].pinned) p->fr[f].pinned = 1;
+        if (frame(p, f)->pinned) frame(p, f)->pinned = 1;
     return true;
 }
 
@@ -525,7 +537,7 @@ static enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
          * map (which maps its tables writable) in the call that checks
          * them, or stay on it with nothing checked */
         uint32_t f = a >> 12;
-        if ((a & 0xfff) || f >= p->nframes || !p->fr[f].pinned) { refuse(hv, "root not pinned", a, b); result = REFUSED; break; }
+        if ((a & 0xfff) || f >= p->nframes || !frame(p, f)->pinned) { refuse(hv, "root not pinned", a, b); result = REFUSED; break; }
         if (!p->booted && !first_baseptr(hv)) { result = REFUSED; break; }
         v[CR_PTB] = a;
         v[CR_ASID] = b;

@@ -3,5 +3,5 @@
 // caught by: a guest mapping outside the VM, or a table writable, is stopped
     if (f >= p->nframes) { refuse(hv, "maps a frame outside the VM", pte, level); return false; }
     if (level < bottom(hv) && (pte & PTE_L)) { refuse(hv, "large pages are not for paravirtual guests", pte, level); return false; }
-    if (level < bottom(hv) && p->fr[f].level && p->fr[f].level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
-    if (level < bottom(hv) && !p->fr[f].level && p->fr[f].wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
+    if (level < bottom(hv) && frame(p, f)->level && frame(p, f)->level != level + 2) { refuse(hv, "links a table of another level", pte, level); return false; }
+    if (level < bottom(hv) && !frame(p, f)->level && frame(p, f)->wcount) { refuse(hv, "links a table that is mapped writable", pte, level); return false; }
