@@ -34,6 +34,8 @@ struct machine_opts {
     unsigned tlb_entries, tlb_ways, pwc_entries, ntlb_entries, host_levels;
     bool no_asid, no_vpid, host_large_pages;
     uint32_t slice;
+    bool empty_vms;                  /* build the machine's shape only, its VMs empty, their
+                                      * images not read: a save file fills them (restore) */
 };
 
 int cmd_asm(int argc, char **argv);
@@ -102,6 +104,8 @@ struct cli_machine {
     struct machine *m;
     struct hv *hv;
     char image0[PATH_MAX];         /* the file the first VM was loaded from (pv: its paravirtual build) */
+    struct machine_opts opts;      /* what it was built with (a save file's configuration) */
+    char *owned;                   /* restored: the configuration words opts points into */
 };
 /* Builds it from the options and images (o->max_cycles included): a VM per
  * image under --mode hw, named after the image's basename.  On error prints
@@ -116,6 +120,23 @@ void cli_machine_start(struct cli_machine *cm);
 /* "syscall under hw+nested": what a picture or a trace of the run shows. */
 void cli_machine_title(const struct cli_machine *cm, char *const *images, int nimages, char *buf, size_t len);
 void cli_machine_free(struct cli_machine *cm);
+
+/* ---- save files (cpu/savefile.c; docs/savefile.md) -------------------------
+ * The configuration section of a save file is the machine options it was
+ * built with (the technique running when it was saved), as NUL-separated
+ * words, then "--", the first image's path and each VM's name: enough to
+ * build a machine of the same shape, which the rest of the file fills.  A
+ * clone is another machine built and filled from the same file. */
+bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err, size_t errlen);
+/* Builds a machine from save file path, ready to continue (not started
+ * again).  given: the options of the command line; those that shape the
+ * machine are refused (named in given_shape, NULL for none), --mode and
+ * --mmu switch the restored guest where a live switch allows, --max-cycles
+ * replaces the saved limit.  On error prints "ringsim CMD: …", false. */
+bool cli_machine_restore(const char *path, const struct machine_opts *given, const char *given_shape,
+                         const char *cmd, struct cli_machine *cm);
+/* Parses "CYCLE:FILE" (--save-at). */
+bool cli_parse_save_at(const char *arg, uint64_t *cycle, const char **file);
 
 int cmd_dot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

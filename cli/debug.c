@@ -18,7 +18,8 @@
 static void debug_help(FILE *out)
 {
     fprintf(out,
-        "usage: ringsim debug IMG [options] [--batch FILE]\n\n"
+        "usage: ringsim debug IMG [options] [--batch FILE]\n"
+        "       ringsim debug SAVEFILE [--batch FILE]   (a machine `save FILE` or run --save-at wrote)\n\n"
         "The debugger: step the machine, watch every trap, VM exit, TLB fill and page\n"
         "walk, and go back in time.  On a terminal it is full screen (panes above, a\n"
         "command line below: help lists the commands, F2..F9 toggle panes).  With\n"
@@ -29,6 +30,12 @@ static void debug_help(FILE *out)
         "  --commands         print the table of commands (as in docs/debugger.md) and exit\n");
     cli_machine_help(out);
     fprintf(out, "\nExit status: 0, or 1 if a command of the script failed; %d for bad arguments.\n", EXIT_USAGE);
+}
+
+/* The debugger's `save FILE`: the machine with the options it was built with. */
+static bool save_machine(void *ctx, const char *path, char *err, size_t errlen)
+{
+    return cli_machine_save(ctx, path, err, errlen);
 }
 
 int cmd_debug(int argc, char **argv)
@@ -92,7 +99,11 @@ int cmd_debug(int argc, char **argv)
         }
     }
     struct cli_machine cm;
-    if (!cli_machine_build(&o, argv + optind, 1, "debug", &cm)) {
+    /* a save file in place of an image: its machine, where it was saved */
+    struct machine_opts given = {.max_cycles = o.max_cycles};
+    bool restored = savefile_is(argv[optind]);
+    if (restored ? !cli_machine_restore(argv[optind], &given, NULL, "debug", &cm)
+                 : !cli_machine_build(&o, argv + optind, 1, "debug", &cm)) {
         if (in != stdin) fclose(in);
         free(script);
         return EXIT_USAGE;
@@ -103,6 +114,7 @@ int cmd_debug(int argc, char **argv)
     if (!isa_image_load(cm.image0, &img, err, sizeof err)) memset(&img, 0, sizeof img);
     int status = EXIT_USAGE;
     struct vis_dbg *d = vis_dbg_new(cm.m, cm.hv, &img, stdout, stderr);
+    if (d) vis_dbg_set_save(d, save_machine, &cm);
     if (!d) {
         fprintf(stderr, "ringsim debug: out of host memory\n");
     } else if (batch || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

@@ -9,6 +9,7 @@
  * the machine `run` runs (tests/test_dot.c compares them).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,7 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
                       struct cli_machine *cm)
 {
     memset(cm, 0, sizeof *cm);
+    cm->opts = *o;
     bool virt;
     struct hv_config hcfg = {.vm_memsize = o->memsize, .host_levels = o->host_levels ? o->host_levels : o->levels,
                              .host_large_pages = o->host_large_pages, .slice = o->slice};
@@ -284,7 +286,9 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
         snprintf(own, sizeof own, "%s/%s.img", build ? build : "", images[i]);
         bool bundled_own = build && !strchr(images[i], '/') && access(images[i], R_OK) != 0 &&
                            ringsim_find_file("guests", own, path, sizeof path);
-        if (!bundled_own && !cli_resolve_image(images[i], path, sizeof path)) {
+        if (o->empty_vms) {
+            snprintf(names[i], sizeof names[i], "%s", images[i]);   /* a VM's name, its memory to come */
+        } else if (!bundled_own && !cli_resolve_image(images[i], path, sizeof path)) {
             cli_no_such_image(cmd, images[i]);
             ok = false;
         } else if (!isa_image_load(path, &imgs[i], err, sizeof err)) {
@@ -358,6 +362,180 @@ void cli_machine_free(struct cli_machine *cm)
     if (cm->m && cm->m->mem) machine_free(cm->m);
     free(cm->hv);
     free(cm->m);
+    free(cm->owned);
     cm->hv = NULL;
     cm->m = NULL;
+    cm->owned = NULL;
+}
+
+/* ---- save files ---------------------------------------------------------------- */
+bool cli_parse_save_at(const char *arg, uint64_t *cycle, const char **file)
+{
+    char num[32];
+    const char *colon = strchr(arg, ':');
+    if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof num || !colon[1]) return false;
+    snprintf(num, sizeof num, "%.*s", (int)(colon - arg), arg);
+    *file = colon + 1;
+    return cli_parse_u64(num, cycle) && *cycle > 0;
+}
+
+/* Appends word (and its NUL) to buf; false when it does not fit. */
+static bool conf_word(char *buf, size_t cap, size_t *len, const char *word)
+{
+    size_t n = strlen(word) + 1;
+    if (*len + n > cap) return false;
+    memcpy(buf + *len, word, n);
+    *len += n;
+    return true;
+}
+
+bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err, size_t errlen)
+{
+    const struct machine_opts *o = &cm->opts;
+    char buf[8192], num[32];
+    size_t len = 0;
+    bool ok = true;
+#define WORD(w) (ok = ok && conf_word(buf, sizeof buf, &len, (w)))
+#define NUMBER(opt, v) (snprintf(num, sizeof num, "%llu", (unsigned long long)(v)), WORD(opt), WORD(num))
+    /* the technique running now, which may not be the one it started with */
+    enum hv_mode mode = cm->hv ? cm->hv->cfg.mode : HV_NATIVE;
+    enum hv_mmu mmu = cm->hv ? cm->hv->cfg.mmu : HV_MMU_NONE;
+    WORD("--mode");
+    WORD(hv_technique(mode)->name);
+    if (hv_technique(mode)->mmus) {
+        WORD("--mmu");
+        WORD(hv_mmu_name(mmu));
+    }
+    WORD("--isa");
+    WORD(o->isa == ISA_STRICT ? "strict" : "classic");
+    NUMBER("--levels", o->levels);
+    NUMBER("--mem", o->memsize);
+    snprintf(num, sizeof num, "%u:%u", cm->m->mmu.tlb_entries, cm->m->mmu.tlb_ways);
+    WORD("--tlb");
+    WORD(num);
+    NUMBER("--pwc", o->pwc_entries);
+    if (o->no_asid) WORD("--no-asid");
+    if (mmu == HV_MMU_NESTED) {
+        NUMBER("--ntlb", o->ntlb_entries);
+        if (o->host_levels) NUMBER("--host-levels", o->host_levels);
+        if (o->host_large_pages) WORD("--host-large-pages");
+        if (o->no_vpid) WORD("--no-vpid");
+    }
+    if (o->slice) NUMBER("--slice", o->slice);
+    if (o->args) {
+        WORD("--args");
+        WORD(o->args);
+    }
+    WORD("--");
+    WORD(cm->image0);
+    if (cm->hv)
+        for (int i = 0; i < cm->hv->nvms; i++) WORD(cm->hv->vms[i].name);
+    else
+        WORD("native");
+#undef NUMBER
+#undef WORD
+    if (!ok) {
+        snprintf(err, errlen, "%s: the machine's configuration is too long to save", path);
+        return false;
+    }
+    return machine_save_file(cm->m, path, buf, len, err, errlen);
+}
+
+/* The configuration words of a save file back into options and names:
+ * false if they are not what cli_machine_save writes. */
+static bool conf_parse(const char *conf, size_t len, struct machine_opts *o, const char **image0,
+                       const char *names[MAX_VMS], int *nnames)
+{
+    static const struct option longopts[] = {CLI_MACHINE_OPTIONS, {0, 0, 0, 0}};
+    const char *words[64];
+    int n = 0;
+    if (!len || conf[len - 1]) return false;
+    for (size_t at = 0; at < len; at += strlen(conf + at) + 1) {
+        if (n == 64) return false;
+        words[n++] = conf + at;
+    }
+    int i = 0;
+    for (; i < n && strcmp(words[i], "--") != 0; i++) {
+        const struct option *opt = NULL;
+        for (const struct option *l = longopts; l->name; l++)
+            if (strncmp(words[i], "--", 2) == 0 && strcmp(words[i] + 2, l->name) == 0) opt = l;
+        if (!opt) return false;
+        const char *arg = opt->has_arg == required_argument && i + 1 < n ? words[++i] : NULL;
+        if ((opt->has_arg == required_argument) != (arg != NULL) ||
+            cli_machine_option(opt->val, arg, o, "run") != 1)
+            return false;
+    }
+    if (i + 2 >= n || n - i - 2 > MAX_VMS) return false;
+    *image0 = words[i + 1];
+    *nnames = n - i - 2;
+    for (int k = 0; k < *nnames; k++) names[k] = words[i + 2 + k];
+    return true;
+}
+
+bool cli_machine_restore(const char *path, const struct machine_opts *given, const char *given_shape,
+                         const char *cmd, struct cli_machine *cm)
+{
+    memset(cm, 0, sizeof *cm);
+    if (given_shape) {
+        fprintf(stderr, "ringsim %s: --%s: the machine comes from the save file %s; only --mode, --mmu, "
+                        "--max-cycles and what a run reports (--stats, --trace) may be given\n",
+                cmd, given_shape, path);
+        return false;
+    }
+    char err[4608];
+    struct saved_machine *s = saved_machine_open(path, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "ringsim %s: cannot restore %s\n", cmd, err);
+        return false;
+    }
+    size_t len;
+    const char *saved_conf = saved_machine_conf(s, &len);
+    char *conf = malloc(len + 1);   /* the options point into it as long as the machine lives */
+    if (!conf) {
+        fprintf(stderr, "ringsim %s: cannot restore %s: out of host memory\n", cmd, path);
+        saved_machine_free(s);
+        return false;
+    }
+    memcpy(conf, saved_conf, len);
+    struct machine_opts o;
+    cli_machine_defaults(&o);
+    const char *image0, *names[MAX_VMS];
+    int nnames;
+    bool ok = conf_parse(conf, len, &o, &image0, names, &nnames);
+    if (!ok) fprintf(stderr, "ringsim %s: cannot restore %s: its configuration section is not one ringsim "
+                             "wrote\n", cmd, path);
+    o.empty_vms = true;
+    ok = ok && cli_machine_load(&o, (char *const *)names, nnames, cmd, cm);
+    if (ok) cm->owned = conf;
+    else free(conf);
+    if (ok) {
+        snprintf(cm->image0, sizeof cm->image0, "%s", image0);
+        ok = machine_load_file(cm->m, s, err, sizeof err);
+        if (!ok) fprintf(stderr, "ringsim %s: cannot restore %s\n", cmd, err);
+    }
+    saved_machine_free(s);
+    if (ok && given->max_cycles) cm->m->max_cycles = given->max_cycles;
+    if (ok && (given->mode || given->mmu)) {
+        /* a live switch, at the instruction boundary the file was saved at */
+        const struct hv_technique *t = hv_technique_named(given->mode ? given->mode : "");
+        enum hv_mode mode = t ? t->mode : cm->hv ? cm->hv->cfg.mode : HV_NATIVE;
+        enum hv_mmu mmu = t && t->mmus ? t->default_mmu : HV_MMU_SHADOW;
+        if (given->mode && !t) {
+            fprintf(stderr, "ringsim %s: --mode '%s': expected %s\n", cmd, given->mode, hv_technique_names());
+            ok = false;
+        } else if (given->mmu && !hv_mmu_named(given->mmu, &mmu)) {
+            fprintf(stderr, "ringsim %s: --mmu '%s': expected nested or shadow\n", cmd, given->mmu);
+            ok = false;
+        } else if (!cm->hv) {
+            fprintf(stderr, "ringsim %s: %s was saved on bare metal: no technique to switch from\n", cmd, path);
+            ok = false;
+        } else if ((mode != cm->hv->cfg.mode || mmu != cm->hv->cfg.mmu) &&
+                   !hv_switch(cm->hv, mode, mmu, err, sizeof err)) {
+            fprintf(stderr, "ringsim %s: restoring %s under --mode %s: %s\n", cmd, path, hv_technique(mode)->name,
+                    err);
+            ok = false;
+        }
+    }
+    if (!ok) cli_machine_free(cm);
+    return ok;
 }

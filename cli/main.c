@@ -17,7 +17,8 @@ struct subcommand {
 static const struct subcommand commands[] = {
     {"asm",     cmd_asm,    "assemble SRC.s into an ELF32 image", NULL},
     {"disasm",  cmd_disasm, "disassemble an image, with symbols", NULL},
-    {"run",     cmd_run,    "run images (several = several VMs under --mode hw) and print their console", NULL},
+    {"run",     cmd_run,    "run images (several = several VMs under --mode hw) and print their console;\n"
+                "           --save-at CYCLE:FILE saves the machine, ringsim run FILE continues it", NULL},
     {"debug",   cmd_debug,  "the full-screen debugger, or its command language with --batch", NULL},
     {"compare", cmd_compare, "run a workload under every virtualisation mode and tabulate", NULL},
     {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz", NULL},

@@ -20,7 +20,8 @@
 static void run_help(FILE *out)
 {
     fprintf(out,
-        "usage: ringsim run IMG… [options]\n\n"
+        "usage: ringsim run IMG… [options]\n"
+        "       ringsim run SAVEFILE [--mode M [--mmu U]] [--max-cycles N] [--stats F] [--trace S] [--save-at …]\n\n"
         "Runs an image on the simulated machine.  The guest's console output goes to\n"
         "stdout; the run's statistics (cycles by cause, traps, …) go to --stats.\n"
         "With --mode hw, several images run as several VMs, each isolated in its own\n"
@@ -40,17 +41,25 @@ static void run_help(FILE *out)
         "  --switch-at CYCLE:MODE[:MMU]  change technique while the guest runs, at the first\n"
         "                     block boundary past CYCLE (repeatable, up to 16): MODE te, bt\n"
         "                     or hw, MMU shadow or nested (nested: hw only, its default);\n"
-        "                     a single VM, output as if never switched\n\n"
+        "                     a single VM, output as if never switched\n"
+        "  --save-at CYCLE:FILE  save the whole machine to FILE (docs/savefile.md), atomically, at\n"
+        "                     the first block boundary past CYCLE, and run on (repeatable, up to 16)\n"
+        "  --restore FILE     continue the machine saved in FILE (also: ringsim run FILE); the\n"
+        "                     options that shape the machine come from it; --mode and --mmu switch\n"
+        "                     it live where --switch-at could; --max-cycles replaces its limit.\n"
+        "                     Output, cycles and statistics are those of a run never stopped\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
         EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
 }
 
-/* One --switch-at: at cycle, change to mode and mmu. */
+/* One --switch-at (at cycle, change to mode and mmu) or --save-at (at
+ * cycle, save to file). */
 struct switch_at {
     uint64_t cycle;
     enum hv_mode mode;
     enum hv_mmu mmu;
+    const char *save;              /* --save-at: the file; NULL for a switch */
 };
 
 static bool parse_switch(const char *arg, struct switch_at *s)
@@ -111,7 +120,7 @@ static int finish(struct cli_machine *cm, int status)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT };
+    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
@@ -120,6 +129,8 @@ int cmd_run(int argc, char **argv)
         {"trace", required_argument, 0, O_TRACE},
         {"switch-at", required_argument, 0, O_SWITCH},
         {"trace-format", required_argument, 0, O_TRACEFMT},
+        {"save-at", required_argument, 0, O_SAVEAT},
+        {"restore", required_argument, 0, O_RESTORE},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -128,13 +139,20 @@ int cmd_run(int argc, char **argv)
     const char *trace = NULL;   /* --trace SPEC[:FILE] (visualise/trace.c) */
     enum vis_trace_format format = VIS_TRACE_TEXT;
     bool format_given = false;
-    struct switch_at sw[16];    /* --switch-at, in cycle order */
-    int nsw = 0;
-    int ch;
+    char why[PATH_MAX + 128];
+    struct switch_at sw[32];    /* --switch-at and --save-at, in cycle order */
+    int nsw = 0, nsave = 0;
+    const char *restore = NULL; /* --restore FILE, or a save file as IMG */
+    struct machine_opts given = {0};   /* with a restore: --mode, --mmu, --max-cycles */
+    const char *shape = NULL;   /* an option that shapes the machine (refused with a restore) */
+    int ch, idx;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
         int taken = cli_machine_option(ch, optarg, &o, "run");
         if (taken < 0) return EXIT_USAGE;
+        if (taken && ch == CLI_O_MODE) given.mode = optarg;
+        else if (taken && ch == CLI_O_MMU) given.mmu = optarg;
+        else if (taken && !shape) shape = longopts[idx].name;
         if (taken) continue;
         switch (ch) {
         case 'h': run_help(stdout); return 0;
@@ -153,20 +171,33 @@ int cmd_run(int argc, char **argv)
             }
             format_given = true;
             break;
+        case O_RESTORE: restore = optarg; break;
+        case O_SAVEAT:
+            if (nsave == 16 || !cli_parse_save_at(optarg, &sw[nsw].cycle, &sw[nsw].save)) {
+                fprintf(stderr, "ringsim run: --save-at '%s': expected CYCLE:FILE (at most 16), "
+                                "e.g. 500000:vm.save\n", optarg);
+                return EXIT_USAGE;
+            }
+            if (!cli_output_ok(sw[nsw].save, why, sizeof why)) {
+                fprintf(stderr, "ringsim run: --save-at %s\n", why);
+                return EXIT_USAGE;
+            }
+            nsave++;
+            nsw++;
+            break;
         case O_SWITCH:
-            if (nsw == 16 || !parse_switch(optarg, &sw[nsw])) {
+            if (nsw - nsave == 16 || !parse_switch(optarg, &sw[nsw])) {
                 fprintf(stderr, "ringsim run: --switch-at '%s': expected CYCLE:MODE[:MMU] (at most 16), "
                                 "e.g. 500000:bt\n", optarg);
                 return EXIT_USAGE;
             }
-            nsw++;
+            sw[nsw++].save = NULL;
             break;
         default: run_help(stderr); cli_unknown_option(argc, argv, longopts, "run"); return EXIT_USAGE;
         }
     }
     /* checked now, not found out after a long run; nothing is created
      * until the statistics are written, atomically, at the end */
-    char why[PATH_MAX + 128];
     if (stats && strcmp(stats, "-") != 0 && !cli_output_ok(stats, why, sizeof why)) {
         fprintf(stderr, "ringsim run: --stats %s\n", why);
         return EXIT_USAGE;
@@ -175,8 +206,18 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: --trace-format needs --trace SPEC:FILE (e.g. --trace all:run.json)\n");
         return EXIT_USAGE;
     }
+    given.max_cycles = o.max_cycles;
+    /* a save file in place of an image is a restore */
+    if (!restore && argc - optind == 1 && savefile_is(argv[optind])) restore = argv[optind++];
+    if (restore && argc - optind > 0) {
+        fprintf(stderr, "ringsim run: --restore %s: the images come from the save file; %s is one too many\n",
+                restore, argv[optind]);
+        return EXIT_USAGE;
+    }
     struct cli_machine cm;
-    if (!cli_machine_load(&o, argv + optind, argc - optind, "run", &cm)) return EXIT_USAGE;
+    if (restore ? !cli_machine_restore(restore, &given, shape, "run", &cm)
+                : !cli_machine_load(&o, argv + optind, argc - optind, "run", &cm))
+        return EXIT_USAGE;
     char err[512], title[160];
     cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
     if (trace && !vis_trace_install(cm.m, trace, format, title, err, sizeof err)) {
@@ -184,27 +225,37 @@ int cmd_run(int argc, char **argv)
         cli_machine_free(&cm);
         return EXIT_USAGE;
     }
-    if (nsw && !cm.hv) {
+    if (nsw > nsave && !cm.hv) {
         fprintf(stderr, "ringsim run: --switch-at needs a virtualised run (--mode te, bt or hw)\n");
         return finish(&cm, EXIT_USAGE);
     }
     for (int i = 0; i < nsw; i++)   /* refused now, not when the guest gets there */
-        if (!hv_can_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
+        if (!sw[i].save && !hv_can_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
             fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
             return finish(&cm, EXIT_USAGE);
         }
-    cli_machine_start(&cm);
+    if (!restore) cli_machine_start(&cm);   /* a restored machine carries on */
 
     struct machine *m = cm.m;
     qsort(sw, (size_t)nsw, sizeof sw[0], by_cycle);
     uint64_t limit = m->max_cycles;
     for (int i = 0; i < nsw && m->stop == STOP_NONE; i++) {
         if (limit && sw[i].cycle >= limit) break;
+        if (sw[i].cycle <= m->st.cycles) continue;  /* before the restored moment */
         m->max_cycles = sw[i].cycle;
         machine_run(m, 0);
         if (m->stop != STOP_CYCLE_LIMIT) break;     /* the guest ended first */
         m->stop = STOP_NONE;
         m->stop_detail[0] = 0;
+        if (sw[i].save) {
+            m->max_cycles = limit;                  /* the file keeps the run's own limit */
+            fflush(stdout);
+            if (!cli_machine_save(&cm, sw[i].save, err, sizeof err)) {
+                fprintf(stderr, "ringsim run: --save-at: %s\n", err);
+                return finish(&cm, EXIT_USAGE);
+            }
+            continue;
+        }
         if (!hv_switch(cm.hv, sw[i].mode, sw[i].mmu, err, sizeof err)) {
             fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
             return finish(&cm, EXIT_USAGE);
@@ -212,6 +263,11 @@ int cmd_run(int argc, char **argv)
     }
     m->max_cycles = limit;
     if (m->stop == STOP_NONE) machine_run(m, 0);
+    for (int i = 0; i < nsw; i++)   /* a save point the run never reached writes nothing */
+        if (sw[i].save && sw[i].cycle > m->st.cycles)
+            fprintf(stderr, "ringsim run: --save-at %llu:%s: the run ended at cycle %llu, before it; "
+                            "nothing saved\n", (unsigned long long)sw[i].cycle, sw[i].save,
+                    (unsigned long long)m->st.cycles);
     fflush(stdout);
     int status = run_status(m);
     json_t *js = stats_to_json(m);

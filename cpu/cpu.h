@@ -174,6 +174,7 @@ struct machine;
 typedef void (*trace_fn)(void *ctx, struct machine *m, const struct trace_event *ev);
 
 struct hv;                                 /* opaque to the CPU */
+struct savefile;                           /* cpu/savefile.c */
 
 /* ---- what runs above the hardware: the hooks ------------------------------
  * The CPU knows no hypervisor.  Whatever software owns ring -1 (or, under
@@ -202,6 +203,10 @@ struct cpu_hooks {
     void (*snap_restore)(void *ctx, const void *saved);
     void (*snap_free)(void *saved);
     size_t (*snap_bytes)(const void *saved);
+    /* Save files (cpu/savefile.c): writes the software's state to f, or
+     * reads it back from f into ctx, as sf_writing(f) says; one function
+     * both ways, so the two cannot drift apart.  Errors go to f (sf_fail). */
+    void (*file)(void *ctx, struct savefile *f);
 };
 
 /* ---- ring -1: hardware-assisted virtualisation (VT-x/SVM-like) ---------
@@ -462,6 +467,8 @@ struct json_t *stats_to_json(const struct machine *m);
 bool json_write_file(struct json_t *o, const char *path, char *err, size_t errlen);
 /* Writes text to path atomically: a temporary file beside it, then rename. */
 bool write_file_atomic(const char *path, const char *text, char *err, size_t errlen);
+/* The same for len bytes of data (no "-"), synced to the disk before the rename. */
+bool write_bytes_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
 
 /* ---- snapshots, for the debugger's reverse execution (cpu/snapshot.c) ----
  * A deep copy of the machine (memory, CPU, MMU with its TLB arrays, devices,
@@ -480,5 +487,62 @@ void machine_snapshot_free(struct machine_snapshot *s);
 size_t machine_snapshot_bytes(const struct machine_snapshot *s);
 /* A hash of all physical memory (for tests of exact restores). */
 uint64_t machine_memory_checksum(const struct machine *m);
+
+/* ---- save files: a VM in a file (cpu/savefile.c; format: docs/savefile.md) ----
+ * A save file is a header (magic, version, ISA id) and tagged, length-prefixed,
+ * CRC-checked sections.  Each part of the state is written field by field, in
+ * little-endian, by one "visit" function that writes when the stream is
+ * writing and reads when it is reading, so a reader can never disagree with
+ * the writer about a layout.  The owner of the machine (the command line)
+ * adds a section of its own, the configuration the machine is rebuilt from,
+ * before the state is read into it; so one file can start several machines. */
+bool sf_writing(const struct savefile *f);
+bool sf_ok(const struct savefile *f);
+void sf_fail(struct savefile *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sf_u8(struct savefile *f, uint8_t *v);
+void sf_u16(struct savefile *f, uint16_t *v);
+void sf_u32(struct savefile *f, uint32_t *v);
+void sf_u64(struct savefile *f, uint64_t *v);
+void sf_bool(struct savefile *f, bool *v);
+void sf_int(struct savefile *f, int *v);
+void sf_unsigned(struct savefile *f, unsigned *v);
+void sf_bytes(struct savefile *f, void *p, size_t n);
+/* A NUL-terminated string in a buffer of cap bytes. */
+void sf_string(struct savefile *f, char *s, size_t cap);
+/* n values, preceded by n: a reader refuses another count (what). */
+void sf_u32s(struct savefile *f, const char *what, uint32_t *v, uint32_t n);
+void sf_u64s(struct savefile *f, const char *what, uint64_t *v, uint32_t n);
+/* A value that must be the same in the file and the machine read into
+ * (its shape: memory size, TLB entries): a reader refuses another. */
+void sf_same(struct savefile *f, const char *what, uint32_t v);
+/* An enum, stored as u32. */
+#define SF_ENUM(f, x)                                                         \
+    do {                                                                      \
+        uint32_t sf_e_ = (uint32_t)(x);                                       \
+        sf_u32((f), &sf_e_);                                                  \
+        (x) = (__typeof__(x))sf_e_;                                           \
+    } while (0)
+
+/* Writes machine m (and, through m->hooks->file, the software above it) to
+ * path atomically, after a configuration section conf of conflen bytes.
+ * False with "path: why" in err. */
+bool machine_save_file(struct machine *m, const char *path, const void *conf, size_t conflen, char *err,
+                       size_t errlen);
+/* A save file read and checked (header, every section's CRC), not yet
+ * applied: false with "path: why" (truncated, corrupted, a newer version,
+ * another ISA, not a save file) in err. */
+struct saved_machine;
+struct saved_machine *saved_machine_open(const char *path, char *err, size_t errlen);
+/* Its configuration section. */
+const void *saved_machine_conf(const struct saved_machine *s, size_t *len);
+/* Reads the state into m, a machine built from that configuration (with the
+ * same software above it): false with "path: why" if it does not fit. */
+bool machine_load_file(struct machine *m, const struct saved_machine *s, char *err, size_t errlen);
+void saved_machine_free(struct saved_machine *s);
+/* The CRC-32 the file's checksums are (IEEE 802.3, zlib's crc32), of n
+ * bytes at p continuing crc (0 to start). */
+uint32_t savefile_crc32(const void *p, size_t n, uint32_t crc);
+/* Does the file at path start with a save file's magic? */
+bool savefile_is(const char *path);
 
 #endif

@@ -83,12 +83,20 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
         fputs(text, stdout);
         return true;
     }
+    return write_bytes_atomic(path, text, strlen(text), err, errlen);
+}
+
+bool write_bytes_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    const char *text = data;
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         /* a device or a pipe (/dev/null, /dev/stdout): write it in place,
          * never rename over it */
         FILE *f = fopen(path, "w");
-        if (!f || fputs(text, f) == EOF || fclose(f) != 0) {
+        bool ok = f && fwrite(text, 1, len, f) == len;
+        if (f && fclose(f) != 0) ok = false;
+        if (!ok) {
             snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
             return false;
         }
@@ -112,7 +120,7 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
         close(fd); unlink(tmp); free(tmp);
         return false;
     }
-    size_t len = strlen(text), off = 0;
+    size_t off = 0;
     while (off < len) {
         ssize_t w = write(fd, text + off, len - off);
         if (w <= 0) {
@@ -122,7 +130,8 @@ bool write_file_atomic(const char *path, const char *text, char *err, size_t err
         }
         off += (size_t)w;
     }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
+    /* on the disk before it takes the name: a crash leaves the old file or the new one */
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         unlink(tmp); free(tmp);
         return false;

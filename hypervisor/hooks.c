@@ -6,6 +6,9 @@
  * binary-translation callout; each goes to the running technique's own
  * handler (technique.h), so a live switch changes where the next one goes.
  *
+ * A save file (cpu/savefile.c) takes the same state, field by field
+ * (file(), below; shadow_file; each technique's own `file`).
+ *
  * A snapshot (cpu/snapshot.c, the debugger's reverse execution) must put
  * back everything that changes what the machine does next, and the
  * hypervisor's bookkeeping does: struct hv, and the arrays it points at
@@ -106,7 +109,72 @@ static size_t snap_bytes(const void *saved)
     return n;
 }
 
+/* ---- save files ---------------------------------------------------------------------
+ * struct hv field by field (cpu/savefile.c's visitors: one function writes
+ * and reads), then shadow paging's bookkeeping and each technique's own
+ * state.  The machine it is read into was built with the same VMs (names,
+ * memory), so those are checked, not taken. */
+static void vm_file(struct savefile *f, struct vm *vm)
+{
+    sf_string(f, vm->name, sizeof vm->name);
+    sf_same(f, "a VM's index", (uint32_t)vm->index);
+    sf_same(f, "a VM's base", vm->base);
+    sf_same(f, "a VM's size", vm->size);
+    SF_ENUM(f, vm->state);
+    sf_u32(f, &vm->exit_code);
+    sf_string(f, vm->detail, sizeof vm->detail);
+    sf_bool(f, &vm->killed);
+    sf_u32(f, &vm->vtimer.period);
+    sf_u64(f, &vm->vtimer.deadline);
+    sf_bool(f, &vm->vtimer.pending);
+    sf_bool(f, &vm->at_line_start);
+    sf_bool(f, &vm->con_irq);
+    sf_u64(f, &vm->console_bytes);
+    sf_u64(f, &vm->exits);
+    sf_u64s(f, "exit reasons", vm->exits_by_reason, EXIT_COUNT);
+    uint64_t *c[] = {&vm->instructions, &vm->cycles, &vm->loaded_at_cycles, &vm->loaded_at_insns};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
+}
+
+static void file(void *ctx, struct savefile *f)
+{
+    struct hv *hv = ctx;
+    SF_ENUM(f, hv->cfg.mode);
+    SF_ENUM(f, hv->cfg.mmu);
+    if ((unsigned)hv->cfg.mode >= HV_MODE_COUNT || (unsigned)hv->cfg.mmu >= HV_MMU_COUNT) {
+        sf_fail(f, "technique %u with MMU technique %u: no such technique", hv->cfg.mode, hv->cfg.mmu);
+        return;
+    }
+    sf_same(f, "VM memory bytes", hv->cfg.vm_memsize);
+    sf_unsigned(f, &hv->cfg.host_levels);
+    sf_bool(f, &hv->cfg.host_large_pages);
+    sf_u32(f, &hv->cfg.slice);
+    sf_same(f, "VMs", (uint32_t)hv->nvms);
+    for (int i = 0; i < hv->nvms && sf_ok(f); i++) vm_file(f, &hv->vms[i]);
+    sf_int(f, &hv->running);
+    if (hv->running < -1 || hv->running >= hv->nvms) sf_fail(f, "running VM %d of %d", hv->running, hv->nvms);
+    sf_u64(f, &hv->slice_end);
+    sf_u32(f, &hv->next_frame);
+    sf_u32(f, &hv->frames_end);
+    sf_u64(f, &hv->ept_entries_written);
+    sf_u32s(f, "virtual control registers", hv->vcpu.cr, CR_COUNT);
+    sf_u64(f, &hv->vcpu.emulated);
+    sf_u64(f, &hv->vcpu.reflected);
+    sf_u64(f, &hv->vcpu.hv_interrupts);
+    sf_u64s(f, "emulated opcodes", hv->vcpu.emulated_by_op, OP_COUNT);
+    sf_bool(f, &hv->in_callout);
+    sf_u64(f, &hv->switches);
+    sf_bool(f, &hv->no_vpid);
+    if (!sf_ok(f)) return;
+    shadow_file(hv, f);
+    for (int i = 0; i < HV_MODE_COUNT && sf_ok(f); i++) {
+        const struct hv_technique *t = hv_technique((enum hv_mode)i);
+        if (t->file) t->file(hv, f);
+    }
+}
+
 static const struct cpu_hooks hv_hooks = {
+    .file = file,
     .trap = trap,
     .exit = vm_exit,
     .callout = callout,

@@ -218,6 +218,8 @@ bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_
 
 /* ---- shadow paging (shadow.c) ------------------------------------------- */
 bool shadow_init(struct hv *hv, char *err, size_t errlen);
+/* Its state written to or read from a save file (cpu.h's sf_ functions). */
+void shadow_file(struct hv *hv, struct savefile *f);
 void shadow_free(struct hv *hv);
 /* Drops every shadow table (they refill on demand) and flushes the TLB. */
 void shadow_reset(struct hv *hv);

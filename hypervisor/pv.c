@@ -675,6 +675,32 @@ static void pv_snap_restore(struct hv *hv, const struct hv *live, const void *co
     if (copy && p->fr && live->pv.nframes == p->nframes) memcpy(p->fr, copy, p->nframes * sizeof *p->fr);
 }
 
+/* ---- save files: the shared page, the counters and the frame table ------------------------ */
+static void pv_frame_file(struct savefile *f, struct pv_frame *e)
+{
+    sf_u32(f, &e->tcount);
+    sf_u32(f, &e->wcount);
+    sf_u8(f, &e->level);
+    sf_u8(f, &e->pinned);
+}
+
+static void pv_file(struct hv *hv, struct savefile *f)
+{
+    struct pv *p = &hv->pv;
+    sf_u32(f, &p->shared);
+    sf_bool(f, &p->booted);
+    sf_u32(f, &p->boot_root);
+    uint64_t *c[] = {&p->hypercalls, &p->updates, &p->batches, &p->tables_validated, &p->type_flushes,
+                     &p->refused, &p->traps_replaced};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
+    sf_u64s(f, "hypercall kinds", p->by_op, PV_HC_COUNT);
+    sf_string(f, p->last_refusal, sizeof p->last_refusal);
+    pv_frame_file(f, &p->outside);
+    /* the frame table is made with the VM (pv_init): the same size or none */
+    sf_same(f, "paravirtual frames", p->fr ? p->nframes : 0);
+    for (uint32_t i = 0; p->fr && i < p->nframes && sf_ok(f); i++) pv_frame_file(f, &p->fr[i]);
+}
+
 /* ---- statistics ------------------------------------------------------------------------ */
 static void pv_stats(const struct hv *hv, json_t *o, bool current)
 {
@@ -717,6 +743,7 @@ const struct hv_technique hv_pv = {
     .free = pv_free,
     .snap_save = pv_snap_save,
     .snap_restore = pv_snap_restore,
+    .file = pv_file,
     .stats = pv_stats,
     .describe = pv_describe,
 };

@@ -193,6 +193,60 @@ bool shadow_init(struct hv *hv, char *err, size_t errlen)
     return true;
 }
 
+/* Shadow paging's state in a save file (hooks.c): the counters and, when
+ * it has them, the per-frame bookkeeping and the pool's (the shadow tables
+ * themselves are in host memory, saved with it).  A guest switched away
+ * from shadow paging may still hold them; a machine rebuilt without them
+ * gets them made here. */
+void shadow_file(struct hv *hv, struct savefile *f)
+{
+    struct shadow *s = &hv->sh;
+    uint32_t *w[] = {&s->gframes, &s->npool, &s->phys_root, &s->empty_root, &s->frames_start, &s->frames_next,
+                     &s->frames_end, &s->trace_gpa};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) sf_u32(f, w[i]);
+    uint64_t *c[] = {&s->hidden_faults, &s->tracing_faults, &s->dirty_faults, &s->cache_hits, &s->cache_misses,
+                     &s->resets, &s->prefetched, &s->syncs, &s->unshadowed, &s->guest_refs};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
+    bool has = s->fr != NULL;
+    sf_bool(f, &has);
+    if (!sf_ok(f)) return;
+    if (!sf_writing(f)) {
+        shadow_free(hv);
+        if (!has) return;
+        if (s->gframes > (1u << 20) || s->npool > (1u << 20)) {
+            sf_fail(f, "shadow bookkeeping of %u frames and a pool of %u: too large", s->gframes, s->npool);
+            return;
+        }
+        s->fr = calloc(s->gframes, sizeof *s->fr);
+        s->pg = calloc(s->npool + 1, sizeof *s->pg);
+        if (!s->fr || !s->pg) {
+            sf_fail(f, "out of host memory for shadow bookkeeping");
+            return;
+        }
+    }
+    if (!has) return;
+    for (uint32_t i = 0; i < s->gframes && sf_ok(f); i++) {
+        struct shadow_frame *e = &s->fr[i];
+        sf_u32(f, &e->first);
+        sf_u32(f, &e->rmap[0]);
+        sf_u32(f, &e->rmap[1]);
+        sf_u8(f, &e->is_table);
+        sf_u8(f, &e->rmap_n);
+        sf_u8(f, &e->flood);
+    }
+    for (uint32_t i = 0; i <= s->npool && sf_ok(f); i++) {
+        struct shadow_page *e = &s->pg[i];
+        sf_u32(f, &e->gframe);
+        sf_u32(f, &e->next);
+        sf_u32(f, &e->parent[0]);
+        sf_u32(f, &e->parent[1]);
+        sf_u8(f, &e->parent_n);
+        sf_u8(f, &e->kind);
+        sf_u8(f, &e->level);
+        sf_u8(f, &e->role);
+    }
+}
+
 void shadow_free(struct hv *hv)
 {
     free(hv->sh.fr);

@@ -89,6 +89,9 @@ struct hv_technique {
     void (*free)(struct hv *hv);
     bool (*snap_save)(const struct hv *hv, void **copy, size_t *bytes);
     void (*snap_restore)(struct hv *hv, const struct hv *live, const void *copy);
+    /* Its own state in a save file (docs/savefile.md), written or read as
+     * sf_writing(f) says; called whichever technique runs, as snap_save is. */
+    void (*file)(struct hv *hv, struct savefile *f);
     /* Its statistics object, added to hv_stats_json's (current: it is the
      * technique running now; else only if it ran before a live switch). */
     void (*stats)(const struct hv *hv, struct json_t *o, bool current);

@@ -128,6 +128,10 @@ struct dbg_temp {
 struct vis_dbg {
     struct machine *m;
     struct hv *hv;
+    /* `save FILE`: how the owner of the machine writes it to a save file
+     * (cli/debug.c; vis_dbg_set_save), NULL = it cannot */
+    bool (*save)(void *ctx, const char *path, char *err, size_t errlen);
+    void *save_ctx;
     const struct isa_image *img;
     FILE *out, *err;
     bool fullscreen;

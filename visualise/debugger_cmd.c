@@ -622,6 +622,42 @@ static int cmd_dot(struct vis_dbg *d, char *args)
     return VIS_DBG_OK;
 }
 
+void vis_dbg_set_save(struct vis_dbg *d, bool (*save)(void *ctx, const char *path, char *err, size_t errlen),
+                      void *ctx)
+{
+    d->save = save;
+    d->save_ctx = ctx;
+}
+
+/* The machine as it stands, to a save file: with the run's own cycle limit
+ * and not stopped (a step or a breakpoint is the debugger's, not the run's),
+ * so that `ringsim run FILE` carries on from here. */
+static int cmd_save(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *file = word(&rest);
+    if (!file || word(&rest)) return dbg_error(d, "save: expected one FILE");
+    if (!d->save) return dbg_error(d, "save: this machine cannot be saved here");
+    struct machine *m = d->m;
+    if (m->stop != STOP_NONE && m->stop != STOP_STEPS && m->stop != STOP_BREAK && m->stop != STOP_CYCLE_LIMIT)
+        return dbg_error(d, "save: the machine has stopped (%s): nothing to continue", stop_reason_name[m->stop]);
+    uint64_t limit = m->max_cycles;
+    enum stop_reason stop = m->stop;
+    char detail[sizeof m->stop_detail];
+    memcpy(detail, m->stop_detail, sizeof detail);
+    m->max_cycles = d->max_cycles;
+    m->stop = STOP_NONE;
+    m->stop_detail[0] = 0;
+    char err[4608];
+    bool ok = d->save(d->save_ctx, file, err, sizeof err);
+    m->max_cycles = limit;
+    m->stop = stop;
+    memcpy(m->stop_detail, detail, sizeof detail);
+    if (!ok) return dbg_error(d, "save: %s", err);
+    dbg_printf(d, "saved the machine at cycle %llu to %s (ringsim run %s continues it)\n",
+               (unsigned long long)m->st.cycles, file, file);
+    return VIS_DBG_OK;
+}
+
 static int cmd_pane(struct vis_dbg *d, char *args)
 {
     char *rest = args, *name = word(&rest), *what = word(&rest);
@@ -762,6 +798,10 @@ static const struct command commands[] = {
     {"dot", NULL, cmd_dot, "dot %s [walk VADDR] [FILE]", dot_tables, "write the page tables as Graphviz",
      "write the page tables as Graphviz DOT (rendered by Graphviz if FILE ends in .svg, .png, .pdf, .jpg or "
      "another of its formats)"},
+    {"save", NULL, cmd_save, "save FILE", NULL, "write the whole machine to a save file",
+     "write the whole machine — CPU, memory, devices, the hypervisor's state, the statistics — to FILE "
+     "(docs/savefile.md), atomically; `ringsim run FILE` or `ringsim debug FILE` continues from this instruction, "
+     "as the run would have"},
     {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", NULL, "show, hide or zoom a pane of the full screen",
      "show, hide or zoom a pane"},
     {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", NULL, "go back N steps", "go back N steps"},

@@ -185,6 +185,10 @@ enum { VIS_DBG_OK = 0, VIS_DBG_ERROR = 1, VIS_DBG_QUIT = 2 };
  * error messages to err (the full-screen debugger shows both in a pane).
  * NULL when out of host memory. */
 struct vis_dbg *vis_dbg_new(struct machine *m, struct hv *hv, const struct isa_image *img, FILE *out, FILE *err);
+/* How `save FILE` writes the machine (the owner knows its configuration):
+ * save(ctx, path, err, errlen), false with "path: why" in err. */
+void vis_dbg_set_save(struct vis_dbg *d, bool (*save)(void *ctx, const char *path, char *err, size_t errlen),
+                      void *ctx);
 void vis_dbg_free(struct vis_dbg *d);
 /* Runs one command line: VIS_DBG_OK, VIS_DBG_ERROR or VIS_DBG_QUIT. */
 int vis_dbg_command(struct vis_dbg *d, const char *line);
