@@ -36,6 +36,8 @@ struct machine_opts {
     uint32_t slice;
     bool empty_vms;                  /* build the machine's shape only, its VMs empty, their
                                       * images not read: a save file fills them (restore) */
+    const char *disks[MAX_VMS];      /* --disk, one per image in order */
+    int ndisks;
 };
 
 int cmd_asm(int argc, char **argv);
@@ -74,7 +76,7 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 enum {
     CLI_O_MODE = 0x300, CLI_O_MMU, CLI_O_ISA, CLI_O_PROFILE, CLI_O_LEVELS, CLI_O_MEM, CLI_O_INPUT,
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
-    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE
+    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -87,7 +89,8 @@ enum {
     {"host-large-pages", no_argument, 0, CLI_O_HOSTLARGE},                                       \
     {"ntlb", required_argument, 0, CLI_O_NTLB}, {"no-vpid", no_argument, 0, CLI_O_NOVPID},       \
     {"slice", required_argument, 0, CLI_O_SLICE},                                                \
-    {"input-file", required_argument, 0, CLI_O_INPUTFILE}
+    {"input-file", required_argument, 0, CLI_O_INPUTFILE},                                       \
+    {"disk", required_argument, 0, CLI_O_DISK}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);

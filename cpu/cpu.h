@@ -56,7 +56,9 @@ extern const char *const cycle_cause_desc[CY_COUNT];
     X(vmcs_write,  20,  "writing one field of the VM control structure")                      \
     X(hv_op,       50,  "one basic hypervisor operation (dispatch, bookkeeping)")             \
     X(bt_translate, 200, "translating one guest instruction into the code cache")             \
-    X(bt_callout,  30,  "a translated sensitive instruction calling into the hypervisor")
+    X(bt_callout,  30,  "a translated sensitive instruction calling into the hypervisor")    \
+    X(disk_command, 20000, "the block device's latency for one command (seek and set-up)")   \
+    X(disk_sector, 1000, "the block device's further latency for each sector it transfers")
 
 struct profile {
     char name[64];
@@ -121,6 +123,31 @@ struct timer {
     uint32_t period;           /* 0 = stopped */
     uint64_t deadline;         /* cycle at which the next tick is due */
     bool pending;              /* interrupt raised, not yet acknowledged */
+};
+
+/* The block device (cpu/disk.c; its registers, commands and errors are
+ * architecture: isa/isa.h): a disk in a host file and a DMA engine.  The
+ * same device serves the machine natively and each VM under the hypervisor,
+ * which hands it the VM's own memory as the window DMA may reach. */
+struct disk {
+    bool present;
+    int fd;                    /* the host file, locked, when present */
+    char path[256];
+    uint32_t sectors;
+    uint32_t sector, count, addr; /* the registers of the next command */
+    uint8_t error;             /* enum disk_error of the last command */
+    uint64_t done_at;          /* cycle the command in progress completes */
+    uint64_t commands, reads, writes, flushes, errors;
+    uint64_t sectors_read, sectors_written, dma_bytes, port_accesses;
+};
+/* Where a DMA transfer may go: physical [0, size) of the device is
+ * [host_base, host_base + size) of machine m's memory.  may_write, if set,
+ * can refuse a write into memory (pv refuses its page tables). */
+struct disk_window {
+    struct machine *m;
+    uint32_t host_base, size;
+    bool (*may_write)(void *ctx, uint32_t pa, uint32_t len);
+    void *ctx;
 };
 
 struct stats {
@@ -303,6 +330,7 @@ struct machine {
     struct vmx vmx;
     struct console con;
     struct timer timer;
+    struct disk disk;                      /* bare metal's; a VM's is its own (struct vm) */
     struct profile prof;
     struct stats st;
     uint64_t max_cycles;                   /* 0 = no limit */
@@ -388,6 +416,22 @@ void dev_tick(struct machine *m);
 void dev_timer_catch_up(struct timer *t, uint64_t now);
 /* The next cycle at which something must be looked at (timer, limit). */
 uint64_t machine_next_event(const struct machine *m);
+/* ---- the block device (cpu/disk.c) --------------------------------------- */
+/* Attaches the host file named by spec ("FILE" or "FILE:create=SIZE", SIZE
+ * in bytes with an optional K or M, a multiple of DISK_SECTOR): opened
+ * read-write, a regular file of whole sectors, locked (flock) so no other
+ * simulator can use it.  False with a message naming the file. */
+bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen);
+void disk_detach(struct disk *d);
+/* A port access (is it one of the disk's: disk_port). */
+bool disk_port(uint32_t port);
+uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now);
+void disk_out(struct disk *d, const struct disk_window *w, const struct profile *p, uint32_t port,
+              uint32_t value, uint64_t now);
+struct json_t;
+/* The device's statistics (NULL if no disk is attached). */
+struct json_t *disk_stats_json(const struct disk *d);
+
 /* Drops decoded code for the physical page (after a store into it). */
 void decode_invalidate_page(struct machine *m, uint32_t ppn);
 

@@ -1,5 +1,6 @@
 /*
- * devices.c — the console and the timer, reached only through in/out.
+ * devices.c — the console, the timer and the disk (disk.c), reached only
+ * through in/out.
  *
  * Both are deterministic: console input is a script given before the run,
  * and the timer counts simulated cycles, so the same inputs always raise the
@@ -25,6 +26,7 @@ uint32_t dev_in(struct machine *m, uint32_t port)
     case PORT_TIMER_NOW:
         return (uint32_t)m->st.cycles;
     default:
+        if (disk_port(port)) return disk_in(&m->disk, port, m->st.cycles);
         return 0xffffffffu; /* nothing there: the bus floats high */
     }
 }
@@ -53,7 +55,12 @@ void dev_out(struct machine *m, uint32_t port, uint32_t value)
         m->timer.pending = false;
         break;
     default:
-        break; /* writes to nothing are lost, as on a real bus */
+        if (disk_port(port)) {
+            /* bare metal: DMA reaches all of physical memory */
+            struct disk_window w = {m, 0, m->memsize, NULL, NULL};
+            disk_out(&m->disk, &w, &m->prof, port, value, m->st.cycles);
+        }
+        break; /* writes to nothing else are lost, as on a real bus */
     }
 }
 

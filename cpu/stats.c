@@ -66,6 +66,8 @@ json_t *stats_to_json(const struct machine *m)
     json_object_set_new(io, "ops", u64(m->st.io_ops));
     json_object_set_new(io, "console_bytes", u64(m->con.bytes_out));
     json_object_set_new(o, "io", io);
+    json_t *disk = disk_stats_json(&m->disk);
+    if (disk) json_object_set_new(o, "disk", disk);
 
     json_t *g = json_object();
     json_object_set_new(g, "stop", json_string(stop_reason_name[m->stop]));

@@ -90,6 +90,7 @@ void hv_free(struct hv *hv)
         if (t->free) t->free(hv);
     }
     hv_hooks_remove(hv);
+    for (int i = 0; i < hv->nvms; i++) disk_detach(&hv->vms[i].disk);
     if (hv->m) hv->m->hv = NULL;
 }
 
@@ -406,6 +407,13 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         json_object_set_new(v, "memory", json_pack("{s:I,s:I}", "host_base", (json_int_t)vm->base,
                                                    "size", (json_int_t)vm->size));
         json_object_set_new(v, "vmexits", exits_json(vm->exits, vm->exits_by_reason));
+        json_t *disk = disk_stats_json(&vm->disk);
+        if (disk) {
+            /* every access to its ports left the guest: an exit, a trap, a
+             * callout or a hypercall, as the technique has it */
+            json_object_set_new(disk, "exits", json_integer((json_int_t)vm->disk.port_accesses));
+            json_object_set_new(v, "disk", disk);
+        }
         json_array_append_new(vms, v);
     }
     json_object_set_new(o, "vms", vms);

@@ -17,7 +17,7 @@
  * hypercalls and validated page tables); vcpu.c (the virtual CPU they
  * share: reflecting a trap, control registers, guest memory, a traced
  * store); hv.c (VMs, memory, scheduling), vdev.c (virtual console and
- * timer), nested.c (host page tables), shadow.c (shadow page tables),
+ * timer, disk), nested.c (host page tables), shadow.c (shadow page tables),
  * switch.c (changing technique while the guest runs), hooks.c (how the CPU
  * reaches the hypervisor, and its snapshots), audit.c (the isolation
  * invariant, checked from the hardware's side).
@@ -50,6 +50,7 @@ struct vm {
     bool at_line_start;            /* console: prefix the next byte */
     bool con_irq;                  /* console: interrupt while input waits (con_ctrl bit 0) */
     uint64_t console_bytes;
+    struct disk disk;              /* its own disk (--disk, one per VM), or none */
     /* accounting */
     uint64_t exits, exits_by_reason[EXIT_COUNT];
     uint64_t instructions, cycles; /* while this VM was loaded */
@@ -115,7 +116,7 @@ struct vcpu {
 
 /* Paravirtualisation (pv.c): the shared page, and what the hypervisor
  * knows of every frame of the VM to keep the guest's own tables safe. */
-#define PV_HC_COUNT 15
+#define PV_HC_COUNT 16
 struct pv {
     uint32_t shared;               /* guest-physical address of the shared page, 0 = none yet */
     bool booted;                   /* the guest runs on its own (validated) tables */
@@ -239,6 +240,8 @@ uint32_t shadow_root_of(const struct hv *hv, const uint32_t guest_cr[CR_COUNT]);
 bool shadow_mirror_of(const struct hv *hv, uint32_t host_frame, uint32_t *gframe, unsigned *level);
 /* The guest wrote word gpa of one of its page tables: drop the stale shadow. */
 void shadow_traced_write(struct hv *hv, uint32_t gpa);
+/* A device wrote [gpa, gpa + len) by DMA: drop every shadow entry it staled. */
+void shadow_dma_write(struct hv *hv, uint32_t gpa, uint32_t len);
 /* Guest virtual -> guest physical through the guest's own tables (no side
  * effects but the counted reads); false if the guest has no translation. */
 bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa);

@@ -81,7 +81,8 @@
     X(HC_IRET, 11, "iret", 0)                                                \
     X(HC_EVENTS, 12, "events", 0)                                            \
     X(HC_OUT, 13, "out", 1)                                                  \
-    X(HC_CONSOLE_WRITE, 14, "console_write", 0)
+    X(HC_CONSOLE_WRITE, 14, "console_write", 0)                              \
+    X(HC_IN, 15, "in", 1)
 /* The last column: the sensitive instructions the same work takes natively,
  * each a trap under trap-and-emulate (0: it depends, counted in the code). */
 enum {
@@ -223,6 +224,17 @@ static struct pv_frame *frame(struct pv *p, uint32_t f)
     if (f < p->nframes) return &p->fr[f];
     p->outside = (struct pv_frame){0};
     return &p->outside;
+}
+
+/* A disk read lands in guest memory behind the guest's back: never in a
+ * frame that is a page table (its entries validated once, read-only to the
+ * guest ever since), or DMA would be the way around the validation. */
+static bool pv_dma_may_write(void *ctx, uint32_t gpa, uint32_t len)
+{
+    struct pv *p = &((struct hv *)ctx)->pv;
+    for (uint32_t f = gpa >> 12; len && f <= (gpa + len - 1) >> 12; f++)
+        if (frame(p, f)->level || frame(p, f)->pinned) return false;
+    return true;
 }
 
 static uint32_t rd_entry(struct hv *hv, uint32_t gpa)
@@ -573,6 +585,7 @@ static enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     case HC_OUT:
         if (!vcpu_port_out(hv, a, b)) return PV_STOPPED;
         break;
+    case HC_IN: result = vdev_in(hv, vm, a); break;
     case HC_CONSOLE_WRITE: {
         /* -> the bytes written: at most PV_MAX_PER_CALL, up to the first one
          * the kernel could not read itself (as a copy loop in it would
@@ -745,5 +758,6 @@ const struct hv_technique hv_pv = {
     .snap_restore = pv_snap_restore,
     .file = pv_file,
     .stats = pv_stats,
+    .dma_may_write = pv_dma_may_write,
     .describe = pv_describe,
 };

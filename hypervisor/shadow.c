@@ -642,6 +642,20 @@ static void unshadow(struct hv *hv, uint32_t f)
     mmu_flush_walk_caches(hv->m);
 }
 
+/* A device (the disk's DMA) wrote guest-physical [gpa, gpa + len) behind
+ * the CPU's back, so no write fault traced it: every shadow entry mirroring
+ * a word of it is stale, and dropped as a traced write drops one. */
+void shadow_dma_write(struct hv *hv, uint32_t gpa, uint32_t len)
+{
+    struct shadow *s = &hv->sh;
+    for (uint32_t a = gpa & ~3u; s->fr && a < gpa + len; a += 4) {
+        uint32_t f = a >> 12;
+        if (f >= s->gframes) return;
+        if (s->fr[f].first) shadow_traced_write(hv, a);
+        else a = (a | 0xfff) - 3;   /* nothing mirrors this frame: the next one */
+    }
+}
+
 /* The guest wrote word gpa of one of its page tables (emulated by the
  * caller): the shadow entries mirroring it, in every shadow of the frame,
  * are stale — drop them.  The TLB keeps what it holds, as on bare metal. */

@@ -95,6 +95,10 @@ struct hv_technique {
     /* Its statistics object, added to hv_stats_json's (current: it is the
      * technique running now; else only if it ran before a live switch). */
     void (*stats)(const struct hv *hv, struct json_t *o, bool current);
+    /* Whether the VM's disk may DMA into guest-physical [gpa, gpa + len):
+     * NULL, anywhere in the VM (pv: never into a page table it validated,
+     * which the guest itself may only change by hypercall). */
+    bool (*dma_may_write)(void *hv, uint32_t gpa, uint32_t len);
     /* The debugger's one line on what runs the guest now (`mode`). */
     void (*describe)(const struct hv *hv, char *buf, size_t len);
 };

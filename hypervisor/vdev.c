@@ -1,5 +1,5 @@
 /*
- * vdev.c — the virtual devices of a VM: a console and a timer per VM.
+ * vdev.c — the virtual devices of a VM: a console, a timer and a disk per VM.
  *
  * The guest's in/out instructions exit (EXIT_IO) and land here.  The
  * console writes to the host's, prefixed with the VM's name when several
@@ -8,7 +8,24 @@
  * — or, if the guest has interrupts masked, asks the CPU for an exit as soon
  * as it unmasks them (an interrupt window), as real hypervisors do.
  */
-#include "hypervisor/hv.h"
+#include "hypervisor/technique.h"
+
+/* The VM's disk (cpu/disk.c, the very device bare metal has) DMAs into
+ * the VM's guest-physical memory and nowhere else: its window is the VM's
+ * home in host memory, so an address past the VM's size is an error for
+ * the guest, never a byte of another VM or of the hypervisor. */
+static void vdisk_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
+{
+    const struct hv_technique *t = hv_technique_of(hv);
+    struct disk_window w = {hv->m, vm->base, vm->size, t->dma_may_write, hv};
+    uint64_t read_before = vm->disk.sectors_read;
+    hv_charge_op(hv, 1);
+    disk_out(&vm->disk, &w, &hv->m->prof, port, value, hv->m->st.cycles);
+    /* a read wrote guest memory that no write fault traced: under shadow
+     * paging, whatever shadow mirrored a page table there is stale now */
+    if (vm->disk.sectors_read != read_before && hv->cfg.mmu == HV_MMU_SHADOW)
+        shadow_dma_write(hv, vm->disk.addr, vm->disk.count * DISK_SECTOR);
+}
 
 /* The virtual timer catches up with the host's cycles, as on bare metal
  * (dev_timer_catch_up, the machine's own timer's).  The hypervisor only
@@ -47,7 +64,9 @@ uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port)
     case PORT_CON_STATUS: return keyboard && c->input_pos < c->input_len;
     case PORT_TIMER_PERIOD: return vm->vtimer.period;
     case PORT_TIMER_NOW: return (uint32_t)hv->m->st.cycles;
-    default: return 0xffffffffu;
+    default:
+        if (disk_port(port)) return disk_in(&vm->disk, port, hv->m->st.cycles);
+        return 0xffffffffu;
     }
 }
 
@@ -84,6 +103,7 @@ void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
         m->vmx.vmcs[vm->index].irq_window = false;
         break;
     default:
+        if (disk_port(port)) vdisk_out(hv, vm, port, value);
         break;
     }
 }

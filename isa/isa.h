@@ -188,11 +188,35 @@ int isa_cause_parse(const char *name);
     X(PORT_CON_CTRL,   0x12, "con_ctrl",   "out: bit 0 = interrupt when input is waiting")   \
     X(PORT_TIMER_PERIOD, 0x20, "timer_period", "out: cycles between timer interrupts, 0 stops the timer; in: the period") \
     X(PORT_TIMER_ACK,  0x21, "timer_ack",  "out: acknowledge the pending timer interrupt")   \
-    X(PORT_TIMER_NOW,  0x22, "timer_now",  "in: low 32 bits of the cycle counter")
+    X(PORT_TIMER_NOW,  0x22, "timer_now",  "in: low 32 bits of the cycle counter") \
+    X(PORT_DISK_SECTOR, 0x30, "disk_sector", "out/in: the first sector of the next command") \
+    X(PORT_DISK_COUNT, 0x31, "disk_count", "out/in: how many sectors (1..128)") \
+    X(PORT_DISK_ADDR,  0x32, "disk_addr",  "out/in: the physical address DMA starts at") \
+    X(PORT_DISK_CMD,   0x33, "disk_cmd",   "out: start a command: 1 read, 2 write, 3 flush") \
+    X(PORT_DISK_STATUS, 0x34, "disk_status", "in: bit 0 = busy; bits 8..15 = the last command's error (0 = none)") \
+    X(PORT_DISK_SIZE,  0x35, "disk_size",  "in: sectors on the disk, 0 = no disk")
 
 enum isa_port {
 #define X(id, num, name, desc) id = num,
     ISA_PORTS(X)
+#undef X
+};
+/* The block device behind the disk_* ports (docs/isa.md, "Block device"). */
+#define DISK_SECTOR 512u               /* bytes in a sector */
+#define DISK_MAX_COUNT 128u            /* sectors one command may move */
+enum disk_command { DISK_READ = 1, DISK_WRITE = 2, DISK_FLUSH = 3 };
+#define DISK_ERRORS(X)                                                                   \
+    X(DISK_OK,        0, "ok",        "the command completed")                           \
+    X(DISK_NO_DISK,   1, "no_disk",   "no disk is attached")                             \
+    X(DISK_BAD_CMD,   2, "bad_cmd",   "no such command")                                 \
+    X(DISK_BAD_COUNT, 3, "bad_count", "count is 0 or more than 128 sectors")             \
+    X(DISK_RANGE,     4, "range",     "a sector past the end of the disk")               \
+    X(DISK_DMA,       5, "dma",       "DMA outside physical memory (or, under pv, into a page table)") \
+    X(DISK_BUSY,      6, "busy",      "a command arrived while one was in progress")     \
+    X(DISK_HOST_IO,   7, "host_io",   "the host file could not be read or written")
+enum disk_error {
+#define X(id, num, name, desc) id = num,
+    DISK_ERRORS(X)
 #undef X
 };
 /* Name of a port number, or NULL. */

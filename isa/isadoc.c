@@ -805,6 +805,56 @@ static void write_paging(FILE *out)
 
 /* ---- I/O ----------------------------------------------------------------- */
 
+/* The block device's section: its registers are in the port table above. */
+static void write_disk(FILE *out)
+{
+    fprintf(out,
+            "### Block device\n\n"
+            "A disk of %u-byte sectors kept in a host file (`ringsim run --disk FILE`, or "
+            "`--disk FILE:create=64K` to make a zeroed one if it is missing; with several images, "
+            "one `--disk` per image in order: each VM has its own disk or none), and a DMA engine "
+            "that moves whole sectors between the disk and physical memory.\n\n"
+            "- **Programming**: write the first sector to `%s`, the number of sectors (1..%u) to "
+            "`%s` and the physical address to `%s` (any alignment), then the command to `%s`: "
+            "%d read (disk to memory), %d write (memory to disk), %d flush.  The registers keep "
+            "their values and read back.  `%s` reads the disk's size in sectors, 0 when no disk "
+            "is attached.\n"
+            "- **Transfer**: the device checks the command whole when it is written and either "
+            "refuses it (an error code, nothing moved) or moves every byte at once; it then stays "
+            "busy for its latency.  Wait until `%s` bit 0 (busy) is clear before using the data "
+            "or starting the next command.\n"
+            "- **Timing**: the latency is simulated cycles from the machine profile, never host "
+            "time: the profile's `disk_command` per command plus its `disk_sector` per "
+            "sector moved; a flush costs `disk_command`.  The same run takes the same cycles every "
+            "time.\n"
+            "- **Completion**: busy clears at the completion cycle.  This stage has no completion "
+            "interrupt: drivers poll `%s` (each read is a trap or a VM exit under a hypervisor, "
+            "which `diskio` measures).\n"
+            "- **Status**: `%s` bits 8..15 hold the last command's error code:\n\n"
+            "| code | name | meaning |\n|---|---|---|\n",
+            DISK_SECTOR, isa_port_name(PORT_DISK_SECTOR), DISK_MAX_COUNT, isa_port_name(PORT_DISK_COUNT),
+            isa_port_name(PORT_DISK_ADDR), isa_port_name(PORT_DISK_CMD), DISK_READ, DISK_WRITE, DISK_FLUSH,
+            isa_port_name(PORT_DISK_SIZE), isa_port_name(PORT_DISK_STATUS),
+            isa_port_name(PORT_DISK_STATUS), isa_port_name(PORT_DISK_STATUS));
+#define X(id, num, name, desc) fprintf(out, "| %d | `%s` | %s |\n", num, name, desc);
+    DISK_ERRORS(X)
+#undef X
+    fprintf(out,
+            "\n- **Memory**: DMA reaches physical memory and nothing else: a transfer that would "
+            "cross its end is refused with `dma`.  Under a hypervisor, physical memory is the VM's "
+            "guest-physical memory, so a guest can reach neither another VM nor the hypervisor; "
+            "under `pv` a read into a frame the hypervisor validated as a page table is refused "
+            "too (DMA would be a way around the validation).\n"
+            "- **Durability**: a write reaches the host file when the command is written (the "
+            "simulator keeps no cache of its own), so it survives the simulator being killed; a "
+            "flush `fsync`s the file, so what was written before it survives the host going down "
+            "as well.\n"
+            "- **The file**: refused before the guest runs, with a message naming it and exit "
+            "status 2, if it is missing (without `create=`), not a regular file, without write "
+            "permission, not a whole number of sectors, or locked (`flock`) by another simulator "
+            "using it.\n\n");
+}
+
 static void write_ports(FILE *out)
 {
     fprintf(out,
@@ -832,6 +882,7 @@ static void write_ports(FILE *out)
             isa_port_name(PORT_CON_DATA), isa_port_name(PORT_CON_CTRL),
             isa_port_name(PORT_TIMER_PERIOD), isa_port_name(PORT_TIMER_ACK),
             isa_port_name(PORT_TIMER_NOW), isa_port_name(PORT_POWER));
+    write_disk(out);
 }
 
 /* ---- boot parameters -------------------------------------------------------- */

@@ -110,6 +110,9 @@
 # guests/containers.s, forkbomb.s and memhog.s set CONTAINERS to 1 before
 # including main.s; every other guest is built without them, byte for byte
 # the kernel it was before they existed.
+        .ifndef DISK
+        .equ    DISK, 0                 # guests/diskio.s: the block-device driver
+        .endif
         .ifndef CONTAINERS
         .equ    CONTAINERS, 0
         .endif
@@ -143,11 +146,16 @@
         .equ    SYS_CG_STAT, 23         # cgroup_stat(group, counter) -> value
         .equ    SYS_GETUID, 24          # getuid() -> uid in its user namespace
         .equ    SYS_SETUID, 25          # setuid(uid) -> 0
+        # The block-device driver (disk.s): only in kernels built with DISK=1.
+        .equ    SYS_DISK, 12            # disk(command | count << 8, sector, page) -> error
         .if     CONTAINERS
         .equ    NSYSCALL, 26
         .else
-        .equ    NSYSCALL, 12
+        .equ    NSYSCALL, 12 + DISK
         .endif
+        .equ    DISK_READ, 1            # disk commands (docs/isa.md, "Block device")
+        .equ    DISK_WRITE, 2
+        .equ    DISK_FLUSH, 3
 
 # Errors: every call returns -1 when it fails; the container calls return
 # E_PERM (-2) when the caller lacks the privilege (Linux's EPERM).
@@ -262,6 +270,7 @@
         .equ    HC_EVENTS, 12           # deliver the interrupt that is pending, if any
         .equ    HC_OUT, 13              # (port, value): what out was
         .equ    HC_CONSOLE_WRITE, 14    # (address, length) -> bytes written (at most 4096)
+        .equ    HC_IN, 15               # (port) -> what in was
 
 # The shared page (pv.s: pv_shared): word offsets.  The hypervisor writes
 # the trap registers when it delivers a trap, reads SH_ie and writes
@@ -285,6 +294,12 @@
         .equ    PORT_con_data, 0x10
         .equ    PORT_timer_period, 0x20
         .equ    PORT_timer_ack, 0x21
+        .equ    PORT_disk_sector, 0x30   # the block device (disk.s)
+        .equ    PORT_disk_count, 0x31
+        .equ    PORT_disk_addr, 0x32
+        .equ    PORT_disk_cmd, 0x33
+        .equ    PORT_disk_status, 0x34
+        .equ    PORT_disk_size, 0x35
 
 # RDCR reg, cr / WRCR reg, cr: a control register the pv build keeps in the
 # shared page (the trap registers, scratch, levels, memsize).

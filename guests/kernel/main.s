@@ -21,6 +21,7 @@
 #   pv.s         the paravirtual build (-D PV=1): shared page, batched updates
 #   ns.s         namespaces: pid, UTS, user (CONTAINERS=1 builds only)
 #   cgroup.s     control groups: cpu, memory, pids; ticks, sleep, idle (ditto)
+#   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
 #   user/        the user image: a library and every user program
 #
 # A top-level guest (guests/syscall.s, ...) sets INIT_PROGRAM, the program
@@ -54,6 +55,9 @@ bss_start:
         .include "lib.s"
         .if     PV
         .include "pv.s"                 # the paravirtual build's own code
+        .endif
+        .if     DISK
+        .include "disk.s"               # the block-device driver
         .endif
         .if     CONTAINERS
         .include "ns.s"                 # namespaces and control groups

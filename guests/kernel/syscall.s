@@ -372,6 +372,9 @@ syscall_table:
         .word   sys_protect             # 9
         .word   sys_kill                # 10
         .word   sys_bootarg             # 11
+        .if     DISK                    # disk.s
+        .word   sys_disk                # 12
+        .endif
         .if     CONTAINERS              # ns.s and cgroup.s
         .word   sys_clone               # 12
         .word   sys_unshare             # 13

@@ -47,10 +47,11 @@
         .equ    PROG_MH_NEIGHBOUR, 30
         .equ    PROG_CT_ROOTLESS, 31    # containers.s: a user that is not root
         .equ    PROG_CT_GAMMA, 32       # root of a user namespace
+        .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .if     CONTAINERS
         .equ    NPROGS, 33
         .else
-        .equ    NPROGS, 19
+        .equ    NPROGS, 19 + DISK
         .endif
 
         .text
@@ -93,6 +94,9 @@ user_image:
         .word   ct_rootless_main
         .word   ct_gamma_main
         .endif
+        .if     DISK
+        .word   diskio_main
+        .endif
 
         .include "ulib.s"
         .include "init.s"
@@ -108,6 +112,9 @@ user_image:
         .include "containers.s"         # addresses in every build
         .include "forkbomb.s"
         .include "memhog.s"
+        .endif
+        .if     DISK
+        .include "diskio.s"
         .endif
         .align  4
         .dephase

@@ -1,0 +1,195 @@
+/*
+ * disk.c — the block device: a disk kept in a host file, and a DMA engine.
+ *
+ * The guest writes a sector number, a count and a physical address to the
+ * disk_* ports, then a command (read, write, flush) to disk_cmd.  The device
+ * checks everything at once — the command, the count, the sectors against
+ * the disk, the physical range against the memory it may reach — and either
+ * refuses with an error code (nothing moves) or does the whole transfer
+ * between the file and memory there and then.  It then stays busy for a
+ * latency in simulated cycles (the profile's disk_command + disk_sector per
+ * sector), so the same run takes the same cycles every time: host time
+ * never enters.  The guest waits for busy to clear in disk_status before it
+ * uses the data or starts the next command.
+ *
+ * The one idea to hold: the device never touches memory outside its window
+ * (struct disk_window).  Natively the window is all of physical memory;
+ * under the hypervisor it is the VM's own guest-physical memory, so a guest
+ * that programs DMA anywhere else gets DISK_DMA and no other VM, nor the
+ * hypervisor, sees a byte change.
+ *
+ * Durability: a write command reaches the file at once (pwrite: it is in
+ * the host's page cache, so it survives the simulator being killed); the
+ * flush command fsyncs the file, which is what makes writes survive the host
+ * itself going down.  There is no cache of the simulator's own in between.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cpu/cpu.h"
+
+/* "64K", "1M", "4096": bytes, false if malformed. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return false;
+    unsigned shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : 0;
+    if (shift) end++;
+    v <<= shift;
+    if (*end || v > (1ull << 32)) return false;
+    *out = v;
+    return true;
+}
+
+bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->fd = -1;
+    char path[sizeof d->path];
+    uint64_t create = 0;
+    const char *opt = strstr(spec, ":create=");
+    size_t n = opt ? (size_t)(opt - spec) : strlen(spec);
+    if (n == 0 || n >= sizeof path) {
+        snprintf(err, errlen, "--disk '%s': expected FILE or FILE:create=SIZE", spec);
+        return false;
+    }
+    memcpy(path, spec, n);
+    path[n] = 0;
+    if (opt && (!parse_size(opt + 8, &create) || create == 0 || create % DISK_SECTOR)) {
+        snprintf(err, errlen, "disk %s: create=%s: expected a size in bytes (K, M allowed), a multiple of %u",
+                 path, opt + 8, DISK_SECTOR);
+        return false;
+    }
+    int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+    int fd = open(path, flags, 0666);
+    if (fd < 0) {
+        const char *hint = errno == ENOENT                     ? " (make it with --disk FILE:create=SIZE)"
+                           : errno == EACCES || errno == EROFS ? " (read-only)"
+                                                               : "";
+        snprintf(err, errlen, "disk %s: cannot open for reading and writing: %s%s", path, strerror(errno), hint);
+        return false;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0) why = strerror(errno);
+    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    /* root opens anything read-write: the file's own mode is the promise */
+    else if (!(st.st_mode & 0222)) why = "read-only (no write permission)";
+    else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        why = errno == EWOULDBLOCK ? "locked: another simulator is using it" : strerror(errno);
+    else if (create && st.st_size == 0 && ftruncate(fd, (off_t)create) != 0) why = strerror(errno);
+    else if (create && st.st_size == 0) st.st_size = (off_t)create;
+    if (!why && create && (uint64_t)st.st_size != create) why = "exists with another size than create= says";
+    if (!why && (st.st_size == 0 || st.st_size % DISK_SECTOR)) why = "short: not a whole number of 512-byte sectors";
+    if (!why && (uint64_t)st.st_size / DISK_SECTOR > UINT32_MAX) why = "too large";
+    if (why) {
+        snprintf(err, errlen, "disk %s: %s", path, why);
+        close(fd);
+        return false;
+    }
+    d->present = true;
+    d->fd = fd;
+    snprintf(d->path, sizeof d->path, "%s", path);
+    d->sectors = (uint32_t)(st.st_size / DISK_SECTOR);
+    return true;
+}
+
+void disk_detach(struct disk *d)
+{
+    if (d->present) close(d->fd);   /* the lock goes with it */
+    d->present = false;
+    d->fd = -1;
+}
+
+bool disk_port(uint32_t port) { return port >= PORT_DISK_SECTOR && port <= PORT_DISK_SIZE; }
+
+uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now)
+{
+    d->port_accesses++;
+    switch (port) {
+    case PORT_DISK_SECTOR: return d->sector;
+    case PORT_DISK_COUNT: return d->count;
+    case PORT_DISK_ADDR: return d->addr;
+    case PORT_DISK_STATUS: return (uint32_t)d->error << 8 | (now < d->done_at);
+    case PORT_DISK_SIZE: return d->present ? d->sectors : 0;
+    default: return 0xffffffffu;
+    }
+}
+
+/* The whole transfer of a read or write (count and memory range checked),
+ * or the reason it cannot be done. */
+static enum disk_error transfer(struct disk *d, const struct disk_window *w, bool write_disk)
+{
+    uint64_t bytes = (uint64_t)d->count * DISK_SECTOR;
+    if ((uint64_t)d->sector + d->count > d->sectors) return DISK_RANGE;
+    if (!write_disk && w->may_write && !w->may_write(w->ctx, d->addr, (uint32_t)bytes)) return DISK_DMA;
+    uint8_t *mem = w->m->mem + w->host_base + d->addr;
+    off_t off = (off_t)d->sector * DISK_SECTOR;
+    ssize_t done = write_disk ? pwrite(d->fd, mem, bytes, off) : pread(d->fd, mem, bytes, off);
+    if (done != (ssize_t)bytes) return DISK_HOST_IO;
+    if (!write_disk) /* memory changed under the CPU: drop code decoded from it */
+        for (uint32_t pa = (w->host_base + d->addr) & ~0xfffu; pa < w->host_base + d->addr + bytes; pa += 4096)
+            if (w->m->code_page[pa >> 12]) decode_invalidate_page(w->m, pa >> 12);
+    if (write_disk) {
+        d->writes++;
+        d->sectors_written += d->count;
+    } else {
+        d->reads++;
+        d->sectors_read += d->count;
+    }
+    d->dma_bytes += bytes;
+    return DISK_OK;
+}
+
+void disk_out(struct disk *d, const struct disk_window *w, const struct profile *p, uint32_t port,
+              uint32_t value, uint64_t now)
+{
+    d->port_accesses++;
+    switch (port) {
+    case PORT_DISK_SECTOR: d->sector = value; return;
+    case PORT_DISK_COUNT: d->count = value; return;
+    case PORT_DISK_ADDR: d->addr = value; return;
+    case PORT_DISK_CMD: break;
+    default: return;
+    }
+    d->commands++;
+    enum disk_error e;
+    uint64_t latency = p->disk_command;
+    bool moves = value == DISK_READ || value == DISK_WRITE;
+    /* the DMA engine checks what it was given before it looks for a disk */
+    if (now < d->done_at) e = DISK_BUSY; /* the command in flight goes on */
+    else if (!moves && value != DISK_FLUSH) e = DISK_BAD_CMD;
+    else if (moves && (d->count == 0 || d->count > DISK_MAX_COUNT)) e = DISK_BAD_COUNT;
+    else if (moves && (uint64_t)d->addr + (uint64_t)d->count * DISK_SECTOR > w->size) e = DISK_DMA;
+    else if (!d->present) e = DISK_NO_DISK;
+    else if (value == DISK_FLUSH) {
+        e = fsync(d->fd) == 0 ? DISK_OK : DISK_HOST_IO;
+        d->flushes++;
+    } else {
+        e = transfer(d, w, value == DISK_WRITE);
+        latency += (uint64_t)p->disk_sector * d->count;
+    }
+    d->error = (uint8_t)e;
+    if (e != DISK_OK) d->errors++;
+    else d->done_at = now + latency;
+}
+
+json_t *disk_stats_json(const struct disk *d)
+{
+    if (!d->present) return NULL;
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file", d->path, "sectors",
+                     (json_int_t)d->sectors, "commands", (json_int_t)d->commands, "reads", (json_int_t)d->reads,
+                     "writes", (json_int_t)d->writes, "flushes", (json_int_t)d->flushes, "errors",
+                     (json_int_t)d->errors, "sectors_read", (json_int_t)d->sectors_read, "sectors_written",
+                     (json_int_t)d->sectors_written, "dma_bytes", (json_int_t)d->dma_bytes, "port_accesses",
+                     (json_int_t)d->port_accesses);
+}
