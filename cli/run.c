@@ -31,6 +31,8 @@ static void run_help(FILE *out)
         "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
         "  --stats FILE|-     write statistics as JSON, atomically, when the run ends (however it\n"
         "                     ends); FILE's directory is checked before the run starts\n"
+        "  --footprint        add to --stats what the hypervisor holds beyond the VMs' memory\n"
+        "                     (\"footprint\": host and shadow table frames, bookkeeping bytes)\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
         "                     tlb, walk, trap, exit, bt, shadow, hv or all; FILE default stderr\n"
         "  --trace-format F   text (default) or chrome: the run's timeline as Trace Event JSON\n"
@@ -111,7 +113,7 @@ static int finish(struct cli_machine *cm, int status)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT };
+    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_FOOTPRINT };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
@@ -120,6 +122,7 @@ int cmd_run(int argc, char **argv)
         {"trace", required_argument, 0, O_TRACE},
         {"switch-at", required_argument, 0, O_SWITCH},
         {"trace-format", required_argument, 0, O_TRACEFMT},
+        {"footprint", no_argument, 0, O_FOOTPRINT},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -128,6 +131,7 @@ int cmd_run(int argc, char **argv)
     const char *trace = NULL;   /* --trace SPEC[:FILE] (visualise/trace.c) */
     enum vis_trace_format format = VIS_TRACE_TEXT;
     bool format_given = false;
+    bool footprint = false;     /* --footprint */
     struct switch_at sw[16];    /* --switch-at, in cycle order */
     int nsw = 0;
     int ch;
@@ -145,6 +149,7 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case O_STATS: stats = optarg; break;
+        case O_FOOTPRINT: footprint = true; break;
         case O_TRACE: trace = optarg; break;
         case O_TRACEFMT:
             if (!vis_trace_format_named(optarg, &format)) {
@@ -216,6 +221,8 @@ int cmd_run(int argc, char **argv)
     int status = run_status(m);
     json_t *js = stats_to_json(m);
     if (cm.hv) hv_stats_json(cm.hv, js);
+    if (cm.hv && footprint) hv_footprint_json(cm.hv, js);
+    cli_cgroups_json(&cm, js);
     if (stats && !json_write_file(js, stats, err, sizeof err)) {
         fprintf(stderr, "ringsim run: --stats: %s\n", err);
         status = EXIT_USAGE;

@@ -21,6 +21,7 @@
 #   pv.s         the paravirtual build (-D PV=1): shared page, batched updates
 #   ns.s         namespaces: pid, UTS, user (CONTAINERS=1 builds only)
 #   cgroup.s     control groups: cpu, memory, pids; ticks, sleep, idle (ditto)
+#   ipc.s        message queues, one set per IPC namespace (ditto)
 #   user/        the user image: a library and every user program
 #
 # A top-level guest (guests/syscall.s, ...) sets INIT_PROGRAM, the program
@@ -58,6 +59,7 @@ bss_start:
         .if     CONTAINERS
         .include "ns.s"                 # namespaces and control groups
         .include "cgroup.s"
+        .include "ipc.s"                # message queues, per IPC namespace
         .endif
         .include "user/userland.s"
 
