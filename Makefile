@@ -138,6 +138,12 @@ docs: ringsim
 	     /^<!-- the commands: / { while ((getline l < "docs/commands.md.tmp") > 0) print l; skip = 1 }' \
 	    docs/debugger.md > docs/debugger.md.tmp && mv docs/debugger.md.tmp docs/debugger.md
 	rm -f docs/commands.md.tmp
+	./ringsim compare --isolation > docs/measurements.md.tmp
+	awk '/^<!-- end of the measurements -->/ { skip = 0 } !skip { print } \
+	     /^<!-- the measurements: / { print "```"; while ((getline l < "docs/measurements.md.tmp") > 0) print l; \
+	                                  print "```"; skip = 1 }' \
+	    docs/containers.md > docs/containers.md.tmp && mv docs/containers.md.tmp docs/containers.md
+	rm -f docs/measurements.md.tmp
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ringsim/guests/pv $(DESTDIR)$(PREFIX)/share/ringsim/profiles

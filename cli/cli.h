@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cpu/cpu.h"
 
@@ -123,6 +124,11 @@ void cli_machine_start(struct cli_machine *cm);
 /* "syscall under hw+nested": what a picture or a trace of the run shows. */
 void cli_machine_title(const struct cli_machine *cm, char *const *images, int nimages, char *buf, size_t len);
 void cli_machine_free(struct cli_machine *cm);
+/* The guest kernel's control groups as the run left them, from its memory
+ * (cli/cgroups.c): o's "cgroups", one object per group in use with every
+ * counter of cgroup_stat; nothing for a kernel without containers. */
+struct json_t;
+void cli_cgroups_json(const struct cli_machine *cm, struct json_t *o);
 
 /* ---- save files (cpu/savefile.c; docs/savefile.md) -------------------------
  * The configuration section of a save file is the machine options it was
@@ -143,6 +149,30 @@ bool cli_parse_save_at(const char *arg, uint64_t *cycle, const char **file);
 
 int cmd_dot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+/* `ringsim compare --isolation` (cli/isolation.c): one service as a process,
+ * a container and in a VM under each technique. */
+int cmd_compare_isolation(int argc, char **argv);
+
+/* Runs of this very program, several at a time (cli/compare.c), for compare
+ * and compare --isolation: argv (argv[0] the program), and files for the
+ * run's output, messages and statistics. */
+struct cli_job {
+    char *argv[40];
+    int argc;
+    char out[PATH_MAX], err[PATH_MAX], stats[PATH_MAX];
+    char profile[PATH_MAX];      /* a generated profile, for exit_cost */
+    pid_t pid;
+    double started;
+};
+void cli_job_arg(struct cli_job *j, const char *a);
+/* Runs the jobs, at most `jobs` at a time; each one's exit status (128 +
+ * signal when killed) goes to status[].  A run still going after `timeout`
+ * seconds of wall-clock time is killed (timed_out[i]). */
+void cli_run_jobs(struct cli_job *js, int n, int jobs, double timeout, int *status, bool *timed_out);
+/* A file's whole text, malloc'd ("" if it cannot be read). */
+char *cli_slurp(const char *path);
+/* The first line of a run's messages, without the "ringsim run: " prefix. */
+void cli_first_line(const char *text, char *out, size_t len);
 
 /* Ends what vis_trace_install (visualise/visualise.h) began: flushes and
  * closes the trace file and frees the hook's state.  False with "FILE:

@@ -82,7 +82,8 @@ static void compare_help(FILE *out)
     fprintf(out,
         "usage: ringsim compare IMG [--modes LIST] [--levels N] [--profile P] [--isa ISA] [--args N]\n"
         "                       [--csv FILE] [--json FILE] [--chart FILE.svg|FILE.png]\n"
-        "                       [--sweep PARAM=V1,V2,…] [--jobs N]\n\n"
+        "                       [--sweep PARAM=V1,V2,…] [--jobs N]\n"
+        "       ringsim compare --isolation [options]   (processes, containers and VMs: --isolation --help)\n\n"
         "Runs IMG under each virtualisation mode (each a separate `ringsim run`, --jobs at a\n"
         "time) and prints, per mode: cycles, the slowdown against native, VM exits, traps, TLB\n"
         "misses, page-table references per walk, hidden and tracing faults (shadow paging), the\n"
@@ -172,18 +173,9 @@ static bool exit_cost_profile(const char *profile, const char *cost, const char 
 }
 
 /* ---- running ringsim itself ---------------------------------------------------- */
-struct job {
-    char *argv[40];
-    int argc;
-    char out[PATH_MAX], err[PATH_MAX], stats[PATH_MAX];
-    char profile[PATH_MAX];      /* a generated profile, for exit_cost */
-    pid_t pid;
-    double started;
-};
+void cli_job_arg(struct cli_job *j, const char *a) { if (j->argc < 39) j->argv[j->argc++] = (char *)a; }
 
-static void push(struct job *j, const char *a) { if (j->argc < 39) j->argv[j->argc++] = (char *)a; }
-
-static pid_t spawn_job(struct job *j)
+static pid_t spawn_job(struct cli_job *j)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -196,7 +188,7 @@ static pid_t spawn_job(struct job *j)
     return rc ? -1 : pid;
 }
 
-static char *slurp(const char *path)
+char *cli_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return strdup("");
@@ -221,7 +213,7 @@ static double now(void)
 /* Runs the jobs, at most `jobs` at a time; each one's exit status (128 +
  * signal when killed) goes to status[].  A run still going after `timeout`
  * seconds of wall-clock time is killed (timed_out[i]). */
-static void run_all(struct job *js, int n, int jobs, double timeout, int *status, bool *timed_out)
+void cli_run_jobs(struct cli_job *js, int n, int jobs, double timeout, int *status, bool *timed_out)
 {
     int next = 0, running = 0;
     while (next < n || running) {
@@ -258,7 +250,7 @@ static void run_all(struct job *js, int n, int jobs, double timeout, int *status
 }
 
 /* The first line of a run's messages, without the "ringsim run: " prefix. */
-static void first_line(const char *text, char *out, size_t len)
+void cli_first_line(const char *text, char *out, size_t len)
 {
     const char *p = strncmp(text, "ringsim run: ", 13) ? text : text + 13;
     snprintf(out, len, "%.*s", (int)strcspn(p, "\n"), p);
@@ -292,6 +284,8 @@ int cmd_compare(int argc, char **argv)
     char *modes_arg = NULL;
     uint64_t v;
     int ch;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--isolation")) return cmd_compare_isolation(argc, argv);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -410,7 +404,7 @@ int cmd_compare(int argc, char **argv)
     }
 
     int njobs = o.nvalues * nchosen, status = 0;
-    struct job *js = calloc((size_t)njobs, sizeof *js);
+    struct cli_job *js = calloc((size_t)njobs, sizeof *js);
     struct vis_run *runs = calloc((size_t)njobs, sizeof *runs);
     int *st = calloc((size_t)njobs, sizeof *st);
     bool *timed_out = calloc((size_t)njobs, sizeof *timed_out);
@@ -422,65 +416,65 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     for (int i = 0; i < njobs; i++) {
-        struct job *j = &js[i];
+        struct cli_job *j = &js[i];
         const struct mode *md = chosen[i % nchosen];
         const char *value = o.values[i / nchosen];
         snprintf(j->out, sizeof j->out, "%s/%d.out", dir, i);
         snprintf(j->err, sizeof j->err, "%s/%d.err", dir, i);
         snprintf(j->stats, sizeof j->stats, "%s/%d.json", dir, i);
-        push(j, exe);
-        push(j, "run");
-        push(j, run_image);
-        for (int a = 0; a < 5 && md->argv[a]; a++) push(j, md->argv[a]);
-        push(j, "--levels");
-        push(j, o.sweep && !strcmp(o.sweep, "levels") ? value : levels);
-        push(j, "--profile");
+        cli_job_arg(j, exe);
+        cli_job_arg(j, "run");
+        cli_job_arg(j, run_image);
+        for (int a = 0; a < 5 && md->argv[a]; a++) cli_job_arg(j, md->argv[a]);
+        cli_job_arg(j, "--levels");
+        cli_job_arg(j, o.sweep && !strcmp(o.sweep, "levels") ? value : levels);
+        cli_job_arg(j, "--profile");
         if (o.sweep && !strcmp(o.sweep, "exit_cost")) {
             if (!exit_cost_profile(o.profile, value, dir, j->profile, sizeof j->profile, err, sizeof err)) {
                 fprintf(stderr, "ringsim compare: %s\n", err);
                 status = EXIT_USAGE;
                 goto done;
             }
-            push(j, j->profile);
+            cli_job_arg(j, j->profile);
         } else {
-            push(j, o.profile);
+            cli_job_arg(j, o.profile);
         }
-        push(j, "--isa");
-        push(j, o.isa);
-        if (o.args) { push(j, "--args"); push(j, o.args); }
-        if (o.tlb) { push(j, "--tlb"); push(j, o.tlb); }
-        if (o.pwc) { push(j, "--pwc"); push(j, o.pwc); }
-        if (o.mem) { push(j, "--mem"); push(j, o.mem); }
-        if (o.max_cycles) { push(j, "--max-cycles"); push(j, o.max_cycles); }
-        if (o.sweep && !strcmp(o.sweep, "tlb")) { push(j, "--tlb"); push(j, value); }
-        if (o.sweep && !strcmp(o.sweep, "pwc")) { push(j, "--pwc"); push(j, value); }
-        push(j, "--stats");
-        push(j, j->stats);
+        cli_job_arg(j, "--isa");
+        cli_job_arg(j, o.isa);
+        if (o.args) { cli_job_arg(j, "--args"); cli_job_arg(j, o.args); }
+        if (o.tlb) { cli_job_arg(j, "--tlb"); cli_job_arg(j, o.tlb); }
+        if (o.pwc) { cli_job_arg(j, "--pwc"); cli_job_arg(j, o.pwc); }
+        if (o.mem) { cli_job_arg(j, "--mem"); cli_job_arg(j, o.mem); }
+        if (o.max_cycles) { cli_job_arg(j, "--max-cycles"); cli_job_arg(j, o.max_cycles); }
+        if (o.sweep && !strcmp(o.sweep, "tlb")) { cli_job_arg(j, "--tlb"); cli_job_arg(j, value); }
+        if (o.sweep && !strcmp(o.sweep, "pwc")) { cli_job_arg(j, "--pwc"); cli_job_arg(j, value); }
+        cli_job_arg(j, "--stats");
+        cli_job_arg(j, j->stats);
         j->argv[j->argc] = NULL;
         runs[i].mode = md->name;
         runs[i].value = value;
     }
     fflush(stdout);
-    run_all(js, njobs, o.jobs, o.timeout, st, timed_out);
+    cli_run_jobs(js, njobs, o.jobs, o.timeout, st, timed_out);
 
     /* what each run left behind */
     int failed = 0;
     for (int i = 0; i < njobs; i++) {
         struct vis_run *r = &runs[i];
-        char *msgs = slurp(js[i].err);
+        char *msgs = cli_slurp(js[i].err);
         r->status = st[i];
-        r->output = slurp(js[i].out);
+        r->output = cli_slurp(js[i].out);
         r->available = !(st[i] == EXIT_USAGE && strstr(msgs, "arrives with issue"));
         json_error_t jerr;
         r->stats = r->available && access(js[i].stats, R_OK) == 0 ? json_load_file(js[i].stats, 0, &jerr) : NULL;
         if (!r->available) {
-            first_line(msgs, r->note, sizeof r->note);
+            cli_first_line(msgs, r->note, sizeof r->note);
         } else if (timed_out[i]) {
             snprintf(r->note, sizeof r->note, "still running after %u s: killed (--timeout)", o.timeout);
             failed++;
         } else if (!r->stats) {
             char line[200];
-            first_line(msgs, line, sizeof line);
+            cli_first_line(msgs, line, sizeof line);
             snprintf(r->note, sizeof r->note, "exit status %d, no statistics%s%s", st[i], line[0] ? ": " : "", line);
             failed++;
         }

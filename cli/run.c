@@ -32,6 +32,8 @@ static void run_help(FILE *out)
         "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
         "  --stats FILE|-     write statistics as JSON, atomically, when the run ends (however it\n"
         "                     ends); FILE's directory is checked before the run starts\n"
+        "  --footprint        add to --stats what the hypervisor holds beyond the VMs' memory\n"
+        "                     (\"footprint\": host and shadow table frames, bookkeeping bytes)\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
         "                     tlb, walk, trap, exit, bt, shadow, hv or all; FILE default stderr\n"
         "  --trace-format F   text (default) or chrome: the run's timeline as Trace Event JSON\n"
@@ -120,7 +122,7 @@ static int finish(struct cli_machine *cm, int status)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE };
+    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE, O_FOOTPRINT };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
@@ -131,6 +133,7 @@ int cmd_run(int argc, char **argv)
         {"trace-format", required_argument, 0, O_TRACEFMT},
         {"save-at", required_argument, 0, O_SAVEAT},
         {"restore", required_argument, 0, O_RESTORE},
+        {"footprint", no_argument, 0, O_FOOTPRINT},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -139,6 +142,7 @@ int cmd_run(int argc, char **argv)
     const char *trace = NULL;   /* --trace SPEC[:FILE] (visualise/trace.c) */
     enum vis_trace_format format = VIS_TRACE_TEXT;
     bool format_given = false;
+    bool footprint = false;     /* --footprint */
     char why[PATH_MAX + 128];
     struct switch_at sw[32];    /* --switch-at and --save-at, in cycle order */
     int nsw = 0, nsave = 0;
@@ -163,6 +167,7 @@ int cmd_run(int argc, char **argv)
             }
             break;
         case O_STATS: stats = optarg; break;
+        case O_FOOTPRINT: footprint = true; break;
         case O_TRACE: trace = optarg; break;
         case O_TRACEFMT:
             if (!vis_trace_format_named(optarg, &format)) {
@@ -272,6 +277,8 @@ int cmd_run(int argc, char **argv)
     int status = run_status(m);
     json_t *js = stats_to_json(m);
     if (cm.hv) hv_stats_json(cm.hv, js);
+    if (cm.hv && footprint) hv_footprint_json(cm.hv, js);
+    cli_cgroups_json(&cm, js);
     if (stats && !json_write_file(js, stats, err, sizeof err)) {
         fprintf(stderr, "ringsim run: --stats: %s\n", err);
         status = EXIT_USAGE;

@@ -363,6 +363,35 @@ static json_t *exits_json(uint64_t total, const uint64_t by[EXIT_COUNT])
     return o;
 }
 
+bool hv_guest_word(const struct machine *m, const struct hv *hv, uint32_t gpa, uint32_t *v)
+{
+    uint32_t base = 0, size = m->memsize;
+    if (hv && hv->nvms) {
+        base = hv->vms[0].base;
+        size = hv->vms[0].size;
+    }
+    if (gpa > size - 4 || (gpa & 3)) return false;
+    memcpy(v, m->mem + base + gpa, 4);
+    return true;
+}
+
+void hv_footprint_json(const struct hv *hv, json_t *o)
+{
+    uint32_t vm_span = hv->nvms ? align_up(hv->vms[0].size, HV_VM_ALIGN) : 0;
+    uint32_t host_tables = hv->next_frame > vm_span ? (hv->next_frame - vm_span) >> 12 : 0;
+    const struct shadow *sh = &hv->sh;
+    uint32_t shadow_tables = sh->frames_next > sh->frames_start ? (sh->frames_next - sh->frames_start) >> 12 : 0;
+    size_t book = 0;
+    if (sh->fr) book += (size_t)sh->gframes * sizeof *sh->fr + ((size_t)sh->npool + 1) * sizeof *sh->pg;
+    if (hv->pv.fr) book += (size_t)hv->pv.nframes * sizeof *hv->pv.fr;
+    uint32_t vm_frames = 0;
+    for (int i = 0; i < hv->nvms; i++) vm_frames += hv->vms[i].size >> 12;
+    json_object_set_new(o, "footprint", json_pack("{s:I,s:I,s:I,s:I,s:I}",
+        "vm_frames", (json_int_t)vm_frames, "table_frames", (json_int_t)host_tables,
+        "shadow_table_frames", (json_int_t)shadow_tables, "bookkeeping_bytes", (json_int_t)book,
+        "hv_frames", (json_int_t)(host_tables + shadow_tables + (book + 4095) / 4096)));
+}
+
 void hv_stats_json(const struct hv *hv, json_t *o)
 {
     const struct machine *m = hv->m;

@@ -261,6 +261,18 @@ extern const char *const pv_hypercall_name[PV_HC_COUNT];
 struct json_t;
 /* Adds mode, mmu, vmexits and the per-VM objects to a stats object. */
 void hv_stats_json(const struct hv *hv, struct json_t *o);
+/* What the hypervisor holds for its VMs beyond their guest-physical memory
+ * (`run --footprint`), as o's "footprint": frames of host memory it took
+ * for tables of its own (nested paging's host tables, pv's boot map) and
+ * shadow tables in use at the end of the run, and the bytes
+ * of its per-frame bookkeeping (shadow paging's frame and pool tables, pv's
+ * frame table), which a real hypervisor keeps in its own memory too. */
+void hv_footprint_json(const struct hv *hv, struct json_t *o);
+/* The 32-bit word at guest-physical gpa of the first VM under hv, or of the
+ * machine itself when hv is NULL (natively): for readers of the guest's own
+ * structures (the debugger's `info ns`, run's "cgroups").  False outside
+ * its memory or unaligned. */
+bool hv_guest_word(const struct machine *m, const struct hv *hv, uint32_t gpa, uint32_t *v);
 
 /* The isolation invariant, checked from the hardware's side (audit.c): true
  * if every translation the MMU could use right now (real tables, TLB, walk

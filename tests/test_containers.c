@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "tests/helpers.h"
 #include "tests/rows.h"
 
@@ -93,6 +95,125 @@ static char *run_ok(const char *args)
     return out;
 }
 
+/* ---- per-cgroup statistics (run --stats "cgroups", cli/cgroups.c) --------------- */
+
+/* Runs `ringsim run ARGS --stats FILE`; returns the output, *stats the group
+ * objects of its statistics (the run must have them). */
+static char *run_with_cgroups(const char *args, json_t **root, json_t **groups)
+{
+    char a[512], file[256], *out, *err;
+    snprintf(file, sizeof file, "%s/cg.json", temp_dir());
+    snprintf(a, sizeof a, "%s --stats %s", args, file);
+    cr_assert_eq(run_ringsim(a, &out, &err), 0, "ringsim %s:\n%s", a, err);
+    free(err);
+    json_error_t jerr;
+    *root = json_load_file(file, 0, &jerr);
+    cr_assert(*root, "%s", jerr.text);
+    *groups = json_object_get(*root, "cgroups");
+    cr_assert(json_is_array(*groups), "the statistics of a containers kernel have \"cgroups\"");
+    return out;
+}
+
+static long long group_counter(json_t *groups, int g, const char *counter)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(groups, i, o)
+        if (json_integer_value(json_object_get(o, "group")) == g) {
+            json_t *v = json_object_get(o, counter);
+            cr_assert(json_is_integer(v), "group %d has %s", g, counter);
+            return json_integer_value(v);
+        }
+    cr_assert_fail("no group %d in the statistics", g);
+    return -1;
+}
+
+static const char *const cgroup_modes[] = {"", "--mode hw", "--mode pv", "--mode bt"};
+
+ROW_PARAMETERS(containers, per_cgroup_stats_are_what_the_guest_prints,
+               sizeof cgroup_modes / sizeof cgroup_modes[0])
+
+ParameterizedTest(size_t *row, containers, per_cgroup_stats_are_what_the_guest_prints)
+{
+    char a[128];
+    json_t *root, *groups;
+    snprintf(a, sizeof a, "run memhog %s", cgroup_modes[*row]);
+    char *out = run_with_cgroups(a, &root, &groups);
+    for (int g = 1; g <= 2; g++) {
+        char prefix[64];
+        int kills, peak;
+        snprintf(prefix, sizeof prefix, "cgroup %d: ", g);
+        const char *l = strstr(out, prefix);
+        cr_assert(l, "%s", out);
+        cr_assert_eq(sscanf(l + strlen(prefix), "%d out-of-memory kills, peak %d pages", &kills, &peak), 2);
+        cr_assert_eq(group_counter(groups, g, "oom_kills"), kills, "group %d", g);
+        cr_assert_eq(group_counter(groups, g, "pages_peak"), peak, "group %d", g);
+        cr_assert_eq(group_counter(groups, g, "pages"), 0, "nothing charged when the run ends");
+    }
+    json_decref(root);
+    free(out);
+
+    snprintf(a, sizeof a, "run forkbomb %s", cgroup_modes[*row]);
+    out = run_with_cgroups(a, &root, &groups);
+    int cpu, pids, grew, refused;
+    cr_assert_eq(sscanf(must_line(out, "forkbomb: cgroup 1 for the bomb: "),
+                        "forkbomb: cgroup 1 for the bomb: cpu %d ticks in every 10, pids.max %d", &cpu, &pids), 2);
+    cr_assert_eq(sscanf(must_line(out, "forkbomb: the bomb grew to "),
+                        "forkbomb: the bomb grew to %d processes; %d spawns were refused", &grew, &refused), 2);
+    cr_assert_eq(group_counter(groups, 1, "cpu_limit"), cpu);
+    cr_assert_eq(group_counter(groups, 1, "pids_limit"), pids);
+    cr_assert_eq(group_counter(groups, 1, "pids_peak"), grew);
+    cr_assert_eq(group_counter(groups, 1, "spawns_refused"), refused);
+    cr_assert_gt(group_counter(groups, 1, "throttled_periods"), 0, "the quota held the bomb back");
+    json_decref(root);
+    free(out);
+}
+
+Test(containers, a_kernel_without_containers_reports_no_cgroups)
+{
+    json_t *st = stats_of("run syscall --args 10");
+    cr_assert_null(json_object_get(st, "cgroups"));
+    json_decref(st);
+}
+
+/* ---- IPC namespaces ------------------------------------------------------------------ */
+
+/* What a "container N …: msgget(42) = ID, msgrcv = WORD" line of ipc says. */
+static void ipc_peer(const char *out, const char *prefix, int *id, int *word)
+{
+    const char *l = strstr(must_line(out, prefix), "msgget(42) = ");
+    cr_assert(l);
+    cr_assert_eq(sscanf(l, "msgget(42) = %d, msgrcv = %d", id, word), 2, "%.80s", l);
+}
+
+Test(containers, a_container_cannot_reach_another_namespaces_message_queues)
+{
+    char *out = run_ok("run ipc");
+    int host_id, host_msg, id, word;
+    cr_assert_eq(sscanf(must_line(out, "host: msgget(42) made queue "), "host: msgget(42) made queue %d; msgsnd(%*d, 1000): %d",
+                        &host_id, &host_msg), 2);
+    cr_assert_eq(host_msg, 0, "the host's message went in");
+    /* each container finds a queue of its own under the key (the same id,
+     * another queue): empty, so neither the host's message nor the first
+     * container's reaches the second */
+    for (int c = 1; c <= 2; c++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "container %d ", c);
+        ipc_peer(out, prefix, &id, &word);
+        cr_assert_eq(id, host_id, "the same id names another queue in its namespace");
+        cr_assert_eq(word, -1, "container %d read nothing: %d", c, word);
+    }
+    /* a process in the host's namespace gets the host's message, and what
+     * the host finds afterwards is that process's, not a container's */
+    ipc_peer(out, "process 3 ", &id, &word);
+    cr_assert_eq(id, host_id);
+    cr_assert_eq(word, 1000);
+    int left_id, left;
+    cr_assert_eq(sscanf(must_line(out, "host: msgrcv("), "host: msgrcv(%d) = %d", &left_id, &left), 2);
+    cr_assert_eq(left, 3, "only process 3's message is in the host's queue: %d", left);
+    free(out);
+}
+
 /* ---- every workload, natively and under every technique ---------------------------- */
 
 static const struct {
@@ -104,6 +225,8 @@ static const struct {
     {"forkbomb", "--mode pv"},                {"forkbomb", "--mode hw --mmu shadow --levels 4"},
     {"memhog", "--mode te --isa strict"},     {"memhog", "--mode bt"},     {"memhog", "--mode hw"},
     {"memhog", "--mode pv"},                  {"memhog", "--mode hw --mmu shadow --levels 4"},
+    {"ipc", "--mode te --isa strict"},        {"ipc", "--mode bt"},        {"ipc", "--mode hw"},
+    {"ipc", "--mode pv"},                     {"ipc", "--mode hw --mmu shadow --levels 4"},
 };
 #define NMODES (sizeof modes / sizeof modes[0])
 

@@ -257,6 +257,27 @@ Test(debugger, cmd_info_says_what_it_expected, .init = native, .fini = done)
     FAILS("info regs: takes no arguments", "info regs now");
 }
 
+/* Containers: the running process's namespaces and cgroup, read from the
+ * guest kernel's tables (gamma: a rootless container, uid 0 inside). */
+Test(debugger, cmd_info_ns_shows_the_running_processs_namespaces_and_cgroup, .fini = done)
+{
+    S = ds_open("containers", "hw", 2, 0);
+    OK("break ct_gamma_main");
+    OK("continue");
+    OK("info ns");
+    SAYS(", 1 in its own; uid 1000 outside");
+    SAYS("level 1: uid 0 inside is uid 1000 outside");
+    SAYS("host name \"ringsim\"");
+    SAYS("cgroup 0");
+    FAILS("info ns: takes no arguments", "info ns now");
+}
+
+Test(debugger, cmd_info_ns_on_a_kernel_without_containers_says_so, .init = native, .fini = done)
+{
+    OK("info ns");
+    SAYS("built without containers");
+}
+
 /* Binary translation: the guest kernel runs from a code cache in which its
  * sensitive instructions became calls into the hypervisor. */
 Test(debugger, cmd_info_bt_shows_the_block_beside_its_translation)

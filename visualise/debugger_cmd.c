@@ -415,7 +415,7 @@ static int cmd_delete(struct vis_dbg *d, char *args)
 
 /* ---- looking ------------------------------------------------------------------------------------------ */
 static const char *const info_subs[] = {"regs", "tlb", "walk", "vmcs", "stats", "pt", "break",
-                                        "events", "console", "history", "bt", "pv", NULL};
+                                        "events", "console", "history", "bt", "pv", "ns", NULL};
 #define NINFO (int)(sizeof info_subs / sizeof info_subs[0] - 1)
 
 static int cmd_info(struct vis_dbg *d, char *args)
@@ -436,6 +436,7 @@ static int cmd_info(struct vis_dbg *d, char *args)
     else if (!strcmp(what, "history")) dbg_history_view(d, &t);
     else if (!strcmp(what, "bt")) dbg_view_bt(d, &t);
     else if (!strcmp(what, "pv")) dbg_view_pv(d, &t);
+    else if (!strcmp(what, "ns")) dbg_view_ns(d, &t);
     else if (!strcmp(what, "events")) {
         uint64_t n = 20;
         if (*rest && !count_arg(d, "info events", rest, &n)) return VIS_DBG_ERROR;
@@ -779,7 +780,8 @@ static const struct command commands[] = {
      "(controls, exception bitmap, nested table, last exit), all statistics, the current page table as runs of "
      "mappings, the breakpoints with their hit counts, all the guest printed (`console`), how far back reverse "
      "execution reaches (`history`); `info bt` the binary-translation block containing pc beside its translation, "
-     "`info pv` the paravirtual guest's shared page, hypercalls and validated tables (below)"},
+     "`info pv` the paravirtual guest's shared page, hypercalls and validated tables (below), `info ns` the "
+     "running process's pids, namespaces and cgroup (a kernel built with containers: docs/containers.md)"},
     {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", NULL, "examine memory: x/8x sp, x/4i pc, x/s h:0x100",
      "examine memory: FMT is a count and one of `x` (hex words), `d`, `u`, `b` (bytes), `c`, `s` (strings), `i` "
      "(instructions): `x/8x sp`, `x/4i pc`, `x/s h:0x100`"},

@@ -215,6 +215,67 @@ void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
 }
 
 /* ---- info pv ------------------------------------------------------------------------------------ */
+static bool ns_word(const struct vis_dbg *d, uint32_t gpa, uint32_t *v)
+{
+    return hv_guest_word(d->m, d->hv, gpa, v);
+}
+
+/* Which slot of its table (0: the initial namespace) a namespace is. */
+static unsigned ns_slot(uint32_t ns, uint32_t table, uint32_t size)
+{
+    return size && ns >= table ? (ns - table) / size : 0;
+}
+
+/* Namespaces and cgroups live in the guest kernel, not in the machine: the
+ * view reads the kernel's own tables through the offsets the kernel
+ * publishes at ns_layout (guests/kernel/ns.s), as `ps` reads /proc. */
+void dbg_view_ns(struct vis_dbg *d, struct dbg_text *t)
+{
+    enum { CUR, PID, UID, NSPID, CG, CGTAB, CGSIZE, PIDNS, PNTAB, PNSIZE, PNLEVEL, UTSNS, UTTAB, UTSIZE, UTNAME,
+           USERNS, UNTAB, UNSIZE, UNLEVEL, UNROOT, IPCNS, INTAB, INSIZE, NLAYOUT };
+    uint32_t lay, L[NLAYOUT], p, w[8];
+    if (!d->img || !isa_image_symbol_addr(d->img, "ns_layout", &lay)) {
+        dbg_text_add(t, AT_NORMAL, "no namespaces: this kernel is built without containers (ringsim debug containers)");
+        return;
+    }
+    for (int i = 0; i < NLAYOUT; i++)
+        if (!ns_word(d, lay + 4 * (uint32_t)i, &L[i])) return;
+    if (!ns_word(d, L[CUR], &p) || !p) {
+        dbg_text_add(t, AT_NORMAL, "no process is running yet");
+        return;
+    }
+    uint32_t pid = 0, uid = 0, pidns = 0, level = 0, inside = 0, uts = 0, user = 0, ulevel = 0, root = 0, ipc = 0,
+             cg = 0;
+    ns_word(d, p + L[PID], &pid);
+    ns_word(d, p + L[UID], &uid);
+    if (!ns_word(d, p + L[PIDNS], &pidns) || !pidns) {
+        dbg_text_add(t, AT_NORMAL, "process %u (initial namespace) holds no namespaces: it is exiting", pid);
+        return;
+    }
+    ns_word(d, pidns + L[PNLEVEL], &level);
+    ns_word(d, p + L[NSPID] + 4 * level, &inside);
+    ns_word(d, p + L[UTSNS], &uts);
+    ns_word(d, p + L[USERNS], &user);
+    ns_word(d, user + L[UNLEVEL], &ulevel);
+    ns_word(d, user + L[UNROOT], &root);
+    ns_word(d, p + L[IPCNS], &ipc);
+    ns_word(d, p + L[CG], &cg);
+    char host[sizeof w + 1] = {0};
+    for (int i = 0; i < 8; i++) ns_word(d, uts + L[UTNAME] + 4 * (uint32_t)i, &w[i]);
+    memcpy(host, w, sizeof w);
+    dbg_text_add(t, AT_HEAD, "process %u in the initial pid namespace, %u in its own; uid %u outside", pid, inside,
+                 uid);
+    dbg_text_add(t, AT_NORMAL, "  pid  namespace %u, level %u", ns_slot(pidns, L[PNTAB], L[PNSIZE]), level);
+    dbg_text_add(t, AT_NORMAL, "  uts  namespace %u, host name \"%s\"", ns_slot(uts, L[UTTAB], L[UTSIZE]), host);
+    if (ulevel)
+        dbg_text_add(t, AT_NORMAL, "  user namespace %u, level %u: uid 0 inside is uid %u outside",
+                     ns_slot(user, L[UNTAB], L[UNSIZE]), ulevel, root);
+    else
+        dbg_text_add(t, AT_NORMAL, "  user namespace 0, the initial one");
+    dbg_text_add(t, AT_NORMAL, "  ipc  namespace %u", ns_slot(ipc, L[INTAB], L[INSIZE]));
+    dbg_text_add(t, AT_NORMAL, "  cgroup %u", ns_slot(cg, L[CGTAB], L[CGSIZE]));
+}
+
 void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t)
 {
     const struct hv *hv = d->hv;

@@ -504,6 +504,20 @@ sys_cg_stat:
         pop     lr
         ret
 
+# meminfo() -> the frames of physical memory in use: the kernel image and
+# every frame the allocator has handed out (page tables, kernel stacks,
+# user pages), as mem_top / PAGE_SIZE - kmem_nfree.  What a process, a
+# container or the kernel costs in memory, as the guest itself counts it
+# (`ringsim compare --isolation`).
+sys_meminfo:
+        la      r1, mem_top
+        lw      r1, 0(r1)
+        srli    r1, r1, PAGE_SHIFT
+        la      r2, kmem_nfree
+        lw      r2, 0(r2)
+        sub     r1, r1, r2
+        ret
+
         .data
         .align  4
 cgroup_table:
@@ -512,6 +526,11 @@ cgroup_table:
         .space  (NCGROUP - 1) * CG_SIZE
 cg_knobs:                               # cgroup_set's knobs, in CGK_ order
         .word   CG_CPU, CG_MEMORY, CG_PIDS
+# What `ringsim run --stats` reads to report every cgroup ("cgroups"), so
+# that the simulator knows no offset of its own: how many groups there are
+# in cgroup_table and how far apart, the word that says one is in use, and
+# how many counters cg_stats lists.  A documented structure, as /proc is.
+cgroup_layout:  .word   NCGROUP, CG_SIZE, CG_INUSE, NCGSTAT
 cg_stats:                               # cgroup_stat's counters, in CGS_ order
         .word   CG_TICKS, CG_PAGES, CG_KILLS, CG_PAGES_PEAK, CG_PROCS
         .word   CG_PROCS_PEAK, CG_REFUSED, CG_THROTTLED

@@ -93,6 +93,7 @@
         .equ    P_WAKE, 180             # tick a PS_SLEEPING process wakes at
         .equ    P_CGOOM, 184            # 1: its cgroup refused it a page
         .equ    P_DISPATCHED, 188       # when the scheduler last chose it
+        .equ    P_IPCNS, 192            # its IPC namespace (message queues)
         .equ    P_SIZE, 256
         .equ    P_SHIFT, 8
 
@@ -146,10 +147,14 @@
         .equ    SYS_CG_STAT, 23         # cgroup_stat(group, counter) -> value
         .equ    SYS_GETUID, 24          # getuid() -> uid in its user namespace
         .equ    SYS_SETUID, 25          # setuid(uid) -> 0
+        .equ    SYS_MEMINFO, 26         # meminfo() -> frames in use
+        .equ    SYS_MSGGET, 27          # msgget(key) -> queue id
+        .equ    SYS_MSGSND, 28          # msgsnd(id, word) -> 0
+        .equ    SYS_MSGRCV, 29          # msgrcv(id) -> word, -1 if none
         # The block-device driver (disk.s): only in kernels built with DISK=1.
         .equ    SYS_DISK, 12            # disk(command | count << 8, sector, page) -> error
         .if     CONTAINERS
-        .equ    NSYSCALL, 26
+        .equ    NSYSCALL, 30
         .else
         .equ    NSYSCALL, 12 + DISK
         .endif
@@ -166,6 +171,7 @@
         .equ    CLONE_NEWPID, 0x1
         .equ    CLONE_NEWUTS, 0x2
         .equ    CLONE_NEWUSER, 0x4
+        .equ    CLONE_NEWIPC, 0x8       # (clone only)
         .equ    CLONE_INTO_CGROUP, 0x100
         .equ    CLONE_CGROUP_SHIFT, 16
         .equ    CLONE_NS_FLAGS, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWUSER
@@ -197,6 +203,9 @@
         .equ    NUSERNS, 8              # user namespaces
         .equ    USERNS_MAXLEVEL, 3
         .equ    UID_NOBODY, 65534       # a uid a user namespace does not map
+        .equ    NIPCNS, 8               # IPC namespaces
+        .equ    NMSGQ, 4                # message queues in each
+        .equ    MSGQ_MAX, 8             # words a queue holds
         .equ    NCGROUP, 8              # control groups (0: the root group)
         .equ    CG_PERIOD, 10           # ticks in a cpu-quota period
 
@@ -218,6 +227,15 @@
         .equ    UN_LEVEL, 8
         .equ    UN_ROOT, 12             # the uid outside that is uid 0 inside
         .equ    UN_SIZE, 16
+# struct ipc_namespace: NMSGQ message queues
+        .equ    IN_OWNER, NS_UP         # the user namespace that owns it
+        .equ    IN_QUEUES, 8
+        .equ    Q_KEY, 0                # its key, 0 = a free queue
+        .equ    Q_HEAD, 4               # the oldest word's index in Q_DATA
+        .equ    Q_COUNT, 8              # words in it
+        .equ    Q_DATA, 12
+        .equ    Q_SIZE, 12 + 4 * MSGQ_MAX
+        .equ    IN_SIZE, IN_QUEUES + NMSGQ * Q_SIZE
 # struct cgroup: its limits, then its counters, each count followed by its peak
         .equ    CG_INUSE, 0
         .equ    CG_CPU, 4               # the limits (cgroup_set), 0 = none

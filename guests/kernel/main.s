@@ -21,6 +21,7 @@
 #   pv.s         the paravirtual build (-D PV=1): shared page, batched updates
 #   ns.s         namespaces: pid, UTS, user (CONTAINERS=1 builds only)
 #   cgroup.s     control groups: cpu, memory, pids; ticks, sleep, idle (ditto)
+#   ipc.s        message queues, one set per IPC namespace (ditto)
 #   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
 #   user/        the user image: a library and every user program
 #
@@ -62,6 +63,7 @@ bss_start:
         .if     CONTAINERS
         .include "ns.s"                 # namespaces and control groups
         .include "cgroup.s"
+        .include "ipc.s"                # message queues, per IPC namespace
         .endif
         .include "user/userland.s"
 

@@ -17,6 +17,9 @@
 #   user  uid 0 inside a user namespace is its creator's uid outside: a
 #         container's root may rule the namespaces its user namespace owns,
 #         and holds no privilege over the rest of the machine.
+#   IPC   Message queues, named by a key, per namespace (msgget, msgsnd,
+#         msgrcv): the same key in two namespaces is two queues, and a
+#         queue id means a queue of the caller's namespace only.
 #
 # A new namespace comes with clone(flags) for a new process, unshare(flags)
 # for the caller (a new pid namespace is for its next children: the caller
@@ -289,6 +292,8 @@ ns_fork:
         sw      r1, P_UTSNS(r8)
         la      r1, userns_table
         sw      r1, P_USERNS(r8)
+        la      r1, ipcns_table
+        sw      r1, P_IPCNS(r8)
         la      r11, cgroup_table       # r11 = its cgroup
         li      r10, 0
         j       3f
@@ -298,6 +303,8 @@ ns_fork:
         sw      r1, P_UTSNS(r8)
         lw      r1, P_USERNS(r9)
         sw      r1, P_USERNS(r8)
+        lw      r1, P_IPCNS(r9)
+        sw      r1, P_IPCNS(r8)
         lw      r1, P_UID(r9)
         sw      r1, P_UID(r8)
         lw      r11, P_CGROUP(r9)
@@ -309,12 +316,14 @@ ns_fork:
         call    ns_get
         lw      r1, P_USERNS(r8)
         call    ns_get
+        lw      r1, P_IPCNS(r8)
+        call    ns_get
         andi    r1, r10, CLONE_NEWUSER
         beqz    r1, 4f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 8f
-4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS
+4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC
         beqz    r1, 6f
         mov     r1, r8                  # new pid and UTS namespaces need
         call    ns_privileged           # root in the (new) user namespace
@@ -329,9 +338,14 @@ ns_fork:
         lw      r3, P_PIDNS_CHILD(r8)
         call    ns_swap
 5:      andi    r1, r10, CLONE_NEWUTS
-        beqz    r1, 6f
+        beqz    r1, 51f
         mov     r1, r8
         call    ns_new_uts
+        bnez    r1, 8f
+51:     andi    r1, r10, CLONE_NEWIPC
+        beqz    r1, 6f
+        mov     r1, r8
+        call    ns_new_ipc
         bnez    r1, 8f
 6:      lw      r1, P_PIDNS(r8)         # its PID 1 gone: nobody may join
         lw      r1, PN_DEAD(r1)
@@ -460,6 +474,9 @@ ns_release:
         lw      r1, P_USERNS(r8)
         call    ns_put
         sw      r0, P_USERNS(r8)
+        lw      r1, P_IPCNS(r8)
+        call    ns_put
+        sw      r0, P_IPCNS(r8)
         mov     r1, r8
         call    cg_leave
         pop     r8
@@ -528,6 +545,28 @@ ns_new_pid:
         pop     lr
         ret
 
+# ns_alloc_owned(r1 = proc, r2 = table, r3 = slots, r4 = slot size) -> r1 =
+# a fresh slot owned by the process's user namespace (NS_UP, holding a
+# reference on it), or 0 if the table is full.  For the namespaces a user
+# namespace owns: UTS and IPC.
+ns_alloc_owned:
+        push    lr
+        push    r8
+        mov     r8, r1
+        mov     r1, r2
+        mov     r2, r3
+        mov     r3, r4
+        call    ns_alloc
+        beqz    r1, 1f
+        mov     r3, r1
+        lw      r1, P_USERNS(r8)
+        sw      r1, NS_UP(r3)
+        call    ns_get                  # (clobbers r2 only)
+        mov     r1, r3
+1:      pop     r8
+        pop     lr
+        ret
+
 # ns_new_uts(r1 = proc): a UTS namespace with a copy of its host name, owned
 # by its user namespace.
 ns_new_uts:
@@ -535,15 +574,12 @@ ns_new_uts:
         push    r8
         push    r9
         mov     r8, r1
-        la      r1, utsns_table
-        li      r2, NUTSNS
-        li      r3, UT_SIZE
-        call    ns_alloc
+        la      r2, utsns_table
+        li      r3, NUTSNS
+        li      r4, UT_SIZE
+        call    ns_alloc_owned
         beqz    r1, 9f
         mov     r9, r1
-        lw      r1, P_USERNS(r8)
-        sw      r1, UT_OWNER(r9)
-        call    ns_get
         addi    r1, r9, UT_NAME
         lw      r2, P_UTSNS(r8)
         addi    r2, r2, UT_NAME
@@ -560,17 +596,39 @@ ns_new_uts:
         pop     lr
         ret
 
+# ns_new_ipc(r1 = proc): an IPC namespace with no queues, owned by its user
+# namespace.
+ns_new_ipc:
+        push    lr
+        push    r8
+        mov     r8, r1
+        la      r2, ipcns_table
+        li      r3, NIPCNS
+        li      r4, IN_SIZE
+        call    ns_alloc_owned
+        beqz    r1, 9f
+        lw      r2, P_IPCNS(r8)         # the process's reference moves
+        sw      r1, P_IPCNS(r8)
+        mov     r1, r2
+        call    ns_put
+        li      r1, 0
+        j       7f
+9:      li      r1, -1
+7:      pop     r8
+        pop     lr
+        ret
+
 # ---- the system calls --------------------------------------------------------------
 
 # clone(program, arg, flags) -> the child's pid as the caller sees it, -1,
 # or E_PERM.  spawn, with new namespaces (CLONE_NEWPID, CLONE_NEWUTS,
-# CLONE_NEWUSER) and a cgroup to start in (CLONE_INTO_CGROUP, group in bits
+# CLONE_NEWUSER, CLONE_NEWIPC) and a cgroup to start in (CLONE_INTO_CGROUP, group in bits
 # 16..23).  spawn(program, arg) is clone(program, arg, 0).
 sys_clone:
         push    lr
         push    r8
         mov     r8, r1
-        li      r5, ~(CLONE_NS_FLAGS | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
+        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
         and     r5, r4, r5
         bnez    r5, 9f                  # a flag we do not know
         mov     r1, r2
@@ -951,4 +1009,20 @@ utsns_table:
 userns_table:
         .word   1, 0, 0, 0              # refs, parent, level 0, root: uid 0
         .space  (NUSERNS - 1) * UN_SIZE
+# What the debugger's `info ns` reads (visualise/debugger_views.c), so that
+# it knows no offset of its own: the running process's slot, where in a
+# slot its pid, uid, pids by level and cgroup lie; then for each kind of
+# namespace where a process points at it, its table and slot size, and what
+# the view shows of it (a pid namespace's level, a UTS one's host name, a
+# user one's level and root).
+ns_layout:
+        .word   curproc, P_PID, P_UID, P_NSPID, P_CGROUP, cgroup_table, CG_SIZE
+        .word   P_PIDNS, pidns_table, PN_SIZE, PN_LEVEL
+        .word   P_UTSNS, utsns_table, UT_SIZE, UT_NAME
+        .word   P_USERNS, userns_table, UN_SIZE, UN_LEVEL, UN_ROOT
+        .word   P_IPCNS, ipcns_table, IN_SIZE
+ipcns_table:
+        .word   1, userns_table         # refs, owner: the initial user namespace
+        .space  IN_SIZE - 8             # (no queues)
+        .space  (NIPCNS - 1) * IN_SIZE
 hostname_tmp:   .space  HOSTNAME_MAX

@@ -390,4 +390,8 @@ syscall_table:
         .word   sys_cg_stat             # 23
         .word   sys_getuid              # 24
         .word   sys_setuid              # 25
+        .word   sys_meminfo             # 26
+        .word   sys_msgget              # 27
+        .word   sys_msgsnd              # 28
+        .word   sys_msgrcv              # 29
         .endif

@@ -47,14 +47,27 @@
         .equ    PROG_MH_NEIGHBOUR, 30
         .equ    PROG_CT_ROOTLESS, 31    # containers.s: a user that is not root
         .equ    PROG_CT_GAMMA, 32       # root of a user namespace
+        .equ    PROG_ISOPROC, 33        # guests/isoproc.s: the service as a process
+        .equ    PROG_ISOCT, 34          # guests/isoct.s: the service as a container
+        .equ    PROG_SERVICE, 35        # service.s: the service itself
+        .equ    PROG_IPC, 36            # guests/ipc.s: message queues per namespace
+        .equ    PROG_IPC_PEER, 37
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .if     CONTAINERS
-        .equ    NPROGS, 33
+        .equ    NPROGS, 38
         .else
         .equ    NPROGS, 19 + DISK
         .endif
 
+        # The bytes are only ever copied, so they may sit in either section.
+        # A kernel with containers keeps them in .data: in its paravirtual
+        # build, a larger .text would push .data, and the shared page that
+        # pv.s addresses absolutely, past 32 KiB.
+        .if     CONTAINERS
+        .data
+        .else
         .text
+        .endif
         .align  16
 user_image:
         .phase  USER_BASE
@@ -93,6 +106,11 @@ user_image:
         .word   mh_neighbour_main
         .word   ct_rootless_main
         .word   ct_gamma_main
+        .word   isoproc_main
+        .word   isoct_main
+        .word   service_main
+        .word   ipc_main
+        .word   ipc_peer_main
         .endif
         .if     DISK
         .word   diskio_main
@@ -112,6 +130,8 @@ user_image:
         .include "containers.s"         # addresses in every build
         .include "forkbomb.s"
         .include "memhog.s"
+        .include "service.s"
+        .include "ipc.s"
         .endif
         .if     DISK
         .include "diskio.s"

@@ -1,0 +1,58 @@
+/*
+ * cgroups.c — the guest kernel's control groups in `ringsim run --stats`
+ * ("cgroups"), read from its memory when the run ends.
+ *
+ * The simulator knows nothing of the guest's structures but what the guest
+ * publishes: a kernel built with containers has, at the symbol
+ * `cgroup_layout` (guests/kernel/cgroup.s), the number of groups in
+ * `cgroup_table`, the size of each, the offset of the word that says a
+ * group is in use, and the number of counters at `cg_stats`, which lists
+ * where each counter of the `cgroup_stat` system call lies.  So every figure
+ * here is the one the guest itself reads with cgroup_stat, in the order
+ * that call numbers them (guests/README.md).  An image without the symbol
+ * (every kernel without containers) adds nothing to the statistics.
+ */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "hypervisor/hv.h"
+
+/* cgroup_stat's counters, by their number in that call (guests/README.md). */
+static const char *const counter_names[] = {
+    "cpu_ticks", "pages", "oom_kills", "pages_peak", "pids", "pids_peak",
+    "spawns_refused", "throttled_periods", "cpu_limit", "memory_limit", "pids_limit",
+};
+#define NCOUNTERS (sizeof counter_names / sizeof counter_names[0])
+
+static bool guest_word(const struct cli_machine *cm, uint32_t gpa, uint32_t *v)
+{
+    return hv_guest_word(cm->m, cm->hv, gpa, v);
+}
+
+void cli_cgroups_json(const struct cli_machine *cm, json_t *o)
+{
+    struct isa_image img;
+    char err[256];
+    uint32_t layout, table, stats, ngroups, size, inuse, nstats;
+    if (!cm->image0[0] || !isa_image_load(cm->image0, &img, err, sizeof err)) return;
+    bool ok = isa_image_symbol_addr(&img, "cgroup_layout", &layout) &&
+              isa_image_symbol_addr(&img, "cgroup_table", &table) && isa_image_symbol_addr(&img, "cg_stats", &stats);
+    isa_image_free(&img);
+    if (!ok || !guest_word(cm, layout, &ngroups) || !guest_word(cm, layout + 4, &size) ||
+        !guest_word(cm, layout + 8, &inuse) || !guest_word(cm, layout + 12, &nstats) || ngroups > 64 ||
+        size > 4096 || nstats > NCOUNTERS)
+        return;
+    json_t *groups = json_array();
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t used, off, v;
+        if (!guest_word(cm, table + g * size + inuse, &used) || !used) continue;
+        json_t *j = json_pack("{s:i}", "group", (int)g);
+        for (uint32_t c = 0; c < nstats; c++)
+            if (guest_word(cm, stats + 4 * c, &off) && off < size && guest_word(cm, table + g * size + off, &v))
+                json_object_set_new(j, counter_names[c], json_integer(v));
+        json_array_append_new(groups, j);
+    }
+    json_object_set_new(o, "cgroups", groups);
+}
