@@ -320,6 +320,7 @@ struct vmx {
     uint64_t exits, exits_by_reason[EXIT_COUNT];
 };
 
+#define MACHINE_STEP_BREAKS 16
 struct machine {
     struct cpu cpu;
     enum isa_variant isa;
@@ -351,6 +352,21 @@ struct machine {
         uint64_t gen;
     } resume;
     struct cpu_detour detour;              /* see struct cpu_detour */
+    /* Stepped runs (machine_run with a count) count steps, the debugger's
+     * unit of time.  A step is one instruction completing or — for a
+     * caller that sets step_events — control passing to a handler or a VM
+     * before one does (a trap, an interrupt, a VM entry: step_cut, which a
+     * VM exit takes back, as the hypervisor's work belongs to the step); a
+     * step ends where the CPU next looks at an instruction.  A run of n
+     * steps is exactly n runs of one.  It ends early, at a step's end, when
+     * step_end_now is set (by the trace hook, say), when the next pc is one
+     * of step_break, or at the cycle limit. */
+    bool step_events;
+    bool step_cut;
+    bool step_end_now;
+    unsigned nstep_break;
+    uint32_t step_break[MACHINE_STEP_BREAKS];
+    uint64_t step_count;                   /* steps ended by stepped runs, ever */
     uint64_t code_writes;                  /* decoded pages dropped by stores, ever */
     bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
     bool bt_active;                        /* run guest kernel code from the code cache */
@@ -393,10 +409,11 @@ void machine_set_input(struct machine *m, const char *data, uint32_t len);
 void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Runs until the machine stops (stop reason in m->stop).  max_insns > 0 runs
- * at most that many instructions and stops with STOP_STEPS (instruction-
- * precise, for the debugger); 0 runs at full speed. Returns m->stop. */
-enum stop_reason machine_run(struct machine *m, uint64_t max_insns);
+/* Runs until the machine stops (stop reason in m->stop).  max_steps > 0
+ * runs at most that many steps (see m->step_events) and stops with
+ * STOP_STEPS (instruction-precise, for the debugger); 0 runs at full speed.
+ * Returns m->stop. */
+enum stop_reason machine_run(struct machine *m, uint64_t max_steps);
 
 /* ---- used inside cpu/ and by the hypervisor ---------------------------- */
 /* Takes trap `cause` with fault address `badaddr`; EPC = epc.  Handles double

@@ -130,16 +130,30 @@ void cpu_resume_unseen(struct machine *m)
 #undef EXEC_NAME
 #undef EXEC_STEPPING
 
+/* Stepping: is the next pc one the caller stops at? */
+static inline bool step_at_break(const struct machine *m, uint32_t pc)
+{
+    for (unsigned i = 0; i < m->nstep_break; i++)
+        if (m->step_break[i] == pc) return true;
+    return false;
+}
+
+/* Does a stepped run stop at this step's end (besides its budget)? */
+static inline bool step_stop(const struct machine *m, uint32_t pc, uint64_t total)
+{
+    return m->step_end_now || step_at_break(m, pc) || (m->max_cycles && total >= m->max_cycles);
+}
+
 #define EXEC_NAME cpu_exec_step
 #define EXEC_STEPPING 1
 #include "cpu/exec.inc"
 #undef EXEC_NAME
 #undef EXEC_STEPPING
 
-enum stop_reason machine_run(struct machine *m, uint64_t max_insns)
+enum stop_reason machine_run(struct machine *m, uint64_t max_steps)
 {
     m->stop = STOP_NONE;
-    if (max_insns) return cpu_exec_step(m, max_insns);
+    if (max_steps) return cpu_exec_step(m, max_steps);
     while (m->stop == STOP_NONE) {
         if (m->cpu.trap_depth) {
             /* run the handler's first instruction where a fault is visible */

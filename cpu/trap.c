@@ -59,6 +59,7 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         cpu_trace(m, TR_HV, 1, cause, epc, m->prof.trap_entry, NULL);
         m->hooks->trap(m, cause, badaddr, epc);
         cpu_trace(m, TR_HV, 0, c->pc, 0, 0, NULL);
+        m->step_cut = true;
         return;
     }
     for (;;) {
@@ -92,6 +93,7 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         m->st.traps_by_cause[cause]++;
         cpu_charge(m, CY_TRAP, m->prof.trap_entry);
         cpu_trace(m, TR_TRAP, cause, badaddr, epc, m->prof.trap_entry, NULL);
+        m->step_cut = true;
 
         uint32_t sr = c->cr[CR_SR];
         if (c->trap_depth == 1 || cause != CAUSE_DOUBLE) {

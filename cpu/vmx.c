@@ -32,6 +32,7 @@ static void save_guest(struct machine *m, enum vmexit_reason reason, uint32_t qu
     m->vmx.exits_by_reason[reason]++;
     cpu_charge(m, CY_VMEXIT, m->prof.vm_exit);
     cpu_trace(m, TR_VMEXIT, reason, qual, (uint32_t)m->vmx.cur, m->prof.vm_exit, NULL);
+    m->step_cut = false;   /* the hypervisor's work belongs to the step */
     /* the hypervisor's address space: no guest translation applies */
     c->cr[CR_MMU] = 0;
     mmu_context_changed(m, false);
@@ -62,6 +63,7 @@ void vmx_enter(struct machine *m, int i)
     c->nonroot = true;
     cpu_charge(m, CY_VMEXIT, m->prof.vm_entry);
     cpu_trace(m, TR_VMENTRY, 0, 0, (uint32_t)i, m->prof.vm_entry, NULL);
+    m->step_cut = true;
     if (switched) mmu_vm_switched(m);
     else mmu_context_changed(m, false);
     if (v->inject) {

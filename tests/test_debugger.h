@@ -20,6 +20,9 @@ struct dsession {
 
 /* A session on a bundled guest; mode "native" or "hw", 0 levels = default. */
 struct dsession *ds_open(const char *image, const char *mode, unsigned levels, unsigned host_levels);
+/* The same with an MMU technique ("nested", "shadow"; NULL = the mode's default). */
+struct dsession *ds_open_mmu(const char *image, const char *mode, const char *mmu, unsigned levels,
+                             unsigned host_levels);
 /* Runs one command; its output and errors are then ds_out / ds_err. */
 int ds_cmd(struct dsession *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *ds_out(struct dsession *s);

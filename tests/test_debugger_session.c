@@ -12,11 +12,18 @@
 
 struct dsession *ds_open(const char *image, const char *mode, unsigned levels, unsigned host_levels)
 {
+    return ds_open_mmu(image, mode, NULL, levels, host_levels);
+}
+
+struct dsession *ds_open_mmu(const char *image, const char *mode, const char *mmu, unsigned levels,
+                             unsigned host_levels)
+{
     struct dsession *s = calloc(1, sizeof *s);
     cr_assert(s);
     struct machine_opts o;
     cli_machine_defaults(&o);
     o.mode = mode;
+    o.mmu = mmu;
     if (levels) o.levels = levels;
     if (host_levels) o.host_levels = host_levels;
     char *images[] = {(char *)image, NULL};

@@ -128,7 +128,7 @@ static void log_event(struct vis_dbg *d, const struct trace_event *ev)
     event_clear(e);
     e->ev = *ev;
     e->ev.walk = NULL;
-    e->pos = d->pos + 1;
+    e->pos = d->pos + 1 + (d->in_run ? d->m->step_count - d->run_base : 0);
     vis_trace_context(d->m, ev, &e->ctx);
     if (ev->walk && (e->walk = malloc(sizeof *e->walk)) != NULL) {
         /* the result and the references it made, not the unused rest */
@@ -141,36 +141,34 @@ static void log_event(struct vis_dbg *d, const struct trace_event *ev)
 }
 
 /* ---- the step engine ---------------------------------------------------------------- */
-/* Ask the CPU to stop at its next block entry (see the top of the file). */
-static void cut_here(struct vis_dbg *d)
+/* The traps and VM exits of the current step (for trap and exit
+ * breakpoints and the "Event:" a step reports): the bits are the step's
+ * whose number m->step_count gives while it runs. */
+static void step_bits_now(struct vis_dbg *d)
 {
-    struct machine *m = d->m;
-    uint64_t now = m->st.cycles ? m->st.cycles : 1;
-    if (!d->max_cycles || now < d->max_cycles) m->max_cycles = now;
-    d->cut = true;
-}
-
-static void cut_cancel(struct vis_dbg *d)
-{
-    d->m->max_cycles = d->max_cycles;
-    d->cut = false;
+    if (d->bits_step != d->m->step_count) {
+        d->step_traps = d->step_exits = 0;
+        d->bits_step = d->m->step_count;
+    }
 }
 
 static void dbg_hook(void *ctx, struct machine *m, const struct trace_event *ev)
 {
     struct vis_dbg *d = ctx;
-    (void)m;
     switch (ev->kind) {
     case TR_TRAP:
-        if (ev->a < 32) d->step_traps |= 1u << ev->a;
-        cut_here(d);
-        break;
-    case TR_VMENTRY:
-        cut_here(d);
+        step_bits_now(d);
+        if (ev->a < 32) {
+            d->step_traps |= 1u << ev->a;
+            if ((d->end_traps >> ev->a) & 1) m->step_end_now = true;
+        }
         break;
     case TR_VMEXIT:
-        if (ev->a < 32) d->step_exits |= 1u << ev->a;
-        cut_cancel(d);
+        step_bits_now(d);
+        if (ev->a < 32) {
+            d->step_exits |= 1u << ev->a;
+            if ((d->end_exits >> ev->a) & 1) m->step_end_now = true;
+        }
         break;
     default:
         break;
@@ -184,35 +182,89 @@ bool dbg_running(const struct vis_dbg *d)
     return s == STOP_NONE || s == STOP_STEPS || s == STOP_BREAK;
 }
 
-bool dbg_step(struct vis_dbg *d)
+/* What ends a run of steps early besides its count: the pcs of the address
+ * breakpoints (and temp's), the traps and exits of the trap and exit
+ * breakpoints.  False if they do not fit the CPU's list: step one by one. */
+static bool set_stops(struct vis_dbg *d, bool breaks, const struct dbg_temp *temp)
 {
     struct machine *m = d->m;
-    if (!dbg_running(d)) return false;
-    d->step_traps = d->step_exits = 0;
-    d->cut = false;
-    /* a step already taken once prints nothing again: its output is kept */
+    m->nstep_break = 0;
+    d->end_traps = d->end_exits = 0;
+    if (!breaks) return true;
+    for (int i = 0; i < d->nbp; i++) {
+        const struct dbg_break *b = &d->bp[i];
+        switch (b->kind) {
+        case BK_ADDR:
+            if (m->nstep_break == MACHINE_STEP_BREAKS) return false;
+            m->step_break[m->nstep_break++] = b->addr;
+            break;
+        case BK_TRAP:
+            d->end_traps |= b->what < 0 ? ~0u : b->what < 32 ? 1u << b->what : 0;
+            break;
+        case BK_EXIT:
+            d->end_exits |= b->what < 0 ? ~0u : b->what < 32 ? 1u << b->what : 0;
+            break;
+        case BK_WATCH:
+            return false;   /* a word compared after every step */
+        }
+    }
+    if (temp && temp->on) {
+        if (m->nstep_break == MACHINE_STEP_BREAKS) return false;
+        m->step_break[m->nstep_break++] = temp->pc;
+    }
+    return true;
+}
+
+/* Up to k steps in one run of the CPU, ended early where a breakpoint may
+ * stop (set_stops) or the machine stops; returns the steps taken.  pos, the
+ * console and the history come out as k single steps leave them: a run
+ * never crosses the end of the recorded history (output of a step taken
+ * before is not printed again) nor the next checkpoint. */
+static uint64_t run_steps(struct vis_dbg *d, uint64_t k)
+{
+    struct machine *m = d->m;
+    if (!dbg_running(d) || k == 0) return 0;
+    if (d->pos < d->hist_end) {
+        if (k > d->hist_end - d->pos) k = d->hist_end - d->pos;
+    } else {
+        uint64_t next_ck = d->ck[d->nck - 1].pos + d->ck_every;
+        if (next_ck > d->pos && k > next_ck - d->pos) k = next_ck - d->pos;
+    }
     m->con.out = d->pos < d->hist_end ? NULL : d->con_sink;
     m->max_cycles = d->max_cycles;
-    if (m->trap_to_hv) {
-        /* trap-and-emulate: the hypervisor emulates a trapping instruction
-         * without telling the hook; end the step at the first block entry
-         * after any cycle, which is either the next instruction (the step
-         * is over anyway) or the one the emulation resumes at */
-        uint64_t next = m->st.cycles + 1;
-        if (!d->max_cycles || next < d->max_cycles) m->max_cycles = next;
-        d->cut = true;
-    }
-    machine_run(m, 1);
-    bool was_cut = d->cut;
-    cut_cancel(d);
-    if (m->stop == STOP_CYCLE_LIMIT && was_cut && !(d->max_cycles && m->st.cycles >= d->max_cycles)) {
-        /* our own stop at a handler's first instruction, not the user's limit */
-        m->stop = STOP_STEPS;
-        m->stop_detail[0] = 0;
-    }
-    d->pos++;
+    m->step_events = true;
+    m->step_end_now = false;
+    d->run_base = m->step_count;
+    d->bits_step = m->step_count;
+    d->step_traps = d->step_exits = 0;
+    d->in_run = true;
+    machine_run(m, k);
+    d->in_run = false;
+    /* a run that stopped inside a step (a halt, a fault, the cycle limit)
+     * took that step too */
+    bool at_end = m->stop == STOP_STEPS;
+    uint64_t n = m->step_count - d->run_base + !at_end;
+    if (d->bits_step != m->step_count - at_end) d->step_traps = d->step_exits = 0;
+    m->step_end_now = false;
+    d->pos += n;
     if (d->pos > d->hist_end) dbg_history_note(d);
+    return n;
+}
+
+bool dbg_step(struct vis_dbg *d)
+{
+    if (!dbg_running(d)) return false;
+    d->m->nstep_break = 0;
+    d->end_traps = d->end_exits = 0;
+    run_steps(d, 1);
     return true;
+}
+
+uint64_t dbg_steps(struct vis_dbg *d, uint64_t k)
+{
+    d->m->nstep_break = 0;
+    d->end_traps = d->end_exits = 0;
+    return run_steps(d, k);
 }
 
 /* ---- breakpoints and watchpoints ------------------------------------------------------ */
@@ -314,20 +366,20 @@ enum dbg_why dbg_run(struct vis_dbg *d, uint64_t n, bool check, const struct dbg
     }
     dbg_watch_refresh(d);
     dbg_clear_interrupt();
+    /* in runs of steps as long as nothing needs a look after each step */
+    uint64_t most = set_stops(d, check, temp) ? DBG_RUN_CHUNK : 1;
     double last_progress = now_seconds();
-    for (uint64_t i = 0; i < n; i++) {
-        if ((i & 0xfff) == 0xfff) {
-            if (dbg_interrupted()) {
-                dbg_clear_interrupt();
-                snprintf(d->status, sizeof d->status, "Interrupted.");
-                return WHY_INTERRUPT;
-            }
-            if (d->progress && (i & 0xffff) == 0xffff && now_seconds() - last_progress > 0.25) {
-                d->progress(d);
-                last_progress = now_seconds();
-            }
+    for (uint64_t i = 0; i < n;) {
+        if (dbg_interrupted()) {
+            dbg_clear_interrupt();
+            snprintf(d->status, sizeof d->status, "Interrupted.");
+            return WHY_INTERRUPT;
         }
-        dbg_step(d);
+        if (d->progress && now_seconds() - last_progress > 0.25) {
+            d->progress(d);
+            last_progress = now_seconds();
+        }
+        i += run_steps(d, n - i < most ? n - i : most);
         if (!dbg_running(d)) {
             snprintf(d->status, sizeof d->status, "The machine stopped: %.200s",
                      m->stop_detail[0] ? m->stop_detail : stop_reason_name[m->stop]);
@@ -532,7 +584,10 @@ struct vis_dbg *vis_dbg_new(struct machine *m, struct hv *hv, const struct isa_i
     d->mem_addr = m->cpu.pc & ~0xfu;
     for (int i = 0; i < PANE_COUNT; i++) d->pane_on[i] = true;
     d->max_cycles = m->max_cycles;
-    d->ck_every = DBG_CK_EVERY;
+    /* a checkpoint compares all of memory with the one before: spread them
+     * so that costs the run about one host instruction a step */
+    d->ck_every = (uint64_t)DBG_CK_PER_PAGE * (m->memsize / 4096);
+    if (d->ck_every < DBG_CK_EVERY) d->ck_every = DBG_CK_EVERY;
     static const cookie_io_functions_t io = {.write = con_write};
     d->con_sink = fopencookie(d, "w", io);
     if (!d->con_sink) {
@@ -562,6 +617,8 @@ void vis_dbg_free(struct vis_dbg *d)
         d->m->trace_ctx = NULL;
     }
     d->m->max_cycles = d->max_cycles;
+    d->m->step_events = false;
+    d->m->nstep_break = 0;
     if (d->con_sink) fclose(d->con_sink);
     free(d->con);
     free(d);

@@ -31,7 +31,8 @@
 
 #define DBG_MAX_BREAKS   64
 #define DBG_EVENTS       8192           /* events the log keeps */
-#define DBG_CK_EVERY     200000u        /* steps between checkpoints */
+#define DBG_CK_EVERY     200000u        /* steps between checkpoints, at least */
+#define DBG_CK_PER_PAGE  512u           /* and at least this many per page of memory */
 #define DBG_HISTORY_MAX  (512ull << 20) /* host bytes for checkpoints before thinning */
 
 /* ---- panes ---------------------------------------------------------------- */
@@ -140,8 +141,11 @@ struct vis_dbg {
     /* stepping */
     uint64_t pos;                      /* steps since boot */
     uint64_t max_cycles;               /* the user's --max-cycles, 0 = none */
-    bool cut;                          /* end this step at the next block entry */
     uint32_t step_traps, step_exits;   /* causes / reasons seen in this step (bits) */
+    uint64_t bits_step;                /* the step (m->step_count) they are of */
+    uint32_t end_traps, end_exits;     /* causes / reasons that end a run (breakpoints) */
+    bool in_run;                       /* a run of steps is under way, begun at */
+    uint64_t run_base;                 /* m->step_count = run_base, pos = pos */
     void (*progress)(struct vis_dbg *d); /* called during long runs (full screen) */
 
     /* breakpoints */
@@ -163,7 +167,7 @@ struct vis_dbg {
     int nck, ck_cap;
     size_t ck_bytes;
     uint64_t hist_end;                 /* the furthest step recorded */
-    uint64_t ck_every;                 /* steps between checkpoints (DBG_CK_EVERY) */
+    uint64_t ck_every;                 /* steps between checkpoints (DBG_CK_EVERY, DBG_CK_PER_PAGE) */
 
     /* the last command, for the Cycles pane and changed registers */
     struct stats st_before;
@@ -193,6 +197,12 @@ int dbg_error(struct vis_dbg *d, const char *fmt, ...) __attribute__((format(pri
 /* One step (see the top of this file).  Returns false if the machine had
  * already stopped. */
 bool dbg_step(struct vis_dbg *d);
+/* Up to k steps in as few runs of the CPU as the history allows (no
+ * breakpoints looked at); the steps taken. */
+uint64_t dbg_steps(struct vis_dbg *d, uint64_t k);
+/* Steps a continue runs between looks at the interrupt key and the
+ * progress line, when no breakpoint needs a look after every step. */
+#define DBG_RUN_CHUNK 65536u
 /* Is the machine still able to run? */
 bool dbg_running(const struct vis_dbg *d);
 /* Runs forward up to n steps, stopping at breakpoints (and temp) when

@@ -145,11 +145,8 @@ bool dbg_goto(struct vis_dbg *d, uint64_t pos)
     /* from where we are if that is on the way, else from the checkpoint */
     if (!(d->pos <= pos && d->pos >= d->ck[i].pos)) restore(d, i);
     dbg_clear_interrupt();
-    uint64_t k = 0;
-    while (d->pos < pos && dbg_running(d)) {
-        if ((++k & 0xfff) == 0 && dbg_interrupted()) break;
-        dbg_step(d);
-    }
+    while (d->pos < pos && dbg_running(d) && !dbg_interrupted())
+        dbg_steps(d, pos - d->pos < DBG_RUN_CHUNK ? pos - d->pos : DBG_RUN_CHUNK);
     dbg_watch_refresh(d);
     if (dbg_interrupted()) {
         dbg_clear_interrupt();
