@@ -367,6 +367,8 @@ struct machine {
     unsigned nstep_break;
     uint32_t step_break[MACHINE_STEP_BREAKS];
     uint64_t step_count;                   /* steps ended by stepped runs, ever */
+    bool step_ended;                       /* an instruction completed, its step still open */
+    uint64_t run_until;                    /* machine_run_until's cycle, 0 = none */
     uint64_t code_writes;                  /* decoded pages dropped by stores, ever */
     bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
     bool bt_active;                        /* run guest kernel code from the code cache */
@@ -414,6 +416,14 @@ void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, .
  * STOP_STEPS (instruction-precise, for the debugger); 0 runs at full speed.
  * Returns m->stop. */
 enum stop_reason machine_run(struct machine *m, uint64_t max_steps);
+/* Runs at full speed counting steps as a stepped run would (m->step_count,
+ * m->step_events must be set), until a block entry at or past cycle until,
+ * a block entry before a block that holds one of step_break (or at one),
+ * or the machine stops; STOP_STEPS at the first two.  Every step costs at
+ * least a cycle, so it ends having taken at most until - cycles steps plus
+ * the rest of one block and a trap's entry.  Not for runs that a hook may
+ * end (step_end_now): those need machine_run's steps. */
+enum stop_reason machine_run_until(struct machine *m, uint64_t until);
 
 /* ---- used inside cpu/ and by the hypervisor ---------------------------- */
 /* Takes trap `cause` with fault address `badaddr`; EPC = epc.  Handles double

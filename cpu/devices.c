@@ -81,5 +81,6 @@ uint64_t machine_next_event(const struct machine *m)
     uint64_t next = UINT64_MAX;
     if (m->timer.period && m->timer.deadline < next) next = m->timer.deadline;
     if (m->max_cycles && m->max_cycles < next) next = m->max_cycles;
+    if (m->run_until && m->run_until < next) next = m->run_until;
     return next;
 }

@@ -124,6 +124,7 @@ void cpu_resume_unseen(struct machine *m)
     t->kind = DETOUR_NONE;
 }
 
+#define EXEC_COUNTING 0
 #define EXEC_NAME cpu_exec_fast
 #define EXEC_STEPPING 0
 #include "cpu/exec.inc"
@@ -149,6 +150,40 @@ static inline bool step_stop(const struct machine *m, uint32_t pc, uint64_t tota
 #include "cpu/exec.inc"
 #undef EXEC_NAME
 #undef EXEC_STEPPING
+
+/* Counting: does the block of n instructions at pc hold a stop pc? */
+static bool block_has_break(const struct machine *m, uint32_t pc, unsigned n)
+{
+    uint32_t len = (n ? n : 1) * 4u;
+    for (unsigned i = 0; i < m->nstep_break; i++)
+        if (m->step_break[i] - pc < len) return true;
+    return false;
+}
+
+#undef EXEC_COUNTING
+#define EXEC_COUNTING 1
+#define EXEC_NAME cpu_exec_count
+#define EXEC_STEPPING 0
+#include "cpu/exec.inc"
+#undef EXEC_NAME
+#undef EXEC_STEPPING
+#undef EXEC_COUNTING
+
+enum stop_reason machine_run_until(struct machine *m, uint64_t until)
+{
+    m->stop = STOP_NONE;
+    m->run_until = until;
+    while (m->stop == STOP_NONE) {
+        if (m->cpu.trap_depth) {
+            /* the handler's first instruction, as machine_run runs it */
+            if (cpu_exec_step(m, 1) == STOP_STEPS && !step_at_break(m, m->cpu.pc)) m->stop = STOP_NONE;
+            continue;
+        }
+        cpu_exec_count(m, 0);
+    }
+    m->run_until = 0;
+    return m->stop;
+}
 
 enum stop_reason machine_run(struct machine *m, uint64_t max_steps)
 {

@@ -190,6 +190,7 @@ static bool set_stops(struct vis_dbg *d, bool breaks, const struct dbg_temp *tem
     struct machine *m = d->m;
     m->nstep_break = 0;
     d->end_traps = d->end_exits = 0;
+    d->can_count = true;
     if (!breaks) return true;
     for (int i = 0; i < d->nbp; i++) {
         const struct dbg_break *b = &d->bp[i];
@@ -212,7 +213,46 @@ static bool set_stops(struct vis_dbg *d, bool breaks, const struct dbg_temp *tem
         if (m->nstep_break == MACHINE_STEP_BREAKS) return false;
         m->step_break[m->nstep_break++] = temp->pc;
     }
+    /* a trap or an exit that ends the run ends it inside a block */
+    d->can_count = !d->end_traps && !d->end_exits;
     return true;
+}
+
+/* Steps a counting run can take past the cycle it stops at: the rest of
+ * one block (a page of instructions at most) and a trap's entry. */
+#define DBG_COUNT_SLACK 2048u
+
+/* Up to k steps from here, stopping where set_stops says.  At full speed
+ * (machine_run_until, which counts steps as single steps would) while far
+ * from k — every step costs a cycle at least, so a run to k - slack steps'
+ * worth of cycles cannot pass k — and one step at a time near k, near an
+ * address it stops at, and whenever a hook may end the run. */
+static void run_machine(struct vis_dbg *d, uint64_t k)
+{
+    struct machine *m = d->m;
+    uint64_t target = m->step_count + k;
+    bool count = d->can_count && !d->max_cycles;
+    for (;;) {
+        uint64_t before = m->step_count, left = target - before;
+        if (count && left > 2 * DBG_COUNT_SLACK) {
+            uint64_t until = m->st.cycles + left - DBG_COUNT_SLACK;
+            machine_run_until(m, until);
+            if (m->stop != STOP_STEPS) return;
+            bool moved = m->step_count != before;
+            if (moved && m->st.cycles >= until) continue;
+            /* at or before a block with a pc to stop at: at it if it is
+             * the block's first, else step through the block */
+            if (moved) {
+                for (unsigned i = 0; i < m->nstep_break; i++)
+                    if (m->step_break[i] == m->cpu.pc) return;
+            }
+        }
+        before = m->step_count;
+        left = target - before;
+        uint64_t n = left < DBG_COUNT_SLACK || !count ? left : DBG_COUNT_SLACK;
+        machine_run(m, n);
+        if (m->stop != STOP_STEPS || m->step_count - before < n || m->step_count == target) return;
+    }
 }
 
 /* Up to k steps in one run of the CPU, ended early where a breakpoint may
@@ -238,7 +278,8 @@ static uint64_t run_steps(struct vis_dbg *d, uint64_t k)
     d->bits_step = m->step_count;
     d->step_traps = d->step_exits = 0;
     d->in_run = true;
-    machine_run(m, k);
+    m->step_cut = m->step_ended = false;
+    run_machine(d, k);
     d->in_run = false;
     /* a run that stopped inside a step (a halt, a fault, the cycle limit)
      * took that step too */
@@ -256,6 +297,7 @@ bool dbg_step(struct vis_dbg *d)
     if (!dbg_running(d)) return false;
     d->m->nstep_break = 0;
     d->end_traps = d->end_exits = 0;
+    d->can_count = false;
     run_steps(d, 1);
     return true;
 }
@@ -264,6 +306,7 @@ uint64_t dbg_steps(struct vis_dbg *d, uint64_t k)
 {
     d->m->nstep_break = 0;
     d->end_traps = d->end_exits = 0;
+    d->can_count = true;
     return run_steps(d, k);
 }
 

@@ -144,6 +144,7 @@ struct vis_dbg {
     uint32_t step_traps, step_exits;   /* causes / reasons seen in this step (bits) */
     uint64_t bits_step;                /* the step (m->step_count) they are of */
     uint32_t end_traps, end_exits;     /* causes / reasons that end a run (breakpoints) */
+    bool can_count;                    /* runs of steps may go at full speed (no trap or exit ends them) */
     bool in_run;                       /* a run of steps is under way, begun at */
     uint64_t run_base;                 /* m->step_count = run_base, pos = pos */
     void (*progress)(struct vis_dbg *d); /* called during long runs (full screen) */
@@ -202,7 +203,7 @@ bool dbg_step(struct vis_dbg *d);
 uint64_t dbg_steps(struct vis_dbg *d, uint64_t k);
 /* Steps a continue runs between looks at the interrupt key and the
  * progress line, when no breakpoint needs a look after every step. */
-#define DBG_RUN_CHUNK 65536u
+#define DBG_RUN_CHUNK (1u << 20)
 /* Is the machine still able to run? */
 bool dbg_running(const struct vis_dbg *d);
 /* Runs forward up to n steps, stopping at breakpoints (and temp) when
