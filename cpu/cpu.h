@@ -421,8 +421,8 @@ enum stop_reason machine_run(struct machine *m, uint64_t max_steps);
  * a block entry before a block that holds one of step_break (or at one),
  * or the machine stops; STOP_STEPS at the first two.  Every step costs at
  * least a cycle, so it ends having taken at most until - cycles steps plus
- * the rest of one block and a trap's entry.  Not for runs that a hook may
- * end (step_end_now): those need machine_run's steps. */
+ * the rest of one block and a trap's entry.  A hook's step_end_now ends
+ * it where a stepped run would end. */
 enum stop_reason machine_run_until(struct machine *m, uint64_t until);
 
 /* ---- used inside cpu/ and by the hypervisor ---------------------------- */

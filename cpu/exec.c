@@ -176,7 +176,8 @@ enum stop_reason machine_run_until(struct machine *m, uint64_t until)
     while (m->stop == STOP_NONE) {
         if (m->cpu.trap_depth) {
             /* the handler's first instruction, as machine_run runs it */
-            if (cpu_exec_step(m, 1) == STOP_STEPS && !step_at_break(m, m->cpu.pc)) m->stop = STOP_NONE;
+            if (cpu_exec_step(m, 1) == STOP_STEPS && !m->step_end_now && !step_at_break(m, m->cpu.pc))
+                m->stop = STOP_NONE;
             continue;
         }
         cpu_exec_count(m, 0);

@@ -112,8 +112,8 @@ ParameterizedTest(size_t *row, debugger_runs, continue_stops_where_single_steps_
 
 ROW_PARAMETERS(debugger_runs, continue_stops_where_single_steps_meet_a_trap_or_an_exit, NCONFIGS)
 
-/* `break trap` (and, with a VM, `break exit`) twice over: the second hit
- * is reached by a run from the first. */
+/* `break trap` (and, with a VM, `break exit`) six times over: each hit
+ * after the first is reached by a run from the one before. */
 ParameterizedTest(size_t *row, debugger_runs, continue_stops_where_single_steps_meet_a_trap_or_an_exit)
 {
     const struct config *c = &configs[*row];
@@ -121,7 +121,7 @@ ParameterizedTest(size_t *row, debugger_runs, continue_stops_where_single_steps_
     bool exits = strcmp(c->mode, "hw") == 0;
     struct dsession *runs = open_config(c), *single = open_config(c);
     cr_assert_eq(ds_cmd(runs, exits ? "break exit" : "break trap"), VIS_DBG_OK, "%s", ds_err(runs));
-    for (int hit = 0; hit < 2; hit++) {
+    for (int hit = 0; hit < 6; hit++) {
         cr_assert_eq(ds_cmd(runs, "continue"), VIS_DBG_OK, "%s", ds_err(runs));
         do dbg_step(single->d);
         while (dbg_running(single->d) && !(exits ? single->d->step_exits : single->d->step_traps));

@@ -213,8 +213,6 @@ static bool set_stops(struct vis_dbg *d, bool breaks, const struct dbg_temp *tem
         if (m->nstep_break == MACHINE_STEP_BREAKS) return false;
         m->step_break[m->nstep_break++] = temp->pc;
     }
-    /* a trap or an exit that ends the run ends it inside a block */
-    d->can_count = !d->end_traps && !d->end_exits;
     return true;
 }
 
@@ -237,7 +235,7 @@ static void run_machine(struct vis_dbg *d, uint64_t k)
         if (count && left > 2 * DBG_COUNT_SLACK) {
             uint64_t until = m->st.cycles + left - DBG_COUNT_SLACK;
             machine_run_until(m, until);
-            if (m->stop != STOP_STEPS) return;
+            if (m->stop != STOP_STEPS || m->step_end_now) return;
             bool moved = m->step_count != before;
             if (moved && m->st.cycles >= until) continue;
             /* at or before a block with a pc to stop at: at it if it is

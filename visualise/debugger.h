@@ -144,7 +144,7 @@ struct vis_dbg {
     uint32_t step_traps, step_exits;   /* causes / reasons seen in this step (bits) */
     uint64_t bits_step;                /* the step (m->step_count) they are of */
     uint32_t end_traps, end_exits;     /* causes / reasons that end a run (breakpoints) */
-    bool can_count;                    /* runs of steps may go at full speed (no trap or exit ends them) */
+    bool can_count;                    /* runs of steps may go at full speed */
     bool in_run;                       /* a run of steps is under way, begun at */
     uint64_t run_base;                 /* m->step_count = run_base, pos = pos */
     void (*progress)(struct vis_dbg *d); /* called during long runs (full screen) */
