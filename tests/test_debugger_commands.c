@@ -6,6 +6,7 @@
  * user programs at 0x40000000 whose traps all enter at trap_entry.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -613,4 +614,91 @@ Test(debugger, a_mistyped_command_gets_a_suggestion, .init = native, .fini = don
     FAILS("info: unknown 'regz': did you mean info regs?", "info regz");
     FAILS("help: no command 'qiut': did you mean quit?", "help qiut");
     FAILS("unknown command 'zzzzzz' (help lists the commands)", "zzzzzz");
+}
+
+/* ---- gdb's habits: source, save breakpoints, display ---------------------------------------------------- */
+static char *temp_file(const char *text)
+{
+    char *path = strdup("/tmp/ringsim-dbg-XXXXXX");
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+Test(debugger, cmd_source_runs_a_file_and_names_the_line_that_fails, .init = native, .fini = done)
+{
+    char *ok = temp_file("# breakpoints for the trap path\n\nbreak kernel_trap\ncontinue\n");
+    OK("source %s", ok);
+    cr_assert_eq(M()->cpu.pc, sym_addr("kernel_trap"), "the sourced continue should stop at the breakpoint");
+    char *bad = temp_file("step\nbreak nosuchsymbol\nstep 5\n");
+    uint64_t pos = S->d->pos;
+    FAILS("stopped at", "source %s", bad);
+    cr_assert_eq(S->d->pos, pos + 1, "the lines after the failing one do not run");
+    char where[600];
+    snprintf(where, sizeof where, "%s:2", bad);
+    cr_assert(strstr(ds_err(S), where), "the error names file and line:\n%s", ds_err(S));
+    FAILS("cannot read", "source /nonexistent/commands");
+    FAILS("expected a FILE", "source");
+    /* a file that sources itself stops at the depth limit, not the stack */
+    char self[600];
+    char *loop = temp_file("");
+    snprintf(self, sizeof self, "source %s\n", loop);
+    FILE *f = fopen(loop, "w");
+    fputs(self, f);
+    fclose(f);
+    FAILS("deep", "source %s", loop);
+    unlink(ok), unlink(bad), unlink(loop);
+    free(ok), free(bad), free(loop);
+}
+
+Test(debugger, cmd_save_breakpoints_writes_commands_that_set_them_again, .init = native, .fini = done)
+{
+    OK("break kernel_trap if r1 == 3");
+    OK("break trap page_fault");
+    OK("watch h:0x100");
+    char path[] = "/tmp/ringsim-bp-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    OK("save breakpoints %s", path);
+    SAYS("Saved 3 breakpoints");
+    OK("delete");
+    OK("source %s", path);
+    cr_assert_eq(S->d->nbp, 3, "sourcing the file sets the three again");
+    cr_assert_eq(S->d->bp[0].kind, BK_ADDR);
+    cr_assert_eq(S->d->bp[0].addr, sym_addr("kernel_trap"));
+    cr_assert_str_eq(S->d->bp[0].cond, "r1 == 3");
+    cr_assert_eq(S->d->bp[1].kind, BK_TRAP);
+    cr_assert_eq(S->d->bp[1].what, CAUSE_PAGE_FAULT);
+    cr_assert_eq(S->d->bp[2].kind, BK_WATCH);
+    cr_assert_eq(S->d->bp[2].haddr, 0x100);
+    FAILS("/nonexistent/dir/bp: cannot", "save breakpoints /nonexistent/dir/bp");
+    unlink(path);
+}
+
+Test(debugger, cmd_display_shows_expressions_after_each_move, .init = native, .fini = done)
+{
+    OK("display pc");
+    SAYSF("1: pc = 0x%08x", M()->cpu.pc);
+    OK("display r1 + 1");
+    OK("step");
+    SAYSF("1: pc = 0x%08x", M()->cpu.pc);
+    SAYSF("2: r1 + 1 = 0x%08x", M()->cpu.r[1] + 1);
+    OK("info regs");
+    cr_assert(!strstr(ds_out(S), "1: pc ="), "a command that does not move the machine shows nothing:\n%s", ds_out(S));
+    OK("undisplay 1");
+    OK("step");
+    cr_assert(!strstr(ds_out(S), "1: pc ="), "%s", ds_out(S));
+    SAYS("2: r1 + 1 =");
+    OK("reverse-step");
+    SAYSF("2: r1 + 1 = 0x%08x", M()->cpu.r[1] + 1);
+    FAILS("display", "display nosuchsymbol");
+    FAILS("no display 9", "undisplay 9");
+    OK("undisplay");
+    OK("step");
+    cr_assert(!strstr(ds_out(S), "r1 + 1 ="), "%s", ds_out(S));
 }

@@ -30,6 +30,8 @@
 #include "visualise/visualise.h"
 
 #define DBG_MAX_BREAKS   64
+#define DBG_MAX_DISPLAYS 16
+#define DBG_SOURCE_DEPTH 8              /* `source` files read one inside another */
 #define DBG_EVENTS       8192           /* events the log keeps */
 #define DBG_CK_EVERY     200000u        /* steps between checkpoints, at least */
 #define DBG_CK_PER_PAGE  512u           /* and at least this many per page of memory */
@@ -152,6 +154,14 @@ struct vis_dbg {
     /* breakpoints */
     struct dbg_break bp[DBG_MAX_BREAKS];
     int nbp, next_id;
+
+    /* display EXPR: printed after every command that moves the machine */
+    struct dbg_display {
+        int id;
+        char expr[160];
+    } disp[DBG_MAX_DISPLAYS];
+    int ndisp, next_disp;
+    int source_depth;                  /* `source` files being read, one inside another */
 
     /* events: the log holds [ev_lo, ev_count) in a ring */
     struct dbg_event ev[DBG_EVENTS];

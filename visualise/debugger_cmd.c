@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -630,11 +631,14 @@ void vis_dbg_set_save(struct vis_dbg *d, bool (*save)(void *ctx, const char *pat
     d->save_ctx = ctx;
 }
 
+static int save_breakpoints(struct vis_dbg *d, char *args);
+
 /* The machine as it stands, to a save file: with the run's own cycle limit
  * and not stopped (a step or a breakpoint is the debugger's, not the run's),
  * so that `ringsim run FILE` carries on from here. */
 static int cmd_save(struct vis_dbg *d, char *args)
 {
+    if (word_is(skip(args), "breakpoints")) return save_breakpoints(d, skip(args) + strlen("breakpoints"));
     char *rest = args, *file = word(&rest);
     if (!file || word(&rest)) return dbg_error(d, "save: expected one FILE");
     if (!d->save) return dbg_error(d, "save: this machine cannot be saved here");
@@ -747,6 +751,125 @@ static int cmd_help(struct vis_dbg *d, char *args)
     return VIS_DBG_OK;
 }
 
+/* ---- gdb's habits: source, save breakpoints, display ----------------------------------------------------- */
+/* Runs FILE's lines as commands; the first that fails stops it, named by
+ * file and line. */
+static int cmd_source(struct vis_dbg *d, char *args)
+{
+    char *file = skip(args);
+    if (!*file) return dbg_error(d, "source: expected a FILE of debugger commands");
+    if (d->source_depth >= DBG_SOURCE_DEPTH)
+        return dbg_error(d, "source %s: files sourced %d deep (one sources itself?)", file, d->source_depth);
+    FILE *f = fopen(file, "r");
+    if (!f) return dbg_error(d, "source %s: cannot read it: %s", file, strerror(errno));
+    char *path = strdup(file), *line = NULL;
+    size_t cap = 0;
+    int rc = VIS_DBG_OK, lineno = 0;
+    d->source_depth++;
+    while (rc == VIS_DBG_OK && getline(&line, &cap, f) != -1) {
+        lineno++;
+        rc = vis_dbg_command(d, line);
+        if (rc == VIS_DBG_ERROR) dbg_error(d, "source: stopped at %s:%d", path ? path : "?", lineno);
+    }
+    d->source_depth--;
+    free(line);
+    free(path);
+    fclose(f);
+    return rc;
+}
+
+/* The breakpoints as the commands that set them again. */
+static int save_breakpoints(struct vis_dbg *d, char *args)
+{
+    char *rest = args, *file = word(&rest);
+    if (!file || word(&rest)) return dbg_error(d, "save breakpoints: expected one FILE");
+    size_t cap = 128 + (size_t)d->nbp * 256, len = 0;
+    char *text = malloc(cap);
+    if (!text) return dbg_error(d, "save breakpoints: out of memory");
+    len += (size_t)snprintf(text + len, cap - len, "# ringsim debugger breakpoints: `source %s` sets them again\n",
+                            file);
+    for (int i = 0; i < d->nbp; i++) {
+        const struct dbg_break *b = &d->bp[i];
+        switch (b->kind) {
+        case BK_ADDR: len += (size_t)snprintf(text + len, cap - len, "break 0x%08x", b->addr); break;
+        case BK_TRAP:
+            len += (size_t)snprintf(text + len, cap - len, "break trap %s", b->what < 0 ? "any" : isa_cause_name[b->what]);
+            break;
+        case BK_EXIT:
+            len += (size_t)snprintf(text + len, cap - len, "break exit %s",
+                                    b->what < 0 ? "any" : vmexit_reason_name[b->what]);
+            break;
+        case BK_WATCH:
+            /* the word it watches, translated when it was set */
+            len += (size_t)snprintf(text + len, cap - len, "watch h:0x%08x", b->haddr);
+            break;
+        }
+        len += (size_t)snprintf(text + len, cap - len, "%s%s\n", b->cond[0] ? " if " : "", b->cond);
+    }
+    char err[4608];
+    bool ok = write_file_atomic(file, text, err, sizeof err);
+    free(text);
+    if (!ok) return dbg_error(d, "save breakpoints: %s", err);
+    dbg_printf(d, "Saved %d breakpoint%s to %s.\n", d->nbp, d->nbp == 1 ? "" : "s", file);
+    return VIS_DBG_OK;
+}
+
+static void show_display(struct vis_dbg *d, const struct dbg_display *e)
+{
+    uint32_t v;
+    char err[256];
+    if (dbg_eval_all(d, e->expr, &v, err, sizeof err))
+        dbg_printf(d, "%d: %s = 0x%08x (%d)\n", e->id, e->expr, v, (int32_t)v);
+    else
+        dbg_printf(d, "%d: %s = <%s>\n", e->id, e->expr, err);
+}
+
+static void show_displays(struct vis_dbg *d)
+{
+    for (int i = 0; i < d->ndisp; i++) show_display(d, &d->disp[i]);
+}
+
+static int cmd_display(struct vis_dbg *d, char *args)
+{
+    char *expr = skip(args);
+    if (!*expr) {
+        show_displays(d);
+        return VIS_DBG_OK;
+    }
+    uint32_t v;
+    char err[256];
+    if (!dbg_eval_all(d, expr, &v, err, sizeof err)) return dbg_error(d, "display: %s", err);
+    if (d->ndisp == DBG_MAX_DISPLAYS)
+        return dbg_error(d, "display: already %d expressions shown (undisplay N removes one)", DBG_MAX_DISPLAYS);
+    if (strlen(expr) >= sizeof d->disp[0].expr)
+        return dbg_error(d, "display: expected an expression under %zu characters", sizeof d->disp[0].expr);
+    struct dbg_display *e = &d->disp[d->ndisp++];
+    e->id = ++d->next_disp;
+    snprintf(e->expr, sizeof e->expr, "%s", expr);
+    show_display(d, e);
+    return VIS_DBG_OK;
+}
+
+static int cmd_undisplay(struct vis_dbg *d, char *args)
+{
+    char *s = skip(args), *end;
+    if (!*s) {
+        dbg_printf(d, "Removed %d display%s.\n", d->ndisp, d->ndisp == 1 ? "" : "s");
+        d->ndisp = 0;
+        return VIS_DBG_OK;
+    }
+    long id = strtol(s, &end, 10);
+    if (end == s || *skip(end)) return dbg_error(d, "undisplay: expected a display number (see display), not '%s'", s);
+    for (int i = 0; i < d->ndisp; i++) {
+        if (d->disp[i].id != id) continue;
+        memmove(&d->disp[i], &d->disp[i + 1], (size_t)(d->ndisp - i - 1) * sizeof d->disp[0]);
+        d->ndisp--;
+        dbg_printf(d, "Removed display %ld.\n", id);
+        return VIS_DBG_OK;
+    }
+    return dbg_error(d, "undisplay: no display %ld (see display)", id);
+}
+
 static int cmd_quit(struct vis_dbg *d, char *args)
 {
     (void)d;
@@ -800,10 +923,21 @@ static const struct command commands[] = {
     {"dot", NULL, cmd_dot, "dot %s [walk VADDR] [FILE]", dot_tables, "write the page tables as Graphviz",
      "write the page tables as Graphviz DOT (rendered by Graphviz if FILE ends in .svg, .png, .pdf, .jpg or "
      "another of its formats)"},
-    {"save", NULL, cmd_save, "save FILE", NULL, "write the whole machine to a save file",
+    {"save", NULL, cmd_save, "save FILE | save breakpoints FILE", NULL,
+     "write the whole machine to a save file, or the breakpoints as commands",
      "write the whole machine — CPU, memory, devices, the hypervisor's state, the statistics — to FILE "
      "(docs/savefile.md), atomically; `ringsim run FILE` or `ringsim debug FILE` continues from this instruction, "
-     "as the run would have"},
+     "as the run would have.  `save breakpoints FILE` writes the breakpoints and watchpoints, with their "
+     "conditions, as the commands that set them (`source FILE` sets them again; a watchpoint as the physical word "
+     "it watches)"},
+    {"source", NULL, cmd_source, "source FILE", NULL, "run the debugger commands in FILE",
+     "run FILE's lines as debugger commands (`#` starts a comment); the first that fails stops it, named by file "
+     "and line.  `ringsim debug --batch FILE` does the same for a whole session"},
+    {"display", NULL, cmd_display, "display [EXPR]", NULL, "show EXPR after every command that moves the machine",
+     "show the value of EXPR (registers, symbols, memory: `display r1`, `display *sp`) now and after every "
+     "command that moves the machine; without EXPR, show them all"},
+    {"undisplay", NULL, cmd_undisplay, "undisplay [N]", NULL, "stop showing display N (or all)",
+     "stop showing display N, or all of them"},
     {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", NULL, "show, hide or zoom a pane of the full screen",
      "show, hide or zoom a pane"},
     {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", NULL, "go back N steps", "go back N steps"},
@@ -857,8 +991,12 @@ int vis_dbg_command(struct vis_dbg *d, const char *line)
             rc = cmd_x(d, name[1] == '/' ? name + 2 : "", rest);
         } else {
             const struct command *c = find(name);
+            uint64_t pos = d->pos, cycles = d->m->st.cycles;
             if (c) rc = c->fn(d, rest);
             else rc = unknown_command(d, "unknown command", name);
+            if (rc != VIS_DBG_QUIT && d->ndisp && c && c->fn != cmd_display && c->fn != cmd_source &&
+                (d->pos != pos || d->m->st.cycles != cycles))
+                show_displays(d);
         }
     }
     free(buf);
