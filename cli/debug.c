@@ -19,7 +19,8 @@ static void debug_help(FILE *out)
 {
     fprintf(out,
         "usage: ringsim debug IMG [options] [--batch FILE]\n"
-        "       ringsim debug SAVEFILE [--batch FILE]   (a machine `save FILE` or run --save-at wrote)\n\n"
+        "       ringsim debug SAVEFILE [--batch FILE]   (a machine `save FILE` or run --save-at wrote)\n"
+        "       ringsim debug --tour syscall            (one system call under each technique)\n\n"
         "The debugger: step the machine, watch every trap, VM exit, TLB fill and page\n"
         "walk, and go back in time.  On a terminal it is full screen (panes above, a\n"
         "command line below: help lists the commands, F2..F9 toggle panes).  With\n"
@@ -27,7 +28,10 @@ static void debug_help(FILE *out)
         "per line and prints plain text.  docs/debugger.md is the manual.\n\n"
         "  --batch FILE       run the commands in FILE (- = stdin), then quit\n"
         "  --max-cycles N     the machine stops at cycle N\n"
-        "  --commands         print the table of commands (as in docs/debugger.md) and exit\n");
+        "  --commands         print the table of commands (as in docs/debugger.md) and exit\n"
+        "  --tour syscall     follow one system call under native, te, bt, hw and pv, with\n"
+        "                     explanations at each stop and the costs side by side (Enter\n"
+        "                     moves on; with --batch -, or not on a terminal, it runs through)\n");
     cli_machine_help(out);
     fprintf(out, "\nExit status: 0, or 1 if a command of the script failed; %d for bad arguments.\n", EXIT_USAGE);
 }
@@ -40,18 +44,19 @@ static bool save_machine(void *ctx, const char *path, char *err, size_t errlen)
 
 int cmd_debug(int argc, char **argv)
 {
-    enum { O_BATCH = 0x400, O_MAXCYC, O_COMMANDS };
+    enum { O_BATCH = 0x400, O_MAXCYC, O_COMMANDS, O_TOUR };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
         {"batch", required_argument, 0, O_BATCH},
         {"max-cycles", required_argument, 0, O_MAXCYC},
         {"commands", no_argument, 0, O_COMMANDS},
+        {"tour", required_argument, 0, O_TOUR},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
     cli_machine_defaults(&o);
-    const char *batch = NULL;
+    const char *batch = NULL, *tour = NULL;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -62,6 +67,7 @@ int cmd_debug(int argc, char **argv)
         case 'h': debug_help(stdout); return 0;
         case O_BATCH: batch = optarg; break;
         case O_COMMANDS: vis_dbg_commands_markdown(stdout); return 0;
+        case O_TOUR: tour = optarg; break;
         case O_MAXCYC:
             if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
                 fprintf(stderr, "ringsim debug: --max-cycles '%s': expected a positive number\n", optarg);
@@ -70,6 +76,13 @@ int cmd_debug(int argc, char **argv)
             break;
         default: debug_help(stderr); cli_unknown_option(argc, argv, longopts, "debug"); return EXIT_USAGE;
         }
+    }
+    if (tour) {
+        if (optind < argc) {
+            fprintf(stderr, "ringsim debug: --tour brings its own workload: no image\n");
+            return EXIT_USAGE;
+        }
+        return cli_tour(tour, &o, batch != NULL);
     }
     if (optind >= argc) {
         fprintf(stderr, "ringsim debug: expected an image (a path or a bundled program name)\n");

@@ -321,3 +321,76 @@ Test(debugger, trace_lines_are_the_events_pane_lines, .timeout = 60)
     free(out);
     free(err);
 }
+
+/* ---- the guided tour ---------------------------------------------------------------------------------- */
+/* The tour's side-by-side row for mode: first and second call's cycles. */
+static bool tour_row(const char *out, const char *mode, unsigned long long *first, unsigned long long *second)
+{
+    const char *t = strstr(out, "side by side");
+    if (!t) return false;
+    char pat[32];
+    snprintf(pat, sizeof pat, "\n  %-8s ", mode);
+    const char *row = strstr(t, pat);
+    return row && sscanf(row + strlen(pat), "%llu %llu", first, second) == 2;
+}
+
+Test(debugger, tour_follows_one_system_call_under_each_technique_with_measured_costs)
+{
+    char *out = NULL, *err = NULL;
+    int st = run_ringsim("debug --tour syscall --batch -", &out, &err);
+    cr_assert_eq(st, 0, "%s", err);
+    static const char *const modes[] = {"native", "te", "bt", "hw", "pv"};
+    for (int i = 0; i < 5; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%d of 5: one system call under", i + 1);
+        cr_assert(strstr(out, head), "leg %d missing:\n%s", i + 1, out);
+    }
+    unsigned long long f[5], s[5];
+    for (int i = 0; i < 5; i++) cr_assert(tour_row(out, modes[i], &f[i], &s[i]), "no row for %s:\n%s", modes[i], out);
+    /* the shape the lecture gives: hw's syscall never leaves the VM, te's
+     * traps to the hypervisor and back; and a warm call costs no more */
+    cr_assert_eq(s[3], s[0], "under hw the system call costs what it does natively");
+    cr_assert_gt(s[1], 4 * s[0], "under te the reflected trap and emulated iret cost several times native");
+    for (int i = 0; i < 5; i++) cr_assert_leq(s[i], f[i], "%s: the second call is warm", modes[i]);
+    free(out);
+    free(err);
+    /* the tour's figures are the debugger's: the same commands typed give the same cycles */
+    char *script = NULL;
+    size_t len = 0;
+    FILE *f2 = open_memstream(&script, &len);
+    fputs("break trap syscall\ncontinue\nuntil epc\ncontinue\ninfo regs\nuntil epc\ninfo regs\nquit\n", f2);
+    fclose(f2);
+    char path[] = "/tmp/ringsim-tour-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, script, len), (ssize_t)len);
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "debug syscall --mode te --batch %s", path);
+    cr_assert_eq(run_ringsim(cmd, &out, &err), 0, "%s", err);
+    /* the cycle of the handler's first instruction and of the return, from the location lines */
+    const char *a = strstr(out, "(ringsim) info regs"), *b = a ? strstr(a + 1, "(ringsim) until epc") : NULL;
+    cr_assert(a && b, "%s", out);
+    unsigned long long c0 = 0, c1 = 0;
+    const char *p = strstr(a, "cycle "), *q = strstr(b, "cycle ");
+    cr_assert(p && q && sscanf(p, "cycle %llu", &c0) == 1 && sscanf(q, "cycle %llu", &c1) == 1, "%s", out);
+    cr_assert_eq(c1 - c0, s[1], "te's second system call: %llu cycles typed by hand, %llu in the tour", c1 - c0, s[1]);
+    unlink(path);
+    free(script);
+    free(out);
+    free(err);
+}
+
+Test(debugger, tour_refuses_what_it_cannot_do)
+{
+    char *out = NULL, *err = NULL;
+    cr_assert_eq(run_ringsim("debug --tour nosuch", &out, &err), 2);
+    cr_assert(strstr(err, "expected syscall"), "%s", err);
+    free(out), free(err);
+    cr_assert_eq(run_ringsim("debug --tour syscall --mode hw", &out, &err), 2);
+    cr_assert(strstr(err, "no --mode"), "%s", err);
+    free(out), free(err);
+    cr_assert_eq(run_ringsim("debug --tour syscall kernel", &out, &err), 2);
+    cr_assert(strstr(err, "no image"), "%s", err);
+    free(out), free(err);
+}
