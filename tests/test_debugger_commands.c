@@ -702,3 +702,24 @@ Test(debugger, cmd_display_shows_expressions_after_each_move, .init = native, .f
     OK("step");
     cr_assert(!strstr(ds_out(S), "r1 + 1 ="), "%s", ds_out(S));
 }
+
+Test(debugger, a_step_that_retires_no_instruction_says_why)
+{
+    S = ds_open("syscall", "te", 0, 0);
+    OK("break trap syscall");
+    OK("continue");
+    uint64_t insns = M()->st.instructions;
+    OK("step");
+    cr_assert_eq(M()->st.instructions, insns, "under te the handler's mtcr is emulated, not retired");
+    SAYS("no instruction retired in this step: the hypervisor emulated mtcr");
+    OK("step");
+    OK("step");
+    ds_close(S);
+    /* natively the same step retires the instruction, and says nothing more */
+    S = ds_open("syscall", "native", 0, 0);
+    OK("break trap syscall");
+    OK("continue");
+    OK("step");
+    cr_assert(!strstr(ds_out(S), "no instruction retired"), "%s", ds_out(S));
+    ds_close(S);
+}

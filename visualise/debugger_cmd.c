@@ -148,6 +148,50 @@ static bool can_run(struct vis_dbg *d, const char *cmd)
 }
 
 /* ---- moving forward --------------------------------------------------------------------------- */
+static const char *e_op_name(uint32_t op) { return op < OP_COUNT ? isa_info[op].mnemonic : "?"; }
+
+/* A step that retired no instruction: say why, from its events. */
+static void explain_no_insn(struct vis_dbg *d)
+{
+    const struct dbg_event *exit = NULL, *hidden = NULL, *trap = NULL, *emul = NULL, *walk = NULL;
+    for (uint64_t s = d->ev_before > d->ev_lo ? d->ev_before : d->ev_lo; s < d->ev_count; s++) {
+        const struct dbg_event *e = dbg_event_at(d, s);
+        switch (e->ev.kind) {
+        case TR_VMEXIT: if (!exit) exit = e; break;
+        case TR_SHADOW: if (!hidden && e->ev.a != 2) hidden = e; break;
+        case TR_TRAP: if (!trap) trap = e; break;
+        case TR_EMULATE: if (!emul) emul = e; break;
+        case TR_WALK: if (!walk) walk = e; break;
+        default: break;
+        }
+    }
+    const char *why;
+    char buf[256];
+    if (emul) {
+        snprintf(buf, sizeof buf, "the hypervisor emulated %s for the guest (its work, not a guest instruction)",
+                 e_op_name(emul->ev.a));
+        why = buf;
+    } else if (hidden) {
+        why = "a hidden page fault: the hypervisor filled a shadow page-table entry, and the instruction "
+              "runs again (the guest cannot see it)";
+    } else if (exit) {
+        snprintf(buf, sizeof buf, "a VM exit (%s): the hypervisor handled it%s",
+                 exit->ev.a < EXIT_COUNT ? vmexit_reason_name[exit->ev.a] : "?",
+                 trap ? " and delivered a trap into the guest" : " and entered the guest again");
+        why = buf;
+    } else if (trap) {
+        snprintf(buf, sizeof buf, "the CPU took a trap (%s) before the instruction completed: pc is the "
+                                  "handler's first instruction",
+                 trap->ev.a < CAUSE_COUNT ? isa_cause_name[trap->ev.a] : "?");
+        why = buf;
+    } else if (walk) {
+        why = "a TLB miss and its page walk, and no instruction completed";
+    } else {
+        why = "the machine spent the step outside the guest's instructions (the Cycles pane says on what)";
+    }
+    dbg_printf(d, "  (no instruction retired in this step: %s)\n", why);
+}
+
 static int cmd_step(struct vis_dbg *d, char *args)
 {
     uint64_t n;
@@ -156,6 +200,7 @@ static int cmd_step(struct vis_dbg *d, char *args)
     dbg_mark(d);
     enum dbg_why w = dbg_run(d, n, n > 1, NULL);
     report(d, w, n <= 1000);
+    if (n == 1 && dbg_running(d) && d->m->st.instructions == d->st_before.instructions) explain_no_insn(d);
     return VIS_DBG_OK;
 }
 
