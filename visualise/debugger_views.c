@@ -153,10 +153,17 @@ void dbg_view_code(struct vis_dbg *d, struct dbg_text *t, int nlines, int width)
             bt_describe(&in, false, tr, sizeof tr);
             dbg_text_add(t, attr, "%s%c %08x  %08x  %-28s %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn, tr);
             if (in.ends_block && t->n < nlines - 1) dbg_text_add(t, AT_DIM, "   -- end of block --");
-        } else if (words) {
-            dbg_text_add(t, attr, "%s%c %08x  %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn);
         } else {
-            dbg_text_add(t, attr, "%s%c %08x  %s", here ? "=>" : "  ", bp ? '*' : ' ', a, insn);
+            /* narrower: the translation as a short tag after the instruction */
+            bool cached = bt_cached(d, a, &h, &in);
+            const char *tag = !cached || in.fate == CPU_BT_UNTRANSLATED ? ""
+                            : in.fate == CPU_BT_CALLOUT ? "  [bt: callout]" : "  [bt: =]";
+            if (words)
+                dbg_text_add(t, attr, "%s%c %08x  %08x  %s%s", here ? "=>" : "  ", bp ? '*' : ' ', a, w, insn, tag);
+            else
+                dbg_text_add(t, attr, "%s%c %08x  %s%s", here ? "=>" : "  ", bp ? '*' : ' ', a, insn, tag);
+            if (cached && in.ends_block && in.fate != CPU_BT_UNTRANSLATED && t->n < nlines - 1)
+                dbg_text_add(t, AT_DIM, "   -- end of block --");
         }
     }
 }
