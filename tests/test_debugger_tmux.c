@@ -133,8 +133,10 @@ static void stop(void)
 Test(debugger, screen_steps_breaks_continues_toggles_and_resizes, .fini = stop, .timeout = 90)
 {
     start("kernel", 80, 24);
-    static const char *const first[] = {"Code (F3)", "TLB (F5)", "Events (F7)", "=>  00001000", NULL};
+    static const char *const first[] = {"Code (F3)", "Events (F7)", "=>  00001000", NULL};
     free(wait_all(first, 15));
+    type("pane tlb on");   /* 80x24 has no room for every pane: bring the TLB's forward */
+    WAIT("TLB (F5)");
 
     type("step 2");
     /* addresses of the kernel's symbols, as the panes print them */
@@ -213,5 +215,46 @@ Test(debugger, screen_shows_a_vm_exit_and_a_24_reference_nested_walk, .fini = st
         walk[4 + i] = refs[i];
     }
     free(wait_all(walk, 15));
+    type("quit");
+}
+
+/* The layout fits the terminal it has now: at 80x24 the panes that do not
+ * fit take turns in the last place (F12), the cost columns never cut; at
+ * 160x48 all eight show; a resize lays them out again, both ways. */
+Test(debugger, screen_layout_fits_80x24_and_160x48_across_resizes, .fini = stop, .timeout = 90)
+{
+    static const char *const all[] = {"Registers (F2)", "Code (F3)", "Memory (F4)", "TLB (F5)", "Page walk (F6)",
+                                      "Events (F7)", "Cycles (F8)", "Console (F9)", NULL};
+    start("kernel --mode hw", 80, 24);
+    type("break exit io");
+    type("c");
+    /* small: registers, code, events and, in the last place, the cycles */
+    static const char *const small[] = {"Breakpoint 1, VM exit io", "Cycles (F8)", "+4 F12",
+                                        "cause    last cmd      total  share", "cost=250", NULL};
+    char *s = wait_all(small, 30);
+    cr_assert_null(strstr(s, "Memory (F4)"), "80x24 has no room for the memory pane:\n%s", s);
+    free(s);
+    keys("F12");   /* the next pane takes the last place */
+    free(wait_screen("Cycles (F8)", false, 15));
+    type("pane cycles on");
+    WAIT("Cycles (F8)");
+
+    cr_assert_eq(tmux("resize-window -t dbg -x 160 -y 48"), 0);
+    s = wait_all(all, 15);
+    for (int n = 1; n < 8; n++) {
+        char mark[16];
+        snprintf(mark, sizeof mark, "+%d F12", n);
+        cr_assert_null(strstr(s, mark), "at 160x48 every pane has a place:\n%s", s);
+    }
+    /* the exit line whole, cost and all, and the cycles pane's columns */
+    cr_assert(strstr(s, "exit vm=0 reason=external_interrupt qual=0x0 pc=v:0x00002cf4 cost=250"), "%s", s);
+    cr_assert(strstr(s, "cycles 209637, last command +204937"), "%s", s);
+    free(s);
+
+    cr_assert_eq(tmux("resize-window -t dbg -x 80 -y 24"), 0);
+    WAIT("+4 F12");
+    free(wait_screen("Memory (F4)", false, 15));
+    cr_assert_eq(tmux("resize-window -t dbg -x 160 -y 48"), 0);
+    free(wait_all(all, 15));
     type("quit");
 }

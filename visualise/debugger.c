@@ -621,6 +621,7 @@ struct vis_dbg *vis_dbg_new(struct machine *m, struct hv *hv, const struct isa_i
     d->err = err;
     d->next_id = 1;
     d->zoom = -1;
+    d->pane_front = -1;
     d->mem_space = 'v';
     d->mem_addr = m->cpu.pc & ~0xfu;
     for (int i = 0; i < PANE_COUNT; i++) d->pane_on[i] = true;

@@ -195,6 +195,7 @@ struct vis_dbg {
     /* panes */
     bool pane_on[PANE_COUNT];
     int zoom;                          /* a pane, or -1 */
+    int pane_front;                    /* the pane a small screen shows in its last slot, or -1 */
     char mem_space;                    /* 'v', 'g' or 'h' */
     uint32_t mem_addr;
     char status[256];                  /* the last stop, one line */

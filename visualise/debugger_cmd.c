@@ -557,7 +557,10 @@ static int cmd_translate(struct vis_dbg *d, char *args)
     mmu_probe(&c, va, acc, &d->probe);
     d->probe_on = true;
     d->probe_2d = c.two_d;
-    if (d->fullscreen && !d->pane_on[PANE_WALK]) d->pane_on[PANE_WALK] = true;   /* show it */
+    if (d->fullscreen) {   /* show it */
+        d->pane_on[PANE_WALK] = true;
+        d->pane_front = PANE_WALK;
+    }
     struct dbg_text t = {0};
     dbg_view_walk(d, &t, &d->probe, d->probe_2d, "translate");
     if (d->probe.faulted) dbg_text_add(&t, AT_ERROR, "the walk fails here: this access would fault");
@@ -719,8 +722,10 @@ static int cmd_pane(struct vis_dbg *d, char *args)
         if (!strcmp(name, dbg_pane_name[i])) p = i;
     if (p < 0) return dbg_error(d, "pane: unknown pane '%s': expected one of %s", name, names);
     if (!what) what = d->pane_on[p] ? "off" : "on";
-    if (!strcmp(what, "on")) d->pane_on[p] = true;
-    else if (!strcmp(what, "off")) {
+    if (!strcmp(what, "on")) {
+        d->pane_on[p] = true;
+        d->pane_front = p;   /* on a screen too small for all, this one is shown */
+    } else if (!strcmp(what, "off")) {
         d->pane_on[p] = false;
         if (d->zoom == p) d->zoom = -1;
     } else if (!strcmp(what, "zoom")) {

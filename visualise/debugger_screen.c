@@ -13,8 +13,8 @@
  * shown is the one static pointer of this file.
  *
  * Layout: three rows of panes (Registers | Code | Memory, TLB | Page walk,
- * Events | Cycles | Console); on a small terminal the last two rows share
- * one and the less essential panes start hidden.  Any pane can be hidden,
+ * Events | Cycles | Console), each pane as wide as its lines ask; what does
+ * not fit takes turns in the last place (F12; see lay_out).  Any pane can be hidden,
  * shown or zoomed to the whole area (`pane NAME on|off|zoom`, F2..F9 toggle,
  * F10 unzooms).  Everything is recomputed on every redraw, so a resize is
  * just a redraw.
@@ -46,7 +46,6 @@ struct screen {
     bool key_ready;
     char **matches;            /* tab completion candidates, for the generator */
     const char *history_file;
-    bool small;
     bool busy;                 /* a command is running */
 };
 
@@ -156,20 +155,164 @@ static void draw_pane(struct vis_dbg *d, enum dbg_pane p, int y, int x, int w, i
     }
     for (int r = 0; r < h - 1; r++) {
         int i = first + r;
-        draw_text(y + 1 + r, x, w, i < t.n ? t.lines[i].text : "", i < t.n ? t.lines[i].attr : AT_NORMAL);
+        const char *text = i < t.n ? t.lines[i].text : "";
+        char cut[512];
+        const char *cost = p == PANE_EVENTS ? strstr(text, " cost=") : NULL;
+        if (cost && (int)strlen(text) > w) {
+            /* an event too long for the pane keeps its cost: the middle gives way */
+            int tail = (int)strlen(cost), head = w - tail - 4;
+            if (head > 12) {
+                snprintf(cut, sizeof cut, "%.*s ..%s", head, text, cost);
+                text = cut;
+            }
+        }
+        draw_text(y + 1 + r, x, w, text, i < t.n ? t.lines[i].attr : AT_NORMAL);
     }
     dbg_text_free(&t);
 }
 
-/* Rows of panes, top to bottom; a small terminal folds the last into the middle. */
+/* ---- the layout ------------------------------------------------------------------------
+ * Panes sit in three rows (registers, code, memory | TLB, page walk |
+ * events, cycles, console), each as wide as what it holds asks, within what
+ * the row has.  Every redraw lays them out again for the terminal's size
+ * now, so a resize never leaves panes squeezed or hidden.  When rows or
+ * columns run out, the panes that do not fit share the last place on the
+ * screen: F12 brings the next one there, `pane NAME on` that one. */
 static const int pane_row[PANE_COUNT] = {
     [PANE_REGS] = 0, [PANE_CODE] = 0, [PANE_MEMORY] = 0, [PANE_TLB] = 1,
     [PANE_WALK] = 1, [PANE_EVENTS] = 2, [PANE_CYCLES] = 2, [PANE_CONSOLE] = 2,
 };
-static const int pane_weight[PANE_COUNT] = {
-    [PANE_REGS] = 0, [PANE_CODE] = 5, [PANE_MEMORY] = 4, [PANE_TLB] = 4,
-    [PANE_WALK] = 4, [PANE_EVENTS] = 6, [PANE_CYCLES] = 3, [PANE_CONSOLE] = 4,
+/* the narrowest a pane is useful at */
+static const int pane_min_w[PANE_COUNT] = {
+    [PANE_REGS] = 39, [PANE_CODE] = 38, [PANE_MEMORY] = 50, [PANE_TLB] = 36,
+    [PANE_WALK] = 40, [PANE_EVENTS] = 44, [PANE_CYCLES] = 40, [PANE_CONSOLE] = 30,
 };
+/* the order panes give way in when there is no room for all: last first */
+static const int pane_order[PANE_COUNT] = {PANE_REGS, PANE_CODE, PANE_EVENTS, PANE_CYCLES,
+                                           PANE_TLB, PANE_WALK, PANE_CONSOLE, PANE_MEMORY};
+
+/* The registers pane's width (four registers a line when there is room,
+ * else three) and the height that shows all of it. */
+static int regs_width(int W) { return W >= 150 ? 52 : 39; }
+static int regs_height(struct vis_dbg *d, int W)
+{
+    struct dbg_text t = {0};
+    dbg_view_regs(d, &t, regs_width(W));
+    int h = t.n + 1;
+    dbg_text_free(&t);
+    return h;
+}
+
+/* How wide pane p would like to be: its longest line, at most the screen. */
+static int pane_want_w(struct vis_dbg *d, int p, int h, int W)
+{
+    struct dbg_text t = {0};
+    if (p == PANE_REGS) return regs_width(W);
+    pane_text(d, (enum dbg_pane)p, W, h, &t);
+    int want = (int)strlen(dbg_pane_title[p]) + 8;
+    for (int i = 0; i < t.n; i++) {
+        int n = 0;
+        for (const char *c = t.lines[i].text; *c; c++)
+            if (*c != HL_ON[0] && *c != HL_OFF[0] && ((unsigned char)*c & 0xc0) != 0x80) n++;
+        if (n + 1 > want) want = n + 1;
+    }
+    dbg_text_free(&t);
+    if (want < pane_min_w[p]) want = pane_min_w[p];
+    return want > W ? W : want;
+}
+
+struct layout {
+    int rows[3][PANE_COUNT], nrow[3];
+    int heights[3];
+    int hidden[PANE_COUNT], nhidden;   /* on, but no room: they share the last place */
+    int front_row, front_i;            /* that place, or front_row < 0 */
+};
+
+
+/* Which panes fit in W x height, in which rows, how tall. */
+static void lay_out(struct vis_dbg *d, int height, int W, struct layout *L)
+{
+    memset(L, 0, sizeof *L);
+    L->front_row = -1;
+    int regs_h = regs_height(d, W);
+    /* rows that fit: each below the first needs 7 lines */
+    int nrows = height >= regs_h + 14 ? 3 : height >= regs_h + 7 ? 2 : 1;
+    for (int k = 0; k < PANE_COUNT; k++) {
+        int p = pane_order[k];
+        if (!d->pane_on[p]) continue;
+        int r = pane_row[p] < nrows ? pane_row[p] : nrows - 1;
+        /* room in row r for one more, each at its minimum? */
+        int need = pane_min_w[p];
+        for (int i = 0; i < L->nrow[r]; i++) need += pane_min_w[L->rows[r][i]] + 1;
+        if (need <= W) L->rows[r][L->nrow[r]++] = p;
+        else L->hidden[L->nhidden++] = p;
+    }
+    /* keep each row in its own order (left to right as the table above) */
+    for (int r = 0; r < 3; r++)
+        for (int i = 1; i < L->nrow[r]; i++)
+            for (int j = i; j > 0 && L->rows[r][j - 1] > L->rows[r][j]; j--) {
+                int t = L->rows[r][j];
+                L->rows[r][j] = L->rows[r][j - 1];
+                L->rows[r][j - 1] = t;
+            }
+    if (L->nhidden) {
+        /* the last place of the last row takes turns: the pane in front, or
+         * the one there now if none is */
+        int r = nrows - 1;
+        while (r > 0 && !L->nrow[r]) r--;
+        if (L->nrow[r]) {
+            L->front_row = r;
+            L->front_i = L->nrow[r] - 1;
+            int here = L->rows[r][L->front_i], front = d->pane_front;
+            if (front < 0 || !d->pane_on[front]) {
+                /* none chosen: the one that gives way last */
+                for (int k = PANE_COUNT - 1; k >= 0; k--) {
+                    int p = pane_order[k];
+                    bool cand = p == here;
+                    for (int i = 0; i < L->nhidden; i++) cand = cand || L->hidden[i] == p;
+                    if (cand) front = p;
+                }
+            }
+            bool hidden = false;
+            for (int i = 0; i < L->nhidden; i++) hidden = hidden || L->hidden[i] == front;
+            if (hidden && here != PANE_REGS && here != PANE_CODE) {
+                /* swap: the one in front shows, the one that was there waits */
+                for (int i = 0; i < L->nhidden; i++)
+                    if (L->hidden[i] == front) L->hidden[i] = here;
+                L->rows[r][L->front_i] = front;
+            }
+        }
+    }
+    int used = 0;
+    for (int r = 0; r < 3; r++) used += L->nrow[r] > 0;
+    if (!used) return;
+    int rest_rows = (L->nrow[1] > 0) + (L->nrow[2] > 0);
+    if (L->nrow[0]) L->heights[0] = rest_rows ? (regs_h < height * 55 / 100 ? regs_h : height * 55 / 100) : height;
+    if (L->nrow[0] && rest_rows && height - L->heights[0] > 2 * 14 * rest_rows) L->heights[0] = height - 14 * rest_rows;
+    int left = height - L->heights[0];
+    for (int r = 1; r < 3; r++)
+        if (L->nrow[r]) L->heights[r] = left / rest_rows + ((r == 2 || !L->nrow[2]) ? left % rest_rows : 0);
+}
+
+/* The panes of the last place in turn: F12. */
+static void next_front(void)
+{
+    struct vis_dbg *d = S->d;
+    int H, W;
+    getmaxyx(stdscr, H, W);
+    struct layout L;
+    lay_out(d, H - (H >= 40 ? 8 : H >= 30 ? 5 : 3) - 2, W, &L);
+    if (L.front_row < 0 || !L.nhidden) return;
+    /* the next on-pane after the one in front, among the ones that take turns */
+    int turn[PANE_COUNT], n = 0, cur = L.rows[L.front_row][L.front_i];
+    for (int p = 0; p < PANE_COUNT; p++) {
+        bool in = p == cur;
+        for (int i = 0; i < L.nhidden; i++) in = in || L.hidden[i] == p;
+        if (in) turn[n++] = p;
+    }
+    for (int i = 0; i < n; i++)
+        if (turn[i] == cur) d->pane_front = turn[(i + 1) % n];
+}
 
 static void draw_panes(struct vis_dbg *d, int top, int height, int W)
 {
@@ -177,46 +320,46 @@ static void draw_panes(struct vis_dbg *d, int top, int height, int W)
         draw_pane(d, (enum dbg_pane)d->zoom, top, 0, W, height);
         return;
     }
-    int rows[3][PANE_COUNT], nrow[3] = {0, 0, 0};
-    for (int p = 0; p < PANE_COUNT; p++) {
-        if (!d->pane_on[p]) continue;
-        int r = pane_row[p];
-        if (r == 2 && S->small) r = 1;
-        rows[r][nrow[r]++] = p;
-    }
-    int used = 0, heights[3] = {0, 0, 0};
-    for (int r = 0; r < 3; r++) used += nrow[r] > 0;
-    if (!used) return;
-    /* the top row is as tall as the registers need; the others share the rest */
-    int regs_w = W >= 150 ? 52 : 39;
-    int regs_h = (regs_w >= 51 ? 4 : 6) + 4;
-    int rest_rows = (nrow[1] > 0) + (nrow[2] > 0);
-    if (nrow[0]) heights[0] = rest_rows ? (regs_h < height * 55 / 100 ? regs_h : height * 55 / 100) : height;
-    if (nrow[0] && rest_rows && height - heights[0] > 2 * 14 * rest_rows) heights[0] = height - 14 * rest_rows;
-    int left = height - heights[0];
-    for (int r = 1; r < 3; r++)
-        if (nrow[r]) heights[r] = left / rest_rows + ((r == 2 || !nrow[2]) ? left % rest_rows : 0);
+    struct layout L;
+    lay_out(d, height, W, &L);
     int y = top;
     for (int r = 0; r < 3; r++) {
-        if (!nrow[r]) continue;
-        int weights = 0, fixed = 0;
-        for (int i = 0; i < nrow[r]; i++) {
-            int p = rows[r][i];
-            if (p == PANE_REGS && nrow[r] > 1) fixed += regs_w + 1;
-            else weights += pane_weight[p] ? pane_weight[p] : 1;
+        int n = L.nrow[r];
+        if (!n) continue;
+        /* widths: each its minimum, then what is left to those that want
+         * more, in proportion to how much more; the last takes the rest */
+        int w[PANE_COUNT], want[PANE_COUNT], left = W - (n - 1), extra = 0;
+        for (int i = 0; i < n; i++) {
+            int p = L.rows[r][i];
+            want[i] = pane_want_w(d, p, L.heights[r] - 1, W);
+            /* the registers are as wide as the row's height was made for */
+            w[i] = p == PANE_REGS ? want[i] : pane_min_w[p];
+            left -= w[i];
+            extra += want[i] - w[i];
         }
-        int x = 0, avail = W - fixed - (nrow[r] - 1);
-        for (int i = 0; i < nrow[r]; i++) {
-            int p = rows[r][i];
-            bool last = i == nrow[r] - 1;
-            int w = p == PANE_REGS && nrow[r] > 1 ? regs_w
-                  : last ? W - x
-                  : avail * (pane_weight[p] ? pane_weight[p] : 1) / (weights ? weights : 1);
-            draw_pane(d, (enum dbg_pane)p, y, x, w, heights[r]);
-            if (!last) mvvline(y, x + w, ACS_VLINE, heights[r]);
-            x += w + 1;
+        for (int i = 0; i < n && left > 0 && extra > 0; i++) {
+            int more = (int)((long)left * (want[i] - w[i]) / extra);
+            if (more > want[i] - w[i]) more = want[i] - w[i];
+            w[i] += more;
         }
-        y += heights[r];
+        int x = 0;
+        for (int i = 0; i < n; i++) {
+            int p = L.rows[r][i];
+            int wi = i == n - 1 ? W - x : w[i];
+            bool turns = r == L.front_row && i == L.front_i;
+            draw_pane(d, (enum dbg_pane)p, y, x, wi, L.heights[r]);
+            if (turns && wi > 20) {
+                /* the place the panes that do not fit take in turns */
+                char more[32];
+                snprintf(more, sizeof more, " +%d F12 ", L.nhidden);
+                attrset(has_colors() ? COLOR_PAIR(C_TITLE) | A_BOLD : A_REVERSE);
+                mvaddstr(y, x + wi - (int)strlen(more), more);
+                attrset(A_NORMAL);
+            }
+            if (i < n - 1) mvvline(y, x + wi, ACS_VLINE, L.heights[r]);
+            x += wi + 1;
+        }
+        y += L.heights[r];
     }
 }
 
@@ -226,7 +369,7 @@ static void draw_status(struct vis_dbg *d, int y, int W)
     char mode[64] = "native";
     if (d->hv) hv_config_name(d->hv->cfg.mode, d->hv->cfg.mmu, mode, sizeof mode);
     char s[512];
-    snprintf(s, sizeof s, " %s, %u levels | step %llu cycle %llu | %s | F1 help  F2-F9 panes  F10 unzoom  PgUp/PgDn",
+    snprintf(s, sizeof s, " %s, %u levels | step %llu cycle %llu | %s | F1 help  F2-F9 panes  F10 unzoom  F12 next pane  PgUp/PgDn",
              mode, m->levels, (unsigned long long)d->pos, (unsigned long long)m->st.cycles,
              S->busy ? "running... (Ctrl-C stops)" : d->status[0] ? d->status : dbg_running(d) ? "stopped" : m->stop_detail);
     attrset(A_REVERSE);
@@ -497,11 +640,6 @@ int vis_dbg_fullscreen(struct vis_dbg *d)
         init_pair(C_HL, COLOR_YELLOW, -1);
         init_pair(C_TITLE, COLOR_WHITE, COLOR_BLUE);
     }
-    int H, W;
-    getmaxyx(stdscr, H, W);
-    S->small = H < 36 || W < 110;
-    if (S->small)
-        d->pane_on[PANE_MEMORY] = d->pane_on[PANE_CYCLES] = d->pane_on[PANE_CONSOLE] = d->pane_on[PANE_WALK] = false;
 
     char hbuf[4096];
     S->history_file = history_path(hbuf, sizeof hbuf);
@@ -553,6 +691,11 @@ int vis_dbg_fullscreen(struct vis_dbg *d)
             int p = ch - KEY_F(2);
             d->pane_on[p] = !d->pane_on[p];
             if (!d->pane_on[p] && d->zoom == p) d->zoom = -1;
+            redraw();
+            continue;
+        }
+        if (ch == KEY_F(12)) {
+            next_front();
             redraw();
             continue;
         }

@@ -85,11 +85,15 @@ void dbg_view_regs(struct vis_dbg *d, struct dbg_text *t, int width)
         if (c->nonroot) snprintf(mode, sizeof mode, "  VM %d non-root", m->vmx.cur);
         else if (!dbg_deprivileged(d)) snprintf(mode, sizeof mode, "  root (ring -1)");
     }
+    /* a narrow pane gives the mode a line of its own */
+    bool fits = width >= 46;
     dbg_text_add(t, AT_NORMAL, "sr  %s%08x%s  ring %u  IE %s%s", sr != b->cr[CR_SR] ? HL_ON : "", sr,
-                 sr != b->cr[CR_SR] ? HL_OFF : "", SR_RING(sr), sr & SR_IE ? "on" : "off", mode);
+                 sr != b->cr[CR_SR] ? HL_OFF : "", SR_RING(sr), sr & SR_IE ? "on" : "off", fits ? mode : "");
+    if (!fits && mode[0]) dbg_text_add(t, AT_NORMAL, "%s", mode + 2);
     if (dbg_deprivileged(d)) {
         uint32_t vsr = d->hv->vcpu.cr[CR_SR];
-        dbg_text_add(t, AT_NORMAL, "guest's own view: ring %u, IE %s (deprivileged)", SR_RING(vsr),
+        dbg_text_add(t, AT_NORMAL, fits ? "guest's own view: ring %u, IE %s (deprivileged)"
+                                        : "guest's view: ring %u, IE %s", SR_RING(vsr),
                      vsr & SR_IE ? "on" : "off");
     }
     dbg_text_add(t, AT_DIM, "cycle %llu  insn %llu  step %llu", (unsigned long long)m->st.cycles,
@@ -591,24 +595,28 @@ void dbg_view_events(struct vis_dbg *d, struct dbg_text *t, int nlines, bool ref
 /* ---- Cycles ---------------------------------------------------------------------------------------------- */
 void dbg_view_cycles(struct vis_dbg *d, struct dbg_text *t)
 {
+    /* what the last command cost comes first on every line, so that a
+     * narrow pane cuts the shares, never the cost */
     const struct stats *s = &d->m->st, *b = &d->st_before;
-    dbg_text_add(t, AT_HEAD, "cycles %llu (+%llu)  insns %llu (+%llu)", (unsigned long long)s->cycles,
-                 (unsigned long long)(s->cycles - b->cycles), (unsigned long long)s->instructions,
+    dbg_text_add(t, AT_HEAD, "cycles %llu, last command +%llu", (unsigned long long)s->cycles,
+                 (unsigned long long)(s->cycles - b->cycles));
+    dbg_text_add(t, AT_NORMAL, "insns  %llu, last command +%llu", (unsigned long long)s->instructions,
                  (unsigned long long)(s->instructions - b->instructions));
-    dbg_text_add(t, AT_DIM, "%-7s %12s %6s %10s", "cause", "total", "share", "last cmd");
+    dbg_text_add(t, AT_DIM, "%-7s %9s %10s %6s", "cause", "last cmd", "total", "share");
     for (int c = 0; c < CY_COUNT; c++) {
         uint64_t v = s->cycles_by_cause[c], dv = v - b->cycles_by_cause[c];
         if (!v) continue;
-        dbg_text_add(t, dv ? AT_CURRENT : AT_NORMAL, "%-7s %12llu %5.1f%% %10llu", cycle_cause_name[c],
-                     (unsigned long long)v, s->cycles ? 100.0 * (double)v / (double)s->cycles : 0.0,
-                     (unsigned long long)dv);
+        dbg_text_add(t, dv ? AT_CURRENT : AT_NORMAL, "%-7s %9llu %10llu %5.1f%%", cycle_cause_name[c],
+                     (unsigned long long)dv, (unsigned long long)v,
+                     s->cycles ? 100.0 * (double)v / (double)s->cycles : 0.0);
     }
     const struct mmu_stats *u = &d->m->mmu.st, *ub = &d->mst_before;
-    dbg_text_add(t, AT_NORMAL, "walks %llu (+%llu) refs %llu (+%llu)  traps %llu (+%llu)  exits %llu (+%llu)",
-                 (unsigned long long)u->walks, (unsigned long long)(u->walks - ub->walks),
-                 (unsigned long long)u->walk_refs, (unsigned long long)(u->walk_refs - ub->walk_refs),
-                 (unsigned long long)s->traps_total, (unsigned long long)(s->traps_total - b->traps_total),
-                 (unsigned long long)d->m->vmx.exits, (unsigned long long)(d->m->vmx.exits - d->exits_before));
+    dbg_text_add(t, AT_NORMAL, "walks +%llu (%llu)  refs +%llu (%llu)", (unsigned long long)(u->walks - ub->walks),
+                 (unsigned long long)u->walks, (unsigned long long)(u->walk_refs - ub->walk_refs),
+                 (unsigned long long)u->walk_refs);
+    dbg_text_add(t, AT_NORMAL, "traps +%llu (%llu)  exits +%llu (%llu)",
+                 (unsigned long long)(s->traps_total - b->traps_total), (unsigned long long)s->traps_total,
+                 (unsigned long long)(d->m->vmx.exits - d->exits_before), (unsigned long long)d->m->vmx.exits);
 }
 
 /* ---- Console ---------------------------------------------------------------------------------------------- */
