@@ -178,7 +178,8 @@ struct decode_page;                        /* cpu/decode.c */
     X(TR_SHADOW,   "shadow", "shadow paging: a = what, b = address")                 \
     X(TR_BT,       "bt",     "binary translation: a = what, b = guest address")     \
     X(TR_EMULATE,  "emulate", "the hypervisor emulated a guest kernel instruction (te trap, bt callout): a = opcode, b = pc") \
-    X(TR_HV,       "hv",     "under te, bt, pv the hypervisor takes the CPU (a = 1: b = the trap's cause, CAUSE_COUNT for a bt callout, c = epc) or gives it back (a = 0, b = pc)")
+    X(TR_HV,       "hv",     "under te, bt, pv the hypervisor takes the CPU (a = 1: b = the trap's cause, CAUSE_COUNT for a bt callout, c = epc) or gives it back (a = 0, b = pc)") \
+    X(TR_STOP,     "stop",   "the machine stopped: a = the reason (enum stop_reason)")
 
 enum trace_kind {
 #define X(id, name, desc) id,
@@ -376,6 +377,7 @@ struct machine {
         uint64_t blocks, instructions, cache_hits, invalidations, callouts;
     } bt;
     trace_fn trace;                        /* event hook, NULL = off */
+    uint64_t trace_mark;                   /* cpu_overhead at the last event reported */
     void *trace_ctx;
     /* derived, host-only: the decode cache, one entry per physical page */
     struct decode_page **dpages;
@@ -511,12 +513,33 @@ static inline bool vmx_cr_exits(const struct machine *m, unsigned cr)
  * false with a nested violation. Charges what the hardware would. */
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa);
 
-/* Reports an event to the trace hook, if any. */
+/* The cycles charged beyond what the guest's instructions cost themselves
+ * (insn, mem, tlb), their devices (io) and waiting (idle): traps and
+ * returns, page walks, VM exits and entries, the hypervisor's work, binary
+ * translation.  Every one of them is an event's cost (cpu_trace). */
+static inline uint64_t cpu_overhead(const struct machine *m)
+{
+    const uint64_t *c = m->st.cycles_by_cause;
+    return c[CY_TRAP] + c[CY_WALK] + c[CY_VMEXIT] + c[CY_HV] + c[CY_BT];
+}
+
+/* Events count their costs from here (a machine read from a save file;
+ * a machine built anew counts from power-on, so a run's first event also
+ * carries what the hypervisor spent before the guest's first instruction). */
+static inline void cpu_trace_start(struct machine *m) { m->trace_mark = cpu_overhead(m); }
+
+/* Reports an event to the trace hook, if any.  Its cost is every cycle of
+ * overhead (cpu_overhead) charged since the event before: what it took to
+ * get here — a trap's entry, a walk's references, the hypervisor's work
+ * that the event ends — so that a run's (or a command's) events add up to
+ * its overhead, cycle for cycle. */
 static inline void cpu_trace(struct machine *m, enum trace_kind k, uint32_t a, uint32_t b, uint32_t c,
-                             uint64_t cost, const struct walk_result *w)
+                             const struct walk_result *w)
 {
     if (__builtin_expect(m->trace != NULL, 0)) {
-        struct trace_event ev = {k, m->st.cycles, cost, m->cpu.pc, a, b, c, w};
+        uint64_t o = cpu_overhead(m);
+        struct trace_event ev = {k, m->st.cycles, o - m->trace_mark, m->cpu.pc, a, b, c, w};
+        m->trace_mark = o;
         m->trace(m->trace_ctx, m, &ev);
     }
 }

@@ -171,7 +171,7 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
     m->bt.blocks++;
     m->bt.instructions += n;
     cpu_charge(m, CY_BT, (uint64_t)n * m->prof.bt_translate);
-    cpu_trace(m, TR_BT, 0, m->cpu.pc, n, (uint64_t)n * m->prof.bt_translate, NULL);
+    cpu_trace(m, TR_BT, 0, m->cpu.pc, n, NULL);
 }
 
 bool cpu_bt_insn_at(const struct machine *m, uint32_t hpa, struct cpu_bt_insn *out)

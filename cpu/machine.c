@@ -69,6 +69,7 @@ void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(m->stop_detail, sizeof m->stop_detail, fmt, ap);
     va_end(ap);
+    cpu_trace(m, TR_STOP, reason, 0, 0, NULL);   /* with what the run spent after its last event */
 }
 
 void machine_free(struct machine *m)

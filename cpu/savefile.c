@@ -768,6 +768,7 @@ bool machine_load_file(struct machine *m, const struct saved_machine *s, char *e
             return false;
         }
     }
+    cpu_trace_start(m);   /* its events' costs count from here */
     return true;
 }
 

@@ -56,9 +56,9 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         c->pc = epc;
         /* the hypervisor's turn, between two events: a timeline of the
          * run (visualise/timeline.c) cuts it there */
-        cpu_trace(m, TR_HV, 1, cause, epc, m->prof.trap_entry, NULL);
+        cpu_trace(m, TR_HV, 1, cause, epc, NULL);
         m->hooks->trap(m, cause, badaddr, epc);
-        cpu_trace(m, TR_HV, 0, c->pc, 0, 0, NULL);
+        cpu_trace(m, TR_HV, 0, c->pc, 0, NULL);
         m->step_cut = true;
         return;
     }
@@ -92,7 +92,7 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
         m->st.traps_total++;
         m->st.traps_by_cause[cause]++;
         cpu_charge(m, CY_TRAP, m->prof.trap_entry);
-        cpu_trace(m, TR_TRAP, cause, badaddr, epc, m->prof.trap_entry, NULL);
+        cpu_trace(m, TR_TRAP, cause, badaddr, epc, NULL);
         m->step_cut = true;
 
         uint32_t sr = c->cr[CR_SR];
@@ -130,7 +130,7 @@ void cpu_iret(struct machine *m)
     c->pc = c->cr[CR_EPC];
     if (SR_RING(sr) != 0) c->r[ISA_REG_SP] = c->cr[CR_USP];
     mmu_context_changed(m, false);
-    cpu_trace(m, TR_IRET, c->pc, sr, 0, m->prof.trap_return, NULL);
+    cpu_trace(m, TR_IRET, c->pc, sr, 0, NULL);
 }
 
 bool cpu_interrupt_pending(const struct machine *m)

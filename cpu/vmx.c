@@ -31,7 +31,7 @@ static void save_guest(struct machine *m, enum vmexit_reason reason, uint32_t qu
     m->vmx.exits++;
     m->vmx.exits_by_reason[reason]++;
     cpu_charge(m, CY_VMEXIT, m->prof.vm_exit);
-    cpu_trace(m, TR_VMEXIT, reason, qual, (uint32_t)m->vmx.cur, m->prof.vm_exit, NULL);
+    cpu_trace(m, TR_VMEXIT, reason, qual, (uint32_t)m->vmx.cur, NULL);
     m->step_cut = false;   /* the hypervisor's work belongs to the step */
     /* the hypervisor's address space: no guest translation applies */
     c->cr[CR_MMU] = 0;
@@ -62,7 +62,7 @@ void vmx_enter(struct machine *m, int i)
     c->trap_depth = v->trap_depth;
     c->nonroot = true;
     cpu_charge(m, CY_VMEXIT, m->prof.vm_entry);
-    cpu_trace(m, TR_VMENTRY, 0, 0, (uint32_t)i, m->prof.vm_entry, NULL);
+    cpu_trace(m, TR_VMENTRY, 0, 0, (uint32_t)i, NULL);
     m->step_cut = true;
     if (switched) mmu_vm_switched(m);
     else mmu_context_changed(m, false);

@@ -489,7 +489,7 @@ static enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
     hv_charge_op(hv, 1);
     bool known = op < PV_HC_COUNT && pv_hypercall_name[op];
     if (known) {
-        cpu_trace(m, TR_TRAP, CAUSE_HYPERCALL, op, *next - 4, 0, NULL);
+        cpu_trace(m, TR_TRAP, CAUSE_HYPERCALL, op, *next - 4, NULL);
         p->hypercalls++;
         p->by_op[op]++;
         p->traps_replaced += replaces[op];

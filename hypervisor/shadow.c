@@ -537,7 +537,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
         }
         s->hidden_faults++;
         mmu_forget_page(hv->m, va);
-        cpu_trace(hv->m, TR_SHADOW, 0, va, 0, 0, NULL);
+        cpu_trace(hv->m, TR_SHADOW, 0, va, 0, NULL);
         return true;
     }
     /* A fault from a translation the TLB holds: bare metal would not walk
@@ -603,7 +603,7 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     //| return false;
     // LAB(shadow) END
     mmu_forget_page(hv->m, va);
-    cpu_trace(hv->m, TR_SHADOW, 1, va, gpa, 0, NULL);
+    cpu_trace(hv->m, TR_SHADOW, 1, va, gpa, NULL);
     return true;
 }
 
@@ -673,5 +673,5 @@ void shadow_traced_write(struct hv *hv, uint32_t gpa)
         }
     }
     if (++s->fr[f].flood >= SHADOW_FLOOD) unshadow(hv, f);
-    cpu_trace(hv->m, TR_SHADOW, 2, gpa, 0, 0, NULL);
+    cpu_trace(hv->m, TR_SHADOW, 2, gpa, 0, NULL);
 }

@@ -45,7 +45,7 @@ void te_emulate(struct hv *hv, uint32_t epc)
     hv->vcpu.emulated++;
     hv->vcpu.emulated_by_op[in.op]++;
     hv_charge_op(hv, 1);
-    cpu_trace(m, TR_EMULATE, in.op, epc, 0, m->prof.hv_op, NULL);
+    cpu_trace(m, TR_EMULATE, in.op, epc, 0, NULL);
     uint32_t next = epc + 4;
     switch (in.op) {
     case OP_MTCR:

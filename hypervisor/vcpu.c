@@ -305,7 +305,7 @@ void vcpu_reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_
         vcpu_kill(hv, "triple fault: the guest's vector table is outside its memory");
         return;
     }
-    cpu_trace(m, TR_TRAP, cause, badaddr, epc, 0, NULL);
+    cpu_trace(m, TR_TRAP, cause, badaddr, epc, NULL);
     vcpu_resume(hv, handler);
 }
 

@@ -446,7 +446,10 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
     ctx_init_now(&c, m);
     c.paging = false;
     struct walk_result r;
-    if (walk_live(m, &c, gpa, ACC_READ, &r)) {
+    bool ok = walk_live(m, &c, gpa, ACC_READ, &r);
+    /* a walk of its own (a trap's vector, a hypervisor's read): an event */
+    cpu_trace(m, TR_WALK, ok ? 0 : r.fault, ok ? r.pa : 0, ACC_READ, &r);
+    if (ok) {
         *hpa = r.pa;
         return true;
     }
@@ -585,7 +588,6 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     ctx_init_now(&c, m);
     c.user = user;
     const struct walk_result *r = &u->last_walk;
-    uint64_t before = m->st.cycles;
     bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk);
     if (ok) {
         *pa = r->pa;
@@ -597,7 +599,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
             u->nested_fault_va = vaddr;
         }
     }
-    cpu_trace(m, TR_WALK, ok ? 0 : *fault, ok ? *pa : 0, acc, m->st.cycles - before, r);
+    cpu_trace(m, TR_WALK, ok ? 0 : *fault, ok ? *pa : 0, acc, r);
     if (!ok) {
         if (!(*fault & FAULT_NESTED)) u->st.page_faults++;
         return false;
@@ -638,7 +640,7 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
     u->st.tlb_flushes++;
     u->gen++;
     u->last_vpn = 0xffffffffu;
-    cpu_trace(m, TR_FLUSH, 1, 0, 0, 0, NULL);
+    cpu_trace(m, TR_FLUSH, 1, 0, 0, NULL);
 }
 
 void mmu_flush_all(struct machine *m) { flush(m, false, true); }
@@ -656,7 +658,7 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
 {
     struct mmu *u = &m->mmu;
     mmu_forget_page(m, vaddr);
-    cpu_trace(m, TR_FLUSH, 0, vaddr, 0, 0, NULL);
+    cpu_trace(m, TR_FLUSH, 0, vaddr, 0, NULL);
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)
         if (u->pwc[i].dim == DIM_GUEST) u->pwc[i].valid = 0;

@@ -4,6 +4,7 @@
  * `ringsim run --trace`, whose lines are the debugger's events.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <regex.h>
@@ -393,4 +394,41 @@ Test(debugger, tour_refuses_what_it_cannot_do)
     cr_assert_eq(run_ringsim("debug --tour syscall kernel", &out, &err), 2);
     cr_assert(strstr(err, "no image"), "%s", err);
     free(out), free(err);
+}
+
+/* A run's trace adds up: the costs of its events are every cycle the run
+ * spent beyond its instructions' own, under every technique. */
+Test(debugger, trace_costs_add_up_to_the_runs_overhead_under_every_technique)
+{
+    static const char *const modes[] = {"", "--mode te", "--mode bt", "--mode hw", "--mode hw --mmu shadow",
+                                        "--mode pv"};
+    for (int i = 0; i < 6; i++) {
+        char tr[512], st[512], cmd[1400];
+        snprintf(tr, sizeof tr, "%s/trace%d.txt", temp_dir(), i);
+        snprintf(st, sizeof st, "%s/stats%d.json", temp_dir(), i);
+        snprintf(cmd, sizeof cmd, "run syscall --args 3 %s --trace all:%s --stats %s", modes[i], tr, st);
+        char *out = NULL, *err = NULL;
+        cr_assert_eq(run_ringsim(cmd, &out, &err), 0, "%s: %s", cmd, err);
+        free(out);
+        free(err);
+        FILE *f = fopen(tr, "r");
+        cr_assert(f, "%s", tr);
+        char line[4096];
+        unsigned long long sum = 0, events = 0;
+        while (fgets(line, sizeof line, f)) {
+            const char *c = strstr(line, " cost=");
+            if (c) sum += strtoull(c + 6, NULL, 10), events++;
+        }
+        fclose(f);
+        json_error_t je;
+        json_t *j = json_load_file(st, 0, &je);
+        cr_assert(j, "%s: %s", st, je.text);
+        json_t *by = json_object_get(j, "cycles_by_cause");
+        unsigned long long over = 0;
+        static const char *const causes[] = {"trap", "walk", "vmexit", "hv", "bt"};
+        for (int k = 0; k < 5; k++) over += (unsigned long long)json_integer_value(json_object_get(by, causes[k]));
+        json_decref(j);
+        cr_assert_gt(events, 0);
+        cr_assert_eq(sum, over, "%s: %llu events cost %llu, the run's overhead is %llu", cmd, events, sum, over);
+    }
 }

@@ -734,3 +734,39 @@ Test(debugger, a_step_that_retires_no_instruction_says_why)
     cr_assert(!strstr(ds_out(S), "no instruction retired"), "%s", ds_out(S));
     ds_close(S);
 }
+
+/* ---- every cycle attributed ------------------------------------------------------------------------------ */
+/* The cost of the events a command logged, and the overhead it charged. */
+static void assert_events_add_up(const char *what)
+{
+    uint64_t sum = 0;
+    cr_assert_geq(S->d->ev_before, S->d->ev_lo, "%s: the log kept every event of the command", what);
+    for (uint64_t s = S->d->ev_before; s < S->d->ev_count; s++) sum += dbg_event_at(S->d, s)->ev.cost;
+    const struct stats *a = &M()->st, *b = &S->d->st_before;
+    uint64_t over = 0;
+    static const int causes[] = {CY_TRAP, CY_WALK, CY_VMEXIT, CY_HV, CY_BT};
+    for (int i = 0; i < 5; i++) over += a->cycles_by_cause[causes[i]] - b->cycles_by_cause[causes[i]];
+    uint64_t own = (a->cycles - b->cycles) - over;
+    cr_assert_gt(over, 0, "%s: the command cost something beyond instructions", what);
+    cr_assert_eq(sum, over, "%s: the events add up to %llu, the command's overhead is %llu (of %llu cycles, %llu "
+                            "the instructions' own)", what, (unsigned long long)sum, (unsigned long long)over,
+                 (unsigned long long)(a->cycles - b->cycles), (unsigned long long)own);
+}
+
+Test(debugger, a_commands_events_add_up_to_its_cost_under_every_technique)
+{
+    static const char *const modes[][2] = {{"native", NULL}, {"te", NULL}, {"bt", NULL}, {"hw", "nested"},
+                                          {"hw", "shadow"}, {"pv", NULL}};
+    for (int i = 0; i < 6; i++) {
+        S = ds_open_mmu("syscall", modes[i][0], modes[i][1], 0, 0);
+        char what[64];
+        snprintf(what, sizeof what, "%s%s%s", modes[i][0], modes[i][1] ? "+" : "", modes[i][1] ? modes[i][1] : "");
+        OK("break trap syscall");
+        OK("continue");
+        OK("until epc");        /* the whole system call, handler to return */
+        assert_events_add_up(what);
+        OK("step 3000");        /* user code, the next system calls, walks, a timer */
+        assert_events_add_up(what);
+        ds_close(S);
+    }
+}

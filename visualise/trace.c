@@ -232,6 +232,9 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
         else
             put(&o, " leave ring=%u pc=v:0x%08x", SR_RING(x->sr), ev->b);
         break;
+    case TR_STOP:
+        put(&o, " reason=%s", ev->a < STOP_COUNT ? stop_reason_name[ev->a] : "?");
+        break;
     case TR_BT:
         /* cpu/decode.c: a = 0 a block translated, b = its guest address, c = instructions */
         if (ev->a == 0) put(&o, " translate pc=v:0x%08x insns=%u", ev->b, ev->c);
@@ -306,6 +309,7 @@ bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char *
         {"bt", 1u << TR_BT},
         {"shadow", 1u << TR_SHADOW},
         {"hv", 1u << TR_HV},
+        {"stop", 1u << TR_STOP},
         {"all", (1u << TR_COUNT) - 1},
     };
     *kinds = 0;
