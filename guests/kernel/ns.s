@@ -1059,3 +1059,11 @@ ipcns_table:
         .space  IN_SIZE - 8             # (no queues)
         .space  (NIPCNS - 1) * IN_SIZE
 hostname_tmp:   .space  HOSTNAME_MAX
+# What `ringsim dot --processes` reads besides ns_layout (visualise/proctree.c),
+# so that it too knows no offset of its own: the process table, its slots,
+# where in a slot the state and the parent's pid lie, which states are no
+# process to draw (free, being built, exited), and where a pid namespace
+# keeps its parent.  (Last in this file's data, so that nothing above moves.)
+proc_layout:
+        .word   proc_table, NPROC, P_SIZE, P_STATE, P_PARENT
+        .word   PS_UNUSED, PS_EMBRYO, PS_ZOMBIE, PN_PARENT
