@@ -229,6 +229,26 @@ Test(containers_dot, the_process_tree_puts_each_process_in_its_pid_namespace)
     free(dot);
 }
 
+Test(containers_dot, with_the_file_system_each_process_shows_its_mount_namespace_and_root)
+{
+    /* just after container a's PID 1 made /ct/a its root (pivot_root) */
+    unsigned long long c = first_entry("mounts", "run_pivoted");
+    char args[128], *dot, *err;
+    snprintf(args, sizeof args, "dot mounts --processes --at %llu", c + 1);
+    cr_assert_eq(run_ringsim(args, &dot, &err), 0, "%s", err);
+    free(err);
+    struct placed host, run, ct;
+    cr_assert(place(dot, 1, &host) && place(dot, 2, &run) && place(dot, 3, &ct), "%s", dot);
+    cr_assert_str_eq(host.label, "pid 1\\nhost ringsim\\nuid 0\\nmnt ns 0, root /");
+    cr_assert(strstr(run.label, "uid 1000\\nmnt ns 0, root /"), "the runtime, a user in the host's view: %s",
+              run.label);
+    cr_assert_eq(ct.depth, 2, "%s", dot);
+    cr_assert(strstr(ct.label, "pid 1\\n= pid 3 in pid ns 0\\nhost a\\nuid 0 (1000 outside)\\nmnt ns 1, root /ct/a") ==
+                  ct.label,
+              "%s", ct.label);
+    free(dot);
+}
+
 Test(containers_dot, under_the_hypervisor_the_tree_is_read_in_the_vms_memory)
 {
     /* forkbomb mid-window: the bomb's pids.max processes in a namespace and

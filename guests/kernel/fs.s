@@ -584,3 +584,9 @@ fs_path1:       .space  FS_PATH_MAX
 fs_path2:       .space  FS_PATH_MAX
 fs_data:        .space  FILE_MAX
 fs_list:        .space  NNODE * FS_NAME_MAX
+# What `ringsim dot --processes` (visualise/proctree.c) and the debugger's
+# `info ns` read of mount namespaces: where a process points at its own,
+# their table and slot size, where a namespace keeps its root, the nodes,
+# and where a node keeps its directory and its name.
+mnt_layout:
+        .word   P_MNTNS, mntns_table, MN_SIZE, MN_ROOT, fs_nodes, N_PARENT, N_NAME, FS_NAME_MAX
