@@ -52,7 +52,7 @@ static void dot_help(FILE *out)
                  "or a table the machine does not have (shadow without shadow paging, nested without\n"
                  "nested paging).\n\n"
                  "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n"
-                 "         ringsim dot containers --processes --at 3000000 -o ps.svg\n",
+                 "         ringsim dot containers --processes --at 514441 -o ps.svg\n",
             EXIT_USAGE);
 }
 

@@ -265,7 +265,7 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
     fprintf(f, "  edge [arrowhead=vee];\n");
     for (int i = 0; i < t->nns; i++)
         if (!t->ns[i].level) emit_ns(f, t, i);
-    if (!t->nprocs) fprintf(f, "  none [shape=plaintext, label=\"no process yet\"];\n");
+    if (!t->nprocs) fprintf(f, "  none [shape=plaintext, label=\"no live process at this cycle\"];\n");
     for (int k = 0; k < t->nprocs; k++)
         for (int j = 0; j < t->nprocs; j++)
             if (t->procs[j].pid == t->procs[k].parent)
