@@ -14,7 +14,8 @@ static void dot_help(FILE *out)
 {
     fprintf(out,
         "usage: ringsim dot IMG --table guest|shadow|nested [--walk VADDR] [--walk-only] [--at CYCLE]\n"
-        "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n\n"
+        "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
+        "       ringsim dot IMG --processes [--at CYCLE] [run options] [-o FILE] [-T svg|png|…]\n\n"
         "Runs IMG as `ringsim run` would (the guest's console is not shown), stops it at\n"
         "--at CYCLE (default: when the guest stops by itself), and draws page tables as\n"
         "Graphviz DOT: one node per table page listing its present entries (index, target,\n"
@@ -31,6 +32,14 @@ static void dot_help(FILE *out)
         "                     (n+1)(m+1)-1 of them across the guest and host tables; under\n"
         "                     shadow paging the shadow's, and g1… the guest's own\n"
         "  --walk-only        draw only the table pages the walk reads\n"
+        "  --processes        instead of tables, the guest kernel's processes (a kernel built\n"
+        "                     with containers): a cluster per pid namespace, nested as they\n"
+        "                     are, each process with its pid inside and in every namespace\n"
+        "                     above, its host name, uid and cgroup (and with the file\n"
+        "                     system, its mount namespace and root); parent -> child edges.\n"
+        "                     Read from the kernel's process table through the layouts it\n"
+        "                     publishes (ns_layout, proc_layout); under a hypervisor, VM 0's\n"
+        "                     (a process exiting, which holds no namespace any more, is left out)\n"
         "  --at CYCLE         stop the machine at this cycle (first block boundary past it)\n"
         "  --vm N             which VM under --mode hw (default 0)\n"
         "  -o FILE            write to FILE (atomically) instead of stdout: the DOT text for\n"
@@ -42,13 +51,14 @@ static void dot_help(FILE *out)
     fprintf(out, "\nExit status: 0, 1 if writing or rendering failed, %d for bad arguments or images,\n"
                  "or a table the machine does not have (shadow without shadow paging, nested without\n"
                  "nested paging).\n\n"
-                 "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n",
+                 "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n"
+                 "         ringsim dot containers --processes --at 514441 -o ps.svg\n",
             EXIT_USAGE);
 }
 
 int cmd_dot(int argc, char **argv)
 {
-    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM };
+    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM, O_PROCESSES };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         {"output", required_argument, 0, 'o'},
@@ -58,6 +68,7 @@ int cmd_dot(int argc, char **argv)
         {"walk-only", no_argument, 0, O_WALKONLY},
         {"at", required_argument, 0, O_AT},
         {"vm", required_argument, 0, O_VM},
+        {"processes", no_argument, 0, O_PROCESSES},
         CLI_MACHINE_OPTIONS,
         {0, 0, 0, 0},
     };
@@ -65,6 +76,7 @@ int cmd_dot(int argc, char **argv)
     cli_machine_defaults(&o);
     struct vis_dot_request req = {.table = VIS_TABLE_GUEST};
     const char *out = NULL, *format = NULL, *table = NULL;
+    bool processes = false;
     uint64_t v;
     int ch;
     optind = 1;
@@ -95,6 +107,7 @@ int cmd_dot(int argc, char **argv)
             req.walk_vaddr = (uint32_t)v;
             break;
         case O_WALKONLY: req.walk_only = true; break;
+        case O_PROCESSES: processes = true; break;
         case O_AT:
             if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
                 fprintf(stderr, "ringsim dot: --at '%s': expected a positive number of cycles\n", optarg);
@@ -111,8 +124,12 @@ int cmd_dot(int argc, char **argv)
         default: dot_help(stderr); cli_unknown_option(argc, argv, longopts, "dot"); return EXIT_USAGE;
         }
     }
-    if (!table) {
-        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested\n");
+    if (processes && (table || req.walk || req.walk_only || req.vm)) {
+        fprintf(stderr, "ringsim dot: --processes draws no tables: not with --table, --walk, --walk-only or --vm\n");
+        return EXIT_USAGE;
+    }
+    if (!table && !processes) {
+        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, or --processes\n");
         return EXIT_USAGE;
     }
     if (format && (!*format || strspn(format, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(format))) {
@@ -136,7 +153,13 @@ int cmd_dot(int argc, char **argv)
     if (cm.m->stop == STOP_TRIPLE) fprintf(stderr, "ringsim dot: note: %s\n", cm.m->stop_detail);
 
     int status = 0;
-    char *text = vis_dot_tables(cm.m, &req, err, sizeof err);
+    char *text;
+    if (processes) {
+        char title[256];
+        cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
+        text = vis_dot_processes(cm.m, cm.hv, cm.image0, title, cm.m->st.cycles, err, sizeof err);
+    } else
+        text = vis_dot_tables(cm.m, &req, err, sizeof err);
     if (!text) {
         fprintf(stderr, "ringsim dot: %s\n", err);
         status = EXIT_USAGE;

@@ -214,6 +214,177 @@ Test(containers, a_container_cannot_reach_another_namespaces_message_queues)
     free(out);
 }
 
+/* ---- mount namespaces and the file system (fs.s, `ringsim run mounts`) --------------- */
+
+/* What a "WHO: ls PATH -> N: NAMES" or "WHO: cat PATH -> N: TEXT" line of
+ * mounts says: N, and the rest of the line in text (at most size - 1). */
+static int fs_line(const char *out, const char *prefix, char *text, size_t size)
+{
+    const char *l = must_line(out, prefix);
+    const char *arrow = strstr(l, " -> ");
+    cr_assert(arrow, "%.80s", l);
+    int n = atoi(arrow + 4);
+    const char *colon = strstr(arrow, ": "), *nl = strchr(l, '\n');
+    cr_assert(colon && nl && colon < nl, "%.80s", l);
+    size_t len = (size_t)(nl - colon - 2) < size - 1 ? (size_t)(nl - colon - 2) : size - 1;
+    memcpy(text, colon + 2, len);
+    text[len] = '\0';
+    return n;
+}
+
+/* Whether the space-separated list names holds name. */
+static bool names_hold(const char *names, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = names; (p = strstr(p, name)); p++)
+        if ((p == names || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) return true;
+    return false;
+}
+
+Test(containers, each_container_sees_only_its_own_directory_as_root)
+{
+    char *out = run_ok("run mounts");
+    char t[128];
+    cr_assert_eq(fs_line(out, "host: ls / ->", t, sizeof t), 2);
+    cr_assert(names_hold(t, "ct") && names_hold(t, "shared"), "%s", t);
+    const char *who[] = {"a", "b"};
+    for (int i = 0; i < 2; i++) {
+        char p[64];
+        /* its "/" is the host's /ct/NAME: its hello and the mount point */
+        snprintf(p, sizeof p, "%s: ls / ->", who[i]);
+        cr_assert_eq(fs_line(out, p, t, sizeof t), 2, "%s", out);
+        cr_assert(names_hold(t, "hello") && names_hold(t, "shared") && !names_hold(t, "ct"), "%s", t);
+        snprintf(p, sizeof p, "%s: cat /hello ->", who[i]);
+        int len = fs_line(out, p, t, sizeof t);
+        char want[64];
+        snprintf(want, sizeof want, "I am container %s", who[i]);
+        cr_assert_str_eq(t, want);
+        cr_assert_eq(len, (int)strlen(want));
+        /* the host's paths name nothing inside: neither its own file by
+         * the host's name for it, nor the other container's */
+        for (int j = 0; j < 2; j++) {
+            snprintf(p, sizeof p, "%s: cat /ct/%s/hello ->", who[i], who[j]);
+            cr_assert_eq(fs_line(out, p, t, sizeof t), -1, "%s", out);
+        }
+        snprintf(p, sizeof p, "host: container %s (root /ct/%s) exited with ", who[i], who[i]);
+        cr_assert_eq(atoi(must_line(out, p) + strlen(p)), 0, "%s", out);
+    }
+    free(out);
+}
+
+Test(containers, a_bind_mount_shares_a_directory_between_containers)
+{
+    char *out = run_ok("run mounts");
+    char t[128];
+    /* a finds the host's board in /shared, and leaves a file there ... */
+    cr_assert_eq(fs_line(out, "a: ls /shared ->", t, sizeof t), 1);
+    cr_assert_str_eq(t, "board");
+    const char *w = "a: writefile /shared/from-a -> ";
+    cr_assert_eq(atoi(must_line(out, w) + strlen(w)), (int)strlen("left by container a"));
+    /* ... which b, in another container, sees in its /shared */
+    cr_assert_eq(fs_line(out, "b: ls /shared ->", t, sizeof t), 2);
+    cr_assert(names_hold(t, "from-a") && !names_hold(t, "from-b"), "%s", t);
+    /* the host sees both containers' files, in its own tree */
+    cr_assert_eq(fs_line(out, "host: ls /shared ->", t, sizeof t), 3);
+    cr_assert(names_hold(t, "board") && names_hold(t, "from-a") && names_hold(t, "from-b"), "%s", t);
+    fs_line(out, "host: cat /shared/from-b ->", t, sizeof t);
+    cr_assert_str_eq(t, "left by container b");
+    cr_assert_eq(fs_line(out, "host: ls /ct/b ->", t, sizeof t), 2);
+    cr_assert(names_hold(t, "hello"), "%s", t);
+    /* and the mounts were the containers' own: on the host /ct/a/shared is
+     * the empty directory it made */
+    cr_assert_eq(fs_line(out, "host: ls /ct/a/shared ->", t, sizeof t), 0, "%s", out);
+    free(out);
+}
+
+/* ---- isolation: a container tries to get out (`ringsim run escape`) ------------------ */
+
+Test(containers, a_container_cannot_reach_processes_queues_or_files_outside)
+{
+    char *out = run_ok("run escape");
+    struct view v = view_of(must_line(out, "escape: pid "));
+    cr_assert_eq(v.pid, 1);
+    cr_assert_eq(v.parent, 0);
+    cr_assert_eq(v.npids, 1, "it sees itself only: %s", out);
+    int found;
+    cr_assert_eq(sscanf(must_line(out, "escape: kill(2..16) found "), "escape: kill(2..16) found %d", &found), 1);
+    cr_assert_eq(found, 0, "no kill reached a process outside: %s", out);
+    /* the host's queue: another queue by key, no words by any id */
+    int hostq, hostmsg, id, words;
+    cr_assert_eq(sscanf(must_line(out, "host: queue "), "host: queue %d holds %d", &hostq, &hostmsg), 2);
+    cr_assert_eq(sscanf(must_line(out, "escape: msgget(42) = "),
+                        "escape: msgget(42) = %d, a queue of its own; msgrcv of ids 0..3 read %d words", &id, &words),
+                 2);
+    cr_assert_eq(words, 0, "it read nothing of the host's: %s", out);
+    int left;
+    char p[64];
+    snprintf(p, sizeof p, "host: msgrcv(%d) = ", hostq);
+    cr_assert_eq(sscanf(must_line(out, p) + strlen(p), "%d", &left), 1);
+    cr_assert_eq(left, hostmsg, "the host's message is still in its queue");
+    /* another container's file: not to be named, read or written */
+    char t[128];
+    cr_assert_eq(fs_line(out, "escape: cat /ct/b/secret ->", t, sizeof t), -1);
+    cr_assert_eq(fs_line(out, "escape: cat /secret ->", t, sizeof t), -1);
+    const char *w = "escape: writefile /ct/b/secret -> ";
+    cr_assert_eq(atoi(must_line(out, w) + strlen(w)), -1, "%s", out);
+    cr_assert_eq(fs_line(out, "host: cat /ct/b/secret ->", t, sizeof t), 10);
+    cr_assert_str_eq(t, "b's secret");
+    free(out);
+}
+
+Test(containers, a_containers_root_has_no_power_outside_it)
+{
+    char *out = run_ok("run escape");
+    int uid, setns, cgc, cgs, setuid;
+    cr_assert_eq(sscanf(must_line(out, "escape: uid "),
+                        "escape: uid %d; setns(1) -> %d, cgroup_create -> %d, cgroup_set(pids.max 0) -> %d, "
+                        "setuid(1000) -> %d",
+                        &uid, &setns, &cgc, &cgs, &setuid),
+                 5);
+    cr_assert_eq(uid, 0, "it is root of its user namespace");
+    cr_assert_eq(setns, -2, "joining the host's namespaces needs root of the machine");
+    cr_assert_eq(cgc, -2);
+    cr_assert_eq(cgs, -2, "it cannot lift its own limit");
+    cr_assert_eq(setuid, -1, "uid 1000 is not mapped in its namespace");
+    /* what it does own, it may change: its own mount namespace */
+    int mnt, pivot;
+    cr_assert_eq(sscanf(must_line(out, "escape: in its own mount namespace: "),
+                        "escape: in its own mount namespace: mount -> %d, pivot_root -> %d", &mnt, &pivot),
+                 2);
+    cr_assert_eq(mnt, 0);
+    cr_assert_eq(pivot, 0);
+    /* and none of it changed the host's view */
+    struct view host = view_of(must_line(out, "host: pid 1,"));
+    cr_assert_str_eq(host.host, "ringsim");
+    free(out);
+}
+
+Test(containers, a_container_cannot_exceed_its_cgroups_limits)
+{
+    char *out = run_ok("run escape");
+    int group, pids, memory;
+    cr_assert_eq(sscanf(must_line(out, "host: queue "), "host: queue %*d holds %*d; cgroup %d: pids.max %d, memory.max %d",
+                        &group, &pids, &memory),
+                 3);
+    int spawn, mapped, pages, max, g;
+    cr_assert_eq(sscanf(must_line(out, "escape: spawn -> "),
+                        "escape: spawn -> %d; map refused after %d pages: %d of memory.max %d in cgroup %d", &spawn,
+                        &mapped, &pages, &max, &g),
+                 5);
+    cr_assert_eq(g, group);
+    cr_assert_eq(spawn, -1, "the runtime and its PID 1 are pids.max %d processes", pids);
+    cr_assert_eq(max, memory);
+    cr_assert_eq(pages, memory, "map stopped exactly at the limit");
+    cr_assert_gt(mapped, 0, "it could map up to it");
+    int after_pages, after_procs;
+    char p[64];
+    snprintf(p, sizeof p, "host: cgroup %d after the container: ", group);
+    cr_assert_eq(sscanf(must_line(out, p) + strlen(p), "%d pages, %d processes", &after_pages, &after_procs), 2);
+    cr_assert_eq(after_pages, 0);
+    cr_assert_eq(after_procs, 0);
+    free(out);
+}
+
 /* ---- every workload, natively and under every technique ---------------------------- */
 
 static const struct {
@@ -227,6 +398,10 @@ static const struct {
     {"memhog", "--mode pv"},                  {"memhog", "--mode hw --mmu shadow --levels 4"},
     {"ipc", "--mode te --isa strict"},        {"ipc", "--mode bt"},        {"ipc", "--mode hw"},
     {"ipc", "--mode pv"},                     {"ipc", "--mode hw --mmu shadow --levels 4"},
+    {"mounts", "--mode te --isa strict"},     {"mounts", "--mode bt"},     {"mounts", "--mode hw"},
+    {"mounts", "--mode pv"},                  {"mounts", "--mode hw --mmu shadow --levels 4"},
+    {"escape", "--mode te --isa strict"},     {"escape", "--mode bt"},     {"escape", "--mode hw"},
+    {"escape", "--mode pv"},                  {"escape", "--mode hw --mmu shadow --levels 4"},
 };
 #define NMODES (sizeof modes / sizeof modes[0])
 
@@ -248,8 +423,8 @@ ParameterizedTest(size_t *row, containers, each_workload_prints_the_same_in_ever
 
 Test(containers, trap_and_emulate_on_the_classic_isa_adds_only_the_red_pills)
 {
-    const char *w[] = {"containers", "forkbomb", "memhog"};
-    for (int i = 0; i < 3; i++) {
+    const char *w[] = {"containers", "forkbomb", "memhog", "mounts", "escape"};
+    for (int i = 0; i < 5; i++) {
         char a[128];
         snprintf(a, sizeof a, "run %s", w[i]);
         char *native = run_ok(a);

@@ -9,6 +9,8 @@
 #   walk-2d-4x4.svg      one 2D walk, 4 guest x 4 host levels: 24 numbered references
 #   pv-table.svg         the paravirtual kernel's own tables, which the MMU walks
 #                        directly (no shadow), and one walk through them
+#   processes.svg        the containers kernel's processes, a cluster per pid
+#                        namespace, while alpha's child runs (ringsim dot --processes)
 #   compare-forkwait.svg, compare-tlbstride.svg   cycles by cause per mode
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,6 +23,8 @@ $RS dot kernel --mode te --table shadow --at 3000000 --walk 0x40000000 -T svg -o
 $RS dot kernel --mode hw --table nested -T svg -o $OUT/nested-table.svg
 $RS dot kernel --mode hw --levels 4 --table guest --walk 0x1000 --walk-only -T svg -o $OUT/walk-2d-4x4.svg
 $RS dot kernel --mode pv --table guest --at 2000000 --walk 0x40000000 -T svg -o $OUT/pv-table.svg
+# the cycle just after alpha's child first runs (tests/test_containers_dot.c finds it)
+$RS dot containers --processes --at 514441 -T svg -o $OUT/processes.svg
 for w in forkwait tlbstride; do
     $RS compare $w --chart $OUT/compare-$w.svg --timeout 120 >/dev/null
 done

@@ -57,6 +57,18 @@ bool vis_dot_write(const char *dot, const char *format, const char *path, char *
  * Graphviz format to render; false with err for an extension it refuses. */
 bool vis_dot_format_of(const char *path, const char **format, char *err, size_t errlen);
 
+/* The DOT text (malloc'd) drawing the processes of the guest kernel running
+ * on m (under hv, its first VM; NULL natively) as it stands at cycle: one
+ * cluster per pid namespace, nested as the namespaces are, each process
+ * labelled with its pid in its own namespace and in each one above ("= pid
+ * 4 in pid ns 0"), its host name, uid and cgroup, and an edge from parent
+ * to child (proctree.c).  Read through the layouts the kernel built with
+ * containers publishes (ns_layout, proc_layout in image's symbols); NULL
+ * with err for another kernel. */
+struct hv;
+char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char *image, const char *title,
+                        uint64_t cycle, char *err, size_t errlen);
+
 /* ---- comparisons (compare.c) ------------------------------------------- */
 /* One run of a comparison: the workload under one mode, at one value of the
  * swept parameter.  Filled by whoever ran it (cli/compare.c). */

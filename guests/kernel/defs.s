@@ -94,6 +94,7 @@
         .equ    P_CGOOM, 184            # 1: its cgroup refused it a page
         .equ    P_DISPATCHED, 188       # when the scheduler last chose it
         .equ    P_IPCNS, 192            # its IPC namespace (message queues)
+        .equ    P_MNTNS, 196            # its mount namespace (fs.s)
         .equ    P_SIZE, 256
         .equ    P_SHIFT, 8
 
@@ -116,6 +117,13 @@
         .endif
         .ifndef CONTAINERS
         .equ    CONTAINERS, 0
+        .endif
+# The file system and mount namespaces (fs.s) are an option of a kernel
+# with containers: guests/mounts.s and escape.s set FS to 1 too.  The
+# other container kernels are built without, byte for byte what they were
+# (compare --isolation measures their frames, docs/containers.md).
+        .ifndef FS
+        .equ    FS, 0
         .endif
 
 # ---- system calls (the ABI: guests/README.md) --------------------------------
@@ -151,10 +159,17 @@
         .equ    SYS_MSGGET, 27          # msgget(key) -> queue id
         .equ    SYS_MSGSND, 28          # msgsnd(id, word) -> 0
         .equ    SYS_MSGRCV, 29          # msgrcv(id) -> word, -1 if none
+        # The file system (fs.s): only in kernels built with FS=1 as well.
+        .equ    SYS_MKDIR, 30           # mkdir(path) -> 0
+        .equ    SYS_WRITEFILE, 31       # writefile(path, buf, len) -> len
+        .equ    SYS_READFILE, 32        # readfile(path, buf, size) -> length
+        .equ    SYS_LISTDIR, 33         # listdir(path, buf, size) -> names
+        .equ    SYS_MOUNT, 34           # mount(source, target) -> 0: a bind mount
+        .equ    SYS_PIVOT_ROOT, 35      # pivot_root(path) -> 0
         # The block-device driver (disk.s): only in kernels built with DISK=1.
         .equ    SYS_DISK, 12            # disk(command | count << 8, sector, page) -> error
         .if     CONTAINERS
-        .equ    NSYSCALL, 30
+        .equ    NSYSCALL, 30 + 6 * FS
         .else
         .equ    NSYSCALL, 12 + DISK
         .endif
@@ -172,6 +187,7 @@
         .equ    CLONE_NEWUTS, 0x2
         .equ    CLONE_NEWUSER, 0x4
         .equ    CLONE_NEWIPC, 0x8       # (clone only)
+        .equ    CLONE_NEWNS, 0x10       # a mount namespace (FS=1 kernels: fs.s)
         .equ    CLONE_INTO_CGROUP, 0x100
         .equ    CLONE_CGROUP_SHIFT, 16
         .equ    CLONE_NS_FLAGS, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWUSER
@@ -252,6 +268,29 @@
         .equ    CG_USED, 48             # ticks used in the current period
         .equ    CG_SIZE, 64
         .equ    CG_SHIFT, 6
+
+# ---- containers: the file system and mount namespaces (fs.s, FS=1) -----------
+        .equ    NMNTNS, 8               # mount namespaces (slot 0: the initial one)
+        .equ    NMOUNT, 4               # bind mounts in each
+        .equ    MN_OWNER, NS_UP         # the user namespace that owns it
+        .equ    MN_ROOT, 8              # the node "/" means in it
+        .equ    MN_MOUNTS, 12           # NMOUNT mounts:
+        .equ    MT_POINT, 0             #   the directory mounted on (0: free)
+        .equ    MT_SOURCE, 4            #   the directory it shows
+        .equ    MT_SIZE, 8
+        .equ    MN_SIZE, MN_MOUNTS + NMOUNT * MT_SIZE
+        .equ    NNODE, 32               # files and directories (node 0: the root)
+        .equ    N_TYPE, 0               # FT_ below; 0 = a free node
+        .equ    N_PARENT, 4             # the directory it is in
+        .equ    N_LEN, 8                # a file's length
+        .equ    N_NAME, 12              # its name, NUL-padded
+        .equ    FS_NAME_MAX, 12         # bytes of a name, NUL included
+        .equ    N_DATA, 24              # a file's bytes
+        .equ    FILE_MAX, 40
+        .equ    N_SIZE, 64
+        .equ    FT_DIR, 1
+        .equ    FT_FILE, 2
+        .equ    FS_PATH_MAX, 64         # bytes of a path, NUL included
 
 # ---- red-pill kinds (selfcheck.s): one bit each, each line printed once ------
         .equ    RP_RING, 1              # smsw showed a ring other than 0

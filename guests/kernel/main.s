@@ -22,6 +22,8 @@
 #   ns.s         namespaces: pid, UTS, user (CONTAINERS=1 builds only)
 #   cgroup.s     control groups: cpu, memory, pids; ticks, sleep, idle (ditto)
 #   ipc.s        message queues, one set per IPC namespace (ditto)
+#   fs.s         an in-memory file system, mount namespaces (CONTAINERS=1
+#                and FS=1 builds only: guests/mounts.s, escape.s)
 #   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
 #   user/        the user image: a library and every user program
 #
@@ -64,6 +66,9 @@ bss_start:
         .include "ns.s"                 # namespaces and control groups
         .include "cgroup.s"
         .include "ipc.s"                # message queues, per IPC namespace
+        .if     FS
+        .include "fs.s"                 # files, mount namespaces
+        .endif
         .endif
         .include "user/userland.s"
 

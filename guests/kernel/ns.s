@@ -294,6 +294,10 @@ ns_fork:
         sw      r1, P_USERNS(r8)
         la      r1, ipcns_table
         sw      r1, P_IPCNS(r8)
+        .if     FS
+        la      r1, mntns_table
+        sw      r1, P_MNTNS(r8)
+        .endif
         la      r11, cgroup_table       # r11 = its cgroup
         li      r10, 0
         j       3f
@@ -305,6 +309,10 @@ ns_fork:
         sw      r1, P_USERNS(r8)
         lw      r1, P_IPCNS(r9)
         sw      r1, P_IPCNS(r8)
+        .if     FS
+        lw      r1, P_MNTNS(r9)
+        sw      r1, P_MNTNS(r8)
+        .endif
         lw      r1, P_UID(r9)
         sw      r1, P_UID(r8)
         lw      r11, P_CGROUP(r9)
@@ -318,12 +326,16 @@ ns_fork:
         call    ns_get
         lw      r1, P_IPCNS(r8)
         call    ns_get
+        .if     FS
+        lw      r1, P_MNTNS(r8)
+        call    ns_get
+        .endif
         andi    r1, r10, CLONE_NEWUSER
         beqz    r1, 4f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 8f
-4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC
+4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS * FS
         beqz    r1, 6f
         mov     r1, r8                  # new pid and UTS namespaces need
         call    ns_privileged           # root in the (new) user namespace
@@ -343,10 +355,18 @@ ns_fork:
         call    ns_new_uts
         bnez    r1, 8f
 51:     andi    r1, r10, CLONE_NEWIPC
-        beqz    r1, 6f
+        beqz    r1, 52f
         mov     r1, r8
         call    ns_new_ipc
         bnez    r1, 8f
+52:
+        .if     FS
+        andi    r1, r10, CLONE_NEWNS
+        beqz    r1, 6f
+        mov     r1, r8
+        call    ns_new_mnt
+        bnez    r1, 8f
+        .endif
 6:      lw      r1, P_PIDNS(r8)         # its PID 1 gone: nobody may join
         lw      r1, PN_DEAD(r1)
         bnez    r1, 8f
@@ -477,6 +497,11 @@ ns_release:
         lw      r1, P_IPCNS(r8)
         call    ns_put
         sw      r0, P_IPCNS(r8)
+        .if     FS
+        lw      r1, P_MNTNS(r8)
+        call    ns_put
+        sw      r0, P_MNTNS(r8)
+        .endif
         mov     r1, r8
         call    cg_leave
         pop     r8
@@ -628,7 +653,7 @@ sys_clone:
         push    lr
         push    r8
         mov     r8, r1
-        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
+        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
         and     r5, r4, r5
         bnez    r5, 9f                  # a flag we do not know
         mov     r1, r2
@@ -654,14 +679,14 @@ sys_unshare:
         push    r9
         mov     r8, r1
         mov     r9, r2
-        andi    r1, r9, CLONE_NS_FLAGS
+        andi    r1, r9, CLONE_NS_FLAGS | CLONE_NEWNS * FS
         bne     r1, r9, 9f
         andi    r1, r9, CLONE_NEWUSER
         beqz    r1, 1f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 9f
-1:      andi    r1, r9, CLONE_NEWPID | CLONE_NEWUTS
+1:      andi    r1, r9, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS * FS
         beqz    r1, 3f
         mov     r1, r8
         call    ns_privileged
@@ -672,10 +697,18 @@ sys_unshare:
         call    ns_new_pid
         bnez    r1, 9f
 2:      andi    r1, r9, CLONE_NEWUTS
-        beqz    r1, 3f
+        beqz    r1, 21f
         mov     r1, r8
         call    ns_new_uts
         bnez    r1, 9f
+21:
+        .if     FS
+        andi    r1, r9, CLONE_NEWNS
+        beqz    r1, 3f
+        mov     r1, r8
+        call    ns_new_mnt
+        bnez    r1, 9f
+        .endif
 3:      li      r1, 0
         j       7f
 8:      li      r1, E_PERM
@@ -1026,3 +1059,11 @@ ipcns_table:
         .space  IN_SIZE - 8             # (no queues)
         .space  (NIPCNS - 1) * IN_SIZE
 hostname_tmp:   .space  HOSTNAME_MAX
+# What `ringsim dot --processes` reads besides ns_layout (visualise/proctree.c),
+# so that it too knows no offset of its own: the process table, its slots,
+# where in a slot the state and the parent's pid lie, which states are no
+# process to draw (free, being built, exited), and where a pid namespace
+# keeps its parent.  (Last in this file's data, so that nothing above moves.)
+proc_layout:
+        .word   proc_table, NPROC, P_SIZE, P_STATE, P_PARENT
+        .word   PS_UNUSED, PS_EMBRYO, PS_ZOMBIE, PN_PARENT

@@ -394,4 +394,12 @@ syscall_table:
         .word   sys_msgget              # 27
         .word   sys_msgsnd              # 28
         .word   sys_msgrcv              # 29
+        .if     FS                      # fs.s
+        .word   sys_mkdir               # 30
+        .word   sys_writefile           # 31
+        .word   sys_readfile            # 32
+        .word   sys_listdir             # 33
+        .word   sys_mount               # 34
+        .word   sys_pivot_root          # 35
+        .endif
         .endif

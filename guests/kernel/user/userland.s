@@ -52,9 +52,16 @@
         .equ    PROG_SERVICE, 35        # service.s: the service itself
         .equ    PROG_IPC, 36            # guests/ipc.s: message queues per namespace
         .equ    PROG_IPC_PEER, 37
+        # CONTAINERS=1 and FS=1 kernels only (mounts.s, escape.s)
+        .equ    PROG_MOUNTS, 38         # guests/mounts.s: files, mount namespaces
+        .equ    PROG_RUN, 39            # mounts.s: run(spec), a container runtime
+        .equ    PROG_RUN_INIT, 40       # the container's PID 1 until it execs
+        .equ    PROG_MT_APP, 41         # what runs in mounts' containers
+        .equ    PROG_ESCAPE, 42         # guests/escape.s: a container tries to get out
+        .equ    PROG_ESC_APP, 43
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .if     CONTAINERS
-        .equ    NPROGS, 38
+        .equ    NPROGS, 38 + 6 * FS
         .else
         .equ    NPROGS, 19 + DISK
         .endif
@@ -112,6 +119,14 @@ user_image:
         .word   ipc_main
         .word   ipc_peer_main
         .endif
+        .if     FS
+        .word   mounts_main
+        .word   run_main
+        .word   run_init_main
+        .word   mt_app_main
+        .word   escape_main
+        .word   esc_app_main
+        .endif
         .if     DISK
         .word   diskio_main
         .endif
@@ -132,6 +147,9 @@ user_image:
         .include "memhog.s"
         .include "service.s"
         .include "ipc.s"
+        .endif
+        .if     FS                      # the file system's programs
+        .include "mounts.s"
         .endif
         .if     DISK
         .include "diskio.s"
