@@ -456,6 +456,9 @@ void disk_out(struct disk *d, const struct disk_window *w, const struct profile 
  * until disk_ack. */
 bool disk_irq_line(const struct disk *d, uint64_t now);
 uint64_t disk_irq_at(const struct disk *d);
+/* Its registers and counters in a save file, written or read as
+ * sf_writing(f) says (never the disk: a machine with one is not saved). */
+void disk_file(struct savefile *f, struct disk *d);
 struct json_t;
 /* The device's statistics (NULL if no disk is attached). */
 struct json_t *disk_stats_json(const struct disk *d);

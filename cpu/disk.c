@@ -206,6 +206,20 @@ void disk_out(struct disk *d, const struct disk_window *w, const struct profile 
     if (e != DISK_BUSY) d->unacked = true;
 }
 
+void disk_file(struct savefile *f, struct disk *d)
+{
+    sf_u32(f, &d->sector);
+    sf_u32(f, &d->count);
+    sf_u32(f, &d->addr);
+    sf_u8(f, &d->error);
+    sf_u8(f, &d->ctrl);
+    sf_bool(f, &d->unacked);
+    sf_u64(f, &d->done_at);
+    uint64_t *c[] = {&d->commands, &d->reads, &d->writes, &d->flushes, &d->errors, &d->sectors_read,
+                     &d->sectors_written, &d->dma_bytes, &d->port_accesses, &d->interrupts};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
+}
+
 json_t *disk_stats_json(const struct disk *d)
 {
     if (!d->present) return NULL;
