@@ -230,3 +230,28 @@ Test(disk_irq, the_hostile_guest_beside_diskio_disturbs_nothing)
     free(out);
     free(err);
 }
+
+/* A live switch moves the disk's interrupt with the VM: te, then hw with
+ * nested paging, then bt, while commands are in flight. */
+Test(disk_irq, a_live_switch_keeps_the_interrupts_coming)
+{
+    const char *dir = temp_dir();
+    char a[600];
+    int st;
+    snprintf(a, sizeof a, "run diskio --args 4 --isa strict --disk %s/n.img:create=64K", dir);
+    char *native = run_out(a, &st);
+    cr_assert_eq(st, 0, "%s", native);
+    json_t *s;
+    snprintf(a, sizeof a,
+             "run diskio --args 4 --mode te --isa strict --switch-at 300000:hw:nested --switch-at 700000:bt "
+             "--disk %s/s.img:create=64K",
+             dir);
+    char *out = run_with_stats(dir, a, &s);
+    cr_assert_str_eq(out, native);
+    cr_assert_eq(num(s, "switches"), 2);
+    json_t *d = disk_of(s);
+    cr_assert_eq(num(d, "interrupts"), num(d, "commands"));
+    json_decref(s);
+    free(out);
+    free(native);
+}
