@@ -10,7 +10,14 @@
  * latency in simulated cycles (the profile's disk_command + disk_sector per
  * sector), so the same run takes the same cycles every time: host time
  * never enters.  The guest waits for busy to clear in disk_status before it
- * uses the data or starts the next command.
+ * uses the data or starts the next command — polling, or sleeping until the
+ * completion interrupt: every command written is *done* once (a refused one
+ * at once, an accepted one at done_at), and while a command is done and not
+ * acknowledged (disk_ack) the device raises cause 12 if disk_ctrl enables
+ * it.  Nothing here runs at done_at: done is computed from the cycle asked
+ * about (disk_irq_line), and whoever must be there when it rises — the
+ * CPU's event check natively (machine_next_event), the hypervisor's host
+ * timer under a VM (vdev_next_event) — asks disk_irq_at when.
  *
  * The one idea to hold: the device never touches memory outside its window
  * (struct disk_window).  Natively the window is all of physical memory;
