@@ -136,7 +136,11 @@ struct disk {
     uint32_t sectors;
     uint32_t sector, count, addr; /* the registers of the next command */
     uint8_t error;             /* enum disk_error of the last command */
+    uint8_t ctrl;              /* disk_ctrl: DISK_CTRL_IRQ */
+    bool unacked;              /* a command was written and its completion not acknowledged:
+                                * done (disk_status bit 1) from done_at on */
     uint64_t done_at;          /* cycle the command in progress completes */
+    uint64_t interrupts;       /* disk interrupts delivered to the guest (CPU or hypervisor) */
     uint64_t commands, reads, writes, flushes, errors;
     uint64_t sectors_read, sectors_written, dma_bytes, port_accesses;
 };
@@ -457,6 +461,16 @@ bool disk_port(uint32_t port);
 uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now);
 void disk_out(struct disk *d, const struct disk_window *w, const struct profile *p, uint32_t port,
               uint32_t value, uint64_t now);
+/* The completion interrupt (docs/isa.md, "Block device"): whether the
+ * device's line is raised at cycle now (done, and enabled in disk_ctrl),
+ * and the cycle it rises (UINT64_MAX: never, as things stand — nothing in
+ * flight, or the interrupt disabled).  Level-triggered: it stays raised
+ * until disk_ack. */
+bool disk_irq_line(const struct disk *d, uint64_t now);
+uint64_t disk_irq_at(const struct disk *d);
+/* Its registers and counters in a save file, written or read as
+ * sf_writing(f) says (never the disk: a machine with one is not saved). */
+void disk_file(struct savefile *f, struct disk *d);
 struct json_t;
 /* The device's statistics (NULL if no disk is attached). */
 struct json_t *disk_stats_json(const struct disk *d);

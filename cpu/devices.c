@@ -1,6 +1,6 @@
 /*
  * devices.c — the console, the timer and the disk (disk.c), reached only
- * through in/out.
+ * through in/out; their interrupt lines are looked at in trap.c.
  *
  * Both are deterministic: console input is a script given before the run,
  * and the timer counts simulated cycles, so the same inputs always raise the
@@ -80,6 +80,10 @@ uint64_t machine_next_event(const struct machine *m)
 {
     uint64_t next = UINT64_MAX;
     if (m->timer.period && m->timer.deadline < next) next = m->timer.deadline;
+    /* the disk's completion interrupt, until it has risen (then it is
+     * pending, looked at whenever IE can let it in) */
+    uint64_t disk = disk_irq_at(&m->disk);
+    if (disk > m->st.cycles && disk < next) next = disk;
     if (m->max_cycles && m->max_cycles < next) next = m->max_cycles;
     if (m->run_until && m->run_until < next) next = m->run_until;
     return next;

@@ -10,7 +10,14 @@
  * latency in simulated cycles (the profile's disk_command + disk_sector per
  * sector), so the same run takes the same cycles every time: host time
  * never enters.  The guest waits for busy to clear in disk_status before it
- * uses the data or starts the next command.
+ * uses the data or starts the next command — polling, or sleeping until the
+ * completion interrupt: every command written is *done* once (a refused one
+ * at once, an accepted one at done_at), and while a command is done and not
+ * acknowledged (disk_ack) the device raises cause 12 if disk_ctrl enables
+ * it.  Nothing here runs at done_at: done is computed from the cycle asked
+ * about (disk_irq_line), and whoever must be there when it rises — the
+ * CPU's event check natively (machine_next_event), the hypervisor's host
+ * timer under a VM (vdev_next_event) — asks disk_irq_at when.
  *
  * The one idea to hold: the device never touches memory outside its window
  * (struct disk_window).  Natively the window is all of physical memory;
@@ -110,7 +117,18 @@ void disk_detach(struct disk *d)
     d->fd = -1;
 }
 
-bool disk_port(uint32_t port) { return port >= PORT_DISK_SECTOR && port <= PORT_DISK_SIZE; }
+bool disk_port(uint32_t port) { return port >= PORT_DISK_SECTOR && port <= PORT_DISK_ACK; }
+
+/* Done: a command was written since the last acknowledgement and its
+ * completion cycle has come. */
+static bool done(const struct disk *d, uint64_t now) { return d->unacked && now >= d->done_at; }
+
+bool disk_irq_line(const struct disk *d, uint64_t now) { return (d->ctrl & DISK_CTRL_IRQ) && done(d, now); }
+
+uint64_t disk_irq_at(const struct disk *d)
+{
+    return (d->ctrl & DISK_CTRL_IRQ) && d->unacked ? d->done_at : UINT64_MAX;
+}
 
 uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now)
 {
@@ -119,7 +137,10 @@ uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now)
     case PORT_DISK_SECTOR: return d->sector;
     case PORT_DISK_COUNT: return d->count;
     case PORT_DISK_ADDR: return d->addr;
-    case PORT_DISK_STATUS: return (uint32_t)d->error << 8 | (now < d->done_at);
+    case PORT_DISK_CTRL: return d->ctrl;
+    case PORT_DISK_STATUS:
+        return (uint32_t)d->error << 8 | (done(d, now) ? DISK_STATUS_DONE : 0) |
+               (now < d->done_at ? DISK_STATUS_BUSY : 0);
     case PORT_DISK_SIZE: return d->present ? d->sectors : 0;
     default: return 0xffffffffu;
     }
@@ -158,6 +179,11 @@ void disk_out(struct disk *d, const struct disk_window *w, const struct profile 
     case PORT_DISK_SECTOR: d->sector = value; return;
     case PORT_DISK_COUNT: d->count = value; return;
     case PORT_DISK_ADDR: d->addr = value; return;
+    case PORT_DISK_CTRL: d->ctrl = (uint8_t)(value & DISK_CTRL_IRQ); return;
+    case PORT_DISK_ACK:
+        /* clears a completion that has come; one still in flight stays */
+        if (done(d, now)) d->unacked = false;
+        return;
     case PORT_DISK_CMD: break;
     default: return;
     }
@@ -181,15 +207,33 @@ void disk_out(struct disk *d, const struct disk_window *w, const struct profile 
     d->error = (uint8_t)e;
     if (e != DISK_OK) d->errors++;
     else d->done_at = now + latency;
+    /* every command is done once: refused ones at once (nothing was in
+     * flight: done_at has passed), accepted ones at done_at; one refused
+     * as busy is the command in flight's, which completes as it would */
+    if (e != DISK_BUSY) d->unacked = true;
+}
+
+void disk_file(struct savefile *f, struct disk *d)
+{
+    sf_u32(f, &d->sector);
+    sf_u32(f, &d->count);
+    sf_u32(f, &d->addr);
+    sf_u8(f, &d->error);
+    sf_u8(f, &d->ctrl);
+    sf_bool(f, &d->unacked);
+    sf_u64(f, &d->done_at);
+    uint64_t *c[] = {&d->commands, &d->reads, &d->writes, &d->flushes, &d->errors, &d->sectors_read,
+                     &d->sectors_written, &d->dma_bytes, &d->port_accesses, &d->interrupts};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
 }
 
 json_t *disk_stats_json(const struct disk *d)
 {
     if (!d->present) return NULL;
-    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file", d->path, "sectors",
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file", d->path, "sectors",
                      (json_int_t)d->sectors, "commands", (json_int_t)d->commands, "reads", (json_int_t)d->reads,
                      "writes", (json_int_t)d->writes, "flushes", (json_int_t)d->flushes, "errors",
                      (json_int_t)d->errors, "sectors_read", (json_int_t)d->sectors_read, "sectors_written",
                      (json_int_t)d->sectors_written, "dma_bytes", (json_int_t)d->dma_bytes, "port_accesses",
-                     (json_int_t)d->port_accesses);
+                     (json_int_t)d->port_accesses, "interrupts", (json_int_t)d->interrupts);
 }

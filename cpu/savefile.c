@@ -30,7 +30,7 @@
 
 #define PAGE 4096u
 #define SF_MAGIC "RSIMSAVE"
-#define SF_VERSION 1u
+#define SF_VERSION 2u
 #define SF_HEADER 20u          /* magic 8, version 4, ISA id 4, header CRC 4 */
 #define SF_MAX_FILE (1ull << 31)
 #define SF_NO_PAGE 0xffffffffu /* ends a list of pages */
@@ -335,6 +335,7 @@ static void visit_machine(struct savefile *f, struct machine *m)
     sf_u32(f, &m->timer.period);
     sf_u64(f, &m->timer.deadline);
     sf_bool(f, &m->timer.pending);
+    disk_file(f, &m->disk);
     visit_profile(f, &m->prof);
     visit_stats(f, &m->st);
     sf_u64(f, &m->max_cycles);

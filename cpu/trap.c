@@ -143,7 +143,8 @@ bool cpu_interrupt_pending(const struct machine *m)
     }
     if (!(m->cpu.cr[CR_SR] & SR_IE)) return false;
     return m->timer.pending ||
-           (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len);
+           (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len) ||
+           disk_irq_line(&m->disk, m->st.cycles);
 }
 
 void cpu_take_interrupt(struct machine *m)
@@ -152,7 +153,11 @@ void cpu_take_interrupt(struct machine *m)
         vmx_exit(m, m->timer.pending ? EXIT_EXTINT : EXIT_IRQ_WINDOW, 0);
         return;
     }
-    enum isa_cause cause = m->timer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;
+    /* the timer first, then the console, then the disk */
+    enum isa_cause cause = m->timer.pending                                                ? CAUSE_TIMER
+                           : m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len ? CAUSE_CONSOLE
+                                                                                           : CAUSE_DISK;
+    if (cause == CAUSE_DISK) m->disk.interrupts++;
     m->st.interrupts++;
     /* EPC = the instruction that has not run yet */
     cpu_trap(m, cause, 0, m->cpu.pc);
@@ -161,16 +166,19 @@ void cpu_take_interrupt(struct machine *m)
 void cpu_halt(struct machine *m)
 {
     /* pc already points after the hlt */
+    uint64_t disk = disk_irq_at(&m->disk);
     bool can_wake = (m->cpu.cr[CR_SR] & SR_IE) &&
                     (m->timer.period || m->timer.pending ||
-                     (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len));
+                     (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len) || disk != UINT64_MAX);
     if (!can_wake) {
         machine_stop(m, STOP_HALT, "halted at pc 0x%08x", m->cpu.pc - 4);
         return;
     }
     if (!cpu_interrupt_pending(m)) {
-        /* idle until the timer deadline (or the cycle limit) */
+        /* idle until the timer deadline or the disk's completion (or the
+         * cycle limit) */
         uint64_t wake = m->timer.deadline;
+        if (disk != UINT64_MAX && (!m->timer.period || disk < wake)) wake = disk;
         if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
         if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
         if (m->max_cycles && m->st.cycles >= m->max_cycles) {

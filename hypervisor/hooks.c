@@ -130,6 +130,7 @@ static void vm_file(struct savefile *f, struct vm *vm)
     sf_bool(f, &vm->at_line_start);
     sf_bool(f, &vm->con_irq);
     sf_u64(f, &vm->console_bytes);
+    disk_file(f, &vm->disk);
     sf_u64(f, &vm->exits);
     sf_u64s(f, "exit reasons", vm->exits_by_reason, EXIT_COUNT);
     uint64_t *c[] = {&vm->instructions, &vm->cycles, &vm->loaded_at_cycles, &vm->loaded_at_insns};

@@ -251,7 +251,7 @@ void hv_account(struct hv *hv)
 
 /* Programs the host timer for the next thing the hypervisor must see while
  * the running VM runs: the end of its slice, or its own next virtual-timer
- * tick, whichever comes first.  Never another VM's: a VM that is not
+ * tick or disk completion (vdev_next_event), whichever comes first.  Never another VM's: a VM that is not
  * running cannot take an interrupt anyway — its due tick is simply made
  * pending (coalesced, like every tick missed meanwhile) by vdev_deliver
  * when it is next scheduled, or wakes it from hlt at a scheduling point —
@@ -267,8 +267,8 @@ void hv_program_timer(struct hv *hv)
     struct machine *m = hv->m;
     uint64_t next = hv->slice_end;
     if (hv->running >= 0) {
-        const struct vm *vm = &hv->vms[hv->running];
-        if (vm->vtimer.period && !vm->vtimer.pending && vm->vtimer.deadline < next) next = vm->vtimer.deadline;
+        uint64_t dev = vdev_next_event(hv, &hv->vms[hv->running]);
+        if (dev < next) next = dev;
     }
     if (next <= m->st.cycles) next = m->st.cycles + 1;
     m->timer.pending = false;
@@ -278,7 +278,8 @@ void hv_program_timer(struct hv *hv)
 
 static bool wakes(const struct hv *hv, const struct vm *vm)
 {
-    return vm->vtimer.pending || (vm->vtimer.period && hv->m->st.cycles >= vm->vtimer.deadline);
+    return vm->vtimer.pending || (vm->vtimer.period && hv->m->st.cycles >= vm->vtimer.deadline) ||
+           disk_irq_line(&vm->disk, hv->m->st.cycles);
 }
 
 void hv_schedule(struct hv *hv, bool preempt)
@@ -306,14 +307,15 @@ void hv_schedule(struct hv *hv, bool preempt)
             vmx_enter(m, pick);
             return;
         }
-        /* nothing runnable: idle until the earliest virtual timer */
+        /* nothing runnable: idle until the earliest virtual timer or disk */
         uint64_t wake = UINT64_MAX;
         bool any_left = false;
         for (int i = 0; i < hv->nvms; i++) {
             const struct vm *vm = &hv->vms[i];
             if (vm->state == VM_DONE) continue;
             any_left = true;
-            if (vm->vtimer.period && vm->vtimer.deadline < wake) wake = vm->vtimer.deadline;
+            uint64_t at = vdev_wake_at(hv, vm);
+            if (at < wake) wake = at;
         }
         if (!any_left || wake == UINT64_MAX) {
             /* every VM is done (or halted for ever) */

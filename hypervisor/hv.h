@@ -4,7 +4,7 @@
  * This header is the interface of hypervisor/.  A `struct hv` owns the VMs:
  * each has its own guest-physical memory carved out of host memory, a
  * virtual CPU (a VMCS in the machine's struct vmx), virtual devices (console,
- * timer), and — with nested paging — a host page table mapping its
+ * timer, disk), and — with nested paging — a host page table mapping its
  * guest-physical memory and nothing else, which is what isolates VMs from
  * each other and from the hypervisor.  The hypervisor's work is C code, but
  * every cycle of it is charged: VM exits and entries (cause `vmexit`), and
@@ -116,7 +116,7 @@ struct vcpu {
 
 /* Paravirtualisation (pv.c): the shared page, and what the hypervisor
  * knows of every frame of the VM to keep the guest's own tables safe. */
-#define PV_HC_COUNT 16
+#define PV_HC_COUNT 17
 struct pv {
     uint32_t shared;               /* guest-physical address of the shared page, 0 = none yet */
     bool booted;                   /* the guest runs on its own (validated) tables */
@@ -214,6 +214,19 @@ bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause);
 /* Raises the virtual timer if due; injects a pending interrupt if the guest
  * can take it, else asks for an interrupt-window exit. */
 void vdev_deliver(struct hv *hv, struct vm *vm);
+/* Whether the timer's or the disk's interrupt is raised for the VM now,
+ * without catching anything up (pv's SH_pending). */
+bool vdev_irq_raised(const struct hv *hv, const struct vm *vm);
+/* Counts an interrupt delivered to the guest (the disk's, per device). */
+void vdev_delivered(struct vm *vm, enum isa_cause cause);
+/* The next cycle at which one of the VM's devices raises an interrupt
+ * that is not raised yet — its virtual timer's next tick, its disk's
+ * completion (if enabled) — UINT64_MAX if none: what the host timer is
+ * set for while the VM runs. */
+uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm);
+/* When a halted VM wakes: at its next interrupt, now if one is raised;
+ * UINT64_MAX if nothing can wake it (its hlt ends it, as bare metal's). */
+uint64_t vdev_wake_at(const struct hv *hv, const struct vm *vm);
 /* Builds the host (nested) table of a VM; returns its root. */
 bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_t errlen);
 

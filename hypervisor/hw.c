@@ -78,7 +78,7 @@ static bool on_hlt(struct hv *hv, struct vm *vm)
     if (refused(hv, vm, OP_HLT)) return false;
     skip_instruction(hv, vm);
     bool ie = hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE;
-    if (!ie || (!vm->vtimer.period && !vm->vtimer.pending)) {
+    if (!ie || vdev_wake_at(hv, vm) == UINT64_MAX) {
         hv_vm_done(hv, vm, 0, false, "halted");
         return true;
     }

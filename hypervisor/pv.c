@@ -82,7 +82,8 @@
     X(HC_EVENTS, 12, "events", 0)                                            \
     X(HC_OUT, 13, "out", 1)                                                  \
     X(HC_CONSOLE_WRITE, 14, "console_write", 0)                              \
-    X(HC_IN, 15, "in", 1)
+    X(HC_IN, 15, "in", 1)                                                    \
+    X(HC_BLOCK, 16, "block", 2)
 /* The last column: the sensitive instructions the same work takes natively,
  * each a trap under trap-and-emulate (0: it depends, counted in the code). */
 enum {
@@ -188,7 +189,7 @@ static void pv_sync_out(struct hv *hv)
 {
     if (!hv->pv.shared) return;
     shared_wr(hv, SH_IE, hv->vcpu.cr[CR_SR] & SR_IE);
-    shared_wr(hv, SH_PENDING, the_vm(hv)->vtimer.pending);
+    shared_wr(hv, SH_PENDING, vdev_irq_raised(hv, the_vm(hv)));
 }
 
 /* A trap delivered to the guest: its registers go to the shared page. */
@@ -586,6 +587,12 @@ static enum pv_result pv_hypercall(struct hv *hv, uint32_t *next)
         if (!vcpu_port_out(hv, a, b)) return PV_STOPPED;
         break;
     case HC_IN: result = vdev_in(hv, vm, a); break;
+    case HC_BLOCK:
+        /* sti; hlt in one: interrupts on, and wait for one — delivered on
+         * the way out (past the vmcall), so none can slip in between */
+        v[CR_SR] |= SR_IE;
+        if (!vcpu_halt(hv)) return PV_STOPPED;
+        break;
     case HC_CONSOLE_WRITE: {
         /* -> the bytes written: at most PV_MAX_PER_CALL, up to the first one
          * the kernel could not read itself (as a copy loop in it would

@@ -71,10 +71,11 @@ static void take_out(struct hv *hv)
     struct vm *vm = &hv->vms[0];
     hv_technique_of(hv)->leave(hv);
     if (vm->state == VM_HALTED) {
-        /* halted under hw (hlt with the timer running): it waits for its
-         * timer first, as it would have, so that it runs again */
-        if (!vm->vtimer.pending && vm->vtimer.deadline > m->st.cycles)
-            cpu_charge(m, CY_IDLE, vm->vtimer.deadline - m->st.cycles);
+        /* halted under hw (hlt with the timer running or a disk command
+         * in flight): it waits for its interrupt first, as it would have,
+         * so that it runs again */
+        uint64_t wake = vdev_wake_at(hv, vm);
+        if (wake != UINT64_MAX && wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
         vm->state = VM_RUNNABLE;
     }
     hv->running = -1;

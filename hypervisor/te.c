@@ -91,13 +91,7 @@ void te_emulate(struct hv *hv, uint32_t epc)
     case OP_INVLPG: mmu_invlpg(m, R[in.a]); break;
     case OP_TLBFLUSH: mmu_flush_all(m); break;
     case OP_HLT:
-        if (!(v[CR_SR] & SR_IE) || !vm->vtimer.period) {
-            hv_vm_done(hv, vm, 0, false, "halted");
-            machine_stop(m, STOP_HALT, "the guest halted");
-            return;
-        }
-        /* idle until the virtual timer */
-        if (vm->vtimer.deadline > m->st.cycles) cpu_charge(m, CY_IDLE, vm->vtimer.deadline - m->st.cycles);
+        if (!vcpu_halt(hv)) return;
         break;
     case OP_SMSW: if (in.a) R[in.a] = v[CR_SR]; break;
     case OP_VMCALL:

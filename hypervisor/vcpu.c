@@ -190,6 +190,20 @@ static uint32_t real_sr(uint32_t vsr)
     return (ring << SR_RING_SHIFT) | SR_IE;
 }
 
+/* The host timer, set for the virtual timer, is brought forward to the
+ * virtual disk's completion if that comes first and will raise the
+ * guest's interrupt (the VM's next device event).  Its period is the
+ * hypervisor's business: every host tick comes back to it
+ * (vcpu_deliver_pending), which sets the host timer again. */
+static void host_timer_for_disk(struct hv *hv, const struct vm *vm)
+{
+    struct machine *m = hv->m;
+    uint64_t next = vdev_next_event(hv, vm);
+    if (next == UINT64_MAX || (m->timer.period && m->timer.deadline <= next)) return;
+    m->timer.deadline = next;
+    if (!m->timer.period) m->timer.period = 1;
+}
+
 void vcpu_load(struct hv *hv)
 {
     struct machine *m = hv->m;
@@ -200,11 +214,13 @@ void vcpu_load(struct hv *hv)
     m->cpu.r[ISA_NREGS] = 0;
     m->cpu.pc = v->pc;
     m->cpu.trap_depth = 0;
-    /* the host timer stands for the guest's (vcpu_deliver_pending); a timer
-     * interrupt pending for it is taken at once, as a VM entry would inject it */
+    /* the host timer stands for the guest's devices (vcpu_deliver_pending);
+     * an interrupt raised for it is taken at once, as a VM entry would
+     * inject it */
     m->timer.period = vm->vtimer.period;
     m->timer.deadline = vm->vtimer.deadline;
-    m->timer.pending = vm->vtimer.pending && (hv->vcpu.cr[CR_SR] & SR_IE);
+    host_timer_for_disk(hv, vm);
+    m->timer.pending = vdev_irq_raised(hv, vm) && (hv->vcpu.cr[CR_SR] & SR_IE);
     /* from here every trap of the guest comes to the technique's on_trap */
     m->trap_to_hv = true;
     m->vmx.cur = -1;
@@ -309,7 +325,8 @@ void vcpu_reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_
     vcpu_resume(hv, handler);
 }
 
-/* The virtual timer: due -> pending; pending and unmasked -> delivered. */
+/* The virtual timer: due -> pending; pending and unmasked -> delivered.
+ * The disk's interrupt likewise, raised at its completion cycle. */
 bool vcpu_deliver_pending(struct hv *hv, uint32_t pc)
 {
     struct machine *m = hv->m;
@@ -323,12 +340,29 @@ bool vcpu_deliver_pending(struct hv *hv, uint32_t pc)
     m->timer.pending = false;
     m->timer.period = vm->vtimer.pending ? 0 : vm->vtimer.period;
     m->timer.deadline = vm->vtimer.deadline;
+    host_timer_for_disk(hv, vm);
     if (due && (hv->vcpu.cr[CR_SR] & SR_IE)) {
         hv->vcpu.hv_interrupts++;
+        vdev_delivered(vm, cause);
         vcpu_reflect(hv, cause, 0, pc);
         return true;
     }
     return false;
+}
+
+bool vcpu_halt(struct hv *hv)
+{
+    struct machine *m = hv->m;
+    struct vm *vm = the_vm(hv);
+    uint64_t wake = vdev_wake_at(hv, vm);
+    if (!(hv->vcpu.cr[CR_SR] & SR_IE) || wake == UINT64_MAX) {
+        hv_vm_done(hv, vm, 0, false, "halted");
+        machine_stop(m, STOP_HALT, "the guest halted");
+        return false;
+    }
+    /* idle until the virtual timer or the disk */
+    if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
+    return true;
 }
 
 /* The host timer stands for the guest's virtual timer. */

@@ -82,6 +82,11 @@ void vcpu_reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_
  * way to the guest's handler), and sets the host timer to stand for the
  * guest's. */
 bool vcpu_deliver_pending(struct hv *hv, uint32_t pc);
+/* hlt of a deprivileged guest (te's emulated hlt, pv's HC_BLOCK): idles
+ * until its next interrupt (vdev_wake_at); false if nothing can wake it or
+ * its interrupts are masked: the guest is done and the machine stops, as
+ * bare metal's hlt stops it. */
+bool vcpu_halt(struct hv *hv);
 /* A vmcall at pc that no hypervisor serves: what bare metal does with it. */
 void vcpu_vmcall_unserved(struct hv *hv, uint32_t pc);
 /* A trap its technique has nothing of its own to do with: the host timer,

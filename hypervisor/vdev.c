@@ -42,13 +42,41 @@ static bool console_irq(struct hv *hv, struct vm *vm)
 }
 
 /* Both ways of delivering an interrupt (vdev_deliver's injection under hw,
- * vcpu_deliver_pending's reflection) take the timer before the console, as
- * bare metal does. */
+ * vcpu_deliver_pending's reflection) take the timer before the console and
+ * the console before the disk, as bare metal does. */
 bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause)
 {
     vtimer_catch_up(hv->m, vm);
-    *cause = vm->vtimer.pending ? CAUSE_TIMER : CAUSE_CONSOLE;
-    return vm->vtimer.pending || console_irq(hv, vm);
+    *cause = vm->vtimer.pending ? CAUSE_TIMER : console_irq(hv, vm) ? CAUSE_CONSOLE : CAUSE_DISK;
+    return vm->vtimer.pending || console_irq(hv, vm) || disk_irq_line(&vm->disk, hv->m->st.cycles);
+}
+
+bool vdev_irq_raised(const struct hv *hv, const struct vm *vm)
+{
+    return vm->vtimer.pending || disk_irq_line(&vm->disk, hv->m->st.cycles);
+}
+
+void vdev_delivered(struct vm *vm, enum isa_cause cause)
+{
+    if (cause == CAUSE_DISK) vm->disk.interrupts++;
+}
+
+/* The VM's own devices only: another VM's disk never brings this one back. */
+uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm)
+{
+    uint64_t next = UINT64_MAX, disk = disk_irq_at(&vm->disk);
+    if (vm->vtimer.period && !vm->vtimer.pending) next = vm->vtimer.deadline;
+    if (disk > hv->m->st.cycles && disk < next) next = disk;
+    return next;
+}
+
+uint64_t vdev_wake_at(const struct hv *hv, const struct vm *vm)
+{
+    uint64_t now = hv->m->st.cycles, wake = UINT64_MAX, disk = disk_irq_at(&vm->disk);
+    if (vm->vtimer.pending) return now;
+    if (vm->vtimer.period) wake = vm->vtimer.deadline;
+    if (disk < wake) wake = disk;
+    return wake < now ? now : wake;
 }
 
 /* The console's input script (ringsim run --input) is the first VM's
@@ -117,15 +145,16 @@ void vdev_deliver(struct hv *hv, struct vm *vm)
     v->irq_window = false;
     if (!due || v->inject) return;
     if (hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE) {
+        vdev_delivered(vm, cause);
         v->inject = true;
         v->inject_cause = cause;
         v->inject_badaddr = 0;
         v->inject_epc = hv_vmcs_read_pc(hv, vm);
         hv_charge_op(hv, 1);
     }
-    /* Both interrupts are level-triggered: one injected now is still
+    /* Every interrupt is level-triggered: one injected now is still
      * raised when its handler unmasks (iret), unless the handler
-     * acknowledged it (timer_ack) or read the input — I/O, which exits, and
+     * acknowledged it (timer_ack, disk_ack) or read the input — I/O, which exits, and
      * comes back here to see.  So the guest exits as soon as it unmasks,
      * and the interrupt is taken again there, as bare metal takes it. */
     v->irq_window = true;

@@ -167,7 +167,8 @@ int isa_creg_parse(const char *name);
     X(CAUSE_DOUBLE,     8,  "double_fault", "a fault while entering a trap handler")       \
     X(CAUSE_TIMER,      9,  "timer",      "timer interrupt")                               \
     X(CAUSE_CONSOLE,    10, "console",    "console input interrupt")                       \
-    X(CAUSE_HYPERCALL,  11, "hypercall",  "vmcall in ring 1 or 2 outside a VM: a deprivileged (paravirtual) kernel calls the ring-0 hypervisor")
+    X(CAUSE_HYPERCALL,  11, "hypercall",  "vmcall in ring 1 or 2 outside a VM: a deprivileged (paravirtual) kernel calls the ring-0 hypervisor") \
+    X(CAUSE_DISK,       12, "disk",       "block-device completion interrupt")
 
 enum isa_cause {
 #define X(id, num, name, desc) id = num,
@@ -193,8 +194,10 @@ int isa_cause_parse(const char *name);
     X(PORT_DISK_COUNT, 0x31, "disk_count", "out/in: how many sectors (1..128)") \
     X(PORT_DISK_ADDR,  0x32, "disk_addr",  "out/in: the physical address DMA starts at") \
     X(PORT_DISK_CMD,   0x33, "disk_cmd",   "out: start a command: 1 read, 2 write, 3 flush") \
-    X(PORT_DISK_STATUS, 0x34, "disk_status", "in: bit 0 = busy; bits 8..15 = the last command's error (0 = none)") \
-    X(PORT_DISK_SIZE,  0x35, "disk_size",  "in: sectors on the disk, 0 = no disk")
+    X(PORT_DISK_STATUS, 0x34, "disk_status", "in: bit 0 = busy; bit 1 = done (a command completed, not yet acknowledged); bits 8..15 = the last command's error (0 = none)") \
+    X(PORT_DISK_SIZE,  0x35, "disk_size",  "in: sectors on the disk, 0 = no disk") \
+    X(PORT_DISK_CTRL,  0x36, "disk_ctrl",  "out/in: bit 0 = interrupt when a command is done") \
+    X(PORT_DISK_ACK,   0x37, "disk_ack",   "out: acknowledge the done command (clears disk_status bit 1 and the interrupt)")
 
 enum isa_port {
 #define X(id, num, name, desc) id = num,
@@ -205,6 +208,9 @@ enum isa_port {
 #define DISK_SECTOR 512u               /* bytes in a sector */
 #define DISK_MAX_COUNT 128u            /* sectors one command may move */
 enum disk_command { DISK_READ = 1, DISK_WRITE = 2, DISK_FLUSH = 3 };
+#define DISK_STATUS_BUSY 0x1u          /* disk_status: the command in progress has not completed */
+#define DISK_STATUS_DONE 0x2u          /* disk_status: a command completed, not yet acknowledged */
+#define DISK_CTRL_IRQ 0x1u             /* disk_ctrl: raise the disk interrupt while done */
 #define DISK_ERRORS(X)                                                                   \
     X(DISK_OK,        0, "ok",        "the command completed")                           \
     X(DISK_NO_DISK,   1, "no_disk",   "no disk is attached")                             \

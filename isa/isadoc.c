@@ -433,7 +433,7 @@ static const char *epc_of_cause(enum isa_cause c)
 {
     switch (c) {
     case CAUSE_SYSCALL: case CAUSE_BREAKPOINT: case CAUSE_HYPERCALL: return "the next instruction";
-    case CAUSE_TIMER: case CAUSE_CONSOLE: return "the instruction not yet run";
+    case CAUSE_TIMER: case CAUSE_CONSOLE: case CAUSE_DISK: return "the instruction not yet run";
     case CAUSE_DOUBLE: return "unchanged: that of the original trap";
     default: return "the faulting instruction";
     }
@@ -485,16 +485,18 @@ static void write_traps(FILE *out)
     fprintf(out,
             "### Interrupts\n\n"
             "Interrupts are taken between instructions when SR.IE is set; EPC is the first "
-            "instruction not yet run.  When both are pending the timer (cause %d) is taken "
-            "before the console (cause %d).  Both are level-triggered: the timer's stays "
-            "raised until acknowledged (`%s`), the console's while input is waiting and its "
-            "interrupt is enabled (`%s`).  An instruction that can set IE (`%s`, `%s`, `%s` to "
+            "instruction not yet run.  When several are pending the timer (cause %d) is taken "
+            "first, then the console (cause %d), then the disk (cause %d).  All are "
+            "level-triggered: the timer's stays raised until acknowledged (`%s`), the "
+            "console's while input is waiting and its interrupt is enabled (`%s`), the disk's "
+            "while a command is done and not acknowledged (`%s`) and its interrupt is enabled "
+            "(`%s`).  An instruction that can set IE (`%s`, `%s`, `%s` to "
             "`%s`, `%s`) lets a pending interrupt in before the next instruction.  `%s` waits "
             "for an interrupt, charging idle cycles; if IE is clear or nothing can raise one, "
             "it stops the machine.\n\n",
-            CAUSE_TIMER, CAUSE_CONSOLE, isa_port_name(PORT_TIMER_ACK),
-            isa_port_name(PORT_CON_CTRL), mn(OP_STI), mn(OP_POPF), mn(OP_MTCR),
-            isa_creg_name[CR_SR], mn(OP_IRET), mn(OP_HLT));
+            CAUSE_TIMER, CAUSE_CONSOLE, CAUSE_DISK, isa_port_name(PORT_TIMER_ACK),
+            isa_port_name(PORT_CON_CTRL), isa_port_name(PORT_DISK_ACK), isa_port_name(PORT_DISK_CTRL),
+            mn(OP_STI), mn(OP_POPF), mn(OP_MTCR), isa_creg_name[CR_SR], mn(OP_IRET), mn(OP_HLT));
 }
 
 /* ---- paging --------------------------------------------------------------- */
@@ -827,15 +829,32 @@ static void write_disk(FILE *out)
             "time: the profile's `disk_command` per command plus its `disk_sector` per "
             "sector moved; a flush costs `disk_command`.  The same run takes the same cycles every "
             "time.\n"
-            "- **Completion**: busy clears at the completion cycle.  This stage has no completion "
-            "interrupt: drivers poll `%s` (each read is a trap or a VM exit under a hypervisor, "
-            "which `diskio` measures).\n"
+            "- **Completion**: busy clears at the completion cycle, and the command is *done*: "
+            "`%s` bit 1 is set until a write to `%s` acknowledges it.  Every command written "
+            "to `%s` is done once: one refused is done at once (its error in the status), one "
+            "accepted at its completion cycle; one refused as `busy` is not a command of its "
+            "own, and the one in flight is done when it completes.  A new command clears the "
+            "done bit of the last.  A write to `%s` before the command in flight is done "
+            "acknowledges nothing.\n"
+            "- **Interrupt**: with `%s` bit 0 set, the device raises its interrupt, cause %d "
+            "(`%s`), while a command is done and not acknowledged — level-triggered, as the "
+            "timer's: a handler acknowledges it (`%s`) before it unmasks, or it is taken "
+            "again.  Enabling it with a command already done raises it at once; clearing the "
+            "bit lowers it without acknowledging anything.  It is off at reset: a driver may "
+            "instead poll `%s` (bit 0, busy, or bit 1, done), which costs a trap or a VM "
+            "exit per look under a hypervisor (`diskio` measures both).  Under every "
+            "technique a VM's disk interrupts that VM only, at its completion cycle as bare "
+            "metal's does (the hypervisor sets its own timer for it), and the `disk` "
+            "statistics count the `interrupts` delivered.\n"
             "- **Status**: `%s` bits 8..15 hold the last command's error code:\n\n"
             "| code | name | meaning |\n|---|---|---|\n",
             DISK_SECTOR, isa_port_name(PORT_DISK_SECTOR), DISK_MAX_COUNT, isa_port_name(PORT_DISK_COUNT),
             isa_port_name(PORT_DISK_ADDR), isa_port_name(PORT_DISK_CMD), DISK_READ, DISK_WRITE, DISK_FLUSH,
             isa_port_name(PORT_DISK_SIZE), isa_port_name(PORT_DISK_STATUS),
-            isa_port_name(PORT_DISK_STATUS), isa_port_name(PORT_DISK_STATUS));
+            isa_port_name(PORT_DISK_STATUS), isa_port_name(PORT_DISK_ACK), isa_port_name(PORT_DISK_CMD),
+            isa_port_name(PORT_DISK_ACK), isa_port_name(PORT_DISK_CTRL), CAUSE_DISK,
+            isa_cause_name[CAUSE_DISK], isa_port_name(PORT_DISK_ACK), isa_port_name(PORT_DISK_STATUS),
+            isa_port_name(PORT_DISK_STATUS));
 #define X(id, num, name, desc) fprintf(out, "| %d | `%s` | %s |\n", num, name, desc);
     DISK_ERRORS(X)
 #undef X

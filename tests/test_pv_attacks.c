@@ -552,7 +552,7 @@ Test(pv, attack_every_bad_argument_gets_the_documented_refusal)
 {
     struct run *r = attack(&(struct attack_cfg){0},
         "attack: li r1, 0\n vmcall\n SAVE\n"
-        "        li r1, 16\n vmcall\n SAVE\n"     /* the first number past HC_IN */
+        "        li r1, 17\n vmcall\n SAVE\n"     /* the first number past HC_BLOCK */
         "        li r1, -1\n vmcall\n SAVE\n"
         "        li r2, HVMEM\n HC HC_PIN\n SAVE\n"
         "        li r2, ROOT + 4\n HC HC_PIN\n SAVE\n"

@@ -302,10 +302,13 @@ Test(savefile, a_newer_version_or_another_isa_is_refused)
     uint8_t *d = read_all(small_save(dir), &len);
     char path[256];
     snprintf(path, sizeof path, "%s/other.save", dir);
-    patch_header(d, 8, 2);
+    patch_header(d, 8, 3);
     write_all(path, d, len);
-    assert_refused(path, "newer", "version 2");
-    patch_header(d, 8, 1);
+    assert_refused(path, "newer", "version 3");
+    patch_header(d, 8, 1); /* before the disk's interrupt */
+    write_all(path, d, len);
+    assert_refused(path, "format version 1", "reads version 2");
+    patch_header(d, 8, 2);
     patch_header(d, 12, 0x12345678);
     write_all(path, d, len);
     assert_refused(path, "another instruction set", "ISA id");

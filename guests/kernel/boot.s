@@ -94,6 +94,10 @@ _start:
         IRQ_OFF                         # from now on the kernel runs masked
         li      r1, TIMER_PERIOD        # except inside system calls
         OUTP    timer_period, r1
+        .if     DISK_IRQ                # the disk's completion interrupt (disk.s)
+        li      r1, DISK_CTRL_IRQ
+        OUTP    disk_ctrl, r1
+        .endif
         j       schedule
 8:      PANIC   "boot: the hypervisor refused the kernel's page tables"
 9:      PANIC   "boot: cannot create init"

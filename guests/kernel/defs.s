@@ -31,6 +31,7 @@
         .equ    CAUSE_DOUBLE, 8
         .equ    CAUSE_TIMER, 9
         .equ    CAUSE_CONSOLE, 10
+        .equ    CAUSE_DISK, 12          # the block device's completion (DISK=1 kernels)
 
         .equ    FAULT_PRESENT, 0x1      # CR fault: the page was present (protection)
         .equ    FAULT_WRITE, 0x2
@@ -115,6 +116,10 @@
         .ifndef DISK
         .equ    DISK, 0                 # guests/diskio.s: the block-device driver
         .endif
+        .ifndef DISK_POLL               # -D DISK_POLL=1: the driver polls disk_status
+        .equ    DISK_POLL, 0            # instead of sleeping until the completion
+        .endif                          # interrupt (the device's interrupt stays off)
+        .equ    DISK_IRQ, DISK * (1 - DISK_POLL)
         .ifndef CONTAINERS
         .equ    CONTAINERS, 0
         .endif
@@ -176,6 +181,7 @@
         .equ    DISK_READ, 1            # disk commands (docs/isa.md, "Block device")
         .equ    DISK_WRITE, 2
         .equ    DISK_FLUSH, 3
+        .equ    DISK_CTRL_IRQ, 1        # disk_ctrl: interrupt when a command is done
 
 # Errors: every call returns -1 when it fails; the container calls return
 # E_PERM (-2) when the caller lacks the privilege (Linux's EPERM).
@@ -328,6 +334,7 @@
         .equ    HC_OUT, 13              # (port, value): what out was
         .equ    HC_CONSOLE_WRITE, 14    # (address, length) -> bytes written (at most 4096)
         .equ    HC_IN, 15               # (port) -> what in was
+        .equ    HC_BLOCK, 16            # what sti; hlt was, in one: wait for an interrupt
 
 # The shared page (pv.s: pv_shared): word offsets.  The hypervisor writes
 # the trap registers when it delivers a trap, reads SH_ie and writes
@@ -357,6 +364,8 @@
         .equ    PORT_disk_cmd, 0x33
         .equ    PORT_disk_status, 0x34
         .equ    PORT_disk_size, 0x35
+        .equ    PORT_disk_ctrl, 0x36
+        .equ    PORT_disk_ack, 0x37
 
 # RDCR reg, cr / WRCR reg, cr: a control register the pv build keeps in the
 # shared page (the trap registers, scratch, levels, memsize).

@@ -4,9 +4,18 @@
 # disk and physical memory by DMA.  The driver hands it the physical page
 # behind the caller's buffer, so the data goes straight to and from the
 # process's memory (no copy in the kernel), then waits for the device to
-# finish by reading its status until busy clears.  Under a hypervisor every
-# one of those port accesses is a trap or a VM exit: the cost of emulated
-# I/O, measured by `diskio`.
+# finish: it sleeps (hlt; the pv build's HC_BLOCK) until the device's
+# completion interrupt (disk_intr, from kernel_trap) says the command is
+# done.  Under a hypervisor every port access is a trap or a VM exit, and so
+# is the hlt: the cost of emulated I/O, measured by `diskio`.  Built with
+# -D DISK_POLL=1 the driver reads the status until busy clears instead,
+# with the device's interrupt left off: one exit per look.
+#
+# The sleep has a race: the interrupt may come after the driver has looked
+# at disk_done and before its hlt, which would then sleep until some later
+# interrupt.  The handler closes it as MIPS kernels close theirs: an
+# interrupt taken between disk_wait and disk_woken goes back to disk_wait
+# to look again (kernel_trap).
 
         .text
 
@@ -65,10 +74,30 @@ sys_disk:
         OUTP    disk_addr, r1
         OUTP    disk_sector, r9
         OUTP    disk_count, r10
-3:      OUTP    disk_cmd, r8
+3:
+        .if     DISK_IRQ
+        la      r11, disk_done
+        sw      r0, 0(r11)
+        OUTP    disk_cmd, r8
+disk_wait:                              # system calls run with interrupts on
+        la      r11, disk_done
+        lw      r11, 0(r11)
+        bnez    r11, 5f
+        .if     PV
+        HYPERCALL HC_BLOCK              # sti; hlt, at once
+        .else
+        hlt                             # until an interrupt
+        .endif
+disk_woken:
+        j       disk_wait
+5:      la      r11, disk_stat          # the status disk_intr read
+        lw      r11, 0(r11)
+        .else
+        OUTP    disk_cmd, r8
 4:      INP     r11, disk_status        # wait for it
         andi    r2, r11, 1
         bnez    r2, 4b
+        .endif
         srli    r1, r11, 8              # its error code
         j       8f
 9:      li      r1, -1
@@ -79,3 +108,26 @@ sys_disk:
         lw      lr, 20(sp)
         addi    sp, sp, 24
         ret
+
+        .if     DISK_IRQ
+# disk_intr: the completion interrupt (from kernel_trap, or from user mode
+# through utrap_table): keep the status for sys_disk, acknowledge, and say
+# done.  Keeps every register but r1, r2.
+disk_intr:
+        push    r3
+        INP     r3, disk_status
+        la      r1, disk_stat
+        sw      r3, 0(r1)
+        OUTP    disk_ack, r0            # the interrupt is level-triggered
+        li      r3, 1
+        la      r1, disk_done
+        sw      r3, 0(r1)
+        pop     r3
+        ret
+
+        .data
+        .align  4
+disk_done:      .word   0               # 1 once the command in flight is done
+disk_stat:      .word   0               # disk_status then
+        .text
+        .endif

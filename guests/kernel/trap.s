@@ -130,6 +130,23 @@ kernel_trap:
         pop     r1
         pop     r2
         TRAP_RETURN
+        .if     DISK_IRQ                # the disk's completion (disk.s): it ends
+1:      addi    r2, r2, CAUSE_TIMER - CAUSE_DISK # sys_disk's sleep
+        bnez    r2, 1f
+        push    lr
+        call    disk_intr
+        pop     lr
+        RDCR    r1, epc                 # between sys_disk's look at disk_done and
+        la      r2, disk_wait           # its hlt (disk_woken)?  Then look again,
+        bltu    r1, r2, 3f              # or the hlt would sleep past the news
+        la      r2, disk_woken
+        bgeu    r1, r2, 3f
+        la      r2, disk_wait
+        WRCR    r2, epc
+3:      pop     r1
+        pop     r2
+        TRAP_RETURN
+        .endif
 1:      la      r1, msg_ktrap1
         call    kputs
         RDCR    r1, cause
@@ -337,7 +354,12 @@ utrap_table:
         .word   user_fault              # 8 double fault
         .word   user_timer              # 9 timer
         .word   user_ignore             # 10 console
+        .if     DISK_IRQ
+        .word   user_fault, disk_intr   # 12 disk (disk.s)
+        .word   user_fault, user_fault, user_fault
+        .else
         .word   user_fault, user_fault, user_fault, user_fault, user_fault
+        .endif
 
 fault_names:
         .word   msg_f_illegal, msg_f_priv, msg_f_other, msg_f_div
