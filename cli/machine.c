@@ -568,6 +568,8 @@ bool cli_machine_restore(const char *path, const struct machine_opts *given, con
     return ok;
 }
 
+#define CLONE_KEPT_ARGS 64   /* guests/kernel/defs.s: BOOTARGS_MAX */
+
 bool cli_machine_clone(const char *path, int n, const char *const *params, const struct machine_opts *given,
                        const char *given_shape, const char *cmd, struct cli_machine *cm)
 {
@@ -610,7 +612,16 @@ bool cli_machine_clone(const char *path, int n, const char *const *params, const
         saved.owned = NULL;
         snprintf(cm->image0, sizeof cm->image0, "%s", saved.image0);
         if (o.no_vpid) cm->m->vmx.vpid_tags = false;
-        ok = hv_clone_from(cm->hv, saved.hv, params, err, sizeof err);
+        /* a guest that keeps its boot parameter after boot (the bundled
+         * kernel copies it into `bootargs`, BOOTARGS_MAX = 64 bytes, at an
+         * identity-mapped address) gets the clone's there too */
+        uint32_t kept = 0, kept_max = 0;
+        struct isa_image img;
+        if (params && isa_image_load(saved.image0, &img, err, sizeof err)) {
+            if (isa_image_symbol_addr(&img, "bootargs", &kept)) kept_max = CLONE_KEPT_ARGS;
+            isa_image_free(&img);
+        }
+        ok = hv_clone_from(cm->hv, saved.hv, params, kept, kept_max, err, sizeof err);
         if (!ok) fprintf(stderr, "ringsim %s: --clones: cannot clone %s: %s\n", cmd, path, err);
     }
     if (ok) {

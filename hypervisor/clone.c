@@ -131,7 +131,29 @@ uint32_t hv_clone_host_addr(const struct hv *hv, const struct vm *vm, uint32_t g
     return on_template(&hv->clones, pte) ? (pte & PTE_FRAME) + (gpa & 0xfff) : vm->base + gpa;
 }
 
-bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, char *err, size_t errlen)
+/* Writes len bytes at guest-physical gpa of vm, each page made its own
+ * first (not counted as a fault: the hypervisor's write, before the guest
+ * runs); the last byte written is a NUL. */
+static bool own_bytes(struct hv *hv, struct vm *vm, uint32_t gpa, const char *data, uint32_t len)
+{
+    struct hv_clones *c = &hv->clones;
+    if (gpa >= vm->size || len > vm->size - gpa || !len) return false;
+    for (uint32_t page = gpa & ~0xfffu; page < gpa + len; page += 4096) {
+        uint32_t e = leaf_of(hv, vm, page);
+        if (!e) return false;
+        uint32_t pte = read_pte(hv, e);
+        if (on_template(c, pte) && !(pte & PTE_W)) {
+            if (!hv_clone_cow(hv, vm, page)) return false;
+            c->shared_at_start--;
+        }
+    }
+    memcpy(hv->m->mem + vm->base + gpa, data, len);
+    hv->m->mem[vm->base + gpa + len - 1] = 0;
+    return true;
+}
+
+bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, uint32_t kept_gpa, uint32_t kept_max,
+                   char *err, size_t errlen)
 {
     struct machine *m = hv->m, *fm = from->m;
     struct hv_clones *c = &hv->clones;
@@ -184,18 +206,16 @@ bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, ch
         c->shared[vm->index] = vm->size >> 12;
         c->shared_at_start += vm->size >> 12;
         if (params && params[i]) {
-            /* its own boot parameter, where --args puts it: the page
-             * becomes the clone's own before the guest runs again */
-            if (!hv_clone_cow(hv, vm, BOOT_ARGS_ADDR)) {
-                snprintf(err, errlen, "VM %s: cannot make its boot parameter's page its own", vm->name);
+            /* its own boot parameter, where --args puts it, and where the
+             * guest keeps its copy: those pages become the clone's own
+             * before the guest runs again */
+            char buf[BOOT_ARGS_MAX] = {0};
+            snprintf(buf, sizeof buf, "%s", params[i]);
+            if (!own_bytes(hv, vm, BOOT_ARGS_ADDR, buf, BOOT_ARGS_MAX) ||
+                (kept_max && !own_bytes(hv, vm, kept_gpa, buf, kept_max < BOOT_ARGS_MAX ? kept_max : BOOT_ARGS_MAX))) {
+                snprintf(err, errlen, "VM %s: cannot write its boot parameter into its memory", vm->name);
                 return false;
             }
-            c->shared_at_start--;
-            size_t n = strlen(params[i]);
-            if (n > BOOT_ARGS_MAX - 1) n = BOOT_ARGS_MAX - 1;
-            uint8_t *p = m->mem + vm->base + BOOT_ARGS_ADDR;
-            memset(p, 0, BOOT_ARGS_MAX);
-            memcpy(p, params[i], n);
         }
     }
     m->vmx.nested = true;

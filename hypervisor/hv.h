@@ -240,9 +240,12 @@ bool hv_clone_can(const struct hv *from, char *err, size_t errlen);
  * VM, taken off the CPU first: its virtual CPU and devices, its memory
  * copied once into the template and shared read-only through each clone's
  * host table, the clock going on from the saved moment.  params[i] (NULL:
- * keep the saved one) becomes clone i's boot parameter at guest-physical
- * BOOT_ARGS_ADDR.  False with a message. */
-bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, char *err, size_t errlen);
+ * keep the saved one) becomes clone i's boot parameter: written, NUL-ended,
+ * at guest-physical BOOT_ARGS_ADDR (where --args puts it) and, kept_max > 0,
+ * at kept_gpa too, at most kept_max bytes (where a guest keeps its copy:
+ * the bundled kernel's `bootargs`).  False with a message. */
+bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, uint32_t kept_gpa, uint32_t kept_max,
+                   char *err, size_t errlen);
 /* A nested violation of VM vm at gpa: true if it was a write to a page it
  * shares (now its own: copied, mapped writable, the retry succeeds). */
 bool hv_clone_cow(struct hv *hv, struct vm *vm, uint32_t gpa);
