@@ -599,7 +599,7 @@ bool cli_machine_clone(const char *path, int n, const char *const *params, const
     struct machine_opts o = saved.opts;
     if (ok) {
         for (int i = 0; i < n; i++) {
-            snprintf(name[i], sizeof name[i], "%.24s-%d", saved.hv->vms[0].name, i);
+            snprintf(name[i], sizeof name[i], "%.24s-%u", saved.hv->vms[0].name, (unsigned)(unsigned char)i);
             names[i] = name[i];
         }
         o.empty_vms = true;

@@ -15,7 +15,8 @@
  *     and the hardware translates every address they produce through the
  *     VM's host table, so that host table (the VMCS's ept_root, ept_levels
  *     levels) is what decides, and is what is walked.  Every leaf must map
- *     host memory inside its VM's [base, base + size); every table walked
+ *     host memory inside its VM's [base, base + size) — or, for clones
+ *     (clone.c), read-only, the template they share; every table walked
  *     must be the hypervisor's own (pv: the guest's own tables are real
  *     tables, in its memory, which it can read but — (c) — not write).
  * (b) every valid TLB entry, nested-TLB entry and page-walk-cache entry, by

@@ -17,7 +17,8 @@
  * hypercalls and validated page tables); vcpu.c (the virtual CPU they
  * share: reflecting a trap, control registers, guest memory, a traced
  * store); hv.c (VMs, memory, scheduling), vdev.c (virtual console and
- * timer, disk), nested.c (host page tables), shadow.c (shadow page tables),
+ * timer, disk), nested.c (host page tables), clone.c (clones sharing a
+ * saved VM's memory copy-on-write), shadow.c (shadow page tables),
  * switch.c (changing technique while the guest runs), hooks.c (how the CPU
  * reaches the hypervisor, and its snapshots), audit.c (the isolation
  * invariant, checked from the hardware's side).
