@@ -55,7 +55,10 @@ static void run_help(FILE *out)
         "                     (the file must hold one VM saved under --mode hw --mmu nested);\n"
         "                     statistics \"clone\": shared_pages, cow_faults (docs/savefile.md)\n"
         "  --clone-args A1,A2,...  each clone's own boot parameter (one per clone), written to its\n"
-        "                     guest-physical 0x100 as --args is, before it runs again\n\n"
+        "                     guest-physical 0x100 as --args is, before it runs again\n"
+        "  --share-pages PERIOD  with --clones: content-based page sharing, a scan every PERIOD\n"
+        "                     cycles mapping each clone's own pages that equal a page of the\n"
+        "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
         MAX_VMS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
@@ -129,7 +132,7 @@ static int finish(struct cli_machine *cm, int status)
 int cmd_run(int argc, char **argv)
 {
     enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE, O_FOOTPRINT,
-           O_CLONES, O_CLONEARGS };
+           O_CLONES, O_CLONEARGS, O_SHAREPAGES };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
@@ -143,6 +146,7 @@ int cmd_run(int argc, char **argv)
         {"footprint", no_argument, 0, O_FOOTPRINT},
         {"clones", required_argument, 0, O_CLONES},
         {"clone-args", required_argument, 0, O_CLONEARGS},
+        {"share-pages", required_argument, 0, O_SHAREPAGES},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -162,6 +166,7 @@ int cmd_run(int argc, char **argv)
     char clone_buf[MAX_VMS * BOOT_ARGS_MAX];   /* --clone-args, split at its commas */
     const char *clone_args[MAX_VMS];
     int nclone_args = 0;
+    uint64_t share_period = 0;  /* --share-pages PERIOD */
     int ch, idx;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
@@ -199,6 +204,13 @@ int cmd_run(int argc, char **argv)
             clones = (int)v;
             break;
         }
+        case O_SHAREPAGES:
+            if (!cli_parse_u64(optarg, &share_period) || share_period < 10000) {
+                fprintf(stderr, "ringsim run: --share-pages '%s': expected cycles between scans, at least 10000\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case O_CLONEARGS: {
             snprintf(clone_buf, sizeof clone_buf, "%s", optarg);
             nclone_args = 0;
@@ -258,8 +270,12 @@ int cmd_run(int argc, char **argv)
                 restore, argv[optind]);
         return EXIT_USAGE;
     }
-    if ((clones || nclone_args) && !restore) {
+    if ((clones || nclone_args || share_period) && !restore) {
         fprintf(stderr, "ringsim run: --clones and --clone-args clone a save file: ringsim run FILE --clones N\n");
+        return EXIT_USAGE;
+    }
+    if (share_period && !clones) {
+        fprintf(stderr, "ringsim run: --share-pages shares pages among clones: add --clones N\n");
         return EXIT_USAGE;
     }
     if (nclone_args && nclone_args != clones) {
@@ -277,6 +293,11 @@ int cmd_run(int argc, char **argv)
         : restore ? !cli_machine_restore(restore, &given, shape, "run", &cm)
                   : !cli_machine_load(&o, argv + optind, argc - optind, "run", &cm))
         return EXIT_USAGE;
+    if (share_period && !hv_clone_share(cm.hv, share_period)) {
+        fprintf(stderr, "ringsim run: --share-pages: out of host memory for the template's index\n");
+        cli_machine_free(&cm);
+        return EXIT_USAGE;
+    }
     char err[512], title[160];
     cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
     if (trace && !vis_trace_install(cm.m, trace, format, title, err, sizeof err)) {

@@ -24,6 +24,7 @@
  * whole region whether it uses it or not.  clone.shared_pages counts the
  * pages a real hypervisor would not have had to allocate.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -222,22 +223,111 @@ bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, ui
     return true;
 }
 
+/* ---- content-based sharing (--share-pages), as ESX's page sharing ---------
+ * The template's pages are hashed once (it never changes); a scan hashes
+ * each page a clone owns and, where a template page has the same hash and
+ * the same bytes, maps the clone's page to that template page read-only
+ * again: its next write is a cow fault like any other.  Only sharing with
+ * the template is found (a zeroed page, code or data as saved), not
+ * between two clones' own pages.  The hypervisor pays for the scan: 1024
+ * word reads to hash each own page, as many to compare a candidate, and a
+ * host PTE write per page merged. */
+static uint64_t page_hash(const uint8_t *p)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    for (int i = 0; i < 4096; i++) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+    const struct clone_hash *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
+    return (x->frame > y->frame) - (x->frame < y->frame);
+}
+
+bool hv_clone_share(struct hv *hv, uint64_t period)
+{
+    struct hv_clones *c = &hv->clones;
+    uint32_t n = c->size >> 12;
+    c->index = malloc((size_t)n * sizeof *c->index);
+    if (!c->index) return false;
+    for (uint32_t i = 0; i < n; i++)
+        c->index[i] = (struct clone_hash){page_hash(hv->m->mem + c->base + (i << 12)), c->base + (i << 12)};
+    qsort(c->index, n, sizeof *c->index, by_hash);
+    c->share_period = period;
+    c->next_scan = hv->m->st.cycles + period;
+    return true;
+}
+
+/* A template frame holding the same bytes as host page p, 0 if none. */
+static uint32_t same_in_template(struct hv *hv, const uint8_t *p)
+{
+    struct hv_clones *c = &hv->clones;
+    struct machine *m = hv->m;
+    uint64_t h = page_hash(p);
+    size_t lo = 0, hi = c->size >> 12;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->index[mid].hash < h) lo = mid + 1;
+        else hi = mid;
+    }
+    for (; lo < c->size >> 12 && c->index[lo].hash == h; lo++) {
+        cpu_charge(m, CY_HV, 1024ull * m->prof.mem_ref);
+        if (memcmp(m->mem + c->index[lo].frame, p, 4096) == 0) return c->index[lo].frame;
+    }
+    return 0;
+}
+
+void hv_clone_tick(struct hv *hv)
+{
+    struct hv_clones *c = &hv->clones;
+    struct machine *m = hv->m;
+    if (!c->active || !c->index || m->st.cycles < c->next_scan) return;
+    c->scans++;
+    for (int i = 0; i < hv->nvms; i++) {
+        struct vm *vm = &hv->vms[i];
+        if (vm->state == VM_DONE) continue;
+        for (uint32_t gpa = 0; gpa < vm->size; gpa += 4096) {
+            uint32_t e = leaf_of(hv, vm, gpa);
+            if (!e) continue;
+            uint32_t pte = read_pte(hv, e);
+            if (on_template(c, pte) || !(pte & PTE_P)) continue;
+            uint32_t own = pte & PTE_FRAME;
+            cpu_charge(m, CY_HV, 1024ull * m->prof.mem_ref);   /* hashing it */
+            uint32_t t = same_in_template(hv, m->mem + own);
+            if (!t) continue;
+            write_pte(hv, e, t | PTE_P | PTE_U);
+            mmu_drop_vm_frame(m, m->vmx.vmcs[vm->index].vpid, own >> 12);
+            c->shared[vm->index]++;
+            c->merged[vm->index]++;
+        }
+    }
+    c->next_scan = m->st.cycles + c->share_period;
+}
+
 void hv_clone_stats_json(const struct hv *hv, json_t *o)
 {
     const struct hv_clones *c = &hv->clones;
     if (!c->active) return;
     json_t *vms = json_array();
-    uint64_t shared = 0, faults = 0;
+    uint64_t shared = 0, faults = 0, merged = 0;
     for (int i = 0; i < hv->nvms; i++) {
         int k = hv->vms[i].index;
         shared += c->shared[k];
         faults += c->cow_faults[k];
-        json_array_append_new(vms, json_pack("{s:s,s:I,s:I}", "name", hv->vms[i].name, "shared_pages",
-                                             (json_int_t)c->shared[k], "cow_faults", (json_int_t)c->cow_faults[k]));
+        merged += c->merged[k];
+        json_array_append_new(vms, json_pack("{s:s,s:I,s:I,s:I}", "name", hv->vms[i].name, "shared_pages",
+                                             (json_int_t)c->shared[k], "cow_faults", (json_int_t)c->cow_faults[k],
+                                             "merged_pages", (json_int_t)c->merged[k]));
     }
     json_object_set_new(o, "clone", json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}", "clones", (json_int_t)hv->nvms,
                                               "template_pages", (json_int_t)(c->size >> 12),
                                               "shared_pages_at_start", (json_int_t)c->shared_at_start,
                                               "shared_pages", (json_int_t)shared, "cow_faults",
                                               (json_int_t)faults, "vms", vms));
+    json_t *o2 = json_object_get(o, "clone");
+    json_object_set_new(o2, "share_period", json_integer((json_int_t)c->share_period));
+    json_object_set_new(o2, "scans", json_integer((json_int_t)c->scans));
+    json_object_set_new(o2, "merged_pages", json_integer((json_int_t)merged));
 }

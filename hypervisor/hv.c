@@ -90,6 +90,8 @@ void hv_free(struct hv *hv)
         if (t->free) t->free(hv);
     }
     hv_hooks_remove(hv);
+    free(hv->clones.index);
+    hv->clones.index = NULL;
     for (int i = 0; i < hv->nvms; i++) disk_detach(&hv->vms[i].disk);
     if (hv->m) hv->m->hv = NULL;
 }
@@ -285,6 +287,7 @@ void hv_schedule(struct hv *hv, bool preempt)
 {
     struct machine *m = hv->m;
     hv_account(hv);
+    if (hv->clones.share_period) hv_clone_tick(hv);
     for (;;) {
         /* halted VMs whose timer is due become runnable */
         for (int i = 0; i < hv->nvms; i++)

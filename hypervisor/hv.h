@@ -144,6 +144,12 @@ struct hv_clones {
     uint64_t shared_at_start;      /* pages mapped to the template when the clones started */
     uint32_t shared[MAX_VMS];      /* each VM's pages still mapped to the template */
     uint64_t cow_faults[MAX_VMS];  /* writes that made a page the VM's own */
+    /* content-based sharing (--share-pages PERIOD): every PERIOD cycles, at
+     * a scheduling point, each VM's own pages identical to a template page
+     * are mapped to it read-only again */
+    uint64_t share_period, next_scan, scans;
+    uint64_t merged[MAX_VMS];      /* own pages given up for an identical template page */
+    struct clone_hash { uint64_t hash; uint32_t frame; } *index; /* the template's pages, by hash */
 };
 
 struct hv_config {
@@ -247,6 +253,12 @@ bool hv_clone_can(const struct hv *from, char *err, size_t errlen);
  * the bundled kernel's `bootargs`).  False with a message. */
 bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, uint32_t kept_gpa, uint32_t kept_max,
                    char *err, size_t errlen);
+/* Turns content-based sharing on: a scan every period cycles (first at
+ * the first scheduling point past one period).  False when out of host
+ * memory for the template's index. */
+bool hv_clone_share(struct hv *hv, uint64_t period);
+/* At a scheduling point (hv_schedule): the scan, if one is due. */
+void hv_clone_tick(struct hv *hv);
 /* A nested violation of VM vm at gpa: true if it was a write to a page it
  * shares (now its own: copied, mapped writable, the retry succeeds). */
 bool hv_clone_cow(struct hv *hv, struct vm *vm, uint32_t gpa);
