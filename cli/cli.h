@@ -39,6 +39,7 @@ struct machine_opts {
                                       * images not read: a save file fills them (restore) */
     const char *disks[MAX_VMS];      /* --disk, one per image in order */
     int ndisks;
+    int spare_vms;                   /* host memory for this many VMs more (clones' template) */
 };
 
 int cmd_asm(int argc, char **argv);
@@ -144,6 +145,13 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
  * replaces the saved limit.  On error prints "ringsim CMD: …", false. */
 bool cli_machine_restore(const char *path, const struct machine_opts *given, const char *given_shape,
                          const char *cmd, struct cli_machine *cm);
+/* run FILE --clones N: n VMs cloned from the one saved in path under hw
+ * with nested paging (hypervisor/clone.c), params[i] (NULL: none; or
+ * params NULL) clone i's boot parameter; given as for a restore, but
+ * --mode and --mmu may only name what the file was saved under.  On error
+ * prints "ringsim CMD: …" naming the file and returns false. */
+bool cli_machine_clone(const char *path, int n, const char *const *params, const struct machine_opts *given,
+                       const char *given_shape, const char *cmd, struct cli_machine *cm);
 /* Parses "CYCLE:FILE" (--save-at). */
 bool cli_parse_save_at(const char *arg, uint64_t *cycle, const char **file);
 

@@ -316,7 +316,7 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
                                  .no_asid = o->no_asid, .pwc_entries = o->pwc_entries,
                                  .ntlb_entries = o->ntlb_entries, .max_cycles = o->max_cycles,
                                  .prof = &prof};
-    if (virt) cfg.memsize = hv_host_memsize(nimages, o->memsize, hcfg.host_levels);
+    if (virt) cfg.memsize = hv_host_memsize(nimages + o->spare_vms, o->memsize, hcfg.host_levels);
     err[0] = 0;
     if (ok) {
         cm->m = calloc(1, sizeof *cm->m);
@@ -408,6 +408,12 @@ static bool conf_word(char *buf, size_t cap, size_t *len, const char *word)
 bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err, size_t errlen)
 {
     const struct machine_opts *o = &cm->opts;
+    if (cm->hv && cm->hv->clones.active) {
+        /* the file format holds one machine's memory, not a template and its clones */
+        snprintf(err, errlen, "%s: clones (--clones) cannot be saved: a save file holds one machine, not a "
+                              "template shared by several", path);
+        return false;
+    }
     if (o->ndisks) {
         /* the disk's contents live in its own file, which changes after the save */
         snprintf(err, errlen, "%s: a machine with a disk (--disk) cannot be saved: the disk file is not part "
@@ -558,6 +564,74 @@ bool cli_machine_restore(const char *path, const struct machine_opts *given, con
             ok = false;
         }
     }
+    if (!ok) cli_machine_free(cm);
+    return ok;
+}
+
+#define CLONE_KEPT_ARGS 64   /* guests/kernel/defs.s: BOOTARGS_MAX */
+
+bool cli_machine_clone(const char *path, int n, const char *const *params, const struct machine_opts *given,
+                       const char *given_shape, const char *cmd, struct cli_machine *cm)
+{
+    memset(cm, 0, sizeof *cm);
+    /* the saved machine as it was, under the technique it was saved under */
+    struct machine_opts as_saved = {.max_cycles = given->max_cycles};
+    struct cli_machine saved;
+    if (!cli_machine_restore(path, &as_saved, given_shape, cmd, &saved)) return false;
+    char err[512];
+    bool ok = saved.hv && hv_clone_can(saved.hv, err, sizeof err);
+    if (!saved.hv) snprintf(err, sizeof err, "it was saved on bare metal (--mode native); clones run under "
+                                             "--mode hw --mmu nested: save it under that");
+    if (!ok) fprintf(stderr, "ringsim %s: --clones: cannot clone %s: %s\n", cmd, path, err);
+    if (ok && (given->mode || given->mmu)) {
+        /* clones stay under the technique that shares their memory */
+        const struct hv_technique *t = hv_technique_named(given->mode ? given->mode : "hw");
+        enum hv_mmu mmu = HV_MMU_NESTED;
+        if (!t || t->mode != saved.hv->cfg.mode || (given->mmu && (!hv_mmu_named(given->mmu, &mmu) ||
+                                                                   mmu != saved.hv->cfg.mmu))) {
+            fprintf(stderr, "ringsim %s: --clones: %s is cloned under the technique it was saved under "
+                            "(hw with nested paging); --mode and --mmu cannot change it\n", cmd, path);
+            ok = false;
+        }
+    }
+    const char *names[MAX_VMS];
+    char name[MAX_VMS][32];
+    struct machine_opts o = saved.opts;
+    if (ok) {
+        for (int i = 0; i < n; i++) {
+            snprintf(name[i], sizeof name[i], "%.24s-%u", saved.hv->vms[0].name, (unsigned)(unsigned char)i);
+            names[i] = name[i];
+        }
+        o.empty_vms = true;
+        o.spare_vms = 1;           /* the template */
+        o.input = o.input_file = NULL;
+        ok = cli_machine_load(&o, (char *const *)names, n, cmd, cm);
+    }
+    if (ok) {
+        cm->owned = saved.owned;   /* the options point into the saved configuration */
+        saved.owned = NULL;
+        snprintf(cm->image0, sizeof cm->image0, "%s", saved.image0);
+        if (o.no_vpid) cm->m->vmx.vpid_tags = false;
+        /* a guest that keeps its boot parameter after boot (the bundled
+         * kernel copies it into `bootargs`, BOOTARGS_MAX = 64 bytes, at an
+         * identity-mapped address) gets the clone's there too */
+        uint32_t kept = 0, kept_max = 0;
+        struct isa_image img;
+        if (params && isa_image_load(saved.image0, &img, err, sizeof err)) {
+            if (isa_image_symbol_addr(&img, "bootargs", &kept)) kept_max = CLONE_KEPT_ARGS;
+            isa_image_free(&img);
+        }
+        ok = hv_clone_from(cm->hv, saved.hv, params, kept, kept_max, err, sizeof err);
+        if (!ok) fprintf(stderr, "ringsim %s: --clones: cannot clone %s: %s\n", cmd, path, err);
+    }
+    if (ok) {
+        /* the rest of the saved console input is the first clone's, as
+         * --input is the first VM's */
+        const struct console *c = &saved.m->con;
+        if (c->input_pos < c->input_len)
+            machine_set_input(cm->m, c->input + c->input_pos, c->input_len - c->input_pos);
+    }
+    cli_machine_free(&saved);
     if (!ok) cli_machine_free(cm);
     return ok;
 }

@@ -49,10 +49,19 @@ static void run_help(FILE *out)
         "  --restore FILE     continue the machine saved in FILE (also: ringsim run FILE); the\n"
         "                     options that shape the machine come from it; --mode and --mmu switch\n"
         "                     it live where --switch-at could; --max-cycles replaces its limit.\n"
-        "                     Output, cycles and statistics are those of a run never stopped\n\n"
+        "                     Output, cycles and statistics are those of a run never stopped\n"
+        "  --clones N         with a save file: N VMs (2..%d) cloned from it, run side by side\n"
+        "                     under hw with nested paging, sharing its memory copy-on-write\n"
+        "                     (the file must hold one VM saved under --mode hw --mmu nested);\n"
+        "                     statistics \"clone\": shared_pages, cow_faults (docs/savefile.md)\n"
+        "  --clone-args A1,A2,...  each clone's own boot parameter (one per clone), written to its\n"
+        "                     guest-physical 0x100 as --args is, before it runs again\n"
+        "  --share-pages PERIOD  with --clones: content-based page sharing, a scan every PERIOD\n"
+        "                     cycles mapping each clone's own pages that equal a page of the\n"
+        "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
-        EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
+        MAX_VMS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
 }
 
 /* One --switch-at (at cycle, change to mode and mmu) or --save-at (at
@@ -122,7 +131,8 @@ static int finish(struct cli_machine *cm, int status)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE, O_FOOTPRINT };
+    enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE, O_FOOTPRINT,
+           O_CLONES, O_CLONEARGS, O_SHAREPAGES };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         CLI_MACHINE_OPTIONS,
@@ -134,6 +144,9 @@ int cmd_run(int argc, char **argv)
         {"save-at", required_argument, 0, O_SAVEAT},
         {"restore", required_argument, 0, O_RESTORE},
         {"footprint", no_argument, 0, O_FOOTPRINT},
+        {"clones", required_argument, 0, O_CLONES},
+        {"clone-args", required_argument, 0, O_CLONEARGS},
+        {"share-pages", required_argument, 0, O_SHAREPAGES},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -149,6 +162,11 @@ int cmd_run(int argc, char **argv)
     const char *restore = NULL; /* --restore FILE, or a save file as IMG */
     struct machine_opts given = {0};   /* with a restore: --mode, --mmu, --max-cycles */
     const char *shape = NULL;   /* an option that shapes the machine (refused with a restore) */
+    int clones = 0;             /* --clones N */
+    char clone_buf[MAX_VMS * BOOT_ARGS_MAX];   /* --clone-args, split at its commas */
+    const char *clone_args[MAX_VMS];
+    int nclone_args = 0;
+    uint64_t share_period = 0;  /* --share-pages PERIOD */
     int ch, idx;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
@@ -177,6 +195,39 @@ int cmd_run(int argc, char **argv)
             format_given = true;
             break;
         case O_RESTORE: restore = optarg; break;
+        case O_CLONES: {
+            uint64_t v;
+            if (!cli_parse_u64(optarg, &v) || v < 2 || v > MAX_VMS) {
+                fprintf(stderr, "ringsim run: --clones '%s': expected a number of VMs, 2..%d\n", optarg, MAX_VMS);
+                return EXIT_USAGE;
+            }
+            clones = (int)v;
+            break;
+        }
+        case O_SHAREPAGES:
+            if (!cli_parse_u64(optarg, &share_period) || share_period < 10000) {
+                fprintf(stderr, "ringsim run: --share-pages '%s': expected cycles between scans, at least 10000\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_CLONEARGS: {
+            snprintf(clone_buf, sizeof clone_buf, "%s", optarg);
+            nclone_args = 0;
+            bool fits = strlen(optarg) < sizeof clone_buf;
+            for (char *p = clone_buf, *next; fits && p; p = next) {
+                next = strchr(p, ',');
+                if (next) *next++ = 0;
+                if (nclone_args == MAX_VMS || strlen(p) > BOOT_ARGS_MAX - 1) fits = false;
+                else clone_args[nclone_args++] = p;
+            }
+            if (!fits) {
+                fprintf(stderr, "ringsim run: --clone-args: at most %d parameters of at most %d characters, "
+                                "separated by commas\n", MAX_VMS, BOOT_ARGS_MAX - 1);
+                return EXIT_USAGE;
+            }
+            break;
+        }
         case O_SAVEAT:
             if (nsave == 16 || !cli_parse_save_at(optarg, &sw[nsw].cycle, &sw[nsw].save)) {
                 fprintf(stderr, "ringsim run: --save-at '%s': expected CYCLE:FILE (at most 16), "
@@ -219,10 +270,34 @@ int cmd_run(int argc, char **argv)
                 restore, argv[optind]);
         return EXIT_USAGE;
     }
-    struct cli_machine cm;
-    if (restore ? !cli_machine_restore(restore, &given, shape, "run", &cm)
-                : !cli_machine_load(&o, argv + optind, argc - optind, "run", &cm))
+    if ((clones || nclone_args || share_period) && !restore) {
+        fprintf(stderr, "ringsim run: --clones and --clone-args clone a save file: ringsim run FILE --clones N\n");
         return EXIT_USAGE;
+    }
+    if (share_period && !clones) {
+        fprintf(stderr, "ringsim run: --share-pages shares pages among clones: add --clones N\n");
+        return EXIT_USAGE;
+    }
+    if (nclone_args && nclone_args != clones) {
+        fprintf(stderr, "ringsim run: --clone-args: %d parameter%s for %d clones (--clones): give one per clone\n",
+                nclone_args, nclone_args == 1 ? "" : "s", clones);
+        return EXIT_USAGE;
+    }
+    if (clones && nsave) {
+        fprintf(stderr, "ringsim run: --save-at: clones (--clones) cannot be saved: a save file holds one "
+                        "machine, not a template shared by several\n");
+        return EXIT_USAGE;
+    }
+    struct cli_machine cm;
+    if (clones ? !cli_machine_clone(restore, clones, nclone_args ? clone_args : NULL, &given, shape, "run", &cm)
+        : restore ? !cli_machine_restore(restore, &given, shape, "run", &cm)
+                  : !cli_machine_load(&o, argv + optind, argc - optind, "run", &cm))
+        return EXIT_USAGE;
+    if (share_period && !hv_clone_share(cm.hv, share_period)) {
+        fprintf(stderr, "ringsim run: --share-pages: out of host memory for the template's index\n");
+        cli_machine_free(&cm);
+        return EXIT_USAGE;
+    }
     char err[512], title[160];
     cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
     if (trace && !vis_trace_install(cm.m, trace, format, title, err, sizeof err)) {
@@ -239,7 +314,7 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "ringsim run: --switch-at: %s\n", err);
             return finish(&cm, EXIT_USAGE);
         }
-    if (!restore) cli_machine_start(&cm);   /* a restored machine carries on */
+    if (!restore || clones) cli_machine_start(&cm);   /* a restored machine carries on; clones start */
 
     struct machine *m = cm.m;
     qsort(sw, (size_t)nsw, sizeof sw[0], by_cycle);

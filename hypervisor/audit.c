@@ -15,7 +15,8 @@
  *     and the hardware translates every address they produce through the
  *     VM's host table, so that host table (the VMCS's ept_root, ept_levels
  *     levels) is what decides, and is what is walked.  Every leaf must map
- *     host memory inside its VM's [base, base + size); every table walked
+ *     host memory inside its VM's [base, base + size) — or, for clones
+ *     (clone.c), read-only, the template they share; every table walked
  *     must be the hypervisor's own (pv: the guest's own tables are real
  *     tables, in its memory, which it can read but — (c) — not write).
  * (b) every valid TLB entry, nested-TLB entry and page-walk-cache entry, by
@@ -153,6 +154,17 @@ static bool inside(struct audit *a, int vm, uint64_t start, uint64_t len, const 
     return false;
 }
 
+/* inside, except that a clone may read (never write) the template its
+ * pages are shared from (clone.c): [start, start + len) read-only inside
+ * it is no violation; written, it would be every other clone's page. */
+static bool inside_or_shared(struct audit *a, int vm, uint64_t start, uint64_t len, bool writable,
+                             const char *what_maps)
+{
+    const struct hv_clones *c = &a->hv->clones;
+    if (c->active && !writable && start >= c->base && start + len <= (uint64_t)c->base + c->size) return true;
+    return inside(a, vm, start, len, what_maps);
+}
+
 /* May the walk of ctx use the table at host frame address t?  1: walk it;
  * 0: nothing to walk (beyond host memory, where the MMU's read is a bus
  * error: no translation comes out of it); -1: a violation. */
@@ -211,7 +223,7 @@ static void walk(struct audit *a, const struct root_ctx *c, uint32_t t, unsigned
             char what[160];
             snprintf(what, sizeof what, "the %s entry at host 0x%08x (level %u, VA 0x%08x) maps%s", c->what, ea, level,
                      eva, ew ? " writable" : "");
-            if (!inside(a, c->vm, start, span, what)) return;
+            if (!inside_or_shared(a, c->vm, start, span, ew, what)) return;
             if (c->track_tables && ew)
                 for (uint64_t p = start; p < start + span && p < a->m->memsize; p += 4096)
                     if (!a->writable_va[p >> 12]) a->writable_va[p >> 12] = eva + (uint32_t)(p - start) + 1;
@@ -349,10 +361,11 @@ static void audit_caches(struct audit *a)
         }
         snprintf(what, sizeof what, "a TLB entry (VPID %u, ASID %u, VA 0x%08x) maps%s", e->vpid, e->asid,
                  e->vpn << 12, e->writable ? " writable" : "");
-        if (!inside(a, vm, (uint64_t)e->pfn << 12, 4096, what)) return;
+        if (!inside_or_shared(a, vm, (uint64_t)e->pfn << 12, 4096, e->writable, what)) return;
         /* untagged entries match whichever VM is loaded */
         if (hw && !m->vmx.vpid_tags && run >= 0 && run != vm &&
-            !inside(a, run, (uint64_t)e->pfn << 12, 4096, "a TLB entry left by another VM, untagged (--no-vpid), maps"))
+            !inside_or_shared(a, run, (uint64_t)e->pfn << 12, 4096, e->writable,
+                              "a TLB entry left by another VM, untagged (--no-vpid), maps"))
             return;
     }
     for (unsigned i = 0; i < u->ntlb_entries && !a->failed; i++) {
@@ -365,7 +378,7 @@ static void audit_caches(struct audit *a)
             return;
         }
         snprintf(what, sizeof what, "a nested-TLB entry (guest-physical 0x%08x) maps", e->gpn << 12);
-        if (!inside(a, vm, (uint64_t)e->hpn << 12, 4096, what)) return;
+        if (!inside_or_shared(a, vm, (uint64_t)e->hpn << 12, 4096, e->writable, what)) return;
     }
     for (unsigned i = 0; i < u->pwc_entries && !a->failed; i++) {
         const struct pwc_entry *e = &u->pwc[i];
@@ -388,11 +401,11 @@ static void audit_caches(struct audit *a)
         uintptr_t host = (uintptr_t)u->last_vpn * 4096u + u->last_addend;
         uint64_t off = (uint64_t)(host - (uintptr_t)m->mem);
         snprintf(what, sizeof what, "the interpreter's last data page (VA 0x%08x) is", u->last_vpn << 12);
-        if (!inside(a, last, off, 4096, what)) return;
+        if (!inside_or_shared(a, last, off, 4096, u->last_write_ok, what)) return;
     }
     if (m->resume.valid && (m->resume.unseen || m->resume.gen == u->gen)) {
         snprintf(what, sizeof what, "the fetch a stepped run resumes at (pc 0x%08x) reads", m->resume.pc);
-        if (!inside(a, last, m->resume.pa & ~3u, 4, what)) return;
+        if (!inside_or_shared(a, last, m->resume.pa & ~3u, 4, false, what)) return;
     }
     /* where each guest left its instruction stream: an entry resumes there
      * without a lookup (cpu_resume_unseen) */
@@ -401,7 +414,7 @@ static void audit_caches(struct audit *a)
         if (t->kind == DETOUR_NONE) continue;
         int vm = vm_of_vpid(hv, m->vmx.vmcs[i].vpid);
         snprintf(what, sizeof what, "the instruction VM %d resumes at without a lookup (pc 0x%08x) is", i, t->pc);
-        if (vm >= 0 && !inside(a, vm, t->pa & ~3u, 8, what)) return;
+        if (vm >= 0 && !inside_or_shared(a, vm, t->pa & ~3u, 8, false, what)) return;
     }
 }
 
@@ -437,6 +450,15 @@ bool hv_audit(struct hv *hv, char *why, size_t whylen)
         if (i > 0 && v->base < hv->frames_end)
             fail(&a, "VM %s lies in the hypervisor's own frames", v->name);
     }
+    const struct hv_clones *c = &hv->clones;
+    for (int i = 0; c->active && i < hv->nvms && !a.failed; i++) {
+        const struct vm *v = &hv->vms[i];
+        if (v->base < c->base + c->size && c->base < v->base + v->size)
+            fail(&a, "VM %s overlaps the template its clones share", v->name);
+    }
+    if (c->active && ((uint64_t)c->base + c->size > m->memsize || c->base < hv->frames_end))
+        fail(&a, "the clones' template 0x%08x..0x%08x is not outside the hypervisor's frames and host memory",
+             c->base, c->base + c->size - 1);
     if (a.failed) return false;
     a.seen = calloc(a.nframes, 1);
     a.is_table = calloc(a.nframes, 1);

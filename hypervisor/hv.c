@@ -90,6 +90,8 @@ void hv_free(struct hv *hv)
         if (t->free) t->free(hv);
     }
     hv_hooks_remove(hv);
+    free(hv->clones.index);
+    hv->clones.index = NULL;
     for (int i = 0; i < hv->nvms; i++) disk_detach(&hv->vms[i].disk);
     if (hv->m) hv->m->hv = NULL;
 }
@@ -286,6 +288,7 @@ void hv_schedule(struct hv *hv, bool preempt)
 {
     struct machine *m = hv->m;
     hv_account(hv);
+    if (hv->clones.share_period) hv_clone_tick(hv);
     for (;;) {
         /* halted VMs whose timer is due become runnable */
         for (int i = 0; i < hv->nvms; i++)
@@ -373,6 +376,7 @@ bool hv_guest_word(const struct machine *m, const struct hv *hv, uint32_t gpa, u
         size = hv->vms[0].size;
     }
     if (gpa > size - 4 || (gpa & 3)) return false;
+    if (hv && hv->nvms) base = hv_clone_host_addr(hv, &hv->vms[0], gpa) - gpa;   /* a clone's shared page */
     memcpy(v, m->mem + base + gpa, 4);
     return true;
 }
@@ -448,6 +452,7 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         json_array_append_new(vms, v);
     }
     json_object_set_new(o, "vms", vms);
+    hv_clone_stats_json(hv, o);
     json_object_set_new(json_object_get(o, "walk"), "ntlb_hits", json_integer((json_int_t)m->mmu.st.ntlb_hits));
     json_object_set_new(json_object_get(o, "walk"), "ntlb_entries", json_integer(m->mmu.ntlb_entries));
 }

@@ -17,7 +17,8 @@
  * hypercalls and validated page tables); vcpu.c (the virtual CPU they
  * share: reflecting a trap, control registers, guest memory, a traced
  * store); hv.c (VMs, memory, scheduling), vdev.c (virtual console and
- * timer, disk), nested.c (host page tables), shadow.c (shadow page tables),
+ * timer, disk), nested.c (host page tables), clone.c (clones sharing a
+ * saved VM's memory copy-on-write), shadow.c (shadow page tables),
  * switch.c (changing technique while the guest runs), hooks.c (how the CPU
  * reaches the hypervisor, and its snapshots), audit.c (the isolation
  * invariant, checked from the hardware's side).
@@ -134,6 +135,23 @@ struct pv {
     char last_refusal[96];
 };
 
+/* Clones (clone.c): several VMs made from one saved machine, whose memory
+ * (the template, a region of host memory no VM owns) they share
+ * copy-on-write through their host tables. */
+struct hv_clones {
+    bool active;
+    uint32_t base, size;           /* the template: the saved VM's memory, never written again */
+    uint64_t shared_at_start;      /* pages mapped to the template when the clones started */
+    uint32_t shared[MAX_VMS];      /* each VM's pages still mapped to the template */
+    uint64_t cow_faults[MAX_VMS];  /* writes that made a page the VM's own */
+    /* content-based sharing (--share-pages PERIOD): every PERIOD cycles, at
+     * a scheduling point, each VM's own pages identical to a template page
+     * are mapped to it read-only again */
+    uint64_t share_period, next_scan, scans;
+    uint64_t merged[MAX_VMS];      /* own pages given up for an identical template page */
+    struct clone_hash { uint64_t hash; uint32_t frame; } *index; /* the template's pages, by hash */
+};
+
 struct hv_config {
     enum hv_mode mode;
     enum hv_mmu mmu;
@@ -158,6 +176,7 @@ struct hv {
     bool in_callout;               /* handling a bt callout, not a trap */
     uint64_t switches;             /* live changes of technique */
     bool no_vpid;                  /* --no-vpid: nested paging without VM tags, across switches */
+    struct hv_clones clones;       /* run FILE --clones N */
 };
 
 /* Every VM's memory starts at a multiple of this in host memory (hv.c), so
@@ -229,6 +248,38 @@ uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm);
 uint64_t vdev_wake_at(const struct hv *hv, const struct vm *vm);
 /* Builds the host (nested) table of a VM; returns its root. */
 bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_t errlen);
+
+/* ---- clones (clone.c) ------------------------------------------------------ */
+struct json_t;
+/* Whether the machine under from (restored from a save file) can be cloned:
+ * one VM under a technique that runs several with nested paging, on small
+ * host pages; false with the reason. */
+bool hv_clone_can(const struct hv *from, char *err, size_t errlen);
+/* Makes every VM of hv (built empty for from's configuration, with host
+ * memory for one VM more: hv_host_memsize(nvms + 1, …)) a clone of from's
+ * VM, taken off the CPU first: its virtual CPU and devices, its memory
+ * copied once into the template and shared read-only through each clone's
+ * host table, the clock going on from the saved moment.  params[i] (NULL:
+ * keep the saved one) becomes clone i's boot parameter: written, NUL-ended,
+ * at guest-physical BOOT_ARGS_ADDR (where --args puts it) and, kept_max > 0,
+ * at kept_gpa too, at most kept_max bytes (where a guest keeps its copy:
+ * the bundled kernel's `bootargs`).  False with a message. */
+bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, uint32_t kept_gpa, uint32_t kept_max,
+                   char *err, size_t errlen);
+/* Turns content-based sharing on: a scan every period cycles (first at
+ * the first scheduling point past one period).  False when out of host
+ * memory for the template's index. */
+bool hv_clone_share(struct hv *hv, uint64_t period);
+/* At a scheduling point (hv_schedule): the scan, if one is due. */
+void hv_clone_tick(struct hv *hv);
+/* A nested violation of VM vm at gpa: true if it was a write to a page it
+ * shares (now its own: copied, mapped writable, the retry succeeds). */
+bool hv_clone_cow(struct hv *hv, struct vm *vm, uint32_t gpa);
+/* The host address of VM vm's guest-physical gpa as its host table maps it
+ * now (the template's copy for a shared page). */
+uint32_t hv_clone_host_addr(const struct hv *hv, const struct vm *vm, uint32_t gpa);
+/* "clone": shared pages and cow faults, per VM and in all (clones only). */
+void hv_clone_stats_json(const struct hv *hv, struct json_t *o);
 
 /* ---- shadow paging (shadow.c) ------------------------------------------- */
 bool shadow_init(struct hv *hv, char *err, size_t errlen);

@@ -93,6 +93,12 @@ static void on_nested_violation(struct hv *hv, struct vm *vm)
 {
     struct vmcs *v = &hv->m->vmx.vmcs[vm->index];
     hv_charge_op(hv, 1);
+    /* a clone's first write to a page it shares: the page becomes its own
+     * and the instruction runs again (clone.c) */
+    if (hv_clone_cow(hv, vm, v->exit_qual)) {
+        hv->clones.cow_faults[vm->index]++;
+        return;
+    }
     inject(hv, vm, CAUSE_BUS_ERROR, v->exit_guest_va, hv_vmcs_read_pc(hv, vm));
 }
 

@@ -42,6 +42,11 @@ bool hv_can_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err,
                               "with nested paging)", what, hv->nvms);
         return false;
     }
+    if (hv->clones.active) {
+        snprintf(err, errlen, "%s; clones share memory through nested paging's host tables and stay under it",
+                 what);
+        return false;
+    }
     const struct hv_technique *from = hv_technique_of(hv), *to = hv_technique(mode);
     if (!from->live_switch || !to->live_switch) {
         snprintf(err, errlen, "%s; %s", what, (from->live_switch ? to : from)->no_switch_why);

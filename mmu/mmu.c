@@ -311,6 +311,18 @@ static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct l
     return true;
 }
 
+/* A live walk must set an accessed or dirty bit in a guest table entry at
+ * guest-physical gpa that the host table maps read-only (a page shared
+ * copy-on-write, hypervisor/clone.c): as with EPT, the hardware's A/D
+ * update is a write in the host dimension, so it is a nested violation and
+ * nothing is written. */
+static bool ad_violation(struct walker *k, uint32_t gpa)
+{
+    k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
+    k->r->nested_gpa = gpa;
+    return false;
+}
+
 /*
  * walk_dim: translates addr through the radix table of dimension d, as the
  * hardware does.  Every entry read is one reference (counted when live);
@@ -340,10 +352,12 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
     for (; level < d->levels; level++) {
         uint32_t idx = index_at(d, addr, level);
         uint32_t epa = table + 4 * idx, pte;
+        bool epa_w = true;           /* may the walker write A/D bits there? */
         if (two_d) {
             /* the guest table lives at a guest-physical address */
             struct leaf h;
             if (!nested(k, epa, ACC_READ, &h)) return false;
+            epa_w = h.w;
             epa = h.pa;
         }
         if (!pte_read(k, epa, &pte)) {
@@ -361,6 +375,7 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
         if (!leaf) {
             /* permission faults are decided at the leaf, with all bits seen */
             if (ad && !(pte & PTE_A)) {
+                if (!epa_w) return ad_violation(k, table + 4 * idx);
                 pte |= PTE_A;
                 pte_write_ad(m, epa, pte);
                 record(r, d, level, WALK_AD_WRITE, table, idx, pte);
@@ -375,6 +390,7 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
         }
         uint32_t want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
         if (ad && (pte & want) != want) {
+            if (!epa_w) return ad_violation(k, table + 4 * idx);
             pte |= want;
             pte_write_ad(m, epa, pte);
             record(r, d, level, WALK_AD_WRITE, table, idx, pte);
@@ -401,7 +417,7 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->nrefs = 0;
     r->fault = r->nested_gpa = 0;
     struct leaf g = {vaddr, true, true, 0};
-    bool ok = true;
+    bool ok = true, host_ro = false;
     if (c->two_d) dim_init(&k->host, &c->host, DIM_HOST);
     if (c->paging) {
         dim_init(&k->guest, &c->table, DIM_GUEST);
@@ -411,11 +427,13 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
         struct leaf h;
         ok = nested(k, g.pa, acc, &h);
         g.pa = h.pa;
+        host_ro = g.w && !h.w;
         g.w = g.w && h.w;
     }
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
     r->writable = g.w;
+    r->host_ro = host_ro;
     r->user = g.u;
     r->leaf_level = (uint8_t)g.level;
     return ok;
@@ -568,7 +586,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     uint32_t vpn = vaddr >> 12;
     bool user = SR_RING(m->cpu.cr[CR_SR]) == 3;
     if (e) {
-        if ((user && !e->user) || (acc == ACC_WRITE && !e->writable)) {
+        if ((user && !e->user) || (acc == ACC_WRITE && !e->writable && !e->host_ro)) {
             /* a cached translation that forbids this access: protection fault.
              * (A host-side refusal never gets cached: see the fill below.) */
             u->st.tlb_hits++;
@@ -579,7 +597,8 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
             u->st.page_faults++;
             return false;
         }
-        /* first write through a clean entry: walk again to set D */
+        /* first write through a clean entry: walk again to set D; or a
+         * write the host table refused: walk again to its violation */
         e->valid = 0;
     }
     u->st.tlb_misses++;
@@ -606,7 +625,8 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     }
     e = tlb_victim(m, vpn);
     *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
-                            .valid = 1, .global = 0, .writable = r->writable, .user = r->user,
+                            .valid = 1, .global = 0, .writable = r->writable, .host_ro = r->host_ro,
+                            .user = r->user,
                             .dirty = acc == ACC_WRITE, .level = r->leaf_level, .lru = ++u->lru_clock,
                             .phys = phys_context(m)};
     /* G on the guest leaf makes the entry global; a leaf found already dirty
@@ -693,6 +713,18 @@ unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
         u->last_vpn = 0xffffffffu;
     }
     return n;
+}
+
+void mmu_drop_vm_frame(struct machine *m, uint16_t vpid, uint32_t pfn)
+{
+    struct mmu *u = &m->mmu;
+    for (unsigned i = 0; i < u->tlb_slots; i++)
+        if (u->tlb[i].valid && u->tlb[i].pfn == pfn && (u->tlb[i].vpid == vpid || !m->vmx.vpid_tags))
+            u->tlb[i].valid = 0;
+    for (unsigned i = 0; i < u->ntlb_entries; i++)
+        if (u->ntlb[i].valid && u->ntlb[i].hpn == pfn && u->ntlb[i].vpid == vpid) u->ntlb[i].valid = 0;
+    u->gen++;
+    u->last_vpn = 0xffffffffu;
 }
 
 void mmu_drop_walks_into(struct machine *m, uint32_t pa)

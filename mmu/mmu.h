@@ -69,6 +69,12 @@ struct tlb_entry {
                           * hypervisor's own marks on its shadow leaves */
     uint8_t phys;        /* made while the (guest's) paging was off: a guest-physical
                           * page under nested paging, never matched once paging is on */
+    uint8_t host_ro;     /* nested paging: the guest allows writes, the host table does
+                          * not (a page a clone shares, hypervisor/clone.c): a write walks
+                          * again to meet the host's refusal, a nested violation, rather
+                          * than taking the guest's protection fault from this entry.
+                          * Never set outside clones, which cannot be saved: not in
+                          * save files (docs/savefile.md) */
     uint64_t lru;        /* larger = more recently used */
 };
 _Static_assert(sizeof ((struct tlb_entry *)0)->asid * 8 == ISA_ASID_BITS, "a TLB entry holds a whole ASID");
@@ -96,6 +102,7 @@ struct walk_result {
     uint32_t fault;      /* when faulted: the bits for CR fault, or with FAULT_BUS / FAULT_NESTED */
     uint32_t nested_gpa; /* FAULT_NESTED: the guest-physical address the host table refused */
     bool writable, user; /* every level of the path allows writing, ring 3 */
+    bool host_ro;        /* nested: the guest's path allows writing, the host's leaf not */
     uint8_t leaf_level;  /* level of the (guest) leaf, 0 = bottom: above it, a large page */
     int nrefs;
     struct walk_ref refs[MMU_MAX_WALK_REFS];
@@ -262,6 +269,11 @@ void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft);
  * page-walk-cache entry that leads to the table at physical address pa. */
 unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn);
 void mmu_drop_walks_into(struct machine *m, uint32_t pa);
+/* For a hypervisor that moves one VM's guest page to another host frame
+ * (a copy-on-write copy): drops every TLB and nested-TLB entry of VM tag
+ * vpid (any VM's, untagged) that maps host frame pfn, and the interpreter's
+ * shortcut. */
+void mmu_drop_vm_frame(struct machine *m, uint16_t vpid, uint32_t pfn);
 /* The TLB entry that translates vaddr in the current context, copied to
  * *out; false if none.  Changes nothing (no LRU, no statistics): a
  * hypervisor asks whether a fault came from a cached translation. */
