@@ -1,0 +1,388 @@
+/*
+ * test_dap.c — `ringsim dap` driven by a scripted Debug Adapter Protocol
+ * client: the program ($RINGSIM_BIN) is spawned with pipes, requests go in
+ * with Content-Length framing, responses and events come back.  The
+ * session breaks in the guest kernel's page-fault handler by a source line
+ * of guests/kernel/trap.s (the assembler's line table), steps back three
+ * instructions and reads the registers: they must be the terminal
+ * debugger's after the same commands (test_debugger.h's sessions).
+ * Malformed input gets error responses, and the server goes on.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+#include "tests/test_debugger.h"
+
+struct client {
+    pid_t pid;
+    int to, from;
+    char *buf;
+    size_t len, cap;
+    int seq;
+    json_t *events;      /* every event seen, in order */
+};
+
+static void client_open(struct client *c)
+{
+    memset(c, 0, sizeof *c);
+    const char *bin = getenv("RINGSIM_BIN");
+    if (!bin) bin = root_path("ringsim");
+    int in[2], out[2];
+    cr_assert(pipe(in) == 0 && pipe(out) == 0);
+    signal(SIGPIPE, SIG_IGN);
+    c->pid = fork();
+    cr_assert(c->pid >= 0);
+    if (c->pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[0]);
+        close(in[1]);
+        close(out[0]);
+        close(out[1]);
+        execl(bin, bin, "dap", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    c->to = in[1];
+    c->from = out[0];
+    c->events = json_array();
+}
+
+static void send_raw(struct client *c, const char *bytes, size_t n)
+{
+    while (n) {
+        ssize_t k = write(c->to, bytes, n);
+        if (k < 0 && errno == EINTR) continue;
+        cr_assert(k > 0, "cannot write to ringsim dap");
+        bytes += k;
+        n -= (size_t)k;
+    }
+}
+
+static void send_body(struct client *c, const char *body)
+{
+    char head[64];
+    snprintf(head, sizeof head, "Content-Length: %zu\r\n\r\n", strlen(body));
+    send_raw(c, head, strlen(head));
+    send_raw(c, body, strlen(body));
+}
+
+/* The next message (10 s at most). */
+static json_t *next_message(struct client *c)
+{
+    for (;;) {
+        char *end = c->len ? memmem(c->buf, c->len, "\r\n\r\n", 4) : NULL;
+        if (end) {
+            size_t hlen = (size_t)(end - c->buf) + 4;
+            cr_assert(!strncmp(c->buf, "Content-Length: ", 16), "a message without Content-Length: %.40s", c->buf);
+            size_t blen = strtoul(c->buf + 16, NULL, 10);
+            if (c->len >= hlen + blen) {
+                json_error_t e;
+                json_t *m = json_loadb(c->buf + hlen, blen, 0, &e);
+                cr_assert(m, "ringsim dap sent JSON that does not parse: %s", e.text);
+                memmove(c->buf, c->buf + hlen + blen, c->len - hlen - blen);
+                c->len -= hlen + blen;
+                return m;
+            }
+        }
+        struct pollfd p = {c->from, POLLIN, 0};
+        cr_assert(poll(&p, 1, 10000) == 1, "ringsim dap said nothing for 10 s");
+        if (c->cap - c->len < 65536) {
+            c->cap = c->cap ? c->cap * 2 : 131072;
+            c->buf = realloc(c->buf, c->cap);
+            cr_assert(c->buf);
+        }
+        ssize_t k = read(c->from, c->buf + c->len, c->cap - c->len);
+        cr_assert(k > 0, "ringsim dap closed its output");
+        c->len += (size_t)k;
+    }
+}
+
+/* Sends a request (args: a JSON object's text, or NULL) and returns its
+ * response; events on the way are kept. */
+static json_t *request(struct client *c, const char *command, const char *args)
+{
+    char *body;
+    cr_assert(asprintf(&body, "{\"seq\":%d,\"type\":\"request\",\"command\":\"%s\"%s%s}", ++c->seq, command,
+                       args ? ",\"arguments\":" : "", args ? args : "") > 0);
+    send_body(c, body);
+    free(body);
+    for (;;) {
+        json_t *m = next_message(c);
+        const char *type = json_string_value(json_object_get(m, "type"));
+        if (type && !strcmp(type, "event")) {
+            json_array_append_new(c->events, m);
+            continue;
+        }
+        cr_assert_str_eq(type, "response");
+        cr_assert_eq(json_integer_value(json_object_get(m, "request_seq")), c->seq, "a response to another request");
+        return m;
+    }
+}
+
+/* Waits for the event named (it may have come already, after `from`). */
+static json_t *wait_event(struct client *c, const char *event, size_t *from)
+{
+    for (;;) {
+        for (; *from < json_array_size(c->events); (*from)++) {
+            json_t *e = json_array_get(c->events, *from);
+            if (!strcmp(json_string_value(json_object_get(e, "event")), event)) return json_array_get(c->events, (*from)++);
+        }
+        json_t *m = next_message(c);
+        cr_assert_str_eq(json_string_value(json_object_get(m, "type")), "event", "an unasked-for response");
+        json_array_append_new(c->events, m);
+    }
+}
+
+static bool ok(json_t *r) { return json_is_true(json_object_get(r, "success")); }
+
+static void client_close(struct client *c)
+{
+    json_decref(request(c, "disconnect", NULL));
+    close(c->to);
+    int status;
+    cr_assert_eq(waitpid(c->pid, &status, 0), c->pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "ringsim dap ended badly (status %d)", status);
+    close(c->from);
+    free(c->buf);
+    json_decref(c->events);
+}
+
+/* The line of `label:` in a file of the tree. */
+static int line_of(const char *rel, const char *label)
+{
+    char *text = slurp(root_path(rel));
+    cr_assert(text, "cannot read %s", rel);
+    int line = 1;
+    for (char *p = text; *p; p++) {
+        if (!strncmp(p, label, strlen(label)) && (p == text || p[-1] == '\n')) {
+            free(text);
+            return line;
+        }
+        if (*p == '\n') line++;
+    }
+    free(text);
+    cr_assert_fail("no %s in %s", label, rel);
+    return 0;
+}
+
+static uint32_t hexval(json_t *v) { return (uint32_t)strtoul(json_string_value(v), NULL, 0); }
+
+Test(dap, page_fault_step_back_registers, .timeout = 60)
+{
+    struct client c;
+    client_open(&c);
+    json_t *r = request(&c, "initialize", "{\"adapterID\":\"ringsim\"}");
+    cr_assert(ok(r));
+    cr_assert(json_is_true(json_object_get(json_object_get(r, "body"), "supportsStepBack")));
+    json_decref(r);
+    r = request(&c, "launch", "{\"program\":\"kernel\",\"args\":[\"--mode\",\"native\"],\"stopOnEntry\":true}");
+    cr_assert(ok(r), "launch: %s", json_string_value(json_object_get(r, "message")));
+    json_decref(r);
+    size_t ev = 0;
+    wait_event(&c, "initialized", &ev);
+
+    /* a breakpoint on the label line of the page-fault handler */
+    int line = line_of("guests/kernel/trap.s", "user_pgfault:");
+    char args[4096];
+    snprintf(args, sizeof args, "{\"source\":{\"path\":\"%s\"},\"breakpoints\":[{\"line\":%d}]}",
+             root_path("guests/kernel/trap.s"), line);
+    r = request(&c, "setBreakpoints", args);
+    cr_assert(ok(r));
+    json_t *bp = json_array_get(json_object_get(json_object_get(r, "body"), "breakpoints"), 0);
+    cr_assert(json_is_true(json_object_get(bp, "verified")), "not verified: %s",
+              json_string_value(json_object_get(bp, "message")));
+    cr_assert_gt(json_integer_value(json_object_get(bp, "line")), line, "moved to the handler's first instruction");
+    uint32_t handler = guest_sym("kernel", "user_pgfault");
+    cr_assert_eq(hexval(json_object_get(bp, "instructionReference")), handler);
+    json_decref(r);
+
+    r = request(&c, "configurationDone", NULL);
+    cr_assert(ok(r));
+    json_decref(r);
+    json_t *st = wait_event(&c, "stopped", &ev);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "body"), "reason")), "entry");
+
+    r = request(&c, "continue", "{\"threadId\":1}");
+    cr_assert(ok(r));
+    json_decref(r);
+    st = wait_event(&c, "stopped", &ev);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "body"), "reason")), "breakpoint");
+
+    /* where: the handler, in trap.s */
+    r = request(&c, "stackTrace", "{\"threadId\":1}");
+    json_t *frame = json_array_get(json_object_get(json_object_get(r, "body"), "stackFrames"), 0);
+    cr_assert_eq(hexval(json_object_get(frame, "instructionPointerReference")), handler);
+    cr_assert(strstr(json_string_value(json_object_get(frame, "name")), "user_pgfault"));
+    const char *path = json_string_value(json_object_get(json_object_get(frame, "source"), "path"));
+    cr_assert(path && strstr(path, "guests/kernel/trap.s"), "source %s", path ? path : "(none)");
+    cr_assert_eq(json_integer_value(json_object_get(frame, "line")), json_integer_value(json_object_get(bp, "line")));
+    json_decref(r);
+
+    for (int i = 0; i < 3; i++) {
+        r = request(&c, "stepBack", "{\"threadId\":1}");
+        cr_assert(ok(r));
+        json_decref(r);
+        wait_event(&c, "stopped", &ev);
+    }
+
+    r = request(&c, "scopes", "{\"frameId\":1}");
+    json_t *scope = json_array_get(json_object_get(json_object_get(r, "body"), "scopes"), 0);
+    cr_assert(strstr(json_string_value(json_object_get(scope, "name")), "Registers (ring"));
+    json_int_t regs_ref = json_integer_value(json_object_get(scope, "variablesReference"));
+    json_decref(r);
+    snprintf(args, sizeof args, "{\"variablesReference\":%lld}", (long long)regs_ref);
+    json_t *vars_r = request(&c, "variables", args);
+    json_t *vars = json_object_get(json_object_get(vars_r, "body"), "variables");
+    cr_assert_eq(json_array_size(vars), ISA_NREGS + 1);
+
+    /* the terminal debugger, the same commands */
+    struct dsession *s = ds_open("kernel", "native", 0, 0);
+    cr_assert_eq(ds_cmd(s, "break user_pgfault"), VIS_DBG_OK);
+    cr_assert_eq(ds_cmd(s, "continue"), VIS_DBG_OK);
+    cr_assert_eq(s->d->m->cpu.pc, handler);
+    for (int i = 0; i < 3; i++) cr_assert_eq(ds_cmd(s, "reverse-step"), VIS_DBG_OK);
+    for (int r2 = 0; r2 < ISA_NREGS; r2++) {
+        json_t *v = json_array_get(vars, (size_t)r2);
+        cr_assert_str_eq(json_string_value(json_object_get(v, "name")), isa_reg_name(r2));
+        cr_assert_eq(hexval(json_object_get(v, "value")), s->d->m->cpu.r[r2], "%s: dap 0x%08x, debugger 0x%08x",
+                     isa_reg_name(r2), hexval(json_object_get(v, "value")), s->d->m->cpu.r[r2]);
+    }
+    cr_assert_eq(hexval(json_object_get(json_array_get(vars, ISA_NREGS), "value")), s->d->m->cpu.pc);
+    json_decref(vars_r);
+
+    /* the REPL is the debugger's command line: the same `info regs` */
+    r = request(&c, "evaluate", "{\"expression\":\"info regs\",\"context\":\"repl\"}");
+    cr_assert(ok(r));
+    ds_cmd(s, "info regs");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "body"), "result")), ds_out(s));
+    json_decref(r);
+
+    /* the cycles as a custom request: the session's */
+    r = request(&c, "ringsim/cycles", NULL);
+    cr_assert(ok(r));
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "body"), "cycles")),
+                 (json_int_t)s->d->m->st.cycles);
+    json_decref(r);
+
+    /* memory as x reads it, and the disassembly at pc */
+    snprintf(args, sizeof args, "{\"memoryReference\":\"0x%08x\",\"count\":4}", s->d->m->cpu.pc);
+    r = request(&c, "readMemory", args);
+    cr_assert(ok(r));
+    cr_assert_eq(hexval(json_object_get(json_object_get(r, "body"), "address")), s->d->m->cpu.pc);
+    json_decref(r);
+    snprintf(args, sizeof args, "{\"memoryReference\":\"0x%08x\",\"instructionCount\":2}", handler);
+    r = request(&c, "disassemble", args);
+    cr_assert(ok(r));
+    json_t *in = json_array_get(json_object_get(json_object_get(r, "body"), "instructions"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(in, "symbol")), "user_pgfault");
+    json_decref(r);
+    ds_close(s);
+    client_close(&c);
+}
+
+Test(dap, exception_breakpoint_page_fault, .timeout = 60)
+{
+    struct client c;
+    client_open(&c);
+    json_decref(request(&c, "initialize", "{}"));
+    json_t *r = request(&c, "launch", "{\"program\":\"kernel\"}");
+    cr_assert(ok(r));
+    json_decref(r);
+    r = request(&c, "setExceptionBreakpoints", "{\"filters\":[\"trap_page_fault\"]}");
+    cr_assert(ok(r));
+    cr_assert(json_is_true(json_object_get(
+        json_array_get(json_object_get(json_object_get(r, "body"), "breakpoints"), 0), "verified")));
+    json_decref(r);
+    size_t ev = 0;
+    json_decref(request(&c, "configurationDone", NULL));   /* no stopOnEntry: it runs */
+    json_t *st = wait_event(&c, "stopped", &ev);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "body"), "reason")), "exception");
+    r = request(&c, "stackTrace", "{\"threadId\":1}");
+    json_t *frame = json_array_get(json_object_get(json_object_get(r, "body"), "stackFrames"), 0);
+    struct dsession *s = ds_open("kernel", "native", 0, 0);
+    ds_cmd(s, "break trap page_fault");
+    ds_cmd(s, "continue");
+    cr_assert_eq(hexval(json_object_get(frame, "instructionPointerReference")), s->d->m->cpu.pc);
+    json_decref(r);
+    /* an exit filter natively: refused, with the debugger's reason */
+    r = request(&c, "setExceptionBreakpoints", "{\"filters\":[\"exit_hlt\"]}");
+    json_t *b = json_array_get(json_object_get(json_object_get(r, "body"), "breakpoints"), 0);
+    cr_assert(!json_is_true(json_object_get(b, "verified")));
+    cr_assert(strstr(json_string_value(json_object_get(b, "message")), "natively"));
+    json_decref(r);
+    ds_close(s);
+    client_close(&c);
+}
+
+Test(dap, malformed_input_gets_error_responses, .timeout = 30)
+{
+    struct client c;
+    client_open(&c);
+    /* JSON that does not parse */
+    send_body(&c, "{\"seq\":1,\"type\":\"request\",");
+    json_t *m = next_message(&c);
+    cr_assert_str_eq(json_string_value(json_object_get(m, "type")), "response");
+    cr_assert(!ok(m));
+    cr_assert(strstr(json_string_value(json_object_get(m, "message")), "not JSON"));
+    json_decref(m);
+    /* not a request */
+    send_body(&c, "[1,2,3]");
+    m = next_message(&c);
+    cr_assert(!ok(m));
+    cr_assert(strstr(json_string_value(json_object_get(m, "message")), "expected a request"));
+    json_decref(m);
+    /* a header without a length */
+    send_raw(&c, "Content-Type: x\r\n\r\n", 19);
+    m = next_message(&c);
+    cr_assert(!ok(m));
+    cr_assert(strstr(json_string_value(json_object_get(m, "message")), "Content-Length"));
+    json_decref(m);
+    /* requests with bad arguments, unknown requests, requests before launch */
+    c.seq = 10;
+    json_t *r = request(&c, "launch", "{\"args\":[\"--mode\"]}");
+    cr_assert(!ok(r));
+    json_decref(r);
+    r = request(&c, "launch", "{\"program\":\"kernel\",\"args\":\"--mode hw\"}");
+    cr_assert(!ok(r));
+    cr_assert(strstr(json_string_value(json_object_get(r, "message")), "array"));
+    json_decref(r);
+    r = request(&c, "launch", "{\"program\":\"kernel\",\"args\":[\"--mode\",\"nosuch\"]}");
+    cr_assert(!ok(r));
+    cr_assert(strstr(json_string_value(json_object_get(r, "message")), "nosuch"), "%s",
+              json_string_value(json_object_get(r, "message")));
+    json_decref(r);
+    r = request(&c, "stackTrace", "{}");
+    cr_assert(!ok(r));
+    json_decref(r);
+    r = request(&c, "frobnicate", "{}");
+    cr_assert(!ok(r));
+    json_decref(r);
+    r = request(&c, "launch", "[]");
+    cr_assert(!ok(r));
+    json_decref(r);
+    /* and it still serves */
+    r = request(&c, "launch", "{\"program\":\"kernel\",\"stopOnEntry\":true}");
+    cr_assert(ok(r));
+    json_decref(r);
+    r = request(&c, "readMemory", "{\"memoryReference\":\"nonsense\",\"count\":4}");
+    cr_assert(!ok(r));
+    json_decref(r);
+    r = request(&c, "evaluate", "{\"expression\":\"frobnicate\",\"context\":\"repl\"}");
+    cr_assert(!ok(r));
+    cr_assert(strstr(json_string_value(json_object_get(r, "message")), "unknown command"));
+    json_decref(r);
+    r = request(&c, "variables", "{\"variablesReference\":\"x\"}");
+    cr_assert(!ok(r));
+    json_decref(r);
+    client_close(&c);
+}
