@@ -414,12 +414,12 @@ static void stopped_after(struct dap *a, enum dbg_why why, const char *step_reas
     case WHY_START: reason = "step"; break;
     default: break;
     }
+    flush_console(a);   /* what the guest printed on the way comes first */
     char where[512];
     dbg_where(a->d, where, sizeof where);
     char text[1024];
-    snprintf(text, sizeof text, "%s%s%s", a->d->status, a->d->status[0] ? "\n" : "", where);
+    snprintf(text, sizeof text, "%s%s%s\n", a->d->status, a->d->status[0] ? "\n" : "", where);
     send_output(a, "console", text);
-    send_output(a, "console", "\n");
     send_stopped(a, reason, a->d->status[0] ? a->d->status : NULL);
 }
 
