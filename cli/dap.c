@@ -195,7 +195,9 @@ static void send_response(struct dap *a, json_t *req, json_t *body)
 {
     json_t *m = json_pack("{s:s, s:I, s:b, s:s}", "type", "response", "request_seq",
                           (json_int_t)json_integer_value(json_object_get(req, "seq")), "success", 1, "command",
-                          json_string_value(json_object_get(req, "command")) ?: "");
+                          json_is_string(json_object_get(req, "command"))
+                              ? json_string_value(json_object_get(req, "command"))
+                              : "");
     if (body) json_object_set_new(m, "body", body);
     send_json(a, m);
 }
@@ -1271,11 +1273,21 @@ int cmd_dap(int argc, char **argv)
                 argv[optind]);
         return EXIT_USAGE;
     }
-    struct dap a = {.in_fd = STDIN_FILENO, .out = stdout};
+    struct dap a = {.in_fd = STDIN_FILENO};
     if (log && !(a.log = fopen(log, "a"))) {
         fprintf(stderr, "ringsim dap: --log %s: %s\n", log, strerror(errno));
         return EXIT_USAGE;
     }
+    /* the protocol has stdout to itself: anything else that would print
+     * there (a library, a stray message) goes to stderr instead */
+    fflush(stdout);
+    int proto = dup(STDOUT_FILENO);
+    if (proto < 0 || !(a.out = fdopen(proto, "w"))) {
+        fprintf(stderr, "ringsim dap: %s\n", strerror(errno));
+        if (a.log) fclose(a.log);
+        return EXIT_USAGE;
+    }
+    dup2(STDERR_FILENO, STDOUT_FILENO);
     bool more = true;
     while (more && !a.terminated) {
         json_t *req;
@@ -1298,5 +1310,6 @@ int cmd_dap(int argc, char **argv)
     }
     lt_free(&a.lt);
     if (a.log) fclose(a.log);
+    fclose(a.out);
     return 0;
 }
