@@ -50,6 +50,7 @@ struct line_rec {
     int file;            /* index into files */
     int line;
     uint32_t addr, size;
+    bool in_macro;       /* a macro's body line, expanded */
 };
 
 struct line_table {
@@ -72,7 +73,7 @@ static int lt_file(struct line_table *lt, const char *path)
     return lt->files[lt->nfiles] ? lt->nfiles++ : -1;
 }
 
-static void lt_hook(void *ctx, const char *file, int line, uint32_t addr, uint32_t size)
+static void lt_hook(void *ctx, const char *file, int line, uint32_t addr, uint32_t size, bool in_macro)
 {
     struct line_table *lt = ctx;
     int f = lt_file(lt, file);
@@ -84,7 +85,7 @@ static void lt_hook(void *ctx, const char *file, int line, uint32_t addr, uint32
         lt->v = v;
         lt->cap = cap;
     }
-    lt->v[lt->n++] = (struct line_rec){f, line, addr, size};
+    lt->v[lt->n++] = (struct line_rec){f, line, addr, size, in_macro};
 }
 
 static void lt_free(struct line_table *lt)
@@ -95,14 +96,16 @@ static void lt_free(struct line_table *lt)
     memset(lt, 0, sizeof *lt);
 }
 
-/* The line that addr belongs to: the narrowest record holding it (a macro's
- * body line before its call). */
+/* The line that addr belongs to: the line written in the program, not a
+ * macro's body — a macro is stepped through on its call line, as a C
+ * debugger steps over a macro (the narrowest such record). */
 static const struct line_rec *lt_at(const struct line_table *lt, uint32_t addr)
 {
     const struct line_rec *best = NULL;
     for (int i = 0; i < lt->n; i++) {
         const struct line_rec *r = &lt->v[i];
-        if (addr >= r->addr && addr - r->addr < r->size && (!best || r->size < best->size)) best = r;
+        if (r->in_macro || addr < r->addr || addr - r->addr >= r->size) continue;
+        if (!best || r->size < best->size) best = r;
     }
     return best;
 }

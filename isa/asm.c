@@ -2190,7 +2190,8 @@ static void process_line(struct assembler *as, const char *file, int no, const c
     free(buf);
     if (as->final && as->opt.line_hook && line_sec == SEC_TEXT && as->cur == SEC_TEXT && line_known &&
         !line_include && cursec(as)->size > line_size)
-        as->opt.line_hook(as->opt.line_ctx, file, no, (uint32_t)line_dot, cursec(as)->size - line_size);
+        as->opt.line_hook(as->opt.line_ctx, file, no, (uint32_t)line_dot, cursec(as)->size - line_size,
+                          as->macro_depth > 0);
 }
 
 /* ---- passes ---------------------------------------------------------------------------------- */

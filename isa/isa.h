@@ -362,11 +362,11 @@ struct isa_asm_options {
     uint32_t text_base;          /* default 0x1000 */
     /* The line table, for debuggers (ringsim dap): when set, called on the
      * final pass for every source line that put bytes into .text, with the
-     * file and line it came from (a macro's body lines as written in the
-     * macro; a line of an .include'd file as in that file), its address and
-     * size.  A macro call line is reported after its body's lines, with the
-     * whole expansion.  Nothing of it goes into the image. */
-    void (*line_hook)(void *ctx, const char *file, int line, uint32_t addr, uint32_t size);
+     * file and line it came from (a line of an .include'd file as in that
+     * file), its address and size.  A macro's body lines are reported as
+     * written in the macro, with in_macro set; the call line after them,
+     * with the whole expansion.  Nothing of it goes into the image. */
+    void (*line_hook)(void *ctx, const char *file, int line, uint32_t addr, uint32_t size, bool in_macro);
     void *line_ctx;
 };
 
