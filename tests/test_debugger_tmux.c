@@ -242,7 +242,7 @@ Test(debugger, screen_layout_fits_80x24_and_160x48_across_resizes, .fini = stop,
     cr_assert_eq(tmux("resize-window -t dbg -x 160 -y 48"), 0);
     s = wait_all(all, 15);
     for (int n = 1; n < 8; n++) {
-        char mark[16];
+        char mark[24];
         snprintf(mark, sizeof mark, "+%d F12", n);
         cr_assert_null(strstr(s, mark), "at 160x48 every pane has a place:\n%s", s);
     }
