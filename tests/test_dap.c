@@ -48,7 +48,10 @@ static void client_open(struct client *c)
         close(in[1]);
         close(out[0]);
         close(out[1]);
-        execl(bin, bin, "dap", (char *)NULL);
+        /* RINGSIM_DAP_LOG=FILE keeps the session's messages (ringsim dap --log) */
+        const char *log = getenv("RINGSIM_DAP_LOG");
+        if (log) execl(bin, bin, "dap", "--log", log, (char *)NULL);
+        else execl(bin, bin, "dap", (char *)NULL);
         _exit(127);
     }
     close(in[0]);
@@ -324,6 +327,36 @@ Test(dap, exception_breakpoint_page_fault, .timeout = 60)
     ds_cmd(s, "break trap page_fault");
     ds_cmd(s, "continue");
     cr_assert_eq(hexval(json_object_get(frame, "instructionPointerReference")), s->d->m->cpu.pc);
+    json_decref(r);
+    /* stepOut: to where the handler returns — the faulting instruction, in ring 3 */
+    r = request(&c, "evaluate", "{\"expression\":\"epc\",\"context\":\"watch\"}");
+    cr_assert(ok(r));
+    uint32_t epc = (uint32_t)strtoul(json_string_value(json_object_get(json_object_get(r, "body"), "result")), NULL, 0);
+    json_decref(r);
+    json_decref(request(&c, "stepOut", "{\"threadId\":1}"));
+    wait_event(&c, "stopped", &ev);
+    r = request(&c, "stackTrace", "{\"threadId\":1}");
+    frame = json_array_get(json_object_get(json_object_get(r, "body"), "stackFrames"), 0);
+    cr_assert_eq(hexval(json_object_get(frame, "instructionPointerReference")), epc);
+    cr_assert(strstr(json_string_value(json_object_get(frame, "name")), "(ring 3)"), "%s",
+              json_string_value(json_object_get(frame, "name")));
+    json_decref(r);
+    /* an instruction breakpoint: the next page fault's handler */
+    uint32_t handler = guest_sym("kernel", "user_pgfault");
+    char args[256];
+    snprintf(args, sizeof args, "{\"breakpoints\":[{\"instructionReference\":\"0x%08x\",\"offset\":4}]}",
+             handler - 4);
+    r = request(&c, "setInstructionBreakpoints", args);
+    cr_assert(json_is_true(json_object_get(
+        json_array_get(json_object_get(json_object_get(r, "body"), "breakpoints"), 0), "verified")));
+    json_decref(r);
+    json_decref(request(&c, "setExceptionBreakpoints", "{\"filters\":[]}"));
+    json_decref(request(&c, "continue", "{\"threadId\":1}"));
+    st = wait_event(&c, "stopped", &ev);
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(st, "body"), "reason")), "breakpoint");
+    r = request(&c, "stackTrace", "{\"threadId\":1}");
+    frame = json_array_get(json_object_get(json_object_get(r, "body"), "stackFrames"), 0);
+    cr_assert_eq(hexval(json_object_get(frame, "instructionPointerReference")), handler);
     json_decref(r);
     /* an exit filter natively: refused, with the debugger's reason */
     r = request(&c, "setExceptionBreakpoints", "{\"filters\":[\"exit_hlt\"]}");
