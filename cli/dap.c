@@ -455,7 +455,7 @@ static bool same_bytes(const struct isa_image *x, const struct isa_image *y)
     if (x->entry != y->entry || x->nsegments != y->nsegments) return false;
     for (int i = 0; i < x->nsegments; i++) {
         const struct isa_segment *p = &x->segments[i], *q = &y->segments[i];
-        if (p->vaddr != q->vaddr || p->filesz != q->filesz || memcmp(p->data, q->data, p->filesz) != 0) return false;
+        if (p->vaddr != q->vaddr || p->filesz != q->filesz || (p->filesz && memcmp(p->data, q->data, p->filesz) != 0)) return false;
     }
     return true;
 }
