@@ -279,3 +279,18 @@ build/guests/attacks/pv_%.img: guests/attacks/pv_%.s $(ASM)
 isolation: all build/test-runner
 	sh tools/isolation.sh
 # ---- end of the attack suite ----------------------------------------------------
+
+# ---- the VS Code extension (editors/vscode/; docs/dap.md) ------------------------
+# make vscode-extension   packages editors/vscode/ as a .vsix with vsce from npm
+#                         (npx fetches @vscode/vsce: it needs the network; not part
+#                         of make test).  Without npm it says how to install by hand.
+.PHONY: vscode-extension
+vscode-extension:
+	@if command -v npx >/dev/null 2>&1; then \
+	  mkdir -p build && cd editors/vscode && npx --yes @vscode/vsce package --allow-missing-repository --skip-license \
+	    -o ../../build/ringsim-vscode.vsix && echo "wrote build/ringsim-vscode.vsix"; \
+	else \
+	  echo "make vscode-extension: needs npm (npx) to run @vscode/vsce."; \
+	  echo "Without it: copy editors/vscode/ to ~/.vscode/extensions/ringsim (docs/dap.md)."; exit 1; \
+	fi
+# ---- end of the VS Code extension ------------------------------------------------

@@ -76,7 +76,7 @@ int cmd_asm(int argc, char **argv)
         asm_help(stderr);
         return EXIT_USAGE;
     }
-    struct isa_asm_options opt = {incs, defs, stderr, (uint32_t)base};
+    struct isa_asm_options opt = {.include_dirs = incs, .defines = defs, .diag = stderr, .text_base = (uint32_t)base};
     struct isa_image img = {0};
     int errors = isa_assemble_file(argv[optind], &opt, &img);
     if (errors) {

@@ -191,6 +191,8 @@ bool vis_trace_close(struct machine *m, char *err, size_t errlen);
 
 /* `ringsim debug` (cli/debug.c): the debugger, full screen or line mode. */
 int cmd_debug(int argc, char **argv);
+/* `ringsim dap`: the debugger over the Debug Adapter Protocol (cli/dap.c; docs/dap.md). */
+int cmd_dap(int argc, char **argv);
 /* `ringsim debug --tour NAME` (cli/tour.c): batch = no pauses. */
 int cli_tour(const char *name, const struct machine_opts *o, bool batch);
 /* `ringsim lanes` (cli/lanes.c): a window of a run as swim lanes, in SVG. */

@@ -20,6 +20,7 @@ static const struct subcommand commands[] = {
     {"run",     cmd_run,    "run images (several = several VMs under --mode hw) and print their console;\n"
                 "           --save-at CYCLE:FILE saves the machine, ringsim run FILE continues it", NULL},
     {"debug",   cmd_debug,  "the full-screen debugger, or its command language with --batch", NULL},
+    {"dap",     cmd_dap,    "the debugger as a Debug Adapter Protocol server on stdio, for VS Code (docs/dap.md)", NULL},
     {"compare", cmd_compare, "run a workload under every virtualisation mode and tabulate", NULL},
     {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz", NULL},
     {"lanes",   cmd_lanes,  "draw a system call (or any window of a run) as swim lanes, one per ring, in SVG", NULL},
@@ -39,7 +40,7 @@ static void usage(FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "\nBundled programs can be named instead of a path: ringsim run hello\n"
-                 "Documentation: README.md, docs/isa.md, docs/debugger.md.\n");
+                 "Documentation: README.md, docs/isa.md, docs/debugger.md, docs/dap.md.\n");
 }
 
 int main(int argc, char **argv)

@@ -2162,6 +2162,12 @@ static void process_line(struct assembler *as, const char *file, int no, const c
     int col = (int)(w - buf) + 1;
     as->dot = loc(as);
     as->dot_known = loc_known(as);
+    /* the line table (opt.line_hook): this line's bytes in .text, reported
+     * on the final pass after its statement ran */
+    int line_sec = as->cur;
+    uint32_t line_size = cursec(as)->size;
+    uint64_t line_dot = as->dot;
+    bool line_known = as->dot_known, line_include = false;
     if (!*w) {
         /* only labels, or nothing */
     } else if (we == w || !is_ident_start(*w)) {
@@ -2175,12 +2181,17 @@ static void process_line(struct assembler *as, const char *file, int no, const c
         if (active) error(as, (int)(we - buf) + 1, "unexpected '%c' after '%.*s'", *we, (int)(we - w), w);
     } else {
         struct stmt st = {xstrndup(w, (size_t)(we - w)), col, we, (int)(we - buf) + 1, {0}};
+        line_include = !strcasecmp(st.word, ".include");
         if (is_cond_directive(st.word)) cond_directive(as, &st, active);
         else if (active) statement(as, &st);
         free(st.word);
         free(st.ops.v);
     }
     free(buf);
+    if (as->final && as->opt.line_hook && line_sec == SEC_TEXT && as->cur == SEC_TEXT && line_known &&
+        !line_include && cursec(as)->size > line_size)
+        as->opt.line_hook(as->opt.line_ctx, file, no, (uint32_t)line_dot, cursec(as)->size - line_size,
+                          as->macro_depth > 0);
 }
 
 /* ---- passes ---------------------------------------------------------------------------------- */

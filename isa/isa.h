@@ -366,6 +366,14 @@ struct isa_asm_options {
     const char **defines;        /* NULL-terminated "NAME=VALUE" (-D) */
     FILE *diag;                  /* where errors and warnings go (stderr if NULL) */
     uint32_t text_base;          /* default 0x1000 */
+    /* The line table, for debuggers (ringsim dap): when set, called on the
+     * final pass for every source line that put bytes into .text, with the
+     * file and line it came from (a line of an .include'd file as in that
+     * file), its address and size.  A macro's body lines are reported as
+     * written in the macro, with in_macro set; the call line after them,
+     * with the whole expansion.  Nothing of it goes into the image. */
+    void (*line_hook)(void *ctx, const char *file, int line, uint32_t addr, uint32_t size, bool in_macro);
+    void *line_ctx;
 };
 
 /* The pseudo-instructions as {syntax, expansion} pairs ("li rd, expr",
