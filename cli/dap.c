@@ -803,31 +803,17 @@ static void do_continue(struct dap *a)
     stopped_after(a, w, "step");
 }
 
-/* stepOut: run until the handler returns — the first return from a trap
- * (iret) not matched by a trap taken on the way — or a breakpoint. */
+/* stepOut: the debugger's `finish` — run until the trap handler returns —
+ * reading a pause every DBG_POLL_EVERY steps. */
+static bool poll_pause(void *ctx) { return take_pause(ctx); }
+
 static void do_step_out(struct dap *a)
 {
     struct vis_dbg *d = a->d;
     dbg_mark(d);
     d->status[0] = 0;
-    int depth = 0;
-    enum dbg_why w = WHY_DONE;
-    for (uint64_t n = 0; dbg_running(d); n++) {
-        uint64_t ev = d->ev_count;
-        w = dbg_run(d, 1, true, NULL);
-        for (uint64_t s = ev > d->ev_lo ? ev : d->ev_lo; s < d->ev_count; s++) {
-            const struct dbg_event *e = dbg_event_at(d, s);
-            if (e->ev.kind == TR_TRAP) depth++;
-            if (e->ev.kind == TR_IRET) depth--;
-        }
-        if (w != WHY_DONE || depth < 0) break;
-        if (n % DAP_RUN_CHUNK == DAP_RUN_CHUNK - 1 && take_pause(a)) {
-            snprintf(d->status, sizeof d->status, "Paused.");
-            w = WHY_INTERRUPT;
-            break;
-        }
-    }
-    if (w == WHY_DONE && !dbg_running(d)) w = WHY_MACHINE;
+    enum dbg_why w = dbg_finish(d, poll_pause, a);
+    if (w == WHY_TEMP) w = WHY_DONE;
     stopped_after(a, w, "step");
 }
 
@@ -857,24 +843,42 @@ static json_t *source_of(struct dap *a, uint32_t addr, int *line)
     return json_pack("{s:s, s:s}", "name", slash ? slash + 1 : path, "path", path);
 }
 
+/* The trap frames (the debugger's `backtrace`): the pc, then the code each
+ * trap still being handled interrupted, down to user code. */
+#define DAP_MAX_FRAMES 16
 static void do_stack_trace(struct dap *a, json_t *req)
 {
     struct vis_dbg *d = a->d;
-    uint32_t pc = d->m->cpu.pc;
-    char sym[96], name[160], ref[16];
-    dbg_symbolize(d, pc, sym, sizeof sym);
-    snprintf(name, sizeof name, "%s (ring %u)", sym[0] ? sym : "?", dbg_ring(d));
-    snprintf(ref, sizeof ref, "0x%08x", pc);
-    json_t *f = json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", 1, "name", name, "line", 0, "column", 0,
-                          "instructionPointerReference", ref);
-    int line;
-    json_t *src = source_of(a, pc, &line);
-    if (src) {
-        json_object_set_new(f, "source", src);
-        json_object_set_new(f, "line", json_integer(line));
-        json_object_set_new(f, "column", json_integer(1));
+    struct dbg_frame fr[DAP_MAX_FRAMES];
+    bool truncated;
+    int n = dbg_frames(d, fr, DAP_MAX_FRAMES, &truncated);
+    json_t *frames = json_array();
+    for (int i = 0; i < n; i++) {
+        char sym[96], name[200], ref[16];
+        dbg_symbolize(d, fr[i].pc, sym, sizeof sym);
+        if (i == 0)
+            snprintf(name, sizeof name, "%s (ring %u)", sym[0] ? sym : "?", fr[i].ring);
+        else
+            snprintf(name, sizeof name, "%s (ring %u, interrupted by %s)", sym[0] ? sym : "?", fr[i].ring,
+                     fr[i].cause >= 0 && fr[i].cause < CAUSE_COUNT ? isa_cause_name[fr[i].cause] : "?");
+        snprintf(ref, sizeof ref, "0x%08x", fr[i].pc);
+        json_t *f = json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", i + 1, "name", name, "line", 0, "column", 0,
+                              "instructionPointerReference", ref);
+        if (i > 0) json_object_set_new(f, "presentationHint", json_string("label"));
+        int line;
+        json_t *src = source_of(a, fr[i].pc, &line);
+        if (src) {
+            json_object_set_new(f, "source", src);
+            json_object_set_new(f, "line", json_integer(line));
+            json_object_set_new(f, "column", json_integer(1));
+        }
+        json_array_append_new(frames, f);
     }
-    send_response(a, req, json_pack("{s:[o], s:i}", "stackFrames", f, "totalFrames", 1));
+    if (truncated)   /* the event log no longer reaches the outermost frame */
+        json_array_append_new(frames, json_pack("{s:i, s:s, s:i, s:i, s:s}", "id", n + 1, "name",
+                                                "(older frames: beyond the event log)", "line", 0, "column", 0,
+                                                "presentationHint", "label"));
+    send_response(a, req, json_pack("{s:o, s:i}", "stackFrames", frames, "totalFrames", (int)json_array_size(frames)));
 }
 
 enum { VREF_REGS = 1, VREF_CRS, VREF_VMCS, VREF_MACHINE };

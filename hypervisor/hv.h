@@ -118,6 +118,7 @@ struct vcpu {
 /* Paravirtualisation (pv.c): the shared page, and what the hypervisor
  * knows of every frame of the VM to keep the guest's own tables safe. */
 #define PV_HC_COUNT 17
+#define PV_HC_IRET 11               /* the hypercall that returns from a trap (pv.c) */
 struct pv {
     uint32_t shared;               /* guest-physical address of the shared page, 0 = none yet */
     bool booted;                   /* the guest runs on its own (validated) tables */

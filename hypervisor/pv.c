@@ -91,6 +91,7 @@ enum {
     PV_HYPERCALLS(X)
 #undef X
 };
+_Static_assert(HC_IRET == PV_HC_IRET, "hv.h names the iret hypercall");
 const char *const pv_hypercall_name[PV_HC_COUNT] = {
 #define X(name, num, str, traps) [num] = str,
     PV_HYPERCALLS(X)

@@ -181,6 +181,22 @@ const char *assemble(const char *dir, const char *name, const char *src)
     return img;
 }
 
+char *shell_out(const char *cmd, int *status)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&buf, &len);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) fwrite(chunk, 1, n, o);
+    int st = pclose(p);
+    if (status) *status = st;
+    fclose(o);
+    return buf;
+}
+
 char *run_out(const char *args, int *status)
 {
     char *out, *err;

@@ -31,6 +31,9 @@ uint32_t peek32(const struct machine *m, uint32_t addr);
 int run_ringsim(const char *args, char **out, char **err);
 /* Runs `ringsim ARGS`; returns its stdout (malloc'd), the exit status in *status. */
 char *run_out(const char *args, int *status);
+/* Runs a shell command; returns its stdout (malloc'd; NULL if it could not
+ * start), the wait status in *status (if non-NULL). */
+char *shell_out(const char *cmd, int *status);
 /* The whole of a file, malloc'd and NUL-terminated; NULL if unreadable. */
 char *slurp(const char *path);
 /* Path of a file in the source tree ($RINGSIM_ROOT/rel). */

@@ -238,6 +238,13 @@ Test(dap, page_fault_step_back_registers, .timeout = 60)
     const char *path = json_string_value(json_object_get(json_object_get(frame, "source"), "path"));
     cr_assert(path && strstr(path, "guests/kernel/trap.s"), "source %s", path ? path : "(none)");
     cr_assert_eq(json_integer_value(json_object_get(frame, "line")), bp_line);
+    /* and beneath it the user code the page fault interrupted */
+    json_t *frames = json_object_get(json_object_get(r, "body"), "stackFrames");
+    cr_assert_eq(json_array_size(frames), 2, "the handler and the code it interrupted");
+    json_t *under = json_array_get(frames, 1);
+    uint32_t interrupted = hexval(json_object_get(under, "instructionPointerReference"));
+    cr_assert(strstr(json_string_value(json_object_get(under, "name")), "ring 3, interrupted by page_fault"), "%s",
+              json_string_value(json_object_get(under, "name")));
     json_decref(r);
 
     for (int i = 0; i < 3; i++) {
@@ -262,6 +269,12 @@ Test(dap, page_fault_step_back_registers, .timeout = 60)
     cr_assert_eq(ds_cmd(s, "break user_pgfault"), VIS_DBG_OK);
     cr_assert_eq(ds_cmd(s, "continue"), VIS_DBG_OK);
     cr_assert_eq(s->d->m->cpu.pc, handler);
+    cr_assert_eq(interrupted, s->d->m->cpu.cr[CR_EPC], "frame 2 is the faulting pc: 0x%08x, epc 0x%08x",
+                 interrupted, s->d->m->cpu.cr[CR_EPC]);
+    cr_assert_eq(ds_cmd(s, "backtrace"), VIS_DBG_OK);
+    char bt1[64];
+    snprintf(bt1, sizeof bt1, "#1  v:0x%08x", interrupted);
+    cr_assert(strstr(ds_out(s), bt1) && strstr(ds_out(s), "interrupted by page_fault"), "backtrace:\n%s", ds_out(s));
     for (int i = 0; i < 3; i++) cr_assert_eq(ds_cmd(s, "reverse-step"), VIS_DBG_OK);
     for (int r2 = 0; r2 < ISA_NREGS; r2++) {
         json_t *v = json_array_get(vars, (size_t)r2);
@@ -511,4 +524,55 @@ Test(dap, vscode_grammar_knows_every_mnemonic)
     json_t *dbg = json_array_get(json_object_get(json_object_get(pkg, "contributes"), "debuggers"), 0);
     cr_assert_str_eq(json_string_value(json_object_get(dbg, "type")), "ringsim");
     json_decref(pkg);
+}
+
+/* The extension itself, loaded as VS Code's extension host would load it
+ * (tests/vscode/host.js, under node, with a stand-in for VS Code's API): it
+ * registers what package.json promises, starts `ringsim dap` in the
+ * workspace, and after a stop on the first page fault under hw+nested its
+ * "Show the TLB" command prints the TLB the terminal debugger shows there,
+ * and its tracker the same cycle count. */
+Test(dap, vscode_extension_loads_and_shows_the_terminal_debuggers_tlb, .timeout = 90)
+{
+    const char *bin = getenv("RINGSIM_BIN");
+    if (!bin) bin = root_path("ringsim");
+    char *root = realpath(root_path("."), NULL), cmd[4096];
+    cr_assert(root);
+    snprintf(cmd, sizeof cmd, "cd '%s' && node tests/vscode/host.js '%s' '%s' 2>&1", root, bin, root);
+    int status;
+    char *out = shell_out(cmd, &status);
+    cr_assert(out);
+    cr_assert_eq(status, 0, "host.js failed:\n%s", out);
+    cr_assert(strstr(out, "command ringsim.showTlb\ncommand ringsim.showWalk\ncommand ringsim.showCycles\n"), "%s", out);
+    char adapter[2048];
+    snprintf(adapter, sizeof adapter, "adapter %s dap cwd=%s\n", bin, root);
+    cr_assert(strstr(out, adapter), "expected '%s' in:\n%s", adapter, out);
+    cr_assert(strstr(out, "stopped exception\n"), "%s", out);
+
+    struct dsession *s = ds_open_mmu("kernel", "hw", "nested", 0, 0);
+    cr_assert_eq(ds_cmd(s, "break trap page_fault"), VIS_DBG_OK);
+    cr_assert_eq(ds_cmd(s, "continue"), VIS_DBG_OK);
+    char cycles[64];
+    snprintf(cycles, sizeof cycles, "channel cycles %llu, last: {", (unsigned long long)s->d->m->st.cycles);
+    cr_assert(strstr(out, cycles), "the tracker's cycles: expected '%s' in:\n%s", cycles, out);
+    cr_assert_eq(ds_cmd(s, "info tlb"), VIS_DBG_OK);
+    /* every line of `info tlb`, in order, as "channel LINE" after "== TLB" */
+    const char *at = strstr(out, "channel == TLB\n");
+    cr_assert(at, "%s", out);
+    at += strlen("channel == TLB\n");
+    char *tlb = strdup(ds_out(s));
+    int lines = 0;
+    for (char *save = NULL, *l = strtok_r(tlb, "\n", &save); l; l = strtok_r(NULL, "\n", &save), lines++) {
+        char want[512];
+        snprintf(want, sizeof want, "channel %s\n", l);
+        cr_assert(!strncmp(at, want, strlen(want)), "TLB line %d: expected '%s', extension printed:\n%.300s", lines,
+                  want, at);
+        at += strlen(want);
+    }
+    cr_assert_gt(lines, 3);
+    cr_assert(!strncmp(at, "channel == Cycles\n", 18), "%.200s", at);
+    free(tlb);
+    free(out);
+    free(root);
+    ds_close(s);
 }

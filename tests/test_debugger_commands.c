@@ -105,6 +105,38 @@ Test(debugger, cmd_next_steps_over_a_call, .init = native, .fini = done)
     FAILS("expected a positive number", "next z");
 }
 
+/* The trap frames and `finish`, whatever returns from the handler: a real
+ * iret (native, hw), an emulated one (te, bt), the iret hypercall (pv). */
+Test(debugger, cmd_backtrace_and_finish_follow_a_system_call_under_every_technique)
+{
+    static const char *const modes[][2] = {{"native", NULL}, {"te", NULL}, {"bt", NULL}, {"hw", "nested"},
+                                          {"hw", "shadow"}, {"pv", NULL}};
+    for (int i = 0; i < 6; i++) {
+        S = ds_open_mmu("syscall", modes[i][0], modes[i][1], 0, 0);
+        FAILS("not inside a trap handler", "finish");
+        OK("break trap syscall");
+        OK("continue");
+        OK("delete");
+        OK("step 6");           /* into the handler's body: mfcr/mtcr, emulated under te */
+        cr_assert_eq(SR_RING(M()->cpu.cr[CR_SR]) == 3, false, "%s: in the handler", modes[i][0]);
+        uint32_t epc = dbg_guest_cr(S->d)[CR_EPC];
+        OK("backtrace");
+        SAYSF("#1  v:0x%08x", epc);
+        SAYS("(ring 3)  interrupted by syscall");
+        cr_assert_eq(strstr(ds_out(S), "#2"), NULL, "%s: user code is the last frame:\n%s", modes[i][0], ds_out(S));
+        uint64_t insns = M()->st.instructions;
+        OK("finish");
+        SAYS("Returned from the trap handler");
+        cr_assert_eq(M()->cpu.pc, epc, "%s: back at the instruction after the syscall", modes[i][0]);
+        cr_assert_eq(SR_RING(M()->cpu.cr[CR_SR]), 3, "%s", modes[i][0]);
+        cr_assert_gt(M()->st.instructions, insns, "%s", modes[i][0]);
+        OK("backtrace");
+        cr_assert_eq(strstr(ds_out(S), "#1"), NULL, "%s: one frame after the return:\n%s", modes[i][0], ds_out(S));
+        FAILS("takes no arguments", "finish 3");
+        ds_close(S);
+    }
+}
+
 Test(debugger, cmd_continue_stops_at_a_breakpoint, .init = native, .fini = done)
 {
     OK("break memzero");

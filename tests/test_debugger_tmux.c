@@ -39,16 +39,8 @@ static char *screen(void)
 {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p -t dbg 2>/dev/null", sock);
-    FILE *p = popen(cmd, "r");
-    cr_assert(p);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *o = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) fwrite(chunk, 1, n, o);
-    pclose(p);
-    fclose(o);
+    char *buf = shell_out(cmd, NULL);
+    cr_assert(buf);
     return buf;
 }
 

@@ -443,6 +443,82 @@ enum dbg_why dbg_run(struct vis_dbg *d, uint64_t n, bool check, const struct dbg
     return WHY_DONE;
 }
 
+/* ---- trap frames: backtrace and finish ----------------------------------------------------
+ * The guest's "call stack" a student steps through is its trap nesting: a
+ * handler runs on behalf of the code a trap interrupted.  The event log
+ * knows both ends of every handler, whatever the technique: a trap
+ * delivered (the CPU's, or reflected by the hypervisor), and its return —
+ * a real iret, an emulated one under te and bt, the iret hypercall under
+ * pv.  Other hypercalls return in place: they are no frame. */
+int dbg_trap_nesting(const struct vis_dbg *d, const struct trace_event *ev)
+{
+    switch (ev->kind) {
+    case TR_IRET: return -1;
+    case TR_EMULATE: return ev->a == OP_IRET ? -1 : 0;
+    case TR_TRAP:
+        if (ev->a == CAUSE_HYPERCALL && d->hv && d->hv->cfg.mode == HV_PV) return ev->b == PV_HC_IRET ? -1 : 0;
+        return 1;
+    default: return 0;
+    }
+}
+
+int dbg_frames(const struct vis_dbg *d, struct dbg_frame *f, int max, bool *truncated)
+{
+    int n = 0;
+    *truncated = false;
+    if (max <= 0) return 0;
+    f[n++] = (struct dbg_frame){d->m->cpu.pc, dbg_ring(d), -1, d->m->st.cycles};
+    int returned = 0;   /* handlers seen returning, newest first: their traps are closed */
+    for (uint64_t s = d->ev_count; s > d->ev_lo && n < max; s--) {
+        const struct dbg_event *e = dbg_event_at(d, s - 1);
+        int k = dbg_trap_nesting(d, &e->ev);
+        if (k < 0) returned++;
+        else if (k > 0 && returned > 0) returned--;
+        else if (k > 0) {
+            f[n++] = (struct dbg_frame){e->ev.c, SR_RING(e->ctx.sr), (int)e->ev.a, e->ev.cycle};
+            if (SR_RING(e->ctx.sr) == 3) return n;   /* user code: nothing runs beneath it */
+        }
+    }
+    /* the log's oldest event reached while still inside a handler */
+    *truncated = n == max || (d->ev_lo > 0 && f[n - 1].ring != 3);
+    return n;
+}
+
+enum dbg_why dbg_finish(struct vis_dbg *d, bool (*poll)(void *ctx), void *ctx)
+{
+    int depth = 0;
+    enum dbg_why w = WHY_DONE;
+    for (uint64_t n = 1; dbg_running(d); n++) {
+        uint64_t ev = d->ev_count;
+        if (dbg_interrupted()) break;
+        w = dbg_run(d, 1, true, NULL);
+        for (uint64_t s = ev > d->ev_lo ? ev : d->ev_lo; s < d->ev_count; s++)
+            depth += dbg_trap_nesting(d, &dbg_event_at(d, s)->ev);
+        if (w != WHY_DONE) return w;
+        if (depth < 0) {
+            char where[200];
+            dbg_where(d, where, sizeof where);
+            snprintf(d->status, sizeof d->status, "Returned from the trap handler: %.200s", where);
+            return WHY_TEMP;
+        }
+        if (poll && n % DBG_POLL_EVERY == 0 && poll(ctx)) {
+            snprintf(d->status, sizeof d->status, "Paused.");
+            return WHY_INTERRUPT;
+        }
+    }
+    if (dbg_interrupted()) {
+        dbg_clear_interrupt();
+        snprintf(d->status, sizeof d->status, "Interrupted.");
+        return WHY_INTERRUPT;
+    }
+    if (!dbg_running(d)) {
+        snprintf(d->status, sizeof d->status, "The machine stopped: %.200s",
+                 d->m->stop_detail[0] ? d->m->stop_detail : stop_reason_name[d->m->stop]);
+        return WHY_MACHINE;
+    }
+    return w;
+}
+
 /* ---- the guest's console ----------------------------------------------------------------
  * The guest writes through m->con.out into this sink.  A byte's place is
  * the console's byte count, so output written again after going back in

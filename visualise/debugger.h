@@ -255,6 +255,26 @@ int dbg_vm(const struct vis_dbg *d);
 /* One line for "where are we": address, symbol, instruction, ring, cycle. */
 void dbg_where(struct vis_dbg *d, char *buf, size_t len);
 
+/* Trap frames.  How an event moves the guest's trap nesting: +1 a trap
+ * delivered, -1 a return from one (iret, emulated under te/bt, the iret
+ * hypercall under pv), 0 otherwise. */
+int dbg_trap_nesting(const struct vis_dbg *d, const struct trace_event *ev);
+struct dbg_frame {
+    uint32_t pc;         /* frame 0: the pc; then where each open trap interrupted */
+    unsigned ring;       /* the ring that code ran in */
+    int cause;           /* the trap that opened the frame above it; -1 for frame 0 */
+    uint64_t cycle;      /* when that trap was taken (frame 0: now) */
+};
+/* Frame 0 is the present; frame i+1 the code that trap i interrupted, back
+ * to user code.  *truncated: the event log no longer reaches the outermost. */
+int dbg_frames(const struct vis_dbg *d, struct dbg_frame *f, int max, bool *truncated);
+/* Runs until the trap handler the machine is in returns (the first return
+ * not matched by a trap taken on the way): WHY_TEMP, or a breakpoint, the
+ * machine stopping, Ctrl-C, or poll(ctx) true (looked at every
+ * DBG_POLL_EVERY steps) as WHY_INTERRUPT. */
+#define DBG_POLL_EVERY 65536u
+enum dbg_why dbg_finish(struct vis_dbg *d, bool (*poll)(void *ctx), void *ctx);
+
 /* ---- debugger_history.c ---------------------------------------------------------- */
 /* Takes the checkpoint at step 0. */
 bool dbg_history_init(struct vis_dbg *d);

@@ -245,6 +245,45 @@ static int cmd_continue(struct vis_dbg *d, char *args)
     return VIS_DBG_OK;
 }
 
+static int cmd_finish(struct vis_dbg *d, char *args)
+{
+    if (*skip(args)) return dbg_error(d, "finish: takes no arguments (got '%s')", skip(args));
+    if (!can_run(d, "finish")) return VIS_DBG_ERROR;
+    struct dbg_frame f[2];
+    bool truncated;
+    if (dbg_frames(d, f, 2, &truncated) < 2 && !truncated)
+        return dbg_error(d, "finish: not inside a trap handler (backtrace shows one frame): nothing to return "
+                            "from; use `next`, `until ADDR` or `continue`");
+    dbg_mark(d);
+    enum dbg_why w = dbg_finish(d, NULL, NULL);
+    report(d, w, d->ev_count - d->ev_before <= 64);
+    return VIS_DBG_OK;
+}
+
+#define DBG_MAX_FRAMES 16
+static int cmd_backtrace(struct vis_dbg *d, char *args)
+{
+    if (*skip(args)) return dbg_error(d, "backtrace: takes no arguments (got '%s')", skip(args));
+    struct dbg_frame f[DBG_MAX_FRAMES];
+    bool truncated;
+    int n = dbg_frames(d, f, DBG_MAX_FRAMES, &truncated);
+    for (int i = 0; i < n; i++) {
+        char sym[96];
+        dbg_symbolize(d, f[i].pc, sym, sizeof sym);
+        dbg_printf(d, "#%d  v:0x%08x%s%s%s  (ring %u)", i, f[i].pc, sym[0] ? " <" : "", sym, sym[0] ? ">" : "",
+                   f[i].ring);
+        if (i > 0)
+            dbg_printf(d, "  interrupted by %s at cycle %llu",
+                       f[i].cause >= 0 && f[i].cause < CAUSE_COUNT ? isa_cause_name[f[i].cause] : "?",
+                       (unsigned long long)f[i].cycle);
+        dbg_printf(d, "\n");
+    }
+    if (truncated)
+        dbg_printf(d, "(older frames: the event log reaches back to step %llu only)\n",
+                   (unsigned long long)(d->ev_lo < d->ev_count ? dbg_event_at(d, d->ev_lo)->pos : d->pos));
+    return VIS_DBG_OK;
+}
+
 static int cmd_until(struct vis_dbg *d, char *args)
 {
     char space;
@@ -938,6 +977,13 @@ static const struct command commands[] = {
      "frame (same sp)"},
     {"continue", "c", cmd_continue, "continue", NULL, "run until a breakpoint, the machine stops, or Ctrl-C",
      "run until a breakpoint or watchpoint, the machine stops, or Ctrl-C"},
+    {"finish", "fin", cmd_finish, "finish", NULL, "run until the trap handler returns",
+     "run until the trap handler the machine is in returns to the code it interrupted: the first return from a "
+     "trap (`iret`; emulated under te and bt; the iret hypercall under pv) not matched by a trap taken on the way "
+     "(breakpoints still stop it)"},
+    {"backtrace", "bt", cmd_backtrace, "backtrace", NULL, "the trap frames: the pc, then the code each trap interrupted",
+     "the trap frames, newest first: #0 the pc, then where each trap still being handled interrupted the code "
+     "beneath it, with its cause and cycle, down to user code"},
     {"until", "u", cmd_until, "until ADDR", NULL, "run until pc reaches ADDR (or a breakpoint)",
      "run until pc is ADDR (breakpoints still stop it)"},
     {"break", "b", cmd_break, "break ADDR|trap C|exit R [if EXPR]", NULL, "stop at an address, a trap cause, a VM exit",
