@@ -130,18 +130,25 @@ const char *temp_dir(void)
     return dir;
 }
 
-char *slurp(const char *path)
+/* Everything left to read from f, malloc'd and NUL-terminated. */
+static char *read_all(FILE *f)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
     char *buf = NULL;
     size_t len = 0;
     FILE *o = open_memstream(&buf, &len);
     char chunk[4096];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, o);
-    fclose(f);
     fclose(o);
+    return buf;
+}
+
+char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = read_all(f);
+    fclose(f);
     return buf;
 }
 
@@ -185,15 +192,9 @@ char *shell_out(const char *cmd, int *status)
 {
     FILE *p = popen(cmd, "r");
     if (!p) return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *o = open_memstream(&buf, &len);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) fwrite(chunk, 1, n, o);
+    char *buf = read_all(p);
     int st = pclose(p);
     if (status) *status = st;
-    fclose(o);
     return buf;
 }
 
