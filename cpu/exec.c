@@ -151,10 +151,13 @@ static inline bool step_stop(const struct machine *m, uint32_t pc, uint64_t tota
 #undef EXEC_NAME
 #undef EXEC_STEPPING
 
-/* Counting: does the block of n instructions at pc hold a stop pc? */
+/* Counting: does the block of n instructions at pc hold a stop pc?  Or the
+ * instruction after it: a system instruction stands alone (decode.c) and
+ * is reached from the block before it by falling through, not through a
+ * block entry that would look (n = 0: the system instruction itself). */
 static bool block_has_break(const struct machine *m, uint32_t pc, unsigned n)
 {
-    uint32_t len = (n ? n : 1) * 4u;
+    uint32_t len = (n ? n + 1 : 1) * 4u;
     for (unsigned i = 0; i < m->nstep_break; i++)
         if (m->step_break[i] - pc < len) return true;
     return false;

@@ -110,6 +110,46 @@ ParameterizedTest(size_t *row, debugger_runs, continue_stops_where_single_steps_
     ds_close(single);
 }
 
+ROW_PARAMETERS(debugger_runs, continue_stops_at_a_system_instruction_reached_by_falling_through, NCONFIGS)
+
+/* A system instruction (syscall, mtcr, out, iret…) stands alone in its
+ * block and is reached from the code before it without a block entry: an
+ * address breakpoint on one still stops continue where single steps first
+ * stand on it.  The first such pc after the boot's first 5,000 steps. */
+ParameterizedTest(size_t *row, debugger_runs, continue_stops_at_a_system_instruction_reached_by_falling_through)
+{
+    const struct config *c = &configs[*row];
+    cr_log_info("%s --mode %s%s%s", c->image, c->mode, c->mmu ? " --mmu " : "", c->mmu ? c->mmu : "");
+    struct dsession *probe = open_config(c);
+    uint32_t pc = 0, prev = 0;
+    bool found = false;
+    for (int i = 0; i < 200000 && dbg_running(probe->d) && !found; i++) {
+        prev = probe->cm.m->cpu.pc;
+        dbg_step(probe->d);
+        pc = probe->cm.m->cpu.pc;
+        uint32_t w;
+        struct isa_insn in;
+        if (i > 5000 && pc == prev + 4 && dbg_read32(probe->d, 'v', pc, &w) && isa_decode(w, &in)) {
+            enum isa_class k = isa_info[in.op].cls;
+            found = k == CL_SYSTEM || k == CL_PRIV || k == CL_IO;
+        }
+    }
+    cr_assert(found, "no system instruction reached by falling through");
+    uint64_t at = probe->d->pos;
+    ds_close(probe);
+
+    struct dsession *runs = open_config(c), *single = open_config(c);
+    cr_assert_eq(ds_cmd(runs, "break *0x%x", pc), VIS_DBG_OK, "%s", ds_err(runs));
+    cr_assert_eq(ds_cmd(runs, "continue"), VIS_DBG_OK, "%s", ds_err(runs));
+    cr_assert_eq(runs->cm.m->cpu.pc, pc, "continue should stop at the breakpoint on 0x%08x", pc);
+    do dbg_step(single->d);
+    while (dbg_running(single->d) && single->cm.m->cpu.pc != pc);
+    cr_assert_leq(single->d->pos, at);
+    assert_same(runs, single, "a breakpoint on a system instruction");
+    ds_close(runs);
+    ds_close(single);
+}
+
 ROW_PARAMETERS(debugger_runs, continue_stops_where_single_steps_meet_a_trap_or_an_exit, NCONFIGS)
 
 /* `break trap` (and, with a VM, `break exit`) six times over: each hit
