@@ -299,3 +299,48 @@ Test(disk_queue, a_malformed_queue_beside_diskq_disturbs_nothing)
     free(alone);
     free(out);
 }
+
+/* The I/O path picture (ringsim dot --io) carries the run's own counts:
+ * under hw the split driver's notifications are red (exits), its queue
+ * writes are not; natively nothing is red; and the real dot renders it. */
+Test(disk_queue, the_io_path_picture_marks_the_exits_and_renders)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "%s", temp_dir()); /* its buffer is reused after 16 runs */
+    char a[800], want[200];
+    json_t *s;
+    int st;
+    snprintf(a, sizeof a, "run diskq --args 2 --mode hw --disk %s/s.img:create=64K", dir);
+    free(run_stats(dir, a, 0, &s));
+    long long notes = num(disk_of(s, 0), "notifications");
+    cr_assert_gt(notes, 0);
+    json_decref(s);
+    snprintf(a, sizeof a, "dot diskq --io --args 2 --mode hw --disk %s/p.img:create=64K", dir);
+    char *dot = run_out(a, &st);
+    cr_assert_eq(st, 0, "%s", dot);
+    snprintf(want, sizeof want, "driver -> hyp [label=\"%lld notifications\\n(each an exit)\", color=red", notes);
+    cr_assert(strstr(dot, want), "expected '%s' in:\n%s", want, dot);
+    cr_assert(strstr(dot, "requests written\\n(stores, no exit)\"];"), "%s", dot);
+    free(dot);
+    snprintf(a, sizeof a, "dot diskio --io --args 2 --disk %s/n.img:create=64K", dir);
+    dot = run_out(a, &st);
+    cr_assert_eq(st, 0, "%s", dot);
+    cr_assert(strstr(dot, "register accesses"), "%s", dot);
+    cr_assert_null(strstr(dot, "color=red"), "bare metal has no exits: %s", dot);
+    free(dot);
+    snprintf(a, sizeof a, "dot diskq --io --args 2 --mode te --isa strict --disk %s/t.img:create=64K -o %s/io.svg", dir,
+             dir);
+    char *o = run_out(a, &st);
+    cr_assert_eq(st, 0, "%s", o);
+    free(o);
+    snprintf(a, sizeof a, "%s/io.svg", dir);
+    char *svg = slurp(a);
+    cr_assert(svg && strstr(svg, "<svg") && strstr(svg, "notifications"), "no rendered picture in %s", a);
+    free(svg);
+    snprintf(a, sizeof a, "dot diskq --io");
+    char *out, *err;
+    cr_assert_eq(run_ringsim(a, &out, &err), 2);
+    cr_assert(strstr(err, "no disk"), "%s", err);
+    free(out);
+    free(err);
+}
