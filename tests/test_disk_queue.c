@@ -5,7 +5,8 @@
  * prints, natively and under every technique, and each verifies the
  * other's disk; under a hypervisor it takes fewer exits per KB moved; a
  * batch of requests is one notification and one interrupt, and a driver
- * that suppresses the interrupt gets none; malformed requests and queues
+ * that suppresses the interrupt gets none (the kernel's polling front end:
+ * test_disk_irq.c); malformed requests and queues
  * (guests/attacks/disk_queue.s) are refused as bare metal refuses them,
  * and disturb no other VM.
  */
@@ -194,61 +195,12 @@ Test(disk_queue, a_suppressed_interrupt_is_never_delivered)
                      "00000000\n00000004\n00000000\n00000000\n00000000\n00000000\n00000001\n", 0);
 }
 
-/* The kernel's polling front end (-D DISK_POLL=1 -D DISK_QUEUE=1)
- * suppresses the interrupt: it prints the same and takes none. */
-Test(disk_queue, the_polling_front_end_takes_no_interrupt)
-{
-    char dir[64];
-    snprintf(dir, sizeof dir, "%s", temp_dir()); /* its buffer is reused after 16 runs */
-    char img[300], pvimg[300], a[900];
-    int st;
-    snprintf(img, sizeof img, "%s/qpoll.img", dir);
-    snprintf(pvimg, sizeof pvimg, "%s/pvqpoll.img", dir);
-    snprintf(a, sizeof a, "asm %s -D DISK_POLL=1 -o %s", root_path("guests/diskq.s"), img);
-    char *o = run_out(a, &st);
-    cr_assert_eq(st, 0, "%s", o);
-    free(o);
-    snprintf(a, sizeof a, "asm %s -D DISK_POLL=1 -D PV=1 -o %s", root_path("guests/diskq.s"), pvimg);
-    o = run_out(a, &st);
-    cr_assert_eq(st, 0, "%s", o);
-    free(o);
-    const char *modes[] = {"", "--mode hw", "--mode te --isa strict", "--mode pv"};
-    char *first = NULL;
-    for (unsigned i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        json_t *s;
-        snprintf(a, sizeof a, "run %s --args 4 %s --disk %s/p%u.img:create=64K", i == 3 ? pvimg : img, modes[i], dir,
-                 i);
-        char *out = run_stats(dir, a, 0, &s);
-        if (!first) first = strdup(out);
-        cr_assert_str_eq(out, first, "%s", modes[i]);
-        cr_assert(strstr(out, "diskio: 4 iterations"), "%s", out);
-        cr_assert_eq(num(disk_of(s, 0), "interrupts"), 0, "%s", modes[i]);
-        cr_assert_gt(num(disk_of(s, 0), "queue_requests"), 0, "%s", modes[i]);
-        free(out);
-        json_decref(s);
-    }
-    free(first);
-}
-
-/* guests/attacks/disk_queue.s, assembled into dir: its path. */
-static const char *attacker(const char *dir)
-{
-    static char img[300];
-    char a[800];
-    int st;
-    snprintf(img, sizeof img, "%s/disk_queue.img", dir);
-    snprintf(a, sizeof a, "asm %s -o %s", root_path("guests/attacks/disk_queue.s"), img);
-    char *o = run_out(a, &st);
-    cr_assert_eq(st, 0, "%s", o);
-    free(o);
-    return img;
-}
 
 Test(disk_queue, malformed_requests_and_queues_are_refused_as_on_bare_metal)
 {
     char dir[64];
     snprintf(dir, sizeof dir, "%s", temp_dir()); /* its buffer is reused after 16 runs */
-    const char *img = attacker(dir);
+    const char *img = assemble_attack(dir, "disk_queue");
     char *native = NULL;
     for (unsigned i = 0; i + 1 < NTECH; i++) {
         char a[800];
@@ -284,7 +236,7 @@ Test(disk_queue, a_malformed_queue_beside_diskq_disturbs_nothing)
     json_decref(s);
     snprintf(a, sizeof a,
              "run %s diskq --args 4 --mode hw --mmu nested --disk %s/h.img:create=64K --disk %s/d.img:create=64K",
-             attacker(dir), dir, dir);
+             assemble_attack(dir, "disk_queue"), dir, dir);
     char *out = run_stats(dir, a, 42, &s);
     char line[400];
     snprintf(line, sizeof line, "[diskq] %.300s", alone);

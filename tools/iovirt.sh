@@ -27,12 +27,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 # row STATS: exits/KB, cycles/KB, busy cycles/KB
-row() {
-    jq -r '(.disk // .vms[0].disk) as $d | ($d.dma_bytes / 1024) as $kb
-        | ((.vmexits.total // 0) + (if .mode == "te" or .mode == "bt" or .mode == "pv" then .traps.total else 0 end)
-           + (.bt.callouts // 0)) as $ex
-        | "\($ex / $kb) \(.cycles / $kb) \((.cycles - .cycles_by_cause.idle) / $kb)"' "$1"
-}
+row() { jq -r -f tools/diskrow.jq "$1" | cut -d' ' -f2-; }
 
 echo "| mode | exits per KB: emulated → split | cycles per KB | busy cycles per KB | throughput vs native |"
 echo "|---|---|---|---|---|"
