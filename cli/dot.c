@@ -15,7 +15,8 @@ static void dot_help(FILE *out)
     fprintf(out,
         "usage: ringsim dot IMG --table guest|shadow|nested [--walk VADDR] [--walk-only] [--at CYCLE]\n"
         "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
-        "       ringsim dot IMG --processes [--at CYCLE] [run options] [-o FILE] [-T svg|png|…]\n\n"
+        "       ringsim dot IMG --processes [--at CYCLE] [run options] [-o FILE] [-T svg|png|…]\n"
+        "       ringsim dot IMG --io --disk FILE [--vm N] [run options] [-o FILE] [-T svg|png|…]\n\n"
         "Runs IMG as `ringsim run` would (the guest's console is not shown), stops it at\n"
         "--at CYCLE (default: when the guest stops by itself), and draws page tables as\n"
         "Graphviz DOT: one node per table page listing its present entries (index, target,\n"
@@ -40,6 +41,11 @@ static void dot_help(FILE *out)
         "                     Read from the kernel's process table through the layouts it\n"
         "                     publishes (ns_layout, proc_layout); under a hypervisor, VM 0's\n"
         "                     (a process exiting, which holds no namespace any more, is left out)\n"
+        "  --io               instead of tables, the path the run's disk I/O took: the guest's\n"
+        "                     driver, its request queue (the split driver, guests/diskq.s),\n"
+        "                     the hypervisor, the device's DMA, memory and the host file, each\n"
+        "                     edge with the run's own count; the edges that exit (every access\n"
+        "                     to a device register under a hypervisor) red (docs/io.md)\n"
         "  --at CYCLE         stop the machine at this cycle (first block boundary past it)\n"
         "  --vm N             which VM under --mode hw (default 0)\n"
         "  -o FILE            write to FILE (atomically) instead of stdout: the DOT text for\n"
@@ -52,13 +58,14 @@ static void dot_help(FILE *out)
                  "or a table the machine does not have (shadow without shadow paging, nested without\n"
                  "nested paging).\n\n"
                  "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n"
-                 "         ringsim dot containers --processes --at 514441 -o ps.svg\n",
+                 "         ringsim dot containers --processes --at 514441 -o ps.svg\n"
+                 "         ringsim dot diskq --io --mode hw --disk d.img:create=256K -o io.svg\n",
             EXIT_USAGE);
 }
 
 int cmd_dot(int argc, char **argv)
 {
-    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM, O_PROCESSES };
+    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM, O_PROCESSES, O_IO };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         {"output", required_argument, 0, 'o'},
@@ -69,6 +76,7 @@ int cmd_dot(int argc, char **argv)
         {"at", required_argument, 0, O_AT},
         {"vm", required_argument, 0, O_VM},
         {"processes", no_argument, 0, O_PROCESSES},
+        {"io", no_argument, 0, O_IO},
         CLI_MACHINE_OPTIONS,
         {0, 0, 0, 0},
     };
@@ -76,7 +84,7 @@ int cmd_dot(int argc, char **argv)
     cli_machine_defaults(&o);
     struct vis_dot_request req = {.table = VIS_TABLE_GUEST};
     const char *out = NULL, *format = NULL, *table = NULL;
-    bool processes = false;
+    bool processes = false, io = false;
     uint64_t v;
     int ch;
     optind = 1;
@@ -108,6 +116,7 @@ int cmd_dot(int argc, char **argv)
             break;
         case O_WALKONLY: req.walk_only = true; break;
         case O_PROCESSES: processes = true; break;
+        case O_IO: io = true; break;
         case O_AT:
             if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
                 fprintf(stderr, "ringsim dot: --at '%s': expected a positive number of cycles\n", optarg);
@@ -128,8 +137,12 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: --processes draws no tables: not with --table, --walk, --walk-only or --vm\n");
         return EXIT_USAGE;
     }
-    if (!table && !processes) {
-        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, or --processes\n");
+    if (io && (processes || table || req.walk || req.walk_only)) {
+        fprintf(stderr, "ringsim dot: --io draws no tables: not with --table, --walk, --walk-only or --processes\n");
+        return EXIT_USAGE;
+    }
+    if (!table && !processes && !io) {
+        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, --processes or --io\n");
         return EXIT_USAGE;
     }
     if (format && (!*format || strspn(format, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(format))) {
@@ -154,7 +167,11 @@ int cmd_dot(int argc, char **argv)
 
     int status = 0;
     char *text;
-    if (processes) {
+    if (io) {
+        char title[256];
+        cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
+        text = vis_dot_io(cm.m, cm.hv, req.vm, title, err, sizeof err);
+    } else if (processes) {
         char title[256];
         cli_machine_title(&cm, argv + optind, argc - optind, title, sizeof title);
         text = vis_dot_processes(cm.m, cm.hv, cm.image0, title, cm.m->st.cycles, err, sizeof err);

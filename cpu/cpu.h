@@ -143,15 +143,28 @@ struct disk {
     uint64_t interrupts;       /* disk interrupts delivered to the guest (CPU or hypervisor) */
     uint64_t commands, reads, writes, flushes, errors;
     uint64_t sectors_read, sectors_written, dma_bytes, port_accesses;
+    /* The request queue (split driver): its page (disk_queue) and the
+     * requests taken from it so far (the used index).  Kept only while a
+     * disk is attached, and a machine with a disk is never saved, so
+     * neither is in a save file. */
+    uint32_t queue, used;
+    uint64_t notifications, requests;  /* disk_notify writes; requests taken from the queue */
+};
+/* One command: from the registers, or a request in the queue. */
+struct disk_request {
+    uint32_t cmd, sector, count, addr;
 };
 /* Where a DMA transfer may go: physical [0, size) of the device is
  * [host_base, host_base + size) of machine m's memory.  may_write, if set,
- * can refuse a write into memory (pv refuses its page tables). */
+ * can refuse a write into memory (pv refuses its page tables); wrote, if
+ * set, hears of every write into memory once it is done (shadow paging
+ * drops what mirrored it). */
 struct disk_window {
     struct machine *m;
     uint32_t host_base, size;
     bool (*may_write)(void *ctx, uint32_t pa, uint32_t len);
     void *ctx;
+    void (*wrote)(void *ctx, uint32_t pa, uint32_t len);
 };
 
 struct stats {

@@ -57,7 +57,7 @@ void dev_out(struct machine *m, uint32_t port, uint32_t value)
     default:
         if (disk_port(port)) {
             /* bare metal: DMA reaches all of physical memory */
-            struct disk_window w = {m, 0, m->memsize, NULL, NULL};
+            struct disk_window w = {.m = m, .size = m->memsize};
             disk_out(&m->disk, &w, &m->prof, port, value, m->st.cycles);
         }
         break; /* writes to nothing else are lost, as on a real bus */

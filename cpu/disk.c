@@ -117,7 +117,7 @@ void disk_detach(struct disk *d)
     d->fd = -1;
 }
 
-bool disk_port(uint32_t port) { return port >= PORT_DISK_SECTOR && port <= PORT_DISK_ACK; }
+bool disk_port(uint32_t port) { return port >= PORT_DISK_SECTOR && port <= PORT_DISK_NOTIFY; }
 
 /* Done: a command was written since the last acknowledgement and its
  * completion cycle has come. */
@@ -142,33 +142,125 @@ uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now)
         return (uint32_t)d->error << 8 | (done(d, now) ? DISK_STATUS_DONE : 0) |
                (now < d->done_at ? DISK_STATUS_BUSY : 0);
     case PORT_DISK_SIZE: return d->present ? d->sectors : 0;
+    case PORT_DISK_QUEUE: return d->queue;
     default: return 0xffffffffu;
     }
 }
 
+/* DMA wrote guest memory [pa, pa + len) of the window: code decoded from
+ * it is stale, and so may be whatever the window's owner derived from it
+ * (under shadow paging, a shadow of a page table there). */
+static void dma_wrote(const struct disk_window *w, uint32_t pa, uint32_t len)
+{
+    uint32_t at = w->host_base + pa;
+    for (uint32_t page = at & ~0xfffu; page < at + len; page += 4096)
+        if (w->m->code_page[page >> 12]) decode_invalidate_page(w->m, page >> 12);
+    if (w->wrote) w->wrote(w->ctx, pa, len);
+}
+
 /* The whole transfer of a read or write (count and memory range checked),
  * or the reason it cannot be done. */
-static enum disk_error transfer(struct disk *d, const struct disk_window *w, bool write_disk)
+static enum disk_error transfer(struct disk *d, const struct disk_window *w, const struct disk_request *r)
 {
-    uint64_t bytes = (uint64_t)d->count * DISK_SECTOR;
-    if ((uint64_t)d->sector + d->count > d->sectors) return DISK_RANGE;
-    if (!write_disk && w->may_write && !w->may_write(w->ctx, d->addr, (uint32_t)bytes)) return DISK_DMA;
-    uint8_t *mem = w->m->mem + w->host_base + d->addr;
-    off_t off = (off_t)d->sector * DISK_SECTOR;
+    bool write_disk = r->cmd == DISK_WRITE;
+    uint64_t bytes = (uint64_t)r->count * DISK_SECTOR;
+    if ((uint64_t)r->sector + r->count > d->sectors) return DISK_RANGE;
+    if (!write_disk && w->may_write && !w->may_write(w->ctx, r->addr, (uint32_t)bytes)) return DISK_DMA;
+    uint8_t *mem = w->m->mem + w->host_base + r->addr;
+    off_t off = (off_t)r->sector * DISK_SECTOR;
     ssize_t done = write_disk ? pwrite(d->fd, mem, bytes, off) : pread(d->fd, mem, bytes, off);
     if (done != (ssize_t)bytes) return DISK_HOST_IO;
-    if (!write_disk) /* memory changed under the CPU: drop code decoded from it */
-        for (uint32_t pa = (w->host_base + d->addr) & ~0xfffu; pa < w->host_base + d->addr + bytes; pa += 4096)
-            if (w->m->code_page[pa >> 12]) decode_invalidate_page(w->m, pa >> 12);
+    if (!write_disk) dma_wrote(w, r->addr, (uint32_t)bytes); /* memory changed under the CPU */
     if (write_disk) {
         d->writes++;
-        d->sectors_written += d->count;
+        d->sectors_written += r->count;
     } else {
         d->reads++;
-        d->sectors_read += d->count;
+        d->sectors_read += r->count;
     }
     d->dma_bytes += bytes;
     return DISK_OK;
+}
+
+/* One command, from the registers or from the queue: checked all at once
+ * (the DMA engine checks what it was given before it looks for a disk),
+ * then done; *latency is what it keeps the device busy for. */
+static enum disk_error command(struct disk *d, const struct disk_window *w, const struct profile *p,
+                               const struct disk_request *r, uint64_t *latency)
+{
+    bool moves = r->cmd == DISK_READ || r->cmd == DISK_WRITE;
+    enum disk_error e;
+    d->commands++;
+    *latency = p->disk_command;
+    if (!moves && r->cmd != DISK_FLUSH) e = DISK_BAD_CMD;
+    else if (moves && (r->count == 0 || r->count > DISK_MAX_COUNT)) e = DISK_BAD_COUNT;
+    else if (moves && (uint64_t)r->addr + (uint64_t)r->count * DISK_SECTOR > w->size) e = DISK_DMA;
+    else if (!d->present) e = DISK_NO_DISK;
+    else if (r->cmd == DISK_FLUSH) {
+        e = fsync(d->fd) == 0 ? DISK_OK : DISK_HOST_IO;
+        d->flushes++;
+    } else {
+        e = transfer(d, w, r);
+        *latency += (uint64_t)p->disk_sector * r->count;
+    }
+    if (e != DISK_OK) d->errors++;
+    return e;
+}
+
+/* Split driver: the queue's page, or NULL (no page-aligned page of the
+ * window there, or one the device may not write). */
+static uint8_t *queue_page(const struct disk *d, const struct disk_window *w)
+{
+    if (!d->queue || d->queue % 4096 || (uint64_t)d->queue + 4096 > w->size) return NULL;
+    if (w->may_write && !w->may_write(w->ctx, d->queue, 4096)) return NULL;
+    return w->m->mem + w->host_base + d->queue;
+}
+
+static uint32_t q_get(const uint8_t *q, uint32_t off)
+{
+    uint32_t v;
+    memcpy(&v, q + off, 4);
+    return v;
+}
+
+static void q_put(uint8_t *q, uint32_t off, uint32_t v) { memcpy(q + off, &v, 4); }
+
+/* A notification (disk_notify): the device takes, in order, every request
+ * the driver added since the last one (from the used index to the
+ * available index), each checked as a register command is, and writes
+ * each one's status and the new used index back into the page.  The batch
+ * keeps the device busy for the sum of its latencies, queued after any
+ * batch still in flight, and completes once: one interrupt, unless the
+ * driver asked for none (DQ_NO_INTERRUPT, read now).  A malformed request
+ * gets its own error status and the rest go on; a queue that is not one
+ * page of the window, or an available index more than a queue ahead (the
+ * device would take requests the driver never wrote), takes nothing. */
+static void notify(struct disk *d, const struct disk_window *w, const struct profile *p, uint64_t now)
+{
+    d->notifications++;
+    uint8_t *q = d->present ? queue_page(d, w) : NULL;
+    uint32_t avail = q ? q_get(q, DQ_AVAIL) : 0;
+    if (!q || avail - d->used > DISK_QUEUE_SIZE) {
+        d->error = d->present ? DISK_QUEUE : DISK_NO_DISK;
+        d->errors++;
+        d->unacked = true; /* refused at once, as a register command is */
+        return;
+    }
+    uint64_t busy = 0;
+    for (; d->used != avail; d->used++) {
+        uint32_t slot = d->used % DISK_QUEUE_SIZE, at = DQ_REQ + slot * DQ_REQ_BYTES;
+        struct disk_request r = {q_get(q, at), q_get(q, at + 4), q_get(q, at + 8), q_get(q, at + 12)};
+        uint64_t latency;
+        enum disk_error e = command(d, w, p, &r, &latency);
+        if (e == DISK_OK) busy += latency;
+        q_put(q, DQ_STATUS + slot * 4, e);
+        d->requests++;
+    }
+    q_put(q, DQ_USED, d->used);
+    dma_wrote(w, d->queue, DQ_STATUS + DISK_QUEUE_SIZE * 4);
+    d->error = DISK_OK;
+    d->done_at = (now > d->done_at ? now : d->done_at) + busy;
+    if (!(q_get(q, DQ_FLAGS) & DQ_NO_INTERRUPT)) d->unacked = true;
 }
 
 void disk_out(struct disk *d, const struct disk_window *w, const struct profile *p, uint32_t port,
@@ -184,29 +276,25 @@ void disk_out(struct disk *d, const struct disk_window *w, const struct profile 
         /* clears a completion that has come; one still in flight stays */
         if (done(d, now)) d->unacked = false;
         return;
+    case PORT_DISK_QUEUE:
+        /* without a disk there is nothing to queue for: the register keeps
+         * nothing (so a machine without one has no queue state to save) */
+        if (d->present) d->queue = value;
+        return;
+    case PORT_DISK_NOTIFY: notify(d, w, p, now); return;
     case PORT_DISK_CMD: break;
     default: return;
     }
-    d->commands++;
     enum disk_error e;
     uint64_t latency = p->disk_command;
-    bool moves = value == DISK_READ || value == DISK_WRITE;
-    /* the DMA engine checks what it was given before it looks for a disk */
-    if (now < d->done_at) e = DISK_BUSY; /* the command in flight goes on */
-    else if (!moves && value != DISK_FLUSH) e = DISK_BAD_CMD;
-    else if (moves && (d->count == 0 || d->count > DISK_MAX_COUNT)) e = DISK_BAD_COUNT;
-    else if (moves && (uint64_t)d->addr + (uint64_t)d->count * DISK_SECTOR > w->size) e = DISK_DMA;
-    else if (!d->present) e = DISK_NO_DISK;
-    else if (value == DISK_FLUSH) {
-        e = fsync(d->fd) == 0 ? DISK_OK : DISK_HOST_IO;
-        d->flushes++;
-    } else {
-        e = transfer(d, w, value == DISK_WRITE);
-        latency += (uint64_t)p->disk_sector * d->count;
-    }
+    struct disk_request r = {value, d->sector, d->count, d->addr};
+    if (now < d->done_at) { /* the command in flight goes on */
+        d->commands++;
+        d->errors++;
+        e = DISK_BUSY;
+    } else e = command(d, w, p, &r, &latency);
     d->error = (uint8_t)e;
-    if (e != DISK_OK) d->errors++;
-    else d->done_at = now + latency;
+    if (e == DISK_OK) d->done_at = now + latency;
     /* every command is done once: refused ones at once (nothing was in
      * flight: done_at has passed), accepted ones at done_at; one refused
      * as busy is the command in flight's, which completes as it would */
@@ -230,10 +318,15 @@ void disk_file(struct savefile *f, struct disk *d)
 json_t *disk_stats_json(const struct disk *d)
 {
     if (!d->present) return NULL;
-    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file", d->path, "sectors",
-                     (json_int_t)d->sectors, "commands", (json_int_t)d->commands, "reads", (json_int_t)d->reads,
-                     "writes", (json_int_t)d->writes, "flushes", (json_int_t)d->flushes, "errors",
-                     (json_int_t)d->errors, "sectors_read", (json_int_t)d->sectors_read, "sectors_written",
-                     (json_int_t)d->sectors_written, "dma_bytes", (json_int_t)d->dma_bytes, "port_accesses",
-                     (json_int_t)d->port_accesses, "interrupts", (json_int_t)d->interrupts);
+    json_t *o = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "file", d->path, "sectors",
+                          (json_int_t)d->sectors, "commands", (json_int_t)d->commands, "reads", (json_int_t)d->reads,
+                          "writes", (json_int_t)d->writes, "flushes", (json_int_t)d->flushes, "errors",
+                          (json_int_t)d->errors, "sectors_read", (json_int_t)d->sectors_read, "sectors_written",
+                          (json_int_t)d->sectors_written, "dma_bytes", (json_int_t)d->dma_bytes, "port_accesses",
+                          (json_int_t)d->port_accesses, "interrupts", (json_int_t)d->interrupts);
+    if (o) {
+        json_object_set_new(o, "notifications", json_integer((json_int_t)d->notifications));
+        json_object_set_new(o, "queue_requests", json_integer((json_int_t)d->requests));
+    }
+    return o;
 }

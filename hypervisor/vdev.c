@@ -10,21 +10,31 @@
  */
 #include "hypervisor/technique.h"
 
+/* A DMA write into the VM's memory that no write fault traced: under
+ * shadow paging, whatever shadow mirrored a page table there is stale now. */
+static void vdisk_wrote(void *ctx, uint32_t gpa, uint32_t len)
+{
+    struct hv *hv = ctx;
+    if (hv->cfg.mmu == HV_MMU_SHADOW) shadow_dma_write(hv, gpa, len);
+}
+
 /* The VM's disk (cpu/disk.c, the very device bare metal has) DMAs into
  * the VM's guest-physical memory and nowhere else: its window is the VM's
  * home in host memory, so an address past the VM's size is an error for
- * the guest, never a byte of another VM or of the hypervisor. */
+ * the guest, never a byte of another VM or of the hypervisor.
+ *
+ * The split driver's backend is the same device reading the queue the
+ * guest's driver keeps in its own memory: a notification (disk_notify) is
+ * the one exit of a whole batch of requests, and the backend's work is one
+ * hypervisor operation per request it takes. */
 static void vdisk_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
 {
     const struct hv_technique *t = hv_technique_of(hv);
-    struct disk_window w = {hv->m, vm->base, vm->size, t->dma_may_write, hv};
-    uint64_t read_before = vm->disk.sectors_read;
+    struct disk_window w = {hv->m, vm->base, vm->size, t->dma_may_write, hv, vdisk_wrote};
+    uint64_t taken = vm->disk.requests;
     hv_charge_op(hv, 1);
     disk_out(&vm->disk, &w, &hv->m->prof, port, value, hv->m->st.cycles);
-    /* a read wrote guest memory that no write fault traced: under shadow
-     * paging, whatever shadow mirrored a page table there is stale now */
-    if (vm->disk.sectors_read != read_before && hv->cfg.mmu == HV_MMU_SHADOW)
-        shadow_dma_write(hv, vm->disk.addr, vm->disk.count * DISK_SECTOR);
+    if (vm->disk.requests != taken) hv_charge_op(hv, (unsigned)(vm->disk.requests - taken));
 }
 
 /* The virtual timer catches up with the host's cycles, as on bare metal

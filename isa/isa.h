@@ -197,7 +197,9 @@ int isa_cause_parse(const char *name);
     X(PORT_DISK_STATUS, 0x34, "disk_status", "in: bit 0 = busy; bit 1 = done (a command completed, not yet acknowledged); bits 8..15 = the last command's error (0 = none)") \
     X(PORT_DISK_SIZE,  0x35, "disk_size",  "in: sectors on the disk, 0 = no disk") \
     X(PORT_DISK_CTRL,  0x36, "disk_ctrl",  "out/in: bit 0 = interrupt when a command is done") \
-    X(PORT_DISK_ACK,   0x37, "disk_ack",   "out: acknowledge the done command (clears disk_status bit 1 and the interrupt)")
+    X(PORT_DISK_ACK,   0x37, "disk_ack",   "out: acknowledge the done command (clears disk_status bit 1 and the interrupt)") \
+    X(PORT_DISK_QUEUE, 0x38, "disk_queue", "out/in: the physical address of the request queue's page (0 = none; kept only while a disk is attached)") \
+    X(PORT_DISK_NOTIFY, 0x39, "disk_notify", "out: notification: take every request added to the queue since the last one")
 
 enum isa_port {
 #define X(id, num, name, desc) id = num,
@@ -211,6 +213,21 @@ enum disk_command { DISK_READ = 1, DISK_WRITE = 2, DISK_FLUSH = 3 };
 #define DISK_STATUS_BUSY 0x1u          /* disk_status: the command in progress has not completed */
 #define DISK_STATUS_DONE 0x2u          /* disk_status: a command completed, not yet acknowledged */
 #define DISK_CTRL_IRQ 0x1u             /* disk_ctrl: raise the disk interrupt while done */
+/* The request queue (the split driver's ring, docs/isa.md "Request queue"):
+ * one page of physical memory the driver fills and the device reads.  Words:
+ * the available index (requests the driver has added, counting from 0, it
+ * writes), the used index (requests the device has taken, it writes), flags
+ * (the driver's); then DISK_QUEUE_SIZE requests of four words (command,
+ * sector, count, address) and as many status words, each the error code of
+ * the request in that slot, written by the device. */
+#define DISK_QUEUE_SIZE 16u
+#define DQ_AVAIL 0u                    /* byte offsets in the queue's page */
+#define DQ_USED 4u
+#define DQ_FLAGS 8u
+#define DQ_REQ 16u                     /* + slot * DQ_REQ_BYTES: command, sector, count, address */
+#define DQ_REQ_BYTES 16u
+#define DQ_STATUS (DQ_REQ + DISK_QUEUE_SIZE * DQ_REQ_BYTES) /* + slot * 4 */
+#define DQ_NO_INTERRUPT 0x1u           /* flags: no completion interrupt for the requests taken */
 #define DISK_ERRORS(X)                                                                   \
     X(DISK_OK,        0, "ok",        "the command completed")                           \
     X(DISK_NO_DISK,   1, "no_disk",   "no disk is attached")                             \
@@ -219,7 +236,8 @@ enum disk_command { DISK_READ = 1, DISK_WRITE = 2, DISK_FLUSH = 3 };
     X(DISK_RANGE,     4, "range",     "a sector past the end of the disk")               \
     X(DISK_DMA,       5, "dma",       "DMA outside physical memory (or, under pv, into a page table)") \
     X(DISK_BUSY,      6, "busy",      "a command arrived while one was in progress")     \
-    X(DISK_HOST_IO,   7, "host_io",   "the host file could not be read or written")
+    X(DISK_HOST_IO,   7, "host_io",   "the host file could not be read or written") \
+    X(DISK_QUEUE,     8, "queue",     "a notification with no queue page in memory, or an available index more than 16 ahead")
 enum disk_error {
 #define X(id, num, name, desc) id = num,
     DISK_ERRORS(X)

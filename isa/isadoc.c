@@ -872,6 +872,36 @@ static void write_disk(FILE *out)
             "status 2, if it is missing (without `create=`), not a regular file, without write "
             "permission, not a whole number of sectors, or locked (`flock`) by another simulator "
             "using it.\n\n");
+    fprintf(out,
+            "### Request queue\n\n"
+            "The same device takes commands from a queue in memory too — the ring of a split "
+            "driver (virtio-like: the guest's driver fills it, the device or, under a "
+            "hypervisor, the hypervisor's backend empties it).  The driver writes the physical "
+            "address of a page to `%s`; the page holds, as 32-bit words at these byte offsets:\n\n"
+            "| offset | written by | what |\n|---|---|---|\n"
+            "| %u | driver | the available index: requests added so far, counting from 0 |\n"
+            "| %u | device | the used index: requests taken so far |\n"
+            "| %u | driver | flags: bit 0 = no completion interrupt for the requests taken |\n"
+            "| %u + 16 × slot | driver | a request: command, sector, count, physical address (the "
+            "registers' meanings), slot = index mod %u |\n"
+            "| %u + 4 × slot | device | the request's error code (the table above) |\n\n"
+            "- **Notification**: a write to `%s` makes the device take, in order, every request "
+            "from its used index up to the available index — a whole batch for one write, where "
+            "the registers take four writes a command.  Each request is checked and done as a "
+            "register command is (a malformed one gets its error code in its status word and the "
+            "others go on); the device writes each status and the new used index into the page.\n"
+            "- **Completion**: the batch keeps the device busy for the sum of its commands' "
+            "latencies, after any batch still in flight, and completes once: `%s` bit 0 and bit 1 "
+            "and the interrupt as for a register command, unless the flags ask for no interrupt "
+            "(interrupt suppression: a polling driver's).  The requests' data has moved when the "
+            "notification is written; a driver uses it once the batch is done.\n"
+            "- **Refused** with `queue` in `%s`, taking nothing: a notification with no queue "
+            "(0), one not page-aligned or not wholly in physical memory (under `pv`, a validated "
+            "page table), or an available index more than %u ahead of the used index (or behind "
+            "it).  Without a disk `%s` keeps nothing and a notification is refused with `no_disk`.\n\n",
+            isa_port_name(PORT_DISK_QUEUE), DQ_AVAIL, DQ_USED, DQ_FLAGS, DQ_REQ, DISK_QUEUE_SIZE, DQ_STATUS,
+            isa_port_name(PORT_DISK_NOTIFY), isa_port_name(PORT_DISK_STATUS), isa_port_name(PORT_DISK_STATUS),
+            DISK_QUEUE_SIZE, isa_port_name(PORT_DISK_QUEUE));
 }
 
 static void write_ports(FILE *out)

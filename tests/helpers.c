@@ -198,6 +198,19 @@ char *shell_out(const char *cmd, int *status)
     return buf;
 }
 
+const char *assemble_attack(const char *dir, const char *name)
+{
+    static char img[300];
+    char rel[200], args[4500];
+    snprintf(img, sizeof img, "%s/%s.img", dir, name);
+    snprintf(rel, sizeof rel, "guests/attacks/%s.s", name);
+    snprintf(args, sizeof args, "asm %s -o %s", root_path(rel), img);
+    char *err;
+    cr_assert_eq(run_ringsim(args, NULL, &err), 0, "%s", err);
+    free(err);
+    return img;
+}
+
 char *run_out(const char *args, int *status)
 {
     char *out, *err;

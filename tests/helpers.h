@@ -50,6 +50,9 @@ long long stats_num(struct json_t *o, const char *a, const char *b);
 /* Writes src to DIR/name.s and assembles it with `ringsim asm` into
  * DIR/name.img; returns the image path (a static buffer). */
 const char *assemble(const char *dir, const char *name, const char *src);
+/* Assembles the source tree's guests/attacks/NAME.s into DIR/NAME.img;
+ * returns the image path (a static buffer). */
+const char *assemble_attack(const char *dir, const char *name);
 
 /* Assembly for a guest: `call hex` prints r1 as 8 hex digits and a newline
  * on the console (clobbers r2..r5). */

@@ -24,12 +24,7 @@ $RS asm guests/diskio.s -D DISK_POLL=1 -o "$T/poll.img"
 $RS asm guests/diskio.s -D DISK_POLL=1 -D PV=1 -o "$T/pvpoll.img"
 
 # row STATS: interrupts, exits/KB, cycles/KB, busy cycles/KB
-row() {
-    jq -r '(.disk // .vms[0].disk) as $d | ($d.dma_bytes / 1024) as $kb
-        | ((.vmexits.total // 0) + (if .mode == "te" or .mode == "bt" or .mode == "pv" then .traps.total else 0 end)
-           + (.bt.callouts // 0)) as $ex
-        | "\($d.interrupts) \($ex / $kb) \(.cycles / $kb) \((.cycles - .cycles_by_cause.idle) / $kb)"' "$1"
-}
+row() { jq -r -f tools/diskrow.jq "$1"; }
 
 echo "| mode | disk interrupts: polling → interrupt | exits per KB | cycles per KB | busy cycles per KB |"
 echo "|---|---|---|---|---|"

@@ -69,6 +69,13 @@ struct hv;
 char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char *image, const char *title,
                         uint64_t cycle, char *err, size_t errlen);
 
+/* The DOT text (malloc'd) of the path the disk I/O of a run took (iopath.c):
+ * the guest's driver, its request queue (if it used one), the hypervisor
+ * (under hv, VM vm's), the device, memory and the host file, each edge
+ * labelled with the run's own count and the exits red.  NULL with err
+ * without a disk. */
+char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const char *title, char *err, size_t errlen);
+
 /* ---- comparisons (compare.c) ------------------------------------------- */
 /* One run of a comparison: the workload under one mode, at one value of the
  * swept parameter.  Filled by whoever ran it (cli/compare.c). */

@@ -98,6 +98,9 @@ _start:
         li      r1, DISK_CTRL_IRQ
         OUTP    disk_ctrl, r1
         .endif
+        .if     DISK_QUEUE              # the split driver's queue (disk.s)
+        call    dq_init
+        .endif
         j       schedule
 8:      PANIC   "boot: the hypervisor refused the kernel's page tables"
 9:      PANIC   "boot: cannot create init"

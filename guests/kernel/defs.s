@@ -120,6 +120,9 @@
         .equ    DISK_POLL, 0            # instead of sleeping until the completion
         .endif                          # interrupt (the device's interrupt stays off)
         .equ    DISK_IRQ, DISK * (1 - DISK_POLL)
+        .ifndef DISK_QUEUE              # -D DISK_QUEUE=1 (guests/diskq.s): the split
+        .equ    DISK_QUEUE, 0           # driver, requests in a queue in memory and one
+        .endif                          # notification each (disk.s)
         .ifndef CONTAINERS
         .equ    CONTAINERS, 0
         .endif
@@ -182,6 +185,14 @@
         .equ    DISK_WRITE, 2
         .equ    DISK_FLUSH, 3
         .equ    DISK_CTRL_IRQ, 1        # disk_ctrl: interrupt when a command is done
+        .equ    DISK_ERR_QUEUE, 8       # the device took nothing from the queue
+        .equ    DQ_SIZE, 16             # the request queue's page (docs/isa.md, "Request queue")
+        .equ    DQ_AVAIL, 0
+        .equ    DQ_USED, 4
+        .equ    DQ_FLAGS, 8
+        .equ    DQ_REQ, 16              # + slot * 16: command, sector, count, address
+        .equ    DQ_STATUS, 16 + 16 * 16 # + slot * 4: the device's error code
+        .equ    DQ_NO_INTERRUPT, 1
 
 # Errors: every call returns -1 when it fails; the container calls return
 # E_PERM (-2) when the caller lacks the privilege (Linux's EPERM).
@@ -366,6 +377,8 @@
         .equ    PORT_disk_size, 0x35
         .equ    PORT_disk_ctrl, 0x36
         .equ    PORT_disk_ack, 0x37
+        .equ    PORT_disk_queue, 0x38
+        .equ    PORT_disk_notify, 0x39
 
 # RDCR reg, cr / WRCR reg, cr: a control register the pv build keeps in the
 # shared page (the trap registers, scratch, levels, memsize).

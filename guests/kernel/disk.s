@@ -11,6 +11,16 @@
 # -D DISK_POLL=1 the driver reads the status until busy clears instead,
 # with the device's interrupt left off: one exit per look.
 #
+# Built with -D DISK_QUEUE=1 (guests/diskq.s) it is the front half of a
+# split driver: it writes each request into a queue in its own memory
+# (dq_ring, a page it gave the device at boot) and sends one notification
+# (disk_notify) for it, instead of four register writes; the completion
+# interrupt's handler reads the status from the queue, not from a port.
+# Under a hypervisor the back half is the hypervisor's (vdev.c): one exit
+# per batch where the emulated device takes one per register.  With
+# DISK_POLL=1 as well it suppresses the interrupt (DQ_NO_INTERRUPT) and
+# polls disk_status.
+#
 # The sleep has a race: the interrupt may come after the driver has looked
 # at disk_done and before its hlt, which would then sleep until some later
 # interrupt.  The handler closes it as MIPS kernels close theirs: an
@@ -48,7 +58,12 @@ sys_disk:
         sw      r9, 12(sp)
         sw      r10, 8(sp)
         sw      r11, 4(sp)
+        .if     DISK_QUEUE
+        la      r8, dq_sectors          # read once, at boot
+        lw      r8, 0(r8)
+        .else
         INP     r8, disk_size
+        .endif
         bnez    r2, 1f                  # command 0: the size
         mov     r1, r8
         j       8f
@@ -71,14 +86,22 @@ sys_disk:
         li      r3, 0
 2:      call    uva2pa
         beqz    r1, 9f
+        .if     DISK_QUEUE
+        mov     r5, r1                  # the request's address
+        .else
         OUTP    disk_addr, r1
         OUTP    disk_sector, r9
         OUTP    disk_count, r10
+        .endif
 3:
         .if     DISK_IRQ
         la      r11, disk_done
         sw      r0, 0(r11)
+        .if     DISK_QUEUE
+        call    dq_submit
+        .else
         OUTP    disk_cmd, r8
+        .endif
 disk_wait:                              # system calls run with interrupts on
         la      r11, disk_done
         lw      r11, 0(r11)
@@ -90,13 +113,25 @@ disk_wait:                              # system calls run with interrupts on
         .endif
 disk_woken:
         j       disk_wait
-5:      la      r11, disk_stat          # the status disk_intr read
+5:
+        .if     DISK_QUEUE
+        call    dq_status
+        .else
+        la      r11, disk_stat          # the status disk_intr read
         lw      r11, 0(r11)
+        .endif
+        .else
+        .if     DISK_QUEUE
+        call    dq_submit
         .else
         OUTP    disk_cmd, r8
+        .endif
 4:      INP     r11, disk_status        # wait for it
         andi    r2, r11, 1
         bnez    r2, 4b
+        .if     DISK_QUEUE
+        call    dq_status
+        .endif
         .endif
         srli    r1, r11, 8              # its error code
         j       8f
@@ -115,9 +150,11 @@ disk_woken:
 # done.  Keeps every register but r1, r2.
 disk_intr:
         push    r3
+        .if     DISK_QUEUE == 0         # the split driver's status is in its queue
         INP     r3, disk_status
         la      r1, disk_stat
         sw      r3, 0(r1)
+        .endif
         OUTP    disk_ack, r0            # the interrupt is level-triggered
         li      r3, 1
         la      r1, disk_done
@@ -129,5 +166,62 @@ disk_intr:
         .align  4
 disk_done:      .word   0               # 1 once the command in flight is done
 disk_stat:      .word   0               # disk_status then
+        .text
+        .endif
+
+        .if     DISK_QUEUE
+# dq_submit(r8 = command, r9 = sector, r10 = count, r5 = physical address):
+# the request into the next slot of the queue, the available index on, and
+# one notification.  Keeps every register but r1..r4.
+dq_submit:
+        la      r1, dq_ring
+        lw      r2, DQ_AVAIL(r1)
+        andi    r3, r2, DQ_SIZE - 1
+        slli    r3, r3, 4
+        add     r3, r3, r1
+        sw      r8, DQ_REQ(r3)
+        sw      r9, DQ_REQ + 4(r3)
+        sw      r10, DQ_REQ + 8(r3)
+        sw      r5, DQ_REQ + 12(r3)
+        addi    r2, r2, 1
+        sw      r2, DQ_AVAIL(r1)        # the request is the device's from here
+        OUTP    disk_notify, r0
+        ret
+
+# dq_status() -> r11 = the last request's error code << 8, as disk_status
+# has it; DISK_ERR_QUEUE if the device did not take it.  Keeps r5..r10.
+dq_status:
+        la      r1, dq_ring
+        lw      r2, DQ_AVAIL(r1)
+        lw      r3, DQ_USED(r1)
+        li      r11, DISK_ERR_QUEUE << 8
+        bne     r2, r3, 1f
+        addi    r2, r2, -1
+        andi    r2, r2, DQ_SIZE - 1
+        slli    r2, r2, 2
+        add     r2, r2, r1
+        lw      r11, DQ_STATUS(r2)
+        slli    r11, r11, 8
+1:      ret
+
+# dq_init: the queue's page to the device, and the disk's size, once
+# (boot.s).  With DISK_POLL=1 the driver polls: no interrupts, please.
+dq_init:
+        la      r1, dq_ring
+        .if     DISK_POLL
+        li      r2, DQ_NO_INTERRUPT
+        sw      r2, DQ_FLAGS(r1)
+        .endif
+        OUTP    disk_queue, r1
+        INP     r3, disk_size
+        la      r1, dq_sectors
+        sw      r3, 0(r1)
+        ret
+
+        .data
+        .align  4
+dq_sectors:     .word   0
+        .align  4096
+dq_ring:        .space  4096            # the request queue: the device's too
         .text
         .endif
