@@ -129,6 +129,64 @@ static int finish(struct cli_machine *cm, int status)
     return status;
 }
 
+enum { O_HOSTS_ = 0x500, O_HOSTPROFILE_, O_MIGRATEAT_, O_LINK_, O_STOPPAGES_, O_MAXROUNDS_ };
+
+/* One of the migration options (cli/migrate.c); false when refused (said). */
+static bool migrate_option(int ch, const char *arg, struct cli_migrate *mo)
+{
+    uint64_t v;
+    switch (ch) {
+    case O_HOSTS_:
+        if (!cli_parse_u64(arg, &v) || v < 2 || v > CLI_MAX_HOSTS) {
+            fprintf(stderr, "ringsim run: --hosts '%s': expected a number of hosts, 2..%d\n", arg, CLI_MAX_HOSTS);
+            return false;
+        }
+        mo->hosts = (int)v;
+        return true;
+    case O_HOSTPROFILE_: {
+        const char *colon = strchr(arg, ':');
+        char num[16];
+        if (!colon || colon == arg || colon - arg >= (long)sizeof num || !colon[1]) goto bad_profile;
+        snprintf(num, sizeof num, "%.*s", (int)(colon - arg), arg);
+        if (!cli_parse_u64(num, &v) || v >= CLI_MAX_HOSTS) goto bad_profile;
+        mo->profile[v] = colon + 1;
+        return true;
+    bad_profile:
+        fprintf(stderr, "ringsim run: --host-profile '%s': expected HOST:PROFILE, e.g. 1:p4-2006\n", arg);
+        return false;
+    }
+    case O_MIGRATEAT_:
+        if (mo->n == 16 || !cli_parse_migrate_at(arg, &mo->at[mo->n].cycle, &mo->at[mo->n].host)) {
+            fprintf(stderr, "ringsim run: --migrate-at '%s': expected CYCLE:HOST (at most 16), e.g. 2000000:1\n",
+                    arg);
+            return false;
+        }
+        mo->n++;
+        return true;
+    case O_LINK_:
+        if (!cli_parse_link(arg, &mo->cfg.link)) {
+            fprintf(stderr, "ringsim run: --link '%s': expected BYTES_PER_CYCLE[:LATENCY_CYCLES], e.g. 16:10000\n",
+                    arg);
+            return false;
+        }
+        return true;
+    case O_STOPPAGES_:
+        if (!cli_parse_u64(arg, &v) || v > UINT32_MAX) {
+            fprintf(stderr, "ringsim run: --stop-pages '%s': expected a number of pages\n", arg);
+            return false;
+        }
+        mo->cfg.stop_pages = (uint32_t)v;
+        return true;
+    default:
+        if (!cli_parse_u64(arg, &v) || v < 1 || v > HV_MIGRATE_MAX_ROUNDS) {
+            fprintf(stderr, "ringsim run: --max-rounds '%s': expected 1..%d\n", arg, HV_MIGRATE_MAX_ROUNDS);
+            return false;
+        }
+        mo->cfg.max_rounds = (unsigned)v;
+        return true;
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE, O_FOOTPRINT,
@@ -147,6 +205,12 @@ int cmd_run(int argc, char **argv)
         {"clones", required_argument, 0, O_CLONES},
         {"clone-args", required_argument, 0, O_CLONEARGS},
         {"share-pages", required_argument, 0, O_SHAREPAGES},
+        {"hosts", required_argument, 0, O_HOSTS_},
+        {"host-profile", required_argument, 0, O_HOSTPROFILE_},
+        {"migrate-at", required_argument, 0, O_MIGRATEAT_},
+        {"link", required_argument, 0, O_LINK_},
+        {"stop-pages", required_argument, 0, O_STOPPAGES_},
+        {"max-rounds", required_argument, 0, O_MAXROUNDS_},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -167,6 +231,9 @@ int cmd_run(int argc, char **argv)
     const char *clone_args[MAX_VMS];
     int nclone_args = 0;
     uint64_t share_period = 0;  /* --share-pages PERIOD */
+    struct cli_migrate mig;     /* --hosts, --migrate-at, --link … (cli/migrate.c) */
+    cli_migrate_defaults(&mig);
+    bool mig_given = false;
     int ch, idx;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
@@ -249,6 +316,10 @@ int cmd_run(int argc, char **argv)
             }
             sw[nsw++].save = NULL;
             break;
+        case O_HOSTS_: case O_HOSTPROFILE_: case O_MIGRATEAT_: case O_LINK_: case O_STOPPAGES_: case O_MAXROUNDS_:
+            if (!migrate_option(ch, optarg, &mig)) return EXIT_USAGE;
+            mig_given = true;
+            break;
         default: run_help(stderr); cli_unknown_option(argc, argv, longopts, "run"); return EXIT_USAGE;
         }
     }
@@ -288,6 +359,17 @@ int cmd_run(int argc, char **argv)
                         "machine, not a template shared by several\n");
         return EXIT_USAGE;
     }
+    if (mig_given && !mig.n) {
+        fprintf(stderr, "ringsim run: --hosts, --link, --stop-pages and --max-rounds shape a migration: "
+                        "add --migrate-at CYCLE:HOST\n");
+        return EXIT_USAGE;
+    }
+    if (mig.n && (restore || nsw || trace)) {
+        fprintf(stderr, "ringsim run: --migrate-at: a migrated run is built from images, without %s\n",
+                restore ? "a save file" : nsw ? "--switch-at or --save-at" : "--trace");
+        return EXIT_USAGE;
+    }
+    if (mig.n && !cli_migrate_check(&mig, "run")) return EXIT_USAGE;
     struct cli_machine cm;
     if (clones ? !cli_machine_clone(restore, clones, nclone_args ? clone_args : NULL, &given, shape, "run", &cm)
         : restore ? !cli_machine_restore(restore, &given, shape, "run", &cm)
@@ -316,6 +398,11 @@ int cmd_run(int argc, char **argv)
         }
     if (!restore || clones) cli_machine_start(&cm);   /* a restored machine carries on; clones start */
 
+    json_t *migrations = NULL;
+    if (mig.n && !cli_migrate_run(&cm, argv + optind, argc - optind, &mig, &migrations, "run")) {
+        json_decref(migrations);
+        return finish(&cm, EXIT_USAGE);
+    }
     struct machine *m = cm.m;
     qsort(sw, (size_t)nsw, sizeof sw[0], by_cycle);
     uint64_t limit = m->max_cycles;
@@ -354,6 +441,7 @@ int cmd_run(int argc, char **argv)
     if (cm.hv) hv_stats_json(cm.hv, js);
     if (cm.hv && footprint) hv_footprint_json(cm.hv, js);
     cli_cgroups_json(&cm, js);
+    if (migrations) json_object_set_new(js, "migrations", migrations);
     if (stats && !json_write_file(js, stats, err, sizeof err)) {
         fprintf(stderr, "ringsim run: --stats: %s\n", err);
         status = EXIT_USAGE;
