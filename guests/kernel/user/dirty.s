@@ -11,7 +11,7 @@
 # a page that reached the target stale changes the line it ends with.
         .equ    DIRTY_DEFAULT, 8
         .equ    DIRTY_PAGES, 256
-        .equ    DIRTY_PASSES, 400
+        .equ    DIRTY_PASSES, 2000
         .equ    DIRTY_WORK, 2000
 
 dirty_main:
