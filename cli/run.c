@@ -58,10 +58,20 @@ static void run_help(FILE *out)
         "                     guest-physical 0x100 as --args is, before it runs again\n"
         "  --share-pages PERIOD  with --clones: content-based page sharing, a scan every PERIOD\n"
         "                     cycles mapping each clone's own pages that equal a page of the\n"
-        "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n\n"
+        "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n"
+        "  --hosts N          N simulated hosts (2..%d), each a machine of its own; the VM starts\n"
+        "                     on host 0 (docs/migration.md)\n"
+        "  --migrate-at CYCLE:HOST  live migration: move the running VM to HOST at CYCLE by\n"
+        "                     pre-copy rounds (dirty logging: te, bt, hw), stop-and-copy, resume\n"
+        "                     (repeatable, up to 16); statistics \"migrations\": rounds, pages per\n"
+        "                     round, pages dirtied, downtime, total cycles\n"
+        "  --link BW[:LAT]    the link between hosts: BW bytes per cycle, LAT cycles (16:10000)\n"
+        "  --stop-pages P     stop-and-copy once a round leaves at most P dirty pages (16)\n"
+        "  --max-rounds R     at most R pre-copy rounds, 1..64 (30)\n"
+        "  --host-profile H:P host H's cost profile (default: --profile)\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
-        MAX_VMS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
+        MAX_VMS, CLI_MAX_HOSTS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
 }
 
 /* One --switch-at (at cycle, change to mode and mmu) or --save-at (at
