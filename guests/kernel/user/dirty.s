@@ -28,12 +28,7 @@ dirty_main:
         li      r5, 0                   # r5 = next page to write
         li      r10, 0x2545f491         # r10 = the generator's state
 1:      li      r4, DIRTY_WORK          # the computing part of a pass
-2:      slli    r2, r10, 13
-        xor     r10, r10, r2
-        srli    r2, r10, 17
-        xor     r10, r10, r2
-        slli    r2, r10, 5
-        xor     r10, r10, r2
+2:      XORSHIFT r10, r2
         addi    r4, r4, -1
         bnez    r4, 2b
         mov     r4, r8                  # the writing part: N pages
