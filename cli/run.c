@@ -139,13 +139,14 @@ static int finish(struct cli_machine *cm, int status)
     return status;
 }
 
-enum { O_HOSTS_ = 0x500, O_HOSTPROFILE_, O_MIGRATEAT_, O_LINK_, O_STOPPAGES_, O_MAXROUNDS_ };
+enum { O_HOSTS_ = 0x500, O_HOSTPROFILE_, O_MIGRATEAT_, O_LINK_, O_STOPPAGES_, O_MAXROUNDS_, O_POSTCOPY_ };
 
 /* One of the migration options (cli/migrate.c); false when refused (said). */
 static bool migrate_option(int ch, const char *arg, struct cli_migrate *mo)
 {
     uint64_t v;
     switch (ch) {
+    case O_POSTCOPY_: mo->cfg.post_copy = true; return true;
     case O_HOSTS_:
         if (!cli_parse_u64(arg, &v) || v < 2 || v > CLI_MAX_HOSTS) {
             fprintf(stderr, "ringsim run: --hosts '%s': expected a number of hosts, 2..%d\n", arg, CLI_MAX_HOSTS);
@@ -221,6 +222,7 @@ int cmd_run(int argc, char **argv)
         {"link", required_argument, 0, O_LINK_},
         {"stop-pages", required_argument, 0, O_STOPPAGES_},
         {"max-rounds", required_argument, 0, O_MAXROUNDS_},
+        {"post-copy", no_argument, 0, O_POSTCOPY_},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -327,6 +329,7 @@ int cmd_run(int argc, char **argv)
             sw[nsw++].save = NULL;
             break;
         case O_HOSTS_: case O_HOSTPROFILE_: case O_MIGRATEAT_: case O_LINK_: case O_STOPPAGES_: case O_MAXROUNDS_:
+        case O_POSTCOPY_:
             if (!migrate_option(ch, optarg, &mig)) return EXIT_USAGE;
             mig_given = true;
             break;

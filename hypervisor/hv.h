@@ -171,6 +171,25 @@ enum hv_dirty_op {
     HV_DIRTY_STOP,                 /* give the guest back its write permissions */
 };
 
+/* The link between two hosts: bytes it carries per cycle, and the cycles
+ * before the first byte arrives. */
+struct hv_link {
+    uint32_t bytes_per_cycle;
+    uint64_t latency;
+};
+
+/* Post-copy (migrate.c): the VM resumed on this host before its memory
+ * arrived; each page it touches first is fetched from the source on
+ * demand (a nested violation of a page not present in its host table). */
+struct hv_postcopy {
+    bool on;
+    uint8_t *remote;               /* the source's copy of the VM's memory, frozen at the pause */
+    uint8_t *have;                 /* per page: fetched already */
+    uint32_t pages, missing;
+    struct hv_link link;
+    uint64_t faults, wait_cycles;  /* demand fetches, and the cycles the vCPU waited for them */
+};
+
 struct hv_config {
     enum hv_mode mode;
     enum hv_mmu mmu;
@@ -197,6 +216,7 @@ struct hv {
     bool no_vpid;                  /* --no-vpid: nested paging without VM tags, across switches */
     struct hv_clones clones;       /* run FILE --clones N */
     struct hv_dirty dirty;         /* live migration's dirty log (migrate.c) */
+    struct hv_postcopy post;       /* post-copy: pages still on the source (migrate.c) */
 };
 
 /* Every VM's memory starts at a multiple of this in host memory (hv.c), so
@@ -324,18 +344,13 @@ bool nested_dirty_fault(struct hv *hv, struct vm *vm, uint32_t gpa);
 uint32_t nested_leaf(const struct hv *hv, const struct vm *vm, uint32_t gpa);
 
 /* ---- live migration (migrate.c) ------------------------------------------ */
-/* The link between two hosts: bytes it carries per cycle, and the cycles
- * before the first byte arrives. */
-struct hv_link {
-    uint32_t bytes_per_cycle;
-    uint64_t latency;
-};
 #define HV_MIGRATE_MAX_ROUNDS 64
 #define HV_MIGRATE_STATE_BYTES 4096u   /* the virtual CPU and devices, sent with the last pages */
 struct hv_migrate_cfg {
     struct hv_link link;
     uint32_t stop_pages;           /* stop-and-copy once a round leaves at most this many dirty */
     unsigned max_rounds;           /* pre-copy rounds at most (1..HV_MIGRATE_MAX_ROUNDS) */
+    bool post_copy;                /* no rounds: resume at once, fetch pages on demand */
 };
 /* One migration, as it went. */
 struct hv_migration {
@@ -350,6 +365,7 @@ struct hv_migration {
     uint32_t stale_pages;          /* target pages unlike the source's at the pause: a missed write */
     const char *stop_reason;       /* converged, not_shrinking, max_rounds */
     bool moved;                    /* resumed on the target */
+    bool post_copy;
     bool guest_ended;              /* it ended on the source during pre-copy: nothing moved */
 };
 /* Whether hv's VM could be migrated; false with the reason. */
@@ -361,6 +377,11 @@ bool hv_migrate_can(const struct hv *hv, char *err, size_t errlen);
  * False with a message when it cannot start or cannot move. */
 bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg, struct hv_migration *mg, char *err,
                 size_t errlen);
+/* A nested violation of VM vm at gpa: true if it was a page post-copy had
+ * not fetched yet (now fetched from the source and mapped: the retry runs). */
+bool hv_postcopy_fault(struct hv *hv, struct vm *vm, uint32_t gpa);
+/* "postcopy": demand faults, pages fetched and still missing (if it ran). */
+void hv_postcopy_stats_json(const struct hv *hv, struct json_t *o);
 /* Appends one object describing mg (from host, to host) to array arr. */
 void hv_migration_json(const struct hv_migration *mg, const struct hv_migrate_cfg *cfg, int from, int to,
                        struct json_t *arr);

@@ -101,6 +101,8 @@ static void on_nested_violation(struct hv *hv, struct vm *vm)
     }
     /* a write the migration's dirty log withheld: marked, and run again */
     if (nested_dirty_fault(hv, vm, v->exit_qual)) return;
+    /* a page post-copy has yet to bring from the source: fetched, run again */
+    if (hv_postcopy_fault(hv, vm, v->exit_qual)) return;
     inject(hv, vm, CAUSE_BUS_ERROR, v->exit_guest_va, hv_vmcs_read_pc(hv, vm));
 }
 

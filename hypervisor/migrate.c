@@ -135,6 +135,103 @@ static bool resume_on_target(struct hv *src, struct hv *dst, const uint8_t *img,
     return true;
 }
 
+/* ---- post-copy ----------------------------------------------------------------
+ * The other order (Hines and Gopalan, VEE 2009): stop at once, send only
+ * the virtual CPU and devices, resume on the target with none of the VM's
+ * memory there — every leaf of its host table not present — and fetch each
+ * page from the source when the guest first touches it: a nested violation
+ * whose handling waits a link's latency and a page's transfer.  Downtime is
+ * only the state's transfer; the cost moves to the faults after.  Only
+ * nested paging has a table of the VM's own to leave pages out of. */
+static bool postcopy_start(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg, struct hv_migration *mg,
+                           char *err, size_t errlen)
+{
+    const struct vm *vm = &src->vms[0];
+    uint32_t pages = vm->size >> 12;
+    struct hv_postcopy *p = &dst->post;
+    uint8_t *zero = calloc(vm->size, 1);
+    p->remote = malloc(vm->size);
+    p->have = calloc(pages, 1);
+    if (!zero || !p->remote || !p->have) {
+        free(zero);
+        snprintf(err, errlen, "out of host memory for the migration");
+        return false;
+    }
+    memcpy(p->remote, src->m->mem + vm->base, vm->size);   /* the source keeps it, frozen */
+    bool ok = resume_on_target(src, dst, zero, err, errlen);
+    free(zero);
+    if (!ok) return false;
+    struct vm *dvm = &dst->vms[0];
+    /* the CPU reads the vector table (at a guest-physical VBR) while it
+     * enters a handler, where it cannot take a nested fault: those pages
+     * go with the state */
+    struct machine *dm = dst->m;
+    uint32_t vbr = dm->cpu.nonroot ? dm->cpu.cr[CR_VBR] : hv_technique_of(dst)->guest_cr(dst, 0)[CR_VBR];
+    uint32_t vfirst = vbr >> 12, vlast = (uint32_t)(((uint64_t)vbr + 4u * CAUSE_COUNT - 1) >> 12);
+    for (uint32_t gpa = 0; gpa < dvm->size; gpa += 4096) {
+        uint32_t e = nested_leaf(dst, dvm, gpa), pte;
+        if (!e) continue;
+        if (gpa >> 12 >= vfirst && gpa >> 12 <= vlast) {
+            memcpy(dm->mem + dvm->base + gpa, p->remote + gpa, 4096);
+            if (dm->code_page[(dvm->base + gpa) >> 12]) decode_invalidate_page(dm, (dvm->base + gpa) >> 12);
+            p->have[gpa >> 12] = 1;
+            mg->final_pages++;
+            continue;
+        }
+        memcpy(&pte, dst->m->mem + e, 4);
+        pte &= ~PTE_P;
+        memcpy(dst->m->mem + e, &pte, 4);
+        mmu_drop_vm_frame(dst->m, dst->m->vmx.vmcs[dvm->index].vpid, (pte & PTE_FRAME) >> 12);
+    }
+    mmu_flush_walk_caches(dst->m);
+    p->on = true;
+    p->pages = pages;
+    p->missing = pages - mg->final_pages;
+    mg->pages_sent = mg->final_pages;
+    mg->downtime = link_cycles(&cfg->link, (uint64_t)mg->final_pages * 4096 + HV_MIGRATE_STATE_BYTES);
+    p->link = cfg->link;
+    return true;
+}
+
+bool hv_postcopy_fault(struct hv *hv, struct vm *vm, uint32_t gpa)
+{
+    struct hv_postcopy *p = &hv->post;
+    struct machine *m = hv->m;
+    if (!p->on || vm->index != hv->vms[0].index || gpa >= vm->size || p->have[gpa >> 12]) return false;
+    uint32_t e = nested_leaf(hv, vm, gpa), pte;
+    if (!e) return false;
+    memcpy(&pte, m->mem + e, 4);
+    uint32_t f = gpa >> 12, host = vm->base + (f << 12);
+    memcpy(m->mem + host, p->remote + ((size_t)f << 12), 4096);
+    if (m->code_page[host >> 12]) decode_invalidate_page(m, host >> 12);
+    pte |= PTE_P;
+    memcpy(m->mem + e, &pte, 4);
+    hv->ept_entries_written++;
+    cpu_charge(m, CY_HV, m->prof.mem_ref);
+    /* the vCPU waits for the page to come over the link */
+    uint64_t wait = link_cycles(&p->link, 4096);
+    cpu_charge(m, CY_IDLE, wait);
+    p->wait_cycles += wait;
+    p->have[f] = 1;
+    p->faults++;
+    if (--p->missing == 0) {
+        p->on = false;   /* everything is here: the source can let go */
+        free(p->remote);
+        p->remote = NULL;
+    }
+    return true;
+}
+
+void hv_postcopy_stats_json(const struct hv *hv, json_t *o)
+{
+    const struct hv_postcopy *p = &hv->post;
+    if (!p->pages) return;
+    json_object_set_new(o, "postcopy", json_pack("{s:I,s:I,s:I,s:I}", "demand_faults", (json_int_t)p->faults,
+                                                 "pages_fetched", (json_int_t)(p->pages - p->missing),
+                                                 "pages_missing", (json_int_t)p->missing, "wait_cycles",
+                                                 (json_int_t)p->wait_cycles));
+}
+
 bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg, struct hv_migration *mg, char *err,
                 size_t errlen)
 {
@@ -150,6 +247,22 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
     if (!cfg->link.bytes_per_cycle || !cfg->max_rounds || cfg->max_rounds > HV_MIGRATE_MAX_ROUNDS) {
         snprintf(err, errlen, "the link needs a bandwidth, and 1..%d rounds", HV_MIGRATE_MAX_ROUNDS);
         return false;
+    }
+    if (cfg->post_copy) {
+        if (src->cfg.mmu != HV_MMU_NESTED) {
+            snprintf(err, errlen, "post-copy fetches pages on demand through the nested table's faults: "
+                                  "use --mode hw --mmu nested");
+            return false;
+        }
+        mg->post_copy = true;
+        mg->start = src->m->st.cycles;
+        if (!postcopy_start(src, dst, cfg, mg, err, errlen)) return false;
+        cpu_charge(dst->m, CY_IDLE, mg->downtime);
+        mg->resumed = dst->m->st.cycles;
+        mg->total = mg->resumed - mg->start;
+        mg->stop_reason = "post_copy";
+        mg->moved = true;
+        return true;
     }
     const struct vm *vm = &src->vms[0];
     uint32_t pages = vm->size >> 12;
@@ -235,6 +348,7 @@ void hv_migration_json(const struct hv_migration *mg, const struct hv_migrate_cf
                           (json_int_t)mg->downtime, "total_cycles", (json_int_t)mg->total, "stale_pages",
                           (json_int_t)mg->stale_pages);
     json_object_set_new(o, "start", json_integer((json_int_t)mg->start));
+    json_object_set_new(o, "post_copy", json_boolean(mg->post_copy));
     json_object_set_new(o, "stop_reason", json_string(mg->stop_reason ? mg->stop_reason : "none"));
     json_array_append_new(arr, o);
 }

@@ -6,8 +6,9 @@
  * guest prints what a run that never moved prints, and the target's memory
  * is the source's at the pause, page for page.  With the `dirty` workload,
  * whose write rate is its parameter, rounds converge for a moderate rate and
- * not for a heavy one, whose downtime stop-and-copy then bounds.  What
- * cannot be migrated is refused with the reason.
+ * not for a heavy one, whose downtime stop-and-copy then bounds.  Post-copy
+ * (hw+nested) resumes at once and fetches pages on demand, printing the
+ * same.  What cannot be migrated is refused with the reason.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -144,6 +145,7 @@ Test(migrate, refusals_name_the_reason)
         {"run dirty --mode hw --hosts 2", "add --migrate-at"},
         {"run dirty --mode hw " MOVE " --link 0", "--link '0': expected"},
         {"run dirty --mode hw --host-large-pages " MOVE, "page by page"},
+        {"run dirty --mode te " MOVE " --post-copy", "post-copy fetches pages on demand"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *err;
@@ -152,4 +154,28 @@ Test(migrate, refusals_name_the_reason)
         cr_expect(strstr(err, cases[i].says), "%s: said '%s'", cases[i].args, err);
         free(err);
     }
+}
+
+Test(migrate, post_copy_resumes_at_once_and_fetches_pages_on_demand)
+{
+    int s1, s2;
+    char *still = run_out("run " WORKLOAD " --args 16 --mode hw", &s1);
+    char *moved = run_out("run " WORKLOAD " --args 16 --mode hw " MOVE " --link 4 --post-copy", &s2);
+    cr_assert_eq(s2, s1);
+    cr_assert_str_eq(moved, still, "post-copy: the same output as a run that never moved");
+    free(still);
+    free(moved);
+    json_t *pre, *post_st = stats_of("run " WORKLOAD " --args 16 --mode hw " MOVE " --link 4 --post-copy");
+    pre = stats_of("run " WORKLOAD " --args 16 --mode hw " MOVE " --link 4");
+    json_t *mg = migration_of(post_st), *pc = json_object_get(post_st, "postcopy");
+    cr_assert(json_is_true(json_object_get(mg, "post_copy")));
+    cr_assert_eq(num(mg, "rounds"), 0, "no pre-copy round");
+    long long faults = num(pc, "demand_faults");
+    cr_assert_gt(faults, 0, "pages came on demand");
+    cr_assert_eq(num(pc, "pages_fetched"), faults + num(mg, "final_pages"),
+                 "every page on the target came by a demand fault or with the state");
+    cr_assert_eq(num(pc, "wait_cycles"), faults * (10000 + 4096 / 4), "each fault waited for one page on the link");
+    cr_assert_lt(num(mg, "downtime"), num(migration_of(pre), "downtime"), "post-copy's downtime is shorter");
+    json_decref(pre);
+    json_decref(post_st);
 }
