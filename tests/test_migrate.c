@@ -179,3 +179,27 @@ Test(migrate, post_copy_resumes_at_once_and_fetches_pages_on_demand)
     json_decref(pre);
     json_decref(post_st);
 }
+
+Test(migrate, two_hops_keep_the_output_and_a_guest_that_ends_first_never_moves)
+{
+    int s1, s2;
+    char *still = run_out("run " WORKLOAD " --mode hw", &s1);
+    char *hops = run_out("run " WORKLOAD " --mode hw --hosts 3 --migrate-at 3000000:1 --migrate-at 9000000:2", &s2);
+    cr_assert_eq(s2, s1);
+    cr_assert_str_eq(hops, still, "host 0 -> 1 -> 2 prints what one host prints");
+    free(still);
+    free(hops);
+    json_t *st = stats_of("run " WORKLOAD " --mode hw --hosts 3 --migrate-at 3000000:1 --migrate-at 9000000:2");
+    json_t *arr = json_object_get(st, "migrations");
+    cr_assert_eq(json_array_size(arr), 2);
+    cr_assert_eq(num(json_array_get(arr, 1), "from"), 1);
+    cr_assert_eq(num(json_array_get(arr, 1), "to"), 2);
+    cr_assert(json_is_true(json_object_get(json_array_get(arr, 1), "moved")));
+    json_decref(st);
+    /* migrated so late that round 1 on a slow link outlasts the guest */
+    st = stats_of("run " WORKLOAD " --mode hw --hosts 2 --migrate-at 33000000:1 --link 1");
+    mg = migration_of(st);
+    cr_assert(json_is_true(json_object_get(mg, "guest_ended")), "it ended during round 1");
+    cr_assert(json_is_false(json_object_get(mg, "moved")));
+    json_decref(st);
+}
