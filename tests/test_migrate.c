@@ -198,7 +198,7 @@ Test(migrate, two_hops_keep_the_output_and_a_guest_that_ends_first_never_moves)
     json_decref(st);
     /* migrated so late that round 1 on a slow link outlasts the guest */
     st = stats_of("run " WORKLOAD " --mode hw --hosts 2 --migrate-at 33000000:1 --link 1");
-    mg = migration_of(st);
+    json_t *mg = migration_of(st);
     cr_assert(json_is_true(json_object_get(mg, "guest_ended")), "it ended during round 1");
     cr_assert(json_is_false(json_object_get(mg, "moved")));
     json_decref(st);
