@@ -155,6 +155,33 @@ bool cli_machine_clone(const char *path, int n, const char *const *params, const
 /* Parses "CYCLE:FILE" (--save-at). */
 bool cli_parse_save_at(const char *arg, uint64_t *cycle, const char **file);
 
+/* ---- hosts and live migration (cli/migrate.c; docs/migration.md) ----------
+ * run … --hosts N --migrate-at CYCLE:HOST [--link BW[:LAT]] [--stop-pages P]
+ * [--max-rounds R]: the VM starts on host 0 and moves, while it runs, to
+ * HOST at CYCLE (hypervisor/migrate.c). */
+#define CLI_MAX_HOSTS 8
+#include "hypervisor/hv.h"
+struct cli_migrate {
+    int hosts;                       /* --hosts N */
+    const char *profile[CLI_MAX_HOSTS];   /* --host-profile H:P (NULL: the run's --profile) */
+    struct { uint64_t cycle; int host; } at[16];
+    int n;                           /* --migrate-at, in cycle order */
+    struct hv_migrate_cfg cfg;       /* --link, --stop-pages, --max-rounds */
+};
+void cli_migrate_defaults(struct cli_migrate *mo);
+/* "CYCLE:HOST" (--migrate-at); "BW[:LAT]" (--link: bytes per cycle, cycles). */
+bool cli_parse_migrate_at(const char *arg, uint64_t *cycle, int *host);
+bool cli_parse_link(const char *arg, struct hv_link *link);
+/* The migrations name hosts that exist, each elsewhere, in cycle order; if
+ * not, says so as "ringsim CMD: …". */
+bool cli_migrate_check(const struct cli_migrate *mo, const char *cmd);
+/* Runs cm (started, on host 0) to each migration and moves it; cm is then
+ * the machine of the host the VM ended on, to be run on.  *report: a JSON
+ * array, one object per migration (hv_migration_json).  On error prints
+ * "ringsim CMD: …" and returns false. */
+bool cli_migrate_run(struct cli_machine *cm, char *const *images, int nimages, const struct cli_migrate *mo,
+                     struct json_t **report, const char *cmd);
+
 int cmd_dot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 /* `ringsim compare --isolation` (cli/isolation.c): one service as a process,

@@ -58,10 +58,20 @@ static void run_help(FILE *out)
         "                     guest-physical 0x100 as --args is, before it runs again\n"
         "  --share-pages PERIOD  with --clones: content-based page sharing, a scan every PERIOD\n"
         "                     cycles mapping each clone's own pages that equal a page of the\n"
-        "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n\n"
+        "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n"
+        "  --hosts N          N simulated hosts (2..%d), each a machine of its own; the VM starts\n"
+        "                     on host 0 (docs/migration.md)\n"
+        "  --migrate-at CYCLE:HOST  live migration: move the running VM to HOST at CYCLE by\n"
+        "                     pre-copy rounds (dirty logging: te, bt, hw), stop-and-copy, resume\n"
+        "                     (repeatable, up to 16); statistics \"migrations\": rounds, pages per\n"
+        "                     round, pages dirtied, downtime, total cycles\n"
+        "  --link BW[:LAT]    the link between hosts: BW bytes per cycle, LAT cycles (16:10000)\n"
+        "  --stop-pages P     stop-and-copy once a round leaves at most P dirty pages (16)\n"
+        "  --max-rounds R     at most R pre-copy rounds, 1..64 (30)\n"
+        "  --host-profile H:P host H's cost profile (default: --profile)\n\n"
         "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
-        MAX_VMS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
+        MAX_VMS, CLI_MAX_HOSTS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
 }
 
 /* One --switch-at (at cycle, change to mode and mmu) or --save-at (at
@@ -129,6 +139,65 @@ static int finish(struct cli_machine *cm, int status)
     return status;
 }
 
+enum { O_HOSTS_ = 0x500, O_HOSTPROFILE_, O_MIGRATEAT_, O_LINK_, O_STOPPAGES_, O_MAXROUNDS_, O_POSTCOPY_ };
+
+/* One of the migration options (cli/migrate.c); false when refused (said). */
+static bool migrate_option(int ch, const char *arg, struct cli_migrate *mo)
+{
+    uint64_t v;
+    switch (ch) {
+    case O_POSTCOPY_: mo->cfg.post_copy = true; return true;
+    case O_HOSTS_:
+        if (!cli_parse_u64(arg, &v) || v < 2 || v > CLI_MAX_HOSTS) {
+            fprintf(stderr, "ringsim run: --hosts '%s': expected a number of hosts, 2..%d\n", arg, CLI_MAX_HOSTS);
+            return false;
+        }
+        mo->hosts = (int)v;
+        return true;
+    case O_HOSTPROFILE_: {
+        const char *colon = strchr(arg, ':');
+        char num[16];
+        if (!colon || colon == arg || colon - arg >= (long)sizeof num || !colon[1]) goto bad_profile;
+        snprintf(num, sizeof num, "%.*s", (int)(colon - arg), arg);
+        if (!cli_parse_u64(num, &v) || v >= CLI_MAX_HOSTS) goto bad_profile;
+        mo->profile[v] = colon + 1;
+        return true;
+    bad_profile:
+        fprintf(stderr, "ringsim run: --host-profile '%s': expected HOST:PROFILE, e.g. 1:p4-2006\n", arg);
+        return false;
+    }
+    case O_MIGRATEAT_:
+        if (mo->n == 16 || !cli_parse_migrate_at(arg, &mo->at[mo->n].cycle, &mo->at[mo->n].host)) {
+            fprintf(stderr, "ringsim run: --migrate-at '%s': expected CYCLE:HOST (at most 16), e.g. 2000000:1\n",
+                    arg);
+            return false;
+        }
+        mo->n++;
+        return true;
+    case O_LINK_:
+        if (!cli_parse_link(arg, &mo->cfg.link)) {
+            fprintf(stderr, "ringsim run: --link '%s': expected BYTES_PER_CYCLE[:LATENCY_CYCLES], e.g. 16:10000\n",
+                    arg);
+            return false;
+        }
+        return true;
+    case O_STOPPAGES_:
+        if (!cli_parse_u64(arg, &v) || v > UINT32_MAX) {
+            fprintf(stderr, "ringsim run: --stop-pages '%s': expected a number of pages\n", arg);
+            return false;
+        }
+        mo->cfg.stop_pages = (uint32_t)v;
+        return true;
+    default:
+        if (!cli_parse_u64(arg, &v) || v < 1 || v > HV_MIGRATE_MAX_ROUNDS) {
+            fprintf(stderr, "ringsim run: --max-rounds '%s': expected 1..%d\n", arg, HV_MIGRATE_MAX_ROUNDS);
+            return false;
+        }
+        mo->cfg.max_rounds = (unsigned)v;
+        return true;
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     enum { O_MAXCYC = 0x400, O_STATS, O_TRACE, O_SWITCH, O_TRACEFMT, O_SAVEAT, O_RESTORE, O_FOOTPRINT,
@@ -147,6 +216,13 @@ int cmd_run(int argc, char **argv)
         {"clones", required_argument, 0, O_CLONES},
         {"clone-args", required_argument, 0, O_CLONEARGS},
         {"share-pages", required_argument, 0, O_SHAREPAGES},
+        {"hosts", required_argument, 0, O_HOSTS_},
+        {"host-profile", required_argument, 0, O_HOSTPROFILE_},
+        {"migrate-at", required_argument, 0, O_MIGRATEAT_},
+        {"link", required_argument, 0, O_LINK_},
+        {"stop-pages", required_argument, 0, O_STOPPAGES_},
+        {"max-rounds", required_argument, 0, O_MAXROUNDS_},
+        {"post-copy", no_argument, 0, O_POSTCOPY_},
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -167,6 +243,9 @@ int cmd_run(int argc, char **argv)
     const char *clone_args[MAX_VMS];
     int nclone_args = 0;
     uint64_t share_period = 0;  /* --share-pages PERIOD */
+    struct cli_migrate mig;     /* --hosts, --migrate-at, --link … (cli/migrate.c) */
+    cli_migrate_defaults(&mig);
+    bool mig_given = false;
     int ch, idx;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
@@ -249,6 +328,11 @@ int cmd_run(int argc, char **argv)
             }
             sw[nsw++].save = NULL;
             break;
+        case O_HOSTS_: case O_HOSTPROFILE_: case O_MIGRATEAT_: case O_LINK_: case O_STOPPAGES_: case O_MAXROUNDS_:
+        case O_POSTCOPY_:
+            if (!migrate_option(ch, optarg, &mig)) return EXIT_USAGE;
+            mig_given = true;
+            break;
         default: run_help(stderr); cli_unknown_option(argc, argv, longopts, "run"); return EXIT_USAGE;
         }
     }
@@ -288,6 +372,17 @@ int cmd_run(int argc, char **argv)
                         "machine, not a template shared by several\n");
         return EXIT_USAGE;
     }
+    if (mig_given && !mig.n) {
+        fprintf(stderr, "ringsim run: --hosts, --link, --stop-pages and --max-rounds shape a migration: "
+                        "add --migrate-at CYCLE:HOST\n");
+        return EXIT_USAGE;
+    }
+    if (mig.n && (restore || nsw || trace)) {
+        fprintf(stderr, "ringsim run: --migrate-at: a migrated run is built from images, without %s\n",
+                restore ? "a save file" : nsw ? "--switch-at or --save-at" : "--trace");
+        return EXIT_USAGE;
+    }
+    if (mig.n && !cli_migrate_check(&mig, "run")) return EXIT_USAGE;
     struct cli_machine cm;
     if (clones ? !cli_machine_clone(restore, clones, nclone_args ? clone_args : NULL, &given, shape, "run", &cm)
         : restore ? !cli_machine_restore(restore, &given, shape, "run", &cm)
@@ -316,6 +411,11 @@ int cmd_run(int argc, char **argv)
         }
     if (!restore || clones) cli_machine_start(&cm);   /* a restored machine carries on; clones start */
 
+    json_t *migrations = NULL;
+    if (mig.n && !cli_migrate_run(&cm, argv + optind, argc - optind, &mig, &migrations, "run")) {
+        json_decref(migrations);
+        return finish(&cm, EXIT_USAGE);
+    }
     struct machine *m = cm.m;
     qsort(sw, (size_t)nsw, sizeof sw[0], by_cycle);
     uint64_t limit = m->max_cycles;
@@ -354,6 +454,7 @@ int cmd_run(int argc, char **argv)
     if (cm.hv) hv_stats_json(cm.hv, js);
     if (cm.hv && footprint) hv_footprint_json(cm.hv, js);
     cli_cgroups_json(&cm, js);
+    if (migrations) json_object_set_new(js, "migrations", migrations);
     if (stats && !json_write_file(js, stats, err, sizeof err)) {
         fprintf(stderr, "ringsim run: --stats: %s\n", err);
         status = EXIT_USAGE;

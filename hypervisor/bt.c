@@ -84,5 +84,6 @@ const struct hv_technique hv_bt = {
     .guest_cr = vcpu_guest_cr,
     .shadow_cr = vcpu_real_cr,
     .stats = bt_stats,
+    .dirty_log = shadow_dirty_log,
     .describe = hv_describe_paging,
 };

@@ -33,28 +33,6 @@
 
 static uint32_t align_up(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
 
-/* The host address of the leaf entry mapping gpa in vm's host table, 0 if
- * there is none (clones map small pages only: hv_clone_can). */
-static uint32_t leaf_of(const struct hv *hv, const struct vm *vm, uint32_t gpa)
-{
-    const struct machine *m = hv->m;
-    const struct vmcs *v = &m->vmx.vmcs[vm->index];
-    unsigned bits[MMU_MAX_LEVELS], shift = 32;
-    mmu_level_bits(v->ept_levels, bits);
-    uint32_t table = v->ept_root & PTE_FRAME;
-    for (unsigned l = 0; l < v->ept_levels; l++) {
-        shift -= bits[l];
-        uint32_t e = table + 4 * ((gpa >> shift) & ((1u << bits[l]) - 1));
-        if ((uint64_t)e + 4 > m->memsize) return 0;
-        if (l == v->ept_levels - 1) return e;
-        uint32_t pte;
-        memcpy(&pte, m->mem + e, 4);
-        if (!(pte & PTE_P) || (pte & PTE_L)) return 0;
-        table = pte & PTE_FRAME;
-    }
-    return 0;
-}
-
 static uint32_t read_pte(const struct hv *hv, uint32_t pa)
 {
     uint32_t v;
@@ -107,7 +85,7 @@ bool hv_clone_cow(struct hv *hv, struct vm *vm, uint32_t gpa)
     struct hv_clones *c = &hv->clones;
     struct machine *m = hv->m;
     if (!c->active || gpa >= vm->size) return false;
-    uint32_t e = leaf_of(hv, vm, gpa);
+    uint32_t e = nested_leaf(hv, vm, gpa);
     if (!e) return false;
     uint32_t pte = read_pte(hv, e);
     if (!on_template(c, pte) || (pte & PTE_W)) return false;
@@ -127,7 +105,7 @@ bool hv_clone_cow(struct hv *hv, struct vm *vm, uint32_t gpa)
 uint32_t hv_clone_host_addr(const struct hv *hv, const struct vm *vm, uint32_t gpa)
 {
     if (!hv->clones.active) return vm->base + gpa;
-    uint32_t e = leaf_of(hv, vm, gpa);
+    uint32_t e = nested_leaf(hv, vm, gpa);
     uint32_t pte = e ? read_pte(hv, e) : 0;
     return on_template(&hv->clones, pte) ? (pte & PTE_FRAME) + (gpa & 0xfff) : vm->base + gpa;
 }
@@ -140,7 +118,7 @@ static bool own_bytes(struct hv *hv, struct vm *vm, uint32_t gpa, const char *da
     struct hv_clones *c = &hv->clones;
     if (gpa >= vm->size || len > vm->size - gpa || !len) return false;
     for (uint32_t page = gpa & ~0xfffu; page < gpa + len; page += 4096) {
-        uint32_t e = leaf_of(hv, vm, page);
+        uint32_t e = nested_leaf(hv, vm, page);
         if (!e) return false;
         uint32_t pte = read_pte(hv, e);
         if (on_template(c, pte) && !(pte & PTE_W)) {
@@ -197,7 +175,7 @@ bool hv_clone_from(struct hv *hv, struct hv *from, const char *const *params, ui
         vm->at_line_start = src->at_line_start;
         vm->con_irq = src->con_irq;
         for (uint32_t gpa = 0; gpa < vm->size; gpa += 4096) {
-            uint32_t e = leaf_of(hv, vm, gpa);
+            uint32_t e = nested_leaf(hv, vm, gpa);
             if (!e) {
                 snprintf(err, errlen, "VM %s: no host table entry for guest-physical 0x%08x", vm->name, gpa);
                 return false;
@@ -289,7 +267,7 @@ void hv_clone_tick(struct hv *hv)
         struct vm *vm = &hv->vms[i];
         if (vm->state == VM_DONE) continue;
         for (uint32_t gpa = 0; gpa < vm->size; gpa += 4096) {
-            uint32_t e = leaf_of(hv, vm, gpa);
+            uint32_t e = nested_leaf(hv, vm, gpa);
             if (!e) continue;
             uint32_t pte = read_pte(hv, e);
             if (on_template(c, pte) || !(pte & PTE_P)) continue;

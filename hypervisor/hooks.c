@@ -90,6 +90,8 @@ static void snap_restore(void *ctx, const void *saved)
     hv->m = live.m;   /* the hypervisor's own back-pointer */
     hv->sh.fr = live.sh.fr;
     hv->sh.pg = live.sh.pg;
+    hv->dirty = live.dirty;   /* a migration's log is not part of the machine's state */
+    hv->post = live.post;     /* nor are the pages post-copy has yet to fetch */
     if (s->sh_fr && live.sh.fr && live.sh.gframes == s->hv.sh.gframes)
         memcpy(live.sh.fr, s->sh_fr, live.sh.gframes * sizeof *live.sh.fr);
     if (s->sh_pg && live.sh.pg && live.sh.npool == s->hv.sh.npool)

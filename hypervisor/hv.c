@@ -92,6 +92,10 @@ void hv_free(struct hv *hv)
     hv_hooks_remove(hv);
     free(hv->clones.index);
     hv->clones.index = NULL;
+    free(hv->dirty.bits);
+    free(hv->post.remote);
+    free(hv->post.have);
+    hv->dirty.bits = hv->post.remote = hv->post.have = NULL;
     for (int i = 0; i < hv->nvms; i++) disk_detach(&hv->vms[i].disk);
     if (hv->m) hv->m->hv = NULL;
 }
@@ -453,6 +457,7 @@ void hv_stats_json(const struct hv *hv, json_t *o)
     }
     json_object_set_new(o, "vms", vms);
     hv_clone_stats_json(hv, o);
+    hv_postcopy_stats_json(hv, o);
     json_object_set_new(json_object_get(o, "walk"), "ntlb_hits", json_integer((json_int_t)m->mmu.st.ntlb_hits));
     json_object_set_new(json_object_get(o, "walk"), "ntlb_entries", json_integer(m->mmu.ntlb_entries));
 }

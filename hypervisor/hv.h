@@ -153,6 +153,44 @@ struct hv_clones {
     struct clone_hash { uint64_t hash; uint32_t frame; } *index; /* the template's pages, by hash */
 };
 
+/* Live migration's dirty log (migrate.c): while it is on, every page of VM
+ * 0 the guest or the hypervisor writes is marked in bits, one bit per
+ * guest frame, by the technique's own mechanism (technique.h's dirty_log):
+ * the nested table's write protection and dirty bits (nested.c), the
+ * shadow tables' withheld write permission (shadow.c), and the hypervisor's
+ * own writes (hv_guest_write).  Not part of a snapshot or a save file: it
+ * belongs to a migration in progress. */
+struct hv_dirty {
+    bool on;
+    uint32_t pages;                /* frames of the VM: bits holds (pages + 7) / 8 bytes */
+    uint8_t *bits;
+    uint64_t faults;               /* writes the log caught (a fault or exit each) */
+};
+enum hv_dirty_op {
+    HV_DIRTY_START,                /* protect every page: each first write from now is seen */
+    HV_DIRTY_REARM,                /* the marked pages were collected: protect them again */
+    HV_DIRTY_STOP,                 /* give the guest back its write permissions */
+};
+
+/* The link between two hosts: bytes it carries per cycle, and the cycles
+ * before the first byte arrives. */
+struct hv_link {
+    uint32_t bytes_per_cycle;
+    uint64_t latency;
+};
+
+/* Post-copy (migrate.c): the VM resumed on this host before its memory
+ * arrived; each page it touches first is fetched from the source on
+ * demand (a nested violation of a page not present in its host table). */
+struct hv_postcopy {
+    bool on;
+    uint8_t *remote;               /* the source's copy of the VM's memory, frozen at the pause */
+    uint8_t *have;                 /* per page: fetched already */
+    uint32_t pages, missing;
+    struct hv_link link;
+    uint64_t faults, wait_cycles;  /* demand fetches, and the cycles the vCPU waited for them */
+};
+
 struct hv_config {
     enum hv_mode mode;
     enum hv_mmu mmu;
@@ -178,6 +216,8 @@ struct hv {
     uint64_t switches;             /* live changes of technique */
     bool no_vpid;                  /* --no-vpid: nested paging without VM tags, across switches */
     struct hv_clones clones;       /* run FILE --clones N */
+    struct hv_dirty dirty;         /* live migration's dirty log (migrate.c) */
+    struct hv_postcopy post;       /* post-copy: pages still on the source (migrate.c) */
 };
 
 /* Every VM's memory starts at a multiple of this in host memory (hv.c), so
@@ -281,6 +321,71 @@ bool hv_clone_cow(struct hv *hv, struct vm *vm, uint32_t gpa);
 uint32_t hv_clone_host_addr(const struct hv *hv, const struct vm *vm, uint32_t gpa);
 /* "clone": shared pages and cow faults, per VM and in all (clones only). */
 void hv_clone_stats_json(const struct hv *hv, struct json_t *o);
+
+/* ---- live migration's dirty log (migrate.c) ------------------------------- */
+/* Marks guest frame gframe of VM 0 written, if the log is on. */
+static inline void hv_dirty_mark(struct hv *hv, uint32_t gframe)
+{
+    if (hv->dirty.on && gframe < hv->dirty.pages) hv->dirty.bits[gframe >> 3] |= (uint8_t)(1u << (gframe & 7));
+}
+static inline bool hv_dirty_marked(const struct hv *hv, uint32_t gframe)
+{
+    return gframe < hv->dirty.pages && (hv->dirty.bits[gframe >> 3] >> (gframe & 7)) & 1;
+}
+/* The mechanisms, each technique's dirty_log names one: write protection
+ * of the nested table's leaves, whose D bit the hypervisor sets at a
+ * write's violation (nested.c); and the shadow tables' (shadow.c). */
+void nested_dirty_log(struct hv *hv, enum hv_dirty_op op);
+void shadow_dirty_log(struct hv *hv, enum hv_dirty_op op);
+/* A nested violation of VM vm at gpa: true if it was a write the dirty log
+ * withheld (now marked and allowed: the retry succeeds). */
+bool nested_dirty_fault(struct hv *hv, struct vm *vm, uint32_t gpa);
+/* The host address of the leaf entry mapping gpa in vm's host table, 0 if
+ * there is none or it is a large page. */
+uint32_t nested_leaf(const struct hv *hv, const struct vm *vm, uint32_t gpa);
+
+/* ---- live migration (migrate.c) ------------------------------------------ */
+#define HV_MIGRATE_MAX_ROUNDS 64
+#define HV_MIGRATE_STATE_BYTES 4096u   /* the virtual CPU and devices, sent with the last pages */
+struct hv_migrate_cfg {
+    struct hv_link link;
+    uint32_t stop_pages;           /* stop-and-copy once a round leaves at most this many dirty */
+    unsigned max_rounds;           /* pre-copy rounds at most (1..HV_MIGRATE_MAX_ROUNDS) */
+    bool post_copy;                /* no rounds: resume at once, fetch pages on demand */
+};
+/* One migration, as it went. */
+struct hv_migration {
+    uint64_t start, resumed;       /* cycles: the first round began; the guest ran again */
+    unsigned rounds;               /* pre-copy rounds */
+    uint32_t sent[HV_MIGRATE_MAX_ROUNDS];      /* pages each round sent */
+    uint32_t dirtied[HV_MIGRATE_MAX_ROUNDS];   /* pages written while it travelled */
+    uint64_t round_cycles[HV_MIGRATE_MAX_ROUNDS], round_end[HV_MIGRATE_MAX_ROUNDS];
+    uint32_t final_pages;          /* sent by stop-and-copy */
+    uint32_t stop_pages;
+    uint64_t pages_sent, log_faults, downtime, total;
+    uint32_t stale_pages;          /* target pages unlike the source's at the pause: a missed write */
+    const char *stop_reason;       /* converged, not_shrinking, max_rounds */
+    bool moved;                    /* resumed on the target */
+    bool post_copy;
+    bool guest_ended;              /* it ended on the source during pre-copy: nothing moved */
+};
+/* Whether hv's VM could be migrated; false with the reason. */
+bool hv_migrate_can(const struct hv *hv, char *err, size_t errlen);
+/* Migrates src's VM, running now, to dst (a machine of the same shape and
+ * technique, started, which it replaces): pre-copy rounds while it runs on
+ * src, stop-and-copy, resumed on dst (then run dst's machine).  *mg says
+ * how it went (guest_ended: it ended on src first; run nothing more).
+ * False with a message when it cannot start or cannot move. */
+bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg, struct hv_migration *mg, char *err,
+                size_t errlen);
+/* A nested violation of VM vm at gpa: true if it was a page post-copy had
+ * not fetched yet (now fetched from the source and mapped: the retry runs). */
+bool hv_postcopy_fault(struct hv *hv, struct vm *vm, uint32_t gpa);
+/* "postcopy": demand faults, pages fetched and still missing (if it ran). */
+void hv_postcopy_stats_json(const struct hv *hv, struct json_t *o);
+/* Appends one object describing mg (from host, to host) to array arr. */
+void hv_migration_json(const struct hv_migration *mg, const struct hv_migrate_cfg *cfg, int from, int to,
+                       struct json_t *arr);
 
 /* ---- shadow paging (shadow.c) ------------------------------------------- */
 bool shadow_init(struct hv *hv, char *err, size_t errlen);

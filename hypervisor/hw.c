@@ -99,6 +99,10 @@ static void on_nested_violation(struct hv *hv, struct vm *vm)
         hv->clones.cow_faults[vm->index]++;
         return;
     }
+    /* a write the migration's dirty log withheld: marked, and run again */
+    if (nested_dirty_fault(hv, vm, v->exit_qual)) return;
+    /* a page post-copy has yet to bring from the source: fetched, run again */
+    if (hv_postcopy_fault(hv, vm, v->exit_qual)) return;
     inject(hv, vm, CAUSE_BUS_ERROR, v->exit_guest_va, hv_vmcs_read_pc(hv, vm));
 }
 
@@ -302,6 +306,13 @@ static uint32_t *hw_guest_cr(struct hv *hv, int vm)
 /* Shadow paging (one VM): the shadow's root is loaded at the next entry. */
 static uint32_t *hw_shadow_cr(struct hv *hv) { return hv->m->vmx.vmcs[0].cr; }
 
+/* A migration's dirty log: the MMU technique's own write protection. */
+static void hw_dirty_log(struct hv *hv, enum hv_dirty_op op)
+{
+    if (hv->cfg.mmu == HV_MMU_NESTED) nested_dirty_log(hv, op);
+    else shadow_dirty_log(hv, op);
+}
+
 const struct hv_technique hv_hw = {
     .mode = HV_HW,
     .name = "hw",
@@ -316,5 +327,6 @@ const struct hv_technique hv_hw = {
     .on_exit = hw_exit,
     .guest_cr = hw_guest_cr,
     .shadow_cr = hw_shadow_cr,
+    .dirty_log = hw_dirty_log,
     .describe = hv_describe_paging,
 };

@@ -77,3 +77,72 @@ full:
     snprintf(err, errlen, "the hypervisor ran out of memory for host page tables");
     return false;
 }
+
+uint32_t nested_leaf(const struct hv *hv, const struct vm *vm, uint32_t gpa)
+{
+    const struct machine *m = hv->m;
+    const struct vmcs *v = &m->vmx.vmcs[vm->index];
+    unsigned bits[MMU_MAX_LEVELS], shift = 32;
+    mmu_level_bits(v->ept_levels, bits);
+    uint32_t table = v->ept_root & PTE_FRAME;
+    for (unsigned l = 0; l < v->ept_levels; l++) {
+        shift -= bits[l];
+        uint32_t e = table + 4 * ((gpa >> shift) & ((1u << bits[l]) - 1));
+        if ((uint64_t)e + 4 > m->memsize) return 0;
+        if (l == v->ept_levels - 1) return e;
+        uint32_t pte;
+        memcpy(&pte, m->mem + e, 4);
+        if (!(pte & PTE_P) || (pte & PTE_L)) return 0;
+        table = pte & PTE_FRAME;
+    }
+    return 0;
+}
+
+/* ---- live migration's dirty log (migrate.c) ---------------------------------
+ * The host table's leaves are the log.  Logging starts by taking the write
+ * permission away from every leaf of the VM (and the VM's cached
+ * translations of its frames with it); the guest's first write to a page is
+ * then a nested violation, where the hypervisor sets the leaf's dirty bit,
+ * gives the permission back and lets the write run again (the guest never
+ * sees it).  This machine's host tables have no hardware A/D bits (mmu.c),
+ * so the hypervisor sets D itself at that exit, as KVM did before EPT's A/D
+ * bits and PML.  Collecting the log is reading the D bits; re-arming it
+ * protects just the pages found dirty, as their leaves say. */
+static void protect_leaf(struct hv *hv, struct vm *vm, uint32_t e)
+{
+    uint32_t pte = read_pte(hv, e);
+    if (!(pte & PTE_P) || !(pte & (PTE_W | PTE_D))) return;
+    write_pte(hv, e, pte & ~(PTE_W | PTE_D));
+    mmu_drop_vm_frame(hv->m, hv->m->vmx.vmcs[vm->index].vpid, (pte & PTE_FRAME) >> 12);
+}
+
+void nested_dirty_log(struct hv *hv, enum hv_dirty_op op)
+{
+    struct vm *vm = &hv->vms[0];
+    for (uint32_t gpa = 0; gpa < vm->size; gpa += 4096) {
+        uint32_t e = nested_leaf(hv, vm, gpa);
+        if (!e) continue;
+        uint32_t pte = read_pte(hv, e);
+        if (op == HV_DIRTY_STOP) {
+            if ((pte & PTE_P) && !(pte & PTE_W)) write_pte(hv, e, (pte | PTE_W) & ~PTE_D);
+            else if (pte & PTE_D) write_pte(hv, e, pte & ~PTE_D);
+        } else if (op == HV_DIRTY_START || (pte & PTE_D)) {
+            if (pte & PTE_D) hv_dirty_mark(hv, gpa >> 12);   /* collected from the leaf */
+            protect_leaf(hv, vm, e);
+        }
+    }
+}
+
+bool nested_dirty_fault(struct hv *hv, struct vm *vm, uint32_t gpa)
+{
+    if (!hv->dirty.on || vm->index != hv->vms[0].index || gpa >= vm->size) return false;
+    uint32_t e = nested_leaf(hv, vm, gpa);
+    if (!e) return false;
+    uint32_t pte = read_pte(hv, e);
+    if (!(pte & PTE_P) || (pte & PTE_W)) return false;
+    write_pte(hv, e, pte | PTE_W | PTE_D);
+    mmu_drop_vm_frame(hv->m, hv->m->vmx.vmcs[vm->index].vpid, (pte & PTE_FRAME) >> 12);
+    hv_dirty_mark(hv, gpa >> 12);
+    hv->dirty.faults++;
+    return true;
+}

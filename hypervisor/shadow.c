@@ -283,6 +283,42 @@ static void mark_table(struct hv *hv, uint32_t f)
     s->fr[f].rmap_n = 0;
 }
 
+/* ---- live migration's dirty log (migrate.c) ---------------------------------
+ * Write protection, as for the guest's page tables: while the log is on, a
+ * shadow leaf is made writable only for a page the log has marked (fill),
+ * so the first write to any other page is a fault of ours, where the page is
+ * marked and the leaf refilled writable.  Logging starts from an empty set
+ * of writable leaves, and re-arming takes the write permission back from
+ * the pages collected: their leaves (the reverse map) and their TLB entries,
+ * which keep their place read-only as mark_table's do. */
+static void log_protect(struct hv *hv, uint32_t f)
+{
+    struct shadow *s = &hv->sh;
+    uint32_t host = the_vm(hv)->base + (f << 12);
+    mmu_protect_frame(hv->m, host >> 12, SHADOW_GUEST_W >> 7);
+    for (unsigned i = 0; i < s->fr[f].rmap_n && i < 2; i++) {
+        uint32_t e = s->fr[f].rmap[i], pte = rd(hv, e);
+        if ((pte & PTE_P) && (pte & PTE_W) && (pte & PTE_FRAME) == host) wr(hv, e, (pte & ~PTE_W) | SHADOW_GUEST_W);
+    }
+    s->fr[f].rmap_n = 0;
+}
+
+void shadow_dirty_log(struct hv *hv, enum hv_dirty_op op)
+{
+    struct shadow *s = &hv->sh;
+    if (op == HV_DIRTY_STOP) return;   /* leaves withheld are refilled writable on their next write */
+    bool reset = false;
+    for (uint32_t f = 0; f < s->gframes; f++) {
+        if (op == HV_DIRTY_REARM && !hv_dirty_marked(hv, f)) continue;
+        if (s->fr[f].rmap_n > 2) reset = true;   /* too many leaves to remember: start over */
+        log_protect(hv, f);
+    }
+    if (reset) {
+        shadow_reset(hv);
+        shadow_load_context(hv, false);
+    }
+}
+
 /* The shadow of guest table frame f as used at `level` with `role` (the W
  * and U the entries above grant), made if needed; 0 if the pool is dry. */
 static uint32_t shadow_table(struct hv *hv, uint32_t f, unsigned level, uint32_t role)
@@ -346,6 +382,10 @@ static bool fill(struct hv *hv, uint32_t root, uint32_t va, const struct gpath *
             /* the page may have become a table on the way down (a table
              * that maps itself): then it is traced from now on */
             if (in_vm && hv->sh.fr[gframe].is_table && (flags & PTE_W))
+                flags = (flags & ~PTE_W) | SHADOW_GUEST_W;
+            /* a migration's dirty log: writable only once the log has
+             * the page marked (shadow_dirty_log) */
+            if (in_vm && hv->dirty.on && (flags & PTE_W) && !hv_dirty_marked(hv, gframe))
                 flags = (flags & ~PTE_W) | SHADOW_GUEST_W;
             wr(hv, e, host | flags | PTE_P);
             if (in_vm && (flags & PTE_W)) rmap_add(hv, gframe, e);
@@ -523,6 +563,10 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
          * at boot takes one hidden fault per group, not one per page. */
         if (va >= the_vm(hv)->size) { *gfault = FAULT_BUS; return false; }
         if (acc == ACC_WRITE && s->fr[va >> 12].is_table) return traced(hv, va, gfault);
+        if (acc == ACC_WRITE && hv->dirty.on && !hv_dirty_marked(hv, va >> 12)) {
+            hv->dirty.faults++;                      /* the write goes ahead: logged */
+            hv_dirty_mark(hv, va >> 12);
+        }
         struct gpath none = {0};
         uint32_t root = real_cr(hv)[CR_PTB], first = (va >> 12) & ~(PHYS_PREFETCH - 1);
         bool ok = true;
@@ -567,6 +611,11 @@ bool shadow_page_fault(struct hv *hv, uint32_t va, uint32_t fault, uint32_t *gfa
     if (!gwalk(hv, va, acc, user, true, &p, &gpa, &w, &u, gfault)) return false;   /* the guest's own fault */
     uint32_t gframe = gpa >> 12;
     bool in_vm = gframe < s->gframes;
+    /* a write the guest's tables allow goes ahead: a migration logs it */
+    if (acc == ACC_WRITE && w && in_vm) {
+        if (hv->dirty.on && !hv_dirty_marked(hv, gframe)) hv->dirty.faults++;
+        hv_dirty_mark(hv, gframe);
+    }
     // LAB(shadow) BEGIN: a hidden fault: fill the shadow (read-only until dirty, never writable for a page table), trace table writes
     /* the walk set A on the path, and D on the leaf for a write, as the
      * hardware's walk would (a write to a page table too: it walks first) */

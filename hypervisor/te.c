@@ -171,5 +171,6 @@ const struct hv_technique hv_te = {
     .on_trap = te_trap,
     .guest_cr = vcpu_guest_cr,
     .shadow_cr = vcpu_real_cr,
+    .dirty_log = shadow_dirty_log,
     .describe = hv_describe_paging,
 };

@@ -99,6 +99,10 @@ struct hv_technique {
      * NULL, anywhere in the VM (pv: never into a page table it validated,
      * which the guest itself may only change by hypercall). */
     bool (*dma_may_write)(void *hv, uint32_t gpa, uint32_t len);
+    /* Live migration's dirty log (hv.h's struct hv_dirty, migrate.c): how
+     * the hypervisor finds the pages the guest writes while it runs.
+     * NULL: this technique cannot log them, so cannot pre-copy. */
+    void (*dirty_log)(struct hv *hv, enum hv_dirty_op op);
     /* The debugger's one line on what runs the guest now (`mode`). */
     void (*describe)(const struct hv *hv, char *buf, size_t len);
 };

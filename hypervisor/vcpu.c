@@ -50,6 +50,7 @@ bool hv_guest_write(struct hv *hv, uint32_t gpa, uint32_t v, unsigned size)
     else *p = (uint8_t)v;
     uint32_t hpa = vm->base + gpa;
     if (hv->m->code_page[hpa >> 12]) decode_invalidate_page(hv->m, hpa >> 12);
+    hv_dirty_mark(hv, gpa >> 12);   /* the hypervisor's own writes, for a migration */
     hv->sh.guest_refs++;
     cpu_charge(hv->m, CY_HV, hv->m->prof.mem_ref);
     return true;

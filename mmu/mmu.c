@@ -424,7 +424,7 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
         ok = walk_dim(k, &k->guest, vaddr, acc, &g);
     }
     if (ok && c->two_d) {
-        struct leaf h;
+        struct leaf h = {0, false, false, 0};   /* as it stays when the host walk fails */
         ok = nested(k, g.pa, acc, &h);
         g.pa = h.pa;
         host_ro = g.w && !h.w;

@@ -116,6 +116,9 @@
         .ifndef DISK
         .equ    DISK, 0                 # guests/diskio.s: the block-device driver
         .endif
+        .ifndef DIRTY
+        .equ    DIRTY, 0                # guests/dirty.s: the migration workload
+        .endif
         .ifndef DISK_POLL               # -D DISK_POLL=1: the driver polls disk_status
         .equ    DISK_POLL, 0            # instead of sleeping until the completion
         .endif                          # interrupt (the device's interrupt stays off)

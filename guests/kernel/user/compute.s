@@ -13,12 +13,7 @@ compute_main:
         li      r11, 0                  # r11 = accumulator
         li      r12, FNV_PRIME
         beqz    r9, 2f
-1:      slli    r2, r10, 13             # x ^= x << 13; x ^= x >> 17; x ^= x << 5
-        xor     r10, r10, r2
-        srli    r2, r10, 17
-        xor     r10, r10, r2
-        slli    r2, r10, 5
-        xor     r10, r10, r2
+1:      XORSHIFT r10, r2                # x ^= x << 13; x ^= x >> 17; x ^= x << 5
         mul     r3, r10, r12
         add     r11, r11, r3
         addi    r9, r9, -1

@@ -86,12 +86,7 @@ svc_syscalls:
         li      r1, SYS_GETPID
 svc_compute:
         syscall
-2:      slli    r2, r10, 13
-        xor     r10, r10, r2
-        srli    r2, r10, 17
-        xor     r10, r10, r2
-        slli    r2, r10, 5
-        xor     r10, r10, r2
+2:      XORSHIFT r10, r2
         mul     r3, r10, r12
         add     r11, r11, r3
         addi    r9, r9, -1

@@ -17,6 +17,17 @@
         mul     \cs, \cs, \t
         .endm
 
+# XORSHIFT x, t: one step of Marsaglia's xorshift generator on x
+# (x ^= x << 13; x ^= x >> 17; x ^= x << 5; t is clobbered).
+        .macro  XORSHIFT x, t
+        slli    \t, \x, 13
+        xor     \x, \x, \t
+        srli    \t, \x, 17
+        xor     \x, \x, \t
+        slli    \t, \x, 5
+        xor     \x, \x, \t
+        .endm
+
 # u_exit(r1 = code): never returns.
 u_exit:
         mov     r2, r1

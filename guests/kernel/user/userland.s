@@ -60,10 +60,11 @@
         .equ    PROG_ESCAPE, 42         # guests/escape.s: a container tries to get out
         .equ    PROG_ESC_APP, 43
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
+        .equ    PROG_DIRTY, 19          # DIRTY=1 kernels only (guests/dirty.s)
         .if     CONTAINERS
         .equ    NPROGS, 38 + 6 * FS
         .else
-        .equ    NPROGS, 19 + DISK
+        .equ    NPROGS, 19 + DISK + DIRTY
         .endif
 
         # The bytes are only ever copied, so they may sit in either section.
@@ -130,6 +131,9 @@ user_image:
         .if     DISK
         .word   diskio_main
         .endif
+        .if     DIRTY
+        .word   dirty_main
+        .endif
 
         .include "ulib.s"
         .include "init.s"
@@ -153,6 +157,9 @@ user_image:
         .endif
         .if     DISK
         .include "diskio.s"
+        .endif
+        .if     DIRTY
+        .include "dirty.s"
         .endif
         .align  4
         .dephase

@@ -1,0 +1,205 @@
+/*
+ * test_migrate.c — live migration (issue #15): `ringsim run … --hosts N
+ * --migrate-at CYCLE:HOST` moves the running VM to another simulated host by
+ * pre-copy (hypervisor/migrate.c).  Under each dirty-log mechanism — the
+ * nested table's (hw+nested), shadow paging's (hw+shadow, te, bt) — the
+ * guest prints what a run that never moved prints, and the target's memory
+ * is the source's at the pause, page for page.  With the `dirty` workload,
+ * whose write rate is its parameter, rounds converge for a moderate rate and
+ * not for a heavy one, whose downtime stop-and-copy then bounds.  Post-copy
+ * (hw+nested) resumes at once and fetches pages on demand, printing the
+ * same.  What cannot be migrated is refused with the reason.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+
+#define WORKLOAD "dirty --mem 4M"
+#define MOVE "--hosts 2 --migrate-at 3000000:1"
+
+/* The one migration of a run's statistics. */
+static json_t *migration_of(json_t *st)
+{
+    json_t *arr = json_object_get(st, "migrations");
+    cr_assert(json_is_array(arr) && json_array_size(arr) == 1, "one migration in the statistics");
+    return json_array_get(arr, 0);
+}
+
+static long long num(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
+
+static const char *const techniques[] = {"--mode hw --mmu nested", "--mode hw --mmu shadow", "--mode te", "--mode bt"};
+
+ParameterizedTestParameters(migrate, output_is_a_never_moved_runs_under_each_dirty_log)
+{
+    static int idx[] = {0, 1, 2, 3};
+    return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
+}
+
+ParameterizedTest(int *i, migrate, output_is_a_never_moved_runs_under_each_dirty_log)
+{
+    const char *t = techniques[*i];
+    char a[512], path[256];
+    const char *dir = temp_dir();
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    int st_still, st_moved;
+    snprintf(a, sizeof a, "run " WORKLOAD " --args 16 %s", t);
+    char *still = run_out(a, &st_still);
+    snprintf(a, sizeof a, "run " WORKLOAD " --args 16 %s " MOVE " --link 4 --stats %s", t, path);
+    char *moved = run_out(a, &st_moved);
+    cr_assert_eq(st_moved, st_still, "%s: exit status %d, never moved %d", t, st_moved, st_still);
+    cr_assert(strstr(still, "dirty: 16 iterations, checksum"), "%s: the workload's line: %s", t, still);
+    cr_assert_str_eq(moved, still, "%s: the migrated guest printed something else", t);
+    json_t *st = json_load_file(path, 0, NULL);
+    cr_assert(st, "%s: statistics", t);
+    json_t *mg = migration_of(st);
+    cr_assert(json_is_true(json_object_get(mg, "moved")), "%s: the VM resumed on host 1", t);
+    cr_assert_eq(num(mg, "stale_pages"), 0, "%s: %lld pages reached the target stale: the log missed a write", t,
+                 num(mg, "stale_pages"));
+    cr_assert_geq(num(mg, "rounds"), 2, "%s: pre-copy rounds", t);
+    cr_assert_gt(num(mg, "log_faults"), 0, "%s: the log caught the guest's writes", t);
+    cr_assert_eq(json_integer_value(json_array_get(json_object_get(mg, "pages_per_round"), 0)), 1024,
+                 "%s: round 1 sends the whole VM (4 MiB)", t);
+    json_decref(st);
+    free(still);
+    free(moved);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A migration of `dirty --args RATE` over a link of 2 bytes per cycle. */
+static json_t *migrate_at_rate(int rate, json_t **st)
+{
+    char a[256];
+    snprintf(a, sizeof a, "run " WORKLOAD " --args %d --mode hw " MOVE " --link 2:10000 --stop-pages 16", rate);
+    *st = stats_of(a);
+    json_t *mg = migration_of(*st);
+    cr_assert(json_is_true(json_object_get(mg, "moved")), "rate %d: moved", rate);
+    return mg;
+}
+
+Test(migrate, moderate_write_rate_converges)
+{
+    json_t *st, *mg = migrate_at_rate(4, &st);
+    cr_assert_str_eq(json_string_value(json_object_get(mg, "stop_reason")), "converged");
+    cr_assert_leq(num(mg, "final_pages"), 16, "stop-and-copy sends at most --stop-pages");
+    json_t *d = json_object_get(mg, "dirtied_per_round");
+    size_t n = json_array_size(d);
+    cr_assert_geq(n, 3, "several rounds");
+    for (size_t r = 2; r < n; r++)
+        cr_assert_lt(json_integer_value(json_array_get(d, r)), json_integer_value(json_array_get(d, r - 1)),
+                     "round %zu found fewer dirty pages than the one before", r + 1);
+    json_decref(st);
+}
+
+Test(migrate, heavy_write_rate_does_not_converge_and_stop_and_copy_bounds_it)
+{
+    json_t *st_m, *mod = migrate_at_rate(4, &st_m);
+    json_t *st_h, *heavy = migrate_at_rate(64, &st_h);
+    cr_assert_str_neq(json_string_value(json_object_get(heavy, "stop_reason")), "converged");
+    long long fin = num(heavy, "final_pages");
+    cr_assert_gt(fin, 16, "the guest dirties faster than the link carries: more than --stop-pages are left");
+    /* stop-and-copy sends what is left — at most the writable working set
+     * (the workload's 256 pages and the few its kernel writes) — and the
+     * downtime is exactly that on the link */
+    cr_assert_leq(fin, 256 + 16);
+    cr_assert_eq(num(heavy, "downtime"), 10000 + (fin * 4096 + 4096 + 1) / 2);
+    cr_assert_gt(num(heavy, "downtime"), 2 * num(mod, "downtime"), "downtime grows with the write rate");
+    json_decref(st_m);
+    json_decref(st_h);
+}
+
+Test(migrate, the_target_keeps_its_own_cost_profile)
+{
+    int s1, s2;
+    char *a = run_out("run " WORKLOAD " --mode hw " MOVE " --link 4", &s1);
+    char *b = run_out("run " WORKLOAD " --mode hw " MOVE " --link 4 --host-profile 1:p4-2006", &s2);
+    cr_assert_eq(s1, 0);
+    cr_assert_eq(s2, 0);
+    cr_assert_str_eq(a, b, "the same output on a slower host");
+    free(a);
+    free(b);
+    json_t *x = stats_of("run " WORKLOAD " --mode hw " MOVE " --link 4");
+    json_t *y = stats_of("run " WORKLOAD " --mode hw " MOVE " --link 4 --host-profile 1:p4-2006");
+    cr_assert_str_eq(json_string_value(json_object_get(y, "profile")), "p4-2006");
+    cr_assert_gt(json_integer_value(json_object_get(y, "cycles")), json_integer_value(json_object_get(x, "cycles")),
+                 "the P4's VM exits cost more after the move");
+    json_decref(x);
+    json_decref(y);
+}
+
+Test(migrate, refusals_name_the_reason)
+{
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        {"run dirty --mode pv " MOVE, "pv has no dirty log"},
+        {"run dirty " MOVE, "no hypervisor"},
+        {"run dirty --mode hw --hosts 2 --migrate-at 100:2", "there are 2 hosts"},
+        {"run dirty --mode hw --hosts 2 --migrate-at 100:0", "on host 0 already"},
+        {"run dirty --mode hw --hosts 2", "add --migrate-at"},
+        {"run dirty --mode hw " MOVE " --link 0", "--link '0': expected"},
+        {"run dirty --mode hw --host-large-pages " MOVE, "page by page"},
+        {"run dirty --mode te " MOVE " --post-copy", "post-copy fetches pages on demand"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err;
+        int st = run_ringsim(cases[i].args, NULL, &err);
+        cr_expect_eq(st, 2, "%s: exit status %d", cases[i].args, st);
+        cr_expect(strstr(err, cases[i].says), "%s: said '%s'", cases[i].args, err);
+        free(err);
+    }
+}
+
+Test(migrate, post_copy_resumes_at_once_and_fetches_pages_on_demand)
+{
+    int s1, s2;
+    char *still = run_out("run " WORKLOAD " --args 16 --mode hw", &s1);
+    char *moved = run_out("run " WORKLOAD " --args 16 --mode hw " MOVE " --link 4 --post-copy", &s2);
+    cr_assert_eq(s2, s1);
+    cr_assert_str_eq(moved, still, "post-copy: the same output as a run that never moved");
+    free(still);
+    free(moved);
+    json_t *pre, *post_st = stats_of("run " WORKLOAD " --args 16 --mode hw " MOVE " --link 4 --post-copy");
+    pre = stats_of("run " WORKLOAD " --args 16 --mode hw " MOVE " --link 4");
+    json_t *mg = migration_of(post_st), *pc = json_object_get(post_st, "postcopy");
+    cr_assert(json_is_true(json_object_get(mg, "post_copy")));
+    cr_assert_eq(num(mg, "rounds"), 0, "no pre-copy round");
+    long long faults = num(pc, "demand_faults");
+    cr_assert_gt(faults, 0, "pages came on demand");
+    cr_assert_eq(num(pc, "pages_fetched"), faults + num(mg, "final_pages"),
+                 "every page on the target came by a demand fault or with the state");
+    cr_assert_eq(num(pc, "wait_cycles"), faults * (10000 + 4096 / 4), "each fault waited for one page on the link");
+    cr_assert_lt(num(mg, "downtime"), num(migration_of(pre), "downtime"), "post-copy's downtime is shorter");
+    json_decref(pre);
+    json_decref(post_st);
+}
+
+Test(migrate, two_hops_keep_the_output_and_a_guest_that_ends_first_never_moves)
+{
+    int s1, s2;
+    char *still = run_out("run " WORKLOAD " --mode hw", &s1);
+    char *hops = run_out("run " WORKLOAD " --mode hw --hosts 3 --migrate-at 3000000:1 --migrate-at 9000000:2", &s2);
+    cr_assert_eq(s2, s1);
+    cr_assert_str_eq(hops, still, "host 0 -> 1 -> 2 prints what one host prints");
+    free(still);
+    free(hops);
+    json_t *st = stats_of("run " WORKLOAD " --mode hw --hosts 3 --migrate-at 3000000:1 --migrate-at 9000000:2");
+    json_t *arr = json_object_get(st, "migrations");
+    cr_assert_eq(json_array_size(arr), 2);
+    cr_assert_eq(num(json_array_get(arr, 1), "from"), 1);
+    cr_assert_eq(num(json_array_get(arr, 1), "to"), 2);
+    cr_assert(json_is_true(json_object_get(json_array_get(arr, 1), "moved")));
+    json_decref(st);
+    /* migrated so late that round 1 on a slow link outlasts the guest */
+    st = stats_of("run " WORKLOAD " --mode hw --hosts 2 --migrate-at 33000000:1 --link 1");
+    json_t *mg = migration_of(st);
+    cr_assert(json_is_true(json_object_get(mg, "guest_ended")), "it ended during round 1");
+    cr_assert(json_is_false(json_object_get(mg, "moved")));
+    json_decref(st);
+}
