@@ -160,6 +160,23 @@ the statistics it was asked of: $(jq -c "[$(echo "$expr" | grep -o '\.[a-z_][a-z
 $(run_extra=" --stats -" explain "$work/o" "$@")"; fi
 }
 
+# same_stats POINTS "what" FILE JQ-EXPRESSION RUN ARGS…: the run succeeds
+# and the part of its statistics the expression picks (jq -c) is the
+# reference solution's, kept in labs/LAB/FILE: for counters a mechanism
+# sets exactly (a translator's blocks, a walk's references).
+same_stats() {
+    begin_check; pts=$1 what=$2 file=$lab_dir/$3 expr=$4; shift 4
+    rm -f "$work/s.json"
+    run "$work/o" run "$@" --stats "$work/s.json"; ran_status=$?
+    if [ $ran_status = 0 ] && jq -c "$expr" "$work/s.json" >"$work/picked" 2>/dev/null && cmp -s "$file" "$work/picked"
+    then ok "$pts" "$what"
+    elif [ $ran_status != 0 ]; then fail "$pts" "$what" "$(run_extra=" --stats -" explain "$work/o" "$@")"
+    else fail "$pts" "$what" "the statistics $expr:
+    expected: $(cut -c1-120 "$file")  (the reference, $(shown "$file"))
+    got:      $(cut -c1-120 "$work/picked")
+$(run_extra=" --stats -" explain "$work/o" "$@")"; fi
+}
+
 # expected-file got-file [status-expected status-got] what-expected: the
 # first line where the got file leaves the expected one.
 first_difference() {

@@ -9,9 +9,12 @@
 #     // caught by: the description of a check, as checks.sh gives it
 #     …the body…
 #
-# (in assembly with #).  Prints one line per solution: its score and the
-# checks that caught it; exit status 1 if any is caught by other checks
-# than it says, or by none.  TREE's file is restored at the end.
+# (in assembly with #).  A lab with several regions in its file (bt, nested)
+# has one body a region, in the file's order, each after the first opened
+# by a line "// ---- next region" (or "# ---- next region").
+# Prints one line per solution: its score and the checks that caught it;
+# exit status 1 if any is caught by other checks than it says, or by none.
+# TREE's file is restored at the end.
 # With WRONG_UPDATE=1 the "caught by" lines are rewritten from the grading
 # instead (after a change of the checks; read the diff before keeping it).
 set -u
@@ -20,7 +23,7 @@ tree=$1 lab=$2
 here=$(cd "$(dirname "$0")" && pwd)
 begin="^[ 	]*(//|#) LAB[(]${lab}[)] BEGIN"
 end="^[ 	]*(//|#) LAB[(]${lab}[)] END"
-file=$(cd "$tree" && grep -rlE "$begin" hypervisor guests --include='*.c' --include='*.s' | head -n 1)
+file=$(cd "$tree" && grep -rlE "$begin" isa cpu mmu hypervisor guests --include='*.c' --include='*.s' | head -n 1)
 [ -n "$file" ] || { echo "wrong.sh: no LAB($lab) region in $tree" >&2; exit 2; }
 cp "$tree/$file" "$tree/$file.reference"
 status=0
@@ -28,7 +31,9 @@ for sol in "$here"/wrong/"$lab"/*.[cs]; do
     name=$(basename "$sol")
     sed -n 's/^\(\/\/\|#\) caught by: *//p' "$sol" | sort >"$tree/want"
     awk -v begin="$begin" -v end="$end" -v sol="$sol" '
-        $0 ~ begin { print; while ((getline l < sol) > 0) if (l !~ /^(\/\/|#) (mistake|caught by):/) print l; skip = 1; next }
+        $0 ~ begin { print; while ((getline l < sol) > 0 && l !~ /^(\/\/|#) ---- next region/)
+                         if (l !~ /^(\/\/|#) (mistake|caught by):/) print l
+                     skip = 1; next }
         $0 ~ end { skip = 0 }
         !skip { print }' "$tree/$file.reference" >"$tree/$file"
     if ! make -C "$tree" -j2 OPT="${OPT:--O0}" all >"$tree/build.log" 2>&1; then
