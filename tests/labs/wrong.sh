@@ -9,7 +9,7 @@
 #     // caught by: the description of a check, as checks.sh gives it
 #     …the body…
 #
-# (in assembly with #).  A lab with several regions in its file (bt, nested)
+# (in assembly, and in a lab's answers.txt, NAME.txt, with #).  A lab with several regions in its file (bt, nested)
 # has one body a region, in the file's order, each after the first opened
 # by a line "// ---- next region" (or "# ---- next region").
 # Prints one line per solution: its score and the checks that caught it;
@@ -23,11 +23,13 @@ tree=$1 lab=$2
 here=$(cd "$(dirname "$0")" && pwd)
 begin="^[ 	]*(//|#) LAB[(]${lab}[)] BEGIN"
 end="^[ 	]*(//|#) LAB[(]${lab}[)] END"
-file=$(cd "$tree" && grep -rlE "$begin" isa cpu mmu hypervisor guests --include='*.c' --include='*.s' | head -n 1)
+file=$(cd "$tree" && grep -rlE "$begin" isa cpu mmu hypervisor guests "labs/$lab" --include='*.c' --include='*.s' \
+       --include=answers.txt | head -n 1)
 [ -n "$file" ] || { echo "wrong.sh: no LAB($lab) region in $tree" >&2; exit 2; }
 cp "$tree/$file" "$tree/$file.reference"
 status=0
-for sol in "$here"/wrong/"$lab"/*.[cs]; do
+for sol in "$here"/wrong/"$lab"/*.[cs] "$here"/wrong/"$lab"/*.txt; do
+    [ -f "$sol" ] || continue
     name=$(basename "$sol")
     sed -n 's/^\(\/\/\|#\) caught by: *//p' "$sol" | sort >"$tree/want"
     awk -v begin="$begin" -v end="$end" -v sol="$sol" '
@@ -39,7 +41,7 @@ for sol in "$here"/wrong/"$lab"/*.[cs]; do
     if ! make -C "$tree" -j2 OPT="${OPT:--O0}" all >"$tree/build.log" 2>&1; then
         echo "$lab/$name: does not build"; tail -n 20 "$tree/build.log"; status=1; continue
     fi
-    RINGSIM_BIN="$tree/ringsim" RINGSIM_GUESTS="$tree/build/guests" sh "$here/../../labs/grade.sh" "$lab" >"$tree/grade.out" 2>&1
+    RINGSIM_BIN="$tree/ringsim" RINGSIM_GUESTS="$tree/build/guests" sh "$tree/labs/grade.sh" "$lab" >"$tree/grade.out" 2>&1
     sed -n 's/^  \(.*[^ ]\) *FAIL (0\/[0-9]*)$/\1/p' "$tree/grade.out" | sort >"$tree/got"
     score=$(sed -n "s/^Score ($lab): //p" "$tree/grade.out")
     echo "$lab/$name: $score, caught by: $(paste -sd';' "$tree/got")"
