@@ -24,7 +24,7 @@ produce() { f=$1; shift; timeout "$LIMIT" "$RS" "$@" >"$f" 2>"$f.err"; }
 # TRUTH the grader produced by COMMAND: numbers to two decimals, words
 # exactly (in any case).
 answered() {
-    begin_check; pts=$1 what=$2 key=$3 truth=$4 how=$5
+    begin_check || return 0; pts=$1 what=$2 key=$3 truth=$4 how=$5
     got=$(answer "$key")
     if [ -z "$truth" ]; then
         fail "$pts" "$what" "the grader could not produce the data: $how

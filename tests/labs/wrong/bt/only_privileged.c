@@ -1,4 +1,5 @@
 // mistake: only the privileged instructions become callouts: the red pills, which do not trap, run as they are
+// caught by: ctxswitch under bt, classic ISA, 4 levels
 // caught by: every sensitive instruction is a callout, none trapped to emulate
 // caught by: red pills in ring 0 show ring 0, as on bare metal (popfring.s)
 // caught by: syscall under bt, classic ISA, prints what bare metal prints

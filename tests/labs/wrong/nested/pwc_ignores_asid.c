@@ -1,5 +1,6 @@
 // mistake: the page-walk cache matches entries of any address space: a process starts its walk in another process's table
 // caught by: the page-walk cache saves the reference's references (pwc.json)
+// caught by: two VMs, nested TLB and page-walk cache, 3 levels over 2
 
 /* The deepest remembered entry on addr's path in dimension d: returns the
  * level to continue at and that table's address (0 = start at the root). */

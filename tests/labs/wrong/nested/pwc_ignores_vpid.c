@@ -1,6 +1,7 @@
 // mistake: the page-walk cache matches entries of any VM: one VM starts its walk in another VM's table
 // caught by: the page-walk cache saves the reference's references (pwc.json)
 // caught by: two VMs with a page-walk cache print what they print alone
+// caught by: two VMs, nested TLB and page-walk cache, 3 levels over 2
 
 /* The deepest remembered entry on addr's path in dimension d: returns the
  * level to continue at and that table's address (0 = start at the root). */

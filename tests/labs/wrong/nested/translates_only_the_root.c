@@ -5,6 +5,7 @@
 // caught by: three VMs, 3 guest levels over 4 host levels
 // caught by: two VMs under hw+nested each print what they print alone
 // caught by: two VMs with a page-walk cache print what they print alone
+// caught by: two VMs, nested TLB and page-walk cache, 3 levels over 2
 
 /* The deepest remembered entry on addr's path in dimension d: returns the
  * level to continue at and that table's address (0 = start at the root). */
