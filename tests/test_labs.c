@@ -266,3 +266,128 @@ Test(labs, a_failing_check_says_how_to_reproduce_and_debug_it, .timeout = 120)
         cr_assert(strstr(out, says[i]), "no '%s' in:\n%s", says[i], out);
     free(out);
 }
+
+/* results.json has the shape Gradescope documents (tests/labs/
+ * gradescope-results.jq encodes its "Output format": the keys, their types,
+ * the visibilities and statuses): the grader's report conforms, with hidden
+ * checks and failures in it, and the checker itself rejects a report that
+ * strays from the shape. */
+Test(labs, results_json_has_gradescopes_documented_shape, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; g=$r/labs/grade.sh; shape=$r/tests/labs/gradescope-results.jq; d='%s'; sh $g --format gradescope --output $d/r.json bt nested measure >/dev/null; "
+             "[ $? = 0 ] || exit 1; jq -r -f $shape $d/r.json >$d/bad || exit 2; [ ! -s $d/bad ] || { cat $d/bad; exit 3; }; "
+             "jq -e '[.tests[] | select(.visibility == \"after_due_date\")] | length == 2' $d/r.json >/dev/null || exit 4; "
+             "jq -e '.tests | map(.number) == (map(.number) | unique_by(split(\".\") | map(tonumber)))' $d/r.json >/dev/null "
+             "|| exit 5; "
+             /* a failing run: the starting tree of measure conforms too */
+             "jq '.tests[0] += {score: 0, status: \"failed\"}' $d/r.json | jq -r -f $shape >$d/bad2; [ ! -s $d/bad2 ] || exit 6; "
+             /* strays: an unknown key, a wrong type, a visibility Gradescope lacks */
+             "for bad in '.tests[0].points = 1' '.score = \"70\"' '.tests[1].visibility = \"public\"' "
+             "'.tests[2].status = \"ok\"' '.stdout_visibility = \"always\"' '.tests[0].number = 1.1' 'del(.score) | .tests[0] |= del(.score)'; do "
+             "  jq \"$bad\" $d/r.json | jq -r -f $shape | grep -q . || { echo \"not caught: $bad\"; exit 7; }; done",
+             root_path("."), dir);
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
+
+/* An instructor's hidden checks (labs/LAB/hidden/checks.sh) are graded
+ * with the lab's own, reported with the visibility GRADE_HIDDEN_VISIBILITY
+ * says, and left out of the starting tree, whose grading then counts
+ * without them. */
+Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; sh $r/labs/grade.sh bt >$d/t || exit 1; "
+             "grep -q \"^  -- the instructor's hidden checks (labs/bt/hidden/) --$\" $d/t || exit 2; "
+             "grep -q '^Score (bt): 70/70$' $d/t || exit 3; "
+             "GRADE_HIDDEN_VISIBILITY=hidden sh $r/labs/grade.sh --format gradescope bt 2>/dev/null >$d/r.json; "
+             "jq -e '[.tests[].visibility] | (map(select(. == \"hidden\")) | length) == 1 and "
+             "(map(select(. == \"visible\")) | length) == 6' $d/r.json >/dev/null || exit 4; "
+             "GRADE_HIDDEN_VISIBILITY=public sh $r/labs/grade.sh bt >/dev/null 2>&1; [ $? = 2 ] || exit 5; "
+             "$r/labs/mklab bt $d/tree >/dev/null || exit 6; [ ! -e $d/tree/labs/bt/hidden ] || exit 7; "
+             "[ -f $d/tree/labs/bt/checks.sh ] || exit 8; "
+             /* the starting tree's grader, run on the reference's build, counts the visible checks only */
+             "RINGSIM_BIN=$r/ringsim RINGSIM_GUESTS=$r/build/guests sh $d/tree/labs/grade.sh bt >$d/t2 2>&1; "
+             "grep -q '^Score (bt): 60/60$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
+             root_path("."), dir);
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
+
+/* --format classroom writes GitHub Classroom's autograding for a lab: a
+ * command-grader step a visible check, run by `--check N` and worth its
+ * points, a reporter step naming them all, and the same tests in
+ * .github/classroom/autograding.json; each command passes on the reference
+ * tree; a rerun writes the same bytes. */
+Test(labs, classroom_setup_runs_each_check_by_its_number, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; sh $r/labs/grade.sh --format classroom --output $d/a nested >/dev/null || exit 1; "
+             "sh $r/labs/grade.sh --format classroom --output $d/b nested >/dev/null || exit 2; "
+             "diff -r $d/a $d/b || exit 3; j=$d/a/.github/classroom/autograding.json; w=$d/a/.github/workflows/classroom.yml; "
+             "jq -e '(.tests | length) == 7 and ([.tests[].points] | add) == 70 and "
+             "all(.tests[]; (.name | startswith(\"nested: \")) and (.run | test(\"^sh labs/grade.sh --check [0-9]+ nested$\")) "
+             "and .timeout > 0 and .comparison == \"included\")' $j >/dev/null || exit 4; "
+             "[ \"$(grep -c 'uses: education/autograding-command-grader@v1' $w)\" = 7 ] || exit 5; "
+             "grep -q '^        runners: nested-1,nested-2,nested-3,nested-4,nested-5,nested-6,nested-7$' $w || exit 6; "
+             "grep -q 'NESTED-7_RESULTS: \"${{steps.nested-7.outputs.result}}\"' $w || exit 7; "
+             "grep -q 'setup-command: \"sh tools/setup.sh && make -j2 all\"' $w || exit 8; "
+             "! grep -q 'hidden\\|after_due_date' $j $w || exit 9; "
+             "cd $r && for k in $(jq -r '.tests[].run | split(\" \")[3]' $j); do "
+             "  sh labs/grade.sh --check $k nested >$d/c 2>&1 || { cat $d/c; exit 10; }; "
+             "  [ \"$(grep -c ' OK   (' $d/c)\" = 1 ] || exit 11; done; "
+             "sh labs/grade.sh --check 99 nested >/dev/null 2>&1; [ $? = 2 ] || exit 12; "
+             "sh labs/grade.sh --format classroom nested >/dev/null 2>&1; [ $? = 2 ] || exit 13",
+             root_path("."), dir);
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
+
+/* make autograder LAB=bt builds Gradescope's bundle; unpacked in a
+ * directory laid out as Gradescope's /autograder (AUTOGRADER_ROOT), its
+ * setup.sh builds the starting tree and its run_autograder grades a
+ * submission: the reference's file scores full marks, a wrong solution
+ * (by its name alone) loses the checks meant to catch it, a submission
+ * without the file scores zero and says why; every results.json has
+ * Gradescope's shape. */
+Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 600)
+{
+    const char *dir = temp_dir();
+    char cmd[8192], *out;
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; shape=$r/tests/labs/gradescope-results.jq; "
+             "sh $r/labs/autograder.sh bt $d/ag.zip >/dev/null || exit 1; "
+             "mkdir -p $d/ag/source $d/ag/submission && cd $d/ag/source && unzip -q $d/ag.zip || exit 2; "
+             "[ -x run_autograder ] && [ -f setup.sh ] && grep -qx cpu/decode.c files.txt || exit 3; "
+             "[ -f tree/labs/bt/hidden/checks.sh ] && ! grep -q 'needs_callout' tree/cpu/decode.c || exit 4; "
+             "export AUTOGRADER_ROOT=$d/ag OPT=-O0; sh setup.sh >$d/setup.log 2>&1 || { tail $d/setup.log; exit 5; }; "
+             "mkdir -p $d/ag/submission/cpu && cp $r/cpu/decode.c $d/ag/submission/cpu/ && ./run_autograder >$d/o1 || exit 6; "
+             "jq -e '.score == 70 and (.tests | length) == 7' $d/ag/results/results.json >/dev/null || { cat $d/o1; exit 7; }; "
+             "jq -r -f $shape $d/ag/results/results.json | grep . && exit 8; "
+             "rm -r $d/ag/submission/cpu; "
+             "sed 's/isa_info\\[op\\].sensitive || isa_info\\[op\\].privileged/isa_info[op].privileged/' $r/cpu/decode.c "
+             ">$d/ag/submission/decode.c && ! cmp -s $r/cpu/decode.c $d/ag/submission/decode.c || exit 9; "
+             "./run_autograder >$d/o2 || exit 10; "
+             "jq -e '.score == 20 and ([.tests[] | select(.status == \"failed\") | .name] | "
+             "index(\"bt: red pills in ring 0 show ring 0, as on bare metal (popfring.s)\") != null)' "
+             "$d/ag/results/results.json >/dev/null || { cat $d/o2; exit 11; }; "
+             "jq -r -f $shape $d/ag/results/results.json | grep . && exit 12; "
+             "rm $d/ag/submission/decode.c; ./run_autograder >$d/o3 || exit 13; "
+             "jq -e '.score == 0 and (.output | contains(\"lacks the lab'\"'\"'s file(s): cpu/decode.c\"))' "
+             "$d/ag/results/results.json >/dev/null || { cat $d/ag/results/results.json; exit 14; }; "
+             "jq -r -f $shape $d/ag/results/results.json | grep . && exit 15; exit 0",
+             root_path("."), dir);
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
