@@ -23,6 +23,11 @@ export RINGSIM_GUESTS="${RINGSIM_GUESTS:-$root/build/guests}"
 LIMIT=${GRADE_TIMEOUT:-60}          # seconds a check (all its runs) may take
 MAX_CYCLES=${GRADE_MAX_CYCLES:-200000000}   # simulated cycles a run may take
 HIDDEN_VISIBILITY=${GRADE_HIDDEN_VISIBILITY:-after_due_date}   # Gradescope's, for hidden checks
+# The hypervisor's runtime checks of its own rules (run --invariants): a
+# failing check's run is repeated with them, and the first rule it breaks is
+# shown, with a debugger session that stops there.  The score never depends
+# on them.  GRADE_INVARIANTS=0 leaves them out.
+INVARIANTS=--invariants; [ "${GRADE_INVARIANTS:-1}" = 0 ] && INVARIANTS=
 
 usage() { echo "usage: labs/grade.sh [--format text|gradescope|junit|classroom] [--output FILE|DIR] [--check N] [LAB…]" >&2; exit 2; }
 format=text output= only=
@@ -111,9 +116,24 @@ explain() {
     else
         echo "the guest printed nothing"
     fi
-    echo "to stop there in the debugger:  $RS_SHOWN debug $(shown_args "$@")"
-    echo "    (ringsim) ${check_break:-$lab_break}"
-    echo "    (ringsim) continue"
+    # where the hypervisor can tell: the run again with its own rules
+    # checked (--invariants), which stops at the first one broken
+    inv=
+    if [ -n "$INVARIANTS" ]; then
+        rm -f "$f.inv.err"
+        # shellcheck disable=SC2086
+        run "$f.inv" run "$@" $INVARIANTS
+        inv=$(grep -o 'invariant broken.*' "$f.inv.err" 2>/dev/null | head -n 1 | cut -c1-300)
+    fi
+    if [ -n "$inv" ]; then
+        echo "what broke: $inv"
+        echo "to stop there in the debugger:  $RS_SHOWN debug $(shown_args "$@") $INVARIANTS"
+        echo "    (ringsim) continue"
+    else
+        echo "to stop there in the debugger:  $RS_SHOWN debug $(shown_args "$@")"
+        echo "    (ringsim) ${check_break:-$lab_break}"
+        echo "    (ringsim) continue"
+    fi
 }
 shown_args() { for a in "$@"; do printf '%s ' "$(shown "$a")"; done | sed 's/ $//'; }
 
