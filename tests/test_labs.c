@@ -193,6 +193,13 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
             if (!strncmp(line, key, strlen(key))) n++;
         cr_assert_geq(n, 5, "%s has %d wrong solutions:\n%s", lab_names[i], n, out);
     }
+    /* where the hypervisor can tell, the feedback names the rule broken */
+    const char *w = strstr(out, "shadow/writable_if_guest_writable.c: ");
+    cr_assert(w, "%s", out);
+    const char *next = strstr(w + 1, "\nshadow/");
+    const char *why = strstr(w, "  what broke: invariant broken (--invariants): a shadow entry is writable while "
+                                "the guest's D bit is clear, at va 0x");
+    cr_assert(why && (!next || why < next), "%s", out);
     free(out);
 }
 
@@ -386,6 +393,29 @@ Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 
              "jq -e '.score == 0 and (.output | contains(\"lacks the lab'\"'\"'s file(s): cpu/decode.c\"))' "
              "$d/ag/results/results.json >/dev/null || { cat $d/ag/results/results.json; exit 14; }; "
              "jq -r -f $shape $d/ag/results/results.json | grep . && exit 15; exit 0",
+             root_path("."), dir);
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
+
+/* ringsim run --invariants holds the reference's shadow paging to its rules
+ * under every technique that shadows (te, bt, hw+shadow), on the labs'
+ * workloads and guests: nothing is reported, outputs are those without it. */
+Test(labs, the_reference_keeps_the_shadow_invariants, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096], *out;
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; rs=${RINGSIM_BIN:-$r/ringsim}; "
+             "for run in 'pgfault --args 40 --isa strict --mode te' 'ptemod --args 30 --isa strict --levels 4 --mode te' "
+             "'ctxswitch --args 60 --mode hw --mmu shadow' 'tlbstride --args 2 --levels 4 --mode bt' "
+             "'kernel_faults --isa strict --mode te' '$r/build/labs/shadow/dirty.img --mode te' "
+             "'$r/build/labs/shadow/adbits.img --mode te'; do "
+             "  $rs run $run >$d/a 2>$d/ae; sa=$?; $rs run $run --invariants >$d/b 2>$d/be; sb=$?; "
+             "  [ $sa = $sb ] && cmp -s $d/a $d/b || { echo \"$run: $sa/$sb\"; cat $d/be; exit 1; }; "
+             "  ! grep -q 'invariant' $d/be || { cat $d/be; exit 2; }; done; "
+             "$rs run --help | grep -q -- '--invariants' || exit 3",
              root_path("."), dir);
     int st = shell(cmd, &out);
     cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);

@@ -12,7 +12,8 @@
 # (in assembly, and in a lab's answers.txt, NAME.txt, with #).  A lab with several regions in its file (bt, nested)
 # has one body a region, in the file's order, each after the first opened
 # by a line "// ---- next region" (or "# ---- next region").
-# Prints one line per solution: its score and the checks that caught it;
+# Prints one line per solution: its score and the checks that caught it
+# (then the invariants the hypervisor saw broken, "  what broke: …");
 # exit status 1 if any is caught by other checks than it says, or by none.
 # TREE's file is restored at the end.
 # With WRONG_UPDATE=1 the "caught by" lines are rewritten from the grading
@@ -45,6 +46,8 @@ for sol in "$here"/wrong/"$lab"/*.[cs] "$here"/wrong/"$lab"/*.txt; do
     sed -n 's/^  \(.*[^ ]\) *FAIL (0\/[0-9]*)$/\1/p' "$tree/grade.out" | sort >"$tree/got"
     score=$(sed -n "s/^Score ($lab): //p" "$tree/grade.out")
     echo "$lab/$name: $score, caught by: $(paste -sd';' "$tree/got")"
+    # what the hypervisor saw broken (--invariants), if it could tell
+    sed -n 's/^ *what broke: /  what broke: /p' "$tree/grade.out" | sort -u
     if [ "${WRONG_UPDATE:-0}" = 1 ]; then
         c=$(sed -n '1s/^\(\/\/\|#\) mistake:.*/\1/p' "$sol")
         { sed -n '/^\(\/\/\|#\) mistake:/p' "$sol"; sed "s|^|$c caught by: |" "$tree/got"
