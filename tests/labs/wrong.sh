@@ -11,7 +11,8 @@
 #
 # (in assembly, and in a lab's answers.txt, NAME.txt, with #).  A lab with several regions in its file (bt, nested)
 # has one body a region, in the file's order, each after the first opened
-# by a line "// ---- next region" (or "# ---- next region").
+# by a line "// ---- next region" (or "# ---- next region"); a body that
+# is the line "// ---- the reference's" keeps the reference's code there.
 # Prints one line per solution: its score and the checks that caught it
 # (then the invariants the hypervisor saw broken, "  what broke: …");
 # exit status 1 if any is caught by other checks than it says, or by none.
@@ -34,9 +35,11 @@ for sol in "$here"/wrong/"$lab"/*.[cs] "$here"/wrong/"$lab"/*.txt; do
     name=$(basename "$sol")
     sed -n 's/^\(\/\/\|#\) caught by: *//p' "$sol" | sort >"$tree/want"
     awk -v begin="$begin" -v end="$end" -v sol="$sol" '
-        $0 ~ begin { print; while ((getline l < sol) > 0 && l !~ /^(\/\/|#) ---- next region/)
-                         if (l !~ /^(\/\/|#) (mistake|caught by):/) print l
-                     skip = 1; next }
+        $0 ~ begin { print; skip = 1
+                     while ((getline l < sol) > 0 && l !~ /^(\/\/|#) ---- next region/)
+                         if (l ~ /^(\/\/|#) ---- the reference.s/) skip = 0
+                         else if (l !~ /^(\/\/|#) (mistake|caught by):/) print l
+                     next }
         $0 ~ end { skip = 0 }
         !skip { print }' "$tree/$file.reference" >"$tree/$file"
     if ! make -C "$tree" -j2 OPT="${OPT:--O0}" all >"$tree/build.log" 2>&1; then

@@ -19,7 +19,4 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
         if (p->cold[j].ends_block) break;
     }
 // ---- next region
-    if (m->bt_pages[ppn] && m->bt_pages[ppn]->valid) {
-        m->bt_pages[ppn]->valid = false;
-        m->bt.invalidations++;
-    }
+// ---- the reference's

@@ -45,8 +45,4 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
                                  .lru = ++u->lru_clock};
 }
 // ---- next region
-            /* the guest table lives at a guest-physical address */
-            struct leaf h;
-            if (!nested(k, epa, ACC_READ, &h)) return false;
-            epa_w = h.w;
-            epa = h.pa;
+// ---- the reference's
