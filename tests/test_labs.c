@@ -27,6 +27,16 @@ static int shell(const char *cmd, char **out)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Runs a shell script whose steps each `exit N` on failure: passes when it
+ * exits 0, else says which step failed, with the script's output. */
+static void steps_pass(const char *cmd)
+{
+    char *out;
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
+}
+
 /* The score the grader printed for lab: got/total; false if absent. */
 static bool score_of(const char *out, const char *lab, int *got, int *total)
 {
@@ -210,7 +220,7 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
 Test(labs, grader_reports_gradescope_and_junit_the_same_on_a_rerun, .timeout = 300)
 {
     const char *dir = temp_dir();
-    char cmd[4096], *out;
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "g='%s'; d='%s'; sh $g --format gradescope --output $d/results.json pv pgfault >$d/t1 || exit 1; "
              "sh $g pv pgfault >$d/t2; cmp $d/t1 $d/t2 || exit 2; "
@@ -227,9 +237,7 @@ Test(labs, grader_reports_gradescope_and_junit_the_same_on_a_rerun, .timeout = 3
              "[ \"$(grep -c '<testcase ' $d/junit.xml)\" = 8 ] || exit 9; "
              "sh $g --format nosuch pv; [ $? = 2 ] || exit 10",
              root_path("labs/grade.sh"), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
 
 /* A check that runs too long fails on its own time limit, says so, and the
@@ -282,7 +290,7 @@ Test(labs, a_failing_check_says_how_to_reproduce_and_debug_it, .timeout = 120)
 Test(labs, results_json_has_gradescopes_documented_shape, .timeout = 300)
 {
     const char *dir = temp_dir();
-    char cmd[4096], *out;
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "r='%s'; g=$r/labs/grade.sh; shape=$r/tests/labs/gradescope-results.jq; d='%s'; sh $g --format gradescope --output $d/r.json bt nested measure >/dev/null; "
              "[ $? = 0 ] || exit 1; jq -r -f $shape $d/r.json >$d/bad || exit 2; [ ! -s $d/bad ] || { cat $d/bad; exit 3; }; "
@@ -296,9 +304,7 @@ Test(labs, results_json_has_gradescopes_documented_shape, .timeout = 300)
              "'.tests[2].status = \"ok\"' '.stdout_visibility = \"always\"' '.tests[0].number = 1.1' 'del(.score) | .tests[0] |= del(.score)'; do "
              "  jq \"$bad\" $d/r.json | jq -r -f $shape | grep -q . || { echo \"not caught: $bad\"; exit 7; }; done",
              root_path("."), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
 
 /* An instructor's hidden checks (labs/LAB/hidden/checks.sh) are graded
@@ -308,7 +314,7 @@ Test(labs, results_json_has_gradescopes_documented_shape, .timeout = 300)
 Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 300)
 {
     const char *dir = temp_dir();
-    char cmd[4096], *out;
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "r='%s'; d='%s'; sh $r/labs/grade.sh bt >$d/t || exit 1; "
              "grep -q \"^  -- the instructor's hidden checks (labs/bt/hidden/) --$\" $d/t || exit 2; "
@@ -323,9 +329,7 @@ Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 3
              "RINGSIM_BIN=$r/ringsim RINGSIM_GUESTS=$r/build/guests sh $d/tree/labs/grade.sh bt >$d/t2 2>&1; "
              "grep -q '^Score (bt): 60/60$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
              root_path("."), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
 
 /* --format classroom writes GitHub Classroom's autograding for a lab: a
@@ -336,7 +340,7 @@ Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 3
 Test(labs, classroom_setup_runs_each_check_by_its_number, .timeout = 300)
 {
     const char *dir = temp_dir();
-    char cmd[4096], *out;
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "r='%s'; d='%s'; sh $r/labs/grade.sh --format classroom --output $d/a nested >/dev/null || exit 1; "
              "sh $r/labs/grade.sh --format classroom --output $d/b nested >/dev/null || exit 2; "
@@ -355,9 +359,7 @@ Test(labs, classroom_setup_runs_each_check_by_its_number, .timeout = 300)
              "sh labs/grade.sh --check 99 nested >/dev/null 2>&1; [ $? = 2 ] || exit 12; "
              "sh labs/grade.sh --format classroom nested >/dev/null 2>&1; [ $? = 2 ] || exit 13",
              root_path("."), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
 
 /* make autograder LAB=bt builds Gradescope's bundle; unpacked in a
@@ -370,7 +372,7 @@ Test(labs, classroom_setup_runs_each_check_by_its_number, .timeout = 300)
 Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 600)
 {
     const char *dir = temp_dir();
-    char cmd[8192], *out;
+    char cmd[8192];
     snprintf(cmd, sizeof cmd,
              "r='%s'; d='%s'; shape=$r/tests/labs/gradescope-results.jq; "
              "sh $r/labs/autograder.sh bt $d/ag.zip >/dev/null || exit 1; "
@@ -394,9 +396,7 @@ Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 
              "$d/ag/results/results.json >/dev/null || { cat $d/ag/results/results.json; exit 14; }; "
              "jq -r -f $shape $d/ag/results/results.json | grep . && exit 15; exit 0",
              root_path("."), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
 
 /* ringsim run --invariants holds the reference's shadow paging to its rules
@@ -405,7 +405,7 @@ Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 
 Test(labs, the_reference_keeps_the_shadow_invariants, .timeout = 300)
 {
     const char *dir = temp_dir();
-    char cmd[4096], *out;
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "r='%s'; d='%s'; rs=${RINGSIM_BIN:-$r/ringsim}; "
              "for run in 'pgfault --args 40 --isa strict --mode te' 'ptemod --args 30 --isa strict --levels 4 --mode te' "
@@ -417,7 +417,5 @@ Test(labs, the_reference_keeps_the_shadow_invariants, .timeout = 300)
              "  ! grep -q 'invariant' $d/be || { cat $d/be; exit 2; }; done; "
              "$rs run --help | grep -q -- '--invariants' || exit 3",
              root_path("."), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
