@@ -166,6 +166,13 @@ clean:
 grade: setup all
 	sh labs/grade.sh $(LAB)
 
+# make autograder LAB=x: Gradescope's autograder bundle for lab x,
+# build/autograder-x.zip (labs/autograder.sh, labs/README.md).
+.PHONY: autograder
+autograder:
+	@[ -n "$(LAB)" ] || { echo "make autograder LAB=name (a folder of labs/)" >&2; exit 2; }
+	sh labs/autograder.sh $(LAB) build/autograder-$(LAB).zip
+
 compare: setup all
 	sh tools/report.sh report
 

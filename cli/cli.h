@@ -35,6 +35,7 @@ struct machine_opts {
     unsigned tlb_entries, tlb_ways, pwc_entries, ntlb_entries, host_levels;
     bool no_asid, no_vpid, host_large_pages;
     uint32_t slice;
+    bool invariants;                 /* --invariants (hv_config) */
     bool empty_vms;                  /* build the machine's shape only, its VMs empty, their
                                       * images not read: a save file fills them (restore) */
     const char *disks[MAX_VMS];      /* --disk, one per image in order */
@@ -78,7 +79,7 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 enum {
     CLI_O_MODE = 0x300, CLI_O_MMU, CLI_O_ISA, CLI_O_PROFILE, CLI_O_LEVELS, CLI_O_MEM, CLI_O_INPUT,
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
-    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK
+    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK, CLI_O_INVARIANTS
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -92,7 +93,7 @@ enum {
     {"ntlb", required_argument, 0, CLI_O_NTLB}, {"no-vpid", no_argument, 0, CLI_O_NOVPID},       \
     {"slice", required_argument, 0, CLI_O_SLICE},                                                \
     {"input-file", required_argument, 0, CLI_O_INPUTFILE},                                       \
-    {"disk", required_argument, 0, CLI_O_DISK}
+    {"disk", required_argument, 0, CLI_O_DISK}, {"invariants", no_argument, 0, CLI_O_INVARIANTS}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);

@@ -61,7 +61,11 @@ void cli_machine_help(FILE *out)
         "  --disk FILE[:create=SIZE]  a block device backed by FILE (a whole number of 512-byte\n"
         "                     sectors, locked while the run lasts); create=64K makes it, zeroed,\n"
         "                     if missing.  Repeat for each image: the first --disk is the first\n"
-        "                     VM's\n");
+        "                     VM's\n"
+        "  --invariants       check the hypervisor's own rules as it runs (shadow paging: no\n"
+        "                     shadow entry gives more than the guest's); the first broken one\n"
+        "                     stops the guest, exit status 125, saying which, where and when\n"
+        "                     (labs/grade.sh turns it on)\n");
 }
 
 static int bad(const char *cmd, const char *opt, const char *arg, const char *expected)
@@ -98,6 +102,7 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
         return 1;
     case CLI_O_NOASID: o->no_asid = true; return 1;
     case CLI_O_NOVPID: o->no_vpid = true; return 1;
+    case CLI_O_INVARIANTS: o->invariants = true; return 1;
     case CLI_O_HOSTLARGE: o->host_large_pages = true; return 1;
     case CLI_O_ISA:
         return isa_variant_parse(arg, &o->isa) ? 1 : bad(cmd, "--isa", arg, "classic or strict");
@@ -268,7 +273,8 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
     cm->opts = *o;
     bool virt;
     struct hv_config hcfg = {.vm_memsize = o->memsize, .host_levels = o->host_levels ? o->host_levels : o->levels,
-                             .host_large_pages = o->host_large_pages, .slice = o->slice};
+                             .host_large_pages = o->host_large_pages, .slice = o->slice,
+                             .invariants = o->invariants};
     if (nimages < 1) {
         fprintf(stderr, "ringsim %s: expected an image (a path or a bundled program name)\n", cmd);
         return false;

@@ -149,6 +149,7 @@ struct decode_page *bt_page_get(struct machine *m, uint32_t ppn)
     return page_get(m, m->bt_pages, ppn, true);
 }
 
+// LAB(bt) BEGIN: which instructions become callouts, and translating one block lazily
 /* Binary translation: which instructions the translator must not copy.
  * Privileged and red-pill instructions alike touch the (virtual) machine
  * state, so they become calls into the hypervisor; vmcall too. */
@@ -168,6 +169,11 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
         }
         if (p->cold[j].ends_block) break;
     }
+//| void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
+//| {
+//|     unsigned n = 0;             /* copies the instruction at i, callouts nowhere */
+//|     if (p->insn[i].op == OPX_TRANSLATE) { p->insn[i].op = p->guest_op[i]; n++; }
+    // LAB(bt) END
     m->bt.blocks++;
     m->bt.instructions += n;
     cpu_charge(m, CY_BT, (uint64_t)n * m->prof.bt_translate);
@@ -189,11 +195,13 @@ bool cpu_bt_insn_at(const struct machine *m, uint32_t hpa, struct cpu_bt_insn *o
 void decode_invalidate_page(struct machine *m, uint32_t ppn)
 {
     if (m->dpages[ppn]) m->dpages[ppn]->valid = false;
+    // LAB(bt) BEGIN: the guest wrote a page we translated from: drop its translation
     if (m->bt_pages[ppn] && m->bt_pages[ppn]->valid) {
         /* the guest wrote a page we translated from: drop its translation */
         m->bt_pages[ppn]->valid = false;
         m->bt.invalidations++;
     }
+    // LAB(bt) END
     m->code_page[ppn] = 0;
     m->code_writes++;
 }

@@ -198,6 +198,7 @@ struct hv_config {
     unsigned host_levels;          /* levels of the host (nested) table */
     bool host_large_pages;         /* map guest memory with large host pages */
     uint32_t slice;                /* cycles a VM runs before the next is scheduled */
+    bool invariants;               /* --invariants: check the technique's own rules as it runs */
 };
 
 struct hv {

@@ -204,6 +204,7 @@ static void record(struct walk_result *r, const struct dim *d, unsigned level, i
 }
 
 /* ---- page-walk cache ------------------------------------------------------ */
+// LAB(nested) BEGIN: the page-walk cache: look up the deepest remembered entry on a path, remember one
 /* The deepest remembered entry on addr's path in dimension d: returns the
  * level to continue at and that table's address (0 = start at the root). */
 static unsigned pwc_lookup(struct machine *m, const struct mmu_walk_ctx *c, const struct dim *d, uint32_t addr,
@@ -244,6 +245,22 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
                                  .level = (uint8_t)level, .dim = d->which, .valid = 1,
                                  .lru = ++u->lru_clock};
 }
+//| /* The deepest remembered entry on addr's path in dimension d: returns the
+//|  * level to continue at and that table's address (0 = start at the root). */
+//| static unsigned pwc_lookup(struct machine *m, const struct mmu_walk_ctx *c, const struct dim *d, uint32_t addr,
+//|                            uint32_t *table)
+//| {
+//|     (void)m, (void)c, (void)d, (void)addr, (void)table;
+//|     return 0;
+//| }
+//|
+//| /* Remembers the entry pte read at level on addr's path in dimension d. */
+//| static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const struct dim *d, uint32_t addr,
+//|                      unsigned level, uint32_t pte)
+//| {
+//|     (void)m, (void)c, (void)d, (void)addr, (void)level, (void)pte;
+//| }
+// LAB(nested) END
 
 /* ---- the nested TLB: guest-physical page -> host-physical page ------------- */
 static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, struct leaf *out)
@@ -354,11 +371,13 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
         uint32_t epa = table + 4 * idx, pte;
         bool epa_w = true;           /* may the walker write A/D bits there? */
         if (two_d) {
+            // LAB(nested) BEGIN: the guest table lives at a guest-physical address: through the host dimension first
             /* the guest table lives at a guest-physical address */
             struct leaf h;
             if (!nested(k, epa, ACC_READ, &h)) return false;
             epa_w = h.w;
             epa = h.pa;
+            // LAB(nested) END
         }
         if (!pte_read(k, epa, &pte)) {
             r->fault = why | FAULT_BUS;

@@ -11,7 +11,7 @@
 
 #include "tests/helpers.h"
 
-static const char *const lab_names[] = {"te", "shadow", "pv", "pgfault"};
+static const char *const lab_names[] = {"te", "shadow", "pv", "pgfault", "bt", "nested", "measure"};
 #define NLABS (sizeof lab_names / sizeof lab_names[0])
 
 /* Runs a shell command; returns its exit status, its output in *out. */
@@ -25,6 +25,16 @@ static int shell(const char *cmd, char **out)
     *out = slurp(path);
     cr_assert(*out);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs a shell script whose steps each `exit N` on failure: passes when it
+ * exits 0, else says which step failed, with the script's output. */
+static void steps_pass(const char *cmd)
+{
+    char *out;
+    int st = shell(cmd, &out);
+    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
+    free(out);
 }
 
 /* The score the grader printed for lab: got/total; false if absent. */
@@ -57,12 +67,15 @@ Test(labs, the_reference_tree_scores_full_marks_in_every_lab, .timeout = 300)
 
 /* The checks a starting tree passes as it stands: those that only guard
  * against a solution doing too much (pv: refusing the real kernel's
- * updates).  Every other check needs the student's work. */
+ * updates; nested: a page-walk cache that serves another address space).  Every other check needs the student's work. */
 static const char *const passes_without_work[][4] = {
     {"te"}, {"shadow"},
     {"pv", "syscall under pv prints what bare metal prints", "forkwait under pv, 4 levels",
      "no update of the real kernel is refused"},
     {"pgfault"},
+    {"bt"},
+    {"nested", "ctxswitch with a page-walk cache prints what it prints without"},
+    {"measure"},
 };
 
 /* Whether the grader's output has check what as passed (OK). */
@@ -85,6 +98,9 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
         {"hypervisor/shadow.c", "bool writable = w && (gl & PTE_D) && !table;"},
         {"hypervisor/pv.c", "maps a frame outside the VM"},
         {"guests/kernel/trap.s", "call    demand_map"},
+        {"cpu/decode.c", "if (p->cold[j].ends_block) break;"},
+        {"mmu/mmu.c", "if (!nested(k, epa, ACC_READ, &h)) return false;"},
+        {"labs/measure/answers.txt", "forkwait_slowest_mode = bt+shadow"},
     };
     for (size_t i = 0; i < NLABS; i++) {
         const char *dir = temp_dir();
@@ -106,10 +122,10 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
          * a string are no marker */
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && for f in $(git ls-files 2>/dev/null || find . -type f ! -path './build/*'); do "
-                 "case $f in '%s'|tests/labs/wrong/%s/*) continue ;; esac; "
+                 "case $f in '%s'|tests/labs/wrong/%s/*|labs/%s/hidden/*) continue ;; esac; "
                  "cmp -s \"$f\" '%s'/\"$f\" || echo \"changed: $f\"; done; "
                  "[ ! -e '%s/tests/labs/wrong/%s' ] || echo 'the wrong solutions, near-solutions, are in it'",
-                 root_path("."), solution[i][0], lab_names[i], tree, tree, lab_names[i]);
+                 root_path("."), solution[i][0], lab_names[i], lab_names[i], tree, tree, lab_names[i]);
         cr_assert_eq(shell(cmd, &out), 0);
         cr_assert_str_empty(out, "labs/mklab %s changed more than %s:\n%s", lab_names[i], solution[i][0], out);
         free(out);
@@ -173,7 +189,7 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
              "cd '%s' && mkdir '%s/tree' && { git ls-files -z --cached --others --exclude-standard 2>/dev/null "
              "|| find . -type f ! -path './build/*' ! -name ringsim -print0; } | xargs -0 tar cf - | (cd '%s/tree' && tar xf -) "
              "&& make -C '%s/tree' -j2 OPT=-O0 all >'%s/build.log' 2>&1 || { cat '%s/build.log'; exit 99; }; "
-             "st=0; for lab in te shadow pv pgfault; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
+             "st=0; for lab in te shadow pv pgfault bt nested measure; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
              root_path("."), dir, dir, dir, dir, dir, dir);
     int st = shell(cmd, &out);
     cr_assert_neq(st, 99, "the copy does not build:\n%s", out);
@@ -187,6 +203,13 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
             if (!strncmp(line, key, strlen(key))) n++;
         cr_assert_geq(n, 5, "%s has %d wrong solutions:\n%s", lab_names[i], n, out);
     }
+    /* where the hypervisor can tell, the feedback names the rule broken */
+    const char *w = strstr(out, "shadow/writable_if_guest_writable.c: ");
+    cr_assert(w, "%s", out);
+    const char *next = strstr(w + 1, "\nshadow/");
+    const char *why = strstr(w, "  what broke: invariant broken (--invariants): a shadow entry is writable while "
+                                "the guest's D bit is clear, at va 0x");
+    cr_assert(why && (!next || why < next), "%s", out);
     free(out);
 }
 
@@ -197,7 +220,7 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
 Test(labs, grader_reports_gradescope_and_junit_the_same_on_a_rerun, .timeout = 300)
 {
     const char *dir = temp_dir();
-    char cmd[4096], *out;
+    char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "g='%s'; d='%s'; sh $g --format gradescope --output $d/results.json pv pgfault >$d/t1 || exit 1; "
              "sh $g pv pgfault >$d/t2; cmp $d/t1 $d/t2 || exit 2; "
@@ -214,9 +237,7 @@ Test(labs, grader_reports_gradescope_and_junit_the_same_on_a_rerun, .timeout = 3
              "[ \"$(grep -c '<testcase ' $d/junit.xml)\" = 8 ] || exit 9; "
              "sh $g --format nosuch pv; [ $? = 2 ] || exit 10",
              root_path("labs/grade.sh"), dir);
-    int st = shell(cmd, &out);
-    cr_assert_eq(st, 0, "step %d failed:\n%s", st, out);
-    free(out);
+    steps_pass(cmd);
 }
 
 /* A check that runs too long fails on its own time limit, says so, and the
@@ -259,4 +280,142 @@ Test(labs, a_failing_check_says_how_to_reproduce_and_debug_it, .timeout = 120)
     for (size_t i = 0; i < sizeof says / sizeof says[0]; i++)
         cr_assert(strstr(out, says[i]), "no '%s' in:\n%s", says[i], out);
     free(out);
+}
+
+/* results.json has the shape Gradescope documents (tests/labs/
+ * gradescope-results.jq encodes its "Output format": the keys, their types,
+ * the visibilities and statuses): the grader's report conforms, with hidden
+ * checks and failures in it, and the checker itself rejects a report that
+ * strays from the shape. */
+Test(labs, results_json_has_gradescopes_documented_shape, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; g=$r/labs/grade.sh; shape=$r/tests/labs/gradescope-results.jq; d='%s'; sh $g --format gradescope --output $d/r.json bt nested measure >/dev/null; "
+             "[ $? = 0 ] || exit 1; jq -r -f $shape $d/r.json >$d/bad || exit 2; [ ! -s $d/bad ] || { cat $d/bad; exit 3; }; "
+             "jq -e '[.tests[] | select(.visibility == \"after_due_date\")] | length == 2' $d/r.json >/dev/null || exit 4; "
+             "jq -e '.tests | map(.number) == (map(.number) | unique_by(split(\".\") | map(tonumber)))' $d/r.json >/dev/null "
+             "|| exit 5; "
+             /* a failing run: the starting tree of measure conforms too */
+             "jq '.tests[0] += {score: 0, status: \"failed\"}' $d/r.json | jq -r -f $shape >$d/bad2; [ ! -s $d/bad2 ] || exit 6; "
+             /* strays: an unknown key, a wrong type, a visibility Gradescope lacks */
+             "for bad in '.tests[0].points = 1' '.score = \"70\"' '.tests[1].visibility = \"public\"' "
+             "'.tests[2].status = \"ok\"' '.stdout_visibility = \"always\"' '.tests[0].number = 1.1' 'del(.score) | .tests[0] |= del(.score)'; do "
+             "  jq \"$bad\" $d/r.json | jq -r -f $shape | grep -q . || { echo \"not caught: $bad\"; exit 7; }; done",
+             root_path("."), dir);
+    steps_pass(cmd);
+}
+
+/* An instructor's hidden checks (labs/LAB/hidden/checks.sh) are graded
+ * with the lab's own, reported with the visibility GRADE_HIDDEN_VISIBILITY
+ * says, and left out of the starting tree, whose grading then counts
+ * without them. */
+Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; sh $r/labs/grade.sh bt >$d/t || exit 1; "
+             "grep -q \"^  -- the instructor's hidden checks (labs/bt/hidden/) --$\" $d/t || exit 2; "
+             "grep -q '^Score (bt): 70/70$' $d/t || exit 3; "
+             "GRADE_HIDDEN_VISIBILITY=hidden sh $r/labs/grade.sh --format gradescope bt 2>/dev/null >$d/r.json; "
+             "jq -e '[.tests[].visibility] | (map(select(. == \"hidden\")) | length) == 1 and "
+             "(map(select(. == \"visible\")) | length) == 6' $d/r.json >/dev/null || exit 4; "
+             "GRADE_HIDDEN_VISIBILITY=public sh $r/labs/grade.sh bt >/dev/null 2>&1; [ $? = 2 ] || exit 5; "
+             "$r/labs/mklab bt $d/tree >/dev/null || exit 6; [ ! -e $d/tree/labs/bt/hidden ] || exit 7; "
+             "[ -f $d/tree/labs/bt/checks.sh ] || exit 8; "
+             /* the starting tree's grader, run on the reference's build, counts the visible checks only */
+             "RINGSIM_BIN=$r/ringsim RINGSIM_GUESTS=$r/build/guests sh $d/tree/labs/grade.sh bt >$d/t2 2>&1; "
+             "grep -q '^Score (bt): 60/60$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
+             root_path("."), dir);
+    steps_pass(cmd);
+}
+
+/* --format classroom writes GitHub Classroom's autograding for a lab: a
+ * command-grader step a visible check, run by `--check N` and worth its
+ * points, a reporter step naming them all, and the same tests in
+ * .github/classroom/autograding.json; each command passes on the reference
+ * tree; a rerun writes the same bytes. */
+Test(labs, classroom_setup_runs_each_check_by_its_number, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; sh $r/labs/grade.sh --format classroom --output $d/a nested >/dev/null || exit 1; "
+             "sh $r/labs/grade.sh --format classroom --output $d/b nested >/dev/null || exit 2; "
+             "diff -r $d/a $d/b || exit 3; j=$d/a/.github/classroom/autograding.json; w=$d/a/.github/workflows/classroom.yml; "
+             "jq -e '(.tests | length) == 7 and ([.tests[].points] | add) == 70 and "
+             "all(.tests[]; (.name | startswith(\"nested: \")) and (.run | test(\"^sh labs/grade.sh --check [0-9]+ nested$\")) "
+             "and .timeout > 0 and .comparison == \"included\")' $j >/dev/null || exit 4; "
+             "[ \"$(grep -c 'uses: education/autograding-command-grader@v1' $w)\" = 7 ] || exit 5; "
+             "grep -q '^        runners: nested-1,nested-2,nested-3,nested-4,nested-5,nested-6,nested-7$' $w || exit 6; "
+             "grep -q 'NESTED-7_RESULTS: \"${{steps.nested-7.outputs.result}}\"' $w || exit 7; "
+             "grep -q 'setup-command: \"sh tools/setup.sh && make -j2 all\"' $w || exit 8; "
+             "! grep -q 'hidden\\|after_due_date' $j $w || exit 9; "
+             "cd $r && for k in $(jq -r '.tests[].run | split(\" \")[3]' $j); do "
+             "  sh labs/grade.sh --check $k nested >$d/c 2>&1 || { cat $d/c; exit 10; }; "
+             "  [ \"$(grep -c ' OK   (' $d/c)\" = 1 ] || exit 11; done; "
+             "sh labs/grade.sh --check 99 nested >/dev/null 2>&1; [ $? = 2 ] || exit 12; "
+             "sh labs/grade.sh --format classroom nested >/dev/null 2>&1; [ $? = 2 ] || exit 13",
+             root_path("."), dir);
+    steps_pass(cmd);
+}
+
+/* make autograder LAB=bt builds Gradescope's bundle; unpacked in a
+ * directory laid out as Gradescope's /autograder (AUTOGRADER_ROOT), its
+ * setup.sh builds the starting tree and its run_autograder grades a
+ * submission: the reference's file scores full marks, a wrong solution
+ * (by its name alone) loses the checks meant to catch it, a submission
+ * without the file scores zero and says why; every results.json has
+ * Gradescope's shape. */
+Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 600)
+{
+    const char *dir = temp_dir();
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; shape=$r/tests/labs/gradescope-results.jq; "
+             "sh $r/labs/autograder.sh bt $d/ag.zip >/dev/null || exit 1; "
+             "mkdir -p $d/ag/source $d/ag/submission && cd $d/ag/source && unzip -q $d/ag.zip || exit 2; "
+             "[ -x run_autograder ] && [ -f setup.sh ] && grep -qx cpu/decode.c files.txt || exit 3; "
+             "[ -f tree/labs/bt/hidden/checks.sh ] && ! grep -q 'needs_callout' tree/cpu/decode.c || exit 4; "
+             "export AUTOGRADER_ROOT=$d/ag OPT=-O0; sh setup.sh >$d/setup.log 2>&1 || { tail $d/setup.log; exit 5; }; "
+             "mkdir -p $d/ag/submission/cpu && cp $r/cpu/decode.c $d/ag/submission/cpu/ && ./run_autograder >$d/o1 || exit 6; "
+             "jq -e '.score == 70 and (.tests | length) == 7' $d/ag/results/results.json >/dev/null || { cat $d/o1; exit 7; }; "
+             "jq -r -f $shape $d/ag/results/results.json | grep . && exit 8; "
+             "rm -r $d/ag/submission/cpu; "
+             "sed 's/isa_info\\[op\\].sensitive || isa_info\\[op\\].privileged/isa_info[op].privileged/' $r/cpu/decode.c "
+             ">$d/ag/submission/decode.c && ! cmp -s $r/cpu/decode.c $d/ag/submission/decode.c || exit 9; "
+             "./run_autograder >$d/o2 || exit 10; "
+             "jq -e '.score == 20 and ([.tests[] | select(.status == \"failed\") | .name] | "
+             "index(\"bt: red pills in ring 0 show ring 0, as on bare metal (popfring.s)\") != null)' "
+             "$d/ag/results/results.json >/dev/null || { cat $d/o2; exit 11; }; "
+             "jq -r -f $shape $d/ag/results/results.json | grep . && exit 12; "
+             "rm $d/ag/submission/decode.c; ./run_autograder >$d/o3 || exit 13; "
+             "jq -e '.score == 0 and (.output | contains(\"lacks the lab'\"'\"'s file(s): cpu/decode.c\"))' "
+             "$d/ag/results/results.json >/dev/null || { cat $d/ag/results/results.json; exit 14; }; "
+             "jq -r -f $shape $d/ag/results/results.json | grep . && exit 15; exit 0",
+             root_path("."), dir);
+    steps_pass(cmd);
+}
+
+/* ringsim run --invariants holds the reference's shadow paging to its rules
+ * under every technique that shadows (te, bt, hw+shadow), on the labs'
+ * workloads and guests: nothing is reported, outputs are those without it. */
+Test(labs, the_reference_keeps_the_shadow_invariants, .timeout = 300)
+{
+    const char *dir = temp_dir();
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "r='%s'; d='%s'; rs=${RINGSIM_BIN:-$r/ringsim}; "
+             "for run in 'pgfault --args 40 --isa strict --mode te' 'ptemod --args 30 --isa strict --levels 4 --mode te' "
+             "'ctxswitch --args 60 --mode hw --mmu shadow' 'tlbstride --args 2 --levels 4 --mode bt' "
+             "'kernel_faults --isa strict --mode te' '$r/build/labs/shadow/dirty.img --mode te' "
+             "'$r/build/labs/shadow/adbits.img --mode te'; do "
+             "  $rs run $run >$d/a 2>$d/ae; sa=$?; $rs run $run --invariants >$d/b 2>$d/be; sb=$?; "
+             "  [ $sa = $sb ] && cmp -s $d/a $d/b || { echo \"$run: $sa/$sb\"; cat $d/be; exit 1; }; "
+             "  ! grep -q 'invariant' $d/be || { cat $d/be; exit 2; }; done; "
+             "$rs run --help | grep -q -- '--invariants' || exit 3",
+             root_path("."), dir);
+    steps_pass(cmd);
 }

@@ -6,7 +6,7 @@
 # Why each package is here: see README.md, "Dependencies".
 set -eu
 PKGS="build-essential pkg-config libncurses-dev libreadline-dev libcriterion-dev \
-libinih-dev libjansson-dev graphviz gnuplot-nox tmux binutils jq libxml2-utils nodejs"
+libinih-dev libjansson-dev graphviz gnuplot-nox tmux binutils jq libxml2-utils nodejs zip unzip"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

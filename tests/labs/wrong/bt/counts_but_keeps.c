@@ -1,0 +1,23 @@
+// mistake: counts the invalidation but leaves the translation valid
+// caught by: code the guest rewrites runs as rewritten (smc.s)
+// caught by: translated block by block, each instruction once (blocks.json)
+
+static bool needs_callout(int op)
+{
+    return op < OP_COUNT && (isa_info[op].sensitive || isa_info[op].privileged || op == OP_VMCALL);
+}
+
+void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
+{
+    unsigned n = 0;
+    for (unsigned j = i; j < PAGE_INSNS; j++) {
+        struct dinsn *d = &p->insn[j];
+        if (d->op == OPX_TRANSLATE) {
+            d->op = needs_callout(p->guest_op[j]) ? OPX_CALLOUT : p->guest_op[j];
+            n++;
+        }
+        if (p->cold[j].ends_block) break;
+    }
+// ---- next region
+    if (m->bt_pages[ppn] && m->bt_pages[ppn]->valid)
+        m->bt.invalidations++;

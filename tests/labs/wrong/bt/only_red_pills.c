@@ -1,0 +1,22 @@
+// mistake: only the red pills become callouts ("the privileged ones trap anyway"): correct, but each privileged one costs a trap
+// caught by: every sensitive instruction is a callout, none trapped to emulate
+// caught by: translated block by block, each instruction once (blocks.json)
+
+static bool needs_callout(int op)
+{
+    return op < OP_COUNT && ((isa_info[op].sensitive && !isa_info[op].privileged) || op == OP_VMCALL);
+}
+
+void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
+{
+    unsigned n = 0;
+    for (unsigned j = i; j < PAGE_INSNS; j++) {
+        struct dinsn *d = &p->insn[j];
+        if (d->op == OPX_TRANSLATE) {
+            d->op = needs_callout(p->guest_op[j]) ? OPX_CALLOUT : p->guest_op[j];
+            n++;
+        }
+        if (p->cold[j].ends_block) break;
+    }
+// ---- next region
+// ---- the reference's

@@ -1,0 +1,19 @@
+// mistake: translates every instruction of the block again, also those already translated, and counts them
+// caught by: translated block by block, each instruction once (blocks.json)
+
+static bool needs_callout(int op)
+{
+    return op < OP_COUNT && (isa_info[op].sensitive || isa_info[op].privileged || op == OP_VMCALL);
+}
+
+void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
+{
+    unsigned n = 0;
+    for (unsigned j = i; j < PAGE_INSNS; j++) {
+        struct dinsn *d = &p->insn[j];
+        d->op = needs_callout(p->guest_op[j]) ? OPX_CALLOUT : p->guest_op[j];
+        n++;
+        if (p->cold[j].ends_block) break;
+    }
+// ---- next region
+// ---- the reference's

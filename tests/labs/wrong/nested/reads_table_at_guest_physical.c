@@ -1,0 +1,12 @@
+// mistake: reads the guest's table entry at its guest-physical address, as if it were host-physical (right only for a VM at host 0)
+// caught by: a 2D walk reads (n+1)(m+1)-1 entries: 2 guest, 3 host levels
+// caught by: the page-walk cache saves the reference's references (pwc.json)
+// caught by: the same with 4 guest levels over 2 host levels
+// caught by: three VMs, 3 guest levels over 4 host levels
+// caught by: two VMs under hw+nested each print what they print alone
+// caught by: two VMs with a page-walk cache print what they print alone
+// caught by: two VMs, nested TLB and page-walk cache, 3 levels over 2
+
+// ---- the reference's
+// ---- next region
+            /* the guest table lives at a guest-physical address */
