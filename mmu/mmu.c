@@ -46,6 +46,7 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
         return false;
     }
     mmu_level_bits(u->levels, u->bits);
+    for (unsigned n = 2; n <= MMU_MAX_LEVELS; n++) mmu_shape_of(n, &u->shapes[n]);
     u->tlb_entries = cfg->tlb_entries ? cfg->tlb_entries : 64;
     u->tlb_ways = cfg->tlb_ways ? cfg->tlb_ways : (cfg->tlb_entries ? cfg->tlb_entries : 4);
     if (u->tlb_ways > u->tlb_entries || u->tlb_entries % u->tlb_ways ||
@@ -132,29 +133,29 @@ struct mmu_walk_ctx mmu_walk_ctx_now(const struct machine *m)
 
 /* ---- one dimension of translation ------------------------------------------
  * A dimension is a radix table: its root, its number of levels and its index
- * split.  Native paging has one (the guest's tables, or the only ones);
- * nested paging adds the host dimension, which maps guest-physical to
+ * split (its shape).  Native paging has one (the guest's tables, or the only
+ * ones); nested paging adds the host dimension, which maps guest-physical to
  * host-physical addresses. */
+void mmu_shape_of(unsigned levels, struct mmu_shape *s)
+{
+    unsigned bits[MMU_MAX_LEVELS];
+    mmu_level_bits(levels, bits);
+    s->levels = levels;
+    for (unsigned i = levels, sh = 12; i-- > 0; sh += bits[i]) {
+        s->shift[i] = sh;
+        s->mask[i] = (1u << bits[i]) - 1;
+    }
+}
+
 struct dim {
     uint32_t root;
-    unsigned levels;
-    unsigned bits[MMU_MAX_LEVELS];
-    unsigned shift[MMU_MAX_LEVELS]; /* address bits below each level's index */
+    const struct mmu_shape *s;
     uint8_t which;               /* DIM_GUEST or DIM_HOST */
 };
 
-static void dim_init(struct dim *d, const struct mmu_table *t, uint8_t which)
-{
-    d->root = t->root;
-    d->levels = t->levels;
-    d->which = which;
-    mmu_level_bits(d->levels, d->bits);
-    for (unsigned i = d->levels, s = 12; i-- > 0; s += d->bits[i]) d->shift[i] = s;
-}
-
 static uint32_t index_at(const struct dim *d, uint32_t addr, unsigned level)
 {
-    return (addr >> d->shift[level]) & ((1u << d->bits[level]) - 1);
+    return (addr >> d->s->shift[level]) & d->s->mask[level];
 }
 
 /* One walk under way: what it reads, the machine a live walk updates (NULL
@@ -165,7 +166,25 @@ struct walker {
     struct machine *live;
     struct walk_result *r;
     struct dim guest, host;
+    struct mmu_shape own[2];     /* shapes worked out for this walk (a probe's) */
+    bool leaf_seen;              /* the guest dimension reached its leaf, */
+    uint32_t leaf_pte;           /* which read this (before any A/D update) */
+    unsigned reads;              /* entries read so far (walk_charge) */
 };
+
+/* A live walk takes its shapes from the MMU's cache; a probe, which has no
+ * machine, works them out. */
+static void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t, uint8_t which)
+{
+    d->root = t->root;
+    d->which = which;
+    if (k->live && t->levels >= 2 && t->levels <= MMU_MAX_LEVELS) {
+        d->s = &k->live->mmu.shapes[t->levels];
+    } else {
+        mmu_shape_of(t->levels, &k->own[which]);
+        d->s = &k->own[which];
+    }
+}
 
 /* What one dimension's walk found at its leaf. */
 struct leaf {
@@ -174,16 +193,25 @@ struct leaf {
     unsigned level;              /* of the leaf, 0 = bottom */
 };
 
-/* Reads one page-table entry at host-physical pa: the one counted reference. */
-static bool pte_read(const struct walker *k, uint32_t pa, uint32_t *pte)
+/* Reads one page-table entry at host-physical pa: the one counted reference
+ * (a live walk charges its references once it ends: walk_charge). */
+static inline bool pte_read(struct walker *k, uint32_t pa, uint32_t *pte)
 {
     if (pa > k->c->memsize - 4) return false;
     memcpy(pte, k->c->mem + pa, 4);
-    if (k->live) {
-        k->live->mmu.st.walk_refs++;
-        cpu_charge(k->live, CY_WALK, k->live->prof.walk_ref);
-    }
+    k->reads++;
     return true;
+}
+
+/* Counts and charges the references a live walk made (a probe's are only
+ * recorded).  Nothing in a walk looks at the cycles, so charging them at
+ * its end gives the same figures as charging each as it is made. */
+static void walk_charge(struct walker *k)
+{
+    if (k->live) {
+        k->live->mmu.st.walk_refs += k->reads;
+        cpu_charge(k->live, CY_WALK, (uint64_t)k->reads * k->live->prof.walk_ref);
+    }
 }
 
 /* A live walk's A/D update: its context reads the machine's own memory,
@@ -196,10 +224,10 @@ static void pte_write_ad(struct machine *m, uint32_t pa, uint32_t pte)
     if (m->code_page[pa >> 12]) decode_invalidate_page(m, pa >> 12);
 }
 
-static void record(struct walk_result *r, const struct dim *d, unsigned level, int kind, uint32_t table,
-                   uint32_t idx, uint32_t pte)
+static inline void record(struct walk_result *r, const struct dim *d, unsigned level, int kind, uint32_t table,
+                          uint32_t idx, uint32_t pte)
 {
-    if (r->nrefs >= MMU_MAX_WALK_REFS) return;
+    if (__builtin_expect(r->nrefs >= MMU_MAX_WALK_REFS, 0)) return;
     r->refs[r->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, d->which, table, idx, pte};
 }
 
@@ -216,9 +244,9 @@ static unsigned pwc_lookup(struct machine *m, const struct mmu_walk_ctx *c, cons
         struct pwc_entry *e = &u->pwc[i];
         /* (an entry of this dimension and VM has this table's shape: the
          * level test only keeps d->shift in bounds) */
-        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->levels) continue;
+        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->s->levels) continue;
         if (u->asid_tags && e->asid != asid) continue;
-        if (e->prefix != addr >> d->shift[e->level]) continue;
+        if (e->prefix != addr >> d->s->shift[e->level]) continue;
         if (!best || e->level > best->level) best = e;
     }
     if (!best) return 0;
@@ -239,7 +267,7 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct pwc_entry){.prefix = addr >> d->shift[level], .pte = pte,
+    *victim = (struct pwc_entry){.prefix = addr >> d->s->shift[level], .pte = pte,
                                  .asid = d->which == DIM_HOST ? 0 : c->asid, .vpid = c->vpid,
                                  .level = (uint8_t)level, .dim = d->which, .valid = 1,
                                  .lru = ++u->lru_clock};
@@ -275,7 +303,118 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const stru
 }
 
 /* ---- the walker ----------------------------------------------------------- */
-static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum mmu_access acc, struct leaf *out);
+static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+
+/* A live walk must set an accessed or dirty bit in a guest table entry at
+ * guest-physical gpa that the host table maps read-only (a page shared
+ * copy-on-write, hypervisor/clone.c): as with EPT, the hardware's A/D
+ * update is a write in the host dimension, so it is a nested violation and
+ * nothing is written. */
+static bool ad_violation(struct walker *k, uint32_t gpa)
+{
+    k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
+    k->r->nested_gpa = gpa;
+    return false;
+}
+
+/*
+ * walk_dim: translates addr through the radix table of dimension d, as the
+ * hardware does.  Every entry read is one reference (counted when live);
+ * a live walk also sets accessed/dirty bits (guest dimension) and uses the
+ * page-walk cache.  In the guest dimension of a nested walk, each table
+ * address is guest-physical and is itself translated through the host
+ * dimension first: that is what makes a cold 2D walk cost (n+1)(m+1)-1.
+ * Returns true with the leaf in *out; false with the reason bits in the
+ * result's fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED if
+ * the host dimension failed).
+ *
+ * `guest` says which dimension d is.  It is a constant at each of the two
+ * calls below (walk_guest, walk_host), so each is compiled with the other
+ * dimension's concerns left out: the host walk, made once per guest level,
+ * has no rings, no A/D bits and no second dimension to look at.
+ */
+static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
+                                                           enum mmu_access acc, struct leaf *out, const bool guest)
+{
+    struct machine *m = k->live;
+    struct walk_result *r = k->r;
+    const struct mmu_shape *s = d->s;
+    bool user = guest && k->c->user;            /* the host table has no rings */
+    bool two_d = guest && k->c->two_d;
+    bool pwc = m && m->mmu.pwc_entries;
+    bool ad = m && guest;                       /* host tables keep no A/D bits */
+    uint32_t table = d->root & PTE_FRAME;
+    unsigned level = 0, bottom = s->levels - 1;
+    uint32_t path = ~0u;                        /* the and of every entry's bits on the path */
+#define WHY() ((acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) | (acc == ACC_FETCH ? FAULT_FETCH : 0))
+    if (pwc) level = pwc_lookup(m, k->c, d, addr, &table);
+    for (; level <= bottom; level++) {
+        uint32_t idx = index_at(d, addr, level);
+        uint32_t epa = table + 4 * idx, pte;
+        bool epa_w = true;           /* may the walker write A/D bits there? */
+        if (two_d) {
+            /* the guest table lives at a guest-physical address */
+            struct leaf h;
+            if (!nested(k, epa, ACC_READ, &h)) return false;
+            epa_w = h.w;
+            epa = h.pa;
+        }
+        if (!pte_read(k, epa, &pte)) {
+            r->fault = WHY() | FAULT_BUS;
+            return false;
+        }
+        record(r, d, level, WALK_READ, table, idx, pte);
+        if (!(pte & PTE_P)) {
+            r->fault = WHY();
+            return false;
+        }
+        path &= pte;
+        if (level != bottom && !(pte & PTE_L)) {
+            /* permission faults are decided at the leaf, with all bits seen */
+            if (ad && !(pte & PTE_A)) {
+                if (!epa_w) return ad_violation(k, table + 4 * idx);
+                pte |= PTE_A;
+                pte_write_ad(m, epa, pte);
+                record(r, d, level, WALK_AD_WRITE, table, idx, pte);
+            }
+            if (pwc) pwc_fill(m, k->c, d, addr, level, pte);
+            table = pte & PTE_FRAME;
+            continue;
+        }
+        if (guest) {
+            k->leaf_seen = true;
+            k->leaf_pte = pte;
+        }
+        bool w = path & PTE_W, usr = path & PTE_U;
+        if ((user && !usr) || (acc == ACC_WRITE && !w)) {
+            r->fault = WHY() | FAULT_PRESENT;
+            return false;
+        }
+        uint32_t want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
+        if (ad && (pte & want) != want) {
+            if (!epa_w) return ad_violation(k, table + 4 * idx);
+            pte |= want;
+            pte_write_ad(m, epa, pte);
+            record(r, d, level, WALK_AD_WRITE, table, idx, pte);
+        }
+        uint32_t page_mask = (1u << s->shift[level]) - 1;
+        *out = (struct leaf){((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask), w, usr, bottom - level};
+        return true;
+    }
+    r->fault = WHY(); /* not reached: the bottom level is always a leaf */
+    return false;
+#undef WHY
+}
+
+static bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+{
+    return walk_dim(k, &k->guest, vaddr, acc, out, true);
+}
+
+static bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
+{
+    return walk_dim(k, &k->host, gpa, acc, out, false);
+}
 
 /*
  * nested: the host dimension of a two-dimensional walk.  Translates the
@@ -302,105 +441,13 @@ static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct l
         }
         return true;
     }
-    if (!walk_dim(k, &k->host, gpa, acc, out)) {
+    if (!walk_host(k, gpa, acc, out)) {
         k->r->fault |= FAULT_NESTED;
         k->r->nested_gpa = gpa;
         return false;
     }
     if (m && m->mmu.ntlb_entries) ntlb_fill(m, k->c->vpid, gpa, out);
     return true;
-}
-
-/* A live walk must set an accessed or dirty bit in a guest table entry at
- * guest-physical gpa that the host table maps read-only (a page shared
- * copy-on-write, hypervisor/clone.c): as with EPT, the hardware's A/D
- * update is a write in the host dimension, so it is a nested violation and
- * nothing is written. */
-static bool ad_violation(struct walker *k, uint32_t gpa)
-{
-    k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
-    k->r->nested_gpa = gpa;
-    return false;
-}
-
-/*
- * walk_dim: translates addr through the radix table of dimension d, as the
- * hardware does.  Every entry read is one reference (counted when live);
- * a live walk also sets accessed/dirty bits (guest dimension) and uses the
- * page-walk cache.  In the guest dimension of a nested walk, each table
- * address is guest-physical and is itself translated through the host
- * dimension first: that is what makes a cold 2D walk cost (n+1)(m+1)-1.
- * Returns true with the leaf in *out; false with the reason bits in the
- * result's fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED if
- * the host dimension failed).
- */
-static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum mmu_access acc, struct leaf *out)
-{
-    struct machine *m = k->live;
-    struct walk_result *r = k->r;
-    bool guest = d->which == DIM_GUEST;
-    bool user = guest && k->c->user;            /* the host table has no rings */
-    bool two_d = guest && k->c->two_d;
-    bool pwc = m && m->mmu.pwc_entries;
-    bool ad = m && guest;                       /* host tables keep no A/D bits */
-    uint32_t table = d->root & PTE_FRAME;
-    unsigned level = 0;
-    bool w = true, usr = true;
-    uint32_t why = (acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) |
-                   (acc == ACC_FETCH ? FAULT_FETCH : 0);
-    if (pwc) level = pwc_lookup(m, k->c, d, addr, &table);
-    for (; level < d->levels; level++) {
-        uint32_t idx = index_at(d, addr, level);
-        uint32_t epa = table + 4 * idx, pte;
-        bool epa_w = true;           /* may the walker write A/D bits there? */
-        if (two_d) {
-            /* the guest table lives at a guest-physical address */
-            struct leaf h;
-            if (!nested(k, epa, ACC_READ, &h)) return false;
-            epa_w = h.w;
-            epa = h.pa;
-        }
-        if (!pte_read(k, epa, &pte)) {
-            r->fault = why | FAULT_BUS;
-            return false;
-        }
-        record(r, d, level, WALK_READ, table, idx, pte);
-        if (!(pte & PTE_P)) {
-            r->fault = why;
-            return false;
-        }
-        w = w && (pte & PTE_W);
-        usr = usr && (pte & PTE_U);
-        bool leaf = level == d->levels - 1 || (pte & PTE_L);
-        if (!leaf) {
-            /* permission faults are decided at the leaf, with all bits seen */
-            if (ad && !(pte & PTE_A)) {
-                if (!epa_w) return ad_violation(k, table + 4 * idx);
-                pte |= PTE_A;
-                pte_write_ad(m, epa, pte);
-                record(r, d, level, WALK_AD_WRITE, table, idx, pte);
-            }
-            if (pwc) pwc_fill(m, k->c, d, addr, level, pte);
-            table = pte & PTE_FRAME;
-            continue;
-        }
-        if ((user && !usr) || (acc == ACC_WRITE && !w)) {
-            r->fault = why | FAULT_PRESENT;
-            return false;
-        }
-        uint32_t want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
-        if (ad && (pte & want) != want) {
-            if (!epa_w) return ad_violation(k, table + 4 * idx);
-            pte |= want;
-            pte_write_ad(m, epa, pte);
-            record(r, d, level, WALK_AD_WRITE, table, idx, pte);
-        }
-        uint32_t page_mask = (1u << d->shift[level]) - 1;
-        *out = (struct leaf){((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask), w, usr, d->levels - 1 - level};
-        return true;
-    }
-    r->fault = why; /* not reached: the bottom level is always a leaf */
-    return false;
 }
 
 /*
@@ -418,10 +465,11 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->fault = r->nested_gpa = 0;
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
-    if (c->two_d) dim_init(&k->host, &c->host, DIM_HOST);
+    k->leaf_seen = false;
+    if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) {
-        dim_init(&k->guest, &c->table, DIM_GUEST);
-        ok = walk_dim(k, &k->guest, vaddr, acc, &g);
+        dim_init(k, &k->guest, &c->table, DIM_GUEST);
+        ok = walk_guest(k, vaddr, acc, &g);
     }
     if (ok && c->two_d) {
         struct leaf h;
@@ -436,6 +484,7 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->host_ro = host_ro;
     r->user = g.u;
     r->leaf_level = (uint8_t)g.level;
+    walk_charge(k);
     return ok;
 }
 
@@ -445,12 +494,19 @@ bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc
     return walk(&k, vaddr, acc);
 }
 
-/* The live walk: the machine's own context, and every effect on it. */
+/* The live walk: the machine's own context, and every effect on it.  With
+ * leaf_pte, also the guest leaf's entry as read (0 if the walk read none,
+ * as with paging off). */
 static bool walk_live(struct machine *m, const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc,
-                      struct walk_result *r)
+                      struct walk_result *r, bool *leaf_seen, uint32_t *leaf_pte)
 {
     struct walker k = {.c = c, .live = m, .r = r};
-    return walk(&k, vaddr, acc);
+    bool ok = walk(&k, vaddr, acc);
+    if (leaf_seen) {
+        *leaf_seen = k.leaf_seen;
+        *leaf_pte = k.leaf_pte;
+    }
+    return ok;
 }
 
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
@@ -464,7 +520,7 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
     ctx_init_now(&c, m);
     c.paging = false;
     struct walk_result r;
-    bool ok = walk_live(m, &c, gpa, ACC_READ, &r);
+    bool ok = walk_live(m, &c, gpa, ACC_READ, &r, NULL, NULL);
     /* a walk of its own (a trap's vector, a hypervisor's read): an event */
     cpu_trace(m, TR_WALK, ok ? 0 : r.fault, ok ? r.pa : 0, ACC_READ, &r);
     if (ok) {
@@ -607,7 +663,9 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     ctx_init_now(&c, m);
     c.user = user;
     const struct walk_result *r = &u->last_walk;
-    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk);
+    bool leaf_seen;
+    uint32_t leaf_pte;
+    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_seen, &leaf_pte);
     if (ok) {
         *pa = r->pa;
     } else {
@@ -631,13 +689,10 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
                             .phys = phys_context(m)};
     /* G on the guest leaf makes the entry global; a leaf found already dirty
      * needs no walk on the first write */
-    for (int i = u->last_walk.nrefs - 1; i >= 0; i--) {
-        const struct walk_ref *r = &u->last_walk.refs[i];
-        if (r->dim != DIM_GUEST || r->kind != WALK_READ) continue;
-        e->global = (r->pte & PTE_G) != 0;
-        e->soft = (uint8_t)((r->pte >> 7) & 0x1f);
-        if (r->pte & PTE_D) e->dirty = 1;
-        break;
+    if (leaf_seen) {
+        e->global = (leaf_pte & PTE_G) != 0;
+        e->soft = (uint8_t)((leaf_pte >> 7) & 0x1f);
+        if (leaf_pte & PTE_D) e->dirty = 1;
     }
     if (!(m->cpu.cr[CR_MMU] & 1)) e->dirty = 1; /* no guest PTE to mark */
     if (acc != ACC_FETCH) set_shortcut(m, e, user);

@@ -132,6 +132,18 @@ struct ntlb_entry {
     uint64_t lru;
 };
 
+/* The index split of a table of `levels` levels, worked out once: the
+ * address bits below each level's index and the index's mask.  The MMU
+ * keeps one per possible number of levels (a guest's and a host table's
+ * may differ), so that a walk looks its shape up rather than derive it. */
+struct mmu_shape {
+    unsigned levels;
+    unsigned shift[MMU_MAX_LEVELS];
+    uint32_t mask[MMU_MAX_LEVELS];
+};
+/* Fills *s for a table of `levels` levels (2..MMU_MAX_LEVELS). */
+void mmu_shape_of(unsigned levels, struct mmu_shape *s);
+
 struct mmu {
     bool paging;                 /* CR mmu bit 0, cached */
     bool asid_tags;              /* --no-asid clears it: a ptb switch flushes */
@@ -143,6 +155,7 @@ struct mmu {
     bool phys_space;
     unsigned levels;
     unsigned bits[MMU_MAX_LEVELS]; /* index bits per level, root first */
+    struct mmu_shape shapes[MMU_MAX_LEVELS + 1]; /* [n]: of an n-level table (n >= 2) */
     /* TLB */
     unsigned tlb_entries, tlb_ways, tlb_sets;
     unsigned tlb_slots;          /* 2 * tlb_entries */
