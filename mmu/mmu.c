@@ -170,6 +170,9 @@ struct walker {
     bool leaf_seen;              /* the guest dimension reached its leaf, */
     uint32_t leaf_pte;           /* which read this (before any A/D update) */
     unsigned reads;              /* entries read so far (walk_charge) */
+    bool pwc, ntlb;              /* a live walk with a page-walk cache, a nested TLB */
+    const uint8_t *mem;          /* the context's memory, */
+    uint32_t mem_last;           /* and the last address an entry can be read at */
 };
 
 /* A live walk takes its shapes from the MMU's cache; a probe, which has no
@@ -197,8 +200,8 @@ struct leaf {
  * (a live walk charges its references once it ends: walk_charge). */
 static inline bool pte_read(struct walker *k, uint32_t pa, uint32_t *pte)
 {
-    if (pa > k->c->memsize - 4) return false;
-    memcpy(pte, k->c->mem + pa, 4);
+    if (pa > k->mem_last) return false;
+    memcpy(pte, k->mem + pa, 4);
     k->reads++;
     return true;
 }
@@ -228,7 +231,13 @@ static inline void record(struct walk_result *r, const struct dim *d, unsigned l
                           uint32_t idx, uint32_t pte)
 {
     if (__builtin_expect(r->nrefs >= MMU_MAX_WALK_REFS, 0)) return;
-    r->refs[r->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, d->which, table, idx, pte};
+    struct walk_ref *f = &r->refs[r->nrefs++];
+    f->level = (uint8_t)level;
+    f->kind = (uint8_t)kind;
+    f->dim = d->which;
+    f->table = table;
+    f->index = idx;
+    f->pte = pte;
 }
 
 /* ---- page-walk cache ------------------------------------------------------ */
@@ -303,7 +312,10 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const stru
 }
 
 /* ---- the walker ----------------------------------------------------------- */
-static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+/* How a dimension's walk reaches the tables of a dimension below it:
+ * nested, for the guest dimension of a two-dimensional walk. */
+typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
 
 /* A live walk must set an accessed or dirty bit in a guest table entry at
  * guest-physical gpa that the host table maps read-only (a page shared
@@ -328,20 +340,22 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  * result's fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED if
  * the host dimension failed).
  *
- * `guest` says which dimension d is.  It is a constant at each of the two
- * calls below (walk_guest, walk_host), so each is compiled with the other
- * dimension's concerns left out: the host walk, made once per guest level,
- * has no rings, no A/D bits and no second dimension to look at.
+ * `guest` says which dimension d is, and `below` how to reach a dimension
+ * under it (NULL: none).  Both are constants at each of the two calls below
+ * (walk_guest, walk_host), so each is compiled with the other dimension's
+ * concerns left out: the host walk, made once per guest level and inlined
+ * there, has no rings, no A/D bits and no second dimension to look at.
  */
 static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
-                                                           enum mmu_access acc, struct leaf *out, const bool guest)
+                                                           enum mmu_access acc, struct leaf *out, const bool guest,
+                                                           walk_below_fn *below)
 {
     struct machine *m = k->live;
     struct walk_result *r = k->r;
     const struct mmu_shape *s = d->s;
     bool user = guest && k->c->user;            /* the host table has no rings */
-    bool two_d = guest && k->c->two_d;
-    bool pwc = m && m->mmu.pwc_entries;
+    bool two_d = below && k->c->two_d;
+    bool pwc = k->pwc;
     bool ad = m && guest;                       /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0, bottom = s->levels - 1;
@@ -355,7 +369,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
         if (two_d) {
             /* the guest table lives at a guest-physical address */
             struct leaf h;
-            if (!nested(k, epa, ACC_READ, &h)) return false;
+            if (!below(k, epa, ACC_READ, &h)) return false;
             epa_w = h.w;
             epa = h.pa;
         }
@@ -406,14 +420,14 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
 #undef WHY
 }
 
-static bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+static __attribute__((noinline)) bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
 {
-    return walk_dim(k, &k->guest, vaddr, acc, out, true);
+    return walk_dim(k, &k->guest, vaddr, acc, out, true, nested);
 }
 
-static bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
+static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
 {
-    return walk_dim(k, &k->host, gpa, acc, out, false);
+    return walk_dim(k, &k->host, gpa, acc, out, false, NULL);
 }
 
 /*
@@ -422,7 +436,8 @@ static bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struc
  * table (or the nested TLB).  A failure is a nested violation: the hardware
  * leaves the guest with a VM exit, and the guest never sees a fault.
  */
-static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
+static inline __attribute__((always_inline)) bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                         struct leaf *out)
 {
     struct machine *m = k->live;
     if (gpa >= k->c->guest_memsize) {
@@ -433,7 +448,7 @@ static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct l
         out->w = true;
         return true;
     }
-    if (m && m->mmu.ntlb_entries && ntlb_lookup(m, k->c->vpid, gpa, out)) {
+    if (k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, out)) {
         if (acc == ACC_WRITE && !out->w) {
             k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
             k->r->nested_gpa = gpa;
@@ -446,7 +461,7 @@ static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct l
         k->r->nested_gpa = gpa;
         return false;
     }
-    if (m && m->mmu.ntlb_entries) ntlb_fill(m, k->c->vpid, gpa, out);
+    if (k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out);
     return true;
 }
 
@@ -466,6 +481,10 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
     k->leaf_seen = false;
+    k->mem = c->mem;
+    k->mem_last = c->memsize - 4;
+    k->pwc = k->live && k->live->mmu.pwc_entries;
+    k->ntlb = k->live && k->live->mmu.ntlb_entries;
     if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) {
         dim_init(k, &k->guest, &c->table, DIM_GUEST);
