@@ -72,6 +72,8 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
     }
     u->asid_tags = !cfg->no_asid;
     u->last_vpn = 0xffffffffu;
+    u->soft_stamp = 0xffffffffu;
+    mmu_soft_clear(u);
     return true;
 }
 
@@ -610,6 +612,41 @@ static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn)
     return v;
 }
 
+/* ---- the soft TLB (mmu.h) ---------------------------------------------------- */
+void mmu_soft_clear(struct mmu *u)
+{
+    /* a new stamp empties every entry at once; when the stamp wraps, an
+     * entry of the stamp's previous round could match again: emptied one
+     * by one (the key of no page) */
+    if (++u->soft_stamp == 0)
+        for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) u->soft[i].key = UINT64_MAX;
+}
+
+/* e becomes usable from the soft TLB in the current context, as it is now:
+ * only an entry the current ring may use, of a frame with memory behind it
+ * (what the shortcut asks too, set_shortcut). */
+static void soft_fill(struct mmu *u, const struct machine *m, const struct tlb_entry *e, bool user)
+{
+    if ((user && !e->user) || e->pfn >= m->memsize >> 12) return;
+    u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)] = (struct mmu_soft){
+        .key = (uint64_t)u->soft_stamp << 32 | e->vpn, .pfn = e->pfn,
+        .slot = (uint32_t)(e - u->tlb), .write_ok = e->writable && e->dirty};
+}
+
+/* e is about to change or go: the soft TLB must not stand for it. */
+static void soft_forget(struct mmu *u, const struct tlb_entry *e)
+{
+    struct mmu_soft *s = &u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)];
+    if (s->slot == (uint32_t)(e - u->tlb)) s->key = UINT64_MAX;
+}
+
+/* Translations may change: neither the shortcut nor the soft TLB holds. */
+static void drop_shortcuts(struct mmu *u)
+{
+    u->last_vpn = 0xffffffffu;
+    mmu_soft_clear(u);
+}
+
 /* Remember e as the interpreter's shortcut for the next data access. */
 static void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user)
 {
@@ -635,6 +672,7 @@ bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, u
     }
     e->lru = ++u->lru_clock;
     *pa = (e->pfn << 12) | (vaddr & 0xfff);
+    soft_fill(u, m, e, user);
     if (acc != ACC_FETCH) set_shortcut(m, e, user);
     else if (e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu; /* keep LRU exact */
     return true;
@@ -674,6 +712,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
         }
         /* first write through a clean entry: walk again to set D; or a
          * write the host table refused: walk again to its violation */
+        soft_forget(u, e);
         e->valid = 0;
     }
     u->st.tlb_misses++;
@@ -701,6 +740,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
         return false;
     }
     e = tlb_victim(m, vpn);
+    soft_forget(u, e);
     *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
                             .valid = 1, .global = 0, .writable = r->writable, .host_ro = r->host_ro,
                             .user = r->user,
@@ -714,6 +754,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
         if (leaf_pte & PTE_D) e->dirty = 1;
     }
     if (!(m->cpu.cr[CR_MMU] & 1)) e->dirty = 1; /* no guest PTE to mark */
+    soft_fill(u, m, e, user);
     if (acc != ACC_FETCH) set_shortcut(m, e, user);
     else u->last_vpn = 0xffffffffu;
     return true;
@@ -733,7 +774,7 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
         if (!this_vm_only || !m->vmx.vpid_tags || u->pwc[i].vpid == vpid) u->pwc[i].valid = 0;
     u->st.tlb_flushes++;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
     cpu_trace(m, TR_FLUSH, 1, 0, 0, NULL);
 }
 
@@ -745,7 +786,7 @@ void mmu_forget_page(struct machine *m, uint32_t vaddr)
     struct tlb_entry *e;
     while ((e = tlb_find(m, vaddr >> 12, false))) e->valid = 0;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_invlpg(struct machine *m, uint32_t vaddr)
@@ -756,7 +797,7 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)
         if (u->pwc[i].dim == DIM_GUEST) u->pwc[i].valid = 0;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
@@ -768,7 +809,7 @@ void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
             u->tlb[i].soft |= soft;
         }
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
@@ -784,7 +825,7 @@ unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
     }
     if (n) {
         u->gen++;
-        u->last_vpn = 0xffffffffu;
+        drop_shortcuts(u);
     }
     return n;
 }
@@ -798,7 +839,7 @@ void mmu_drop_vm_frame(struct machine *m, uint16_t vpid, uint32_t pfn)
     for (unsigned i = 0; i < u->ntlb_entries; i++)
         if (u->ntlb[i].valid && u->ntlb[i].hpn == pfn && u->ntlb[i].vpid == vpid) u->ntlb[i].valid = 0;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_drop_walks_into(struct machine *m, uint32_t pa)
@@ -812,7 +853,7 @@ void mmu_drop_walks_into(struct machine *m, uint32_t pa)
         }
     if (any) {
         u->gen++;
-        u->last_vpn = 0xffffffffu;
+        drop_shortcuts(u);
     }
 }
 
@@ -829,14 +870,14 @@ void mmu_flush_walk_caches(struct machine *m)
     for (unsigned i = 0; i < u->pwc_entries; i++) u->pwc[i].valid = 0;
     for (unsigned i = 0; i < u->ntlb_entries; i++) u->ntlb[i].valid = 0;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_context_changed(struct machine *m, bool ptb_changed)
 {
     struct mmu *u = &m->mmu;
     u->paging = (m->cpu.cr[CR_MMU] & 1) || m->cpu.nonroot;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
     u->gen++;
     /* without ASID tags a new address space cannot share the TLB */
     if (ptb_changed && !u->asid_tags) flush(m, true, true);
