@@ -613,6 +613,8 @@ static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn)
 }
 
 /* ---- the soft TLB (mmu.h) ---------------------------------------------------- */
+#define SOFT_RING3 (1ull << 31)   /* in a key: found in ring 3 */
+
 void mmu_soft_clear(struct mmu *u)
 {
     /* a new stamp empties every entry at once; when the stamp wraps, an
@@ -620,6 +622,14 @@ void mmu_soft_clear(struct mmu *u)
      * by one (the key of no page) */
     if (++u->soft_stamp == 0)
         for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) u->soft[i].key = UINT64_MAX;
+    u->soft_key = (uint64_t)u->soft_stamp << 32 | (u->soft_key & SOFT_RING3);
+}
+
+/* The tags a TLB look-up matches now (tlb_match): the VM, the ASID and the
+ * paging state; bit 0 set, so that it is never the 0 of a new MMU. */
+static uint64_t soft_context(const struct machine *m)
+{
+    return (uint64_t)cur_vpid(m) << 48 | (uint64_t)cur_asid(m) << 32 | (uint64_t)phys_context(m) << 1 | 1;
 }
 
 /* e becomes usable from the soft TLB in the current context, as it is now:
@@ -629,7 +639,7 @@ static void soft_fill(struct mmu *u, const struct machine *m, const struct tlb_e
 {
     if ((user && !e->user) || e->pfn >= m->memsize >> 12) return;
     u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)] = (struct mmu_soft){
-        .key = (uint64_t)u->soft_stamp << 32 | e->vpn, .pfn = e->pfn,
+        .key = (u->soft_key & ~SOFT_RING3) | (user ? SOFT_RING3 : 0) | e->vpn, .pfn = e->pfn,
         .slot = (uint32_t)(e - u->tlb), .write_ok = e->writable && e->dirty};
 }
 
@@ -877,8 +887,15 @@ void mmu_context_changed(struct machine *m, bool ptb_changed)
 {
     struct mmu *u = &m->mmu;
     u->paging = (m->cpu.cr[CR_MMU] & 1) || m->cpu.nonroot;
-    drop_shortcuts(u);
+    u->last_vpn = 0xffffffffu;
     u->gen++;
+    /* the soft TLB outlives a change of ring, not one of the tags */
+    uint64_t ctx = soft_context(m);
+    if (ctx != u->soft_ctx) {
+        mmu_soft_clear(u);
+        u->soft_ctx = ctx;
+    }
+    u->soft_key = (u->soft_key & ~SOFT_RING3) | (SR_RING(m->cpu.cr[CR_SR]) == 3 ? SOFT_RING3 : 0);
     /* without ASID tags a new address space cannot share the TLB */
     if (ptb_changed && !u->asid_tags) flush(m, true, true);
 }

@@ -151,8 +151,10 @@ void mmu_shape_of(unsigned levels, struct mmu_shape *s);
  * hit found by searching the set does (mmu_soft_use, mmu_soft_fetch: the
  * entry becomes the most recently used, a hit is counted and charged by the
  * caller), so it changes nothing the modelled TLB would show — it only skips
- * the search.  It is emptied (a new stamp) wherever the shortcut of the last
- * data page is dropped: whenever translations or the context may change. */
+ * the search.  It is emptied (a new stamp) wherever the TLB changes under it
+ * (a fill evicts, an invalidation, a flush) and whenever the tags a look-up
+ * matches (VM, ASID, paging state) change.  A ring change keeps it: the ring
+ * is part of each entry's key, as user pages and supervisor pages differ. */
 #define MMU_SOFT_ENTRIES 64
 
 struct mmu {
@@ -190,10 +192,12 @@ struct mmu {
     uint32_t last_vpn;           /* 0xffffffff = none */
     uintptr_t last_addend;       /* host pointer = vaddr + addend */
     bool last_write_ok;          /* writable and already dirty */
-    /* Behind the shortcut, the soft TLB (struct mmu_soft, below). */
+    /* Behind the shortcut, the soft TLB (struct mmu_soft, above). */
     uint32_t soft_stamp;
+    uint64_t soft_key;           /* the key of page 0 now: soft_stamp << 32 | ring 3 << 31 */
+    uint64_t soft_ctx;           /* the tags its entries were found with (soft_context) */
     struct mmu_soft {
-        uint64_t key;            /* soft_stamp << 32 | vpn; another stamp's key is empty */
+        uint64_t key;            /* soft_stamp << 32 | ring 3 << 31 | vpn; another stamp's is empty */
         uint32_t pfn;
         uint32_t slot;           /* the TLB entry it stands for: its index in tlb */
         bool write_ok;           /* writable and already dirty */
@@ -321,7 +325,7 @@ static inline const struct mmu_soft *mmu_soft_find(const struct mmu *u, uint32_t
 {
     uint32_t vpn = vaddr >> 12;
     const struct mmu_soft *s = &u->soft[vpn & (MMU_SOFT_ENTRIES - 1)];
-    return s->key == ((uint64_t)u->soft_stamp << 32 | vpn) ? s : NULL;
+    return s->key == (u->soft_key | vpn) ? s : NULL;
 }
 
 /* A data access hits s (for a write: s->write_ok): what mmu_translate_hit
@@ -329,7 +333,7 @@ static inline const struct mmu_soft *mmu_soft_find(const struct mmu *u, uint32_t
  * shortcut of the last data page (mem: the machine's memory). */
 static inline void mmu_soft_use(struct mmu *u, const struct mmu_soft *s, const uint8_t *mem)
 {
-    uint32_t vpn = (uint32_t)s->key;
+    uint32_t vpn = (uint32_t)s->key & 0xfffffu;
     u->tlb[s->slot].lru = ++u->lru_clock;
     u->last_vpn = vpn;
     u->last_addend = (uintptr_t)mem + ((uintptr_t)s->pfn << 12) - ((uintptr_t)vpn << 12);
