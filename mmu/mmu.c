@@ -483,6 +483,8 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
     k->leaf_seen = false;
+    k->leaf_pte = 0;
+    k->reads = 0;
     k->mem = c->mem;
     k->mem_last = c->memsize - 4;
     k->pwc = k->live && k->live->mmu.pwc_entries;
@@ -511,7 +513,10 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 
 bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc, struct walk_result *r)
 {
-    struct walker k = {.c = c, .live = NULL, .r = r};
+    struct walker k;   /* (not zeroed: walk sets what it reads) */
+    k.c = c;
+    k.live = NULL;
+    k.r = r;
     return walk(&k, vaddr, acc);
 }
 
@@ -521,7 +526,10 @@ bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc
 static bool walk_live(struct machine *m, const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc,
                       struct walk_result *r, bool *leaf_seen, uint32_t *leaf_pte)
 {
-    struct walker k = {.c = c, .live = m, .r = r};
+    struct walker k;   /* (not zeroed: walk sets what it reads) */
+    k.c = c;
+    k.live = m;
+    k.r = r;
     bool ok = walk(&k, vaddr, acc);
     if (leaf_seen) {
         *leaf_seen = k.leaf_seen;
@@ -635,7 +643,7 @@ static uint64_t soft_context(const struct machine *m)
 /* e becomes usable from the soft TLB in the current context, as it is now:
  * only an entry the current ring may use, of a frame with memory behind it
  * (what the shortcut asks too, set_shortcut). */
-static void soft_fill(struct mmu *u, const struct machine *m, const struct tlb_entry *e, bool user)
+static inline __attribute__((always_inline)) void soft_fill(struct mmu *u, const struct machine *m, const struct tlb_entry *e, bool user)
 {
     if ((user && !e->user) || e->pfn >= m->memsize >> 12) return;
     u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)] = (struct mmu_soft){
@@ -658,7 +666,7 @@ static void drop_shortcuts(struct mmu *u)
 }
 
 /* Remember e as the interpreter's shortcut for the next data access. */
-static void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user)
+static inline __attribute__((always_inline)) void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user)
 {
     struct mmu *u = &m->mmu;
     if ((user && !e->user) || e->pfn >= m->memsize >> 12) {
