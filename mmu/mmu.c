@@ -497,9 +497,11 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     if (ok && c->two_d) {
         struct leaf h;
         ok = nested(k, g.pa, acc, &h);
-        g.pa = h.pa;
-        host_ro = g.w && !h.w;
-        g.w = g.w && h.w;
+        if (ok) {   /* (a failed host walk leaves h unset) */
+            g.pa = h.pa;
+            host_ro = g.w && !h.w;
+            g.w = g.w && h.w;
+        }
     }
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
