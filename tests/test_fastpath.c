@@ -15,6 +15,13 @@
 
 #include "tests/helpers.h"
 
+/* A program's start: every trap vectored by the table at `vectors`, the
+ * kernel stack at 0x9000; then the test's own lines. */
+#define VECTORED_START ".text\n_start:\n la r1, vectors\n mtcr vbr, r1\n li r1, 0x9000\n mtcr ksp, r1\n"
+/* The vector table: 16 causes, cause 8 (double fault) to `dbl`, the rest to `h`. */
+#define VECTORS(h, dbl) " .data\n .align 4\nvectors: .word " h ", " h ", " h ", " h ", " h ", " h ", " h ", " h ", " \
+                        dbl ", " h ", " h ", " h ", " h ", " h ", " h ", " h "\n"
+
 /* Two-level tables (10/10) at `root` in m's memory, the next free frame in
  * *next: maps virtual page va to physical page pa with the given flags. */
 static void map_page(struct machine *m, uint32_t root, uint32_t *next, uint32_t va, uint32_t pa, uint32_t flags)
@@ -74,16 +81,11 @@ Test(fastpath, soft_tlb_hits_age_the_entry_as_a_search_would, .timeout = 30)
  * fault, with the user bit, as the TLB's own entry says. */
 Test(fastpath, soft_tlb_keeps_supervisor_pages_from_ring_3, .timeout = 30)
 {
-    const char *src = ".text\n_start:\n"
-                      " la r1, vectors\n mtcr vbr, r1\n li r1, 0x9000\n mtcr ksp, r1\n"
-                      " li r2, 0x8000\n lw r1, 0(r2)\n"
+    const char *src = VECTORED_START " li r2, 0x8000\n lw r1, 0(r2)\n"
                       " li r1, 3 << 1\n mtcr esr, r1\n la r1, user\n mtcr epc, r1\n iret\n"
                       "user: lw r1, 0(r2)\n li r1, 1\n out power, r1\n"
                       "handler: mfcr r1, cause\n mfcr r3, fault\n mfcr r4, badaddr\n"
-                      " addi r1, r1, 100\n out power, r1\n"
-                      " .data\n .align 4\n"
-                      "vectors: .word handler, handler, handler, handler, handler, handler, handler, handler\n"
-                      " .word handler, handler, handler, handler, handler, handler, handler, handler\n";
+                      " addi r1, r1, 100\n out power, r1\n" VECTORS("handler", "handler");
     struct machine *m = boot(src, ISA_CLASSIC);
     uint32_t root = 0x80000, next = root + 4096;
     memset(m->mem + root, 0, 4096);
@@ -125,11 +127,8 @@ static struct machine *run_both_ways(const char *src)
  * whose first instruction faults this time: a double fault, then a triple. */
 Test(fastpath, a_handlers_first_instruction_reached_again_faults_plainly, .timeout = 30)
 {
-    const char *src = ".text\n_start:\n"
-                      " la r1, vectors\n mtcr vbr, r1\n li r1, 0x9000\n mtcr ksp, r1\n brk\n"
-                      "h: lw r1, 0(r7)\n addi r7, r7, 1\n addi r5, r5, 1\n j h\n"
-                      " .data\n .align 4\n"
-                      "vectors: .word h, h, h, h, h, h, h, h, h, h, h, h, h, h, h, h\n";
+    const char *src = VECTORED_START " brk\n"
+                      "h: lw r1, 0(r7)\n addi r7, r7, 1\n addi r5, r5, 1\n j h\n" VECTORS("h", "h");
     struct machine *m = run_both_ways(src);
     cr_assert_eq(m->stop, STOP_TRIPLE, "%s", m->stop_detail);
     cr_assert_eq(m->st.traps_by_cause[CAUSE_BREAKPOINT], 1);
@@ -144,13 +143,9 @@ Test(fastpath, a_handlers_first_instruction_reached_again_faults_plainly, .timeo
  * same machine at full speed as stepped. */
 Test(fastpath, a_fault_after_a_handlers_first_instruction_is_not_a_double_fault, .timeout = 30)
 {
-    const char *src = ".text\n_start:\n"
-                      " la r1, vectors\n mtcr vbr, r1\n li r1, 0x9000\n mtcr ksp, r1\n"
-                      " li r6, 1\n syscall\n"
+    const char *src = VECTORED_START " li r6, 1\n syscall\n"
                       "sc: addi r5, r5, 1\n li r8, 4\n beq r5, r8, done\n lw r1, 0(r6)\n"
-                      "done: out power, r5\n"
-                      " .data\n .align 4\n"
-                      "vectors: .word sc, sc, sc, sc, sc, sc, sc, sc, sc, sc, sc, sc, sc, sc, sc, sc\n";
+                      "done: out power, r5\n" VECTORS("sc", "sc");
     struct machine *m = run_both_ways(src);
     cr_assert_eq(m->stop, STOP_EXIT, "%s", m->stop_detail);
     cr_assert_eq(m->exit_code, 4);
@@ -164,12 +159,9 @@ Test(fastpath, a_fault_after_a_handlers_first_instruction_is_not_a_double_fault,
  * is a double fault, as when stepped. */
 Test(fastpath, a_fault_in_a_handlers_first_instruction_is_a_double_fault_at_full_speed, .timeout = 30)
 {
-    const char *src = ".text\n_start:\n"
-                      " la r1, vectors\n mtcr vbr, r1\n li r1, 0x9000\n mtcr ksp, r1\n li r6, 2\n syscall\n"
+    const char *src = VECTORED_START " li r6, 2\n syscall\n"
                       "sc: lw r1, 0(r6)\n out power, r0\n"
-                      "dbl: mfcr r1, badaddr\n addi r1, r1, 100\n out power, r1\n"
-                      " .data\n .align 4\n"
-                      "vectors: .word sc, sc, sc, sc, sc, sc, sc, sc, dbl, sc, sc, sc, sc, sc, sc, sc\n";
+                      "dbl: mfcr r1, badaddr\n addi r1, r1, 100\n out power, r1\n" VECTORS("sc", "dbl");
     struct machine *m = run_both_ways(src);
     cr_assert_eq(m->stop, STOP_EXIT, "%s", m->stop_detail);
     cr_assert_eq(m->exit_code, 100 + CAUSE_MISALIGNED, "BADADDR of a double fault names the first fault");
