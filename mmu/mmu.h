@@ -151,10 +151,11 @@ void mmu_shape_of(unsigned levels, struct mmu_shape *s);
  * hit found by searching the set does (mmu_soft_use, mmu_soft_fetch: the
  * entry becomes the most recently used, a hit is counted and charged by the
  * caller), so it changes nothing the modelled TLB would show — it only skips
- * the search.  It is emptied (a new stamp) wherever the TLB changes under it
- * (a fill evicts, an invalidation, a flush) and whenever the tags a look-up
- * matches (VM, ASID, paging state) change.  A ring change keeps it: the ring
- * is part of each entry's key, as user pages and supervisor pages differ. */
+ * the search.  An entry goes when the TLB entry it stands for is replaced or
+ * dropped; the whole table is emptied (a new stamp) by invalidations,
+ * flushes and protection changes, and whenever the tags a look-up matches
+ * (VM, ASID, paging state) change.  A ring change keeps it: the ring is part
+ * of each entry's key, as user pages and supervisor pages differ. */
 #define MMU_SOFT_ENTRIES 64
 
 struct mmu {
