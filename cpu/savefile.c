@@ -413,6 +413,7 @@ static void visit_mmu(struct savefile *f, struct machine *m)
     sf_u64(f, &off);
     u->last_addend = (uintptr_t)m->mem + (uintptr_t)off;
     sf_bool(f, &u->last_write_ok);
+    mmu_soft_clear(u);   /* not saved: it stands for the TLB as it was before */
     for (unsigned i = 0; i < u->tlb_slots && sf_ok(f); i++) {
         struct tlb_entry *e = &u->tlb[i];
         sf_u32(f, &e->vpn);

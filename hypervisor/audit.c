@@ -403,6 +403,20 @@ static void audit_caches(struct audit *a)
         snprintf(what, sizeof what, "the interpreter's last data page (VA 0x%08x) is", u->last_vpn << 12);
         if (!inside_or_shared(a, last, off, 4096, u->last_write_ok, what)) return;
     }
+    /* the soft TLB behind the shortcut: each live entry must stand for a
+     * valid TLB entry (audited above) of the same page and frame, with no
+     * more rights (mmu.h) */
+    for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) {
+        const struct mmu_soft *s = &u->soft[i];
+        if (s->key >> 32 != u->soft_stamp || (s->key & 0x7ff00000u)) continue;   /* empty */
+        uint32_t vpn = (uint32_t)s->key & 0xfffffu;
+        const struct tlb_entry *e = s->slot < u->tlb_slots ? &u->tlb[s->slot] : NULL;
+        if (!e || !e->valid || e->vpn != vpn || e->pfn != s->pfn || (s->write_ok && !(e->writable && e->dirty))) {
+            fail(a, "the interpreter's soft TLB holds VA 0x%08x -> 0x%08x%s, which no valid TLB entry maps so",
+                 vpn << 12, s->pfn << 12, s->write_ok ? " writable" : "");
+            return;
+        }
+    }
     if (m->resume.valid && (m->resume.unseen || m->resume.gen == u->gen)) {
         snprintf(what, sizeof what, "the fetch a stepped run resumes at (pc 0x%08x) reads", m->resume.pc);
         if (!inside_or_shared(a, last, m->resume.pa & ~3u, 4, false, what)) return;

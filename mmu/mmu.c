@@ -46,6 +46,7 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
         return false;
     }
     mmu_level_bits(u->levels, u->bits);
+    for (unsigned n = 2; n <= MMU_MAX_LEVELS; n++) mmu_shape_of(n, &u->shapes[n]);
     u->tlb_entries = cfg->tlb_entries ? cfg->tlb_entries : 64;
     u->tlb_ways = cfg->tlb_ways ? cfg->tlb_ways : (cfg->tlb_entries ? cfg->tlb_entries : 4);
     if (u->tlb_ways > u->tlb_entries || u->tlb_entries % u->tlb_ways ||
@@ -71,6 +72,8 @@ bool mmu_init(struct mmu *u, const struct mmu_config *cfg, char *err, size_t err
     }
     u->asid_tags = !cfg->no_asid;
     u->last_vpn = 0xffffffffu;
+    u->soft_stamp = 0xffffffffu;
+    mmu_soft_clear(u);
     return true;
 }
 
@@ -132,29 +135,29 @@ struct mmu_walk_ctx mmu_walk_ctx_now(const struct machine *m)
 
 /* ---- one dimension of translation ------------------------------------------
  * A dimension is a radix table: its root, its number of levels and its index
- * split.  Native paging has one (the guest's tables, or the only ones);
- * nested paging adds the host dimension, which maps guest-physical to
+ * split (its shape).  Native paging has one (the guest's tables, or the only
+ * ones); nested paging adds the host dimension, which maps guest-physical to
  * host-physical addresses. */
+void mmu_shape_of(unsigned levels, struct mmu_shape *s)
+{
+    unsigned bits[MMU_MAX_LEVELS];
+    mmu_level_bits(levels, bits);
+    s->levels = levels;
+    for (unsigned i = levels, sh = 12; i-- > 0; sh += bits[i]) {
+        s->shift[i] = sh;
+        s->mask[i] = (1u << bits[i]) - 1;
+    }
+}
+
 struct dim {
     uint32_t root;
-    unsigned levels;
-    unsigned bits[MMU_MAX_LEVELS];
-    unsigned shift[MMU_MAX_LEVELS]; /* address bits below each level's index */
+    const struct mmu_shape *s;
     uint8_t which;               /* DIM_GUEST or DIM_HOST */
 };
 
-static void dim_init(struct dim *d, const struct mmu_table *t, uint8_t which)
-{
-    d->root = t->root;
-    d->levels = t->levels;
-    d->which = which;
-    mmu_level_bits(d->levels, d->bits);
-    for (unsigned i = d->levels, s = 12; i-- > 0; s += d->bits[i]) d->shift[i] = s;
-}
-
 static uint32_t index_at(const struct dim *d, uint32_t addr, unsigned level)
 {
-    return (addr >> d->shift[level]) & ((1u << d->bits[level]) - 1);
+    return (addr >> d->s->shift[level]) & d->s->mask[level];
 }
 
 /* One walk under way: what it reads, the machine a live walk updates (NULL
@@ -165,7 +168,28 @@ struct walker {
     struct machine *live;
     struct walk_result *r;
     struct dim guest, host;
+    struct mmu_shape own[2];     /* shapes worked out for this walk (a probe's) */
+    bool leaf_seen;              /* the guest dimension reached its leaf, */
+    uint32_t leaf_pte;           /* which read this (before any A/D update) */
+    unsigned reads;              /* entries read so far (walk_charge) */
+    bool pwc, ntlb;              /* a live walk with a page-walk cache, a nested TLB */
+    const uint8_t *mem;          /* the context's memory, */
+    uint32_t mem_last;           /* and the last address an entry can be read at */
 };
+
+/* A live walk takes its shapes from the MMU's cache; a probe, which has no
+ * machine, works them out. */
+static void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t, uint8_t which)
+{
+    d->root = t->root;
+    d->which = which;
+    if (k->live && t->levels >= 2 && t->levels <= MMU_MAX_LEVELS) {
+        d->s = &k->live->mmu.shapes[t->levels];
+    } else {
+        mmu_shape_of(t->levels, &k->own[which]);
+        d->s = &k->own[which];
+    }
+}
 
 /* What one dimension's walk found at its leaf. */
 struct leaf {
@@ -174,16 +198,25 @@ struct leaf {
     unsigned level;              /* of the leaf, 0 = bottom */
 };
 
-/* Reads one page-table entry at host-physical pa: the one counted reference. */
-static bool pte_read(const struct walker *k, uint32_t pa, uint32_t *pte)
+/* Reads one page-table entry at host-physical pa: the one counted reference
+ * (a live walk charges its references once it ends: walk_charge). */
+static inline bool pte_read(struct walker *k, uint32_t pa, uint32_t *pte)
 {
-    if (pa > k->c->memsize - 4) return false;
-    memcpy(pte, k->c->mem + pa, 4);
-    if (k->live) {
-        k->live->mmu.st.walk_refs++;
-        cpu_charge(k->live, CY_WALK, k->live->prof.walk_ref);
-    }
+    if (pa > k->mem_last) return false;
+    memcpy(pte, k->mem + pa, 4);
+    k->reads++;
     return true;
+}
+
+/* Counts and charges the references a live walk made (a probe's are only
+ * recorded).  Nothing in a walk looks at the cycles, so charging them at
+ * its end gives the same figures as charging each as it is made. */
+static void walk_charge(struct walker *k)
+{
+    if (k->live) {
+        k->live->mmu.st.walk_refs += k->reads;
+        cpu_charge(k->live, CY_WALK, (uint64_t)k->reads * k->live->prof.walk_ref);
+    }
 }
 
 /* A live walk's A/D update: its context reads the machine's own memory,
@@ -196,11 +229,17 @@ static void pte_write_ad(struct machine *m, uint32_t pa, uint32_t pte)
     if (m->code_page[pa >> 12]) decode_invalidate_page(m, pa >> 12);
 }
 
-static void record(struct walk_result *r, const struct dim *d, unsigned level, int kind, uint32_t table,
-                   uint32_t idx, uint32_t pte)
+static inline void record(struct walk_result *r, const struct dim *d, unsigned level, int kind, uint32_t table,
+                          uint32_t idx, uint32_t pte)
 {
-    if (r->nrefs >= MMU_MAX_WALK_REFS) return;
-    r->refs[r->nrefs++] = (struct walk_ref){(uint8_t)level, (uint8_t)kind, d->which, table, idx, pte};
+    if (__builtin_expect(r->nrefs >= MMU_MAX_WALK_REFS, 0)) return;
+    struct walk_ref *f = &r->refs[r->nrefs++];
+    f->level = (uint8_t)level;
+    f->kind = (uint8_t)kind;
+    f->dim = d->which;
+    f->table = table;
+    f->index = idx;
+    f->pte = pte;
 }
 
 /* ---- page-walk cache ------------------------------------------------------ */
@@ -217,9 +256,9 @@ static unsigned pwc_lookup(struct machine *m, const struct mmu_walk_ctx *c, cons
         struct pwc_entry *e = &u->pwc[i];
         /* (an entry of this dimension and VM has this table's shape: the
          * level test only keeps d->shift in bounds) */
-        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->levels) continue;
+        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->s->levels) continue;
         if (u->asid_tags && e->asid != asid) continue;
-        if (e->prefix != addr >> d->shift[e->level]) continue;
+        if (e->prefix != addr >> d->s->shift[e->level]) continue;
         if (!best || e->level > best->level) best = e;
     }
     if (!best) return 0;
@@ -240,7 +279,7 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct pwc_entry){.prefix = addr >> d->shift[level], .pte = pte,
+    *victim = (struct pwc_entry){.prefix = addr >> d->s->shift[level], .pte = pte,
                                  .asid = d->which == DIM_HOST ? 0 : c->asid, .vpid = c->vpid,
                                  .level = (uint8_t)level, .dim = d->which, .valid = 1,
                                  .lru = ++u->lru_clock};
@@ -292,41 +331,10 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const stru
 }
 
 /* ---- the walker ----------------------------------------------------------- */
-static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum mmu_access acc, struct leaf *out);
-
-/*
- * nested: the host dimension of a two-dimensional walk.  Translates the
- * guest-physical address gpa into a host-physical one through the host
- * table (or the nested TLB).  A failure is a nested violation: the hardware
- * leaves the guest with a VM exit, and the guest never sees a fault.
- */
-static bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
-{
-    struct machine *m = k->live;
-    if (gpa >= k->c->guest_memsize) {
-        /* beyond the VM's memory there is nothing, as beyond the end of
-         * physical memory on bare metal: a table there, or a page, is a bus
-         * error when it is touched — not a violation of the host table */
-        out->pa = MMU_NO_MEMORY_FRAME | (gpa & 0xfff);
-        out->w = true;
-        return true;
-    }
-    if (m && m->mmu.ntlb_entries && ntlb_lookup(m, k->c->vpid, gpa, out)) {
-        if (acc == ACC_WRITE && !out->w) {
-            k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
-            k->r->nested_gpa = gpa;
-            return false;
-        }
-        return true;
-    }
-    if (!walk_dim(k, &k->host, gpa, acc, out)) {
-        k->r->fault |= FAULT_NESTED;
-        k->r->nested_gpa = gpa;
-        return false;
-    }
-    if (m && m->mmu.ntlb_entries) ntlb_fill(m, k->c->vpid, gpa, out);
-    return true;
-}
+/* How a dimension's walk reaches the tables of a dimension below it:
+ * nested, for the guest dimension of a two-dimensional walk. */
+typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
 
 /* A live walk must set an accessed or dirty bit in a guest table entry at
  * guest-physical gpa that the host table maps read-only (a page shared
@@ -350,23 +358,30 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  * Returns true with the leaf in *out; false with the reason bits in the
  * result's fault (FAULT_BUS if a table lies outside memory, FAULT_NESTED if
  * the host dimension failed).
+ *
+ * `guest` says which dimension d is, and `below` how to reach a dimension
+ * under it (NULL: none).  Both are constants at each of the two calls below
+ * (walk_guest, walk_host), so each is compiled with the other dimension's
+ * concerns left out: the host walk, made once per guest level and inlined
+ * there, has no rings, no A/D bits and no second dimension to look at.
  */
-static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum mmu_access acc, struct leaf *out)
+static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
+                                                           enum mmu_access acc, struct leaf *out, const bool guest,
+                                                           walk_below_fn *below)
 {
     struct machine *m = k->live;
     struct walk_result *r = k->r;
-    bool guest = d->which == DIM_GUEST;
+    const struct mmu_shape *s = d->s;
     bool user = guest && k->c->user;            /* the host table has no rings */
-    bool two_d = guest && k->c->two_d;
-    bool pwc = m && m->mmu.pwc_entries;
+    bool two_d = below && k->c->two_d;
+    bool pwc = k->pwc;
     bool ad = m && guest;                       /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
-    unsigned level = 0;
-    bool w = true, usr = true;
-    uint32_t why = (acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) |
-                   (acc == ACC_FETCH ? FAULT_FETCH : 0);
+    unsigned level = 0, bottom = s->levels - 1;
+    uint32_t path = ~0u;                        /* the and of every entry's bits on the path */
+#define WHY() ((acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) | (acc == ACC_FETCH ? FAULT_FETCH : 0))
     if (pwc) level = pwc_lookup(m, k->c, d, addr, &table);
-    for (; level < d->levels; level++) {
+    for (; level <= bottom; level++) {
         uint32_t idx = index_at(d, addr, level);
         uint32_t epa = table + 4 * idx, pte;
         bool epa_w = true;           /* may the walker write A/D bits there? */
@@ -374,24 +389,22 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
             // LAB(nested) BEGIN: the guest table lives at a guest-physical address: through the host dimension first
             /* the guest table lives at a guest-physical address */
             struct leaf h;
-            if (!nested(k, epa, ACC_READ, &h)) return false;
+            if (!below(k, epa, ACC_READ, &h)) return false;
             epa_w = h.w;
             epa = h.pa;
             // LAB(nested) END
         }
         if (!pte_read(k, epa, &pte)) {
-            r->fault = why | FAULT_BUS;
+            r->fault = WHY() | FAULT_BUS;
             return false;
         }
         record(r, d, level, WALK_READ, table, idx, pte);
         if (!(pte & PTE_P)) {
-            r->fault = why;
+            r->fault = WHY();
             return false;
         }
-        w = w && (pte & PTE_W);
-        usr = usr && (pte & PTE_U);
-        bool leaf = level == d->levels - 1 || (pte & PTE_L);
-        if (!leaf) {
+        path &= pte;
+        if (level != bottom && !(pte & PTE_L)) {
             /* permission faults are decided at the leaf, with all bits seen */
             if (ad && !(pte & PTE_A)) {
                 if (!epa_w) return ad_violation(k, table + 4 * idx);
@@ -403,8 +416,13 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
             table = pte & PTE_FRAME;
             continue;
         }
+        if (guest) {
+            k->leaf_seen = true;
+            k->leaf_pte = pte;
+        }
+        bool w = path & PTE_W, usr = path & PTE_U;
         if ((user && !usr) || (acc == ACC_WRITE && !w)) {
-            r->fault = why | FAULT_PRESENT;
+            r->fault = WHY() | FAULT_PRESENT;
             return false;
         }
         uint32_t want = PTE_A | (acc == ACC_WRITE ? PTE_D : 0);
@@ -414,12 +432,58 @@ static bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr, enum 
             pte_write_ad(m, epa, pte);
             record(r, d, level, WALK_AD_WRITE, table, idx, pte);
         }
-        uint32_t page_mask = (1u << d->shift[level]) - 1;
-        *out = (struct leaf){((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask), w, usr, d->levels - 1 - level};
+        uint32_t page_mask = (1u << s->shift[level]) - 1;
+        *out = (struct leaf){((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask), w, usr, bottom - level};
         return true;
     }
-    r->fault = why; /* not reached: the bottom level is always a leaf */
+    r->fault = WHY(); /* not reached: the bottom level is always a leaf */
     return false;
+#undef WHY
+}
+
+static __attribute__((noinline)) bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+{
+    return walk_dim(k, &k->guest, vaddr, acc, out, true, nested);
+}
+
+static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
+{
+    return walk_dim(k, &k->host, gpa, acc, out, false, NULL);
+}
+
+/*
+ * nested: the host dimension of a two-dimensional walk.  Translates the
+ * guest-physical address gpa into a host-physical one through the host
+ * table (or the nested TLB).  A failure is a nested violation: the hardware
+ * leaves the guest with a VM exit, and the guest never sees a fault.
+ */
+static inline __attribute__((always_inline)) bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                         struct leaf *out)
+{
+    struct machine *m = k->live;
+    if (gpa >= k->c->guest_memsize) {
+        /* beyond the VM's memory there is nothing, as beyond the end of
+         * physical memory on bare metal: a table there, or a page, is a bus
+         * error when it is touched — not a violation of the host table */
+        out->pa = MMU_NO_MEMORY_FRAME | (gpa & 0xfff);
+        out->w = true;
+        return true;
+    }
+    if (k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, out)) {
+        if (acc == ACC_WRITE && !out->w) {
+            k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
+            k->r->nested_gpa = gpa;
+            return false;
+        }
+        return true;
+    }
+    if (!walk_host(k, gpa, acc, out)) {
+        k->r->fault |= FAULT_NESTED;
+        k->r->nested_gpa = gpa;
+        return false;
+    }
+    if (k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out);
+    return true;
 }
 
 /*
@@ -437,17 +501,26 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->fault = r->nested_gpa = 0;
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
-    if (c->two_d) dim_init(&k->host, &c->host, DIM_HOST);
+    k->leaf_seen = false;
+    k->leaf_pte = 0;
+    k->reads = 0;
+    k->mem = c->mem;
+    k->mem_last = c->memsize - 4;
+    k->pwc = k->live && k->live->mmu.pwc_entries;
+    k->ntlb = k->live && k->live->mmu.ntlb_entries;
+    if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) {
-        dim_init(&k->guest, &c->table, DIM_GUEST);
-        ok = walk_dim(k, &k->guest, vaddr, acc, &g);
+        dim_init(k, &k->guest, &c->table, DIM_GUEST);
+        ok = walk_guest(k, vaddr, acc, &g);
     }
     if (ok && c->two_d) {
         struct leaf h = {0, false, false, 0};   /* as it stays when the host walk fails */
         ok = nested(k, g.pa, acc, &h);
-        g.pa = h.pa;
-        host_ro = g.w && !h.w;
-        g.w = g.w && h.w;
+        if (ok) {   /* (a failed host walk leaves h unset) */
+            g.pa = h.pa;
+            host_ro = g.w && !h.w;
+            g.w = g.w && h.w;
+        }
     }
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
@@ -455,21 +528,35 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->host_ro = host_ro;
     r->user = g.u;
     r->leaf_level = (uint8_t)g.level;
+    walk_charge(k);
     return ok;
 }
 
 bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc, struct walk_result *r)
 {
-    struct walker k = {.c = c, .live = NULL, .r = r};
+    struct walker k;   /* (not zeroed: walk sets what it reads) */
+    k.c = c;
+    k.live = NULL;
+    k.r = r;
     return walk(&k, vaddr, acc);
 }
 
-/* The live walk: the machine's own context, and every effect on it. */
+/* The live walk: the machine's own context, and every effect on it.  With
+ * leaf_pte, also the guest leaf's entry as read (0 if the walk read none,
+ * as with paging off). */
 static bool walk_live(struct machine *m, const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc,
-                      struct walk_result *r)
+                      struct walk_result *r, bool *leaf_seen, uint32_t *leaf_pte)
 {
-    struct walker k = {.c = c, .live = m, .r = r};
-    return walk(&k, vaddr, acc);
+    struct walker k;   /* (not zeroed: walk sets what it reads) */
+    k.c = c;
+    k.live = m;
+    k.r = r;
+    bool ok = walk(&k, vaddr, acc);
+    if (leaf_seen) {
+        *leaf_seen = k.leaf_seen;
+        *leaf_pte = k.leaf_pte;
+    }
+    return ok;
 }
 
 bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
@@ -483,7 +570,7 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
     ctx_init_now(&c, m);
     c.paging = false;
     struct walk_result r;
-    bool ok = walk_live(m, &c, gpa, ACC_READ, &r);
+    bool ok = walk_live(m, &c, gpa, ACC_READ, &r, NULL, NULL);
     /* a walk of its own (a trap's vector, a hypervisor's read): an event */
     cpu_trace(m, TR_WALK, ok ? 0 : r.fault, ok ? r.pa : 0, ACC_READ, &r);
     if (ok) {
@@ -554,8 +641,53 @@ static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn)
     return v;
 }
 
+/* ---- the soft TLB (mmu.h) ---------------------------------------------------- */
+#define SOFT_RING3 (1ull << 31)   /* in a key: found in ring 3 */
+
+void mmu_soft_clear(struct mmu *u)
+{
+    /* a new stamp empties every entry at once; when the stamp wraps, an
+     * entry of the stamp's previous round could match again: emptied one
+     * by one (the key of no page) */
+    if (++u->soft_stamp == 0)
+        for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) u->soft[i].key = UINT64_MAX;
+    u->soft_key = (uint64_t)u->soft_stamp << 32 | (u->soft_key & SOFT_RING3);
+}
+
+/* The tags a TLB look-up matches now (tlb_match): the VM, the ASID and the
+ * paging state; bit 0 set, so that it is never the 0 of a new MMU. */
+static uint64_t soft_context(const struct machine *m)
+{
+    return (uint64_t)cur_vpid(m) << 48 | (uint64_t)cur_asid(m) << 32 | (uint64_t)phys_context(m) << 1 | 1;
+}
+
+/* e becomes usable from the soft TLB in the current context, as it is now:
+ * only an entry the current ring may use, of a frame with memory behind it
+ * (what the shortcut asks too, set_shortcut). */
+static inline __attribute__((always_inline)) void soft_fill(struct mmu *u, const struct machine *m, const struct tlb_entry *e, bool user)
+{
+    if ((user && !e->user) || e->pfn >= m->memsize >> 12) return;
+    u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)] = (struct mmu_soft){
+        .key = (u->soft_key & ~SOFT_RING3) | (user ? SOFT_RING3 : 0) | e->vpn, .pfn = e->pfn,
+        .slot = (uint32_t)(e - u->tlb), .write_ok = e->writable && e->dirty};
+}
+
+/* e is about to change or go: the soft TLB must not stand for it. */
+static void soft_forget(struct mmu *u, const struct tlb_entry *e)
+{
+    struct mmu_soft *s = &u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)];
+    if (s->slot == (uint32_t)(e - u->tlb)) s->key = UINT64_MAX;
+}
+
+/* Translations may change: neither the shortcut nor the soft TLB holds. */
+static void drop_shortcuts(struct mmu *u)
+{
+    u->last_vpn = 0xffffffffu;
+    mmu_soft_clear(u);
+}
+
 /* Remember e as the interpreter's shortcut for the next data access. */
-static void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user)
+static inline __attribute__((always_inline)) void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user)
 {
     struct mmu *u = &m->mmu;
     if ((user && !e->user) || e->pfn >= m->memsize >> 12) {
@@ -579,6 +711,7 @@ bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, u
     }
     e->lru = ++u->lru_clock;
     *pa = (e->pfn << 12) | (vaddr & 0xfff);
+    soft_fill(u, m, e, user);
     if (acc != ACC_FETCH) set_shortcut(m, e, user);
     else if (e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu; /* keep LRU exact */
     return true;
@@ -618,6 +751,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
         }
         /* first write through a clean entry: walk again to set D; or a
          * write the host table refused: walk again to its violation */
+        soft_forget(u, e);
         e->valid = 0;
     }
     u->st.tlb_misses++;
@@ -626,7 +760,9 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     ctx_init_now(&c, m);
     c.user = user;
     const struct walk_result *r = &u->last_walk;
-    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk);
+    bool leaf_seen;
+    uint32_t leaf_pte;
+    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_seen, &leaf_pte);
     if (ok) {
         *pa = r->pa;
     } else {
@@ -643,6 +779,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
         return false;
     }
     e = tlb_victim(m, vpn);
+    soft_forget(u, e);
     *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
                             .valid = 1, .global = 0, .writable = r->writable, .host_ro = r->host_ro,
                             .user = r->user,
@@ -650,15 +787,13 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
                             .phys = phys_context(m)};
     /* G on the guest leaf makes the entry global; a leaf found already dirty
      * needs no walk on the first write */
-    for (int i = u->last_walk.nrefs - 1; i >= 0; i--) {
-        const struct walk_ref *r = &u->last_walk.refs[i];
-        if (r->dim != DIM_GUEST || r->kind != WALK_READ) continue;
-        e->global = (r->pte & PTE_G) != 0;
-        e->soft = (uint8_t)((r->pte >> 7) & 0x1f);
-        if (r->pte & PTE_D) e->dirty = 1;
-        break;
+    if (leaf_seen) {
+        e->global = (leaf_pte & PTE_G) != 0;
+        e->soft = (uint8_t)((leaf_pte >> 7) & 0x1f);
+        if (leaf_pte & PTE_D) e->dirty = 1;
     }
     if (!(m->cpu.cr[CR_MMU] & 1)) e->dirty = 1; /* no guest PTE to mark */
+    soft_fill(u, m, e, user);
     if (acc != ACC_FETCH) set_shortcut(m, e, user);
     else u->last_vpn = 0xffffffffu;
     return true;
@@ -678,7 +813,7 @@ static void flush(struct machine *m, bool keep_global, bool this_vm_only)
         if (!this_vm_only || !m->vmx.vpid_tags || u->pwc[i].vpid == vpid) u->pwc[i].valid = 0;
     u->st.tlb_flushes++;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
     cpu_trace(m, TR_FLUSH, 1, 0, 0, NULL);
 }
 
@@ -690,7 +825,7 @@ void mmu_forget_page(struct machine *m, uint32_t vaddr)
     struct tlb_entry *e;
     while ((e = tlb_find(m, vaddr >> 12, false))) e->valid = 0;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_invlpg(struct machine *m, uint32_t vaddr)
@@ -701,7 +836,7 @@ void mmu_invlpg(struct machine *m, uint32_t vaddr)
     /* like x86, invlpg also drops the paging-structure caches */
     for (unsigned i = 0; i < u->pwc_entries; i++)
         if (u->pwc[i].dim == DIM_GUEST) u->pwc[i].valid = 0;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
@@ -713,7 +848,7 @@ void mmu_protect_frame(struct machine *m, uint32_t pfn, uint8_t soft)
             u->tlb[i].soft |= soft;
         }
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
@@ -729,7 +864,7 @@ unsigned mmu_drop_writable_frame(struct machine *m, uint32_t pfn)
     }
     if (n) {
         u->gen++;
-        u->last_vpn = 0xffffffffu;
+        drop_shortcuts(u);
     }
     return n;
 }
@@ -743,7 +878,7 @@ void mmu_drop_vm_frame(struct machine *m, uint16_t vpid, uint32_t pfn)
     for (unsigned i = 0; i < u->ntlb_entries; i++)
         if (u->ntlb[i].valid && u->ntlb[i].hpn == pfn && u->ntlb[i].vpid == vpid) u->ntlb[i].valid = 0;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_drop_walks_into(struct machine *m, uint32_t pa)
@@ -757,7 +892,7 @@ void mmu_drop_walks_into(struct machine *m, uint32_t pa)
         }
     if (any) {
         u->gen++;
-        u->last_vpn = 0xffffffffu;
+        drop_shortcuts(u);
     }
 }
 
@@ -774,7 +909,7 @@ void mmu_flush_walk_caches(struct machine *m)
     for (unsigned i = 0; i < u->pwc_entries; i++) u->pwc[i].valid = 0;
     for (unsigned i = 0; i < u->ntlb_entries; i++) u->ntlb[i].valid = 0;
     u->gen++;
-    u->last_vpn = 0xffffffffu;
+    drop_shortcuts(u);
 }
 
 void mmu_context_changed(struct machine *m, bool ptb_changed)
@@ -783,6 +918,13 @@ void mmu_context_changed(struct machine *m, bool ptb_changed)
     u->paging = (m->cpu.cr[CR_MMU] & 1) || m->cpu.nonroot;
     u->last_vpn = 0xffffffffu;
     u->gen++;
+    /* the soft TLB outlives a change of ring, not one of the tags */
+    uint64_t ctx = soft_context(m);
+    if (ctx != u->soft_ctx) {
+        mmu_soft_clear(u);
+        u->soft_ctx = ctx;
+    }
+    u->soft_key = (u->soft_key & ~SOFT_RING3) | (SR_RING(m->cpu.cr[CR_SR]) == 3 ? SOFT_RING3 : 0);
     /* without ASID tags a new address space cannot share the TLB */
     if (ptb_changed && !u->asid_tags) flush(m, true, true);
 }

@@ -132,6 +132,32 @@ struct ntlb_entry {
     uint64_t lru;
 };
 
+/* The index split of a table of `levels` levels, worked out once: the
+ * address bits below each level's index and the index's mask.  The MMU
+ * keeps one per possible number of levels (a guest's and a host table's
+ * may differ), so that a walk looks its shape up rather than derive it. */
+struct mmu_shape {
+    unsigned levels;
+    unsigned shift[MMU_MAX_LEVELS];
+    uint32_t mask[MMU_MAX_LEVELS];
+};
+/* Fills *s for a table of `levels` levels (2..MMU_MAX_LEVELS). */
+void mmu_shape_of(unsigned levels, struct mmu_shape *s);
+
+/* The interpreter's soft TLB, the fast path of QEMU's and Spike's MMUs: a
+ * small direct-mapped table, indexed by page number, of the TLB entries the
+ * current context (ring, ASID, VM, paging state) may use with no walk, each
+ * with its frame.  It holds no state of its own: every hit in it does what a
+ * hit found by searching the set does (mmu_soft_use, mmu_soft_fetch: the
+ * entry becomes the most recently used, a hit is counted and charged by the
+ * caller), so it changes nothing the modelled TLB would show — it only skips
+ * the search.  An entry goes when the TLB entry it stands for is replaced or
+ * dropped; the whole table is emptied (a new stamp) by invalidations,
+ * flushes and protection changes, and whenever the tags a look-up matches
+ * (VM, ASID, paging state) change.  A ring change keeps it: the ring is part
+ * of each entry's key, as user pages and supervisor pages differ. */
+#define MMU_SOFT_ENTRIES 64
+
 struct mmu {
     bool paging;                 /* CR mmu bit 0, cached */
     bool asid_tags;              /* --no-asid clears it: a ptb switch flushes */
@@ -143,6 +169,7 @@ struct mmu {
     bool phys_space;
     unsigned levels;
     unsigned bits[MMU_MAX_LEVELS]; /* index bits per level, root first */
+    struct mmu_shape shapes[MMU_MAX_LEVELS + 1]; /* [n]: of an n-level table (n >= 2) */
     /* TLB */
     unsigned tlb_entries, tlb_ways, tlb_sets;
     unsigned tlb_slots;          /* 2 * tlb_entries */
@@ -166,6 +193,16 @@ struct mmu {
     uint32_t last_vpn;           /* 0xffffffff = none */
     uintptr_t last_addend;       /* host pointer = vaddr + addend */
     bool last_write_ok;          /* writable and already dirty */
+    /* Behind the shortcut, the soft TLB (struct mmu_soft, above). */
+    uint32_t soft_stamp;
+    uint64_t soft_key;           /* the key of page 0 now: soft_stamp << 32 | ring 3 << 31 */
+    uint64_t soft_ctx;           /* the tags its entries were found with (soft_context) */
+    struct mmu_soft {
+        uint64_t key;            /* soft_stamp << 32 | ring 3 << 31 | vpn; another stamp's is empty */
+        uint32_t pfn;
+        uint32_t slot;           /* the TLB entry it stands for: its index in tlb */
+        bool write_ok;           /* writable and already dirty */
+    } soft[MMU_SOFT_ENTRIES];
 };
 
 struct mmu_config {
@@ -283,6 +320,38 @@ void mmu_flush_walk_caches(struct machine *m);
 void mmu_context_changed(struct machine *m, bool ptb_or_asid_changed);
 /* Called after VM entry into a different VM. */
 void mmu_vm_switched(struct machine *m);
+
+/* The soft TLB's entry for vaddr's page, or NULL. */
+static inline const struct mmu_soft *mmu_soft_find(const struct mmu *u, uint32_t vaddr)
+{
+    uint32_t vpn = vaddr >> 12;
+    const struct mmu_soft *s = &u->soft[vpn & (MMU_SOFT_ENTRIES - 1)];
+    return s->key == (u->soft_key | vpn) ? s : NULL;
+}
+
+/* A data access hits s (for a write: s->write_ok): what mmu_translate_hit
+ * does on that hit — the entry becomes the most recently used and the
+ * shortcut of the last data page (mem: the machine's memory). */
+static inline void mmu_soft_use(struct mmu *u, const struct mmu_soft *s, const uint8_t *mem)
+{
+    uint32_t vpn = (uint32_t)s->key & 0xfffffu;
+    u->tlb[s->slot].lru = ++u->lru_clock;
+    u->last_vpn = vpn;
+    u->last_addend = (uintptr_t)mem + ((uintptr_t)s->pfn << 12) - ((uintptr_t)vpn << 12);
+    u->last_write_ok = s->write_ok;
+}
+
+/* A fetch from vaddr hits s: what mmu_translate_hit does; returns the
+ * physical address. */
+static inline uint32_t mmu_soft_fetch(struct mmu *u, const struct mmu_soft *s, uint32_t vaddr)
+{
+    u->tlb[s->slot].lru = ++u->lru_clock;
+    if (vaddr >> 12 != u->last_vpn) u->last_vpn = 0xffffffffu; /* as mmu_translate_hit: LRU exact */
+    return s->pfn << 12 | (vaddr & 0xfff);
+}
+
+/* Empties the soft TLB (a machine whose TLB was loaded from elsewhere). */
+void mmu_soft_clear(struct mmu *u);
 
 /* Index bits for each level, root first: the ISA's split, under the name
  * the MMU's users know it by. */

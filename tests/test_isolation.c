@@ -714,6 +714,13 @@ static void plant_and_check(struct cli_machine *cm, const char *mode)
     cr_assert(strstr(why, "TLB entry"), "%s: %s", mode, why);
     m->mmu.tlb[0] = saved;
     cr_assert(hv_audit(hv, why, sizeof why), "%s: %s", mode, why);
+    /* a soft-TLB entry (mmu.h) that no TLB entry backs: the next frame */
+    struct mmu_soft keep_soft = m->mmu.soft[5];
+    m->mmu.soft[5] = (struct mmu_soft){.key = (uint64_t)m->mmu.soft_stamp << 32 | 5, .pfn = saved.pfn + 1, .slot = 0};
+    cr_assert(!hv_audit(hv, why, sizeof why), "%s: a soft-TLB entry with no TLB entry behind it went unnoticed", mode);
+    cr_assert(strstr(why, "soft TLB"), "%s: %s", mode, why);
+    m->mmu.soft[5] = keep_soft;
+    cr_assert(hv_audit(hv, why, sizeof why), "%s: %s", mode, why);
     if (hv->cfg.mmu == HV_MMU_NESTED) {
         /* VM 0's host table: its first leaf now maps VM 1's memory */
         uint32_t t = m->vmx.vmcs[0].ept_root & PTE_FRAME, pte;
