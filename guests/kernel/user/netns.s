@@ -164,6 +164,7 @@ net_ct_main:
         li      r2, 1
         li      r3, NET_NOBODY
         syscall
+net_ct_vethed:                          # (tests: both veth pairs are made)
         mov     r12, r1
         li      r13, 0
         li      r1, 2
