@@ -138,6 +138,11 @@
         .ifndef NET
         .equ    NET, 0
         .endif
+# The quota program (guests/quota.s, the cgquota lab) is an option of a
+# kernel with containers: only its user image has it.
+        .ifndef QUOTA
+        .equ    QUOTA, 0
+        .endif
 
 # ---- system calls (the ABI: guests/README.md) --------------------------------
         .equ    SYS_EXIT, 0             # exit(code)

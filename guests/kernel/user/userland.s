@@ -62,9 +62,11 @@
         # CONTAINERS=1, FS=1 and NET=1 kernels only (netns.s)
         .equ    PROG_NETNS, 44          # guests/netns.s: lo, veth, a bridge
         .equ    PROG_NET_CT, 45         # its containers (and a plain process)
+        # CONTAINERS=1 and QUOTA=1 kernels only (quota.s): after the others
+        .equ    PROG_QUOTA, 38 + 6 * FS + 2 * NET       # guests/quota.s: cpu quotas
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .if     CONTAINERS
-        .equ    NPROGS, 38 + 6 * FS + 2 * NET
+        .equ    NPROGS, 38 + 6 * FS + 2 * NET + QUOTA
         .else
         .equ    NPROGS, 19 + DISK
         .endif
@@ -134,6 +136,9 @@ user_image:
         .word   netns_main
         .word   net_ct_main
         .endif
+        .if     QUOTA
+        .word   quota_main
+        .endif
         .if     DISK
         .word   diskio_main
         .endif
@@ -160,6 +165,9 @@ user_image:
         .endif
         .if     NET                     # the network's
         .include "netns.s"
+        .endif
+        .if     QUOTA                   # the cpu quota, measured
+        .include "quota.s"
         .endif
         .if     DISK
         .include "diskio.s"
