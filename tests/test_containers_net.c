@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "tests/helpers.h"
 #include "tests/rows.h"
 
@@ -219,4 +221,35 @@ Test(containers_net, the_process_tree_shows_each_processs_network_namespace)
     cr_assert(na != 0 && nb != 0 && na != nb, "%u %u", na, nb);
     cr_assert(strstr(dot, "mnt ns 0, root /"), "and the mount namespace: %s", dot);
     free(dot);
+}
+
+/* run --stats: "netns", each live network namespace's address and packets,
+ * and "bridged", what br0 carried.  At the end only the host's is left. */
+Test(containers_net, run_stats_count_the_packets_of_each_namespace_and_the_bridge)
+{
+    char file[256], a[512], *out, *err;
+    snprintf(file, sizeof file, "%s/net.json", temp_dir());
+    snprintf(a, sizeof a, "run netns --stats %s", file);
+    cr_assert_eq(run_ringsim(a, &out, &err), 0, "%s", err);
+    struct netns_run r = parse(out);
+    free(out);
+    free(err);
+    json_error_t jerr;
+    json_t *root = json_load_file(file, 0, &jerr);
+    cr_assert(root, "%s", jerr.text);
+    json_t *all = json_object_get(root, "netns");
+    cr_assert(json_is_array(all) && json_array_size(all) == 1, "only the host's namespace outlives the containers");
+    json_t *host = json_array_get(all, 0);
+    cr_assert_eq(json_integer_value(json_object_get(host, "netns")), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(host, "address")), "10.0.0.1");
+    /* what the host received: container 2's token over br0, the plain process's word over lo */
+    cr_assert(r.got_host > 0 && r.plain_got > 0, "%d %d", r.got_host, r.plain_got);
+    cr_assert_eq(json_integer_value(json_object_get(host, "received")), 2);
+    /* br0 carried at least the token's three hops; the host's own packets
+     * over lo (the plain process's) are counted as sent and received, not bridged */
+    json_int_t bridged = json_integer_value(json_object_get(root, "bridged"));
+    cr_assert_geq(bridged, 3);
+    cr_assert_lt(bridged, json_integer_value(json_object_get(host, "sent")) + 2,
+                 "the host sent the token and two stops over br0, one word over lo; the containers two more");
+    json_decref(root);
 }

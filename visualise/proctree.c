@@ -30,7 +30,8 @@ enum { PTAB, NPROCS, PSIZE, PSTATE, PPARENT, PS_UNUSED, PS_EMBRYO, PS_ZOMBIE, PN
 /* mnt_layout's (guests/kernel/fs.s: kernels with the file system only). */
 enum { PMNTNS, MNTAB, MNSIZE, MNROOT, NODES, NPARENT, NNAME, NAMEMAX, NMLAYOUT };
 /* net_layout's (guests/kernel/net.s: kernels with network namespaces only). */
-enum { PNETNS, NNTAB, NNSIZE, NNADDR, NNSENT, NNRECEIVED, NBRIDGED, NLOOPBACK, NBRIDGEADDR, NNLAYOUT };
+enum { PNETNS, NNTAB, NNSIZE, NNADDR, NNSENT, NNRECEIVED, NBRIDGED, NLOOPBACK, NBRIDGEADDR, NNSLOTS, NNREFS,
+       NNLAYOUT };
 
 #define MAX_PROCS 64
 #define MAX_LEVELS 8

@@ -264,7 +264,8 @@ net_bridged:    .word   0               # packets br0 carried between namespaces
 # What the debugger's `info ns`, `ringsim dot --processes` and run's
 # --stats read of it: where a process points at its network namespace, the
 # table and its slot size, where a slot keeps its address and counters, the
-# bridge's count, and the addresses of lo and br0.
+# bridge's count, the addresses of lo and br0, and the table's slots and
+# where a slot counts its references (0: a free slot).
 net_layout:
         .word   P_NETNS, netns_table, NN_SIZE, NN_ADDR, NN_SENT, NN_RECEIVED
-        .word   net_bridged, LOOPBACK, BRIDGE_ADDR
+        .word   net_bridged, LOOPBACK, BRIDGE_ADDR, NNETNS, NS_REFS
