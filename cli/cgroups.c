@@ -12,6 +12,7 @@
  * that call numbers them (guests/README.md).  An image without the symbol
  * (every kernel without containers) adds nothing to the statistics.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -29,6 +30,42 @@ static const char *const counter_names[] = {
 static bool guest_word(const struct cli_machine *cm, uint32_t gpa, uint32_t *v)
 {
     return hv_guest_word(cm->m, cm->hv, gpa, v);
+}
+
+/* net_layout's words (guests/kernel/net.s). */
+enum { PNETNS, NNTAB, NNSIZE, NNADDR, NNSENT, NNRECEIVED, NBRIDGED, NLOOPBACK, NBRIDGEADDR, NNSLOTS, NNREFS,
+       NNLAYOUT };
+
+/* A kernel built with network namespaces as well (NET=1) publishes
+ * net_layout: "netns" is every live namespace's address (eth0's; the host's
+ * br0's; "" for lo only) and the packets delivered from it and to it, and
+ * "bridged" the packets br0 carried between namespaces. */
+static void cli_netns_json(const struct cli_machine *cm, json_t *o)
+{
+    struct isa_image img;
+    char err[256];
+    uint32_t layout, L[NNLAYOUT];
+    if (!cm->image0[0] || !isa_image_load(cm->image0, &img, err, sizeof err)) return;
+    bool ok = isa_image_symbol_addr(&img, "net_layout", &layout);
+    isa_image_free(&img);
+    for (int i = 0; i < NNLAYOUT && ok; i++) ok = guest_word(cm, layout + 4 * (uint32_t)i, &L[i]);
+    if (!ok || L[NNSLOTS] > 64 || L[NNSIZE] > 4096) return;
+    json_t *all = json_array();
+    for (uint32_t n = 0; n < L[NNSLOTS]; n++) {
+        uint32_t at = L[NNTAB] + n * L[NNSIZE], refs, addr = 0, sent = 0, received = 0;
+        if (!guest_word(cm, at + L[NNREFS], &refs) || !refs) continue;
+        guest_word(cm, at + L[NNADDR], &addr);
+        guest_word(cm, at + L[NNSENT], &sent);
+        guest_word(cm, at + L[NNRECEIVED], &received);
+        char a[16] = "";
+        if (addr) snprintf(a, sizeof a, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff);
+        json_array_append_new(all, json_pack("{s:i, s:s, s:i, s:i}", "netns", (int)n, "address", a, "sent", (int)sent,
+                                             "received", (int)received));
+    }
+    json_object_set_new(o, "netns", all);
+    uint32_t bridged = 0;
+    guest_word(cm, L[NBRIDGED], &bridged);
+    json_object_set_new(o, "bridged", json_integer(bridged));
 }
 
 void cli_cgroups_json(const struct cli_machine *cm, json_t *o)
@@ -55,4 +92,5 @@ void cli_cgroups_json(const struct cli_machine *cm, json_t *o)
         json_array_append_new(groups, j);
     }
     json_object_set_new(o, "cgroups", groups);
+    cli_netns_json(cm, o);
 }

@@ -305,6 +305,29 @@ Test(debugger, cmd_info_ns_shows_the_running_processs_namespaces_and_cgroup, .fi
     FAILS("info ns: takes no arguments", "info ns now");
 }
 
+/* With the file system and network namespaces: the mount namespace and
+ * its root, the network namespace and its addresses (container 1 of netns,
+ * once the host has wired it to the bridge). */
+Test(debugger, cmd_info_ns_shows_the_mount_and_network_namespaces, .fini = done)
+{
+    S = ds_open("netns", "hw", 2, 0);
+    OK("break net_ct_vethed");
+    OK("continue");
+    OK("info ns");
+    SAYS("mnt  namespace 0, root /");
+    SAYS(": lo 127.0.0.1, eth0 10.0.0.2;");
+    SAYS("uid 0 inside is uid 0 outside");
+}
+
+Test(debugger, cmd_info_ns_shows_a_containers_root_in_the_host_file_system, .fini = done)
+{
+    S = ds_open("mounts", "hw", 2, 0);
+    OK("break mt_app_main");
+    OK("continue");
+    OK("info ns");
+    SAYS("mnt  namespace 1, root /ct/a");
+}
+
 Test(debugger, cmd_info_ns_on_a_kernel_without_containers_says_so, .init = native, .fini = done)
 {
     OK("info ns");

@@ -20,7 +20,10 @@
  * pills run deprivileged on the classic ISA under te and bt, the lines the
  * attacks print as "pill …" — count as "differs by design" when they are
  * the only difference.  Under pv an ordinary kernel is refused (a
- * triple-fault stop naming it no paravirtual kernel): "refused".
+ * triple-fault stop naming it no paravirtual kernel): "refused".  The
+ * container rows are the guest kernel with containers (guests/escape.s,
+ * netns.s as attacks): the guard is the kernel, and its refusals must be
+ * bare metal's under every technique while the audit holds.
  *
  * The machines are built in-process with cli_machine_load (the very
  * function `ringsim run` uses), run in chunks with machine_run(m, CHUNK),
@@ -46,6 +49,7 @@
 #define CHUNK 20000u                    /* instructions between two audits */
 #define MIN_CYCLES 20000000u            /* a virtualised run's cycle budget is at least this, */
 #define CYCLE_FACTOR 20u                /* or this times the native run's */
+#define KERNEL_CYCLE_FACTOR 60u         /* a whole kernel under bt: its code is translated (about 20x) */
 #define VICTIM "syscall"
 
 /* ---- the attacks --------------------------------------------------------- */
@@ -56,28 +60,34 @@ struct attack {
     const char *input;                  /* --input (the machine's console; in a VM the first VM's) */
     uint32_t mem;                       /* --mem, 0 = 16 MiB */
     bool pv_only;                       /* a paravirtual kernel (pv_*.s): the pv column alone */
+    bool kernel;                        /* the guest kernel (guests/kernel/): the pv column runs its
+                                         * paravirtual build (-D PV=1, as guests/pv/ are), and a
+                                         * run's budget is KERNEL_CYCLE_FACTOR times bare metal's */
 };
 
 /* The suite's own attacks, in table order.  Attacks without options of
  * their own get --args 200: they ignore it, and the victim beside them
  * then runs 200 iterations, not its default 2000. */
 static const struct attack attacks[] = {
-    {"shadow_two_levels", NULL, "200", NULL, 0, false},
-    {"shadow_selfref", NULL, "200", NULL, 0, false},
-    {"shadow_root_outside", NULL, "200", NULL, 0, false},
-    {"shadow_root_outside", "far root", "f", NULL, 0, false},
-    {"shadow_root_outside", "root switched", "s", NULL, 0, false},
-    {"tables_point_outside", NULL, "200", NULL, 14u << 20, false},
-    {"ring3_privileged", NULL, "200", NULL, 0, false},
-    {"ring3_privileged", "ring 1", "1", NULL, 0, false},
-    {"hypercall_garbage", NULL, "200", NULL, 0, false},
-    {"interrupt_storm", NULL, "200", "abcdefgh", 0, false},
-    {"ad_bits", NULL, "200", NULL, 0, false},
-    {"port_abuse", NULL, "200", NULL, 0, false},
-    {"vector_outside", NULL, "200", NULL, 0, false},
-    {"asid_alias", NULL, "200", NULL, 0, false},
-    {"cr_abuse", NULL, "200", NULL, 0, false},
-    {"ring1_paging", NULL, "200", NULL, 0, false},
+    {"shadow_two_levels", NULL, "200", NULL, 0, false, false},
+    {"shadow_selfref", NULL, "200", NULL, 0, false, false},
+    {"shadow_root_outside", NULL, "200", NULL, 0, false, false},
+    {"shadow_root_outside", "far root", "f", NULL, 0, false, false},
+    {"shadow_root_outside", "root switched", "s", NULL, 0, false, false},
+    {"tables_point_outside", NULL, "200", NULL, 14u << 20, false, false},
+    {"ring3_privileged", NULL, "200", NULL, 0, false, false},
+    {"ring3_privileged", "ring 1", "1", NULL, 0, false, false},
+    {"hypercall_garbage", NULL, "200", NULL, 0, false, false},
+    {"interrupt_storm", NULL, "200", "abcdefgh", 0, false, false},
+    {"ad_bits", NULL, "200", NULL, 0, false, false},
+    {"port_abuse", NULL, "200", NULL, 0, false, false},
+    {"vector_outside", NULL, "200", NULL, 0, false, false},
+    {"asid_alias", NULL, "200", NULL, 0, false, false},
+    {"cr_abuse", NULL, "200", NULL, 0, false, false},
+    {"ring1_paging", NULL, "200", NULL, 0, false, false},
+    /* containers: the guest kernel is the guard, the hypervisor's audit watches */
+    {"container_escape", NULL, "200", NULL, 0, false, true},
+    {"container_netns", NULL, "200", NULL, 0, false, true},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
@@ -360,15 +370,19 @@ static const char *line_of(const char *s, int k, char *buf, size_t len)
     return buf;
 }
 
-/* The first line where a and b differ, -1 if none.  pills: skip lines
- * starting "pill" in both. */
+/* Whether the line at s reports a red pill: an attack's "pill …", or the
+ * guest kernel's own "RED PILL: …" (guests/kernel/selfcheck.s). */
+static bool pill_line(const char *s) { return !strncmp(s, "pill", 4) || !strncmp(s, "RED PILL: ", 10); }
+
+/* The first line where a and b differ, -1 if none.  pills: skip the red
+ * pills' lines in both. */
 static int first_diff(const char *a, const char *b, bool skip_pills)
 {
     int k = 0;
     for (;;) {
         if (skip_pills) {
-            while (!strncmp(a, "pill", 4)) a = strchr(a, '\n') ? strchr(a, '\n') + 1 : a + strlen(a);
-            while (!strncmp(b, "pill", 4)) b = strchr(b, '\n') ? strchr(b, '\n') + 1 : b + strlen(b);
+            while (pill_line(a)) a = strchr(a, '\n') ? strchr(a, '\n') + 1 : a + strlen(a);
+            while (pill_line(b)) b = strchr(b, '\n') ? strchr(b, '\n') + 1 : b + strlen(b);
         }
         if (!*a && !*b) return -1;
         size_t na = strcspn(a, "\n"), nb = strcspn(b, "\n");
@@ -386,7 +400,7 @@ static const char *nth_line_skipping(const char *s, int k, bool skip_pills, char
     const char *p = s;
     for (;;) {
         if (!*p) return "(end of output)";
-        bool pill = skip_pills && !strncmp(p, "pill", 4);
+        bool pill = skip_pills && pill_line(p);
         if (!pill) {
             if (k == 0) return line_of(s, real, buf, len);
             k--;
@@ -464,20 +478,21 @@ static void judge(const struct column *col, const struct outcome *ref, const str
 }
 
 /* ---- one attack, every column ------------------------------------------------------- */
-/* Assembles guests/attacks/NAME.s into this test's temporary directory. */
-static const char *build_attack(const char *name, char *img, size_t len)
+/* Assembles guests/attacks/NAME.s into this test's temporary directory;
+ * with pv, its paravirtual build (NAME-pv.img). */
+static const char *build_attack(const char *name, bool pv, char *img, size_t len)
 {
     char src[1024], err[512];
     snprintf(src, sizeof src, "%s", root_path("guests/attacks/"));
     strncat(src, name, sizeof src - strlen(src) - 3);
     strcat(src, ".s");
-    snprintf(img, len, "%s/%s.img", temp_dir(), name);
+    snprintf(img, len, "%s/%s%s.img", temp_dir(), name, pv ? "-pv" : "");
     char *diag = NULL;
     size_t dlen = 0;
     FILE *df = open_memstream(&diag, &dlen);
     /* a paravirtual kernel is built as guests/pv/ are (-D PV=1) */
     const char *pv_defines[] = {"PV=1", NULL};
-    struct isa_asm_options opt = {.diag = df, .defines = strncmp(name, "pv_", 3) ? NULL : pv_defines};
+    struct isa_asm_options opt = {.diag = df, .defines = pv || !strncmp(name, "pv_", 3) ? pv_defines : NULL};
     struct isa_image image = {0};
     int errors = isa_assemble_file(src, &opt, &image);
     fclose(df);
@@ -530,7 +545,7 @@ static const struct outcome *victim_alone(const struct attack *at)
     snprintf(k, sizeof k, "%s/%u", at->args ? at->args : "", at->mem);
     if (o.out && !strcmp(k, key)) return &o;
     outcome_free(&o);
-    struct attack v = {VICTIM, NULL, at->args, NULL, at->mem, false};
+    struct attack v = {VICTIM, NULL, at->args, NULL, at->mem, false, false};
     run_one(&v, VICTIM, NULL, ISA_CLASSIC, 0, &o);
     cr_assert_eq(o.status, 0, "the victim alone: exit status %d (%s)", o.status, o.detail);
     snprintf(key, sizeof key, "%s", k);
@@ -552,8 +567,9 @@ static void md_cell(FILE *f, const char *s)
 /* Runs one attack everywhere; asserts containment; writes its table row. */
 static void attack_everywhere(const struct attack *at, int order)
 {
-    char img[512];
-    build_attack(at->name, img, sizeof img);
+    char img[512], pv_img[512];
+    build_attack(at->name, false, img, sizeof img);
+    if (at->kernel) build_attack(at->name, true, pv_img, sizeof pv_img);
     struct outcome ref[2] = {{0}};           /* native, by ISA (ISA_CLASSIC, ISA_STRICT) */
     struct cell cells[NCOLUMNS];
     char native_text[200] = "";
@@ -583,11 +599,11 @@ static void attack_everywhere(const struct attack *at, int order)
         }
         const struct outcome *r = &ref[col->isa];
         const struct outcome *vr = col->victim ? victim_alone(at) : NULL;
-        uint64_t budget = at->pv_only ? 50000000u : r->cycles * CYCLE_FACTOR;
+        uint64_t budget = at->pv_only ? 50000000u : r->cycles * (at->kernel ? KERNEL_CYCLE_FACTOR : CYCLE_FACTOR);
         if (vr) budget += vr->cycles * CYCLE_FACTOR;
         if (budget < MIN_CYCLES) budget = MIN_CYCLES;
         struct outcome o;
-        run_one(at, img, col, col->isa, budget, &o);
+        run_one(at, pv && at->kernel ? pv_img : img, col, col->isa, budget, &o);
         if (at->pv_only) {
             /* no bare-metal reference for a paravirtual kernel: contained
              * means isolation held, whatever it printed */
@@ -675,6 +691,8 @@ Test(isolation, vector_outside) { attack_by_index(12); }
 Test(isolation, asid_alias) { attack_by_index(13); }
 Test(isolation, cr_abuse) { attack_by_index(14); }
 Test(isolation, ring1_paging) { attack_by_index(15); }
+Test(isolation, container_escape) { attack_by_index(16); }
+Test(isolation, container_netns) { attack_by_index(17); }
 
 /* Attacks others add to guests/attacks/ (pv_*.s: paravirtual kernels, the pv
  * column alone; any other: every column, against its native run). */
@@ -694,7 +712,7 @@ Test(isolation, attacks_added_by_others)
     closedir(d);
     qsort(names, (size_t)n, sizeof names[0], (int (*)(const void *, const void *))strcmp);
     for (int i = 0; i < n; i++) {
-        struct attack at = {names[i], NULL, NULL, NULL, 0, !strncmp(names[i], "pv_", 3)};
+        struct attack at = {names[i], NULL, NULL, NULL, 0, !strncmp(names[i], "pv_", 3), false};
         attack_everywhere(&at, 100 + i);
     }
 }

@@ -60,9 +60,10 @@ reference — and under every technique; a cell says what happened there:
   the top of host memory instead of at 0), the victim printed exactly what
   it prints alone (200 iterations, unless the attack takes boot arguments of
   its own, which every VM gets).
-- **differs by design**: only the lines the attack prints as `pill …` differ
-  — red pills run deprivileged on the classic ISA under te (and bt for
-  deprivileged code), Popek and Goldberg's theorem, not a bug.
+- **differs by design**: only the lines the attack prints as `pill …` (or
+  the guest kernel as `RED PILL: …`) differ — red pills run deprivileged on
+  the classic ISA under te (and bt for deprivileged code), Popek and
+  Goldberg's theorem, not a bug.
 - **refused**: `--mode pv` runs paravirtual kernels only; an ordinary kernel
   is stopped at its first privileged instruction (a triple-fault status),
   with nothing of it run.
@@ -71,6 +72,14 @@ reference — and under every technique; a cell says what happened there:
 - **ESCAPE: …**: the first violation of isolation seen: the audit's message,
   a page walk that left the VM, or a host byte outside the VM that changed.
 - **n/a**: the technique does not apply (a paravirtual kernel outside pv).
+
+The `container_…` rows are the guest kernel itself, built with containers
+(`guests/escape.s`, `guests/netns.s`): the attacker is a container, the
+guard the kernel's namespaces and cgroups, and each of its refusals (a
+line of its output) must be bare metal's while the hypervisor's audit
+holds — a container escape that became a VM escape would show in both.
+Their pv column runs the kernel's paravirtual build, and their budget is
+60 times bare metal's cycles (bt translates the whole kernel).
 
 The "bare metal" column gives the native exit status (42 is the attacks'
 "done"; 125 a triple fault).  tests/test_isolation.c asserts "contained"

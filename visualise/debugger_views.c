@@ -284,6 +284,21 @@ void dbg_view_ns(struct vis_dbg *d, struct dbg_text *t)
     else
         dbg_text_add(t, AT_NORMAL, "  user namespace 0, the initial one");
     dbg_text_add(t, AT_NORMAL, "  ipc  namespace %u", ns_slot(ipc, L[INTAB], L[INSIZE]));
+    /* the mount and network namespaces, in kernels built with them */
+    uint32_t ml = 0, nl = 0;
+    if (!isa_image_symbol_addr(d->img, "mnt_layout", &ml)) ml = 0;
+    if (!isa_image_symbol_addr(d->img, "net_layout", &nl)) nl = 0;
+    struct vis_proc_ns more;
+    vis_proc_ns_read(d->m, d->hv, ml, nl, p, &more);
+    if (more.has_mnt) dbg_text_add(t, AT_NORMAL, "  mnt  namespace %u, root %s", more.mntns, more.root);
+    if (more.has_net) {
+        char a[16], lo[16];
+        vis_ipv4(more.addr, a);
+        vis_ipv4(more.loopback, lo);
+        dbg_text_add(t, AT_NORMAL, "  net  namespace %u: lo %s%s%s; %u packets sent, %u received", more.netns, lo,
+                     !more.addr ? "" : more.addr == more.bridge ? ", br0 " : ", eth0 ", more.addr ? a : "",
+                     more.sent, more.received);
+    }
     dbg_text_add(t, AT_NORMAL, "  cgroup %u", ns_slot(cg, L[CGTAB], L[CGSIZE]));
 }
 

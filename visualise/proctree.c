@@ -12,7 +12,9 @@
  * ns` and run's "cgroups" read them, so nothing here knows an offset of
  * the kernel's own.  A kernel built without containers has neither symbol;
  * one with the file system as well (FS=1) also has mnt_layout, and each
- * process shows its mount namespace and what "/" is in it.
+ * process shows its mount namespace and what "/" is in it; one with
+ * network namespaces (NET=1) net_layout, and each shows its network
+ * namespace and address (vis_proc_ns_read, which `info ns` uses too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +29,20 @@ enum { CUR, PID, UID, NSPID, CG, CGTAB, CGSIZE, PIDNS, PNTAB, PNSIZE, PNLEVEL, U
 enum { PTAB, NPROCS, PSIZE, PSTATE, PPARENT, PS_UNUSED, PS_EMBRYO, PS_ZOMBIE, PNPARENT, NPLAYOUT };
 /* mnt_layout's (guests/kernel/fs.s: kernels with the file system only). */
 enum { PMNTNS, MNTAB, MNSIZE, MNROOT, NODES, NPARENT, NNAME, NAMEMAX, NMLAYOUT };
+/* net_layout's (guests/kernel/net.s: kernels with network namespaces only). */
+enum { PNETNS, NNTAB, NNSIZE, NNADDR, NNSENT, NNRECEIVED, NBRIDGED, NLOOPBACK, NBRIDGEADDR, NNSLOTS, NNREFS,
+       NNLAYOUT };
 
 #define MAX_PROCS 64
 #define MAX_LEVELS 8
 #define HOST_MAX 32
-#define PATH_MAX_DRAWN 128
 
 struct gproc {
     uint32_t pid, parent, uid_out, uid_in, pidns, level, cgroup;
     uint32_t nspid[MAX_LEVELS];        /* its pid at each level, 0 = the initial namespace */
     char host[HOST_MAX + 1];
     bool running;
-    bool has_mnt;                      /* a kernel with mount namespaces: */
-    unsigned mntns;                    /* its mount namespace's slot */
-    char root[PATH_MAX_DRAWN];         /* and what "/" is in it, as the host names it */
+    struct vis_proc_ns more;           /* its mount and network namespaces */
 };
 
 struct gns {
@@ -51,8 +53,8 @@ struct gns {
 struct tree {
     const struct machine *m;
     const struct hv *hv;
-    uint32_t L[NLAYOUT], P[NPLAYOUT], M[NMLAYOUT];
-    bool mnt;                          /* M was read */
+    uint32_t L[NLAYOUT], P[NPLAYOUT];
+    uint32_t mnt_layout, net_layout;   /* their addresses, 0: not in this kernel */
     struct gproc procs[MAX_PROCS];
     int nprocs;
     struct gns ns[MAX_PROCS * MAX_LEVELS];
@@ -94,25 +96,62 @@ static void quote(const char *s, char *out, size_t len)
     out[o] = 0;
 }
 
+static bool gword(const struct machine *m, const struct hv *hv, uint32_t gpa, uint32_t *v)
+{
+    return hv_guest_word(m, hv, gpa, v);
+}
+
 /* The path of the directory node as the initial namespace names it:
- * its names up to the root node (at most 16 levels). */
-static void node_path(const struct tree *t, uint32_t node, char *out, size_t len)
+ * its names up to the root node (at most 16 levels); M is mnt_layout. */
+static void node_path(const struct machine *m, const struct hv *hv, const uint32_t *M, uint32_t node, char *out,
+                      size_t len)
 {
     char names[16][16];
     int n = 0;
-    while (node && node != t->M[NODES] && n < 16) {
+    while (node && node != M[NODES] && n < 16) {
         uint32_t w[4] = {0}, parent = 0;
-        for (uint32_t k = 0; k < 4 && 4 * k < t->M[NAMEMAX]; k++) word(t, node + t->M[NNAME] + 4 * k, &w[k]);
+        for (uint32_t k = 0; k < 4 && 4 * k < M[NAMEMAX]; k++) gword(m, hv, node + M[NNAME] + 4 * k, &w[k]);
         memcpy(names[n], w, sizeof names[n]);
         names[n][15] = 0;
         n++;
-        if (!word(t, node + t->M[NPARENT], &parent)) break;
+        if (!gword(m, hv, node + M[NPARENT], &parent)) break;
         node = parent;
     }
     size_t o = 0;
     out[0] = 0;
     for (int i = n - 1; i >= 0 && o + 1 < len; i--) o += (size_t)snprintf(out + o, len - o, "/%s", names[i]);
     if (!n) snprintf(out, len, "/");
+}
+
+void vis_proc_ns_read(const struct machine *m, const struct hv *hv, uint32_t mnt_layout, uint32_t net_layout,
+                      uint32_t p, struct vis_proc_ns *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t M[NMLAYOUT], N[NNLAYOUT], mnt = 0, root = 0, net = 0;
+    bool ok = mnt_layout != 0;
+    for (int i = 0; i < NMLAYOUT && ok; i++) ok = gword(m, hv, mnt_layout + 4 * (uint32_t)i, &M[i]);
+    if (ok && gword(m, hv, p + M[PMNTNS], &mnt) && mnt && gword(m, hv, mnt + M[MNROOT], &root)) {
+        out->has_mnt = true;
+        out->mntns = slot_of(mnt, M[MNTAB], M[MNSIZE]);
+        node_path(m, hv, M, root, out->root, sizeof out->root);
+    }
+    ok = net_layout != 0;
+    for (int i = 0; i < NNLAYOUT && ok; i++) ok = gword(m, hv, net_layout + 4 * (uint32_t)i, &N[i]);
+    if (ok && gword(m, hv, p + N[PNETNS], &net) && net) {
+        out->has_net = true;
+        out->netns = slot_of(net, N[NNTAB], N[NNSIZE]);
+        gword(m, hv, net + N[NNADDR], &out->addr);
+        gword(m, hv, net + N[NNSENT], &out->sent);
+        gword(m, hv, net + N[NNRECEIVED], &out->received);
+        gword(m, hv, N[NBRIDGED], &out->bridged);
+        out->loopback = N[NLOOPBACK];
+        out->bridge = N[NBRIDGEADDR];
+    }
+}
+
+void vis_ipv4(uint32_t a, char out[16])
+{
+    snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
 static bool read_procs(struct tree *t, char *err, size_t errlen)
@@ -149,12 +188,7 @@ static bool read_procs(struct tree *t, char *err, size_t errlen)
         g.host[HOST_MAX] = 0;
         word(t, p + t->L[CG], &cg);
         g.cgroup = slot_of(cg, t->L[CGTAB], t->L[CGSIZE]);
-        uint32_t mnt = 0, root = 0;
-        if (t->mnt && word(t, p + t->M[PMNTNS], &mnt) && mnt && word(t, mnt + t->M[MNROOT], &root)) {
-            g.has_mnt = true;
-            g.mntns = slot_of(mnt, t->M[MNTAB], t->M[MNSIZE]);
-            node_path(t, root, g.root, sizeof g.root);
-        }
+        vis_proc_ns_read(t->m, t->hv, t->mnt_layout, t->net_layout, p, &g.more);
         t->procs[t->nprocs++] = g;
     }
     return true;
@@ -185,10 +219,16 @@ static void emit_proc(FILE *f, const struct gproc *g, const struct tree *t)
     fprintf(f, "\\nhost %s\\nuid %u", host, g->uid_in);
     if (g->uid_in != g->uid_out) fprintf(f, " (%u outside)", g->uid_out);
     if (g->cgroup) fprintf(f, "\\ncgroup %u", g->cgroup);
-    if (g->has_mnt) {
-        char root[2 * PATH_MAX_DRAWN];
-        quote(g->root, root, sizeof root);
-        fprintf(f, "\\nmnt ns %u, root %s", g->mntns, root);
+    if (g->more.has_mnt) {
+        char root[2 * sizeof g->more.root];
+        quote(g->more.root, root, sizeof root);
+        fprintf(f, "\\nmnt ns %u, root %s", g->more.mntns, root);
+    }
+    if (g->more.has_net) {
+        char a[16];
+        vis_ipv4(g->more.addr, a);
+        fprintf(f, "\\nnet ns %u, %s%s", g->more.netns,
+                !g->more.addr ? "lo only" : g->more.addr == g->more.bridge ? "br0 " : "eth0 ", g->more.addr ? a : "");
     }
     fprintf(f, "%s\"%s];\n", g->running ? "\\nrunning" : "", g->running ? ", penwidth=2.5" : "");
 }
@@ -216,9 +256,10 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
     struct isa_image img;
     uint32_t nsl = 0, pl = 0;
     if (!image || !isa_image_load(image, &img, err, errlen)) return NULL;
-    uint32_t ml = 0;
+    uint32_t ml = 0, nl = 0;
     bool ok = isa_image_symbol_addr(&img, "ns_layout", &nsl) && isa_image_symbol_addr(&img, "proc_layout", &pl);
-    bool mnt = isa_image_symbol_addr(&img, "mnt_layout", &ml);
+    if (!isa_image_symbol_addr(&img, "mnt_layout", &ml)) ml = 0;
+    if (!isa_image_symbol_addr(&img, "net_layout", &nl)) nl = 0;
     isa_image_free(&img);
     if (!ok) {
         snprintf(err, errlen, "%s has no process table to draw: a kernel built with containers has "
@@ -235,8 +276,8 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
     ok = true;
     for (int i = 0; i < NLAYOUT && ok; i++) ok = word(t, nsl + 4 * (uint32_t)i, &t->L[i]);
     for (int i = 0; i < NPLAYOUT && ok; i++) ok = word(t, pl + 4 * (uint32_t)i, &t->P[i]);
-    t->mnt = mnt;
-    for (int i = 0; i < NMLAYOUT && ok && mnt; i++) ok = word(t, ml + 4 * (uint32_t)i, &t->M[i]);
+    t->mnt_layout = ml;
+    t->net_layout = nl;
     if (!ok || !t->P[PSIZE] || !t->L[PNSIZE]) {
         snprintf(err, errlen, "the kernel's layouts (ns_layout, proc_layout) are outside the guest's memory");
         free(t);

@@ -75,6 +75,24 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
  * labelled with the run's own count and the exits red.  NULL with err
  * without a disk. */
 char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const char *title, char *err, size_t errlen);
+/* The namespaces of the guest kernel's process at gpa p beyond pid, UTS,
+ * user and IPC, read through the layouts kernels built with them publish:
+ * mnt_layout (FS=1) and net_layout (NET=1), 0 for a kernel without. */
+struct vis_proc_ns {
+    bool has_mnt;                /* its mount namespace: */
+    unsigned mntns;              /*   slot */
+    char root[128];              /*   what "/" is in it, as the host names it */
+    bool has_net;                /* its network namespace: */
+    unsigned netns;              /*   slot */
+    uint32_t addr;               /*   eth0's address (the host's: br0's), 0 = lo only */
+    uint32_t sent, received;     /*   packets delivered from it and to it */
+    uint32_t bridged;            /* packets the bridge carried, all namespaces */
+    uint32_t loopback, bridge;   /* lo's and br0's addresses */
+};
+void vis_proc_ns_read(const struct machine *m, const struct hv *hv, uint32_t mnt_layout, uint32_t net_layout,
+                      uint32_t p, struct vis_proc_ns *out);
+/* a as dotted quads ("10.0.0.2") */
+void vis_ipv4(uint32_t a, char out[16]);
 
 /* ---- comparisons (compare.c) ------------------------------------------- */
 /* One run of a comparison: the workload under one mode, at one value of the

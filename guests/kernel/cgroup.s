@@ -43,6 +43,7 @@ cg_tick:
         lw      r2, 0(r1)
         addi    r2, r2, 1
         sw      r2, 0(r1)               # r2 = ticks from now on
+        # LAB(cgquota) BEGIN: charge the tick to the running process's group; at each period's end count the throttled groups and renew every quota
         la      r3, cpu_idle
         lw      r3, 0(r3)
         bnez    r3, 2f                  # the kernel was idle: nobody's tick
@@ -73,6 +74,7 @@ cg_tick:
         addi    r3, r3, CG_SIZE
         addi    r4, r4, -1
         bnez    r4, 3b
+        # LAB(cgquota) END
 4:      la      r3, proc_table          # wake the sleepers that are due
         li      r4, NPROC
 6:      lw      r5, P_STATE(r3)

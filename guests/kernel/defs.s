@@ -96,6 +96,7 @@
         .equ    P_DISPATCHED, 188       # when the scheduler last chose it
         .equ    P_IPCNS, 192            # its IPC namespace (message queues)
         .equ    P_MNTNS, 196            # its mount namespace (fs.s)
+        .equ    P_NETNS, 200            # its network namespace (net.s)
         .equ    P_SIZE, 256
         .equ    P_SHIFT, 8
 
@@ -135,6 +136,18 @@
 # (compare --isolation measures their frames, docs/containers.md).
         .ifndef FS
         .equ    FS, 0
+        .endif
+# Network namespaces (net.s) are an option of a kernel with the file system:
+# guests/netns.s sets NET to 1 too (its system calls follow the file
+# system's).  The link layer is the kernel's own: a loopback per namespace
+# and virtual ethernet pairs to one bridge, no device.
+        .ifndef NET
+        .equ    NET, 0
+        .endif
+# The quota program (guests/quota.s, the cgquota lab) is an option of a
+# kernel with containers: only its user image has it.
+        .ifndef QUOTA
+        .equ    QUOTA, 0
         .endif
 
 # ---- system calls (the ABI: guests/README.md) --------------------------------
@@ -177,10 +190,15 @@
         .equ    SYS_LISTDIR, 33         # listdir(path, buf, size) -> names
         .equ    SYS_MOUNT, 34           # mount(source, target) -> 0: a bind mount
         .equ    SYS_PIVOT_ROOT, 35      # pivot_root(path) -> 0
+        # CONTAINERS=1, FS=1 and NET=1 kernels (net.s)
+        .equ    SYS_BIND, 36            # bind(addr, port) -> socket: addr 0 = any, LOOPBACK = lo only
+        .equ    SYS_SENDTO, 37          # sendto(addr, port, word) -> 0
+        .equ    SYS_RECV, 38            # recv(socket) -> word, -1 if none
+        .equ    SYS_VETH, 39            # veth(pid, addr) -> 0: a pair from pid's namespace to the bridge
         # The block-device driver (disk.s): only in kernels built with DISK=1.
         .equ    SYS_DISK, 12            # disk(command | count << 8, sector, page) -> error
         .if     CONTAINERS
-        .equ    NSYSCALL, 30 + 6 * FS
+        .equ    NSYSCALL, 30 + 6 * FS + 4 * NET
         .else
         .equ    NSYSCALL, 12 + DISK
         .endif
@@ -208,6 +226,7 @@
         .equ    CLONE_NEWUSER, 0x4
         .equ    CLONE_NEWIPC, 0x8       # (clone only)
         .equ    CLONE_NEWNS, 0x10       # a mount namespace (FS=1 kernels: fs.s)
+        .equ    CLONE_NEWNET, 0x20      # a network namespace (NET=1 kernels: net.s)
         .equ    CLONE_INTO_CGROUP, 0x100
         .equ    CLONE_CGROUP_SHIFT, 16
         .equ    CLONE_NS_FLAGS, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWUSER
@@ -311,6 +330,21 @@
         .equ    FT_DIR, 1
         .equ    FT_FILE, 2
         .equ    FS_PATH_MAX, 64         # bytes of a path, NUL included
+
+# ---- containers: network namespaces (net.s, NET=1) ----------------------------
+        .equ    NNETNS, 8               # network namespaces (slot 0: the initial one)
+        .equ    NSOCK, 4                # sockets in each
+        .equ    LOOPBACK, 0x7f000001    # 127.0.0.1: every namespace's own lo
+        .equ    BRIDGE_ADDR, 0x0a000001 # 10.0.0.1: the host's bridge, br0
+        .equ    NN_OWNER, NS_UP         # the user namespace that owns it
+        .equ    NN_ADDR, 8              # its eth0's address (the host's: br0's); 0 = lo only
+        .equ    NN_SENT, 12             # packets it sent, delivered
+        .equ    NN_RECEIVED, 16         # packets delivered to it
+        .equ    NN_SOCKS, 20            # NSOCK sockets:
+        .equ    SK_LOCAL, 0             #   1: bound to 127.0.0.1 only
+        .equ    SK_QUEUE, 4             #   a message queue (ipc.s) whose Q_KEY is the port
+        .equ    SK_SIZE, 4 + Q_SIZE
+        .equ    NN_SIZE, NN_SOCKS + NSOCK * SK_SIZE
 
 # ---- red-pill kinds (selfcheck.s): one bit each, each line printed once ------
         .equ    RP_RING, 1              # smsw showed a ring other than 0

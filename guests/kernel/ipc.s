@@ -66,6 +66,9 @@ sys_msgsnd:
         mov     r8, r3
         call    ipc_queue
         beqz    r1, 9f
+        .if     NET                     # (a label only where net.s uses it,
+msgq_put:                               # so that other images stay as they
+        .endif                          # were: r1 = queue, r8 = word)
         lw      r2, Q_COUNT(r1)
         sltiu   r3, r2, MSGQ_MAX
         beqz    r3, 9f
@@ -90,6 +93,9 @@ sys_msgrcv:
         push    lr
         call    ipc_queue
         beqz    r1, 9f
+        .if     NET
+msgq_take:                              # (r1 = queue; net.s too)
+        .endif
         lw      r2, Q_COUNT(r1)
         beqz    r2, 9f
         addi    r2, r2, -1

@@ -24,6 +24,8 @@
 #   ipc.s        message queues, one set per IPC namespace (ditto)
 #   fs.s         an in-memory file system, mount namespaces (CONTAINERS=1
 #                and FS=1 builds only: guests/mounts.s, escape.s)
+#   net.s        network namespaces: lo, veth pairs, a bridge (and NET=1:
+#                guests/netns.s)
 #   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
 #   user/        the user image: a library and every user program
 #
@@ -68,6 +70,9 @@ bss_start:
         .include "ipc.s"                # message queues, per IPC namespace
         .if     FS
         .include "fs.s"                 # files, mount namespaces
+        .if     NET
+        .include "net.s"                # network namespaces, lo, veth, bridge
+        .endif
         .endif
         .endif
         .include "user/userland.s"

@@ -20,6 +20,7 @@
 #   IPC   Message queues, named by a key, per namespace (msgget, msgsnd,
 #         msgrcv): the same key in two namespaces is two queues, and a
 #         queue id means a queue of the caller's namespace only.
+#   mount and network: fs.s and net.s, in kernels built with them.
 #
 # A new namespace comes with clone(flags) for a new process, unshare(flags)
 # for the caller (a new pid namespace is for its next children: the caller
@@ -298,6 +299,10 @@ ns_fork:
         la      r1, mntns_table
         sw      r1, P_MNTNS(r8)
         .endif
+        .if     NET
+        la      r1, netns_table
+        sw      r1, P_NETNS(r8)
+        .endif
         la      r11, cgroup_table       # r11 = its cgroup
         li      r10, 0
         j       3f
@@ -312,6 +317,10 @@ ns_fork:
         .if     FS
         lw      r1, P_MNTNS(r9)
         sw      r1, P_MNTNS(r8)
+        .endif
+        .if     NET
+        lw      r1, P_NETNS(r9)
+        sw      r1, P_NETNS(r8)
         .endif
         lw      r1, P_UID(r9)
         sw      r1, P_UID(r8)
@@ -330,12 +339,16 @@ ns_fork:
         lw      r1, P_MNTNS(r8)
         call    ns_get
         .endif
+        .if     NET
+        lw      r1, P_NETNS(r8)
+        call    ns_get
+        .endif
         andi    r1, r10, CLONE_NEWUSER
         beqz    r1, 4f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 8f
-4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS * FS
+4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_NEWNET * NET
         beqz    r1, 6f
         mov     r1, r8                  # new pid and UTS namespaces need
         call    ns_privileged           # root in the (new) user namespace
@@ -362,9 +375,17 @@ ns_fork:
 52:
         .if     FS
         andi    r1, r10, CLONE_NEWNS
-        beqz    r1, 6f
+        beqz    r1, 53f
         mov     r1, r8
         call    ns_new_mnt
+        bnez    r1, 8f
+53:
+        .endif
+        .if     NET
+        andi    r1, r10, CLONE_NEWNET
+        beqz    r1, 6f
+        mov     r1, r8
+        call    ns_new_net
         bnez    r1, 8f
         .endif
 6:      lw      r1, P_PIDNS(r8)         # its PID 1 gone: nobody may join
@@ -501,6 +522,11 @@ ns_release:
         lw      r1, P_MNTNS(r8)
         call    ns_put
         sw      r0, P_MNTNS(r8)
+        .endif
+        .if     NET
+        lw      r1, P_NETNS(r8)
+        call    ns_put
+        sw      r0, P_NETNS(r8)
         .endif
         mov     r1, r8
         call    cg_leave
@@ -653,7 +679,7 @@ sys_clone:
         push    lr
         push    r8
         mov     r8, r1
-        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
+        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
         and     r5, r4, r5
         bnez    r5, 9f                  # a flag we do not know
         mov     r1, r2
@@ -679,14 +705,14 @@ sys_unshare:
         push    r9
         mov     r8, r1
         mov     r9, r2
-        andi    r1, r9, CLONE_NS_FLAGS | CLONE_NEWNS * FS
+        andi    r1, r9, CLONE_NS_FLAGS | CLONE_NEWNS * FS | CLONE_NEWNET * NET
         bne     r1, r9, 9f
         andi    r1, r9, CLONE_NEWUSER
         beqz    r1, 1f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 9f
-1:      andi    r1, r9, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS * FS
+1:      andi    r1, r9, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS * FS | CLONE_NEWNET * NET
         beqz    r1, 3f
         mov     r1, r8
         call    ns_privileged
@@ -704,9 +730,17 @@ sys_unshare:
 21:
         .if     FS
         andi    r1, r9, CLONE_NEWNS
-        beqz    r1, 3f
+        beqz    r1, 22f
         mov     r1, r8
         call    ns_new_mnt
+        bnez    r1, 9f
+22:
+        .endif
+        .if     NET
+        andi    r1, r9, CLONE_NEWNET
+        beqz    r1, 3f
+        mov     r1, r8
+        call    ns_new_net
         bnez    r1, 9f
         .endif
 3:      li      r1, 0

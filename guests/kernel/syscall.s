@@ -402,4 +402,10 @@ syscall_table:
         .word   sys_mount               # 34
         .word   sys_pivot_root          # 35
         .endif
+        .if     NET                     # net.s
+        .word   sys_bind                # 36
+        .word   sys_sendto              # 37
+        .word   sys_recv                # 38
+        .word   sys_veth                # 39
+        .endif
         .endif

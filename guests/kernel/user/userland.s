@@ -59,10 +59,15 @@
         .equ    PROG_MT_APP, 41         # what runs in mounts' containers
         .equ    PROG_ESCAPE, 42         # guests/escape.s: a container tries to get out
         .equ    PROG_ESC_APP, 43
+        # CONTAINERS=1, FS=1 and NET=1 kernels only (netns.s)
+        .equ    PROG_NETNS, 44          # guests/netns.s: lo, veth, a bridge
+        .equ    PROG_NET_CT, 45         # its containers (and a plain process)
+        # CONTAINERS=1 and QUOTA=1 kernels only (quota.s): after the others
+        .equ    PROG_QUOTA, 38 + 6 * FS + 2 * NET       # guests/quota.s: cpu quotas
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .equ    PROG_DIRTY, 19          # DIRTY=1 kernels only (guests/dirty.s)
         .if     CONTAINERS
-        .equ    NPROGS, 38 + 6 * FS
+        .equ    NPROGS, 38 + 6 * FS + 2 * NET + QUOTA
         .else
         .equ    NPROGS, 19 + DISK + DIRTY
         .endif
@@ -128,6 +133,13 @@ user_image:
         .word   escape_main
         .word   esc_app_main
         .endif
+        .if     NET
+        .word   netns_main
+        .word   net_ct_main
+        .endif
+        .if     QUOTA
+        .word   quota_main
+        .endif
         .if     DISK
         .word   diskio_main
         .endif
@@ -154,6 +166,12 @@ user_image:
         .endif
         .if     FS                      # the file system's programs
         .include "mounts.s"
+        .endif
+        .if     NET                     # the network's
+        .include "netns.s"
+        .endif
+        .if     QUOTA                   # the cpu quota, measured
+        .include "quota.s"
         .endif
         .if     DISK
         .include "diskio.s"
