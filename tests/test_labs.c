@@ -100,7 +100,7 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
         {"hypervisor/pv.c", "maps a frame outside the VM"},
         {"guests/kernel/trap.s", "call    demand_map"},
         {"cpu/decode.c", "if (p->cold[j].ends_block) break;"},
-        {"mmu/mmu.c", "if (!nested(k, epa, ACC_READ, &h)) return false;"},
+        {"mmu/mmu.c", "if (!below(k, epa, ACC_READ, &h)) return false;"},
         {"labs/measure/answers.txt", "forkwait_slowest_mode = bt+shadow"},
         {"guests/kernel/cgroup.s", "sw      r4, CG_USED(r3)"},
     };

@@ -13,9 +13,9 @@ static unsigned pwc_lookup(struct machine *m, const struct mmu_walk_ctx *c, cons
         struct pwc_entry *e = &u->pwc[i];
         /* (an entry of this dimension and VM has this table's shape: the
          * level test only keeps d->shift in bounds) */
-        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->levels) continue;
+        if (!e->valid || e->dim != d->which || e->vpid != c->vpid || e->level >= d->s->levels) continue;
         if (u->asid_tags && e->asid != asid) continue;
-        if (e->prefix != addr >> d->shift[e->level]) continue;
+        if (e->prefix != addr >> d->s->shift[e->level]) continue;
         if (!best) best = e;
     }
     if (!best) return 0;
@@ -36,7 +36,7 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct pwc_entry){.prefix = addr >> d->shift[level], .pte = pte,
+    *victim = (struct pwc_entry){.prefix = addr >> d->s->shift[level], .pte = pte,
                                  .asid = d->which == DIM_HOST ? 0 : c->asid, .vpid = c->vpid,
                                  .level = (uint8_t)level, .dim = d->which, .valid = 1,
                                  .lru = ++u->lru_clock};

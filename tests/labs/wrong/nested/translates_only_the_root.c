@@ -12,7 +12,7 @@
             /* the guest table lives at a guest-physical address */
             if (level == 0) {       /* the root is what the guest gave us */
                 struct leaf h;
-                if (!nested(k, epa, ACC_READ, &h)) return false;
+                if (!below(k, epa, ACC_READ, &h)) return false;
                 epa_w = h.w;
                 epa = h.pa;
             }
