@@ -26,6 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
+#include "hypervisor/hv.h"
 #include "tests/helpers.h"
 
 static long long num(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
@@ -240,6 +242,60 @@ Test(iommu, passthrough_is_refused_where_it_cannot_work)
     cr_assert_eq(run_ringsim(a, NULL, &err), 2);
     cr_assert(strstr(err, "has no disk to pass through"), "%s", err);
     free(err);
+}
+
+/* hv_audit counts the device's reach: it holds through a pass-through run,
+ * notices an IOTLB entry or a domain table mapping outside the VM, and
+ * says a device passed through without an IOMMU reaches everything. */
+static void build(struct cli_machine *cm, bool iommu, const char *disk)
+{
+    struct machine_opts o;
+    cli_machine_defaults(&o);
+    o.mode = "hw";
+    o.mmu = "nested";
+    o.args = "2";
+    o.disks[0] = disk;
+    o.ndisks = 1;
+    o.passthrough = 1;
+    o.no_iommu = !iommu;
+    char *images[] = {(char *)"diskio", (char *)"syscall"};
+    cr_assert(cli_machine_load(&o, images, 2, "test", cm));
+    cm->m->con.out = NULL;
+    cli_machine_start(cm);
+}
+
+Test(iommu, the_audit_counts_the_device_and_its_iommu)
+{
+    const char *dir = temp_dir();
+    char disk[400], why[512];
+    snprintf(disk, sizeof disk, "%s/a.img:create=64K", dir);
+    struct cli_machine cm;
+    build(&cm, true, disk);
+    struct machine *m = cm.m;
+    struct hv *hv = cm.hv;
+    cr_assert(hv_audit(hv, why, sizeof why), "%s", why);
+    while (machine_run(m, 20000) == STOP_STEPS) cr_assert(hv_audit(hv, why, sizeof why), "%s", why);
+    cr_assert_gt(m->iommu.dom[0].walks, 0, "the run should have walked the IOMMU's table");
+    /* an IOTLB entry giving VM 0's device VM 1's memory */
+    m->iommu.tlb[3] = (struct iotlb_entry){.valid = true, .domain = 0, .iopn = 0x10, .hpfn = hv->vms[1].base >> 12};
+    cr_assert(!hv_audit(hv, why, sizeof why), "an IOTLB entry outside the VM went unnoticed");
+    cr_assert(strstr(why, "an IOTLB entry (bus address 0x00010000) maps"), "%s", why);
+    m->iommu.tlb[3].valid = false;
+    cr_assert(hv_audit(hv, why, sizeof why), "%s", why);
+    /* the domain's table pointed at one whose leaves map VM 1 */
+    uint32_t root = m->iommu.dom[0].root;
+    m->iommu.dom[0].root = m->vmx.vmcs[1].ept_root;
+    cr_assert(!hv_audit(hv, why, sizeof why), "a domain table mapping VM 1 went unnoticed");
+    cr_assert(strstr(why, "IOMMU"), "%s", why);
+    m->iommu.dom[0].root = root;
+    cr_assert(hv_audit(hv, why, sizeof why), "%s", why);
+    cli_machine_free(&cm);
+    /* no IOMMU at all */
+    snprintf(disk, sizeof disk, "%s/b.img:create=64K", dir);
+    build(&cm, false, disk);
+    cr_assert(!hv_audit(cm.hv, why, sizeof why));
+    cr_assert(strstr(why, "passed through with no IOMMU: its DMA reaches all of host memory"), "%s", why);
+    cli_machine_free(&cm);
 }
 
 /* ---- partitions ------------------------------------------------------------ */
