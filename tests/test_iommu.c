@@ -264,7 +264,7 @@ static void build(struct cli_machine *cm, bool iommu, const char *disk)
     cli_machine_start(cm);
 }
 
-Test(iommu, the_audit_counts_the_device_and_its_iommu)
+Test(iommu, the_audit_counts_the_device_and_a_host_table_change_empties_the_iotlb)
 {
     const char *dir = temp_dir();
     char disk[400], why[512];
@@ -289,6 +289,16 @@ Test(iommu, the_audit_counts_the_device_and_its_iommu)
     cr_assert(strstr(why, "IOMMU"), "%s", why);
     m->iommu.dom[0].root = root;
     cr_assert(hv_audit(hv, why, sizeof why), "%s", why);
+    /* the hypervisor changes the VM's host table (write-protecting it, as
+     * a migration's dirty log would): the IOTLB keeps nothing of before */
+    bool any = false;
+    for (unsigned k = 0; k < IOMMU_TLB_ENTRIES; k++) any |= m->iommu.tlb[k].valid;
+    cr_assert(any, "the run left nothing in the IOTLB");
+    uint64_t inval = m->iommu.invalidations;
+    nested_dirty_log(hv, HV_DIRTY_START);
+    cr_assert_gt(m->iommu.invalidations, inval);
+    for (unsigned k = 0; k < IOMMU_TLB_ENTRIES; k++) cr_assert(!m->iommu.tlb[k].valid, "IOTLB entry %u survived", k);
+    nested_dirty_log(hv, HV_DIRTY_STOP);
     cli_machine_free(&cm);
     /* no IOMMU at all */
     snprintf(disk, sizeof disk, "%s/b.img:create=64K", dir);
