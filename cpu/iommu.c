@@ -24,6 +24,8 @@
 
 #include "cpu/cpu.h"
 
+_Static_assert(IOMMU_DOMAINS == MAX_VMS, "one IOMMU domain per VMCS");
+
 void iommu_invalidate(struct iommu *io)
 {
     for (unsigned i = 0; i < IOMMU_TLB_ENTRIES; i++) io->tlb[i].valid = false;
