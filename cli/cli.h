@@ -41,6 +41,8 @@ struct machine_opts {
     const char *disks[MAX_VMS];      /* --disk, one per image in order */
     int ndisks;
     int spare_vms;                   /* host memory for this many VMs more (clones' template) */
+    int passthrough;                 /* --passthrough N: 1 + N, 0 = none */
+    bool no_iommu;                   /* --no-iommu */
 };
 
 int cmd_asm(int argc, char **argv);
@@ -79,7 +81,8 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 enum {
     CLI_O_MODE = 0x300, CLI_O_MMU, CLI_O_ISA, CLI_O_PROFILE, CLI_O_LEVELS, CLI_O_MEM, CLI_O_INPUT,
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
-    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK, CLI_O_INVARIANTS
+    CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK, CLI_O_INVARIANTS,
+    CLI_O_PASSTHROUGH, CLI_O_NOIOMMU
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -93,7 +96,8 @@ enum {
     {"ntlb", required_argument, 0, CLI_O_NTLB}, {"no-vpid", no_argument, 0, CLI_O_NOVPID},       \
     {"slice", required_argument, 0, CLI_O_SLICE},                                                \
     {"input-file", required_argument, 0, CLI_O_INPUTFILE},                                       \
-    {"disk", required_argument, 0, CLI_O_DISK}, {"invariants", no_argument, 0, CLI_O_INVARIANTS}
+    {"disk", required_argument, 0, CLI_O_DISK}, {"invariants", no_argument, 0, CLI_O_INVARIANTS}, \
+    {"passthrough", required_argument, 0, CLI_O_PASSTHROUGH}, {"no-iommu", no_argument, 0, CLI_O_NOIOMMU}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);

@@ -58,10 +58,17 @@ void cli_machine_help(FILE *out)
         "                     iteration count, a number (0 = its default; anything else refused)\n"
         "  --input TEXT       console input script (with several VMs, the first VM's)\n"
         "  --input-file FILE  console input script from a file (- = stdin)\n"
-        "  --disk FILE[:create=SIZE]  a block device backed by FILE (a whole number of 512-byte\n"
-        "                     sectors, locked while the run lasts); create=64K makes it, zeroed,\n"
-        "                     if missing.  Repeat for each image: the first --disk is the first\n"
-        "                     VM's\n"
+        "  --disk FILE[:create=SIZE][:part=FIRST+COUNT]  a block device backed by FILE (a whole\n"
+        "                     number of 512-byte sectors, locked while the run lasts); create=64K\n"
+        "                     makes it, zeroed, if missing; part= gives the VM sectors FIRST..\n"
+        "                     FIRST+COUNT-1 of it as its whole disk (a byte-range lock on them: VMs\n"
+        "                     and runs may share a file, never a sector).  Repeat for each image:\n"
+        "                     the first --disk is the first VM's\n"
+        "  --passthrough N    give VM N's disk to it directly (hw with nested paging): its ports do\n"
+        "                     not exit, its DMA goes through the IOMMU (a fault for memory outside\n"
+        "                     the VM, reported on stderr), its interrupt is posted (docs/io.md)\n"
+        "  --no-iommu         with --passthrough 0: no IOMMU, the device's DMA addresses are\n"
+        "                     host-physical and reach every VM's memory (the attack it allows)\n"
         "  --invariants       check the hypervisor's own rules as it runs (shadow paging: no\n"
         "                     shadow entry gives more than the guest's); the first broken one\n"
         "                     stops the guest, exit status 125, saying which, where and when\n"
@@ -103,6 +110,11 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
     case CLI_O_NOASID: o->no_asid = true; return 1;
     case CLI_O_NOVPID: o->no_vpid = true; return 1;
     case CLI_O_INVARIANTS: o->invariants = true; return 1;
+    case CLI_O_NOIOMMU: o->no_iommu = true; return 1;
+    case CLI_O_PASSTHROUGH:
+        if (!cli_parse_u64(arg, &v) || v >= MAX_VMS) return bad(cmd, "--passthrough", arg, "a VM's index, 0..7");
+        o->passthrough = (int)v + 1;
+        return 1;
     case CLI_O_HOSTLARGE: o->host_large_pages = true; return 1;
     case CLI_O_ISA:
         return isa_variant_parse(arg, &o->isa) ? 1 : bad(cmd, "--isa", arg, "classic or strict");
@@ -346,6 +358,18 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
         /* refused now, before the guest runs: missing, short, read-only, locked */
         for (int i = 0; ok && i < o->ndisks; i++)
             ok = disk_attach(virt ? &cm->hv->vms[i].disk : &cm->m->disk, o->disks[i], err, sizeof err);
+        /* pass-through: the disk given to its VM, behind the IOMMU */
+        if (ok && o->no_iommu && !o->passthrough) {
+            snprintf(err, sizeof err, "--no-iommu: only with --passthrough N (it is the passed-through device's "
+                                      "DMA that goes untranslated)");
+            ok = false;
+        }
+        if (ok && o->passthrough && !virt) {
+            snprintf(err, sizeof err, "--passthrough needs --mode hw --mmu nested (natively the disk is the "
+                                      "machine's own already)");
+            ok = false;
+        }
+        if (ok && o->passthrough) ok = hv_passthrough(cm->hv, o->passthrough - 1, !o->no_iommu, err, sizeof err);
         if (!ok) fprintf(stderr, "ringsim %s: %s\n", cmd, err);
         else ok = set_input(o, cm->m, cmd);   /* under a hypervisor, the first VM's keyboard */
     }

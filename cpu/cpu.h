@@ -19,6 +19,7 @@
 
 #include "isa/isa.h"
 #include "mmu/mmu.h"
+#include "cpu/iommu.h"
 
 /* ---- what cycles are spent on ------------------------------------------ */
 #define CYCLE_CAUSES(X)                                                        \
@@ -134,6 +135,7 @@ struct disk {
     int fd;                    /* the host file, locked, when present */
     char path[256];
     uint32_t sectors;
+    uint32_t part_first;       /* a partition (FILE:part=FIRST+COUNT): sector 0 is the file's FIRST */
     uint32_t sector, count, addr; /* the registers of the next command */
     uint8_t error;             /* enum disk_error of the last command */
     uint8_t ctrl;              /* disk_ctrl: DISK_CTRL_IRQ */
@@ -165,6 +167,10 @@ struct disk_window {
     bool (*may_write)(void *ctx, uint32_t pa, uint32_t len);
     void *ctx;
     void (*wrote)(void *ctx, uint32_t pa, uint32_t len);
+    /* pass-through (cpu/iommu.c): every page of a transfer goes through
+     * the IOMMU's domain for the VM; m->mem + address is then host-physical */
+    bool iommu;
+    int domain;
 };
 
 struct stats {
@@ -252,6 +258,9 @@ struct cpu_hooks {
      * reads it back from f into ctx, as sf_writing(f) says; one function
      * both ways, so the two cannot drift apart.  Errors go to f (sf_fail). */
     void (*file)(void *ctx, struct savefile *f);
+    /* Pass-through: the IOMMU refused a DMA of domain dom (a VM) at bus
+     * address iova (to_mem: a write into memory); optional. */
+    void (*iommu_fault)(struct machine *m, int dom, uint32_t iova, bool to_mem);
 };
 
 /* ---- ring -1: hardware-assisted virtualisation (VT-x/SVM-like) ---------
@@ -315,6 +324,10 @@ struct vmcs {
     unsigned ept_levels;
     uint16_t vpid;                     /* TLB tag of this VM */
     uint32_t guest_memsize;            /* what CR memsize reads in the guest */
+    /* pass-through (cpu/iommu.h): ports whose in/out the CPU performs on
+     * direct_disk without an exit, and whose interrupt it posts */
+    uint32_t io_direct[IO_DIRECT_PORTS / 32];
+    struct disk *direct_disk;
     /* event injection: a trap delivered to the guest at the next entry */
     bool inject;
     enum isa_cause inject_cause;
@@ -350,6 +363,7 @@ struct machine {
     struct console con;
     struct timer timer;
     struct disk disk;                      /* bare metal's; a VM's is its own (struct vm) */
+    struct iommu iommu;                    /* pass-through's DMA translation (cpu/iommu.c) */
     struct profile prof;
     struct stats st;
     uint64_t max_cycles;                   /* 0 = no limit */
@@ -451,6 +465,9 @@ void cpu_trap(struct machine *m, enum isa_cause cause, uint32_t badaddr, uint32_
 /* Executes an I/O port read or write. */
 uint32_t dev_in(struct machine *m, uint32_t port);
 void dev_out(struct machine *m, uint32_t port, uint32_t value);
+/* The same for a port of the device passed through to the running VM. */
+uint32_t dev_direct_in(struct machine *m, uint32_t port);
+void dev_direct_out(struct machine *m, uint32_t port, uint32_t value);
 /* mfcr: control registers that are computed (cycle, levels, memsize), the
  * others as the CPU holds them. */
 uint32_t cpu_read_creg(const struct machine *m, unsigned cr);
@@ -535,6 +552,12 @@ static inline bool vmx_op_exits(const struct machine *m, enum isa_op op)
 static inline bool vmx_cr_exits(const struct machine *m, unsigned cr)
 {
     return (m->vmx.vmcs[m->vmx.cur].cr_exit_mask >> cr) & 1;
+}
+/* Is port a pass-through one of the loaded VM (no exit: the io-direct bitmap)? */
+static inline bool vmx_port_direct(const struct machine *m, uint32_t port)
+{
+    const struct vmcs *v = &m->vmx.vmcs[m->vmx.cur];
+    return port < IO_DIRECT_PORTS && (v->io_direct[port >> 5] >> (port & 31)) & 1;
 }
 /* Guest-physical -> host-physical for the loaded VM (identity in root mode);
  * false with a nested violation. Charges what the hardware would. */

@@ -26,6 +26,7 @@ uint32_t dev_in(struct machine *m, uint32_t port)
     case PORT_TIMER_NOW:
         return (uint32_t)m->st.cycles;
     default:
+        if (disk_port(port) && m->cpu.nonroot) return dev_direct_in(m, port);   /* pass-through */
         if (disk_port(port)) return disk_in(&m->disk, port, m->st.cycles);
         return 0xffffffffu; /* nothing there: the bus floats high */
     }
@@ -55,13 +56,31 @@ void dev_out(struct machine *m, uint32_t port, uint32_t value)
         m->timer.pending = false;
         break;
     default:
-        if (disk_port(port)) {
+        if (disk_port(port) && m->cpu.nonroot) {
+            dev_direct_out(m, port, value);   /* pass-through */
+        } else if (disk_port(port)) {
             /* bare metal: DMA reaches all of physical memory */
             struct disk_window w = {.m = m, .size = m->memsize};
             disk_out(&m->disk, &w, &m->prof, port, value, m->st.cycles);
         }
         break; /* writes to nothing else are lost, as on a real bus */
     }
+}
+
+/* The device passed through to the running VM: the guest's in/out reach
+ * it without an exit (the io-direct bitmap), its DMA through the IOMMU. */
+uint32_t dev_direct_in(struct machine *m, uint32_t port)
+{
+    m->iommu.dom[m->vmx.cur].direct_accesses++;
+    return disk_in(m->vmx.vmcs[m->vmx.cur].direct_disk, port, m->st.cycles);
+}
+
+void dev_direct_out(struct machine *m, uint32_t port, uint32_t value)
+{
+    struct disk_window w;
+    iommu_window(m, &w);
+    m->iommu.dom[m->vmx.cur].direct_accesses++;
+    disk_out(m->vmx.vmcs[m->vmx.cur].direct_disk, &w, &m->prof, port, value, m->st.cycles);
 }
 
 void dev_timer_catch_up(struct timer *t, uint64_t now)
@@ -84,6 +103,12 @@ uint64_t machine_next_event(const struct machine *m)
      * pending, looked at whenever IE can let it in) */
     uint64_t disk = disk_irq_at(&m->disk);
     if (disk > m->st.cycles && disk < next) next = disk;
+    /* pass-through: the running guest's own device, raised or to come (a
+     * raised one is looked at once the guest can take it) */
+    if (m->cpu.nonroot && m->vmx.vmcs[m->vmx.cur].direct_disk) {
+        uint64_t posted = disk_irq_at(m->vmx.vmcs[m->vmx.cur].direct_disk);
+        if (posted < next) next = posted;
+    }
     if (m->max_cycles && m->max_cycles < next) next = m->max_cycles;
     if (m->run_until && m->run_until < next) next = m->run_until;
     return next;

@@ -30,6 +30,7 @@
  * flush command fsyncs the file, which is what makes writes survive the host
  * itself going down.  There is no cache of the simulator's own in between.
  */
+#define _GNU_SOURCE   /* F_OFD_SETLK */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -57,24 +58,68 @@ static bool parse_size(const char *s, uint64_t *out)
     return true;
 }
 
+/* "FIRST+COUNT", in sectors, COUNT at least 1. */
+static bool parse_part(const char *s, uint32_t *first, uint32_t *count)
+{
+    char *end;
+    errno = 0;
+    unsigned long long f = strtoull(s, &end, 10), c;
+    if (errno || end == s || *end != '+' || f > UINT32_MAX) return false;
+    s = end + 1;
+    c = strtoull(s, &end, 10);
+    if (errno || end == s || *end || c == 0 || c > UINT32_MAX || f + c > UINT32_MAX) return false;
+    *first = (uint32_t)f;
+    *count = (uint32_t)c;
+    return true;
+}
+
+/* The options after FILE: where the first of ":create=" and ":part=" is. */
+static const char *first_option(const char *spec)
+{
+    const char *c = strstr(spec, ":create="), *p = strstr(spec, ":part=");
+    return !c ? p : !p ? c : c < p ? c : p;
+}
+
 bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
 {
     memset(d, 0, sizeof *d);
     d->fd = -1;
     char path[sizeof d->path];
     uint64_t create = 0;
-    const char *opt = strstr(spec, ":create=");
-    size_t n = opt ? (size_t)(opt - spec) : strlen(spec);
+    uint32_t part_first = 0, part_count = 0;
+    const char *opts = first_option(spec);
+    size_t n = opts ? (size_t)(opts - spec) : strlen(spec);
     if (n == 0 || n >= sizeof path) {
-        snprintf(err, errlen, "--disk '%s': expected FILE or FILE:create=SIZE", spec);
+        snprintf(err, errlen, "--disk '%s': expected FILE[:create=SIZE][:part=FIRST+COUNT]", spec);
         return false;
     }
     memcpy(path, spec, n);
     path[n] = 0;
-    if (opt && (!parse_size(opt + 8, &create) || create == 0 || create % DISK_SECTOR)) {
-        snprintf(err, errlen, "disk %s: create=%s: expected a size in bytes (K, M allowed), a multiple of %u",
-                 path, opt + 8, DISK_SECTOR);
-        return false;
+    /* the options, each once, separated by ':' */
+    for (const char *o = opts; o && *o;) {
+        const char *val, *next = strchr(o + 1, ':');
+        char word[64];
+        size_t len = next ? (size_t)(next - o - 1) : strlen(o + 1);
+        snprintf(word, sizeof word, "%.*s", (int)(len < sizeof word - 1 ? len : sizeof word - 1), o + 1);
+        if (!strncmp(word, "create=", 7) && !create) {
+            val = word + 7;
+            if (!parse_size(val, &create) || create == 0 || create % DISK_SECTOR) {
+                snprintf(err, errlen, "disk %s: create=%s: expected a size in bytes (K, M allowed), a multiple of %u",
+                         path, val, DISK_SECTOR);
+                return false;
+            }
+        } else if (!strncmp(word, "part=", 5) && !part_count) {
+            val = word + 5;
+            if (!parse_part(val, &part_first, &part_count)) {
+                snprintf(err, errlen, "disk %s: part=%s: expected FIRST+COUNT, a sector range (COUNT at least 1)",
+                         path, val);
+                return false;
+            }
+        } else {
+            snprintf(err, errlen, "disk %s: '%s': expected create=SIZE or part=FIRST+COUNT (each once)", path, word);
+            return false;
+        }
+        o = next;
     }
     int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
     int fd = open(path, flags, 0666);
@@ -91,13 +136,37 @@ bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
     else if (!S_ISREG(st.st_mode)) why = "not a regular file";
     /* root opens anything read-write: the file's own mode is the promise */
     else if (!(st.st_mode & 0222)) why = "read-only (no write permission)";
-    else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+    else if (!part_count && flock(fd, LOCK_EX | LOCK_NB) != 0)
         why = errno == EWOULDBLOCK ? "locked: another simulator is using it" : strerror(errno);
     else if (create && st.st_size == 0 && ftruncate(fd, (off_t)create) != 0) why = strerror(errno);
     else if (create && st.st_size == 0) st.st_size = (off_t)create;
     if (!why && create && (uint64_t)st.st_size != create) why = "exists with another size than create= says";
     if (!why && (st.st_size == 0 || st.st_size % DISK_SECTOR)) why = "short: not a whole number of 512-byte sectors";
     if (!why && (uint64_t)st.st_size / DISK_SECTOR > UINT32_MAX) why = "too large";
+    char part_why[160];
+    if (!why && part_count && (uint64_t)part_first + part_count > (uint64_t)st.st_size / DISK_SECTOR) {
+        snprintf(part_why, sizeof part_why, "part=%u+%u: the partition ends past the disk's %llu sectors",
+                 part_first, part_count, (unsigned long long)(st.st_size / DISK_SECTOR));
+        why = part_why;
+    }
+    /* a byte-range lock on what this disk is (the partition, or the whole
+     * file): open-file-description locks, so that two VMs of one run are as
+     * much refused as two runs are */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                       .l_start = (off_t)part_first * DISK_SECTOR, .l_len = (off_t)part_count * DISK_SECTOR};
+    if (!why && fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        if (errno == EAGAIN || errno == EACCES) {
+            if (part_count)
+                snprintf(part_why, sizeof part_why, "part=%u+%u: locked: sectors %u..%u overlap a partition (or "
+                         "the whole disk) another simulator or VM is using", part_first, part_count, part_first,
+                         part_first + part_count - 1);
+            else
+                snprintf(part_why, sizeof part_why, "locked: a partition of it is in use by another simulator or VM");
+        } else {
+            snprintf(part_why, sizeof part_why, "cannot lock: %s", strerror(errno));
+        }
+        why = part_why;
+    }
     if (why) {
         snprintf(err, errlen, "disk %s: %s", path, why);
         close(fd);
@@ -106,7 +175,8 @@ bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
     d->present = true;
     d->fd = fd;
     snprintf(d->path, sizeof d->path, "%s", path);
-    d->sectors = (uint32_t)(st.st_size / DISK_SECTOR);
+    d->sectors = part_count ? part_count : (uint32_t)(st.st_size / DISK_SECTOR);
+    d->part_first = part_first;
     return true;
 }
 
@@ -150,27 +220,55 @@ uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now)
 /* DMA wrote guest memory [pa, pa + len) of the window: code decoded from
  * it is stale, and so may be whatever the window's owner derived from it
  * (under shadow paging, a shadow of a page table there). */
-static void dma_wrote(const struct disk_window *w, uint32_t pa, uint32_t len)
+static void dma_wrote(const struct disk_window *w, uint32_t at, uint32_t pa, uint32_t len)
 {
-    uint32_t at = w->host_base + pa;
     for (uint32_t page = at & ~0xfffu; page < at + len; page += 4096)
         if (w->m->code_page[page >> 12]) decode_invalidate_page(w->m, page >> 12);
     if (w->wrote) w->wrote(w->ctx, pa, len);
 }
 
+/* The host-physical address of window address pa, in a page the window
+ * maps (pass-through: translated by the IOMMU, its walk's references
+ * added to *refs); false with an IOMMU fault. */
+static bool window_at(const struct disk_window *w, uint32_t pa, bool to_mem, uint64_t *refs, uint32_t *host)
+{
+    if (!w->iommu) {
+        *host = w->host_base + pa;
+        return true;
+    }
+    return iommu_map(w->m, w->domain, pa, to_mem, host, refs);
+}
+
+#define DMA_PIECES (DISK_MAX_COUNT * DISK_SECTOR / 4096 + 2)
+
 /* The whole transfer of a read or write (count and memory range checked),
- * or the reason it cannot be done. */
-static enum disk_error transfer(struct disk *d, const struct disk_window *w, const struct disk_request *r)
+ * or the reason it cannot be done.  Through an IOMMU every page is
+ * translated first: one that faults drops the whole transfer. */
+static enum disk_error transfer(struct disk *d, const struct disk_window *w, const struct disk_request *r,
+                                uint64_t *refs)
 {
     bool write_disk = r->cmd == DISK_WRITE;
     uint64_t bytes = (uint64_t)r->count * DISK_SECTOR;
+    uint32_t host[DMA_PIECES], len[DMA_PIECES];
+    unsigned pieces = 0;
+    for (uint64_t at = 0; at < bytes; pieces++) {
+        uint32_t pa = r->addr + (uint32_t)at;
+        uint64_t rest = bytes - at, in_page = 4096 - (pa & 0xfffu);
+        len[pieces] = (uint32_t)(w->iommu && in_page < rest ? in_page : rest);
+        if (!window_at(w, pa, !write_disk, refs, &host[pieces])) return DISK_DMA;
+        at += len[pieces];
+    }
     if ((uint64_t)r->sector + r->count > d->sectors) return DISK_RANGE;
     if (!write_disk && w->may_write && !w->may_write(w->ctx, r->addr, (uint32_t)bytes)) return DISK_DMA;
-    uint8_t *mem = w->m->mem + w->host_base + r->addr;
-    off_t off = (off_t)r->sector * DISK_SECTOR;
-    ssize_t done = write_disk ? pwrite(d->fd, mem, bytes, off) : pread(d->fd, mem, bytes, off);
-    if (done != (ssize_t)bytes) return DISK_HOST_IO;
-    if (!write_disk) dma_wrote(w, r->addr, (uint32_t)bytes); /* memory changed under the CPU */
+    off_t off = ((off_t)d->part_first + r->sector) * DISK_SECTOR;
+    for (unsigned i = 0; i < pieces; i++) {
+        uint8_t *mem = w->m->mem + host[i];
+        ssize_t done = write_disk ? pwrite(d->fd, mem, len[i], off) : pread(d->fd, mem, len[i], off);
+        if (done != (ssize_t)len[i]) return DISK_HOST_IO;
+        off += len[i];
+    }
+    if (!write_disk) /* memory changed under the CPU */
+        for (unsigned i = 0, pa = r->addr; i < pieces; pa += len[i], i++) dma_wrote(w, host[i], pa, len[i]);
     if (write_disk) {
         d->writes++;
         d->sectors_written += r->count;
@@ -200,8 +298,9 @@ static enum disk_error command(struct disk *d, const struct disk_window *w, cons
         e = fsync(d->fd) == 0 ? DISK_OK : DISK_HOST_IO;
         d->flushes++;
     } else {
-        e = transfer(d, w, r);
-        *latency += (uint64_t)p->disk_sector * r->count;
+        uint64_t refs = 0;
+        e = transfer(d, w, r, &refs);
+        *latency += (uint64_t)p->disk_sector * r->count + (uint64_t)p->walk_ref * refs; /* the IOMMU's walks */
     }
     if (e != DISK_OK) d->errors++;
     return e;
@@ -209,11 +308,13 @@ static enum disk_error command(struct disk *d, const struct disk_window *w, cons
 
 /* Split driver: the queue's page, or NULL (no page-aligned page of the
  * window there, or one the device may not write). */
-static uint8_t *queue_page(const struct disk *d, const struct disk_window *w)
+static uint8_t *queue_page(const struct disk *d, const struct disk_window *w, uint64_t *refs)
 {
+    uint32_t host;
     if (!d->queue || d->queue % 4096 || (uint64_t)d->queue + 4096 > w->size) return NULL;
     if (w->may_write && !w->may_write(w->ctx, d->queue, 4096)) return NULL;
-    return w->m->mem + w->host_base + d->queue;
+    if (!window_at(w, d->queue, true, refs, &host)) return NULL;
+    return w->m->mem + host;
 }
 
 static uint32_t q_get(const uint8_t *q, uint32_t off)
@@ -238,7 +339,8 @@ static void q_put(uint8_t *q, uint32_t off, uint32_t v) { memcpy(q + off, &v, 4)
 static void notify(struct disk *d, const struct disk_window *w, const struct profile *p, uint64_t now)
 {
     d->notifications++;
-    uint8_t *q = d->present ? queue_page(d, w) : NULL;
+    uint64_t refs = 0;
+    uint8_t *q = d->present ? queue_page(d, w, &refs) : NULL;
     uint32_t avail = q ? q_get(q, DQ_AVAIL) : 0;
     if (!q || avail - d->used > DISK_QUEUE_SIZE) {
         d->error = d->present ? DISK_QUEUE : DISK_NO_DISK;
@@ -246,7 +348,7 @@ static void notify(struct disk *d, const struct disk_window *w, const struct pro
         d->unacked = true; /* refused at once, as a register command is */
         return;
     }
-    uint64_t busy = 0;
+    uint64_t busy = (uint64_t)p->walk_ref * refs;
     for (; d->used != avail; d->used++) {
         uint32_t slot = d->used % DISK_QUEUE_SIZE, at = DQ_REQ + slot * DQ_REQ_BYTES;
         struct disk_request r = {q_get(q, at), q_get(q, at + 4), q_get(q, at + 8), q_get(q, at + 12)};
@@ -257,7 +359,7 @@ static void notify(struct disk *d, const struct disk_window *w, const struct pro
         d->requests++;
     }
     q_put(q, DQ_USED, d->used);
-    dma_wrote(w, d->queue, DQ_STATUS + DISK_QUEUE_SIZE * 4);
+    dma_wrote(w, (uint32_t)(q - w->m->mem), d->queue, DQ_STATUS + DISK_QUEUE_SIZE * 4);
     d->error = DISK_OK;
     d->done_at = (now > d->done_at ? now : d->done_at) + busy;
     if (!(q_get(q, DQ_FLAGS) & DQ_NO_INTERRUPT)) d->unacked = true;

@@ -139,7 +139,8 @@ bool cpu_interrupt_pending(const struct machine *m)
         /* host interrupts always leave the guest; the guest's own arrive by
          * injection, and an interrupt window asks to exit once it is open */
         return m->timer.pending ||
-               (m->vmx.vmcs[m->vmx.cur].irq_window && (m->cpu.cr[CR_SR] & SR_IE));
+               (m->vmx.vmcs[m->vmx.cur].irq_window && (m->cpu.cr[CR_SR] & SR_IE)) ||
+               iommu_posted_pending(m);   /* pass-through's posted interrupt */
     }
     if (!(m->cpu.cr[CR_SR] & SR_IE)) return false;
     return m->timer.pending ||
@@ -150,6 +151,12 @@ bool cpu_interrupt_pending(const struct machine *m)
 void cpu_take_interrupt(struct machine *m)
 {
     if (m->cpu.nonroot) {
+        /* a posted interrupt needs no exit, unless the hypervisor has one to deliver first */
+        if (!m->timer.pending && !(m->vmx.vmcs[m->vmx.cur].irq_window && (m->cpu.cr[CR_SR] & SR_IE)) &&
+            iommu_posted_pending(m)) {
+            iommu_take_posted(m);
+            return;
+        }
         vmx_exit(m, m->timer.pending ? EXIT_EXTINT : EXIT_IRQ_WINDOW, 0);
         return;
     }

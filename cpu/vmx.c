@@ -73,6 +73,11 @@ void vmx_enter(struct machine *m, int i)
         cpu_trap(m, v->inject_cause, v->inject_badaddr, v->inject_epc);
         m->vmx.injecting = false;
         v->detour.kind = DETOUR_NONE;
+    } else if (iommu_posted_pending(m)) {
+        /* pass-through: the device's interrupt posted while the guest was
+         * out is taken as it resumes (a trap of its own, no exit) */
+        iommu_take_posted(m);
+        v->detour.kind = DETOUR_NONE;
     }
     /* with nothing injected, the guest goes on where it left (or past the
      * instruction the hypervisor completed) as though it had never left */

@@ -444,6 +444,40 @@ static void audit_pv_tlb(struct audit *a)
     }
 }
 
+/* Pass-through: a device's DMA is a reach of its VM as much as the CPU's
+ * accesses are.  Without the IOMMU it reaches all host memory (a
+ * violation, said so); with it, every domain's table is audited as a host
+ * table is, and every IOTLB entry must map inside its domain's VM. */
+static void audit_iommu(struct audit *a)
+{
+    const struct hv *hv = a->hv;
+    const struct iommu *io = &a->m->iommu;
+    for (int i = 0; i < hv->nvms && !a->failed; i++) {
+        const struct vm *v = &hv->vms[i];
+        if (!v->passthrough) continue;
+        if (!io->enabled) {
+            fail(a, "VM %s: its disk is passed through with no IOMMU: its DMA reaches all of host memory", v->name);
+            return;
+        }
+        const struct iommu_domain *d = &io->dom[v->index];
+        if (!d->valid) continue;   /* no table: every DMA faults */
+        struct root_ctx c = {.vm = i, .what = "IOMMU", .levels = d->levels, .rule = TABLES_HV};
+        audit_root(a, &c, d->root);
+    }
+    for (unsigned k = 0; k < IOMMU_TLB_ENTRIES && !a->failed; k++) {
+        const struct iotlb_entry *e = &io->tlb[k];
+        if (!e->valid) continue;
+        int vm = -1;
+        for (int i = 0; i < hv->nvms; i++)
+            if (hv->vms[i].index == e->domain && hv->vms[i].passthrough) vm = i;
+        char what[96];
+        snprintf(what, sizeof what, "an IOTLB entry (bus address 0x%08x) maps", e->iopn << 12);
+        if (vm < 0) fail(a, "a valid IOTLB entry (bus address 0x%08x) is of domain %u, no VM's device's", e->iopn << 12,
+                         e->domain);
+        else inside(a, vm, (uint64_t)e->hpfn << 12, 4096, what);
+    }
+}
+
 bool hv_audit(struct hv *hv, char *why, size_t whylen)
 {
     struct machine *m = hv->m;
@@ -482,6 +516,7 @@ bool hv_audit(struct hv *hv, char *why, size_t whylen)
     } else {
         audit_tables(&a);
         audit_caches(&a);
+        audit_iommu(&a);
         /* is_table still describes the pv root just walked (the only root) */
         if (own_tables(hv) && (m->cpu.cr[CR_MMU] & 1)) audit_pv_tlb(&a);
     }

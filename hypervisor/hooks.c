@@ -185,6 +185,7 @@ static const struct cpu_hooks hv_hooks = {
     .snap_restore = snap_restore,
     .snap_free = snap_free,
     .snap_bytes = snap_bytes,
+    .iommu_fault = hv_iommu_fault,
 };
 
 void hv_hooks_install(struct hv *hv)

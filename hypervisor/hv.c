@@ -453,6 +453,12 @@ void hv_stats_json(const struct hv *hv, json_t *o)
             json_object_set_new(disk, "exits", json_integer((json_int_t)vm->disk.port_accesses));
             json_object_set_new(v, "disk", disk);
         }
+        json_t *iommu = hv_passthrough_json(hv, vm);   /* pass-through: its direct accesses did not exit */
+        if (iommu) {
+            json_object_set_new(disk, "exits", json_integer((json_int_t)(vm->disk.port_accesses -
+                                                                         m->iommu.dom[vm->index].direct_accesses)));
+            json_object_set_new(v, "iommu", iommu);
+        }
         json_array_append_new(vms, v);
     }
     json_object_set_new(o, "vms", vms);

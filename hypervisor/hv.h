@@ -52,6 +52,8 @@ struct vm {
     bool con_irq;                  /* console: interrupt while input waits (con_ctrl bit 0) */
     uint64_t console_bytes;
     struct disk disk;              /* its own disk (--disk, one per VM), or none */
+    bool passthrough;              /* its disk is passed through (passthrough.c) */
+    uint64_t iommu_reports;        /* IOMMU faults of its device the hypervisor heard of */
     /* accounting */
     uint64_t exits, exits_by_reason[EXIT_COUNT];
     uint64_t instructions, cycles; /* while this VM was loaded */
@@ -199,6 +201,7 @@ struct hv_config {
     bool host_large_pages;         /* map guest memory with large host pages */
     uint32_t slice;                /* cycles a VM runs before the next is scheduled */
     bool invariants;               /* --invariants: check the technique's own rules as it runs */
+    bool passthrough;              /* a VM's disk is passed through (hv_passthrough) */
 };
 
 struct hv {
@@ -290,6 +293,20 @@ uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm);
 uint64_t vdev_wake_at(const struct hv *hv, const struct vm *vm);
 /* Builds the host (nested) table of a VM; returns its root. */
 bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_t errlen);
+
+/* ---- pass-through (passthrough.c) ---------------------------------------- */
+/* Gives VM vm's disk to it directly (hw with nested paging only): its
+ * ports stop exiting, its DMA goes through the IOMMU's domain for the VM
+ * (the VM's host table, shared as VT-d shares EPT), or, iommu false, to
+ * host-physical addresses (then only VM 0, which sits at host 0, can
+ * drive it unmodified); its interrupt is posted.  False with a message. */
+bool hv_passthrough(struct hv *hv, int vm, bool iommu, char *err, size_t errlen);
+/* The VM's disk interrupt is the hypervisor's to deliver (not posted). */
+static inline bool vdev_disk_emulated(const struct vm *vm) { return !vm->passthrough; }
+/* The "iommu" object of a VM's statistics (NULL unless passed through). */
+struct json_t *hv_passthrough_json(const struct hv *hv, const struct vm *vm);
+/* The IOMMU fault report (the CPU's hook): printed and counted. */
+void hv_iommu_fault(struct machine *m, int dom, uint32_t iova, bool to_mem);
 
 /* ---- clones (clone.c) ------------------------------------------------------ */
 struct json_t;

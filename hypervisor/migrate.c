@@ -54,6 +54,11 @@ bool hv_migrate_can(const struct hv *hv, char *err, size_t errlen)
     const struct hv_technique *t = hv_technique_of(hv);
     char name[32];
     hv_config_name(hv->cfg.mode, hv->cfg.mmu, name, sizeof name);
+    if (hv->cfg.passthrough) {
+        snprintf(err, errlen, "a VM with a passed-through device cannot be migrated: its device's DMA writes "
+                              "no dirty log");
+        return false;
+    }
     if (!t->dirty_log) {
         snprintf(err, errlen, "%s has no dirty log to pre-copy with (use te, bt, hw+shadow or hw+nested)", name);
         return false;

@@ -31,6 +31,8 @@ static void write_pte(struct hv *hv, uint32_t pa, uint32_t pte)
     memcpy(hv->m->mem + pa, &pte, 4);
     hv->ept_entries_written++;
     cpu_charge(hv->m, CY_HV, hv->m->prof.mem_ref);
+    /* the IOMMU's domains share the host tables: its IOTLB must not outlive a change */
+    if (hv->cfg.passthrough) iommu_invalidate(&hv->m->iommu);
 }
 
 static uint32_t read_pte(struct hv *hv, uint32_t pa)

@@ -42,6 +42,11 @@ bool hv_can_switch(struct hv *hv, enum hv_mode mode, enum hv_mmu mmu, char *err,
                               "with nested paging)", what, hv->nvms);
         return false;
     }
+    if (hv->cfg.passthrough) {
+        snprintf(err, errlen, "%s; a VM with a passed-through device stays under hw with nested paging (the "
+                              "IOMMU shares its host table, the CPU posts its interrupts)", what);
+        return false;
+    }
     if (hv->clones.active) {
         snprintf(err, errlen, "%s; clones share memory through nested paging's host tables and stay under it",
                  what);

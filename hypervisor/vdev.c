@@ -30,7 +30,7 @@ static void vdisk_wrote(void *ctx, uint32_t gpa, uint32_t len)
 static void vdisk_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
 {
     const struct hv_technique *t = hv_technique_of(hv);
-    struct disk_window w = {hv->m, vm->base, vm->size, t->dma_may_write, hv, vdisk_wrote};
+    struct disk_window w = {hv->m, vm->base, vm->size, t->dma_may_write, hv, vdisk_wrote, false, 0};
     uint64_t taken = vm->disk.requests;
     hv_charge_op(hv, 1);
     disk_out(&vm->disk, &w, &hv->m->prof, port, value, hv->m->st.cycles);
@@ -58,12 +58,13 @@ bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause)
 {
     vtimer_catch_up(hv->m, vm);
     *cause = vm->vtimer.pending ? CAUSE_TIMER : console_irq(hv, vm) ? CAUSE_CONSOLE : CAUSE_DISK;
-    return vm->vtimer.pending || console_irq(hv, vm) || disk_irq_line(&vm->disk, hv->m->st.cycles);
+    return vm->vtimer.pending || console_irq(hv, vm) ||
+           (vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles));
 }
 
 bool vdev_irq_raised(const struct hv *hv, const struct vm *vm)
 {
-    return vm->vtimer.pending || disk_irq_line(&vm->disk, hv->m->st.cycles);
+    return vm->vtimer.pending || (vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles));
 }
 
 void vdev_delivered(struct vm *vm, enum isa_cause cause)
@@ -75,6 +76,7 @@ void vdev_delivered(struct vm *vm, enum isa_cause cause)
 uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm)
 {
     uint64_t next = UINT64_MAX, disk = disk_irq_at(&vm->disk);
+    if (!vdev_disk_emulated(vm)) disk = UINT64_MAX;   /* posted by the CPU, no exit */
     if (vm->vtimer.period && !vm->vtimer.pending) next = vm->vtimer.deadline;
     if (disk > hv->m->st.cycles && disk < next) next = disk;
     return next;

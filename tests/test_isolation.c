@@ -263,6 +263,20 @@ static void run_one(const struct attack *at, const char *img, const struct colum
     }
     int nimages = col && col->victim ? 2 : 1;
     int att = second ? 1 : 0, vic = 1 - att;     /* which VM is which */
+    /* pass-through attacks (guests/attacks/disk_passthrough.s): every VM
+     * gets a fresh disk, and under hw with nested paging the attacker's is
+     * passed through to it, behind the IOMMU */
+    char disks[2][600];
+    if (!strcmp(at->name, "disk_passthrough")) {
+        for (int i = 0; i < nimages; i++) {
+            snprintf(disks[i], sizeof disks[i], "%s/pt-disk-%d.img", temp_dir(), i);
+            unlink(disks[i]);
+            strcat(disks[i], ":create=256K");
+            opt.disks[i] = disks[i];
+        }
+        opt.ndisks = nimages;
+        if (col && !strcmp(col->mode, "hw") && !strcmp(col->mmu, "nested")) opt.passthrough = att + 1;
+    }
 
     /* the hypervisor reports a VM it kills on stderr: keep the test's quiet */
     fflush(stderr);

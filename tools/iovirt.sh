@@ -4,7 +4,8 @@
 # (guests/diskq.s: requests in a queue in guest memory, one notification
 # each), natively and under every technique; a Markdown table (docs/io.md)
 # and, with -o DIR, a gnuplot chart of cycles per KB (DIR/io-cycles.svg)
-# and the I/O path of each way under hw (DIR/io-path-*.svg, ringsim dot --io).
+# and the I/O path of each way under hw (DIR/io-path-*.svg, ringsim dot --io:
+# diskio, diskq, and diskio passed through).
 #
 #   sh tools/iovirt.sh [-o DIR] [N]      N blocks of 4 KiB (--args, default 32)
 #
@@ -12,7 +13,11 @@
 # pv every entry into the hypervisor: traps, bt callouts, hypercalls),
 # cycles per KB, busy (non-idle) cycles per KB, and throughput relative to
 # native (native's cycles per KB with the same driver over this run's).
-# Pass-through with an IOMMU is not built yet (docs/io.md).
+# The last two rows pass the disk through to the VM (hw+nested, --passthrough
+# 0: the guest's own driver on the device, no exits, DMA through the IOMMU,
+# posted interrupts), with the IOMMU and without (--no-iommu); "emulated →
+# split" is then the register driver → the queue driver, both passed
+# through.  A second table gives pass-through's IOMMU figures per KB.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=
@@ -32,10 +37,14 @@ row() { jq -r -f tools/diskrow.jq "$1" | cut -d' ' -f2-; }
 echo "| mode | exits per KB: emulated → split | cycles per KB | busy cycles per KB | throughput vs native |"
 echo "|---|---|---|---|---|"
 : > "$T/chart.dat"
-for cfg in native te:shadow bt:shadow hw:shadow hw:nested pv; do
+for cfg in native te:shadow bt:shadow hw:shadow hw:nested pv hw:nested:pt hw:nested:pt-noiommu; do
     mode=${cfg%%:*}
     opts="--mode $mode --isa strict"
-    case $cfg in *:*) opts="$opts --mmu ${cfg#*:}" ;; esac
+    case $cfg in *:*) mmu=${cfg#*:}; opts="$opts --mmu ${mmu%%:*}" ;; esac
+    case $cfg in
+    *:pt) opts="$opts --passthrough 0" ;;
+    *:pt-noiommu) opts="$opts --passthrough 0 --no-iommu" ;;
+    esac
     for w in diskio diskq; do
         img=$w; [ $mode = pv ] && img=build/guests/pv/$w.img
         rm -f "$T/d.img"
@@ -43,11 +52,25 @@ for cfg in native te:shadow bt:shadow hw:shadow hw:nested pv; do
     done
     set -- $(row "$T/diskio.json") $(row "$T/diskq.json")
     if [ $cfg = native ]; then ne=$2 nq=$5; fi
-    name=$(echo $cfg | tr : +)
+    name=$(echo $cfg | sed 's/:pt-noiommu$/ pass-through, no IOMMU/; s/:pt$/ pass-through/' | tr : +)
+    case $cfg in *pt*)
+        # walks, IOTLB hits, posted interrupts per KB; faults (register driver → queue driver)
+        io() { jq -r '(.vms[0].disk.dma_bytes / 1024) as $kb | .vms[0].iommu
+                      | "\(.walks / $kb) \(.walk_refs / $kb) \(.iotlb_hits / $kb) \(.posted_interrupts) \(.faults)"' "$1"; }
+        echo "$(echo $cfg | tr : +) $(io "$T/diskio.json") $(io "$T/diskq.json")" >> "$T/iommu.dat" ;;
+    esac
     printf '| %s | %.1f → %.1f | %.0f → %.0f | %.0f → %.0f | %.3f → %.3f |\n' "$name" \
         $1 $4 $2 $5 $3 $6 "$(awk "BEGIN { print $ne / $2 }")" "$(awk "BEGIN { print $nq / $5 }")"
-    echo "$name $2 $5 $3 $6" >> "$T/chart.dat"
+    echo "$(echo $cfg | tr : +) $2 $5 $3 $6" >> "$T/chart.dat"
 done
+echo
+echo "| pass-through (diskio → diskq) | IOMMU walks per KB | walk references per KB | IOTLB hits per KB | posted interrupts | IOMMU faults |"
+echo "|---|---|---|---|---|---|"
+while read -r name a1 a2 a3 a4 a5 b1 b2 b3 b4 b5; do
+    case $name in *noiommu) name="hw+nested pass-through, no IOMMU" ;; *) name="hw+nested pass-through" ;; esac
+    printf '| %s | %.3f → %.3f | %.3f → %.3f | %.2f → %.2f | %s → %s | %s → %s |\n' "$name" $a1 $b1 $a2 $b2 $a3 $b3 \
+        $a4 $b4 $a5 $b5
+done < "$T/iommu.dat"
 [ -n "$OUT" ] || exit 0
 mkdir -p "$OUT"
 gnuplot <<GP
@@ -68,4 +91,8 @@ for w in diskio diskq; do
     rm -f "$T/d.img"
     $RS dot $w --io --args "$N" --mode hw --disk "$T/d.img:create=$(((N + 1) * 4))K" -o "$OUT/io-path-$w.svg"
 done
-echo "tools/iovirt.sh: wrote $OUT/io-cycles.svg, $OUT/io-path-diskio.svg, $OUT/io-path-diskq.svg" >&2
+rm -f "$T/d.img"
+$RS dot diskio --io --args "$N" --mode hw --passthrough 0 --disk "$T/d.img:create=$(((N + 1) * 4))K" \
+    -o "$OUT/io-path-passthrough.svg" 2>/dev/null
+echo "tools/iovirt.sh: wrote $OUT/io-cycles.svg, $OUT/io-path-diskio.svg, $OUT/io-path-diskq.svg," \
+     "$OUT/io-path-passthrough.svg" >&2

@@ -81,6 +81,12 @@ holds — a container escape that became a VM escape would show in both.
 Their pv column runs the kernel's paravirtual build, and their budget is
 60 times bare metal's cycles (bt translates the whole kernel).
 
+The `disk_passthrough` row runs with a disk for every VM, and under hw
+with nested paging the attacker's disk is passed through to it
+(`--passthrough`): its DMA aimed at the VM beside it is stopped by the
+IOMMU (docs/io.md).  The same guest with `--no-iommu` overwrites that VM —
+no column here, since it is meant to escape: tests/test_iommu.c shows it.
+
 The "bare metal" column gives the native exit status (42 is the attacks'
 "done"; 125 a triple fault).  tests/test_isolation.c asserts "contained"
 (or by design, or refused) in every cell, one Test per attack, so `make

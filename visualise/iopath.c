@@ -12,6 +12,10 @@
  * ordinary stores to the guest's own memory and exit nothing.  So the
  * picture shows at a glance why a split driver exits less than an emulated
  * device: the same data, far fewer red crossings.  Natively nothing exits.
+ * A passed-through device (--passthrough) has no hypervisor on its path:
+ * the driver's register accesses and the device's interrupts (posted)
+ * cross nothing red, and its DMA goes through the IOMMU, drawn with its
+ * walks, IOTLB hits and faults.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,11 @@ char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const cha
         return NULL;
     }
     const struct disk *d = virt ? &hv->vms[vm].disk : &m->disk;
+    /* pass-through: the guest's driver on the device itself, the IOMMU between it and memory */
+    bool direct = virt && hv->vms[vm].passthrough;
+    const struct iommu_domain *io = direct ? &m->iommu.dom[hv->vms[vm].index] : NULL;
+    bool iommu = direct && m->iommu.enabled;
+    if (direct) virt = false;
     if (!d->present) {
         snprintf(err, errlen, "no disk to draw the I/O path of (run with --disk FILE)");
         return NULL;
@@ -50,8 +59,11 @@ char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const cha
     unsigned long long regs = d->port_accesses - d->notifications;
     fprintf(f, "digraph io {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n"
                "  edge [fontname=\"Helvetica\", fontsize=10];\n");
-    fprintf(f, "  labelloc=t;\n  label=\"%s\\nI/O path: %s%s\";\n", title, queue ? "split driver" : "emulated device",
-            virt ? "" : " (bare metal: nothing exits)");
+    fprintf(f, "  labelloc=t;\n  label=\"%s\\nI/O path: %s%s\";\n", title,
+            direct ? "passed through" : queue ? "split driver" : "emulated device",
+            direct ? (iommu ? " (no exits: the device is the guest's, its DMA behind the IOMMU)"
+                            : " (no exits, and no IOMMU: the device's DMA reaches all host memory)")
+            : virt ? "" : " (bare metal: nothing exits)");
     fprintf(f, "  driver [label=\"guest driver\\n(%s)\"];\n", queue ? "front end: requests in a queue" : "device registers");
     if (queue)
         fprintf(f, "  queue [shape=folder, label=\"request queue\\nin guest memory\\n%llu requests\"];\n",
@@ -61,12 +73,17 @@ char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const cha
                 hv_technique_of(hv)->name, queue ? "split driver's back end" : "device emulation");
     fprintf(f, "  device [label=\"block device\\nDMA engine\\n%llu commands, %llu refused\"];\n",
             (unsigned long long)d->commands, (unsigned long long)d->errors);
-    fprintf(f, "  memory [shape=cylinder, label=\"%s memory\\n%llu bytes by DMA\"];\n", virt ? "guest-physical" : "physical",
+    fprintf(f, "  memory [shape=cylinder, label=\"%s memory\\n%llu bytes by DMA\"];\n", virt ? "guest-physical" : direct ? "the VM's host-physical" : "physical",
             (unsigned long long)d->dma_bytes);
     fprintf(f, "  file [shape=note, label=\"host file\\n%llu sectors read, %llu written\\n%llu flushes (fsync)\"];\n",
             (unsigned long long)d->sectors_read, (unsigned long long)d->sectors_written,
             (unsigned long long)d->flushes);
     const char *port_side = virt ? "hyp" : "device";
+    if (iommu)
+        fprintf(f, "  iommu [label=\"IOMMU\\nthe VM's domain: its host table\\n%llu walks (%llu references)\\n"
+                   "%llu IOTLB hits, %llu faults\", style=filled, fillcolor=\"#e0f0ff\"];\n",
+                (unsigned long long)io->walks, (unsigned long long)io->walk_refs, (unsigned long long)io->hits,
+                (unsigned long long)io->faults);
     if (queue) {
         edge(f, "driver", "queue", false, "%llu requests written\\n(stores, no exit)", (unsigned long long)d->requests);
         edge(f, "driver", port_side, virt, "%llu notifications", (unsigned long long)d->notifications);
@@ -74,12 +91,20 @@ char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const cha
     }
     if (regs) edge(f, "driver", port_side, virt, "%llu register accesses", regs);
     if (virt) edge(f, "hyp", "device", false, "%llu commands", (unsigned long long)d->commands);
-    edge(f, "device", "memory", false, "DMA: %llu bytes", (unsigned long long)d->dma_bytes);
+    if (iommu) {
+        fprintf(f, "  device -> iommu [label=\"bus addresses\\n(guest-physical)\"];\n");
+        edge(f, "iommu", "memory", false, "DMA: %llu bytes", (unsigned long long)d->dma_bytes);
+    } else {
+        edge(f, "device", "memory", false, "DMA: %llu bytes", (unsigned long long)d->dma_bytes);
+    }
     edge(f, "device", "file", false, "%llu commands", (unsigned long long)(d->reads + d->writes + d->flushes));
     if (d->interrupts) {
         if (virt) {
             fprintf(f, "  device -> hyp [label=\"completions\"];\n");
             edge(f, "hyp", "driver", false, "%llu interrupts injected or reflected", (unsigned long long)d->interrupts);
+        } else if (direct) {
+            edge(f, "device", "driver", false, "%llu interrupts posted\\n(delivered by the CPU, no exit)",
+                 (unsigned long long)io->posted);
         } else
             edge(f, "device", "driver", false, "%llu interrupts", (unsigned long long)d->interrupts);
     }
