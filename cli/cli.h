@@ -182,6 +182,15 @@ bool cli_migrate_check(const struct cli_migrate *mo, const char *cmd);
  * "ringsim CMD: …" and returns false. */
 bool cli_migrate_run(struct cli_machine *cm, char *const *images, int nimages, const struct cli_migrate *mo,
                      struct json_t **report, const char *cmd);
+/* Moves cm's VM (one VM, running) by live migration to a new host built
+ * from cm's options (profile: the target's cost profile, NULL = cm's), over
+ * cfg; the console and the trace hook carry over.  If it moved, cm is the
+ * target's machine now (the source freed).  *mg says how it went.  On error
+ * prints "ringsim CMD: WHAT: …" and returns false.  (--migrate-at and the
+ * data centre's balancer, cli/datacentre.c, both move VMs with it.) */
+struct hv_migration;
+bool cli_move_vm(struct cli_machine *cm, char *const *images, int nimages, const char *profile,
+                 const struct hv_migrate_cfg *cfg, struct hv_migration *mg, const char *what, const char *cmd);
 
 int cmd_dot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -377,9 +377,9 @@ int cmd_run(int argc, char **argv)
                         "add --migrate-at CYCLE:HOST\n");
         return EXIT_USAGE;
     }
-    if (mig.n && (restore || nsw || trace)) {
+    if (mig.n && (restore || nsw || format_given)) {
         fprintf(stderr, "ringsim run: --migrate-at: a migrated run is built from images, without %s\n",
-                restore ? "a save file" : nsw ? "--switch-at or --save-at" : "--trace");
+                restore ? "a save file" : nsw ? "--switch-at or --save-at" : "--trace-format (text traces only)");
         return EXIT_USAGE;
     }
     if (mig.n && !cli_migrate_check(&mig, "run")) return EXIT_USAGE;
