@@ -223,6 +223,7 @@ int cmd_run(int argc, char **argv)
         {"stop-pages", required_argument, 0, O_STOPPAGES_},
         {"max-rounds", required_argument, 0, O_MAXROUNDS_},
         {"post-copy", no_argument, 0, O_POSTCOPY_},
+        CLI_DATACENTRE_OPTIONS,
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -246,6 +247,8 @@ int cmd_run(int argc, char **argv)
     struct cli_migrate mig;     /* --hosts, --migrate-at, --link … (cli/migrate.c) */
     cli_migrate_defaults(&mig);
     bool mig_given = false;
+    struct cli_datacentre dc;   /* --host-cores, --balance, --power … (cli/datacentre.c) */
+    cli_datacentre_defaults(&dc);
     int ch, idx;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
@@ -254,6 +257,9 @@ int cmd_run(int argc, char **argv)
         if (taken && ch == CLI_O_MODE) given.mode = optarg;
         else if (taken && ch == CLI_O_MMU) given.mmu = optarg;
         else if (taken && !shape) shape = longopts[idx].name;
+        if (taken) continue;
+        taken = cli_datacentre_option(ch, optarg, &dc);
+        if (taken < 0) return EXIT_USAGE;
         if (taken) continue;
         switch (ch) {
         case 'h': run_help(stdout); return 0;
@@ -371,6 +377,17 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ringsim run: --save-at: clones (--clones) cannot be saved: a save file holds one "
                         "machine, not a template shared by several\n");
         return EXIT_USAGE;
+    }
+    if (dc.given || (mig_given && !mig.n && argc - optind > 1)) {
+        /* a data centre: several VMs on --hosts, balanced or not */
+        if (mig.n || restore || clones || nsw || format_given) {
+            fprintf(stderr, "ringsim run: --hosts with several VMs or --balance is a data centre, built from "
+                            "images, without %s\n", mig.n ? "--migrate-at (its balancer moves the VMs)"
+                            : restore || clones ? "a save file" : nsw ? "--switch-at or --save-at"
+                            : "--trace-format (text traces only)");
+            return EXIT_USAGE;
+        }
+        return cli_datacentre_run(&o, argv + optind, argc - optind, &mig, &dc, stats, trace, run_status);
     }
     if (mig_given && !mig.n) {
         fprintf(stderr, "ringsim run: --hosts, --link, --stop-pages and --max-rounds shape a migration: "
