@@ -319,13 +319,15 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
     mg->downtime = link_cycles(&cfg->link, (uint64_t)mg->final_pages * 4096 + HV_MIGRATE_STATE_BYTES);
     cpu_trace(m, TR_MIGRATE, 1 | cfg->trace_label << 8, mg->final_pages,
               mg->downtime > UINT32_MAX ? UINT32_MAX : (uint32_t)mg->downtime, NULL);
-    /* what the log missed would differ here: a page written and not resent */
-    for (uint32_t f = 0; f < pages; f++)
-        if (memcmp(img + ((size_t)f << 12), m->mem + vm->base + ((size_t)f << 12), 4096)) mg->stale_pages++;
     m->max_cycles = limit;
     bool ok = resume_on_target(src, dst, img, err, errlen);
     free(img);
     if (!ok) return false;
+    /* what the log missed would differ here: a page written and not resent
+     * (the target's memory against the source's, paused, at the switch) */
+    for (uint32_t f = 0; f < pages; f++)
+        if (memcmp(dst->m->mem + vm->base + ((size_t)f << 12), m->mem + vm->base + ((size_t)f << 12), 4096))
+            mg->stale_pages++;
     /* the guest's clock runs on through the pause */
     cpu_charge(dst->m, CY_IDLE, mg->downtime);
     mg->resumed = dst->m->st.cycles;
