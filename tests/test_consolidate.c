@@ -293,3 +293,58 @@ Test(consolidate, bad_arguments_are_refused_with_what_was_expected)
         free(err);
     }
 }
+
+Test(consolidate, dot_draws_the_hosts_the_vms_and_every_move)
+{
+    const char *dir = temp_dir();
+    char a[1024], stats[256], svg[256];
+    snprintf(stats, sizeof stats, "%s/dc.json", dir);
+    snprintf(svg, sizeof svg, "%s/dc.svg", dir);
+    snprintf(a, sizeof a, "run " DC BALANCE " --stats %s", stats);
+    int st;
+    free(run_out(a, &st));
+    cr_assert_eq(st, 0);
+    json_t *s = json_load_file(stats, 0, NULL);
+    json_t *d = json_object_get(s, "datacentre");
+    long long moves = num(d, "moves_total");
+    snprintf(a, sizeof a, "dot --datacentre %s", stats);
+    char *text = run_out(a, &st);
+    cr_assert_eq(st, 0);
+    for (int h = 0; h < 4; h++) {
+        char c[32];
+        snprintf(c, sizeof c, "subgraph cluster_host%d {", h);
+        cr_assert(strstr(text, c), "a cluster for host %d: %s", h, text);
+    }
+    long long edges = 0;
+    for (const char *p = text; (p = strstr(p, " -> ")); p++) edges++;
+    cr_assert_eq(edges, moves, "an edge per move: %lld edges, %lld moves", edges, moves);
+    cr_assert(strstr(text, "switched off at cycle"), "a host the balancer switched off: %s", text);
+    free(text);
+    json_decref(s);
+    /* rendered by Graphviz itself */
+    snprintf(a, sizeof a, "dot --datacentre %s -o %s", stats, svg);
+    free(run_out(a, &st));
+    cr_assert_eq(st, 0);
+    char *pic = slurp(svg);
+    cr_assert(pic && strstr(pic, "<svg") && strstr(pic, "host 3"), "an SVG of the hosts");
+    free(pic);
+    /* what is not a data centre's statistics is refused, naming the file */
+    char *err;
+    snprintf(a, sizeof a, "dot --datacentre %s/nothing.json", dir);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 2);
+    cr_assert(strstr(err, "nothing.json"), "%s", err);
+    free(err);
+    json_t *plain = stats_of("run phases --mode hw");
+    char other[256];
+    snprintf(other, sizeof other, "%s/plain.json", dir);
+    json_dump_file(plain, other, 0);
+    json_decref(plain);
+    snprintf(a, sizeof a, "dot --datacentre %s", other);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 2);
+    cr_assert(strstr(err, "expected the statistics of a data centre"), "%s", err);
+    free(err);
+    unlink(stats);
+    unlink(svg);
+    unlink(other);
+    rmdir(dir);
+}
