@@ -219,6 +219,8 @@ struct cli_datacentre {
     char vm_args_buf[MAX_VMS * BOOT_ARGS_MAX];
 };
 void cli_datacentre_defaults(struct cli_datacentre *dc);
+/* Its option lines, for run's --help. */
+void cli_datacentre_help(FILE *out);
 /* 1 = taken, 0 = not one of its options, -1 = a bad value (said). */
 int cli_datacentre_option(int ch, const char *arg, struct cli_datacentre *dc);
 /* Runs the data centre to its end; writes --stats (stats: NULL, a file or

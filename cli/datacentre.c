@@ -58,6 +58,27 @@ void cli_datacentre_defaults(struct cli_datacentre *dc)
     dc->core_mw = 20000;
 }
 
+void cli_datacentre_help(FILE *out)
+{
+    fprintf(out,
+        "\nA data centre (several images with --hosts N, or any option below; docs/migration.md):\n"
+        "each image a VM on a core of its own of one of N hosts, simulated side by side in\n"
+        "periods; console lines prefixed [VM:NAME]; --stats gets \"datacentre\" (hosts on over\n"
+        "time, moves, pages sent, stale pages, downtime, energy per host) and \"vm_stats\".\n"
+        "  --host-cores C     cores per host, one VM each (2)\n"
+        "  --host-mem FRAMES  4 KiB frames per host for its VMs' memory (65536)\n"
+        "  --placement P      spread (the host with the fewest VMs; default) or pack (the first\n"
+        "                     host the VM fits on)\n"
+        "  --balance PERIOD   every PERIOD cycles, empty each host below %d%% load whose VMs all\n"
+        "                     fit on others that are on (up to %d%% load) by live migration\n"
+        "                     (--link, --stop-pages, --max-rounds), and switch it off; without\n"
+        "                     it, nothing moves and the period is %d cycles\n"
+        "  --power IDLE:CORE  the power model: mW a host draws while on, and per busy core\n"
+        "                     (60000:20000); energy at 1 cycle = 1 ns\n"
+        "  --vm-args A0,A1,…  each VM's own boot parameter (--args), one per image\n",
+        BALANCE_LOW / 10, BALANCE_HIGH / 10, DC_PERIOD);
+}
+
 static int bad(const char *opt, const char *arg, const char *expected)
 {
     fprintf(stderr, "ringsim run: %s '%s': expected %s\n", opt, arg, expected);
