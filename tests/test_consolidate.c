@@ -311,7 +311,7 @@ Test(consolidate, dot_draws_the_hosts_the_vms_and_every_move)
     char *text = run_out(a, &st);
     cr_assert_eq(st, 0);
     for (int h = 0; h < 4; h++) {
-        char c[32];
+        char c[48];
         snprintf(c, sizeof c, "subgraph cluster_host%d {", h);
         cr_assert(strstr(text, c), "a cluster for host %d: %s", h, text);
     }
