@@ -307,11 +307,10 @@ static bool balance(struct dc *d)
             if (v->done || v->host != s) continue;
             int best = -1;
             for (int h = 0; h < d->nhosts; h++) {
+                /* a host emptied already in this look is off: it takes nothing */
                 if (h == s || !d->host[h].on || !fits(d, h, v, extra_vms[h], extra_frames[h])) continue;
-                bool emptied = false;   /* a host already emptied in this look takes nothing */
-                for (int j = 0; j < k; j++) emptied |= order[j] == h && !d->host[h].on;
                 uint64_t after = load[h] + extra_load[h] + vm_load_pm(d, v) / d->opt->cores;
-                if (emptied || after > BALANCE_HIGH) continue;
+                if (after > BALANCE_HIGH) continue;
                 if (best < 0 || load[h] + extra_load[h] > load[best] + extra_load[best]) best = h;
             }
             if (best < 0) ok = false;
