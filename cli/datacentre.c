@@ -238,14 +238,19 @@ static uint64_t vm_load_pm(const struct dc *d, const struct dc_vm *v) { return v
 
 static void move_json(struct dc *d, int i, int from, int to, const struct hv_migration *mg)
 {
-    json_t *rounds = json_array();
-    for (unsigned r = 0; r < mg->rounds; r++) json_array_append_new(rounds, json_integer(mg->sent[r]));
+    json_t *rounds = json_array(), *dirtied = json_array();
+    for (unsigned r = 0; r < mg->rounds; r++) {
+        json_array_append_new(rounds, json_integer(mg->sent[r]));
+        json_array_append_new(dirtied, json_integer(mg->dirtied[r]));
+    }
     json_t *o = json_pack("{s:i,s:s,s:i,s:i,s:I,s:b,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:s}", "vm", i, "name", d->vm[i].name,
                           "from", from, "to", to, "cycle", (json_int_t)d->now, "moved", mg->moved, "rounds",
                           (json_int_t)mg->rounds, "pages_per_round", rounds, "final_pages",
                           (json_int_t)mg->final_pages, "pages_sent", (json_int_t)mg->pages_sent, "stale_pages",
                           (json_int_t)mg->stale_pages, "downtime", (json_int_t)mg->downtime, "total_cycles",
                           (json_int_t)mg->total, "stop_reason", mg->stop_reason ? mg->stop_reason : "none");
+    json_object_set_new(o, "dirtied_per_round", dirtied);
+    json_object_set_new(o, "log_faults", json_integer((json_int_t)mg->log_faults));
     json_array_append_new(d->moves, o);
 }
 
