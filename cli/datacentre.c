@@ -464,17 +464,17 @@ static void free_all(struct dc *d)
     json_decref(d->moves);
 }
 
-int cli_datacentre_run(const struct machine_opts *o, char *const *images, int nimages, const struct cli_migrate *mo,
-                       const struct cli_datacentre *opt, const char *stats, const char *trace,
-                       int (*status_of)(const struct machine *m))
+/* The whole run: VMs built and placed, periods until every VM has ended,
+ * the balancer between them; dp is zeroed, and freed by the caller. */
+static int run_datacentre(struct dc *dp, const struct machine_opts *o, char *const *images, int nimages,
+                          const struct cli_migrate *mo, const struct cli_datacentre *opt, const char *stats,
+                          const char *trace, int (*status_of)(const struct machine *m))
 {
-    static struct dc d;
-    memset(&d, 0, sizeof d);
-    d.mo = mo;
-    d.opt = opt;
-    d.nvms = nimages;
-    d.nhosts = mo->hosts;
-    d.period = opt->balance ? opt->balance : DC_PERIOD;
+    dp->mo = mo;
+    dp->opt = opt;
+    dp->nvms = nimages;
+    dp->nhosts = mo->hosts;
+    dp->period = opt->balance ? opt->balance : DC_PERIOD;
     char err[512];
     if (mo->hosts < 2) {
         fprintf(stderr, "ringsim run: a data centre needs --hosts N (2..%d)\n", CLI_MAX_HOSTS);
@@ -495,7 +495,7 @@ int cli_datacentre_run(const struct machine_opts *o, char *const *images, int ni
     }
     /* each VM, a machine of its own: a core of its host */
     for (int i = 0; i < nimages; i++) {
-        struct dc_vm *v = &d.vm[i];
+        struct dc_vm *v = &dp->vm[i];
         struct machine_opts vo = *o;
         if (opt->nvm_args) {
             vo.args = opt->vm_args[i];
@@ -508,23 +508,23 @@ int cli_datacentre_run(const struct machine_opts *o, char *const *images, int ni
         const char *base = strrchr(images[i], '/') ? strrchr(images[i], '/') + 1 : images[i];
         snprintf(v->name, sizeof v->name, "%d:%.*s", i, (int)strcspn(base, "."), base);
         if (!cli_machine_build(&vo, &v->image, 1, "run", &v->cm)) {
-            free_all(&d);
+            free_all(dp);
             return EXIT_USAGE;
         }
         if (!v->cm.hv) {
             fprintf(stderr, "ringsim run: --hosts: a data centre runs VMs: add --mode hw (or te, bt)\n");
-            free_all(&d);
+            free_all(dp);
             return EXIT_USAGE;
         }
         if (opt->balance && !hv_migrate_can(v->cm.hv, err, sizeof err)) {
             fprintf(stderr, "ringsim run: --balance moves VMs by live migration: %s\n", err);
-            free_all(&d);
+            free_all(dp);
             return EXIT_USAGE;
         }
         v->out = open_memstream(&v->buf, &v->len);
         if (!v->out) {
             fprintf(stderr, "ringsim run: out of host memory\n");
-            free_all(&d);
+            free_all(dp);
             return EXIT_HOST_ERROR;
         }
         v->cm.m->con.out = v->out;
@@ -534,59 +534,59 @@ int cli_datacentre_run(const struct machine_opts *o, char *const *images, int ni
     }
     /* placement */
     for (int i = 0; i < nimages; i++) {
-        struct dc_vm *v = &d.vm[i];
+        struct dc_vm *v = &dp->vm[i];
         int pick = -1;
-        for (int h = 0; h < d.nhosts; h++) {
-            if (!fits(&d, h, v, 0, 0)) continue;
+        for (int h = 0; h < dp->nhosts; h++) {
+            if (!fits(dp, h, v, 0, 0)) continue;
             if (opt->pack) { pick = h; break; }
-            if (pick < 0 || d.host[h].nvms < d.host[pick].nvms) pick = h;
+            if (pick < 0 || dp->host[h].nvms < dp->host[pick].nvms) pick = h;
         }
         if (pick < 0) {
             fprintf(stderr, "ringsim run: --placement: VM %d (%s, %u frames) fits on no host (%d hosts of %u cores "
-                            "and %u frames; --host-cores, --host-mem)\n", i, v->name, v->frames, d.nhosts,
+                            "and %u frames; --host-cores, --host-mem)\n", i, v->name, v->frames, dp->nhosts,
                     opt->cores, opt->frames);
-            free_all(&d);
+            free_all(dp);
             return EXIT_USAGE;
         }
-        put_on(&d, v, pick);
+        put_on(dp, v, pick);
         v->placed = pick;
     }
     /* one trace for them all, carried by every VM's machine */
     if (trace) {
         char title[64];
-        snprintf(title, sizeof title, "data centre of %d hosts", d.nhosts);
-        if (!vis_trace_install(d.vm[0].cm.m, trace, VIS_TRACE_TEXT, title, err, sizeof err)) {
+        snprintf(title, sizeof title, "data centre of %d hosts", dp->nhosts);
+        if (!vis_trace_install(dp->vm[0].cm.m, trace, VIS_TRACE_TEXT, title, err, sizeof err)) {
             fprintf(stderr, "ringsim run: %s\n", err);
-            free_all(&d);
+            free_all(dp);
             return EXIT_USAGE;
         }
         for (int i = 1; i < nimages; i++) {
-            d.vm[i].cm.m->trace = d.vm[0].cm.m->trace;
-            d.vm[i].cm.m->trace_ctx = d.vm[0].cm.m->trace_ctx;
-            cpu_trace_start(d.vm[i].cm.m);
+            dp->vm[i].cm.m->trace = dp->vm[0].cm.m->trace;
+            dp->vm[i].cm.m->trace_ctx = dp->vm[0].cm.m->trace_ctx;
+            cpu_trace_start(dp->vm[i].cm.m);
         }
     }
-    trace_fn hook = trace ? d.vm[0].cm.m->trace : NULL;
-    void *hook_ctx = trace ? d.vm[0].cm.m->trace_ctx : NULL;
-    d.timeline = json_array();
-    d.moves = json_array();
-    sample(&d);
+    trace_fn hook = trace ? dp->vm[0].cm.m->trace : NULL;
+    void *hook_ctx = trace ? dp->vm[0].cm.m->trace_ctx : NULL;
+    dp->timeline = json_array();
+    dp->moves = json_array();
+    sample(dp);
     uint64_t limit = o->max_cycles;
     bool ok = true;
-    for (uint64_t end = d.period;; end += d.period) {
-        run_period(&d, end, limit);
+    for (uint64_t end = dp->period;; end += dp->period) {
+        run_period(dp, end, limit);
         bool left = false;
-        for (int i = 0; i < nimages; i++) left |= !d.vm[i].done;
-        if (left && opt->balance) ok = balance(&d);
-        sample(&d);
+        for (int i = 0; i < nimages; i++) left |= !dp->vm[i].done;
+        if (left && opt->balance) ok = balance(dp);
+        sample(dp);
         if (!left || !ok) break;
     }
-    for (int i = 0; i < nimages; i++) drain(&d.vm[i], true);
+    for (int i = 0; i < nimages; i++) drain(&dp->vm[i], true);
     fflush(stdout);
-    int status = ok ? status_of(d.vm[0].cm.m) : EXIT_USAGE;
+    int status = ok ? status_of(dp->vm[0].cm.m) : EXIT_USAGE;
     if (trace) {
-        for (int i = 0; i < nimages; i++) d.vm[i].cm.m->trace = NULL;
-        struct machine *m0 = d.vm[0].cm.m;
+        for (int i = 0; i < nimages; i++) dp->vm[i].cm.m->trace = NULL;
+        struct machine *m0 = dp->vm[0].cm.m;
         m0->trace = hook;
         m0->trace_ctx = hook_ctx;
         if (!vis_trace_close(m0, err, sizeof err)) {
@@ -598,22 +598,36 @@ int cli_datacentre_run(const struct machine_opts *o, char *const *images, int ni
         json_t *js = json_object(), *each = json_array();
         uint64_t cycles = 0, insns = 0;
         for (int i = 0; i < nimages; i++) {
-            const struct machine *m = d.vm[i].cm.m;
+            const struct machine *m = dp->vm[i].cm.m;
             json_t *s = stats_to_json(m);
-            hv_stats_json(d.vm[i].cm.hv, s);
+            hv_stats_json(dp->vm[i].cm.hv, s);
             json_array_append_new(each, s);
             if (m->st.cycles > cycles) cycles = m->st.cycles;
             insns += m->st.instructions;
         }
         json_object_set_new(js, "cycles", json_integer((json_int_t)cycles));
         json_object_set_new(js, "instructions", json_integer((json_int_t)insns));
-        json_object_set_new(js, "datacentre", dc_json(&d));
+        json_object_set_new(js, "datacentre", dc_json(dp));
         json_object_set_new(js, "vm_stats", each);
         if (!json_write_file(js, stats, err, sizeof err)) {
             fprintf(stderr, "ringsim run: --stats: %s\n", err);
             status = EXIT_USAGE;
         }
     }
-    free_all(&d);
+    free_all(dp);
+    return status;
+}
+
+int cli_datacentre_run(const struct machine_opts *o, char *const *images, int nimages, const struct cli_migrate *mo,
+                       const struct cli_datacentre *opt, const char *stats, const char *trace,
+                       int (*status_of)(const struct machine *m))
+{
+    struct dc *dp = calloc(1, sizeof *dp);
+    if (!dp) {
+        fprintf(stderr, "ringsim run: out of host memory\n");
+        return EXIT_HOST_ERROR;
+    }
+    int status = run_datacentre(dp, o, images, nimages, mo, opt, stats, trace, status_of);
+    free(dp);
     return status;
 }

@@ -74,23 +74,9 @@ static void dot_help(FILE *out)
 }
 
 /* --datacentre STATS.json: drawn from a run's statistics, nothing run. */
-static int dot_datacentre(const char *path, int nimages, bool other, const char *format, const char *out)
+static int dot_datacentre(const char *path, const char *format, const char *out)
 {
     char err[512];
-    const char *by_name;
-    if (nimages || other) {
-        fprintf(stderr, "ringsim dot: --datacentre draws a run's statistics: no image, --table, --walk, "
-                        "--processes or --io\n");
-        return EXIT_USAGE;
-    }
-    if (format && (!*format || strspn(format, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(format))) {
-        fprintf(stderr, "ringsim dot: -T '%s': expected a Graphviz output format such as svg or png\n", format);
-        return EXIT_USAGE;
-    }
-    if (out && ((!format && !vis_dot_format_of(out, &by_name, err, sizeof err)) || !cli_output_ok(out, err, sizeof err))) {
-        fprintf(stderr, "ringsim dot: -o %s\n", err);
-        return EXIT_USAGE;
-    }
     json_error_t je;
     json_t *st = json_load_file(path, 0, &je);
     if (!st) {
@@ -191,7 +177,11 @@ int cmd_dot(int argc, char **argv)
         default: dot_help(stderr); cli_unknown_option(argc, argv, longopts, "dot"); return EXIT_USAGE;
         }
     }
-    if (datacentre) return dot_datacentre(datacentre, argc - optind, table || processes || io || req.walk, format, out);
+    if (datacentre && (argc > optind || table || processes || io || req.walk)) {
+        fprintf(stderr, "ringsim dot: --datacentre draws a run's statistics: no image, --table, --walk, "
+                        "--processes or --io\n");
+        return EXIT_USAGE;
+    }
     if (processes && (table || req.walk || req.walk_only || req.vm)) {
         fprintf(stderr, "ringsim dot: --processes draws no tables: not with --table, --walk, --walk-only or --vm\n");
         return EXIT_USAGE;
@@ -200,8 +190,8 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: --io draws no tables: not with --table, --walk, --walk-only or --processes\n");
         return EXIT_USAGE;
     }
-    if (!table && !processes && !io) {
-        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, --processes or --io\n");
+    if (!table && !processes && !io && !datacentre) {
+        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, --processes, --io or --datacentre\n");
         return EXIT_USAGE;
     }
     if (format && (!*format || strspn(format, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(format))) {
@@ -218,6 +208,7 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: -o %s\n", err);
         return EXIT_USAGE;
     }
+    if (datacentre) return dot_datacentre(datacentre, format, out);
     struct cli_machine cm;
     if (!cli_machine_build(&o, argv + optind, argc - optind, "dot", &cm)) return EXIT_USAGE;
     cm.m->con.out = NULL;   /* stdout may be the drawing */

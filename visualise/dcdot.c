@@ -55,9 +55,10 @@ char *vis_dot_datacentre(json_t *stats, const char *title, char *err, size_t err
         json_t *x = json_array_get(hosts, h);
         long long off = geti(x, "off_at");
         bool switched_off = off > 0 && off < last_end;
+        const char *prof = json_string_value(json_object_get(x, "profile"));
         fprintf(f, "  subgraph cluster_host%zu {\n    label=\"host %zu (%s)\\non %s cycles, %s uJ%s%s\";\n"
                    "    style=filled;\n    fillcolor=\"%s\";\n",
-                h, h, json_string_value(json_object_get(x, "profile")) ? json_string_value(json_object_get(x, "profile")) : "?",
+                h, h, prof ? prof : "?",
                 vis_commas((uint64_t)geti(x, "on_cycles"), b[0]), vis_commas((uint64_t)geti(x, "energy_uj"), b[1]),
                 switched_off ? "\\nswitched off at cycle " : "", switched_off ? vis_commas((uint64_t)off, b[2]) : "",
                 switched_off ? "grey85" : "lightyellow");
@@ -86,8 +87,8 @@ char *vis_dot_datacentre(json_t *stats, const char *title, char *err, size_t err
         for (size_t j = 0; j < json_array_size(moves); j++) {
             json_t *m = json_array_get(moves, j);
             if (geti(m, "vm") != (long long)i || !json_is_true(json_object_get(m, "moved"))) continue;
-            fprintf(f, "  vm%zu_%d -> vm%zu_%d [color=blue, fontcolor=blue, label=\"cycle %s\\n%lld round%s, %s pages\\n"
-                       "downtime %s\"];\n",
+            fprintf(f, "  vm%zu_%d -> vm%zu_%d [color=blue, fontcolor=blue, "
+                       "label=\"cycle %s\\n%lld round%s, %s pages\\ndowntime %s\"];\n",
                     i, k, i, k + 1, vis_commas((uint64_t)geti(m, "cycle"), b[0]), geti(m, "rounds"),
                     geti(m, "rounds") == 1 ? "" : "s", vis_commas((uint64_t)geti(m, "pages_sent"), b[1]),
                     vis_commas((uint64_t)geti(m, "downtime"), b[2]));
