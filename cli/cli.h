@@ -186,6 +186,53 @@ bool cli_migrate_check(const struct cli_migrate *mo, const char *cmd);
  * "ringsim CMD: …" and returns false. */
 bool cli_migrate_run(struct cli_machine *cm, char *const *images, int nimages, const struct cli_migrate *mo,
                      struct json_t **report, const char *cmd);
+/* Moves cm's VM (one VM, running) by live migration to a new host built
+ * from cm's options (profile: the target's cost profile, NULL = cm's), over
+ * cfg; the console and the trace hook carry over.  If it moved, cm is the
+ * target's machine now (the source freed).  *mg says how it went.  On error
+ * prints "ringsim CMD: WHAT: …" and returns false.  (--migrate-at and the
+ * data centre's balancer, cli/datacentre.c, both move VMs with it.) */
+struct hv_migration;
+bool cli_move_vm(struct cli_machine *cm, char *const *images, int nimages, const char *profile,
+                 const struct hv_migrate_cfg *cfg, struct hv_migration *mg, const char *what, const char *cmd);
+
+/* ---- a data centre and consolidation (cli/datacentre.c; docs/migration.md) --
+ * run IMG… --mode hw --hosts N [--host-cores C] [--host-mem FRAMES]
+ * [--placement spread|pack] [--balance PERIOD] [--power IDLE:CORE]
+ * [--vm-args A0,A1,…]: each image a VM on one core of a host; with
+ * --balance, VMs are live-migrated off lightly loaded hosts, which are
+ * switched off. */
+enum {
+    CLI_O_HOSTCORES = 0x600, CLI_O_HOSTMEM, CLI_O_PLACEMENT, CLI_O_BALANCE, CLI_O_POWER, CLI_O_VMARGS
+};
+#define CLI_DATACENTRE_OPTIONS                                                                    \
+    {"host-cores", required_argument, 0, CLI_O_HOSTCORES},                                       \
+    {"host-mem", required_argument, 0, CLI_O_HOSTMEM},                                           \
+    {"placement", required_argument, 0, CLI_O_PLACEMENT},                                        \
+    {"balance", required_argument, 0, CLI_O_BALANCE}, {"power", required_argument, 0, CLI_O_POWER}, \
+    {"vm-args", required_argument, 0, CLI_O_VMARGS}
+struct cli_datacentre {
+    bool given;                      /* any of its options */
+    unsigned cores;                  /* --host-cores (2) */
+    uint32_t frames;                 /* --host-mem, 4 KiB frames per host (65536) */
+    bool pack;                       /* --placement pack (default spread) */
+    uint64_t balance;                /* --balance PERIOD, 0 = no balancing */
+    uint32_t idle_mw, core_mw;       /* --power IDLE:CORE (60000:20000) */
+    const char *vm_args[MAX_VMS];    /* --vm-args, split at its commas */
+    int nvm_args;
+    char vm_args_buf[MAX_VMS * BOOT_ARGS_MAX];
+};
+void cli_datacentre_defaults(struct cli_datacentre *dc);
+/* Its option lines, for run's --help. */
+void cli_datacentre_help(FILE *out);
+/* 1 = taken, 0 = not one of its options, -1 = a bad value (said). */
+int cli_datacentre_option(int ch, const char *arg, struct cli_datacentre *dc);
+/* Runs the data centre to its end; writes --stats (stats: NULL, a file or
+ * -) and the text trace; returns the exit status (status_of: run's, of VM
+ * 0's machine). */
+int cli_datacentre_run(const struct machine_opts *o, char *const *images, int nimages, const struct cli_migrate *mo,
+                       const struct cli_datacentre *dc, const char *stats, const char *trace,
+                       int (*status_of)(const struct machine *m));
 
 int cmd_dot(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

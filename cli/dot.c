@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "hypervisor/hv.h"
 #include "visualise/visualise.h"
@@ -16,7 +18,8 @@ static void dot_help(FILE *out)
         "usage: ringsim dot IMG --table guest|shadow|nested [--walk VADDR] [--walk-only] [--at CYCLE]\n"
         "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
         "       ringsim dot IMG --processes [--at CYCLE] [run options] [-o FILE] [-T svg|png|…]\n"
-        "       ringsim dot IMG --io --disk FILE [--vm N] [run options] [-o FILE] [-T svg|png|…]\n\n"
+        "       ringsim dot IMG --io --disk FILE [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
+        "       ringsim dot --datacentre STATS.json [-o FILE] [-T svg|png|…]\n\n"
         "Runs IMG as `ringsim run` would (the guest's console is not shown), stops it at\n"
         "--at CYCLE (default: when the guest stops by itself), and draws page tables as\n"
         "Graphviz DOT: one node per table page listing its present entries (index, target,\n"
@@ -49,6 +52,11 @@ static void dot_help(FILE *out)
         "                     to a device register under a hypervisor) red (docs/io.md); with\n"
         "                     --passthrough N, the device without the hypervisor: the IOMMU\n"
         "                     with its walks and IOTLB hits, the interrupts posted, nothing red\n"
+        "  --datacentre STATS.json  instead of running anything, a data centre's hosts and VMs\n"
+        "                     from the statistics of `ringsim run IMG… --hosts N --stats\n"
+        "                     STATS.json`: a cluster per host (grey: switched off by the\n"
+        "                     balancer), each VM in every host it lived on, a blue edge per\n"
+        "                     live migration with its cycle, rounds, pages and downtime\n"
         "  --at CYCLE         stop the machine at this cycle (first block boundary past it)\n"
         "  --vm N             which VM under --mode hw (default 0)\n"
         "  -o FILE            write to FILE (atomically) instead of stdout: the DOT text for\n"
@@ -62,13 +70,45 @@ static void dot_help(FILE *out)
                  "nested paging).\n\n"
                  "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n"
                  "         ringsim dot containers --processes --at 514441 -o ps.svg\n"
-                 "         ringsim dot diskq --io --mode hw --disk d.img:create=256K -o io.svg\n",
+                 "         ringsim dot diskq --io --mode hw --disk d.img:create=256K -o io.svg\n"
+                 "         ringsim dot --datacentre s.json -o dc.svg\n",
             EXIT_USAGE);
+}
+
+/* --datacentre STATS.json: drawn from a run's statistics, nothing run. */
+static int dot_datacentre(const char *path, const char *format, const char *out)
+{
+    char err[512];
+    json_error_t je;
+    json_t *st = json_load_file(path, 0, &je);
+    if (!st) {
+        fprintf(stderr, "ringsim dot: --datacentre %s: line %d: %s (expected the JSON of `ringsim run … --hosts N "
+                        "--stats FILE`)\n", path, je.line, je.text);
+        return EXIT_USAGE;
+    }
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char title[160];
+    snprintf(title, sizeof title, "data centre: %s", base);
+    for (char *c = title; *c; c++)   /* a DOT string: no quote or backslash from the file's name */
+        if (*c == '"' || *c == '\\') *c = '_';
+    char *text = vis_dot_datacentre(st, title, err, sizeof err);
+    json_decref(st);
+    if (!text) {
+        fprintf(stderr, "ringsim dot: --datacentre %s: %s\n", path, err);
+        return EXIT_USAGE;
+    }
+    int status = 0;
+    if (!vis_dot_write(text, format, out, err, sizeof err)) {
+        fprintf(stderr, "ringsim dot: %s\n", err);
+        status = 1;
+    }
+    free(text);
+    return status;
 }
 
 int cmd_dot(int argc, char **argv)
 {
-    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM, O_PROCESSES, O_IO };
+    enum { O_TABLE = 0x400, O_WALK, O_WALKONLY, O_AT, O_VM, O_PROCESSES, O_IO, O_DATACENTRE };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         {"output", required_argument, 0, 'o'},
@@ -80,6 +120,7 @@ int cmd_dot(int argc, char **argv)
         {"vm", required_argument, 0, O_VM},
         {"processes", no_argument, 0, O_PROCESSES},
         {"io", no_argument, 0, O_IO},
+        {"datacentre", required_argument, 0, O_DATACENTRE},
         CLI_MACHINE_OPTIONS,
         {0, 0, 0, 0},
     };
@@ -88,6 +129,7 @@ int cmd_dot(int argc, char **argv)
     struct vis_dot_request req = {.table = VIS_TABLE_GUEST};
     const char *out = NULL, *format = NULL, *table = NULL;
     bool processes = false, io = false;
+    const char *datacentre = NULL;   /* --datacentre STATS.json */
     uint64_t v;
     int ch;
     optind = 1;
@@ -120,6 +162,7 @@ int cmd_dot(int argc, char **argv)
         case O_WALKONLY: req.walk_only = true; break;
         case O_PROCESSES: processes = true; break;
         case O_IO: io = true; break;
+        case O_DATACENTRE: datacentre = optarg; break;
         case O_AT:
             if (!cli_parse_u64(optarg, &o.max_cycles) || o.max_cycles == 0) {
                 fprintf(stderr, "ringsim dot: --at '%s': expected a positive number of cycles\n", optarg);
@@ -136,6 +179,11 @@ int cmd_dot(int argc, char **argv)
         default: dot_help(stderr); cli_unknown_option(argc, argv, longopts, "dot"); return EXIT_USAGE;
         }
     }
+    if (datacentre && (argc > optind || table || processes || io || req.walk)) {
+        fprintf(stderr, "ringsim dot: --datacentre draws a run's statistics: no image, --table, --walk, "
+                        "--processes or --io\n");
+        return EXIT_USAGE;
+    }
     if (processes && (table || req.walk || req.walk_only || req.vm)) {
         fprintf(stderr, "ringsim dot: --processes draws no tables: not with --table, --walk, --walk-only or --vm\n");
         return EXIT_USAGE;
@@ -144,8 +192,8 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: --io draws no tables: not with --table, --walk, --walk-only or --processes\n");
         return EXIT_USAGE;
     }
-    if (!table && !processes && !io) {
-        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, --processes or --io\n");
+    if (!table && !processes && !io && !datacentre) {
+        fprintf(stderr, "ringsim dot: expected --table guest, shadow or nested, --processes, --io or --datacentre\n");
         return EXIT_USAGE;
     }
     if (format && (!*format || strspn(format, "abcdefghijklmnopqrstuvwxyz0123456789:") != strlen(format))) {
@@ -162,6 +210,7 @@ int cmd_dot(int argc, char **argv)
         fprintf(stderr, "ringsim dot: -o %s\n", err);
         return EXIT_USAGE;
     }
+    if (datacentre) return dot_datacentre(datacentre, format, out);
     struct cli_machine cm;
     if (!cli_machine_build(&o, argv + optind, argc - optind, "dot", &cm)) return EXIT_USAGE;
     cm.m->con.out = NULL;   /* stdout may be the drawing */

@@ -18,11 +18,12 @@ static const struct subcommand commands[] = {
     {"asm",     cmd_asm,    "assemble SRC.s into an ELF32 image", NULL},
     {"disasm",  cmd_disasm, "disassemble an image, with symbols", NULL},
     {"run",     cmd_run,    "run images (several = several VMs under --mode hw) and print their console;\n"
-                "           --save-at CYCLE:FILE saves the machine, ringsim run FILE continues it", NULL},
+                "           --save-at CYCLE:FILE saves the machine, ringsim run FILE continues it;\n"
+                "           --hosts N --balance PERIOD: a data centre consolidating its VMs", NULL},
     {"debug",   cmd_debug,  "the full-screen debugger, or its command language with --batch", NULL},
     {"dap",     cmd_dap,    "the debugger as a Debug Adapter Protocol server on stdio, for VS Code (docs/dap.md)", NULL},
     {"compare", cmd_compare, "run a workload under every virtualisation mode and tabulate", NULL},
-    {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz", NULL},
+    {"dot",     cmd_dot,    "draw page tables and 2D walks with Graphviz (--datacentre: hosts, VMs, moves)", NULL},
     {"lanes",   cmd_lanes,  "draw a system call (or any window of a run) as swim lanes, one per ring, in SVG", NULL},
     {"isadoc",  cmd_isadoc, "print the ISA reference (docs/isa.md) from the instruction table", NULL},
     {"help",    NULL,       "this list; `ringsim CMD --help` for one command", NULL},

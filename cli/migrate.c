@@ -78,6 +78,43 @@ bool cli_migrate_check(const struct cli_migrate *mo, const char *cmd)
     return true;
 }
 
+bool cli_move_vm(struct cli_machine *cm, char *const *images, int nimages, const char *profile,
+                 const struct hv_migrate_cfg *cfg, struct hv_migration *mg, const char *what, const char *cmd)
+{
+    char err[512];
+    /* the target host: a machine of the same shape, its own profile */
+    struct machine_opts o = cm->opts;
+    if (profile) o.profile = profile;
+    struct cli_machine target;
+    fflush(stdout);
+    if (!cli_machine_build(&o, images, nimages, cmd, &target)) return false;
+    /* what the guest prints, and the trace, go on where they went */
+    target.m->con.out = cm->m->con.out;
+    target.m->trace = cm->m->trace;
+    target.m->trace_ctx = cm->m->trace_ctx;
+    if (!hv_migrate(cm->hv, target.hv, cfg, mg, err, sizeof err)) {
+        fprintf(stderr, "ringsim %s: %s: %s\n", cmd, what, err);
+        target.m->trace = NULL;
+        cli_machine_free(&target);
+        return false;
+    }
+    if (!mg->moved) {
+        target.m->trace = NULL;
+        cli_machine_free(&target);
+        return true;
+    }
+    /* the VM lives on the target now; the source is powered down */
+    struct cli_machine old = *cm;
+    target.opts = old.opts;
+    target.owned = old.owned;
+    old.owned = NULL;
+    memcpy(target.image0, old.image0, sizeof target.image0);
+    old.m->trace = NULL;
+    cli_machine_free(&old);
+    *cm = target;
+    return true;
+}
+
 bool cli_migrate_run(struct cli_machine *cm, char *const *images, int nimages, const struct cli_migrate *mo,
                      json_t **report, const char *cmd)
 {
@@ -100,32 +137,12 @@ bool cli_migrate_run(struct cli_machine *cm, char *const *images, int nimages, c
         if (m->stop != STOP_CYCLE_LIMIT) break;     /* the guest ended first */
         m->stop = STOP_NONE;
         m->stop_detail[0] = 0;
-        /* the target host: a machine of the same shape, its own profile */
-        struct machine_opts o = cm->opts;
-        if (mo->profile[mo->at[i].host]) o.profile = mo->profile[mo->at[i].host];
-        struct cli_machine target;
-        fflush(stdout);
-        if (!cli_machine_build(&o, images, nimages, cmd, &target)) return false;
         struct hv_migration mg;
-        if (!hv_migrate(cm->hv, target.hv, &mo->cfg, &mg, err, sizeof err)) {
-            fprintf(stderr, "ringsim %s: --migrate-at %llu:%d: %s\n", cmd, (unsigned long long)mo->at[i].cycle,
-                    mo->at[i].host, err);
-            cli_machine_free(&target);
-            return false;
-        }
+        char what[64];
+        snprintf(what, sizeof what, "--migrate-at %llu:%d", (unsigned long long)mo->at[i].cycle, mo->at[i].host);
+        if (!cli_move_vm(cm, images, nimages, mo->profile[mo->at[i].host], &mo->cfg, &mg, what, cmd)) return false;
         hv_migration_json(&mg, &mo->cfg, at, mo->at[i].host, arr);
-        if (!mg.moved) {
-            cli_machine_free(&target);
-            break;
-        }
-        /* the VM lives on the target now; the source is powered down */
-        struct cli_machine old = *cm;
-        target.opts = old.opts;
-        target.owned = old.owned;
-        old.owned = NULL;
-        memcpy(target.image0, old.image0, sizeof target.image0);
-        cli_machine_free(&old);
-        *cm = target;
+        if (!mg.moved) break;
         at = mo->at[i].host;
     }
     return true;

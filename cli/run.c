@@ -35,7 +35,8 @@ static void run_help(FILE *out)
         "  --footprint        add to --stats what the hypervisor holds beyond the VMs' memory\n"
         "                     (\"footprint\": host and shadow table frames, bookkeeping bytes)\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
-        "                     tlb, walk, trap, exit, bt, shadow, hv or all; FILE default stderr\n"
+        "                     tlb, walk, trap, exit, bt, shadow, hv, stop, migrate (live\n"
+        "                     migration: rounds, stop-and-copy, resume) or all; FILE default stderr\n"
         "  --trace-format F   text (default) or chrome: the run's timeline as Trace Event JSON\n"
         "                     for ui.perfetto.dev or chrome://tracing, a track per ring and\n"
         "                     one for ring -1, ts and dur in cycles (1 cycle = 1 us); SPEC's\n"
@@ -60,7 +61,8 @@ static void run_help(FILE *out)
         "                     cycles mapping each clone's own pages that equal a page of the\n"
         "                     saved memory back to it, read-only (\"clone\": merged_pages, scans)\n"
         "  --hosts N          N simulated hosts (2..%d), each a machine of its own; the VM starts\n"
-        "                     on host 0 (docs/migration.md)\n"
+        "                     on host 0 (docs/migration.md); with several images, a data centre\n"
+        "                     (below)\n"
         "  --migrate-at CYCLE:HOST  live migration: move the running VM to HOST at CYCLE by\n"
         "                     pre-copy rounds (dirty logging: te, bt, hw), stop-and-copy, resume\n"
         "                     (repeatable, up to 16); statistics \"migrations\": rounds, pages per\n"
@@ -68,10 +70,13 @@ static void run_help(FILE *out)
         "  --link BW[:LAT]    the link between hosts: BW bytes per cycle, LAT cycles (16:10000)\n"
         "  --stop-pages P     stop-and-copy once a round leaves at most P dirty pages (16)\n"
         "  --max-rounds R     at most R pre-copy rounds, 1..64 (30)\n"
-        "  --host-profile H:P host H's cost profile (default: --profile)\n\n"
-        "Exit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
+        "  --host-profile H:P host H's cost profile (default: --profile)\n",
+        MAX_VMS, CLI_MAX_HOSTS);
+    cli_datacentre_help(out);
+    fprintf(out,
+        "\nExit status: the guest's exit code (0..%d, clamped), 0 after hlt, %d when the\n"
         "cycle limit stopped it, %d on a triple fault, %d for bad arguments or images.\n",
-        MAX_VMS, CLI_MAX_HOSTS, EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
+        EXIT_GUEST_MAX, EXIT_CYCLE_LIMIT, EXIT_TRIPLE_FAULT, EXIT_USAGE);
 }
 
 /* One --switch-at (at cycle, change to mode and mmu) or --save-at (at
@@ -223,6 +228,7 @@ int cmd_run(int argc, char **argv)
         {"stop-pages", required_argument, 0, O_STOPPAGES_},
         {"max-rounds", required_argument, 0, O_MAXROUNDS_},
         {"post-copy", no_argument, 0, O_POSTCOPY_},
+        CLI_DATACENTRE_OPTIONS,
         {0, 0, 0, 0},
     };
     struct machine_opts o;
@@ -246,6 +252,8 @@ int cmd_run(int argc, char **argv)
     struct cli_migrate mig;     /* --hosts, --migrate-at, --link … (cli/migrate.c) */
     cli_migrate_defaults(&mig);
     bool mig_given = false;
+    struct cli_datacentre dc;   /* --host-cores, --balance, --power … (cli/datacentre.c) */
+    cli_datacentre_defaults(&dc);
     int ch, idx;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
@@ -254,6 +262,9 @@ int cmd_run(int argc, char **argv)
         if (taken && ch == CLI_O_MODE) given.mode = optarg;
         else if (taken && ch == CLI_O_MMU) given.mmu = optarg;
         else if (taken && !shape) shape = longopts[idx].name;
+        if (taken) continue;
+        taken = cli_datacentre_option(ch, optarg, &dc);
+        if (taken < 0) return EXIT_USAGE;
         if (taken) continue;
         switch (ch) {
         case 'h': run_help(stdout); return 0;
@@ -372,14 +383,25 @@ int cmd_run(int argc, char **argv)
                         "machine, not a template shared by several\n");
         return EXIT_USAGE;
     }
+    if (dc.given || (mig_given && !mig.n && argc - optind > 1)) {
+        /* a data centre: several VMs on --hosts, balanced or not */
+        if (mig.n || restore || clones || nsw || format_given) {
+            fprintf(stderr, "ringsim run: --hosts with several VMs or --balance is a data centre, built from "
+                            "images, without %s\n", mig.n ? "--migrate-at (its balancer moves the VMs)"
+                            : restore || clones ? "a save file" : nsw ? "--switch-at or --save-at"
+                            : "--trace-format (text traces only)");
+            return EXIT_USAGE;
+        }
+        return cli_datacentre_run(&o, argv + optind, argc - optind, &mig, &dc, stats, trace, run_status);
+    }
     if (mig_given && !mig.n) {
         fprintf(stderr, "ringsim run: --hosts, --link, --stop-pages and --max-rounds shape a migration: "
                         "add --migrate-at CYCLE:HOST\n");
         return EXIT_USAGE;
     }
-    if (mig.n && (restore || nsw || trace)) {
+    if (mig.n && (restore || nsw || format_given)) {
         fprintf(stderr, "ringsim run: --migrate-at: a migrated run is built from images, without %s\n",
-                restore ? "a save file" : nsw ? "--switch-at or --save-at" : "--trace");
+                restore ? "a save file" : nsw ? "--switch-at or --save-at" : "--trace-format (text traces only)");
         return EXIT_USAGE;
     }
     if (mig.n && !cli_migrate_check(&mig, "run")) return EXIT_USAGE;

@@ -293,6 +293,7 @@ void hv_schedule(struct hv *hv, bool preempt)
     struct machine *m = hv->m;
     hv_account(hv);
     if (hv->clones.share_period) hv_clone_tick(hv);
+    bool stop_at_limit = false;   /* the cycle limit came while every VM was halted */
     for (;;) {
         /* halted VMs whose timer is due become runnable */
         for (int i = 0; i < hv->nvms; i++)
@@ -312,6 +313,9 @@ void hv_schedule(struct hv *hv, bool preempt)
             vm->loaded_at_cycles = m->st.cycles;
             vm->loaded_at_insns = m->st.instructions;
             vmx_enter(m, pick);
+            if (stop_at_limit)
+                machine_stop(m, STOP_CYCLE_LIMIT, "cycle limit %llu reached while every VM was halted",
+                             (unsigned long long)m->max_cycles);
             return;
         }
         /* nothing runnable: idle until the earliest virtual timer or disk */
@@ -341,14 +345,22 @@ void hv_schedule(struct hv *hv, bool preempt)
         }
         if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
         if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
-        if (m->max_cycles && m->st.cycles >= m->max_cycles) {
-            machine_stop(m, STOP_CYCLE_LIMIT, "cycle limit %llu reached while every VM was halted",
-                         (unsigned long long)m->max_cycles);
-            hv->running = -1;
-            return;
-        }
         hv->running = -1;
         preempt = false;
+        if (m->max_cycles && m->st.cycles >= m->max_cycles) {
+            /* the limit while every VM waits in hlt: as bare metal's hlt at
+             * the limit, the run stops with the CPU still the guest's — the
+             * VM that would wake first is loaded again past its hlt (where a
+             * bare-metal CPU stopped in hlt resumes), so that the next run
+             * goes on in non-root mode, never runs guest code as the host */
+            int first = -1;
+            for (int i = 0; i < hv->nvms; i++)
+                if (hv->vms[i].state == VM_HALTED &&
+                    (first < 0 || vdev_wake_at(hv, &hv->vms[i]) < vdev_wake_at(hv, &hv->vms[first])))
+                    first = i;
+            hv->vms[first].state = VM_RUNNABLE;
+            stop_at_limit = true;
+        }
     }
 }
 

@@ -370,6 +370,7 @@ struct hv_migrate_cfg {
     uint32_t stop_pages;           /* stop-and-copy once a round leaves at most this many dirty */
     unsigned max_rounds;           /* pre-copy rounds at most (1..HV_MIGRATE_MAX_ROUNDS) */
     bool post_copy;                /* no rounds: resume at once, fetch pages on demand */
+    unsigned trace_label;          /* the VM's number in `--trace migrate` lines (a data centre's) */
 };
 /* One migration, as it went. */
 struct hv_migration {

@@ -289,6 +289,7 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
     for (;;) {
         /* a round: the pages just copied travel, the guest runs on */
         unsigned r = mg->rounds++;
+        cpu_trace(m, TR_MIGRATE, 0 | cfg->trace_label << 8, r + 1, sent, NULL);
         mg->sent[r] = sent;
         mg->pages_sent += sent;
         uint64_t until = m->st.cycles + link_cycles(&cfg->link, (uint64_t)sent * 4096);
@@ -300,6 +301,7 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
         if (m->stop != STOP_CYCLE_LIMIT || (limit && m->st.cycles >= limit)) {
             /* the guest ended (or the run's limit came) before the move */
             mg->guest_ended = true;
+            cpu_trace(m, TR_MIGRATE, 3 | cfg->trace_label << 8, 0, 0, NULL);
             mg->log_faults = src->dirty.faults;
             log_off(src);
             m->max_cycles = limit;
@@ -320,18 +322,23 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
     mg->log_faults = src->dirty.faults;
     log_off(src);
     mg->downtime = link_cycles(&cfg->link, (uint64_t)mg->final_pages * 4096 + HV_MIGRATE_STATE_BYTES);
-    /* what the log missed would differ here: a page written and not resent */
-    for (uint32_t f = 0; f < pages; f++)
-        if (memcmp(img + ((size_t)f << 12), m->mem + vm->base + ((size_t)f << 12), 4096)) mg->stale_pages++;
+    cpu_trace(m, TR_MIGRATE, 1 | cfg->trace_label << 8, mg->final_pages,
+              mg->downtime > UINT32_MAX ? UINT32_MAX : (uint32_t)mg->downtime, NULL);
     m->max_cycles = limit;
     bool ok = resume_on_target(src, dst, img, err, errlen);
     free(img);
     if (!ok) return false;
+    /* what the log missed would differ here: a page written and not resent
+     * (the target's memory against the source's, paused, at the switch) */
+    for (uint32_t f = 0; f < pages; f++)
+        if (memcmp(dst->m->mem + vm->base + ((size_t)f << 12), m->mem + vm->base + ((size_t)f << 12), 4096))
+            mg->stale_pages++;
     /* the guest's clock runs on through the pause */
     cpu_charge(dst->m, CY_IDLE, mg->downtime);
     mg->resumed = dst->m->st.cycles;
     mg->total = mg->resumed - mg->start;
     mg->moved = true;
+    cpu_trace(dst->m, TR_MIGRATE, 2 | cfg->trace_label << 8, mg->stale_pages, 0, NULL);
     return true;
 }
 

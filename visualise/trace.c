@@ -235,6 +235,14 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
     case TR_STOP:
         put(&o, " reason=%s", ev->a < STOP_COUNT ? stop_reason_name[ev->a] : "?");
         break;
+    case TR_MIGRATE:
+        /* hypervisor/migrate.c: a = what | the VM's label << 8 */
+        put(&o, " vm=%u", ev->a >> 8);
+        if ((ev->a & 0xff) == 0) put(&o, " round=%u pages=%u", ev->b, ev->c);
+        else if ((ev->a & 0xff) == 1) put(&o, " stop-and-copy pages=%u downtime=%u", ev->b, ev->c);
+        else if ((ev->a & 0xff) == 2) put(&o, " resume stale_pages=%u", ev->b);
+        else put(&o, " ended-before-the-move");
+        break;
     case TR_BT:
         /* cpu/decode.c: a = 0 a block translated, b = its guest address, c = instructions */
         if (ev->a == 0) put(&o, " translate pc=v:0x%08x insns=%u", ev->b, ev->c);
@@ -310,6 +318,7 @@ bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char *
         {"shadow", 1u << TR_SHADOW},
         {"hv", 1u << TR_HV},
         {"stop", 1u << TR_STOP},
+        {"migrate", 1u << TR_MIGRATE},
         {"all", (1u << TR_COUNT) - 1},
     };
     *kinds = 0;
@@ -342,7 +351,7 @@ bool vis_trace_install(struct machine *m, const char *spec, enum vis_trace_forma
     const char *file;
     if (!vis_trace_parse(spec, &kinds, &refs, &file)) {
         snprintf(err, errlen, "--trace '%s': expected a comma-separated list of tlb, walk, trap, exit, "
-                              "bt, shadow (or all), then optionally :FILE", spec);
+                              "bt, shadow, hv, stop, migrate (or all), then optionally :FILE", spec);
         return false;
     }
     const char *name = !file ? "stderr" : strcmp(file, "-") == 0 ? "stdout" : file;

@@ -75,6 +75,12 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
  * labelled with the run's own count and the exits red.  NULL with err
  * without a disk. */
 char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const char *title, char *err, size_t errlen);
+/* The DOT text (malloc'd) of a data centre (dcdot.c): from a run's
+ * statistics (`run … --hosts N --stats F`, its "datacentre" object), a
+ * cluster per host, each VM in every host it lived on, an edge per live
+ * migration.  NULL with err when stats hold no data centre. */
+struct json_t;
+char *vis_dot_datacentre(struct json_t *stats, const char *title, char *err, size_t errlen);
 /* The namespaces of the guest kernel's process at gpa p beyond pid, UTS,
  * user and IPC, read through the layouts kernels built with them publish:
  * mnt_layout (FS=1) and net_layout (NET=1), 0 for a kernel without. */
