@@ -34,6 +34,10 @@ cgns_lookup:
 2:      lw      r4, CN_REFUSED(r3)      # a group outside it
         addi    r4, r4, 1
         sw      r4, CN_REFUSED(r3)
+        la      r3, cgns_refused_all
+        lw      r4, 0(r3)
+        addi    r4, r4, 1
+        sw      r4, 0(r3)
         li      r1, 0
         ret
 
@@ -67,6 +71,10 @@ ns_new_cgns:
         beqz    r1, 9f
         lw      r2, P_CGROUP(r8)
         sw      r2, CN_ROOT(r1)
+        la      r3, cgns_made
+        lw      r4, 0(r3)
+        addi    r4, r4, 1
+        sw      r4, 0(r3)
         lw      r2, P_CGNS(r8)          # the process's reference moves
         sw      r1, P_CGNS(r8)
         mov     r1, r2
@@ -87,7 +95,9 @@ cgns_table:                             # the initial one: rooted at the root gr
 # (visualise/proctree.c, cli/cgroups.c): where a process points at its
 # cgroup namespace, the table and its slots, where a slot keeps its root
 # group and its refusals, how many slots, the reference count's offset, and
-# the group table (to number the roots).
+# the group table (to number the roots), and the two counts since boot.
 cgns_layout:
         .word   P_CGNS, cgns_table, CN_SIZE, CN_ROOT, CN_REFUSED, NCGNS, NS_REFS
-        .word   cgroup_table, CG_SIZE
+        .word   cgroup_table, CG_SIZE, cgns_made, cgns_refused_all
+cgns_made:      .word   0               # cgroup namespaces made since boot
+cgns_refused_all: .word 0               # names refused in all of them

@@ -25,9 +25,10 @@
 #           (Waldspurger & Weihl, 1995), deterministic: each tick charged to
 #           a group advances its pass by CG_STRIDE1 / shares, and the
 #           scheduler runs a process of the group whose pass is lowest
-#           (round robin inside the group).  A group that was idle starts
-#           again from the scheduler's virtual time (the pass of the group
-#           it chose last), so sleeping earns no credit.
+#           (round robin inside the group).  A group that was idle or
+#           throttled starts again from the scheduler's virtual time (the
+#           highest pass it has chosen a group at), so waiting earns no
+#           credit beyond one tick.
 #
 # and counters (cgroup_stat): ticks used, pages and processes now and at
 # their peak, out-of-memory kills, spawns refused, periods throttled.
@@ -175,9 +176,12 @@ sched_pick:
         addi    r2, r2, 1
         sw      r2, 0(r1)
         sw      r2, P_DISPATCHED(r8)
-        lw      r2, P_CGROUP(r8)        # the virtual time: the lowest pass
-        lw      r2, CG_PASS(r2)
+        lw      r2, P_CGROUP(r8)        # the virtual time: the lowest pass,
+        lw      r2, CG_PASS(r2)         # never going back
         la      r1, sched_vtime
+        lw      r3, 0(r1)
+        sub     r3, r2, r3
+        blt     r3, r0, 4f
         sw      r2, 0(r1)
 4:      mov     r1, r8
         lw      r10, 0(sp)
@@ -614,7 +618,7 @@ cg_stats:                               # cgroup_stat's counters, in CGS_ order
 ticks:          .word   0               # timer ticks since boot
 cpu_idle:       .word   0               # 1 while sched_idle waits
 dispatches:     .word   0               # choices sched_pick has made
-sched_vtime:    .word   0               # the pass of the group it chose last
+sched_vtime:    .word   0               # the highest pass it chose a group at
 msg_cg1:        .asciz  "cgroup "
 msg_cg2:        .asciz  " over its limit of "
 msg_cg3:        .asciz  " pages, "

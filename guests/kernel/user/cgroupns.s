@@ -116,6 +116,7 @@ cgns_ct_main:
         srli    r9, r1, 16              # r9 = the neighbour's
         li      r3, 2
         beq     r2, r3, 5f
+cgns_ct_inside:                         # (the container, in its namespaces)
         li      r1, 0
         li      r2, CGS_PROCS
         call    ct_stat
@@ -190,7 +191,9 @@ cgns_ct_main:
         li      r1, SYS_YIELD
         syscall
         j       6b
-7:      li      r1, SYS_GETCGROUP
+7:
+cgns_moved:                             # (moved out of its namespace's root)
+        li      r1, SYS_GETCGROUP
         syscall
         mov     r10, r1
         li      r1, 0                   # its namespace's root: the neighbour's group
