@@ -305,7 +305,8 @@ void dbg_view_ns(struct vis_dbg *d, struct dbg_text *t)
     if (!isa_image_symbol_addr(d->img, "cgns_layout", &cl)) cl = 0;
     vis_proc_cgns_read(d->m, d->hv, cl, p, &more);
     if (more.has_cgns)
-        dbg_text_add(t, AT_NORMAL, "  cgroup namespace %u: its \"/\" is cgroup %u; %u names of groups outside it refused",
+        dbg_text_add(t, AT_NORMAL,
+                     "  cgroup namespace %u: its \"/\" is cgroup %u; %u names of groups outside it refused",
                      more.cgns, more.cgns_root, more.cgns_refused);
 }
 
