@@ -23,7 +23,7 @@
 /* cgroup_stat's counters, by their number in that call (guests/README.md). */
 static const char *const counter_names[] = {
     "cpu_ticks", "pages", "oom_kills", "pages_peak", "pids", "pids_peak",
-    "spawns_refused", "throttled_periods", "cpu_limit", "memory_limit", "pids_limit",
+    "spawns_refused", "throttled_periods", "cpu_limit", "memory_limit", "pids_limit", "cpu_shares", "cpu_pass",
 };
 #define NCOUNTERS (sizeof counter_names / sizeof counter_names[0])
 
@@ -68,6 +68,43 @@ static void cli_netns_json(const struct cli_machine *cm, json_t *o)
     json_object_set_new(o, "bridged", json_integer(bridged));
 }
 
+/* cgns_layout's words (guests/kernel/cgns.s). */
+enum { PCGNS, CNTAB, CNSIZE, CNROOT, CNREFUSED, CNSLOTS, CNREFS, CNCGTAB, CNCGSIZE, CNMADE, CNREFUSEDALL,
+       NCNLAYOUT };
+
+/* A kernel built with cgroup namespaces (CGNS=1) publishes cgns_layout:
+ * "cgroupns" is every live namespace, the group that is "/" in it, its
+ * references (processes, and namespaces below it) and the names of groups
+ * outside it that it refused; "cgroupns_made" and "cgroupns_refused" the
+ * namespaces made and the names refused since boot, those gone included. */
+static void cli_cgns_json(const struct cli_machine *cm, json_t *o)
+{
+    struct isa_image img;
+    char err[256];
+    uint32_t layout, L[NCNLAYOUT];
+    if (!cm->image0[0] || !isa_image_load(cm->image0, &img, err, sizeof err)) return;
+    bool ok = isa_image_symbol_addr(&img, "cgns_layout", &layout);
+    isa_image_free(&img);
+    for (int i = 0; i < NCNLAYOUT && ok; i++) ok = guest_word(cm, layout + 4 * (uint32_t)i, &L[i]);
+    if (!ok || L[CNSLOTS] > 64 || !L[CNSIZE] || L[CNSIZE] > 4096 || !L[CNCGSIZE]) return;
+    json_t *all = json_array();
+    for (uint32_t n = 0; n < L[CNSLOTS]; n++) {
+        uint32_t at = L[CNTAB] + n * L[CNSIZE], refs, root = 0, refused = 0;
+        if (!guest_word(cm, at + L[CNREFS], &refs) || !refs) continue;
+        guest_word(cm, at + L[CNROOT], &root);
+        guest_word(cm, at + L[CNREFUSED], &refused);
+        int group = root >= L[CNCGTAB] ? (int)((root - L[CNCGTAB]) / L[CNCGSIZE]) : -1;
+        json_array_append_new(all, json_pack("{s:i, s:i, s:i, s:i}", "cgroupns", (int)n, "root", group, "refs",
+                                             (int)refs, "refused", (int)refused));
+    }
+    json_object_set_new(o, "cgroupns", all);
+    uint32_t made = 0, refused = 0;
+    guest_word(cm, L[CNMADE], &made);
+    guest_word(cm, L[CNREFUSEDALL], &refused);
+    json_object_set_new(o, "cgroupns_made", json_integer(made));
+    json_object_set_new(o, "cgroupns_refused", json_integer(refused));
+}
+
 void cli_cgroups_json(const struct cli_machine *cm, json_t *o)
 {
     struct isa_image img;
@@ -93,4 +130,5 @@ void cli_cgroups_json(const struct cli_machine *cm, json_t *o)
     }
     json_object_set_new(o, "cgroups", groups);
     cli_netns_json(cm, o);
+    cli_cgns_json(cm, o);
 }

@@ -49,6 +49,7 @@ struct iso_row {
     uint64_t at[MK_COUNT];         /* cycle of each marker's trap */
     uint64_t syscalls;             /* system-call traps in the syscall phase */
     long guest_frames;             /* as the guest's kernel counts them */
+    long kernel_frames;            /* of them, the kernel image's: up to its kernel_end */
     json_t *footprint;             /* run --footprint's object, NULL natively */
     uint64_t cycles;
 };
@@ -108,8 +109,9 @@ static const char *iso_kind(const struct iso_row *r)
 }
 
 /* The user-space addresses of the markers in the image a row runs (pv: its
- * own build).  False with a message when the image or a label is missing. */
-static bool iso_markers(const struct iso_row *r, uint32_t addr[MK_COUNT], char *err, size_t errlen)
+ * own build), and the frames of that kernel image (r->kernel_frames, 4 KiB
+ * pages).  False with a message when the image or a label is missing. */
+static bool iso_markers(struct iso_row *r, uint32_t addr[MK_COUNT], char *err, size_t errlen)
 {
     char path[PATH_MAX], own[64];
     snprintf(own, sizeof own, "%s%s%s.img", r->build ? r->build : "", r->build ? "/" : "", iso_image(r));
@@ -119,7 +121,11 @@ static bool iso_markers(const struct iso_row *r, uint32_t addr[MK_COUNT], char *
     }
     struct isa_image img;
     if (!isa_image_load(path, &img, err, errlen)) return false;
+    uint32_t end = 0;
     bool ok = true;
+    /* the image's own frames, which meminfo counts in use from boot on:
+     * text, data and bss up to kernel_end (guests/kernel/main.s) */
+    r->kernel_frames = isa_image_symbol_addr(&img, "kernel_end", &end) ? (long)(end >> 12) : -1;
     for (int k = 0; ok && k < MK_COUNT; k++) {
         const char *label = marker_labels[k][k == MK_LAUNCH && r->container];
         if (!isa_image_symbol_addr(&img, label, &addr[k])) {
@@ -255,6 +261,7 @@ static bool iso_json(const struct iso_row *rows, int n, const char *profile, uns
             json_object_set_new(j, "startup_cycles", json_integer((json_int_t)iso_startup(r)));
             json_object_set_new(j, "launch_cycles", json_integer((json_int_t)iso_launch(r)));
             json_object_set_new(j, "guest_frames", json_integer(r->guest_frames));
+            json_object_set_new(j, "kernel_image_frames", json_integer(r->kernel_frames));
             json_object_set_new(j, "syscalls", json_integer((json_int_t)r->syscalls));
             json_object_set_new(j, "syscall_phase_cycles", json_integer((json_int_t)iso_syscall_phase(r)));
             json_object_set_new(j, "compute_phase_cycles", json_integer((json_int_t)iso_compute_phase(r)));

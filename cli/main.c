@@ -41,7 +41,9 @@ static void usage(FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "\nBundled programs can be named instead of a path: ringsim run hello\n"
-                 "Documentation: README.md, docs/isa.md, docs/debugger.md, docs/dap.md.\n");
+                 "Containers in the guest kernel (namespaces, cgroups): ringsim run containers, forkbomb,\n"
+                 "memhog, ipc, mounts, escape, netns, cgroupns, quota, shares; compare --isolation\n"
+                 "Documentation: README.md, docs/isa.md, docs/debugger.md, docs/dap.md, docs/containers.md.\n");
 }
 
 int main(int argc, char **argv)

@@ -31,7 +31,8 @@ static void run_help(FILE *out)
     fprintf(out,
         "  --max-cycles N     stop after N cycles (at the first block boundary past N)\n"
         "  --stats FILE|-     write statistics as JSON, atomically, when the run ends (however it\n"
-        "                     ends); FILE's directory is checked before the run starts\n"
+        "                     ends); FILE's directory is checked before the run starts; a kernel\n"
+        "                     built with containers adds \"cgroups\" (and \"netns\", \"cgroupns\")\n"
         "  --footprint        add to --stats what the hypervisor holds beyond the VMs' memory\n"
         "                     (\"footprint\": host and shadow table frames, bookkeeping bytes)\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"

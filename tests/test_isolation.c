@@ -88,6 +88,7 @@ static const struct attack attacks[] = {
     /* containers: the guest kernel is the guard, the hypervisor's audit watches */
     {"container_escape", NULL, "200", NULL, 0, false, true},
     {"container_netns", NULL, "200", NULL, 0, false, true},
+    {"container_cgroupns", NULL, "200", NULL, 0, false, true},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
@@ -707,6 +708,7 @@ Test(isolation, cr_abuse) { attack_by_index(14); }
 Test(isolation, ring1_paging) { attack_by_index(15); }
 Test(isolation, container_escape) { attack_by_index(16); }
 Test(isolation, container_netns) { attack_by_index(17); }
+Test(isolation, container_cgroupns) { attack_by_index(18); }
 
 /* Attacks others add to guests/attacks/ (pv_*.s: paravirtual kernels, the pv
  * column alone; any other: every column, against its native run). */

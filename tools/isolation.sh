@@ -74,8 +74,9 @@ reference — and under every technique; a cell says what happened there:
 - **n/a**: the technique does not apply (a paravirtual kernel outside pv).
 
 The `container_…` rows are the guest kernel itself, built with containers
-(`guests/escape.s`, `guests/netns.s`): the attacker is a container, the
-guard the kernel's namespaces and cgroups, and each of its refusals (a
+(`guests/escape.s`, `guests/netns.s`, `guests/cgroupns.s`): the attacker is
+a container, the guard the kernel's namespaces and cgroups, and each of its
+refusals (a
 line of its output) must be bare metal's while the hypervisor's audit
 holds — a container escape that became a VM escape would show in both.
 Their pv column runs the kernel's paravirtual build, and their budget is

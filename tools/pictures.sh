@@ -11,6 +11,8 @@
 #                        directly (no shadow), and one walk through them
 #   processes.svg        the containers kernel's processes, a cluster per pid
 #                        namespace, while alpha's child runs (ringsim dot --processes)
+#   processes-cgroupns.svg   the cgroupns kernel's processes while its container
+#                        first runs: its cgroup namespace, whose "/" is its cgroup
 #   compare-forkwait.svg, compare-tlbstride.svg   cycles by cause per mode
 set -eu
 cd "$(dirname "$0")/.."
@@ -24,7 +26,9 @@ $RS dot kernel --mode hw --table nested -T svg -o $OUT/nested-table.svg
 $RS dot kernel --mode hw --levels 4 --table guest --walk 0x1000 --walk-only -T svg -o $OUT/walk-2d-4x4.svg
 $RS dot kernel --mode pv --table guest --at 2000000 --walk 0x40000000 -T svg -o $OUT/pv-table.svg
 # the cycle just after alpha's child first runs (tests/test_containers_dot.c finds it)
-$RS dot containers --processes --at 514441 -T svg -o $OUT/processes.svg
+$RS dot containers --processes --at 514780 -T svg -o $OUT/processes.svg
+# the cycle just after the container of cgroupns first runs (tests/test_containers_cgns.c)
+$RS dot cgroupns --processes --at 297059 -T svg -o $OUT/processes-cgroupns.svg
 for w in forkwait tlbstride; do
     $RS compare $w --chart $OUT/compare-$w.svg --timeout 120 >/dev/null
 done

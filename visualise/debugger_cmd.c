@@ -1000,8 +1000,8 @@ static const struct command commands[] = {
      "mappings, the breakpoints with their hit counts, all the guest printed (`console`), how far back reverse "
      "execution reaches (`history`); `info bt` the binary-translation block containing pc beside its translation, "
      "`info pv` the paravirtual guest's shared page, hypercalls and validated tables (below), `info ns` the "
-     "running process's pids, namespaces (with the mount and network ones, in kernels that have them) and cgroup "
-     "(a kernel built with containers: docs/containers.md)"},
+     "running process's pids, namespaces (with the mount, network and cgroup ones, in kernels that have them) "
+     "and cgroup (a kernel built with containers: docs/containers.md)"},
     {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", NULL, "examine memory: x/8x sp, x/4i pc, x/s h:0x100",
      "examine memory: FMT is a count and one of `x` (hex words), `d`, `u`, `b` (bytes), `c`, `s` (strings), `i` "
      "(instructions): `x/8x sp`, `x/4i pc`, `x/s h:0x100`"},

@@ -300,6 +300,14 @@ void dbg_view_ns(struct vis_dbg *d, struct dbg_text *t)
                      more.sent, more.received);
     }
     dbg_text_add(t, AT_NORMAL, "  cgroup %u", ns_slot(cg, L[CGTAB], L[CGSIZE]));
+    /* the cgroup namespace, in kernels built with them */
+    uint32_t cl = 0;
+    if (!isa_image_symbol_addr(d->img, "cgns_layout", &cl)) cl = 0;
+    vis_proc_cgns_read(d->m, d->hv, cl, p, &more);
+    if (more.has_cgns)
+        dbg_text_add(t, AT_NORMAL,
+                     "  cgroup namespace %u: its \"/\" is cgroup %u; %u names of groups outside it refused",
+                     more.cgns, more.cgns_root, more.cgns_refused);
 }
 
 void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t)

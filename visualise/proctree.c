@@ -14,7 +14,10 @@
  * one with the file system as well (FS=1) also has mnt_layout, and each
  * process shows its mount namespace and what "/" is in it; one with
  * network namespaces (NET=1) net_layout, and each shows its network
- * namespace and address (vis_proc_ns_read, which `info ns` uses too).
+ * namespace and address (vis_proc_ns_read, which `info ns` uses too); one
+ * with cgroup namespaces (CGNS=1) cgns_layout, and a process in a cgroup
+ * namespace other than the initial one shows it and the group that is "/"
+ * in it (vis_proc_cgns_read).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +58,7 @@ struct tree {
     const struct hv *hv;
     uint32_t L[NLAYOUT], P[NPLAYOUT];
     uint32_t mnt_layout, net_layout;   /* their addresses, 0: not in this kernel */
+    uint32_t cgns_layout;
     struct gproc procs[MAX_PROCS];
     int nprocs;
     struct gns ns[MAX_PROCS * MAX_LEVELS];
@@ -149,6 +153,24 @@ void vis_proc_ns_read(const struct machine *m, const struct hv *hv, uint32_t mnt
     }
 }
 
+/* cgns_layout's words (guests/kernel/cgns.s: kernels with cgroup namespaces only). */
+enum { PCGNS, CNTAB, CNSIZE, CNROOT, CNREFUSED, CNSLOTS, CNREFS, CNCGTAB, CNCGSIZE, CNMADE, CNREFUSEDALL,
+       NCNLAYOUT };
+
+void vis_proc_cgns_read(const struct machine *m, const struct hv *hv, uint32_t cgns_layout, uint32_t p,
+                        struct vis_proc_ns *out)
+{
+    uint32_t C[NCNLAYOUT], ns = 0, root = 0;
+    bool ok = cgns_layout != 0;
+    for (int i = 0; i < NCNLAYOUT && ok; i++) ok = gword(m, hv, cgns_layout + 4 * (uint32_t)i, &C[i]);
+    if (ok && gword(m, hv, p + C[PCGNS], &ns) && ns && gword(m, hv, ns + C[CNROOT], &root)) {
+        out->has_cgns = true;
+        out->cgns = slot_of(ns, C[CNTAB], C[CNSIZE]);
+        out->cgns_root = slot_of(root, C[CNCGTAB], C[CNCGSIZE]);
+        gword(m, hv, ns + C[CNREFUSED], &out->cgns_refused);
+    }
+}
+
 void vis_ipv4(uint32_t a, char out[16])
 {
     snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
@@ -189,6 +211,7 @@ static bool read_procs(struct tree *t, char *err, size_t errlen)
         word(t, p + t->L[CG], &cg);
         g.cgroup = slot_of(cg, t->L[CGTAB], t->L[CGSIZE]);
         vis_proc_ns_read(t->m, t->hv, t->mnt_layout, t->net_layout, p, &g.more);
+        vis_proc_cgns_read(t->m, t->hv, t->cgns_layout, p, &g.more);
         t->procs[t->nprocs++] = g;
     }
     return true;
@@ -219,6 +242,8 @@ static void emit_proc(FILE *f, const struct gproc *g, const struct tree *t)
     fprintf(f, "\\nhost %s\\nuid %u", host, g->uid_in);
     if (g->uid_in != g->uid_out) fprintf(f, " (%u outside)", g->uid_out);
     if (g->cgroup) fprintf(f, "\\ncgroup %u", g->cgroup);
+    if (g->more.has_cgns && g->more.cgns)
+        fprintf(f, "\\ncgroup ns %u, / = cgroup %u", g->more.cgns, g->more.cgns_root);
     if (g->more.has_mnt) {
         char root[2 * sizeof g->more.root];
         quote(g->more.root, root, sizeof root);
@@ -260,6 +285,8 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
     bool ok = isa_image_symbol_addr(&img, "ns_layout", &nsl) && isa_image_symbol_addr(&img, "proc_layout", &pl);
     if (!isa_image_symbol_addr(&img, "mnt_layout", &ml)) ml = 0;
     if (!isa_image_symbol_addr(&img, "net_layout", &nl)) nl = 0;
+    uint32_t cl = 0;
+    if (!isa_image_symbol_addr(&img, "cgns_layout", &cl)) cl = 0;
     isa_image_free(&img);
     if (!ok) {
         snprintf(err, errlen, "%s has no process table to draw: a kernel built with containers has "
@@ -278,6 +305,7 @@ char *vis_dot_processes(const struct machine *m, const struct hv *hv, const char
     for (int i = 0; i < NPLAYOUT && ok; i++) ok = word(t, pl + 4 * (uint32_t)i, &t->P[i]);
     t->mnt_layout = ml;
     t->net_layout = nl;
+    t->cgns_layout = cl;
     if (!ok || !t->P[PSIZE] || !t->L[PNSIZE]) {
         snprintf(err, errlen, "the kernel's layouts (ns_layout, proc_layout) are outside the guest's memory");
         free(t);

@@ -94,9 +94,17 @@ struct vis_proc_ns {
     uint32_t sent, received;     /*   packets delivered from it and to it */
     uint32_t bridged;            /* packets the bridge carried, all namespaces */
     uint32_t loopback, bridge;   /* lo's and br0's addresses */
+    bool has_cgns;               /* its cgroup namespace (CGNS=1): */
+    unsigned cgns;               /*   slot */
+    unsigned cgns_root;          /*   the group that is "/" in it */
+    uint32_t cgns_refused;       /*   names of groups outside it refused */
 };
 void vis_proc_ns_read(const struct machine *m, const struct hv *hv, uint32_t mnt_layout, uint32_t net_layout,
                       uint32_t p, struct vis_proc_ns *out);
+/* Its cgroup namespace, through cgns_layout (guests/kernel/cgns.s; 0 for a
+ * kernel without): fills out's has_cgns, cgns, cgns_root, cgns_refused. */
+void vis_proc_cgns_read(const struct machine *m, const struct hv *hv, uint32_t cgns_layout, uint32_t p,
+                        struct vis_proc_ns *out);
 /* a as dotted quads ("10.0.0.2") */
 void vis_ipv4(uint32_t a, char out[16]);
 

@@ -19,6 +19,16 @@
 #           loses anything.
 #   pids    a limit on its live processes: a spawn past it fails, so a fork
 #           bomb stops there.
+#   shares  a weight (default 1024, Linux's cpu.shares): groups that all
+#           want the processor get it in proportion to their shares,
+#           whatever the number of processes in each.  Stride scheduling
+#           (Waldspurger & Weihl, 1995), deterministic: each tick charged to
+#           a group advances its pass by CG_STRIDE1 / shares, and the
+#           scheduler runs a process of the group whose pass is lowest
+#           (round robin inside the group).  A group that was idle or
+#           throttled starts again from the scheduler's virtual time (the
+#           highest pass it has chosen a group at), so waiting earns no
+#           credit beyond one tick.
 #
 # and counters (cgroup_stat): ticks used, pages and processes now and at
 # their peak, out-of-memory kills, spawns refused, periods throttled.
@@ -43,6 +53,24 @@ cg_tick:
         lw      r2, 0(r1)
         addi    r2, r2, 1
         sw      r2, 0(r1)               # r2 = ticks from now on
+        la      r3, cpu_idle            # its shares: the group's pass moves on
+        lw      r3, 0(r3)
+        bnez    r3, 12f
+        la      r3, curproc
+        lw      r3, 0(r3)
+        beqz    r3, 12f
+        lw      r3, P_CGROUP(r3)
+        beqz    r3, 12f
+        lw      r4, CG_PASS(r3)         # from the virtual time at least
+        la      r5, sched_vtime
+        lw      r5, 0(r5)
+        sub     r6, r4, r5
+        bge     r6, r0, 11f
+        mov     r4, r5
+11:     lw      r5, CG_STRIDE(r3)
+        add     r4, r4, r5
+        sw      r4, CG_PASS(r3)
+12:
         # LAB(cgquota) BEGIN: charge the tick to the running process's group; at each period's end count the throttled groups and renew every quota
         la      r3, cpu_idle
         lw      r3, 0(r3)
@@ -104,11 +132,13 @@ cg_throttled:
 
 # sched_pick() -> r1 = the process to run next (its P_DISPATCHED updated),
 # or 0 if none may run.  Of the processes that are runnable (or running) and
-# whose cgroup is not throttled, the one the scheduler chose longest ago:
-# round robin, as the plain kernel's scan of the slots is, but one that
-# resumes where it stopped when a throttled group comes back — a scan that
+# whose cgroup is not throttled, one of the group with the lowest pass (its
+# shares), and of those the one the scheduler chose longest ago: round
+# robin, as the plain kernel's scan of the slots is, but one that resumes
+# where it stopped when a throttled group comes back — a scan that
 # restarted after the process that ran last would give a group's quota to
-# its first few slots every period and starve the rest.
+# its first few slots every period and starve the rest.  Passes are
+# compared by their signed difference, so they may wrap.
 sched_pick:
         addi    sp, sp, -16
         sw      lr, 12(sp)
@@ -126,6 +156,13 @@ sched_pick:
         call    cg_throttled
         bnez    r1, 3f
         beqz    r8, 2f
+        lw      r3, P_CGROUP(r9)        # the lower pass first
+        lw      r3, CG_PASS(r3)
+        lw      r4, P_CGROUP(r8)
+        lw      r4, CG_PASS(r4)
+        sub     r3, r3, r4
+        blt     r3, r0, 2f
+        bnez    r3, 3f
         lw      r3, P_DISPATCHED(r9)
         lw      r4, P_DISPATCHED(r8)
         bgeu    r3, r4, 3f
@@ -139,6 +176,13 @@ sched_pick:
         addi    r2, r2, 1
         sw      r2, 0(r1)
         sw      r2, P_DISPATCHED(r8)
+        lw      r2, P_CGROUP(r8)        # the virtual time: the lowest pass,
+        lw      r2, CG_PASS(r2)         # never going back
+        la      r1, sched_vtime
+        lw      r3, 0(r1)
+        sub     r3, r2, r3
+        blt     r3, r0, 4f
+        sw      r2, 0(r1)
 4:      mov     r1, r8
         lw      r10, 0(sp)
         lw      r9, 4(sp)
@@ -348,6 +392,18 @@ cg_group:
 1:      li      r1, 0
         ret
 
+# cg_lookup(r1 = proc, r2 = a group's number as the process names it) ->
+# r1 = the group, or 0 if it names none.  In a kernel with cgroup
+# namespaces the name is relative to the process's (cgns.s); without, the
+# number is the group's own.  Clobbers r2..r5.
+cg_lookup:
+        .if     CGNS
+        j       cgns_lookup
+        .else
+        mov     r1, r2
+        j       cg_group
+        .endif
+
 # cg_may_manage(r1 = proc) -> r1 = 1 if it may make, change and fill
 # groups: root of the machine, in the root group.  Clobbers r2.
 cg_may_manage:
@@ -385,6 +441,13 @@ sys_cg_create:
         pop     r1
         li      r3, 1
         sw      r3, CG_INUSE(r1)
+        li      r3, CG_SHARES_DEFAULT
+        sw      r3, CG_SHARES(r1)
+        li      r3, CG_STRIDE1 / CG_SHARES_DEFAULT
+        sw      r3, CG_STRIDE(r1)
+        la      r3, sched_vtime         # it starts at the virtual time
+        lw      r3, 0(r3)
+        sw      r3, CG_PASS(r1)
         pop     r1
         j       7f
 8:      li      r1, E_PERM
@@ -395,25 +458,36 @@ sys_cg_create:
 
 # cgroup_set(group, knob, value) -> 0, -1 (no such group — the root group
 # has no limits —, knob, or a negative value) or E_PERM.  Knobs: CGK_CPU
-# (ticks per period), CGK_MEMORY (pages), CGK_PIDS (processes); 0 = none.
+# (ticks per period), CGK_MEMORY (pages), CGK_PIDS (processes), 0 = none;
+# CGK_SHARES (a weight, 1..CG_STRIDE1; 0 is refused).
 sys_cg_set:
         push    lr
         push    r8
         push    r9
         push    r10
+        push    r11
+        mov     r11, r1
         mov     r8, r2
         mov     r9, r3
         mov     r10, r4
         call    cg_may_manage
         beqz    r1, 8f
         beqz    r8, 9f
-        mov     r1, r8
-        call    cg_group
+        mov     r1, r11
+        mov     r2, r8
+        call    cg_lookup
         beqz    r1, 9f
         sltiu   r2, r9, NCGKNOB
         beqz    r2, 9f
         blt     r10, r0, 9f
-        la      r2, cg_knobs
+        li      r2, CGK_SHARES          # shares: a weight, and its stride
+        bne     r9, r2, 1f
+        beqz    r10, 9f
+        li      r2, CG_STRIDE1
+        bltu    r2, r10, 9f
+        divu    r2, r2, r10
+        sw      r2, CG_STRIDE(r1)
+1:      la      r2, cg_knobs
         slli    r3, r9, 2
         add     r2, r2, r3
         lw      r2, 0(r2)
@@ -424,7 +498,8 @@ sys_cg_set:
 8:      li      r1, E_PERM
         j       7f
 9:      li      r1, -1
-7:      pop     r10
+7:      pop     r11
+        pop     r10
         pop     r9
         pop     r8
         pop     lr
@@ -444,8 +519,9 @@ sys_cg_attach:
         mov     r10, r3
         call    cg_may_manage
         beqz    r1, 8f
-        mov     r1, r9
-        call    cg_group
+        mov     r1, r8
+        mov     r2, r9
+        call    cg_lookup
         beqz    r1, 9f
         mov     r9, r1                  # r9 = the group
         mov     r1, r8
@@ -484,13 +560,13 @@ sys_cg_attach:
         ret
 
 # cgroup_stat(group, counter) -> the counter (CGS_... in defs.s), or -1 if
-# there is no such group or counter.  Anyone may read any group.
+# there is no such group or counter.  Anyone may read any group its cgroup
+# namespace names (all of them, without CGNS).
 sys_cg_stat:
         push    lr
         push    r8
         mov     r8, r3
-        mov     r1, r2
-        call    cg_group
+        call    cg_lookup
         beqz    r1, 9f
         sltiu   r2, r8, NCGSTAT
         beqz    r2, 9f
@@ -524,10 +600,12 @@ sys_meminfo:
         .align  4
 cgroup_table:
         .word   1                       # the root group: in use, no limits
-        .space  CG_SIZE - 4
+        .space  CG_SHARES - 4
+        .word   CG_SHARES_DEFAULT, CG_STRIDE1 / CG_SHARES_DEFAULT, 0    # shares, stride, pass
+        .space  CG_SIZE - CG_PASS - 4
         .space  (NCGROUP - 1) * CG_SIZE
 cg_knobs:                               # cgroup_set's knobs, in CGK_ order
-        .word   CG_CPU, CG_MEMORY, CG_PIDS
+        .word   CG_CPU, CG_MEMORY, CG_PIDS, CG_SHARES
 # What `ringsim run --stats` reads to report every cgroup ("cgroups"), so
 # that the simulator knows no offset of its own: how many groups there are
 # in cgroup_table and how far apart, the word that says one is in use, and
@@ -536,10 +614,11 @@ cgroup_layout:  .word   NCGROUP, CG_SIZE, CG_INUSE, NCGSTAT
 cg_stats:                               # cgroup_stat's counters, in CGS_ order
         .word   CG_TICKS, CG_PAGES, CG_KILLS, CG_PAGES_PEAK, CG_PROCS
         .word   CG_PROCS_PEAK, CG_REFUSED, CG_THROTTLED
-        .word   CG_CPU, CG_MEMORY, CG_PIDS
+        .word   CG_CPU, CG_MEMORY, CG_PIDS, CG_SHARES, CG_PASS
 ticks:          .word   0               # timer ticks since boot
 cpu_idle:       .word   0               # 1 while sched_idle waits
 dispatches:     .word   0               # choices sched_pick has made
+sched_vtime:    .word   0               # the highest pass it chose a group at
 msg_cg1:        .asciz  "cgroup "
 msg_cg2:        .asciz  " over its limit of "
 msg_cg3:        .asciz  " pages, "

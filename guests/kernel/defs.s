@@ -97,6 +97,7 @@
         .equ    P_IPCNS, 192            # its IPC namespace (message queues)
         .equ    P_MNTNS, 196            # its mount namespace (fs.s)
         .equ    P_NETNS, 200            # its network namespace (net.s)
+        .equ    P_CGNS, 204             # its cgroup namespace (cgns.s)
         .equ    P_SIZE, 256
         .equ    P_SHIFT, 8
 
@@ -144,10 +145,21 @@
         .ifndef NET
         .equ    NET, 0
         .endif
+# Cgroup namespaces (cgns.s) are an option of a kernel with network
+# namespaces: guests/cgroupns.s sets CGNS to 1 too (its system call follows
+# the network's).  Without it every process names the groups as the root
+# group does, and the kernels built without are byte for byte what they were.
+        .ifndef CGNS
+        .equ    CGNS, 0
+        .endif
 # The quota program (guests/quota.s, the cgquota lab) is an option of a
 # kernel with containers: only its user image has it.
         .ifndef QUOTA
         .equ    QUOTA, 0
+        .endif
+# The shares program (guests/shares.s) likewise: only its user image has it.
+        .ifndef SHARES
+        .equ    SHARES, 0
         .endif
 
 # ---- system calls (the ABI: guests/README.md) --------------------------------
@@ -195,10 +207,12 @@
         .equ    SYS_SENDTO, 37          # sendto(addr, port, word) -> 0
         .equ    SYS_RECV, 38            # recv(socket) -> word, -1 if none
         .equ    SYS_VETH, 39            # veth(pid, addr) -> 0: a pair from pid's namespace to the bridge
+        # CGNS=1 kernels as well (cgns.s)
+        .equ    SYS_GETCGROUP, 40       # getcgroup() -> its group as its cgroup namespace names it
         # The block-device driver (disk.s): only in kernels built with DISK=1.
         .equ    SYS_DISK, 12            # disk(command | count << 8, sector, page) -> error
         .if     CONTAINERS
-        .equ    NSYSCALL, 30 + 6 * FS + 4 * NET
+        .equ    NSYSCALL, 30 + 6 * FS + 4 * NET + CGNS
         .else
         .equ    NSYSCALL, 12 + DISK
         .endif
@@ -227,6 +241,7 @@
         .equ    CLONE_NEWIPC, 0x8       # (clone only)
         .equ    CLONE_NEWNS, 0x10       # a mount namespace (FS=1 kernels: fs.s)
         .equ    CLONE_NEWNET, 0x20      # a network namespace (NET=1 kernels: net.s)
+        .equ    CLONE_NEWCGROUP, 0x40   # a cgroup namespace (CGNS=1 kernels: cgns.s)
         .equ    CLONE_INTO_CGROUP, 0x100
         .equ    CLONE_CGROUP_SHIFT, 16
         .equ    CLONE_NS_FLAGS, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWUSER
@@ -235,7 +250,8 @@
         .equ    CGK_CPU, 0              # ticks per period (0: no quota)
         .equ    CGK_MEMORY, 1           # user pages (0: no limit)
         .equ    CGK_PIDS, 2             # live processes (0: no limit)
-        .equ    NCGKNOB, 3
+        .equ    CGK_SHARES, 3           # cpu weight, 1..CG_STRIDE1 (a new group: 1024)
+        .equ    NCGKNOB, 4
         .equ    CGS_TICKS, 0            # ticks charged to the group
         .equ    CGS_PAGES, 1            # user pages charged now
         .equ    CGS_KILLS, 2            # out-of-memory kills
@@ -247,7 +263,9 @@
         .equ    CGS_CPU, 8              # the three limits, as set
         .equ    CGS_MEMORY, 9
         .equ    CGS_PIDS, 10
-        .equ    NCGSTAT, 11
+        .equ    CGS_SHARES, 11          # its cpu weight
+        .equ    CGS_PASS, 12            # its pass: the stride scheduler's virtual time
+        .equ    NCGSTAT, 13
 
 # ---- containers: namespaces (ns.s) and control groups (cgroup.s) -------------
 # (CONTAINERS=1 kernels only.)
@@ -263,6 +281,9 @@
         .equ    MSGQ_MAX, 8             # words a queue holds
         .equ    NCGROUP, 8              # control groups (0: the root group)
         .equ    CG_PERIOD, 10           # ticks in a cpu-quota period
+        .equ    CG_SHARES_DEFAULT, 1024 # a group's cpu weight until set (Linux's cpu.shares)
+        .equ    CG_STRIDE1, 65536       # a tick advances a group's pass by CG_STRIDE1 / shares
+        .equ    NCGNS, 8                # cgroup namespaces (CGNS=1 kernels: cgns.s)
 
 # Every namespace slot starts with these two words (ns.s).
         .equ    NS_REFS, 0              # references: processes, and namespaces below
@@ -305,8 +326,17 @@
         .equ    CG_REFUSED, 40
         .equ    CG_THROTTLED, 44
         .equ    CG_USED, 48             # ticks used in the current period
+        .equ    CG_SHARES, 52           # its cpu weight (cgroup_set CGK_SHARES)
+        .equ    CG_STRIDE, 56           # CG_STRIDE1 / CG_SHARES
+        .equ    CG_PASS, 60             # its pass: the virtual time of its ticks so far
         .equ    CG_SIZE, 64
         .equ    CG_SHIFT, 6
+
+# struct cgroup_namespace (cgns.s, CGNS=1)
+        .equ    CN_OWNER, NS_UP         # the user namespace that owns it
+        .equ    CN_ROOT, 8              # the group that is "/" in it
+        .equ    CN_REFUSED, 12          # names of groups outside it refused
+        .equ    CN_SIZE, 16
 
 # ---- containers: the file system and mount namespaces (fs.s, FS=1) -----------
         .equ    NMNTNS, 8               # mount namespaces (slot 0: the initial one)

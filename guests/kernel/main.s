@@ -26,6 +26,7 @@
 #                and FS=1 builds only: guests/mounts.s, escape.s)
 #   net.s        network namespaces: lo, veth pairs, a bridge (and NET=1:
 #                guests/netns.s)
+#   cgns.s       cgroup namespaces (and CGNS=1: guests/cgroupns.s)
 #   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
 #   user/        the user image: a library and every user program
 #
@@ -72,6 +73,9 @@ bss_start:
         .include "fs.s"                 # files, mount namespaces
         .if     NET
         .include "net.s"                # network namespaces, lo, veth, bridge
+        .if     CGNS
+        .include "cgns.s"               # cgroup namespaces
+        .endif
         .endif
         .endif
         .endif

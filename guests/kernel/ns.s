@@ -303,6 +303,10 @@ ns_fork:
         la      r1, netns_table
         sw      r1, P_NETNS(r8)
         .endif
+        .if     CGNS
+        la      r1, cgns_table
+        sw      r1, P_CGNS(r8)
+        .endif
         la      r11, cgroup_table       # r11 = its cgroup
         li      r10, 0
         j       3f
@@ -321,6 +325,10 @@ ns_fork:
         .if     NET
         lw      r1, P_NETNS(r9)
         sw      r1, P_NETNS(r8)
+        .endif
+        .if     CGNS
+        lw      r1, P_CGNS(r9)
+        sw      r1, P_CGNS(r8)
         .endif
         lw      r1, P_UID(r9)
         sw      r1, P_UID(r8)
@@ -343,12 +351,16 @@ ns_fork:
         lw      r1, P_NETNS(r8)
         call    ns_get
         .endif
+        .if     CGNS
+        lw      r1, P_CGNS(r8)
+        call    ns_get
+        .endif
         andi    r1, r10, CLONE_NEWUSER
         beqz    r1, 4f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 8f
-4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_NEWNET * NET
+4:      andi    r1, r10, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_NEWCGROUP * CGNS
         beqz    r1, 6f
         mov     r1, r8                  # new pid and UTS namespaces need
         call    ns_privileged           # root in the (new) user namespace
@@ -396,15 +408,24 @@ ns_fork:
         mov     r1, r9                  # only root of the machine, in the
         call    cg_may_manage           # root group, places processes
         beqz    r1, 7f
-        srli    r1, r10, CLONE_CGROUP_SHIFT
-        andi    r1, r1, 0xff
-        call    cg_group
+        srli    r2, r10, CLONE_CGROUP_SHIFT
+        andi    r2, r2, 0xff
+        mov     r1, r9                  # the group as the parent names it
+        call    cg_lookup
         beqz    r1, 8f
         mov     r11, r1
 9:      mov     r1, r8
         mov     r2, r11
         call    cg_join                 # its limit of processes, and memory
         bnez    r1, 8f                  # for its image
+        .if     CGNS                    # a cgroup namespace: its group is "/"
+        andi    r1, r10, CLONE_NEWCGROUP
+        beqz    r1, 12f
+        mov     r1, r8
+        call    ns_new_cgns
+        bnez    r1, 8f
+12:
+        .endif
         li      r1, 0
         j       10f
 7:      li      r11, E_PERM
@@ -527,6 +548,11 @@ ns_release:
         lw      r1, P_NETNS(r8)
         call    ns_put
         sw      r0, P_NETNS(r8)
+        .endif
+        .if     CGNS
+        lw      r1, P_CGNS(r8)
+        call    ns_put
+        sw      r0, P_CGNS(r8)
         .endif
         mov     r1, r8
         call    cg_leave
@@ -679,7 +705,7 @@ sys_clone:
         push    lr
         push    r8
         mov     r8, r1
-        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
+        li      r5, ~(CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_NEWCGROUP * CGNS | CLONE_INTO_CGROUP | (0xff << CLONE_CGROUP_SHIFT))
         and     r5, r4, r5
         bnez    r5, 9f                  # a flag we do not know
         mov     r1, r2
@@ -705,14 +731,14 @@ sys_unshare:
         push    r9
         mov     r8, r1
         mov     r9, r2
-        andi    r1, r9, CLONE_NS_FLAGS | CLONE_NEWNS * FS | CLONE_NEWNET * NET
+        andi    r1, r9, CLONE_NS_FLAGS | CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_NEWCGROUP * CGNS
         bne     r1, r9, 9f
         andi    r1, r9, CLONE_NEWUSER
         beqz    r1, 1f
         mov     r1, r8
         call    ns_new_user
         bnez    r1, 9f
-1:      andi    r1, r9, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS * FS | CLONE_NEWNET * NET
+1:      andi    r1, r9, CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_NEWCGROUP * CGNS
         beqz    r1, 3f
         mov     r1, r8
         call    ns_privileged
@@ -738,9 +764,17 @@ sys_unshare:
         .endif
         .if     NET
         andi    r1, r9, CLONE_NEWNET
-        beqz    r1, 3f
+        beqz    r1, 23f
         mov     r1, r8
         call    ns_new_net
+        bnez    r1, 9f
+23:
+        .endif
+        .if     CGNS
+        andi    r1, r9, CLONE_NEWCGROUP
+        beqz    r1, 3f
+        mov     r1, r8
+        call    ns_new_cgns
         bnez    r1, 9f
         .endif
 3:      li      r1, 0

@@ -407,5 +407,8 @@ syscall_table:
         .word   sys_sendto              # 37
         .word   sys_recv                # 38
         .word   sys_veth                # 39
+        .if     CGNS                    # cgns.s
+        .word   sys_getcgroup           # 40
+        .endif
         .endif
         .endif

@@ -1,7 +1,8 @@
 # service.s — one service started three ways, for `ringsim compare
 # --isolation` (CONTAINERS=1 kernels only): as a process (isoproc_main, the
 # init of guests/isoproc.s), as a container (isoct_main, guests/isoct.s:
-# new pid, UTS, user and IPC namespaces and a cgroup of its own), and either of
+# new pid, UTS, user and IPC namespaces — and mount, network and cgroup ones
+# in a kernel built with them — and a cgroup of its own), and either of
 # them in a VM (the same images under a hypervisor).
 #
 # The comparison measures the service by the mechanism, never by anything
@@ -52,6 +53,7 @@ iso_launch_ct:                          # (a runtime's work starts here)
         li      r3, 0
         slli    r4, r8, CLONE_CGROUP_SHIFT
         ori     r4, r4, CLONE_NS_FLAGS | CLONE_NEWIPC | CLONE_INTO_CGROUP
+        ori     r4, r4, CLONE_NEWNS * FS | CLONE_NEWNET * NET | CLONE_NEWCGROUP * CGNS
         syscall
 iso_wait:
         blt     r1, r0, 9f

@@ -62,12 +62,17 @@
         # CONTAINERS=1, FS=1 and NET=1 kernels only (netns.s)
         .equ    PROG_NETNS, 44          # guests/netns.s: lo, veth, a bridge
         .equ    PROG_NET_CT, 45         # its containers (and a plain process)
+        # CONTAINERS=1, FS=1, NET=1 and CGNS=1 kernels only (cgroupns.s)
+        .equ    PROG_CGNS, 38 + 6 * FS + 2 * NET        # guests/cgroupns.s: cgroup namespaces
+        .equ    PROG_CGNS_CT, PROG_CGNS + 1
         # CONTAINERS=1 and QUOTA=1 kernels only (quota.s): after the others
-        .equ    PROG_QUOTA, 38 + 6 * FS + 2 * NET       # guests/quota.s: cpu quotas
+        .equ    PROG_QUOTA, 38 + 6 * FS + 2 * NET + 2 * CGNS    # guests/quota.s: cpu quotas
+        # CONTAINERS=1 and SHARES=1 kernels only (shares.s): after those
+        .equ    PROG_SHARES, PROG_QUOTA + QUOTA         # guests/shares.s: cpu shares
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .equ    PROG_DIRTY, 19          # DIRTY=1 kernels only (guests/dirty.s)
         .if     CONTAINERS
-        .equ    NPROGS, 38 + 6 * FS + 2 * NET + QUOTA
+        .equ    NPROGS, 38 + 6 * FS + 2 * NET + 2 * CGNS + QUOTA + SHARES
         .else
         .equ    NPROGS, 19 + DISK + DIRTY
         .endif
@@ -137,8 +142,15 @@ user_image:
         .word   netns_main
         .word   net_ct_main
         .endif
+        .if     CGNS
+        .word   cgroupns_main
+        .word   cgns_ct_main
+        .endif
         .if     QUOTA
         .word   quota_main
+        .endif
+        .if     SHARES
+        .word   shares_main
         .endif
         .if     DISK
         .word   diskio_main
@@ -170,8 +182,14 @@ user_image:
         .if     NET                     # the network's
         .include "netns.s"
         .endif
+        .if     CGNS                    # cgroup namespaces
+        .include "cgroupns.s"
+        .endif
         .if     QUOTA                   # the cpu quota, measured
         .include "quota.s"
+        .endif
+        .if     SHARES                  # the cpu shares, measured
+        .include "shares.s"
         .endif
         .if     DISK
         .include "diskio.s"
