@@ -38,7 +38,7 @@
 # The kernel calls pv_flush after a run of pv_pte_queue (vm.s: mappages,
 # uvm_create), so no update is still queued when it switches address
 # space, flushes the TLB or returns to user mode.
-        # LAB(pvbatch) BEGIN: pv_pte_queue, pv_pte_set and pv_flush, batching the updates
+# LAB(pvbatch) BEGIN: pv_pte_queue, pv_pte_set and pv_flush, batching the updates
 pv_pte_queue:
         addi    sp, sp, -12
         sw      lr, 8(sp)
@@ -93,11 +93,11 @@ pv_flush:
         addi    sp, sp, 16
         ret
 2:      PANIC   "pv: the hypervisor refused a page-table update"
-        #| pv_pte_queue:
-        #| pv_pte_set:
-        #| pv_flush:
-        #|         PANIC   "pvbatch: pv_pte_queue, pv_pte_set and pv_flush are yours to write (labs/pvbatch/handout.md)"
-        # LAB(pvbatch) END
+#| pv_pte_queue:
+#| pv_pte_set:
+#| pv_flush:
+#|         PANIC   "pvbatch: pv_pte_queue, pv_pte_set and pv_flush are yours to write (labs/pvbatch/handout.md)"
+# LAB(pvbatch) END
 
 # pv_kmap(r1 = frame, r2 = PTE_W or 0): make the kernel's identity mapping
 # of frame read-only (it becomes a page table) or writable again (it is
