@@ -50,6 +50,10 @@
  * supervisor read), word by word or page by page, and may not wrap around
  * the top of the address space.  Counts are capped at PV_MAX_PER_CALL.
  *
+ * --invariants: after every hypercall that changes tables, the frame table
+ * is recounted from the pinned roots and held to the rules above
+ * (pv_invariants_hold), at no cycle's cost to the guest.
+ *
  * Refusals.  A request the hypervisor will not carry out is refused, never
  * half-done behind the guest's back: r1 = 0xffffffff (REFUSED), or, for the
  * counted calls (HC_MMU_UPDATE, HC_CONSOLE_WRITE), r1 = how many items were
