@@ -653,7 +653,7 @@ static const char *recount(struct hv *hv, struct recount *rc, uint32_t f, unsign
         uint32_t g = v >> 12;
         *at = e;
         *pte = v;
-        if (g >= p->nframes) return "a table entry maps a frame outside the VM";
+        if (g >= p->nframes) return "a table entry names a frame outside the VM";
         if (level == bottom(hv)) {
             if (v & PTE_W) rc->wcount[g]++, rc->went[g] = e;
             continue;
