@@ -92,7 +92,7 @@ static bool check_passed(const char *out, const char *what)
     return ok && (!eol || ok < eol);
 }
 
-Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
+Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 900)
 {
     /* what the solution says, which the starting tree must not */
     static const char *const solution[][2] = {
