@@ -95,13 +95,11 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             k->ends_block = 1;
             continue;
         }
-        d->blk_n = 1;
-        d->blk_mem = k->self_mem;
+        d->blk_nm = DINSN_BLK_NM(1, k->self_mem);
         d->blk_total = k->self_insn + mem_cyc;
         if (!k->ends_block) {
             const struct dinsn *n = d + 1;
-            d->blk_n += n->blk_n;
-            d->blk_mem += n->blk_mem;
+            d->blk_nm += n->blk_nm;
             d->blk_total += n->blk_total;
         }
     }
@@ -112,9 +110,16 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             p->insn[i].op = OPX_TRANSLATE;
         }
     }
+    decode_set_handlers(p->insn, p->insn + PAGE_INSNS + 1);
     p->valid = true;
     m->code_page[ppn] = 1;
     m->st.decoded_pages++;
+}
+
+void decode_set_handlers(struct dinsn *from, const struct dinsn *to)
+{
+    if (!cpu_fast_handlers) cpu_exec_fast_handlers();
+    for (; from < to; from++) from->h = cpu_fast_handlers[from->op];
 }
 
 bool dinsn_falls_through(const struct dinsn *d)

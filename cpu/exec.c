@@ -131,6 +131,13 @@ void cpu_resume_unseen(struct machine *m)
 #undef EXEC_NAME
 #undef EXEC_STEPPING
 
+void *const *cpu_fast_handlers;
+
+void cpu_exec_fast_handlers(void)
+{
+    cpu_exec_fast(NULL, 0);
+}
+
 /* Stepping: is the next pc one the caller stops at? */
 static inline bool step_at_break(const struct machine *m, uint32_t pc)
 {
