@@ -67,6 +67,7 @@ struct dinsn_cold {
 
 struct decode_page {
     bool valid;
+    uint8_t hmode;                      /* whose cases insn[].h are: cpu_fast_handlers[hmode] */
     struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
     struct dinsn_cold cold[PAGE_INSNS + 1];
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
@@ -83,11 +84,15 @@ static inline const struct dinsn_cold *dinsn_cold(const struct dinsn *dpage, con
     return &decode_page_of(dpage)->cold[d - dpage];
 }
 
-/* The fast loop's case for each op (exec.c, filled on first use), and
- * h set from op for the records [from, to) of a page. */
-extern void *const *cpu_fast_handlers;
-void decode_set_handlers(struct dinsn *from, const struct dinsn *to);
+/* The fast loops' cases for each op, [0] paging off, [1] on (exec.c,
+ * filled on first use: cpu_exec_fast_handlers); a page's h are those of
+ * its hmode, which a fast loop changes to its own as it enters the page. */
+extern void *const *cpu_fast_handlers[2];
 void cpu_exec_fast_handlers(void);
+/* h set from op for the records [from, to) of p, by p->hmode. */
+void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to);
+/* p's h all for the fast loop of paging state mode (0 off, 1 on). */
+void decode_page_handlers(struct decode_page *p, unsigned mode);
 
 /* Does execution flow from d to the next instruction without a block entry
  * (an ordinary instruction, not a transfer, a system one or a callout)? */

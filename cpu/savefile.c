@@ -571,7 +571,7 @@ static void visit_bt_page(struct savefile *f, struct decode_page *p)
     sf_bytes(f, p->guest_op, sizeof p->guest_op);
     for (unsigned k = 0; k <= PAGE_INSNS && sf_ok(f); k++)
         if (p->insn[k].op >= OPX_COUNT) sf_fail(f, "a translated instruction with opcode %u", p->insn[k].op);
-    if (!f->writing && sf_ok(f)) decode_set_handlers(p->insn, p->insn + PAGE_INSNS + 1);
+    if (!f->writing && sf_ok(f)) decode_set_handlers(p, 0, PAGE_INSNS + 1);
 }
 
 /* Binary translation's code cache: its valid pages, as they stand. */
