@@ -1,10 +1,11 @@
 /*
  * exec.c — the interpreter: a computed-goto loop over decoded instructions.
  *
- * The loop itself is in exec.inc, instantiated twice (fast and stepping) so
- * that neither pays for the other's bookkeeping.  machine_run picks one:
- * full speed normally, stepping for the debugger and for the first
- * instruction of every trap handler (where a fault is a double fault).
+ * The loop itself is in exec.inc, instantiated four times (fast with paging
+ * off, fast with paging on, stepping, counting) so that none pays for
+ * another's bookkeeping.  machine_run picks one: full speed normally (the
+ * copy for the paging state), stepping for the debugger and for the first
+ * instruction of a trap handler when a cycle limit is set.
  */
 #include <stddef.h>
 #include <string.h>
