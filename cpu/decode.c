@@ -95,13 +95,11 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             k->ends_block = 1;
             continue;
         }
-        d->blk_n = 1;
-        d->blk_mem = k->self_mem;
+        d->blk_nm = DINSN_BLK_NM(1, k->self_mem);
         d->blk_total = k->self_insn + mem_cyc;
         if (!k->ends_block) {
             const struct dinsn *n = d + 1;
-            d->blk_n += n->blk_n;
-            d->blk_mem += n->blk_mem;
+            d->blk_nm += n->blk_nm;
             d->blk_total += n->blk_total;
         }
     }
@@ -112,9 +110,23 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             p->insn[i].op = OPX_TRANSLATE;
         }
     }
+    decode_set_handlers(p, 0, PAGE_INSNS + 1);
     p->valid = true;
     m->code_page[ppn] = 1;
     m->st.decoded_pages++;
+}
+
+void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
+{
+    if (!cpu_fast_handlers[0]) cpu_exec_fast_handlers();
+    void *const *h = cpu_fast_handlers[p->hmode & 1];
+    for (unsigned i = from; i < to; i++) p->insn[i].h = h[p->insn[i].op];
+}
+
+void decode_page_handlers(struct decode_page *p, unsigned mode)
+{
+    p->hmode = (uint8_t)mode;
+    decode_set_handlers(p, 0, PAGE_INSNS + 1);
 }
 
 bool dinsn_falls_through(const struct dinsn *d)
@@ -132,6 +144,7 @@ static struct decode_page *page_get(struct machine *m, struct decode_page **set,
         p = malloc(sizeof *p);
         if (!p) return NULL;
         p->valid = false;
+        p->hmode = 1;   /* most code runs with paging on */
         set[ppn] = p;
     }
     if (!p->valid) decode_fill(m, ppn, p, code_cache);

@@ -36,17 +36,26 @@ enum {
 };
 
 /* The hot half of a decoded instruction: what the dispatch loop reads on
- * every instruction, 16 bytes so that a record's index is a shift away. */
+ * every instruction, 32 bytes so that a record's index is a shift away.
+ * The fast loop dispatches on h, the address of op's case in it (one
+ * indirect jump, no table); the other loops on op.  Whoever writes op
+ * outside decode.c (a translator) leaves h stale: the fast loop's
+ * translate case mends it (decode_set_handlers). */
 struct dinsn {
-    uint8_t op;             /* enum isa_op or OPX_* */
-    uint8_t a, b, c;        /* a is 16 (the sink) when it is a destination r0 */
+    void *h;                /* the fast loop's case for op (cpu_fast_handlers) */
+    uint64_t blk_nm;        /* from here to the block end: instructions << 32 |
+                             * memory references (one add charges both) */
+    uint64_t blk_total;     /* all cycles (insn + mem) from here to the block end */
     int32_t imm;            /* branches and jal: the target's index in this page
                              * (the instruction's own index + the offset; outside
                              * 0..PAGE_INSNS-1 when the target is in another page) */
-    uint32_t blk_total;     /* all cycles (insn + mem) from here to the block end */
-    uint16_t blk_n;         /* instructions from here to the block end */
-    uint16_t blk_mem;       /* memory references from here to the block end */
+    uint8_t op;             /* enum isa_op or OPX_* */
+    uint8_t a, b, c;        /* a is 16 (the sink) when it is a destination r0 */
 };
+/* instructions and memory references from d to its block's end */
+#define DINSN_BLK_N(d) ((uint32_t)((d)->blk_nm >> 32))
+#define DINSN_BLK_MEM(d) ((uint32_t)(d)->blk_nm)
+#define DINSN_BLK_NM(n, mem) ((uint64_t)(n) << 32 | (uint32_t)(mem))
 
 /* The cold half: what only block ends, system instructions and the stepping
  * loop look at. */
@@ -58,6 +67,7 @@ struct dinsn_cold {
 
 struct decode_page {
     bool valid;
+    uint8_t hmode;                      /* whose cases insn[].h are: cpu_fast_handlers[hmode] */
     struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
     struct dinsn_cold cold[PAGE_INSNS + 1];
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
@@ -73,6 +83,16 @@ static inline const struct dinsn_cold *dinsn_cold(const struct dinsn *dpage, con
 {
     return &decode_page_of(dpage)->cold[d - dpage];
 }
+
+/* The fast loops' cases for each op, [0] paging off, [1] on (exec.c,
+ * filled on first use: cpu_exec_fast_handlers); a page's h are those of
+ * its hmode, which a fast loop changes to its own as it enters the page. */
+extern void *const *cpu_fast_handlers[2];
+void cpu_exec_fast_handlers(void);
+/* h set from op for the records [from, to) of p, by p->hmode. */
+void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to);
+/* p's h all for the fast loop of paging state mode (0 off, 1 on). */
+void decode_page_handlers(struct decode_page *p, unsigned mode);
 
 /* Does execution flow from d to the next instruction without a block entry
  * (an ordinary instruction, not a transfer, a system one or a callout)? */

@@ -1,10 +1,11 @@
 /*
  * exec.c — the interpreter: a computed-goto loop over decoded instructions.
  *
- * The loop itself is in exec.inc, instantiated twice (fast and stepping) so
- * that neither pays for the other's bookkeeping.  machine_run picks one:
- * full speed normally, stepping for the debugger and for the first
- * instruction of every trap handler (where a fault is a double fault).
+ * The loop itself is in exec.inc, instantiated four times (fast with paging
+ * off, fast with paging on, stepping, counting) so that none pays for
+ * another's bookkeeping.  machine_run picks one: full speed normally (the
+ * copy for the paging state), stepping for the debugger and for the first
+ * instruction of a trap handler when a cycle limit is set.
  */
 #include <stddef.h>
 #include <string.h>
@@ -124,12 +125,32 @@ void cpu_resume_unseen(struct machine *m)
     t->kind = DETOUR_NONE;
 }
 
+/* The fast loop comes twice more: paging off (every address physical)
+ * and paging on; each hands the machine back (STOP_NONE) at a fetch that
+ * finds the paging state changed, and machine_run calls the other.  The
+ * stepping and counting loops look at the paging state (EXEC_PAGING -1). */
 #define EXEC_COUNTING 0
-#define EXEC_NAME cpu_exec_fast
 #define EXEC_STEPPING 0
+#define EXEC_PAGING 0
+#define EXEC_NAME cpu_exec_fast_phys
 #include "cpu/exec.inc"
 #undef EXEC_NAME
+#undef EXEC_PAGING
+#define EXEC_PAGING 1
+#define EXEC_NAME cpu_exec_fast_virt
+#include "cpu/exec.inc"
+#undef EXEC_NAME
+#undef EXEC_PAGING
 #undef EXEC_STEPPING
+#define EXEC_PAGING (-1)
+
+void *const *cpu_fast_handlers[2];
+
+void cpu_exec_fast_handlers(void)
+{
+    cpu_exec_fast_phys(NULL, 0);
+    cpu_exec_fast_virt(NULL, 0);
+}
 
 /* Stepping: is the next pc one the caller stops at? */
 static inline bool step_at_break(const struct machine *m, uint32_t pc)
@@ -171,6 +192,7 @@ static bool block_has_break(const struct machine *m, uint32_t pc, unsigned n)
 #undef EXEC_NAME
 #undef EXEC_STEPPING
 #undef EXEC_COUNTING
+#undef EXEC_PAGING
 
 enum stop_reason machine_run_until(struct machine *m, uint64_t until)
 {
@@ -199,7 +221,8 @@ enum stop_reason machine_run(struct machine *m, uint64_t max_steps)
             if (cpu_exec_step(m, 1) == STOP_STEPS) m->stop = STOP_NONE;
             continue;
         }
-        cpu_exec_fast(m, 0);
+        if (m->mmu.paging) cpu_exec_fast_virt(m, 0);
+        else cpu_exec_fast_phys(m, 0);
     }
     return m->stop;
 }

@@ -555,9 +555,14 @@ static void visit_bt_page(struct savefile *f, struct decode_page *p)
         uint32_t imm = (uint32_t)d->imm;
         sf_u32(f, &imm);
         d->imm = (int32_t)imm;
-        sf_u32(f, &d->blk_total);
-        sf_u16(f, &d->blk_n);
-        sf_u16(f, &d->blk_mem);
+        /* the file keeps the block totals in 32 + 16 + 16 bits */
+        uint32_t total = (uint32_t)d->blk_total;
+        uint16_t n = (uint16_t)DINSN_BLK_N(d), mem = (uint16_t)DINSN_BLK_MEM(d);
+        sf_u32(f, &total);
+        sf_u16(f, &n);
+        sf_u16(f, &mem);
+        d->blk_total = total;
+        d->blk_nm = DINSN_BLK_NM(n, mem);
         struct dinsn_cold *c = &p->cold[k];
         sf_u16(f, &c->self_insn);
         sf_u8(f, &c->self_mem);
@@ -566,6 +571,7 @@ static void visit_bt_page(struct savefile *f, struct decode_page *p)
     sf_bytes(f, p->guest_op, sizeof p->guest_op);
     for (unsigned k = 0; k <= PAGE_INSNS && sf_ok(f); k++)
         if (p->insn[k].op >= OPX_COUNT) sf_fail(f, "a translated instruction with opcode %u", p->insn[k].op);
+    if (!f->writing && sf_ok(f)) decode_set_handlers(p, 0, PAGE_INSNS + 1);
 }
 
 /* Binary translation's code cache: its valid pages, as they stand. */

@@ -168,3 +168,215 @@ Test(fastpath, a_fault_in_a_handlers_first_instruction_is_a_double_fault_at_full
     cr_assert_eq(m->st.traps_by_cause[CAUSE_DOUBLE], 1);
     shutdown(m);
 }
+
+/* ---- the block accounting: a down-counter to the next event ------------ */
+
+/* A guest's work for the accounting tests: loads, stores, ALU and branches
+ * in blocks of several lengths, over two pages of code (a jump between
+ * them), then `out power`. */
+#define ACCOUNTING_BODY                                                      \
+    " la r2, buf\n li r4, 12\n"                                              \
+    "top: lw r1, 0(r2)\n add r1, r1, r4\n sw r1, 4(r2)\n addi r4, r4, -1\n" \
+    " andi r5, r4, 3\n beq r5, r0, skip\n lw r6, 4(r2)\n sw r6, 8(r2)\n"    \
+    "skip: jal r7, far\n bne r4, r0, top\n lw r1, 8(r2)\n out power, r1\n"   \
+    " .align 4096\nfar: addi r8, r8, 1\n sb r8, 12(r2)\n jalr r0, r7, 0\n"      \
+    " .data\n .align 4\nbuf: .word 1, 2, 3, 4\n"
+
+/* Every instruction boundary of a stepped run: where it was and what it
+ * had cost. */
+struct boundary {
+    uint32_t pc;
+    uint64_t cycles, instructions, mem_refs;
+    bool transfer;      /* the instruction at pc is a branch or a jump */
+};
+
+static size_t step_trace(struct machine *m, struct boundary *b, size_t max)
+{
+    size_t n = 0;
+    do {
+        cr_assert_lt(n, max);
+        /* (these programs run where virtual = physical) */
+        struct isa_insn in;
+        bool transfer = isa_decode(peek32(m, m->cpu.pc), &in) &&
+                        (isa_info[in.op].cls == CL_BRANCH || isa_info[in.op].cls == CL_JUMP);
+        b[n++] = (struct boundary){m->cpu.pc, m->st.cycles, m->st.instructions, m->st.mem_refs, transfer};
+    } while (machine_run(m, 1) == STOP_STEPS);
+    cr_assert_eq(m->stop, STOP_EXIT, "%s", m->stop_detail);
+    return n;
+}
+
+/* Is m where the stepped run was before its instruction i, for some i?
+ * The same pc, instructions and memory references, and cycles between the
+ * neighbouring boundaries': where the fetch side's translation of a new
+ * page is paid differs (a stepped run pays it in the step that jumps
+ * there; a run stopped at the fetch has not paid it, one stopped at the
+ * block's entry has). */
+static bool at_boundary(const struct machine *m, const struct boundary *b, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i].pc == m->cpu.pc && b[i].instructions == m->st.instructions && b[i].mem_refs == m->st.mem_refs &&
+            (i == 0 || b[i - 1].cycles < m->st.cycles) && m->st.cycles < b[i + 1].cycles)
+            return true;
+    return false;
+}
+
+/* For every cycle limit up to the run's length: the fast loop stops at an
+ * instruction boundary the stepped run passes (at_boundary), at or past
+ * the limit, at the first block entry there, and exactly where the
+ * counting loop (the
+ * debugger's) stops for the same cycle.  A block charged or refunded
+ * wrongly, or an event check out of place, lands between boundaries. */
+static void limits_land_on_boundaries(struct machine *(*make)(void))
+{
+    static struct boundary b[4096];
+    struct machine *s = make();
+    size_t n = step_trace(s, b, sizeof b / sizeof b[0]);
+    uint64_t end = s->st.cycles;
+    shutdown(s);
+    cr_assert_gt(end, 200);
+    for (uint64_t limit = 1; limit < end; limit++) {
+        struct machine *f = make(), *k = make();
+        f->max_cycles = limit;
+        machine_run(f, 0);
+        if (f->stop == STOP_EXIT) {
+            /* past the last block's entry: the run ends as stepped */
+            cr_assert_eq(f->st.cycles, end, "limit %llu", (unsigned long long)limit);
+            cr_assert_eq(f->st.instructions, b[n - 1].instructions + 1);
+            cr_assert_gt(limit, end - 64);
+            shutdown(f);
+            shutdown(k);
+            continue;
+        }
+        cr_assert_eq(f->stop, STOP_CYCLE_LIMIT, "limit %llu: %s", (unsigned long long)limit, f->stop_detail);
+        cr_assert(at_boundary(f, b, n), "limit %llu: stopped at pc 0x%x, %llu cycles, between instructions",
+                  (unsigned long long)limit, f->cpu.pc, (unsigned long long)f->st.cycles);
+        cr_assert_geq(f->st.cycles, limit);
+        /* the first block entry (the start, a jump's or a branch's target,
+         * the instruction after a branch) the stepped run passes at or past
+         * the limit: where events are looked at */
+        size_t j = 1;   /* (the start: before its fetch-side walk, b[0] cannot say) */
+        if (f->st.instructions == 0) j = 0;
+        else while (j + 1 < n && !(b[j].cycles >= limit &&
+                              (j == 0 || b[j].pc != b[j - 1].pc + 4 || b[j - 1].transfer)))
+            j++;
+        cr_assert_eq(f->st.instructions, b[j].instructions, "limit %llu: not the first block entry past it",
+                     (unsigned long long)limit);
+        k->max_cycles = limit;  /* (looked at in the fetch, as in the fast loop) */
+        machine_run_until(k, limit);
+        cr_assert_eq(k->cpu.pc, f->cpu.pc, "limit %llu", (unsigned long long)limit);
+        cr_assert_eq(k->st.cycles, f->st.cycles, "limit %llu", (unsigned long long)limit);
+        cr_assert_eq(k->st.instructions, f->st.instructions);
+        cr_assert_eq(memcmp(k->st.cycles_by_cause, f->st.cycles_by_cause, sizeof f->st.cycles_by_cause), 0);
+        shutdown(f);
+        shutdown(k);
+    }
+}
+
+static struct machine *accounting_physical(void)
+{
+    return boot(".text\n_start:\n" ACCOUNTING_BODY, ISA_CLASSIC);
+}
+
+static struct machine *accounting_paged(void)
+{
+    const uint32_t pages[] = {0x1000, 0x2000, 0x3000, 0x4000};
+    return boot_paged(".text\n_start:\n" ACCOUNTING_BODY, pages, sizeof pages / sizeof pages[0], PTE_W);
+}
+
+Test(fastpath, a_cycle_limit_mid_block_stops_where_single_steps_pass_paging_off, .timeout = 120)
+{
+    limits_land_on_boundaries(accounting_physical);
+}
+
+Test(fastpath, a_cycle_limit_mid_block_stops_where_single_steps_pass_paging_on, .timeout = 120)
+{
+    limits_land_on_boundaries(accounting_paged);
+}
+
+/* A timer every 60 to 67 cycles (an interrupt and its handler take about
+ * 40): the interrupts arrive at block entries; at full speed the machine ends exactly as
+ * stepped (registers, cycles by cause, traps), paging off and on. */
+Test(fastpath, frequent_timer_interrupts_arrive_where_they_do_stepped, .timeout = 60)
+{
+    for (int period = 60; period <= 67; period++) {
+        char src[2048];
+        snprintf(src, sizeof src,
+                 VECTORED_START " li r1, %d\n out timer_period, r1\n sti\n" ACCOUNTING_BODY
+                 " .text\ntick: out timer_ack, r0\n addi r9, r9, 1\n iret\n" VECTORS("tick", "tick"),
+                 period);
+        struct machine *m = run_both_ways(src);
+        cr_assert_eq(m->stop, STOP_EXIT, "period %d: %s", period, m->stop_detail);
+        cr_assert_gt(m->cpu.r[9], 3, "period %d: the timer interrupted the work", period);
+        shutdown(m);
+    }
+}
+
+/* Long enough to cross the down-counter's horizon (EV_CAP, 2^24 cycles)
+ * several times: each count is exactly linear in the iterations, as a
+ * short run's difference predicts. */
+static void loop_stats(unsigned iter, uint64_t out[3])
+{
+    char src[512];
+    snprintf(src, sizeof src,
+             ".text\n_start:\n la r2, counter\n li r4, %u\n li r3, 3\n"
+             "loop: lw r1, 0(r2)\n add r1, r1, r3\n sw r1, 0(r2)\n addi r4, r4, -1\n bne r4, r0, loop\n"
+             " out power, r0\n .data\ncounter: .word 0\n",
+             iter);
+    struct machine *m = boot(src, ISA_CLASSIC);
+    machine_run(m, 0);
+    cr_assert_eq(m->stop, STOP_EXIT, "%s", m->stop_detail);
+    out[0] = m->st.cycles;
+    out[1] = m->st.instructions;
+    out[2] = m->st.mem_refs;
+    shutdown(m);
+}
+
+Test(fastpath, counts_stay_exact_across_the_event_horizon, .timeout = 120)
+{
+    uint64_t a[3], b[3], big[3];
+    loop_stats(1000, a);
+    loop_stats(2000, b);
+    const unsigned n = 12u << 20;   /* about 3 horizons of cycles */
+    loop_stats(n, big);
+    cr_assert_gt(big[0], (uint64_t)3 << 24);
+    for (int i = 0; i < 3; i++) {
+        uint64_t per = (b[i] - a[i]) / 1000;
+        cr_assert_eq(b[i] - a[i], per * 1000);
+        cr_assert_eq(big[i], a[i] + per * (n - 1000), "count %d", i);
+    }
+    cr_assert_eq(big[1], a[1] + 5ull * (n - 1000), "five instructions an iteration");
+}
+
+/* A store into the block being run, one instruction ahead: the new
+ * instruction runs (not the decoded old one), at full speed as stepped,
+ * paging off and on; and a store into a block further on in the page. */
+#define SELF_MODIFYING_BODY                                                  \
+    " la r2, patch\n la r3, tmpl\n lw r4, 0(r3)\n li r5, 1\n"               \
+    " sw r4, 0(r2)\npatch: addi r5, r0, 7\n addi r6, r5, 0\n"                \
+    " la r2, later\n sw r4, 0(r2)\n beq r0, r0, later\n addi r6, r6, 100\n"  \
+    "later: addi r5, r0, 9\n add r1, r5, r6\n out power, r1\n"               \
+    "tmpl: addi r5, r0, 42\n"
+
+Test(fastpath, a_store_into_the_running_block_takes_effect_at_the_next_instruction, .timeout = 30)
+{
+    struct machine *m = run_both_ways(".text\n_start:\n" SELF_MODIFYING_BODY);
+    cr_assert_eq(m->stop, STOP_EXIT, "%s", m->stop_detail);
+    cr_assert_eq(m->cpu.r[6], 42, "the patched instruction ran");
+    cr_assert_eq(m->exit_code, 84, "both patched instructions ran");
+    shutdown(m);
+
+    static struct boundary b[256];
+    const uint32_t pages[] = {0x1000, 0x2000};
+    struct machine *s = boot_paged(".text\n_start:\n" SELF_MODIFYING_BODY, pages, 2, PTE_W);
+    size_t n = step_trace(s, b, sizeof b / sizeof b[0]);
+    struct machine *f = boot_paged(".text\n_start:\n" SELF_MODIFYING_BODY, pages, 2, PTE_W);
+    machine_run(f, 0);
+    cr_assert_eq(f->stop, STOP_EXIT, "%s", f->stop_detail);
+    cr_assert_eq(f->exit_code, 84);
+    cr_assert(at_boundary(f, b, n) || (f->st.cycles == s->st.cycles && f->st.instructions == s->st.instructions));
+    cr_assert_eq(memcmp(f->cpu.r, s->cpu.r, sizeof f->cpu.r), 0);
+    cr_assert_eq(memcmp(f->st.cycles_by_cause, s->st.cycles_by_cause, sizeof f->st.cycles_by_cause), 0);
+    cr_assert_eq(f->mmu.st.tlb_hits, s->mmu.st.tlb_hits);
+    shutdown(s);
+    shutdown(f);
+}
