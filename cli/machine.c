@@ -69,6 +69,9 @@ void cli_machine_help(FILE *out)
         "                     the VM, reported on stderr), its interrupt is posted (docs/io.md)\n"
         "  --no-iommu         with --passthrough 0: no IOMMU, the device's DMA addresses are\n"
         "                     host-physical and reach every VM's memory (the attack it allows)\n"
+        "  --net              a network interface for the machine (each VM), all on one virtual\n"
+        "                     switch with an echo host on its last port (docs/io.md, \"Network\")\n"
+        "  --net-latency N    cycles a frame takes through the switch (default 2000; implies --net)\n"
         "  --invariants       check the hypervisor's own rules as it runs (shadow paging: no\n"
         "                     shadow entry gives more than the guest's); the first broken one\n"
         "                     stops the guest, exit status 125, saying which, where and when\n"
@@ -111,6 +114,12 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
     case CLI_O_NOVPID: o->no_vpid = true; return 1;
     case CLI_O_INVARIANTS: o->invariants = true; return 1;
     case CLI_O_NOIOMMU: o->no_iommu = true; return 1;
+    case CLI_O_NET: o->net = true; return 1;
+    case CLI_O_NETLATENCY:
+        if (!cli_parse_u64(arg, &v) || v > 100000000) return bad(cmd, "--net-latency", arg, "cycles, 0..100000000");
+        o->net = true;
+        o->net_latency = v ? v : 1;   /* 0 is the default's marker: the least is one cycle */
+        return 1;
     case CLI_O_PASSTHROUGH:
         if (!cli_parse_u64(arg, &v) || v >= MAX_VMS) return bad(cmd, "--passthrough", arg, "a VM's index, 0..7");
         o->passthrough = (int)v + 1;
@@ -370,6 +379,16 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
             ok = false;
         }
         if (ok && o->passthrough) ok = hv_passthrough(cm->hv, o->passthrough - 1, !o->no_iommu, err, sizeof err);
+        /* the network: an interface per VM (or the machine's), one switch */
+        if (ok && o->net) {
+            cm->m->netsw = calloc(1, sizeof *cm->m->netsw);
+            ok = cm->m->netsw != NULL;
+            if (ok) cm->m->netsw->latency = o->net_latency ? o->net_latency : NET_DEFAULT_LATENCY;
+            struct disk_window w = {.m = cm->m, .size = cm->m->memsize};   /* bare metal: all of memory */
+            if (ok && virt) ok = vdev_attach_net(cm->hv, cm->m->netsw, err, sizeof err);
+            else if (ok) ok = net_attach(cm->m->netsw, &cm->m->nic, &w, "machine");
+            if (!ok && !err[0]) snprintf(err, sizeof err, "--net: out of host memory");
+        }
         if (!ok) fprintf(stderr, "ringsim %s: %s\n", cmd, err);
         else ok = set_input(o, cm->m, cmd);   /* under a hypervisor, the first VM's keyboard */
     }
@@ -442,6 +461,12 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
         /* the file format holds one machine's memory, not a template and its clones */
         snprintf(err, errlen, "%s: clones (--clones) cannot be saved: a save file holds one machine, not a "
                               "template shared by several", path);
+        return false;
+    }
+    if (o->net) {
+        /* frames in flight live in the interfaces' FIFOs, outside the machine's state */
+        snprintf(err, errlen, "%s: a machine with a network (--net) cannot be saved: frames in flight are not "
+                              "part of the save file", path);
         return false;
     }
     if (o->ndisks) {

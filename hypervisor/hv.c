@@ -97,6 +97,7 @@ void hv_free(struct hv *hv)
     free(hv->post.have);
     hv->dirty.bits = hv->post.remote = hv->post.have = NULL;
     for (int i = 0; i < hv->nvms; i++) disk_detach(&hv->vms[i].disk);
+    for (int i = 0; i < hv->nvms; i++) net_detach(&hv->vms[i].nic);
     if (hv->m) hv->m->hv = NULL;
 }
 
@@ -285,7 +286,8 @@ void hv_program_timer(struct hv *hv)
 static bool wakes(const struct hv *hv, const struct vm *vm)
 {
     return vm->vtimer.pending || (vm->vtimer.period && hv->m->st.cycles >= vm->vtimer.deadline) ||
-           disk_irq_line(&vm->disk, hv->m->st.cycles);
+           disk_irq_line(&vm->disk, hv->m->st.cycles) || net_irq_line(&vm->nic) ||
+           net_next_arrival(&vm->nic) <= hv->m->st.cycles;   /* a frame has arrived for it */
 }
 
 void hv_schedule(struct hv *hv, bool preempt)

@@ -64,6 +64,9 @@ bss_start:
         .if     DISK
         .include "disk.s"               # the block-device driver
         .endif
+        .if     NIC
+        .include "nic.s"                # the network interface's driver
+        .endif
         .if     CONTAINERS
         .include "ns.s"                 # namespaces and control groups
         .include "cgroup.s"
