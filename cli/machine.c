@@ -367,18 +367,6 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
         /* refused now, before the guest runs: missing, short, read-only, locked */
         for (int i = 0; ok && i < o->ndisks; i++)
             ok = disk_attach(virt ? &cm->hv->vms[i].disk : &cm->m->disk, o->disks[i], err, sizeof err);
-        /* pass-through: the disk given to its VM, behind the IOMMU */
-        if (ok && o->no_iommu && !o->passthrough) {
-            snprintf(err, sizeof err, "--no-iommu: only with --passthrough N (it is the passed-through device's "
-                                      "DMA that goes untranslated)");
-            ok = false;
-        }
-        if (ok && o->passthrough && !virt) {
-            snprintf(err, sizeof err, "--passthrough needs --mode hw --mmu nested (natively the disk is the "
-                                      "machine's own already)");
-            ok = false;
-        }
-        if (ok && o->passthrough) ok = hv_passthrough(cm->hv, o->passthrough - 1, !o->no_iommu, err, sizeof err);
         /* the network: an interface per VM (or the machine's), one switch */
         if (ok && o->net) {
             cm->m->netsw = calloc(1, sizeof *cm->m->netsw);
@@ -389,6 +377,18 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
             else if (ok) ok = net_attach(cm->m->netsw, &cm->m->nic, &w, "machine");
             if (!ok && !err[0]) snprintf(err, sizeof err, "--net: out of host memory");
         }
+        /* pass-through: the disk given to its VM, behind the IOMMU */
+        if (ok && o->no_iommu && !o->passthrough) {
+            snprintf(err, sizeof err, "--no-iommu: only with --passthrough N (it is the passed-through device's "
+                                      "DMA that goes untranslated)");
+            ok = false;
+        }
+        if (ok && o->passthrough && !virt) {
+            snprintf(err, sizeof err, "--passthrough needs --mode hw --mmu nested (natively the disk and the "
+                                      "network interface are the machine's own already)");
+            ok = false;
+        }
+        if (ok && o->passthrough) ok = hv_passthrough(cm->hv, o->passthrough - 1, !o->no_iommu, err, sizeof err);
         if (!ok) fprintf(stderr, "ringsim %s: %s\n", cmd, err);
         else ok = set_input(o, cm->m, cmd);   /* under a hypervisor, the first VM's keyboard */
     }

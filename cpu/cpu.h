@@ -197,6 +197,7 @@ struct nic {
     unsigned fifo_head, fifo_n;
     uint64_t port_accesses, notifications, interrupts, dma_bytes, errors;
     uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, fifo_drops;
+    uint64_t iommu_refs;               /* passed through: references of the IOMMU's walks */
 };
 /* The virtual switch: one port per interface, and an echo host (a second
  * machine that sends every frame back) on the port after the last. */
@@ -369,6 +370,7 @@ struct vmcs {
      * direct_disk without an exit, and whose interrupt it posts */
     uint32_t io_direct[IO_DIRECT_PORTS / 32];
     struct disk *direct_disk;
+    struct nic *direct_nic;            /* the network interface, passed through the same way */
     /* event injection: a trap delivered to the guest at the next entry */
     bool inject;
     enum isa_cause inject_cause;
@@ -557,6 +559,8 @@ struct json_t *disk_stats_json(const struct disk *d);
  * confined to window w; false when out of ports or host memory. */
 bool net_attach(struct netswitch *sw, struct nic *nic, const struct disk_window *w, const char *name);
 void net_detach(struct nic *nic);
+/* Pass-through: the interface's DMA goes through window w from now on. */
+void net_set_window(struct netswitch *sw, const struct nic *nic, const struct disk_window *w);
 bool net_port(uint32_t port);
 uint32_t net_in(struct netswitch *sw, struct nic *nic, uint32_t port, uint64_t now);
 void net_out(struct netswitch *sw, struct nic *nic, uint32_t port, uint32_t value, uint64_t now);

@@ -48,6 +48,11 @@ static void mac_of(int port, uint8_t mac[6])
     memcpy(mac, m, 6);
 }
 
+void net_set_window(struct netswitch *sw, const struct nic *nic, const struct disk_window *w)
+{
+    sw->win[nic->port] = *w;
+}
+
 bool net_attach(struct netswitch *sw, struct nic *nic, const struct disk_window *w, const char *name)
 {
     memset(nic, 0, sizeof *nic);
@@ -81,20 +86,56 @@ static uint32_t get32(const uint8_t *p, uint32_t off)
 
 static void put32(uint8_t *p, uint32_t off, uint32_t v) { memcpy(p + off, &v, 4); }
 
-/* [pa, pa + len) of the window, or NULL: outside it, or (into memory) a
- * place the window's owner refuses (pv: a page table). */
-static uint8_t *window_buf(const struct disk_window *w, uint32_t pa, uint32_t len, bool to_mem)
+/* The host address of window address pa (through the IOMMU when the
+ * interface is passed through: a page its domain does not map is an IOMMU
+ * fault, reported by iommu_map); false if there is none. */
+static bool window_host(struct nic *nic, const struct disk_window *w, uint32_t pa, bool to_mem, uint32_t *host)
 {
-    if (len == 0 || (uint64_t)pa + len > w->size) return NULL;
-    if (to_mem && w->may_write && !w->may_write(w->ctx, pa, len)) return NULL;
-    return w->m->mem + w->host_base + pa;
+    if (!w->iommu) {
+        *host = w->host_base + pa;
+        return true;
+    }
+    uint64_t refs = 0;
+    bool ok = iommu_map(w->m, w->domain, pa, to_mem, host, &refs);
+    nic->iommu_refs += refs;
+    return ok;
+}
+
+/* Copies len bytes between buf and [pa, pa + len) of the window (to_mem:
+ * into memory); false, nothing copied, if a byte of it is outside the
+ * window, refused by its owner (pv: a page table) or not mapped by the
+ * IOMMU.  Every page is translated before a byte moves. */
+static bool dma_copy(struct nic *nic, const struct disk_window *w, uint32_t pa, uint8_t *buf, uint32_t len,
+                     bool to_mem)
+{
+    uint32_t host[2], piece[2];
+    unsigned n = 0;
+    if (len == 0 || len > NET_MAX_FRAME || (uint64_t)pa + len > w->size) return false;
+    if (to_mem && w->may_write && !w->may_write(w->ctx, pa, len)) return false;
+    for (uint32_t at = 0; at < len; n++) {
+        uint32_t in_page = 4096 - ((pa + at) & 0xfffu);
+        piece[n] = w->iommu && in_page < len - at ? in_page : len - at;
+        if (!window_host(nic, w, pa + at, to_mem, &host[n])) return false;
+        at += piece[n];
+    }
+    for (unsigned i = 0, at = 0; i < n; at += piece[i], i++) {
+        if (to_mem) {
+            memcpy(w->m->mem + host[i], buf + at, piece[i]);
+            dma_wrote(w, host[i], pa + at, piece[i]);
+        } else {
+            memcpy(buf + at, w->m->mem + host[i], piece[i]);
+        }
+    }
+    return true;
 }
 
 /* A ring's page: page-aligned, inside the window, writable by the device. */
-static uint8_t *ring_page(const struct disk_window *w, uint32_t ring)
+static uint8_t *ring_page(struct nic *nic, const struct disk_window *w, uint32_t ring, uint32_t *host)
 {
-    if (!ring || ring % 4096) return NULL;
-    return window_buf(w, ring, 4096, true);
+    if (!ring || ring % 4096 || (uint64_t)ring + 4096 > w->size) return NULL;
+    if (w->may_write && !w->may_write(w->ctx, ring, 4096)) return NULL;
+    if (!window_host(nic, w, ring, true, host)) return NULL;
+    return w->m->mem + *host;
 }
 
 /* The frame waits in port to's FIFO, in order of arrival, or is dropped. */
@@ -154,7 +195,8 @@ static void forward(struct netswitch *sw, int from, const uint8_t *data, uint32_
 static void transmit(struct netswitch *sw, struct nic *nic, uint64_t now)
 {
     const struct disk_window *w = &sw->win[nic->port];
-    uint8_t *q = ring_page(w, nic->tx_ring);
+    uint32_t host;
+    uint8_t *q = ring_page(nic, w, nic->tx_ring, &host);
     uint32_t avail = q ? get32(q, NR_AVAIL) : 0;
     nic->notifications++;
     if (!q || avail - nic->tx_used > NET_RING_SIZE) {
@@ -166,10 +208,10 @@ static void transmit(struct netswitch *sw, struct nic *nic, uint64_t now)
     for (; nic->tx_used != avail; nic->tx_used++) {
         uint32_t slot = nic->tx_used % NET_RING_SIZE;
         uint32_t addr = get32(q, NR_DESC + slot * 8), len = get32(q, NR_DESC + slot * 8 + 4);
-        const uint8_t *buf = NULL;
+        uint8_t buf[NET_MAX_FRAME];
         enum net_error e = NET_OK;
         if (len < NET_HEADER || len > NET_MAX_FRAME) e = NET_BAD_LEN;
-        else if (!(buf = window_buf(w, addr, len, false))) e = NET_DMA;
+        else if (!dma_copy(nic, w, addr, buf, len, false)) e = NET_DMA;
         if (e == NET_OK) {
             nic->tx_frames++;
             nic->tx_bytes += len;
@@ -182,7 +224,7 @@ static void transmit(struct netswitch *sw, struct nic *nic, uint64_t now)
         put32(q, NR_STATUS + slot * 4, e);
     }
     put32(q, NR_USED, nic->tx_used);
-    dma_wrote(w, w->host_base + nic->tx_ring, nic->tx_ring, NR_STATUS + NET_RING_SIZE * 4);
+    dma_wrote(w, host, nic->tx_ring, NR_STATUS + NET_RING_SIZE * 4);
     if (any && !(get32(q, NR_FLAGS) & NR_NO_INTERRUPT)) nic->tx_unacked = true;
 }
 
@@ -190,7 +232,8 @@ void net_catch_up(struct netswitch *sw, struct nic *nic, uint64_t now)
 {
     if (!nic->present || nic->rx_blocked || !nic->fifo_n || nic->fifo[0].due > now) return;
     const struct disk_window *w = &sw->win[nic->port];
-    uint8_t *q = ring_page(w, nic->rx_ring);
+    uint32_t host;
+    uint8_t *q = ring_page(nic, w, nic->rx_ring, &host);
     bool any = false;
     while (nic->fifo_n && nic->fifo[0].due <= now) {
         uint32_t avail = q ? get32(q, NR_AVAIL) : 0;
@@ -200,14 +243,11 @@ void net_catch_up(struct netswitch *sw, struct nic *nic, uint64_t now)
         }
         uint32_t slot = nic->rx_used % NET_RING_SIZE;
         uint32_t addr = get32(q, NR_DESC + slot * 8), room = get32(q, NR_DESC + slot * 8 + 4);
-        const struct net_frame *f = &nic->fifo[0];
-        uint8_t *buf = NULL;
+        struct net_frame *f = &nic->fifo[0];
         uint32_t status = f->len;
         if (f->len > room) status = NET_BAD_LEN << 16;
-        else if (!(buf = window_buf(w, addr, f->len, true))) status = NET_DMA << 16;
-        if (buf) {
-            memcpy(buf, f->data, f->len);
-            dma_wrote(w, w->host_base + addr, addr, f->len);
+        else if (!dma_copy(nic, w, addr, f->data, f->len, true)) status = NET_DMA << 16;
+        if (status == f->len) {
             nic->rx_frames++;
             nic->rx_bytes += f->len;
             nic->dma_bytes += f->len;
@@ -223,7 +263,7 @@ void net_catch_up(struct netswitch *sw, struct nic *nic, uint64_t now)
         any = true;
     }
     if (any) {
-        dma_wrote(w, w->host_base + nic->rx_ring, nic->rx_ring, NR_STATUS + NET_RING_SIZE * 4);
+        dma_wrote(w, host, nic->rx_ring, NR_STATUS + NET_RING_SIZE * 4);
         if (!(get32(q, NR_FLAGS) & NR_NO_INTERRUPT)) nic->rx_unacked = true;
     }
 }

@@ -88,13 +88,13 @@ bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause)
     if (vm->nic.present) net_catch_up(hv->m->netsw, &vm->nic, hv->m->st.cycles);   /* frames arrived */
     bool disk = vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles);
     *cause = vm->vtimer.pending ? CAUSE_TIMER : console_irq(hv, vm) ? CAUSE_CONSOLE : disk ? CAUSE_DISK : CAUSE_NET;
-    return vm->vtimer.pending || console_irq(hv, vm) || disk || net_irq_line(&vm->nic);
+    return vm->vtimer.pending || console_irq(hv, vm) || disk || (vdev_disk_emulated(vm) && net_irq_line(&vm->nic));
 }
 
 bool vdev_irq_raised(const struct hv *hv, const struct vm *vm)
 {
     return vm->vtimer.pending || (vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles)) ||
-           net_irq_line(&vm->nic);
+           (vdev_disk_emulated(vm) && net_irq_line(&vm->nic));
 }
 
 void vdev_delivered(struct vm *vm, enum isa_cause cause)
@@ -110,8 +110,8 @@ uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm)
     if (!vdev_disk_emulated(vm)) disk = UINT64_MAX;   /* posted by the CPU, no exit */
     if (vm->vtimer.period && !vm->vtimer.pending) next = vm->vtimer.deadline;
     if (disk > hv->m->st.cycles && disk < next) next = disk;
-    uint64_t frame = net_next_arrival(&vm->nic);   /* the next frame to arrive */
-    if (frame > hv->m->st.cycles && frame < next) next = frame;
+    uint64_t frame = net_next_arrival(&vm->nic);   /* the next frame to arrive (passed through: the CPU's) */
+    if (vdev_disk_emulated(vm) && frame > hv->m->st.cycles && frame < next) next = frame;
     return next;
 }
 
