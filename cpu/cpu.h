@@ -179,7 +179,7 @@ struct disk_window {
  * netswitch) that carries frames between the interfaces of one run.
  * Frames on their way to it wait in its receive FIFO (fifo, on the heap)
  * until their arrival cycle and a free receive buffer. */
-#define NET_FIFO 32                    /* frames in flight to one interface */
+#define NET_FIFO NET_FIFO_FRAMES        /* frames in flight to one interface (isa.h) */
 struct net_frame {
     uint64_t due;                      /* the cycle it arrives */
     uint32_t len;
@@ -203,7 +203,6 @@ struct nic {
  * machine that sends every frame back) on the port after the last. */
 #define NET_PORTS (MAX_VMS_NET + 1)
 #define MAX_VMS_NET 8
-#define NET_DEFAULT_LATENCY 2000       /* cycles through the switch (--net-latency) */
 struct netswitch {
     int nports;                        /* interfaces; the echo host is port nports */
     uint64_t latency;                  /* cycles a frame takes from one port to another */

@@ -275,6 +275,8 @@ enum disk_error {
 #define NET_STATUS_TX 0x1u
 #define NET_STATUS_RX 0x2u
 #define NET_CTRL_IRQ 0x1u
+#define NET_FIFO_FRAMES 32             /* frames that may wait for a receive buffer */
+#define NET_DEFAULT_LATENCY 2000       /* cycles through the switch (--net-latency) */
 #define NET_ERRORS(X)                                                                     \
     X(NET_OK,       0, "ok",       "the frame was sent (or received)")                    \
     X(NET_BAD_LEN,  1, "bad_len",  "a frame shorter than its 14-byte header or longer than 1514 bytes, or a receive buffer too small") \
