@@ -16,7 +16,8 @@ static void dot_help(FILE *out)
         "usage: ringsim dot IMG --table guest|shadow|nested [--walk VADDR] [--walk-only] [--at CYCLE]\n"
         "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
         "       ringsim dot IMG --processes [--at CYCLE] [run options] [-o FILE] [-T svg|png|…]\n"
-        "       ringsim dot IMG --io --disk FILE [--vm N] [run options] [-o FILE] [-T svg|png|…]\n\n"
+        "       ringsim dot IMG --io --disk FILE [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
+        "       ringsim dot IMG --io --net [--vm N] [run options] [-o FILE] [-T svg|png|…]\n\n"
         "Runs IMG as `ringsim run` would (the guest's console is not shown), stops it at\n"
         "--at CYCLE (default: when the guest stops by itself), and draws page tables as\n"
         "Graphviz DOT: one node per table page listing its present entries (index, target,\n"
@@ -48,7 +49,9 @@ static void dot_help(FILE *out)
         "                     edge with the run's own count; the edges that exit (every access\n"
         "                     to a device register under a hypervisor) red (docs/io.md); with\n"
         "                     --passthrough N, the device without the hypervisor: the IOMMU\n"
-        "                     with its walks and IOTLB hits, the interrupts posted, nothing red\n"
+        "                     with its walks and IOTLB hits, the interrupts posted, nothing red;\n"
+        "                     with --net and no disk, the network's path: driver, rings,\n"
+        "                     hypervisor, interface, switch and the ports beyond it\n"
         "  --at CYCLE         stop the machine at this cycle (first block boundary past it)\n"
         "  --vm N             which VM under --mode hw (default 0)\n"
         "  -o FILE            write to FILE (atomically) instead of stdout: the DOT text for\n"
@@ -62,7 +65,8 @@ static void dot_help(FILE *out)
                  "nested paging).\n\n"
                  "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n"
                  "         ringsim dot containers --processes --at 514441 -o ps.svg\n"
-                 "         ringsim dot diskq --io --mode hw --disk d.img:create=256K -o io.svg\n",
+                 "         ringsim dot diskq --io --mode hw --disk d.img:create=256K -o io.svg\n"
+                 "         ringsim dot netq netq --io --mode hw --net -o net.svg\n",
             EXIT_USAGE);
 }
 

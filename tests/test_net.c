@@ -299,3 +299,23 @@ Test(net, bad_options_are_refused_before_the_guest_runs)
     free(out);
     free(err);
 }
+
+Test(net, dot_io_draws_the_network_path_with_its_exits_red)
+{
+    int st;
+    char *hw = run_out("dot netq netq --io --mode hw --net --args 8", &st);
+    cr_assert_eq(st, 0, "%s", hw);
+    cr_assert(strstr(hw, "doorbells\\n(each an exit)\", color=red"), "%s", hw);
+    cr_assert(strstr(hw, "virtual switch"), "%s", hw);
+    cr_assert(strstr(hw, "port1 [shape=box, label=\"netq\\n52:54:00:00:00:02\"]"), "%s", hw);
+    char *direct = run_out("dot netq --io --mode hw --net --passthrough 0 --args 8", &st);
+    cr_assert_eq(st, 0, "%s", direct);
+    cr_assert(!strstr(direct, "color=red"), "passed through, nothing exits: %s", direct);
+    cr_assert(strstr(direct, "interrupts posted"), "%s", direct);
+    char *native = run_out("dot netping --io --net --args 8", &st);
+    cr_assert_eq(st, 0, "%s", native);
+    cr_assert(!strstr(native, "color=red") && strstr(native, "echo host"), "%s", native);
+    free(hw);
+    free(direct);
+    free(native);
+}
