@@ -1,5 +1,7 @@
 /*
  * passthrough.c — a VM's disk given to it directly, behind the IOMMU.
+ * Its network interface (--net) goes with it, the same three ways: its
+ * ports direct, its DMA through the same domain, its interrupt posted.
  *
  * The third way to virtualise a device (docs/io.md): the guest's own driver
  * drives the device itself.  The hypervisor's part is set-up, not I/O:
@@ -45,8 +47,8 @@ bool hv_passthrough(struct hv *hv, int i, bool iommu, char *err, size_t errlen)
     }
     struct vm *vm = &hv->vms[i];
     if (!vm->disk.present && !vm->nic.present) {
-        snprintf(err, errlen, "--passthrough %d: VM %s has no disk or network interface to pass through (give "
-                              "it one with --disk or --net)", i, vm->name);
+        snprintf(err, errlen, "--passthrough %d: VM %s has no disk to pass through (give it one with --disk, "
+                              "or a network interface with --net)", i, vm->name);
         return false;
     }
     if (!iommu && vm->base != 0) {
