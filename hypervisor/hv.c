@@ -457,8 +457,9 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         }
         json_t *iommu = hv_passthrough_json(hv, vm);   /* pass-through: its direct accesses did not exit */
         if (iommu) {
-            json_object_set_new(disk, "exits", json_integer((json_int_t)(vm->disk.port_accesses -
-                                                                         m->iommu.dom[vm->index].direct_accesses)));
+            /* the direct accesses are the disk's and the network interface's (passed through with it) */
+            uint64_t direct = m->iommu.dom[vm->index].direct_accesses - (vm->nic.present ? vm->nic.port_accesses : 0);
+            json_object_set_new(disk, "exits", json_integer((json_int_t)(vm->disk.port_accesses - direct)));
             json_object_set_new(v, "iommu", iommu);
         }
         json_array_append_new(vms, v);
