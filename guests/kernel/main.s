@@ -27,6 +27,7 @@
 #   net.s        network namespaces: lo, veth pairs, a bridge (and NET=1:
 #                guests/netns.s)
 #   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
+#   nic.s        the network interface's driver (NIC=1 builds only: guests/netping.s)
 #   user/        the user image: a library and every user program
 #
 # A top-level guest (guests/syscall.s, ...) sets INIT_PROGRAM, the program
