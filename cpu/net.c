@@ -345,6 +345,8 @@ static json_t *port_json(const struct netswitch *sw, int p)
                                                 (json_int_t)n->tx_bytes, "rx_frames", (json_int_t)n->rx_frames,
                                                 "rx_bytes", (json_int_t)n->rx_bytes, "fifo_drops",
                                                 (json_int_t)n->fifo_drops, "in_fifo", (json_int_t)n->fifo_n));
+        /* passed through: the references of the IOMMU's walks for its DMA */
+        json_object_set_new(json_object_get(o, "nic"), "iommu_walk_refs", json_integer((json_int_t)n->iommu_refs));
     }
     return o;
 }
