@@ -201,8 +201,8 @@ struct nic {
 };
 /* The virtual switch: one port per interface, and an echo host (a second
  * machine that sends every frame back) on the port after the last. */
+#define MAX_VMS_NET 8                  /* = MAX_VMS (below), asserted in net.c */
 #define NET_PORTS (MAX_VMS_NET + 1)
-#define MAX_VMS_NET 8
 struct netswitch {
     int nports;                        /* interfaces; the echo host is port nports */
     uint64_t latency;                  /* cycles a frame takes from one port to another */
