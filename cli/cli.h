@@ -43,6 +43,8 @@ struct machine_opts {
     int spare_vms;                   /* host memory for this many VMs more (clones' template) */
     int passthrough;                 /* --passthrough N: 1 + N, 0 = none */
     bool no_iommu;                   /* --no-iommu */
+    bool net;                        /* --net: a network interface each, on one switch */
+    uint64_t net_latency;            /* --net-latency CYCLES (implies --net); 0 = the default */
 };
 
 int cmd_asm(int argc, char **argv);
@@ -82,7 +84,8 @@ enum {
     CLI_O_MODE = 0x300, CLI_O_MMU, CLI_O_ISA, CLI_O_PROFILE, CLI_O_LEVELS, CLI_O_MEM, CLI_O_INPUT,
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
     CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK, CLI_O_INVARIANTS,
-    CLI_O_PASSTHROUGH, CLI_O_NOIOMMU
+    CLI_O_PASSTHROUGH, CLI_O_NOIOMMU,
+    CLI_O_NET, CLI_O_NETLATENCY
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -97,7 +100,8 @@ enum {
     {"slice", required_argument, 0, CLI_O_SLICE},                                                \
     {"input-file", required_argument, 0, CLI_O_INPUTFILE},                                       \
     {"disk", required_argument, 0, CLI_O_DISK}, {"invariants", no_argument, 0, CLI_O_INVARIANTS}, \
-    {"passthrough", required_argument, 0, CLI_O_PASSTHROUGH}, {"no-iommu", no_argument, 0, CLI_O_NOIOMMU}
+    {"passthrough", required_argument, 0, CLI_O_PASSTHROUGH}, {"no-iommu", no_argument, 0, CLI_O_NOIOMMU}, \
+    {"net", no_argument, 0, CLI_O_NET}, {"net-latency", required_argument, 0, CLI_O_NETLATENCY}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);

@@ -19,6 +19,7 @@ static void dot_help(FILE *out)
         "                   [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
         "       ringsim dot IMG --processes [--at CYCLE] [run options] [-o FILE] [-T svg|png|…]\n"
         "       ringsim dot IMG --io --disk FILE [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
+        "       ringsim dot IMG --io --net [--vm N] [run options] [-o FILE] [-T svg|png|…]\n"
         "       ringsim dot --datacentre STATS.json [-o FILE] [-T svg|png|…]\n\n"
         "Runs IMG as `ringsim run` would (the guest's console is not shown), stops it at\n"
         "--at CYCLE (default: when the guest stops by itself), and draws page tables as\n"
@@ -51,7 +52,9 @@ static void dot_help(FILE *out)
         "                     edge with the run's own count; the edges that exit (every access\n"
         "                     to a device register under a hypervisor) red (docs/io.md); with\n"
         "                     --passthrough N, the device without the hypervisor: the IOMMU\n"
-        "                     with its walks and IOTLB hits, the interrupts posted, nothing red\n"
+        "                     with its walks and IOTLB hits, the interrupts posted, nothing red;\n"
+        "                     with --net and no disk, the network's path: driver, rings,\n"
+        "                     hypervisor, interface, switch and the ports beyond it\n"
         "  --datacentre STATS.json  instead of running anything, a data centre's hosts and VMs\n"
         "                     from the statistics of `ringsim run IMG… --hosts N --stats\n"
         "                     STATS.json`: a cluster per host (grey: switched off by the\n"
@@ -71,7 +74,8 @@ static void dot_help(FILE *out)
                  "Example: ringsim dot kernel --mode hw --levels 4 --walk 0x1000 --walk-only -T svg -o walk.svg\n"
                  "         ringsim dot containers --processes --at 514441 -o ps.svg\n"
                  "         ringsim dot diskq --io --mode hw --disk d.img:create=256K -o io.svg\n"
-                 "         ringsim dot --datacentre s.json -o dc.svg\n",
+                 "         ringsim dot --datacentre s.json -o dc.svg\n"
+                 "         ringsim dot netq netq --io --mode hw --net -o net.svg\n",
             EXIT_USAGE);
 }
 

@@ -64,11 +64,15 @@ void cli_machine_help(FILE *out)
         "                     FIRST+COUNT-1 of it as its whole disk (a byte-range lock on them: VMs\n"
         "                     and runs may share a file, never a sector).  Repeat for each image:\n"
         "                     the first --disk is the first VM's\n"
-        "  --passthrough N    give VM N's disk to it directly (hw with nested paging): its ports do\n"
-        "                     not exit, its DMA goes through the IOMMU (a fault for memory outside\n"
-        "                     the VM, reported on stderr), its interrupt is posted (docs/io.md)\n"
+        "  --passthrough N    give VM N's disk and network interface to it directly (hw with\n"
+        "                     nested paging): their ports do not exit, their DMA goes through the\n"
+        "                     IOMMU (a fault for memory outside the VM, reported on stderr), their\n"
+        "                     interrupts are posted (docs/io.md)\n"
         "  --no-iommu         with --passthrough 0: no IOMMU, the device's DMA addresses are\n"
         "                     host-physical and reach every VM's memory (the attack it allows)\n"
+        "  --net              a network interface for the machine (each VM), all on one virtual\n"
+        "                     switch with an echo host on its last port (docs/io.md, \"Network\")\n"
+        "  --net-latency N    cycles a frame takes through the switch (default 2000; implies --net)\n"
         "  --invariants       check the hypervisor's own rules as it runs (shadow paging: no\n"
         "                     shadow entry gives more than the guest's; pv: the frame table\n"
         "                     matches the guest's pinned tables, no table mapped writable);\n"
@@ -112,6 +116,12 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
     case CLI_O_NOVPID: o->no_vpid = true; return 1;
     case CLI_O_INVARIANTS: o->invariants = true; return 1;
     case CLI_O_NOIOMMU: o->no_iommu = true; return 1;
+    case CLI_O_NET: o->net = true; return 1;
+    case CLI_O_NETLATENCY:
+        if (!cli_parse_u64(arg, &v) || v > 100000000) return bad(cmd, "--net-latency", arg, "cycles, 0..100000000");
+        o->net = true;
+        o->net_latency = v ? v : 1;   /* 0 is the default's marker: the least is one cycle */
+        return 1;
     case CLI_O_PASSTHROUGH:
         if (!cli_parse_u64(arg, &v) || v >= MAX_VMS) return bad(cmd, "--passthrough", arg, "a VM's index, 0..7");
         o->passthrough = (int)v + 1;
@@ -359,6 +369,16 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
         /* refused now, before the guest runs: missing, short, read-only, locked */
         for (int i = 0; ok && i < o->ndisks; i++)
             ok = disk_attach(virt ? &cm->hv->vms[i].disk : &cm->m->disk, o->disks[i], err, sizeof err);
+        /* the network: an interface per VM (or the machine's), one switch */
+        if (ok && o->net) {
+            cm->m->netsw = calloc(1, sizeof *cm->m->netsw);
+            ok = cm->m->netsw != NULL;
+            if (ok) cm->m->netsw->latency = o->net_latency ? o->net_latency : NET_DEFAULT_LATENCY;
+            struct disk_window w = {.m = cm->m, .size = cm->m->memsize};   /* bare metal: all of memory */
+            if (ok && virt) ok = vdev_attach_net(cm->hv, cm->m->netsw, err, sizeof err);
+            else if (ok) ok = net_attach(cm->m->netsw, &cm->m->nic, &w, "machine");
+            if (!ok && !err[0]) snprintf(err, sizeof err, "--net: out of host memory");
+        }
         /* pass-through: the disk given to its VM, behind the IOMMU */
         if (ok && o->no_iommu && !o->passthrough) {
             snprintf(err, sizeof err, "--no-iommu: only with --passthrough N (it is the passed-through device's "
@@ -366,8 +386,8 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
             ok = false;
         }
         if (ok && o->passthrough && !virt) {
-            snprintf(err, sizeof err, "--passthrough needs --mode hw --mmu nested (natively the disk is the "
-                                      "machine's own already)");
+            snprintf(err, sizeof err, "--passthrough needs --mode hw --mmu nested (natively the disk and the "
+                                      "network interface are the machine's own already)");
             ok = false;
         }
         if (ok && o->passthrough) ok = hv_passthrough(cm->hv, o->passthrough - 1, !o->no_iommu, err, sizeof err);
@@ -443,6 +463,12 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
         /* the file format holds one machine's memory, not a template and its clones */
         snprintf(err, errlen, "%s: clones (--clones) cannot be saved: a save file holds one machine, not a "
                               "template shared by several", path);
+        return false;
+    }
+    if (o->net) {
+        /* frames in flight live in the interfaces' FIFOs, outside the machine's state */
+        snprintf(err, errlen, "%s: a machine with a network (--net) cannot be saved: frames in flight are not "
+                              "part of the save file", path);
         return false;
     }
     if (o->ndisks) {

@@ -173,6 +173,47 @@ struct disk_window {
     int domain;
 };
 
+/* The network interface (cpu/net.c; ports, rings and errors: isa/isa.h):
+ * a transmit and a receive ring in memory, a doorbell for each, an
+ * interrupt, a MAC address, and a port on a virtual switch (struct
+ * netswitch) that carries frames between the interfaces of one run.
+ * Frames on their way to it wait in its receive FIFO (fifo, on the heap)
+ * until their arrival cycle and a free receive buffer. */
+#define NET_FIFO NET_FIFO_FRAMES        /* frames in flight to one interface (isa.h) */
+struct net_frame {
+    uint64_t due;                      /* the cycle it arrives */
+    uint32_t len;
+    uint8_t data[NET_MAX_FRAME];
+};
+struct nic {
+    bool present;
+    int port;                          /* its port on the switch */
+    uint32_t tx_ring, rx_ring;         /* ring pages (net_tx_ring, net_rx_ring) */
+    uint32_t tx_used, rx_used;         /* the device's used indices */
+    uint8_t ctrl, error;
+    bool tx_unacked, rx_unacked;       /* net_status bits 0 and 1 */
+    bool rx_blocked;                   /* a frame is due and no buffer was free: wait for net_rx_notify */
+    struct net_frame *fifo;            /* NET_FIFO frames, a ring: fifo_head, fifo_n */
+    unsigned fifo_head, fifo_n;
+    uint64_t port_accesses, notifications, interrupts, dma_bytes, errors;
+    uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, fifo_drops;
+    uint64_t iommu_refs;               /* passed through: references of the IOMMU's walks */
+};
+/* The virtual switch: one port per interface, and an echo host (a second
+ * machine that sends every frame back) on the port after the last. */
+#define MAX_VMS_NET 8                  /* = MAX_VMS (below), asserted in net.c */
+#define NET_PORTS (MAX_VMS_NET + 1)
+struct netswitch {
+    int nports;                        /* interfaces; the echo host is port nports */
+    uint64_t latency;                  /* cycles a frame takes from one port to another */
+    struct nic *nic[MAX_VMS_NET];
+    struct disk_window win[MAX_VMS_NET]; /* where each interface's DMA may go */
+    char name[MAX_VMS_NET][32];
+    struct {
+        uint64_t sent, sent_bytes, received, received_bytes, dropped_unknown, dropped_spoofed, dropped_full;
+    } st[NET_PORTS];
+};
+
 struct stats {
     uint64_t instructions;
     uint64_t cycles;                       /* always the sum of by_cause */
@@ -329,6 +370,7 @@ struct vmcs {
      * direct_disk without an exit, and whose interrupt it posts */
     uint32_t io_direct[IO_DIRECT_PORTS / 32];
     struct disk *direct_disk;
+    struct nic *direct_nic;            /* the network interface, passed through the same way */
     /* event injection: a trap delivered to the guest at the next entry */
     bool inject;
     enum isa_cause inject_cause;
@@ -365,6 +407,8 @@ struct machine {
     struct timer timer;
     struct disk disk;                      /* bare metal's; a VM's is its own (struct vm) */
     struct iommu iommu;                    /* pass-through's DMA translation (cpu/iommu.c) */
+    struct nic nic;                        /* bare metal's network interface (--net) */
+    struct netswitch *netsw;               /* the switch of the run (--net), NULL = none */
     struct profile prof;
     struct stats st;
     uint64_t max_cycles;                   /* 0 = no limit */
@@ -502,9 +546,32 @@ uint64_t disk_irq_at(const struct disk *d);
 /* Its registers and counters in a save file, written or read as
  * sf_writing(f) says (never the disk: a machine with one is not saved). */
 void disk_file(struct savefile *f, struct disk *d);
+/* DMA wrote [pa, pa + len) of window w (host address at): code decoded
+ * from it is dropped and the window's owner told (w->wrote).  The disk's
+ * and the network interface's. */
+void dma_wrote(const struct disk_window *w, uint32_t at, uint32_t pa, uint32_t len);
 struct json_t;
 /* The device's statistics (NULL if no disk is attached). */
 struct json_t *disk_stats_json(const struct disk *d);
+
+/* ---- the network interface and the virtual switch (cpu/net.c) ------------ */
+/* Gives nic a port on sw (a MAC of 52:54:00:00:00:port+1), its DMA
+ * confined to window w; false when out of ports or host memory. */
+bool net_attach(struct netswitch *sw, struct nic *nic, const struct disk_window *w, const char *name);
+void net_detach(struct nic *nic);
+/* Pass-through: the interface's DMA goes through window w from now on. */
+void net_set_window(struct netswitch *sw, const struct nic *nic, const struct disk_window *w);
+bool net_port(uint32_t port);
+uint32_t net_in(struct netswitch *sw, struct nic *nic, uint32_t port, uint64_t now);
+void net_out(struct netswitch *sw, struct nic *nic, uint32_t port, uint32_t value, uint64_t now);
+/* Moves every frame that has arrived by now into the receive ring's free
+ * buffers (net_catch_up), then: the interrupt line, and the next cycle a
+ * frame arrives that the interface can take (UINT64_MAX if none). */
+void net_catch_up(struct netswitch *sw, struct nic *nic, uint64_t now);
+bool net_irq_line(const struct nic *nic);
+uint64_t net_next_arrival(const struct nic *nic);
+/* The "net" object: the switch's ports with their interfaces' counters. */
+struct json_t *net_stats_json(const struct netswitch *sw);
 
 /* Drops decoded code for the physical page (after a store into it). */
 void decode_invalidate_page(struct machine *m, uint32_t ppn);

@@ -28,6 +28,11 @@ uint32_t dev_in(struct machine *m, uint32_t port)
     default:
         if (disk_port(port) && m->cpu.nonroot) return dev_direct_in(m, port);   /* pass-through */
         if (disk_port(port)) return disk_in(&m->disk, port, m->st.cycles);
+        if (net_port(port) && m->cpu.nonroot) {   /* the network interface, passed through */
+            m->iommu.dom[m->vmx.cur].direct_accesses++;
+            return net_in(m->netsw, m->vmx.vmcs[m->vmx.cur].direct_nic, port, m->st.cycles);
+        }
+        if (net_port(port)) return net_in(m->netsw, &m->nic, port, m->st.cycles);
         return 0xffffffffu; /* nothing there: the bus floats high */
     }
 }
@@ -62,6 +67,11 @@ void dev_out(struct machine *m, uint32_t port, uint32_t value)
             /* bare metal: DMA reaches all of physical memory */
             struct disk_window w = {.m = m, .size = m->memsize};
             disk_out(&m->disk, &w, &m->prof, port, value, m->st.cycles);
+        } else if (net_port(port) && m->cpu.nonroot) {   /* passed through */
+            m->iommu.dom[m->vmx.cur].direct_accesses++;
+            net_out(m->netsw, m->vmx.vmcs[m->vmx.cur].direct_nic, port, value, m->st.cycles);
+        } else if (net_port(port)) {
+            net_out(m->netsw, &m->nic, port, value, m->st.cycles);
         }
         break; /* writes to nothing else are lost, as on a real bus */
     }
@@ -93,7 +103,13 @@ void dev_timer_catch_up(struct timer *t, uint64_t now)
     }
 }
 
-void dev_tick(struct machine *m) { dev_timer_catch_up(&m->timer, m->st.cycles); }
+void dev_tick(struct machine *m)
+{
+    dev_timer_catch_up(&m->timer, m->st.cycles);
+    if (m->nic.present) net_catch_up(m->netsw, &m->nic, m->st.cycles);   /* frames that have arrived */
+    if (m->cpu.nonroot && m->vmx.vmcs[m->vmx.cur].direct_nic)            /* pass-through's */
+        net_catch_up(m->netsw, m->vmx.vmcs[m->vmx.cur].direct_nic, m->st.cycles);
+}
 
 uint64_t machine_next_event(const struct machine *m)
 {
@@ -103,11 +119,18 @@ uint64_t machine_next_event(const struct machine *m)
      * pending, looked at whenever IE can let it in) */
     uint64_t disk = disk_irq_at(&m->disk);
     if (disk > m->st.cycles && disk < next) next = disk;
+    /* the next frame to arrive at the network interface */
+    uint64_t frame = net_next_arrival(&m->nic);
+    if (frame > m->st.cycles && frame < next) next = frame;
     /* pass-through: the running guest's own device, raised or to come (a
      * raised one is looked at once the guest can take it) */
     if (m->cpu.nonroot && m->vmx.vmcs[m->vmx.cur].direct_disk) {
         uint64_t posted = disk_irq_at(m->vmx.vmcs[m->vmx.cur].direct_disk);
         if (posted < next) next = posted;
+    }
+    if (m->cpu.nonroot && m->vmx.vmcs[m->vmx.cur].direct_nic) {
+        uint64_t arrival = net_next_arrival(m->vmx.vmcs[m->vmx.cur].direct_nic);
+        if (arrival < next) next = arrival;
     }
     if (m->max_cycles && m->max_cycles < next) next = m->max_cycles;
     if (m->run_until && m->run_until < next) next = m->run_until;

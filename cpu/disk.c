@@ -220,7 +220,7 @@ uint32_t disk_in(struct disk *d, uint32_t port, uint64_t now)
 /* DMA wrote guest memory [pa, pa + len) of the window: code decoded from
  * it is stale, and so may be whatever the window's owner derived from it
  * (under shadow paging, a shadow of a page table there). */
-static void dma_wrote(const struct disk_window *w, uint32_t at, uint32_t pa, uint32_t len)
+void dma_wrote(const struct disk_window *w, uint32_t at, uint32_t pa, uint32_t len)
 {
     for (uint32_t page = at & ~0xfffu; page < at + len; page += 4096)
         if (w->m->code_page[page >> 12]) decode_invalidate_page(w->m, page >> 12);

@@ -104,18 +104,27 @@ static struct disk *direct_disk(const struct machine *m)
     return m->cpu.nonroot && m->vmx.cur >= 0 ? m->vmx.vmcs[m->vmx.cur].direct_disk : NULL;
 }
 
+/* The network interface the running guest owns, if any. */
+static struct nic *direct_nic(const struct machine *m)
+{
+    return m->cpu.nonroot && m->vmx.cur >= 0 ? m->vmx.vmcs[m->vmx.cur].direct_nic : NULL;
+}
+
 bool iommu_posted_pending(const struct machine *m)
 {
     const struct disk *d = direct_disk(m);
-    return d && (m->cpu.cr[CR_SR] & SR_IE) && disk_irq_line(d, m->st.cycles);
+    const struct nic *n = direct_nic(m);
+    return (m->cpu.cr[CR_SR] & SR_IE) && ((d && disk_irq_line(d, m->st.cycles)) || (n && net_irq_line(n)));
 }
 
 void iommu_take_posted(struct machine *m)
 {
     struct disk *d = direct_disk(m);
-    d->interrupts++;
+    bool disk = d && disk_irq_line(d, m->st.cycles);   /* the disk first, as bare metal takes it */
+    if (disk) d->interrupts++;
+    else direct_nic(m)->interrupts++;
     m->iommu.dom[m->vmx.cur].posted++;
     m->st.interrupts++;
     /* EPC = the instruction that has not run yet, as bare metal's */
-    cpu_trap(m, CAUSE_DISK, 0, m->cpu.pc);
+    cpu_trap(m, disk ? CAUSE_DISK : CAUSE_NET, 0, m->cpu.pc);
 }

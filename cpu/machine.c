@@ -75,6 +75,9 @@ void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, .
 void machine_free(struct machine *m)
 {
     disk_detach(&m->disk);
+    net_detach(&m->nic);
+    free(m->netsw);
+    m->netsw = NULL;
     if (m->dpages) {
         for (uint32_t i = 0; i < m->memsize >> 12; i++) free(m->dpages[i]);
     }

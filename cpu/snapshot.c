@@ -174,6 +174,10 @@ static void keep_live(struct machine *m, const struct machine *live)
     m->hooks_ctx = live->hooks_ctx;
     m->trace = live->trace;
     m->trace_ctx = live->trace_ctx;
+    /* the network's switch and the interface's FIFO of frames in flight
+     * (whose contents a snapshot does not keep: docs/io.md) */
+    m->netsw = live->netsw;
+    m->nic.fifo = live->nic.fifo;
 }
 
 bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s)

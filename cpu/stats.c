@@ -68,6 +68,8 @@ json_t *stats_to_json(const struct machine *m)
     json_object_set_new(o, "io", io);
     json_t *disk = disk_stats_json(&m->disk);
     if (disk) json_object_set_new(o, "disk", disk);
+    json_t *net = net_stats_json(m->netsw);   /* the switch's ports, with --net */
+    if (net) json_object_set_new(o, "net", net);
 
     json_t *g = json_object();
     json_object_set_new(g, "stop", json_string(stop_reason_name[m->stop]));

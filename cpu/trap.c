@@ -145,7 +145,7 @@ bool cpu_interrupt_pending(const struct machine *m)
     if (!(m->cpu.cr[CR_SR] & SR_IE)) return false;
     return m->timer.pending ||
            (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len) ||
-           disk_irq_line(&m->disk, m->st.cycles);
+           disk_irq_line(&m->disk, m->st.cycles) || net_irq_line(&m->nic);
 }
 
 void cpu_take_interrupt(struct machine *m)
@@ -163,8 +163,10 @@ void cpu_take_interrupt(struct machine *m)
     /* the timer first, then the console, then the disk */
     enum isa_cause cause = m->timer.pending                                                ? CAUSE_TIMER
                            : m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len ? CAUSE_CONSOLE
-                                                                                           : CAUSE_DISK;
+                           : disk_irq_line(&m->disk, m->st.cycles)                          ? CAUSE_DISK
+                                                                                           : CAUSE_NET;
     if (cause == CAUSE_DISK) m->disk.interrupts++;
+    if (cause == CAUSE_NET) m->nic.interrupts++;
     m->st.interrupts++;
     /* EPC = the instruction that has not run yet */
     cpu_trap(m, cause, 0, m->cpu.pc);
@@ -176,7 +178,8 @@ void cpu_halt(struct machine *m)
     uint64_t disk = disk_irq_at(&m->disk);
     bool can_wake = (m->cpu.cr[CR_SR] & SR_IE) &&
                     (m->timer.period || m->timer.pending ||
-                     (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len) || disk != UINT64_MAX);
+                     (m->con.rx_irq_enabled && m->con.input_pos < m->con.input_len) || disk != UINT64_MAX ||
+                     net_next_arrival(&m->nic) != UINT64_MAX || net_irq_line(&m->nic));
     if (!can_wake) {
         machine_stop(m, STOP_HALT, "halted at pc 0x%08x", m->cpu.pc - 4);
         return;
@@ -186,6 +189,8 @@ void cpu_halt(struct machine *m)
          * cycle limit) */
         uint64_t wake = m->timer.deadline;
         if (disk != UINT64_MAX && (!m->timer.period || disk < wake)) wake = disk;
+        uint64_t frame = net_next_arrival(&m->nic);   /* a frame arriving */
+        if (frame != UINT64_MAX && ((!m->timer.period && disk == UINT64_MAX) || frame < wake)) wake = frame;
         if (m->max_cycles && wake > m->max_cycles) wake = m->max_cycles;
         if (wake > m->st.cycles) cpu_charge(m, CY_IDLE, wake - m->st.cycles);
         if (m->max_cycles && m->st.cycles >= m->max_cycles) {

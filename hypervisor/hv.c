@@ -97,6 +97,7 @@ void hv_free(struct hv *hv)
     free(hv->post.have);
     hv->dirty.bits = hv->post.remote = hv->post.have = NULL;
     for (int i = 0; i < hv->nvms; i++) disk_detach(&hv->vms[i].disk);
+    for (int i = 0; i < hv->nvms; i++) net_detach(&hv->vms[i].nic);
     if (hv->m) hv->m->hv = NULL;
 }
 
@@ -285,7 +286,8 @@ void hv_program_timer(struct hv *hv)
 static bool wakes(const struct hv *hv, const struct vm *vm)
 {
     return vm->vtimer.pending || (vm->vtimer.period && hv->m->st.cycles >= vm->vtimer.deadline) ||
-           disk_irq_line(&vm->disk, hv->m->st.cycles);
+           disk_irq_line(&vm->disk, hv->m->st.cycles) || net_irq_line(&vm->nic) ||
+           net_next_arrival(&vm->nic) <= hv->m->st.cycles;   /* a frame has arrived for it */
 }
 
 void hv_schedule(struct hv *hv, bool preempt)
@@ -467,8 +469,9 @@ void hv_stats_json(const struct hv *hv, json_t *o)
         }
         json_t *iommu = hv_passthrough_json(hv, vm);   /* pass-through: its direct accesses did not exit */
         if (iommu) {
-            json_object_set_new(disk, "exits", json_integer((json_int_t)(vm->disk.port_accesses -
-                                                                         m->iommu.dom[vm->index].direct_accesses)));
+            /* the direct accesses are the disk's and the network interface's (passed through with it) */
+            uint64_t direct = m->iommu.dom[vm->index].direct_accesses - (vm->nic.present ? vm->nic.port_accesses : 0);
+            json_object_set_new(disk, "exits", json_integer((json_int_t)(vm->disk.port_accesses - direct)));
             json_object_set_new(v, "iommu", iommu);
         }
         json_array_append_new(vms, v);

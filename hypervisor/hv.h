@@ -54,6 +54,7 @@ struct vm {
     struct disk disk;              /* its own disk (--disk, one per VM), or none */
     bool passthrough;              /* its disk is passed through (passthrough.c) */
     uint64_t iommu_reports;        /* IOMMU faults of its device the hypervisor heard of */
+    struct nic nic;                /* its network interface on the run's switch (--net), or none */
     /* accounting */
     uint64_t exits, exits_by_reason[EXIT_COUNT];
     uint64_t instructions, cycles; /* while this VM was loaded */
@@ -291,6 +292,9 @@ uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm);
 /* When a halted VM wakes: at its next interrupt, now if one is raised;
  * UINT64_MAX if nothing can wake it (its hlt ends it, as bare metal's). */
 uint64_t vdev_wake_at(const struct hv *hv, const struct vm *vm);
+/* Gives every VM a network interface on switch sw (--net), its DMA
+ * confined to the VM's memory as its disk's is; false with a message. */
+bool vdev_attach_net(struct hv *hv, struct netswitch *sw, char *err, size_t errlen);
 /* Builds the host (nested) table of a VM; returns its root. */
 bool nested_build(struct hv *hv, struct vm *vm, uint32_t *root, char *err, size_t errlen);
 

@@ -81,6 +81,11 @@ bool hv_migrate_can(const struct hv *hv, char *err, size_t errlen)
                               "simulated");
         return false;
     }
+    if (hv->vms[0].nic.present) {
+        snprintf(err, errlen, "the VM has a network interface (--net): its switch and the frames in flight are "
+                              "this host's");
+        return false;
+    }
     return true;
 }
 

@@ -1,5 +1,7 @@
 /*
  * passthrough.c — a VM's disk given to it directly, behind the IOMMU.
+ * Its network interface (--net) goes with it, the same three ways: its
+ * ports direct, its DMA through the same domain, its interrupt posted.
  *
  * The third way to virtualise a device (docs/io.md): the guest's own driver
  * drives the device itself.  The hypervisor's part is set-up, not I/O:
@@ -44,9 +46,9 @@ bool hv_passthrough(struct hv *hv, int i, bool iommu, char *err, size_t errlen)
         return false;
     }
     struct vm *vm = &hv->vms[i];
-    if (!vm->disk.present) {
-        snprintf(err, errlen, "--passthrough %d: VM %s has no disk to pass through (give it one with --disk)", i,
-                 vm->name);
+    if (!vm->disk.present && !vm->nic.present) {
+        snprintf(err, errlen, "--passthrough %d: VM %s has no disk to pass through (give it one with --disk, "
+                              "or a network interface with --net)", i, vm->name);
         return false;
     }
     if (!iommu && vm->base != 0) {
@@ -63,7 +65,16 @@ bool hv_passthrough(struct hv *hv, int i, bool iommu, char *err, size_t errlen)
     memset(v->io_direct, 0, sizeof v->io_direct);
     for (uint32_t port = PORT_DISK_SECTOR; port <= PORT_DISK_NOTIFY; port++)
         v->io_direct[port >> 5] |= 1u << (port & 31);
-    v->direct_disk = &vm->disk;
+    v->direct_disk = vm->disk.present ? &vm->disk : NULL;
+    if (vm->nic.present) {
+        /* the network interface too: its ports direct, its DMA through the
+         * same domain (the whole bus; with no IOMMU, host-physical) */
+        for (uint32_t port = PORT_NET_TX_RING; port <= PORT_NET_TX_USED; port++)
+            v->io_direct[port >> 5] |= 1u << (port & 31);
+        v->direct_nic = &vm->nic;
+        struct disk_window w = {.m = m, .size = iommu ? UINT32_MAX : m->memsize, .iommu = iommu, .domain = vm->index};
+        net_set_window(m->netsw, &vm->nic, &w);
+    }
     vm->passthrough = true;
     hv->cfg.passthrough = true;
     m->iommu.enabled = iommu;

@@ -37,6 +37,34 @@ static void vdisk_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t valu
     if (vm->disk.requests != taken) hv_charge_op(hv, (unsigned)(vm->disk.requests - taken));
 }
 
+/* The VM's network interface (cpu/net.c, the device bare metal has, on
+ * the run's switch): every access to its registers exits and is emulated
+ * here, and the frames it sends or receives are the hypervisor's work —
+ * one operation per frame, as the disk's backend charges per request.
+ * Its DMA window is the VM's memory, as the disk's is. */
+static void vnet_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
+{
+    uint64_t frames = vm->nic.tx_frames + vm->nic.rx_frames;
+    hv_charge_op(hv, 1);
+    net_out(hv->m->netsw, &vm->nic, port, value, hv->m->st.cycles);
+    if (vm->nic.tx_frames + vm->nic.rx_frames != frames)
+        hv_charge_op(hv, (unsigned)(vm->nic.tx_frames + vm->nic.rx_frames - frames));
+}
+
+bool vdev_attach_net(struct hv *hv, struct netswitch *sw, char *err, size_t errlen)
+{
+    for (int i = 0; i < hv->nvms; i++) {
+        struct vm *vm = &hv->vms[i];
+        struct disk_window w = {hv->m, vm->base, vm->size, hv_technique_of(hv)->dma_may_write, hv, vdisk_wrote,
+                                false, 0};
+        if (!net_attach(sw, &vm->nic, &w, vm->name)) {
+            snprintf(err, errlen, "--net: no network interface for VM %s (out of host memory)", vm->name);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The virtual timer catches up with the host's cycles, as on bare metal
  * (dev_timer_catch_up, the machine's own timer's).  The hypervisor only
  * looks when it has to (an exit or a trap of this VM, its scheduling), so
@@ -57,19 +85,22 @@ static bool console_irq(struct hv *hv, struct vm *vm)
 bool vdev_irq_due(struct hv *hv, struct vm *vm, enum isa_cause *cause)
 {
     vtimer_catch_up(hv->m, vm);
-    *cause = vm->vtimer.pending ? CAUSE_TIMER : console_irq(hv, vm) ? CAUSE_CONSOLE : CAUSE_DISK;
-    return vm->vtimer.pending || console_irq(hv, vm) ||
-           (vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles));
+    if (vm->nic.present) net_catch_up(hv->m->netsw, &vm->nic, hv->m->st.cycles);   /* frames arrived */
+    bool disk = vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles);
+    *cause = vm->vtimer.pending ? CAUSE_TIMER : console_irq(hv, vm) ? CAUSE_CONSOLE : disk ? CAUSE_DISK : CAUSE_NET;
+    return vm->vtimer.pending || console_irq(hv, vm) || disk || (vdev_disk_emulated(vm) && net_irq_line(&vm->nic));
 }
 
 bool vdev_irq_raised(const struct hv *hv, const struct vm *vm)
 {
-    return vm->vtimer.pending || (vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles));
+    return vm->vtimer.pending || (vdev_disk_emulated(vm) && disk_irq_line(&vm->disk, hv->m->st.cycles)) ||
+           (vdev_disk_emulated(vm) && net_irq_line(&vm->nic));
 }
 
 void vdev_delivered(struct vm *vm, enum isa_cause cause)
 {
     if (cause == CAUSE_DISK) vm->disk.interrupts++;
+    if (cause == CAUSE_NET) vm->nic.interrupts++;
 }
 
 /* The VM's own devices only: another VM's disk never brings this one back. */
@@ -79,6 +110,8 @@ uint64_t vdev_next_event(const struct hv *hv, const struct vm *vm)
     if (!vdev_disk_emulated(vm)) disk = UINT64_MAX;   /* posted by the CPU, no exit */
     if (vm->vtimer.period && !vm->vtimer.pending) next = vm->vtimer.deadline;
     if (disk > hv->m->st.cycles && disk < next) next = disk;
+    uint64_t frame = net_next_arrival(&vm->nic);   /* the next frame to arrive (passed through: the CPU's) */
+    if (vdev_disk_emulated(vm) && frame > hv->m->st.cycles && frame < next) next = frame;
     return next;
 }
 
@@ -88,6 +121,8 @@ uint64_t vdev_wake_at(const struct hv *hv, const struct vm *vm)
     if (vm->vtimer.pending) return now;
     if (vm->vtimer.period) wake = vm->vtimer.deadline;
     if (disk < wake) wake = disk;
+    if (net_irq_line(&vm->nic)) return now;
+    if (net_next_arrival(&vm->nic) < wake) wake = net_next_arrival(&vm->nic);
     return wake < now ? now : wake;
 }
 
@@ -106,6 +141,7 @@ uint32_t vdev_in(struct hv *hv, struct vm *vm, uint32_t port)
     case PORT_TIMER_NOW: return (uint32_t)hv->m->st.cycles;
     default:
         if (disk_port(port)) return disk_in(&vm->disk, port, hv->m->st.cycles);
+        if (net_port(port)) return net_in(hv->m->netsw, &vm->nic, port, hv->m->st.cycles);
         return 0xffffffffu;
     }
 }
@@ -144,6 +180,7 @@ void vdev_out(struct hv *hv, struct vm *vm, uint32_t port, uint32_t value)
         break;
     default:
         if (disk_port(port)) vdisk_out(hv, vm, port, value);
+        if (net_port(port)) vnet_out(hv, vm, port, value);
         break;
     }
 }

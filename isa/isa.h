@@ -168,7 +168,8 @@ int isa_creg_parse(const char *name);
     X(CAUSE_TIMER,      9,  "timer",      "timer interrupt")                               \
     X(CAUSE_CONSOLE,    10, "console",    "console input interrupt")                       \
     X(CAUSE_HYPERCALL,  11, "hypercall",  "vmcall in ring 1 or 2 outside a VM: a deprivileged (paravirtual) kernel calls the ring-0 hypervisor") \
-    X(CAUSE_DISK,       12, "disk",       "block-device completion interrupt")
+    X(CAUSE_DISK,       12, "disk",       "block-device completion interrupt") \
+    X(CAUSE_NET,        13, "net",        "network-interface interrupt: a frame sent or received")
 
 enum isa_cause {
 #define X(id, num, name, desc) id = num,
@@ -199,7 +200,17 @@ int isa_cause_parse(const char *name);
     X(PORT_DISK_CTRL,  0x36, "disk_ctrl",  "out/in: bit 0 = interrupt when a command is done") \
     X(PORT_DISK_ACK,   0x37, "disk_ack",   "out: acknowledge the done command (clears disk_status bit 1 and the interrupt)") \
     X(PORT_DISK_QUEUE, 0x38, "disk_queue", "out/in: the physical address of the request queue's page (0 = none; kept only while a disk is attached)") \
-    X(PORT_DISK_NOTIFY, 0x39, "disk_notify", "out: notification: take every request added to the queue since the last one")
+    X(PORT_DISK_NOTIFY, 0x39, "disk_notify", "out: notification: take every request added to the queue since the last one") \
+    X(PORT_NET_TX_RING, 0x40, "net_tx_ring", "out/in: the physical address of the transmit ring's page (0 = none)") \
+    X(PORT_NET_RX_RING, 0x41, "net_rx_ring", "out/in: the physical address of the receive ring's page (0 = none)") \
+    X(PORT_NET_TX_NOTIFY, 0x42, "net_tx_notify", "out: doorbell: send every frame added to the transmit ring since the last one") \
+    X(PORT_NET_RX_NOTIFY, 0x43, "net_rx_notify", "out: doorbell: receive buffers were added to the receive ring") \
+    X(PORT_NET_CTRL,   0x44, "net_ctrl",   "out/in: bit 0 = interrupt when a frame was sent or received") \
+    X(PORT_NET_STATUS, 0x45, "net_status", "in: bit 0 = frames sent, bit 1 = frames received (not yet acknowledged); bits 8..15 = the last error") \
+    X(PORT_NET_ACK,    0x46, "net_ack",    "out: acknowledge what net_status reports (clears bits 0, 1 and the interrupt)") \
+    X(PORT_NET_MAC,    0x47, "net_mac",    "in: the low four bytes of the interface's MAC address (the first two are 52:54), 0 = no interface") \
+    X(PORT_NET_RX_USED, 0x48, "net_rx_used", "in: the receive ring's used index (frames received so far)") \
+    X(PORT_NET_TX_USED, 0x49, "net_tx_used", "in: the transmit ring's used index (frames taken so far)")
 
 enum isa_port {
 #define X(id, num, name, desc) id = num,
@@ -241,6 +252,39 @@ enum disk_command { DISK_READ = 1, DISK_WRITE = 2, DISK_FLUSH = 3 };
 enum disk_error {
 #define X(id, num, name, desc) id = num,
     DISK_ERRORS(X)
+#undef X
+};
+/* The network interface behind the net_* ports (docs/isa.md, "Network
+ * interface"): a transmit and a receive ring, each one page of physical
+ * memory laid out as the disk's request queue is: the available index (the
+ * driver's), the used index (the device's), flags (the driver's), then
+ * NET_RING_SIZE descriptors of two words (address, length) and as many
+ * status words, written by the device: on the transmit ring the error code
+ * of the frame, on the receive ring the length of the frame received (an
+ * error code << 16 if it did not fit). */
+#define NET_RING_SIZE 16u
+#define NR_AVAIL 0u                    /* byte offsets in a ring's page */
+#define NR_USED 4u
+#define NR_FLAGS 8u
+#define NR_DESC 16u                    /* + slot * 8: address, length */
+#define NR_STATUS (NR_DESC + NET_RING_SIZE * 8u) /* + slot * 4 */
+#define NR_NO_INTERRUPT 0x1u           /* flags: no interrupt for the frames of this ring */
+#define NET_HEADER 14u                 /* destination MAC, source MAC, type */
+#define NET_MAX_FRAME 1514u            /* bytes in the largest frame */
+#define NET_MAC_HI 0x5254u             /* every interface's first two MAC bytes */
+#define NET_STATUS_TX 0x1u
+#define NET_STATUS_RX 0x2u
+#define NET_CTRL_IRQ 0x1u
+#define NET_FIFO_FRAMES 32             /* frames that may wait for a receive buffer */
+#define NET_DEFAULT_LATENCY 2000       /* cycles through the switch (--net-latency) */
+#define NET_ERRORS(X)                                                                     \
+    X(NET_OK,       0, "ok",       "the frame was sent (or received)")                    \
+    X(NET_BAD_LEN,  1, "bad_len",  "a frame shorter than its 14-byte header or longer than 1514 bytes, or a receive buffer too small") \
+    X(NET_DMA,      2, "dma",      "a descriptor's buffer outside physical memory (or, under pv, in a page table)") \
+    X(NET_RING,     3, "ring",     "a doorbell with no ring page in memory, or an available index more than 16 ahead")
+enum net_error {
+#define X(id, num, name, desc) id = num,
+    NET_ERRORS(X)
 #undef X
 };
 /* Name of a port number, or NULL. */

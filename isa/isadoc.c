@@ -911,6 +911,70 @@ static void write_disk(FILE *out)
             DISK_QUEUE_SIZE, isa_port_name(PORT_DISK_QUEUE));
 }
 
+/* The network interface's section: its registers are in the port table. */
+static void write_net(FILE *out)
+{
+    fprintf(out,
+            "### Network interface\n\n"
+            "A machine run with `--net` has a network interface on a virtual switch (every VM of a "
+            "run its own, all on one switch).  Interface k (0 natively; the VM's index under a "
+            "hypervisor) has the MAC address 52:54:00:00:00:k+1; `%s` reads its low four bytes "
+            "(k+1), 0xffffffff without an interface.  It sends and receives Ethernet frames of "
+            "%u to %u bytes: destination MAC, source MAC, a two-byte type, then data.  Both "
+            "directions are rings in physical memory, one page each, laid out as the disk's "
+            "request queue is (32-bit words at these byte offsets):\n\n"
+            "| offset | written by | what |\n|---|---|---|\n"
+            "| %u | driver | the available index: descriptors added so far, counting from 0 |\n"
+            "| %u | device | the used index: descriptors taken so far |\n"
+            "| %u | driver | flags: bit 0 = no interrupt for this ring's frames (interrupt suppression) |\n"
+            "| %u + 8 × slot | driver | a descriptor: physical address, length; slot = index mod %u |\n"
+            "| %u + 4 × slot | device | transmit: the frame's error code; receive: the length of the "
+            "frame received, or an error code << 16 |\n\n"
+            "- **Rings**: the driver writes each ring's page to `%s` and `%s` (which also sets "
+            "the device's used index to 0).\n"
+            "- **Transmit**: a write to `%s` (the doorbell) makes the device take, in order, every "
+            "descriptor from its used index up to the available index — a batch for one write.  "
+            "Each is checked (a length of %u to %u bytes, `bad_len`; the buffer wholly in "
+            "physical memory, `dma`), its frame read by DMA and handed to the switch; the device "
+            "writes each status and the new used index back.  Frames sent raise `%s` bit 0.\n"
+            "- **Receive**: the driver offers empty buffers (address, room) on the receive ring "
+            "and says so with `%s`.  A frame that has arrived goes into the next buffer, its "
+            "length into the status word: a frame larger than the buffer gets `bad_len` << 16, a "
+            "buffer outside memory `dma` << 16, and the buffer is used up either way.  A frame "
+            "that arrives with no buffer free waits in the interface's FIFO of %d frames (a "
+            "full FIFO drops it) until `%s`.  Frames received raise `%s` bit 1.  `%s` and `%s` "
+            "read the used indices.\n"
+            "- **Interrupt**: with `%s` bit 0 set, cause %d (`%s`) is raised while `%s` bit 0 or "
+            "1 is set — level-triggered, until a write to `%s` clears both — except for frames of "
+            "a ring whose flags word has bit 0 set: a driver that polls its rings in memory "
+            "turns off the interrupts it does not need.\n"
+            "- **Refused** with `ring` in `%s` bits 8..15, taking nothing: a doorbell with no "
+            "ring (0), one not page-aligned or not wholly in physical memory, or an available "
+            "index more than %u ahead of the used index (or behind it).\n\n"
+            "| code | name | meaning |\n|---|---|---|\n",
+            isa_port_name(PORT_NET_MAC), NET_HEADER, NET_MAX_FRAME, NR_AVAIL, NR_USED, NR_FLAGS, NR_DESC,
+            NET_RING_SIZE, NR_STATUS, isa_port_name(PORT_NET_TX_RING), isa_port_name(PORT_NET_RX_RING),
+            isa_port_name(PORT_NET_TX_NOTIFY), NET_HEADER, NET_MAX_FRAME, isa_port_name(PORT_NET_STATUS),
+            isa_port_name(PORT_NET_RX_NOTIFY), NET_FIFO_FRAMES, isa_port_name(PORT_NET_RX_NOTIFY),
+            isa_port_name(PORT_NET_STATUS), isa_port_name(PORT_NET_RX_USED), isa_port_name(PORT_NET_TX_USED),
+            isa_port_name(PORT_NET_CTRL), CAUSE_NET, isa_cause_name[CAUSE_NET], isa_port_name(PORT_NET_STATUS),
+            isa_port_name(PORT_NET_ACK), isa_port_name(PORT_NET_STATUS), NET_RING_SIZE);
+#define X(id, num, name, desc) fprintf(out, "| %d | `%s` | %s |\n", num, name, desc);
+    NET_ERRORS(X)
+#undef X
+    fprintf(out,
+            "\n- **The switch** forwards a frame to the interface whose MAC is its destination, "
+            "arriving `--net-latency` cycles (default %d) after it was sent, so the same run "
+            "takes the same cycles every time.  It drops, and counts, a frame to no MAC it knows "
+            "and a frame whose source MAC is not its sender's (a spoofed frame).  Its port after "
+            "the last interface is an echo host, which sends every frame back, MACs swapped, "
+            "another latency later: natively the peer of the machine's only interface.\n"
+            "- **Memory**: as the disk's DMA: physical memory only, under a hypervisor the VM's "
+            "guest-physical memory; passed through (`--passthrough N`) through the IOMMU, a page "
+            "outside the VM an IOMMU fault and `dma` for the guest.\n\n",
+            NET_DEFAULT_LATENCY);
+}
+
 static void write_ports(FILE *out)
 {
     fprintf(out,
@@ -939,6 +1003,7 @@ static void write_ports(FILE *out)
             isa_port_name(PORT_TIMER_PERIOD), isa_port_name(PORT_TIMER_ACK),
             isa_port_name(PORT_TIMER_NOW), isa_port_name(PORT_POWER));
     write_disk(out);
+    write_net(out);
 }
 
 /* ---- boot parameters -------------------------------------------------------- */

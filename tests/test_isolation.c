@@ -89,6 +89,8 @@ static const struct attack attacks[] = {
     {"container_escape", NULL, "200", NULL, 0, false, true},
     {"container_netns", NULL, "200", NULL, 0, false, true},
     {"container_cgroupns", NULL, "200", NULL, 0, false, true},
+    /* the network interface: malformed descriptors and rings, a spoofed frame */
+    {"net_ring", NULL, "200", NULL, 0, false, false},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
@@ -276,6 +278,13 @@ static void run_one(const struct attack *at, const char *img, const struct colum
             opt.disks[i] = disks[i];
         }
         opt.ndisks = nimages;
+        if (col && !strcmp(col->mode, "hw") && !strcmp(col->mmu, "nested")) opt.passthrough = att + 1;
+    }
+    /* network attacks (guests/attacks/net_*.s): every VM an interface on
+     * one switch, and under hw with nested paging the attacker's passed
+     * through to it, behind the IOMMU */
+    if (!strncmp(at->name, "net_", 4)) {
+        opt.net = true;
         if (col && !strcmp(col->mode, "hw") && !strcmp(col->mmu, "nested")) opt.passthrough = att + 1;
     }
 
@@ -709,6 +718,7 @@ Test(isolation, ring1_paging) { attack_by_index(15); }
 Test(isolation, container_escape) { attack_by_index(16); }
 Test(isolation, container_netns) { attack_by_index(17); }
 Test(isolation, container_cgroupns) { attack_by_index(18); }
+Test(isolation, net_ring) { attack_by_index(19); }
 
 /* Attacks others add to guests/attacks/ (pv_*.s: paravirtual kernels, the pv
  * column alone; any other: every column, against its native run). */

@@ -88,6 +88,12 @@ with nested paging the attacker's disk is passed through to it
 IOMMU (docs/io.md).  The same guest with `--no-iommu` overwrites that VM —
 no column here, since it is meant to escape: tests/test_iommu.c shows it.
 
+The `net_ring` row runs with a network (`--net`: an interface for every
+VM, one switch), and under hw with nested paging the attacker's interface
+is passed through to it, behind the IOMMU: its malformed descriptors and
+rings are refused as bare metal refuses them, and its spoofed frame is
+dropped by the switch (docs/io.md, "Network").
+
 The "bare metal" column gives the native exit status (42 is the attacks'
 "done"; 125 a triple fault).  tests/test_isolation.c asserts "contained"
 (or by design, or refused) in every cell, one Test per attack, so `make

@@ -44,10 +44,8 @@ char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const cha
     const struct iommu_domain *io = direct ? &m->iommu.dom[hv->vms[vm].index] : NULL;
     bool iommu = direct && m->iommu.enabled;
     if (direct) virt = false;
-    if (!d->present) {
-        snprintf(err, errlen, "no disk to draw the I/O path of (run with --disk FILE)");
-        return NULL;
-    }
+    if (!d->present) /* the network's path, if the run has one (netpath.c) */
+        return vis_dot_net(m, hv, vm, title, err, errlen);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

@@ -81,6 +81,9 @@ char *vis_dot_io(const struct machine *m, const struct hv *hv, int vm, const cha
  * migration.  NULL with err when stats hold no data centre. */
 struct json_t;
 char *vis_dot_datacentre(struct json_t *stats, const char *title, char *err, size_t errlen);
+/* The same for the network (visualise/netpath.c): a run with --net and no
+ * disk — driver, rings, hypervisor, interface, switch, the other ports. */
+char *vis_dot_net(const struct machine *m, const struct hv *hv, int vm, const char *title, char *err, size_t errlen);
 /* The namespaces of the guest kernel's process at gpa p beyond pid, UTS,
  * user and IPC, read through the layouts kernels built with them publish:
  * mnt_layout (FS=1) and net_layout (NET=1), 0 for a kernel without. */

@@ -101,6 +101,9 @@ _start:
         .if     DISK_QUEUE              # the split driver's queue (disk.s)
         call    dq_init
         .endif
+        .if     NIC                     # the network interface's rings (nic.s)
+        call    nic_init
+        .endif
         j       schedule
 8:      PANIC   "boot: the hypervisor refused the kernel's page tables"
 9:      PANIC   "boot: cannot create init"

@@ -128,6 +128,12 @@
         .ifndef DISK_QUEUE              # -D DISK_QUEUE=1 (guests/diskq.s): the split
         .equ    DISK_QUEUE, 0           # driver, requests in a queue in memory and one
         .endif                          # notification each (disk.s)
+        .ifndef NIC                     # guests/netping.s: the network interface's
+        .equ    NIC, 0                  # driver (nic.s)
+        .endif
+        .ifndef NIC_QUEUE               # -D NIC_QUEUE=1 (guests/netq.s): its split
+        .equ    NIC_QUEUE, 0            # driver: one doorbell a batch, indices read
+        .endif                          # from memory, interrupts suppressed
         .ifndef CONTAINERS
         .equ    CONTAINERS, 0
         .endif
@@ -214,7 +220,7 @@
         .if     CONTAINERS
         .equ    NSYSCALL, 30 + 6 * FS + 4 * NET + CGNS
         .else
-        .equ    NSYSCALL, 12 + DISK
+        .equ    NSYSCALL, 12 + DISK + NIC
         .endif
         .equ    DISK_READ, 1            # disk commands (docs/isa.md, "Block device")
         .equ    DISK_WRITE, 2
@@ -227,6 +233,23 @@
         .equ    DQ_FLAGS, 8
         .equ    DQ_REQ, 16              # + slot * 16: command, sector, count, address
         .equ    DQ_STATUS, 16 + 16 * 16 # + slot * 4: the device's error code
+        # The network interface's driver (nic.s): NIC=1 kernels only.
+        .equ    SYS_NET, 12             # net(op | n << 8, buf, len) -> see nic.s
+        .equ    NET_INFO, 0
+        .equ    NET_SEND, 1
+        .equ    NET_RECV, 2
+        .equ    NET_CLOCK, 3
+        .equ    NET_SLOT, 2048          # frame i of a call is at buf + i * NET_SLOT
+        .equ    NET_BATCH, 8            # frames one call may move
+        .equ    NR_SIZE, 16             # a ring's page (docs/isa.md, "Network interface")
+        .equ    NR_AVAIL, 0
+        .equ    NR_USED, 4
+        .equ    NR_FLAGS, 8
+        .equ    NR_DESC, 16             # + slot * 8: address, length
+        .equ    NR_STATUS, 16 + 16 * 8  # + slot * 4
+        .equ    NR_NO_INTERRUPT, 1
+        .equ    NET_CTRL_IRQ, 1
+        .equ    CAUSE_NET, 13
         .equ    DQ_NO_INTERRUPT, 1
 
 # Errors: every call returns -1 when it fails; the container calls return
@@ -438,6 +461,7 @@
         .equ    PORT_con_data, 0x10
         .equ    PORT_timer_period, 0x20
         .equ    PORT_timer_ack, 0x21
+        .equ    PORT_timer_now, 0x22
         .equ    PORT_disk_sector, 0x30   # the block device (disk.s)
         .equ    PORT_disk_count, 0x31
         .equ    PORT_disk_addr, 0x32
@@ -448,6 +472,16 @@
         .equ    PORT_disk_ack, 0x37
         .equ    PORT_disk_queue, 0x38
         .equ    PORT_disk_notify, 0x39
+        .equ    PORT_net_tx_ring, 0x40   # the network interface (nic.s)
+        .equ    PORT_net_rx_ring, 0x41
+        .equ    PORT_net_tx_notify, 0x42
+        .equ    PORT_net_rx_notify, 0x43
+        .equ    PORT_net_ctrl, 0x44
+        .equ    PORT_net_status, 0x45
+        .equ    PORT_net_ack, 0x46
+        .equ    PORT_net_mac, 0x47
+        .equ    PORT_net_rx_used, 0x48
+        .equ    PORT_net_tx_used, 0x49
 
 # RDCR reg, cr / WRCR reg, cr: a control register the pv build keeps in the
 # shared page (the trap registers, scratch, levels, memsize).

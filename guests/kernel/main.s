@@ -28,6 +28,7 @@
 #                guests/netns.s)
 #   cgns.s       cgroup namespaces (and CGNS=1: guests/cgroupns.s)
 #   disk.s       the block-device driver (DISK=1 builds only: guests/diskio.s)
+#   nic.s        the network interface's driver (NIC=1 builds only: guests/netping.s)
 #   user/        the user image: a library and every user program
 #
 # A top-level guest (guests/syscall.s, ...) sets INIT_PROGRAM, the program
@@ -64,6 +65,9 @@ bss_start:
         .endif
         .if     DISK
         .include "disk.s"               # the block-device driver
+        .endif
+        .if     NIC
+        .include "nic.s"                # the network interface's driver
         .endif
         .if     CONTAINERS
         .include "ns.s"                 # namespaces and control groups

@@ -375,6 +375,9 @@ syscall_table:
         .if     DISK                    # disk.s
         .word   sys_disk                # 12
         .endif
+        .if     NIC                     # nic.s
+        .word   sys_net                 # 12
+        .endif
         .if     CONTAINERS              # ns.s and cgroup.s
         .word   sys_clone               # 12
         .word   sys_unshare             # 13

@@ -147,6 +147,23 @@ kernel_trap:
         pop     r2
         TRAP_RETURN
         .endif
+        .if     NIC                     # the network interface (nic.s): it ends
+1:      addi    r2, r2, CAUSE_TIMER - CAUSE_NET # sys_net's sleep
+        bnez    r2, 1f
+        push    lr
+        call    nic_intr
+        pop     lr
+        RDCR    r1, epc                 # between sys_net's look at the ring and
+        la      r2, nic_wait            # its hlt (nic_woken)?  Then look again
+        bltu    r1, r2, 3f
+        la      r2, nic_woken
+        bgeu    r1, r2, 3f
+        la      r2, nic_wait
+        WRCR    r2, epc
+3:      pop     r1
+        pop     r2
+        TRAP_RETURN
+        .endif
 1:      la      r1, msg_ktrap1
         call    kputs
         RDCR    r1, cause
@@ -354,11 +371,16 @@ utrap_table:
         .word   user_fault              # 8 double fault
         .word   user_timer              # 9 timer
         .word   user_ignore             # 10 console
+        .if     NIC                     # 11 .. 13 net (nic.s)
+        .word   user_fault, user_fault, nic_intr
+        .word   user_fault, user_fault
+        .else
         .if     DISK_IRQ
         .word   user_fault, disk_intr   # 12 disk (disk.s)
         .word   user_fault, user_fault, user_fault
         .else
         .word   user_fault, user_fault, user_fault, user_fault, user_fault
+        .endif
         .endif
 
 fault_names:

@@ -71,10 +71,11 @@
         .equ    PROG_SHARES, PROG_QUOTA + QUOTA         # guests/shares.s: cpu shares
         .equ    PROG_DISKIO, 19         # DISK=1 kernels only (guests/diskio.s)
         .equ    PROG_DIRTY, 19          # DIRTY=1 kernels only (guests/dirty.s)
+        .equ    PROG_NETPING, 19        # NIC=1 kernels only (guests/netping.s)
         .if     CONTAINERS
         .equ    NPROGS, 38 + 6 * FS + 2 * NET + 2 * CGNS + QUOTA + SHARES
         .else
-        .equ    NPROGS, 19 + DISK + DIRTY
+        .equ    NPROGS, 19 + DISK + DIRTY + NIC
         .endif
 
         # The bytes are only ever copied, so they may sit in either section.
@@ -158,6 +159,9 @@ user_image:
         .if     DIRTY
         .word   dirty_main
         .endif
+        .if     NIC
+        .word   netping_main
+        .endif
 
         .include "ulib.s"
         .include "init.s"
@@ -196,6 +200,9 @@ user_image:
         .endif
         .if     DIRTY
         .include "dirty.s"
+        .endif
+        .if     NIC
+        .include "netping.s"
         .endif
         .align  4
         .dephase
