@@ -64,7 +64,7 @@ static void run_help(FILE *out)
         "                     on host 0 (docs/migration.md); with several images, a data centre\n"
         "                     (below)\n"
         "  --migrate-at CYCLE:HOST  live migration: move the running VM to HOST at CYCLE by\n"
-        "                     pre-copy rounds (dirty logging: te, bt, hw), stop-and-copy, resume\n"
+        "                     pre-copy rounds (dirty logging: te, bt, hw, pv), stop-and-copy, resume\n"
         "                     (repeatable, up to 16); statistics \"migrations\": rounds, pages per\n"
         "                     round, pages dirtied, downtime, total cycles\n"
         "  --link BW[:LAT]    the link between hosts: BW bytes per cycle, LAT cycles (16:10000)\n"

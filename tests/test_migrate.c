@@ -2,7 +2,8 @@
  * test_migrate.c — live migration (issue #15): `ringsim run … --hosts N
  * --migrate-at CYCLE:HOST` moves the running VM to another simulated host by
  * pre-copy (hypervisor/migrate.c).  Under each dirty-log mechanism — the
- * nested table's (hw+nested), shadow paging's (hw+shadow, te, bt) — the
+ * nested table's (hw+nested), shadow paging's (hw+shadow, te, bt), pv's
+ * log-dirty mode (a shadow of its validated tables for the rounds) — the
  * guest prints what a run that never moved prints, and the target's memory
  * is the source's at the pause, page for page.  With the `dirty` workload,
  * whose write rate is its parameter, rounds converge for a moderate rate and
@@ -33,11 +34,12 @@ static json_t *migration_of(json_t *st)
 
 static long long num(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
 
-static const char *const techniques[] = {"--mode hw --mmu nested", "--mode hw --mmu shadow", "--mode te", "--mode bt"};
+static const char *const techniques[] = {"--mode hw --mmu nested", "--mode hw --mmu shadow", "--mode te", "--mode bt",
+                                         "--mode pv"};
 
 ParameterizedTestParameters(migrate, output_is_a_never_moved_runs_under_each_dirty_log)
 {
-    static int idx[] = {0, 1, 2, 3};
+    static int idx[] = {0, 1, 2, 3, 4};
     return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
 }
 
@@ -138,7 +140,6 @@ Test(migrate, refusals_name_the_reason)
     static const struct {
         const char *args, *says;
     } cases[] = {
-        {"run dirty --mode pv " MOVE, "pv has no dirty log"},
         {"run dirty " MOVE, "no hypervisor"},
         {"run dirty --mode hw --hosts 2 --migrate-at 100:2", "there are 2 hosts"},
         {"run dirty --mode hw --hosts 2 --migrate-at 100:0", "on host 0 already"},
@@ -202,4 +203,43 @@ Test(migrate, two_hops_keep_the_output_and_a_guest_that_ends_first_never_moves)
     cr_assert(json_is_true(json_object_get(mg, "guest_ended")), "it ended during round 1");
     cr_assert(json_is_false(json_object_get(mg, "moved")));
     json_decref(st);
+}
+
+/* pv's log-dirty mode while the guest changes its tables by hypercall all
+ * the time (ptemod, forkwait) and before it has left the boot map (cycle
+ * 2,000): the shadow follows every validated update, and two hops print
+ * what a run that never moved prints, with nothing stale. */
+Test(migrate, pv_log_dirty_follows_the_guests_table_updates)
+{
+    static const char *const work[] = {"ptemod", "forkwait", "pgfault"};
+    static const unsigned long at[] = {2000, 400000};
+    const char *dir = temp_dir();
+    char path[256], a[512];
+    snprintf(path, sizeof path, "%s/pv.json", dir);
+    for (size_t w = 0; w < sizeof work / sizeof work[0]; w++)
+        for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+            int s1, s2;
+            snprintf(a, sizeof a, "run %s --mem 4M --mode pv", work[w]);
+            char *still = run_out(a, &s1);
+            snprintf(a, sizeof a, "run %s --mem 4M --mode pv --hosts 3 --migrate-at %lu:1 --migrate-at %lu:2 "
+                     "--link 64:1000 --stats %s", work[w], at[i], at[i] + 600000, path);
+            char *moved = run_out(a, &s2);
+            cr_assert_eq(s2, s1, "%s", a);
+            cr_assert_str_eq(moved, still, "%s: the migrated pv guest printed something else", a);
+            json_t *st = json_load_file(path, 0, NULL);
+            cr_assert(st, "%s: statistics", a);
+            json_t *arr = json_object_get(st, "migrations");
+            cr_assert_geq(json_array_size(arr), 1, "%s", a);
+            json_t *mg = json_array_get(arr, 0);
+            cr_assert(json_is_true(json_object_get(mg, "moved")), "%s: moved", a);
+            for (size_t k = 0; k < json_array_size(arr); k++)
+                cr_assert_eq(num(json_array_get(arr, k), "stale_pages"), 0, "%s: migration %zu: the log missed a write",
+                             a, k + 1);
+            cr_assert_gt(num(mg, "log_faults"), 0, "%s: the shadow's write faults logged the guest's writes", a);
+            json_decref(st);
+            free(still);
+            free(moved);
+        }
+    unlink(path);
+    rmdir(dir);
 }
