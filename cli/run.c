@@ -36,7 +36,8 @@ static void run_help(FILE *out)
         "                     (\"footprint\": host and shadow table frames, bookkeeping bytes)\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
         "                     tlb, walk, trap, exit, bt, shadow, hv, stop, migrate (live\n"
-        "                     migration: rounds, stop-and-copy, resume) or all; FILE default stderr\n"
+        "                     migration: rounds, stop-and-copy, resume; save files: saved,\n"
+        "                     restored, cloned) or all; FILE default stderr\n"
         "  --trace-format F   text (default) or chrome: the run's timeline as Trace Event JSON\n"
         "                     for ui.perfetto.dev or chrome://tracing, a track per ring and\n"
         "                     one for ring -1, ts and dur in cycles (1 cycle = 1 us); SPEC's\n"
@@ -432,6 +433,9 @@ int cmd_run(int argc, char **argv)
             return finish(&cm, EXIT_USAGE);
         }
     if (!restore || clones) cli_machine_start(&cm);   /* a restored machine carries on; clones start */
+    /* the trace starts with where the machine came from */
+    if (clones) cpu_trace(cm.m, TR_MIGRATE, 6, (uint32_t)clones, (uint32_t)cm.hv->clones.shared_at_start, NULL);
+    else if (restore) cpu_trace(cm.m, TR_MIGRATE, 5, 0, 0, NULL);
 
     json_t *migrations = NULL;
     if (mig.n && !cli_migrate_run(&cm, argv + optind, argc - optind, &mig, &migrations, "run")) {

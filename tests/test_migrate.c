@@ -243,3 +243,82 @@ Test(migrate, pv_log_dirty_follows_the_guests_table_updates)
     unlink(path);
     rmdir(dir);
 }
+
+/* The trace's migrate category (and the debugger's event pane, which logs
+ * the same events) shows each round, stop-and-copy with its downtime and
+ * the resume, as the statistics count them; and a save, a restore and the
+ * start of clones, each with what it moved. */
+static int count_of(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)) != NULL; p++) n++;
+    return n;
+}
+
+Test(migrate, trace_shows_rounds_stop_and_copy_and_resume_as_the_statistics_count_them)
+{
+    const char *dir = temp_dir();
+    char path[256], a[512], want[128];
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    snprintf(a, sizeof a, "run " WORKLOAD " --args 16 --mode pv " MOVE " --link 4 --trace migrate --stats %s", path);
+    char *err;
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    json_t *st = json_load_file(path, 0, NULL);
+    json_t *mg = migration_of(st);
+    cr_assert_eq(count_of(err, " migrate vm=0 round="), num(mg, "rounds"), "one event per round: %s", err);
+    snprintf(want, sizeof want, " stop-and-copy pages=%lld downtime=%lld ", num(mg, "final_pages"), num(mg, "downtime"));
+    cr_assert(strstr(err, want), "'%s' in %s", want, err);
+    cr_assert(strstr(err, " resume stale_pages=0 "), "%s", err);
+    json_decref(st);
+    free(err);
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(migrate, trace_and_event_pane_show_save_restore_and_clones)
+{
+    const char *dir = temp_dir();
+    char save[256], a[640], want[128];
+    snprintf(save, sizeof save, "%s/m.save", dir);
+    snprintf(a, sizeof a, "run " WORKLOAD " --args 4 --mode hw --save-at 2000000:%s --trace migrate", save);
+    char *err;
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    FILE *f = fopen(save, "rb");
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    snprintf(want, sizeof want, " migrate vm=0 saved bytes=%ld ", ftell(f));
+    fclose(f);
+    cr_assert(strstr(err, want), "'%s' in %s", want, err);
+    free(err);
+    snprintf(a, sizeof a, "run %s --trace migrate", save);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    cr_assert_eq(count_of(err, " migrate vm=0 restored "), 1, "%s", err);
+    free(err);
+    snprintf(a, sizeof a, "run %s --clones 2 --trace migrate", save);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    cr_assert(strstr(err, " cloned clones=2 shared_pages=2048 "), "two clones of 1,024 pages share them all: %s", err);
+    free(err);
+    /* the debugger: its save command, and a machine it restored */
+    char cmds[256];
+    snprintf(cmds, sizeof cmds, "%s/cmds", dir);
+    f = fopen(cmds, "w");
+    fprintf(f, "step 100\nsave %s\ninfo events 1\nquit\n", save);
+    fclose(f);
+    snprintf(a, sizeof a, "debug " WORKLOAD " --mode hw --batch %s", cmds);
+    char *out;
+    run_ringsim(a, &out, &err);
+    cr_assert(strstr(out, " migrate vm=0 saved bytes="), "the event pane: %s", out);
+    free(out);
+    free(err);
+    f = fopen(cmds, "w");
+    fprintf(f, "info events 1\nquit\n");
+    fclose(f);
+    snprintf(a, sizeof a, "debug %s --batch %s", save, cmds);
+    run_ringsim(a, &out, &err);
+    cr_assert(strstr(out, " migrate vm=0 restored cost=0"), "the event pane: %s", out);
+    free(out);
+    free(err);
+    unlink(cmds);
+    unlink(save);
+    rmdir(dir);
+}
