@@ -354,6 +354,8 @@ int cmd_compare_migration(int argc, char **argv)
             json_object_set_new(row, "stale_pages", json_integer(num(mg, "stale_pages")));
             json_object_set_new(row, "log_faults", json_integer(num(mg, "log_faults")));
             json_object_set_new(row, "migration", json_incref(mg));
+            json_t *pc = json_object_get(sj, "postcopy");
+            if (pc) json_object_set_new(row, "postcopy", json_incref(pc));
         }
         json_object_set_new(row, "same_output", json_boolean(same));
         json_array_append_new(out, row);

@@ -322,3 +322,77 @@ Test(migrate, trace_and_event_pane_show_save_restore_and_clones)
     unlink(save);
     rmdir(dir);
 }
+
+/* ringsim compare --migration: a row per (write rate, link, stop condition,
+ * pre/post-copy), each the figures of one real migration — the same as
+ * `ringsim run` gives for that setting — in the table, CSV and JSON. */
+Test(migrate, compare_migration_rows_are_the_runs_figures)
+{
+    const char *dir = temp_dir();
+    char csv[256], js[256], a[768];
+    snprintf(csv, sizeof csv, "%s/m.csv", dir);
+    snprintf(js, sizeof js, "%s/m.json", dir);
+    snprintf(a, sizeof a, "compare --migration --rates 4,64 --links 2 --stop-pages 16,300 --copy pre,post "
+                          "--csv %s --json %s", csv, js);
+    int status;
+    char *out = run_out(a, &status);
+    cr_assert_eq(status, 0, "%s", out);
+    cr_assert(strstr(out, "rounds") && strstr(out, "downtime"), "%s", out);
+    json_t *rows = json_load_file(js, 0, NULL);
+    cr_assert(json_is_array(rows) && json_array_size(rows) == 8, "2 rates x 2 stop conditions x pre/post");
+    char *text = slurp(csv);
+    cr_assert_eq(count_of(text, "\n"), 9, "a header and 8 rows: %s", text);
+    size_t i;
+    json_t *r;
+    int converged_by_stop = 0;
+    json_array_foreach(rows, i, r) {
+        const char *rate = json_string_value(json_object_get(r, "rate"));
+        const char *stop = json_string_value(json_object_get(r, "stop_pages"));
+        bool post = !strcmp(json_string_value(json_object_get(r, "copy")), "post");
+        cr_assert(json_is_true(json_object_get(r, "same_output")), "row %zu: the guest's output", i);
+        cr_assert_eq(num(r, "stale_pages"), 0, "row %zu", i);
+        if (post) cr_assert_eq(num(r, "rounds"), 0, "post-copy has no round");
+        /* the row is the run's own figures */
+        snprintf(a, sizeof a, "run " WORKLOAD " --args %s --mode hw " MOVE " --link 2:10000 --stop-pages %s%s", rate,
+                 stop, post ? " --post-copy" : "");
+        json_t *st = stats_of(a);
+        json_t *mg = migration_of(st);
+        static const char *const keys[] = {"rounds", "pages_sent", "final_pages", "downtime", "total_cycles"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            cr_assert_eq(num(r, keys[k]), num(mg, keys[k]), "row %zu (%s): %s", i, a, keys[k]);
+        cr_assert_str_eq(json_string_value(json_object_get(r, "stop_reason")),
+                         json_string_value(json_object_get(mg, "stop_reason")));
+        /* a rate the link cannot keep up with converges only under a looser stop condition */
+        if (!post && !strcmp(rate, "64"))
+            converged_by_stop += (!strcmp(json_string_value(json_object_get(r, "stop_reason")), "converged") ? 1 : 0) *
+                                 (!strcmp(stop, "300") ? 1 : -1);
+        json_decref(st);
+    }
+    cr_assert_eq(converged_by_stop, 1, "rate 64 on 2 bytes per cycle: converged with --stop-pages 300, not 16");
+    json_decref(rows);
+    free(text);
+    free(out);
+    unlink(csv);
+    unlink(js);
+    rmdir(dir);
+}
+
+Test(migrate, compare_migration_refuses_bad_arguments_with_the_reason)
+{
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        {"compare --migration --rates 4,x", "--rates: expected"},
+        {"compare --migration --copy sideways", "--copy 'sideways'"},
+        {"compare --migration --max-rounds 65", "--max-rounds"},
+        {"compare --migration --mode te --copy post --rates 4 --links 8", "post-copy fetches pages on demand"},
+        {"compare --migration dirty dirty", "one workload at most"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err;
+        int st = run_ringsim(cases[i].args, NULL, &err);
+        cr_expect_eq(st, 2, "%s: exit status %d", cases[i].args, st);
+        cr_expect(strstr(err, cases[i].says), "%s: said '%s'", cases[i].args, err);
+        free(err);
+    }
+}
