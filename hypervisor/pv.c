@@ -10,7 +10,8 @@
  * with the hypervisor, and asks for everything else with a hypercall
  * (vmcall, which traps from ring 1 with cause `hypercall`).
  *
- * Memory is virtualised without shadow tables ("direct paging", as in Xen):
+ * Memory is virtualised without shadow tables ("direct paging", as in Xen;
+ * a live migration's rounds alone run on a shadow, pv_dirty_log):
  * the VM sits at host address 0, its page-table entries hold real frame
  * numbers, and the MMU walks the guest's own tables.  That is safe only
  * because the guest cannot write them.  The hypervisor keeps, for every
