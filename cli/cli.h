@@ -243,6 +243,9 @@ int cmd_compare(int argc, char **argv);
 /* `ringsim compare --isolation` (cli/isolation.c): one service as a process,
  * a container and in a VM under each technique. */
 int cmd_compare_isolation(int argc, char **argv);
+/* `ringsim compare --migration` (cli/compare_migration.c): a live migration
+ * per write rate, link, stop condition and pre/post-copy, a row each. */
+int cmd_compare_migration(int argc, char **argv);
 
 /* Runs of this very program, several at a time (cli/compare.c), for compare
  * and compare --isolation: argv (argv[0] the program), and files for the

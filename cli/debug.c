@@ -128,6 +128,7 @@ int cmd_debug(int argc, char **argv)
     int status = EXIT_USAGE;
     struct vis_dbg *d = vis_dbg_new(cm.m, cm.hv, &img, stdout, stderr);
     if (d) vis_dbg_set_save(d, save_machine, &cm);
+    if (d && restored) cpu_trace(cm.m, TR_MIGRATE, 5, 0, 0, NULL);   /* the event pane's first line */
     if (!d) {
         fprintf(stderr, "ringsim debug: out of host memory\n");
     } else if (batch || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -523,7 +524,12 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
         snprintf(err, errlen, "%s: the machine's configuration is too long to save", path);
         return false;
     }
-    return machine_save_file(cm->m, path, buf, len, err, errlen);
+    if (!machine_save_file(cm->m, path, buf, len, err, errlen)) return false;
+    /* the trace and the debugger's event pane: the guest paused for no cycle */
+    struct stat sb;
+    cpu_trace(cm->m, TR_MIGRATE, 4, stat(path, &sb) == 0 && sb.st_size <= UINT32_MAX ? (uint32_t)sb.st_size : 0, 0,
+              NULL);
+    return true;
 }
 
 /* The configuration words of a save file back into options and names:

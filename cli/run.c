@@ -37,7 +37,8 @@ static void run_help(FILE *out)
         "                     (\"footprint\": host and shadow table frames, bookkeeping bytes)\n"
         "  --trace SPEC[:FILE] events, one line each (docs/debugger.md): SPEC is a list of\n"
         "                     tlb, walk, trap, exit, bt, shadow, hv, stop, migrate (live\n"
-        "                     migration: rounds, stop-and-copy, resume) or all; FILE default stderr\n"
+        "                     migration: rounds, stop-and-copy, resume; save files: saved,\n"
+        "                     restored, cloned) or all; FILE default stderr\n"
         "  --trace-format F   text (default) or chrome: the run's timeline as Trace Event JSON\n"
         "                     for ui.perfetto.dev or chrome://tracing, a track per ring and\n"
         "                     one for ring -1, ts and dur in cycles (1 cycle = 1 us); SPEC's\n"
@@ -65,7 +66,7 @@ static void run_help(FILE *out)
         "                     on host 0 (docs/migration.md); with several images, a data centre\n"
         "                     (below)\n"
         "  --migrate-at CYCLE:HOST  live migration: move the running VM to HOST at CYCLE by\n"
-        "                     pre-copy rounds (dirty logging: te, bt, hw), stop-and-copy, resume\n"
+        "                     pre-copy rounds (dirty logging: te, bt, hw, pv), stop-and-copy, resume\n"
         "                     (repeatable, up to 16); statistics \"migrations\": rounds, pages per\n"
         "                     round, pages dirtied, downtime, total cycles\n"
         "  --link BW[:LAT]    the link between hosts: BW bytes per cycle, LAT cycles (16:10000)\n"
@@ -433,6 +434,9 @@ int cmd_run(int argc, char **argv)
             return finish(&cm, EXIT_USAGE);
         }
     if (!restore || clones) cli_machine_start(&cm);   /* a restored machine carries on; clones start */
+    /* the trace starts with where the machine came from */
+    if (clones) cpu_trace(cm.m, TR_MIGRATE, 6, (uint32_t)clones, (uint32_t)cm.hv->clones.shared_at_start, NULL);
+    else if (restore) cpu_trace(cm.m, TR_MIGRATE, 5, 0, 0, NULL);
 
     json_t *migrations = NULL;
     if (mig.n && !cli_migrate_run(&cm, argv + optind, argc - optind, &mig, &migrations, "run")) {

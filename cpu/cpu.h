@@ -244,7 +244,7 @@ struct decode_page;                        /* cpu/decode.c */
     X(TR_EMULATE,  "emulate", "the hypervisor emulated a guest kernel instruction (te trap, bt callout): a = opcode, b = pc") \
     X(TR_HV,       "hv",     "under te, bt, pv the hypervisor takes the CPU (a = 1: b = the trap's cause, CAUSE_COUNT for a bt callout, c = epc) or gives it back (a = 0, b = pc)") \
     X(TR_STOP,     "stop",   "the machine stopped: a = the reason (enum stop_reason)") \
-    X(TR_MIGRATE,  "migrate", "live migration (hypervisor/migrate.c): a = what (0 a pre-copy round, 1 stop-and-copy, 2 resumed on the target, 3 the guest ended first) | the VM's label << 8; b, c = round and pages, pages and downtime, stale pages")
+    X(TR_MIGRATE,  "migrate", "live migration (hypervisor/migrate.c) and save files: a = what (0 a pre-copy round, 1 stop-and-copy, 2 resumed on the target, 3 the guest ended first, 4 saved to a file, 5 restored from one, 6 clones started from one) | the VM's label << 8; b, c = round and pages, pages and downtime, stale pages, the file's bytes, -, clones and pages shared")
 
 enum trace_kind {
 #define X(id, name, desc) id,

@@ -137,6 +137,8 @@ struct pv {
     uint64_t hypercalls, by_op[PV_HC_COUNT], updates, batches, tables_validated, type_flushes, refused;
     uint64_t traps_replaced;       /* sensitive instructions (te traps) the hypercalls stood for */
     char last_refusal[96];
+    bool log_dirty;                /* a migration's log-dirty mode: the MMU walks a shadow of the
+                                    * guest's tables (pv.c, pv_dirty_log), not the tables themselves */
 };
 
 /* Clones (clone.c): several VMs made from one saved machine, whose memory
@@ -446,6 +448,9 @@ bool shadow_guest_translate(struct hv *hv, uint32_t va, uint32_t *gpa);
 void te_enter(struct hv *hv);
 void te_trap(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc);
 void te_emulate(struct hv *hv, uint32_t epc);
+/* A page fault on shadow paging: the hypervisor's own (hidden, dirty,
+ * tracing) is handled, the guest's reflected (te.c; pv's log-dirty mode too). */
+void te_page_fault(struct hv *hv, uint32_t badaddr, uint32_t epc);
 
 /* ---- paravirtualisation (pv.c) --------------------------------------------- */
 extern const char *const pv_hypercall_name[PV_HC_COUNT];

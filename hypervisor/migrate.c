@@ -8,8 +8,9 @@
  * each later round sends the pages the guest wrote during the round before,
  * found by the dirty log: the technique's own write protection
  * (technique.h's dirty_log — the nested table's leaves under hw with nested
- * paging, the shadow tables under shadow paging; the hypervisor's own
- * writes into the VM are logged by hv_guest_write).  A round's pages are
+ * paging, the shadow tables under shadow paging, a shadow of its
+ * validated tables for the rounds under pv; the hypervisor's own writes
+ * into the VM are logged by hv_guest_write).  A round's pages are
  * copied as it starts, and it lasts as long as the link takes to carry
  * them: latency + pages x 4096 / bandwidth cycles, during which the guest
  * runs on.  Rounds stop when one leaves few enough pages dirty (the stop
@@ -60,7 +61,7 @@ bool hv_migrate_can(const struct hv *hv, char *err, size_t errlen)
         return false;
     }
     if (!t->dirty_log) {
-        snprintf(err, errlen, "%s has no dirty log to pre-copy with (use te, bt, hw+shadow or hw+nested)", name);
+        snprintf(err, errlen, "%s has no dirty log to pre-copy with (use te, bt, hw+shadow, hw+nested or pv)", name);
         return false;
     }
     if (hv->nvms != 1) {

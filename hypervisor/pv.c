@@ -10,7 +10,8 @@
  * with the hypervisor, and asks for everything else with a hypercall
  * (vmcall, which traps from ring 1 with cause `hypercall`).
  *
- * Memory is virtualised without shadow tables ("direct paging", as in Xen):
+ * Memory is virtualised without shadow tables ("direct paging", as in Xen;
+ * a live migration's rounds alone run on a shadow, pv_dirty_log):
  * the VM sits at host address 0, its page-table entries hold real frame
  * numbers, and the MMU walks the guest's own tables.  That is safe only
  * because the guest cannot write them.  The hypervisor keeps, for every
@@ -151,6 +152,11 @@ static void pv_free(struct hv *hv)
 static void pv_load_context(struct hv *hv)
 {
     struct machine *m = hv->m;
+    if (hv->pv.log_dirty) {   /* a migration's log-dirty mode: the shadow of the same tables */
+        shadow_load_context(hv, true);
+        return;
+    }
+    m->mmu.phys_space = false;
     bool own = hv->pv.booted;
     m->cpu.cr[CR_PTB] = own ? hv->vcpu.cr[CR_PTB] : hv->pv.boot_root;
     m->cpu.cr[CR_ASID] = own ? hv->vcpu.cr[CR_ASID] : 0;
@@ -348,6 +354,17 @@ static void release(struct hv *hv, uint32_t f, unsigned level)
     for (uint32_t i = 0; i < n; i++) put_ref(hv, rd_entry(hv, base + 4 * i), level);
 }
 
+/* The hypervisor writes a table entry of the guest's.  In log-dirty mode
+ * (pv_dirty_log) the shadow entries mirroring it are stale: dropped, as
+ * for a traced write under trap-and-emulate — but no write was trapped to
+ * find it: the hypercall is how the guest's tables change. */
+static bool table_write(struct hv *hv, uint32_t gpa, uint32_t val)
+{
+    if (!hv_guest_write(hv, gpa, val, 4)) return false;
+    if (hv->pv.log_dirty) shadow_traced_write(hv, gpa);
+    return true;
+}
+
 /* One checked update: *gpa = val, gpa an entry of a table the guest has. */
 static bool update(struct hv *hv, uint32_t gpa, uint32_t val)
 {
@@ -356,14 +373,14 @@ static bool update(struct hv *hv, uint32_t gpa, uint32_t val)
     hv->pv.updates++;
     hv_charge_op(hv, 1);
     if ((gpa & 3) || t >= p->nframes) { refuse(hv, "entry outside the VM", gpa, val); return false; }
-    if (!p->booted) return hv_guest_write(hv, gpa, val, 4); /* checked when the first root is loaded */
+    if (!p->booted) return table_write(hv, gpa, val); /* checked when the first root is loaded */
     if (!p->fr[t].level) { refuse(hv, "not a page table", gpa, val); return false; }
     unsigned level = p->fr[t].level - 1u;
     if ((gpa & 0xfff) / 4 >= entries(hv, level)) { refuse(hv, "past the table's entries", gpa, val); return false; }
     uint32_t old = rd_entry(hv, gpa);
     if (!get_ref(hv, val, level)) return false;
     put_ref(hv, old, level);
-    hv_guest_write(hv, gpa, val, 4);
+    table_write(hv, gpa, val);
     return true;
 }
 
@@ -761,7 +778,47 @@ static void pv_trap(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint3
     bool from_kernel = SR_RING(hv->vcpu.cr[CR_SR]) == 0;
     if (cause == CAUSE_PROTECTION && from_kernel) privileged(hv, epc);
     else if (cause == CAUSE_HYPERCALL && from_kernel) hypercall(hv, epc);   /* epc is past the vmcall */
+    else if (cause == CAUSE_PAGE_FAULT && hv->pv.log_dirty) te_page_fault(hv, badaddr, epc);   /* the shadow's first */
     else vcpu_trap(hv, cause, badaddr, epc);
+}
+
+/* ---- a migration's dirty log: log-dirty mode ---------------------------------------------
+ * The guest writes its data pages directly, through its own writable
+ * entries: nothing of the hypervisor's sees those writes.  Taking W out of
+ * its validated entries would be seen (the guest reads its tables, and
+ * would take protection faults its entries do not explain).  So, as Xen
+ * does for a paravirtual guest it migrates, the hypervisor turns on
+ * shadow paging for the rounds: the MMU walks shadow.c's shadow of the
+ * guest's tables, in which a leaf is writable only for a page the log has
+ * marked, and the first write to any other page is a fault of the
+ * hypervisor's (the guest never sees it), where the page is marked.  The
+ * guest goes on updating its tables by hypercall, validated as ever; each
+ * update drops the shadow entries mirroring that entry (table_write), so
+ * the shadow never needs the write tracing te has.  Going in and out of the
+ * mode empties the TLB (its entries are tagged for one context or the
+ * other).  When the migration ends the MMU is back on the guest's tables. */
+static void pv_dirty_log(struct hv *hv, enum hv_dirty_op op)
+{
+    struct machine *m = hv->m;
+    struct pv *p = &hv->pv;
+    if (op == HV_DIRTY_REARM) {
+        shadow_dirty_log(hv, op);
+        return;
+    }
+    if (op == HV_DIRTY_STOP) {
+        p->log_dirty = false;
+        mmu_flush_all(m);
+        pv_load_context(hv);
+        return;
+    }
+    char err[128];
+    if (!shadow_init(hv, err, sizeof err)) {   /* a fresh pool above the hypervisor's frames */
+        vcpu_kill(hv, err);
+        return;
+    }
+    p->log_dirty = true;
+    mmu_flush_all(m);
+    pv_load_context(hv);
 }
 
 /* The guest's virtual CPU onto the machine, deprivileged, on its own
@@ -855,6 +912,8 @@ const struct hv_technique hv_pv = {
     .enter = pv_enter,
     .on_trap = pv_trap,
     .guest_cr = vcpu_guest_cr,
+    .shadow_cr = vcpu_real_cr,   /* the shadow of log-dirty mode (pv_dirty_log) */
+    .dirty_log = pv_dirty_log,
     .publish_resume = pv_sync_out,
     .publish_trap = pv_trap_info,
     .init = pv_init,

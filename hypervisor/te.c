@@ -138,6 +138,8 @@ static void page_fault(struct hv *hv, uint32_t badaddr, uint32_t epc)
     }
 }
 
+void te_page_fault(struct hv *hv, uint32_t badaddr, uint32_t epc) { page_fault(hv, badaddr, epc); }
+
 /* The guest kernel's privileged instruction is emulated, a page fault is
  * the shadow's first; the rest is what every deprivileged guest gets. */
 void te_trap(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc)

@@ -11,7 +11,8 @@
 
 #include "tests/helpers.h"
 
-static const char *const lab_names[] = {"te", "shadow", "pv", "pgfault", "bt", "nested", "measure", "cgquota", "pvbatch"};
+static const char *const lab_names[] = {"te", "shadow", "pv", "pgfault", "bt", "nested", "measure", "cgquota", "pvbatch",
+                                         "migrate"};
 #define NLABS (sizeof lab_names / sizeof lab_names[0])
 
 /* Runs a shell command; returns its exit status, its output in *out. */
@@ -78,6 +79,7 @@ static const char *const passes_without_work[][4] = {
     {"measure"},
     {"cgquota", "a group without a quota is never throttled"},
     {"pvbatch"},
+    {"migrate"},
 };
 
 /* Whether the grader's output has check what as passed (OK). */
@@ -105,6 +107,7 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 900)
         {"labs/measure/answers.txt", "forkwait_slowest_mode = bt+shadow"},
         {"guests/kernel/cgroup.s", "sw      r4, CG_USED(r3)"},
         {"guests/kernel/pv.s", "HYPERCALL HC_MMU_UPDATE"},
+        {"labs/migrate/answers.txt", "rate4_link2_rounds = 5"},
     };
     for (size_t i = 0; i < NLABS; i++) {
         const char *dir = temp_dir();
@@ -193,7 +196,7 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
              "cd '%s' && mkdir '%s/tree' && { git ls-files -z --cached --others --exclude-standard 2>/dev/null "
              "|| find . -type f ! -path './build/*' ! -name ringsim -print0; } | xargs -0 tar cf - | (cd '%s/tree' && tar xf -) "
              "&& make -C '%s/tree' -j2 OPT=-O0 all >'%s/build.log' 2>&1 || { cat '%s/build.log'; exit 99; }; "
-             "st=0; for lab in te shadow pv pgfault bt nested measure cgquota pvbatch; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
+             "st=0; for lab in te shadow pv pgfault bt nested measure cgquota pvbatch migrate; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
              root_path("."), dir, dir, dir, dir, dir, dir);
     int st = shell(cmd, &out);
     cr_assert_neq(st, 99, "the copy does not build:\n%s", out);

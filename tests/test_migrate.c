@@ -2,7 +2,8 @@
  * test_migrate.c — live migration (issue #15): `ringsim run … --hosts N
  * --migrate-at CYCLE:HOST` moves the running VM to another simulated host by
  * pre-copy (hypervisor/migrate.c).  Under each dirty-log mechanism — the
- * nested table's (hw+nested), shadow paging's (hw+shadow, te, bt) — the
+ * nested table's (hw+nested), shadow paging's (hw+shadow, te, bt), pv's
+ * log-dirty mode (a shadow of its validated tables for the rounds) — the
  * guest prints what a run that never moved prints, and the target's memory
  * is the source's at the pause, page for page.  With the `dirty` workload,
  * whose write rate is its parameter, rounds converge for a moderate rate and
@@ -33,11 +34,12 @@ static json_t *migration_of(json_t *st)
 
 static long long num(json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
 
-static const char *const techniques[] = {"--mode hw --mmu nested", "--mode hw --mmu shadow", "--mode te", "--mode bt"};
+static const char *const techniques[] = {"--mode hw --mmu nested", "--mode hw --mmu shadow", "--mode te", "--mode bt",
+                                         "--mode pv"};
 
 ParameterizedTestParameters(migrate, output_is_a_never_moved_runs_under_each_dirty_log)
 {
-    static int idx[] = {0, 1, 2, 3};
+    static int idx[] = {0, 1, 2, 3, 4};
     return cr_make_param_array(int, idx, sizeof idx / sizeof idx[0]);
 }
 
@@ -138,7 +140,6 @@ Test(migrate, refusals_name_the_reason)
     static const struct {
         const char *args, *says;
     } cases[] = {
-        {"run dirty --mode pv " MOVE, "pv has no dirty log"},
         {"run dirty " MOVE, "no hypervisor"},
         {"run dirty --mode hw --hosts 2 --migrate-at 100:2", "there are 2 hosts"},
         {"run dirty --mode hw --hosts 2 --migrate-at 100:0", "on host 0 already"},
@@ -202,4 +203,196 @@ Test(migrate, two_hops_keep_the_output_and_a_guest_that_ends_first_never_moves)
     cr_assert(json_is_true(json_object_get(mg, "guest_ended")), "it ended during round 1");
     cr_assert(json_is_false(json_object_get(mg, "moved")));
     json_decref(st);
+}
+
+/* pv's log-dirty mode while the guest changes its tables by hypercall all
+ * the time (ptemod, forkwait) and before it has left the boot map (cycle
+ * 2,000): the shadow follows every validated update, and two hops print
+ * what a run that never moved prints, with nothing stale. */
+Test(migrate, pv_log_dirty_follows_the_guests_table_updates)
+{
+    static const char *const work[] = {"ptemod", "forkwait", "pgfault"};
+    static const unsigned long at[] = {2000, 400000};
+    const char *dir = temp_dir();
+    char path[256], a[512];
+    snprintf(path, sizeof path, "%s/pv.json", dir);
+    for (size_t w = 0; w < sizeof work / sizeof work[0]; w++)
+        for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+            int s1, s2;
+            snprintf(a, sizeof a, "run %s --mem 4M --mode pv", work[w]);
+            char *still = run_out(a, &s1);
+            snprintf(a, sizeof a, "run %s --mem 4M --mode pv --hosts 3 --migrate-at %lu:1 --migrate-at %lu:2 "
+                     "--link 64:1000 --stats %s", work[w], at[i], at[i] + 600000, path);
+            char *moved = run_out(a, &s2);
+            cr_assert_eq(s2, s1, "%s", a);
+            cr_assert_str_eq(moved, still, "%s: the migrated pv guest printed something else", a);
+            json_t *st = json_load_file(path, 0, NULL);
+            cr_assert(st, "%s: statistics", a);
+            json_t *arr = json_object_get(st, "migrations");
+            cr_assert_geq(json_array_size(arr), 1, "%s", a);
+            json_t *mg = json_array_get(arr, 0);
+            cr_assert(json_is_true(json_object_get(mg, "moved")), "%s: moved", a);
+            for (size_t k = 0; k < json_array_size(arr); k++)
+                cr_assert_eq(num(json_array_get(arr, k), "stale_pages"), 0, "%s: migration %zu: the log missed a write",
+                             a, k + 1);
+            cr_assert_gt(num(mg, "log_faults"), 0, "%s: the shadow's write faults logged the guest's writes", a);
+            json_decref(st);
+            free(still);
+            free(moved);
+        }
+    unlink(path);
+    rmdir(dir);
+}
+
+/* The trace's migrate category (and the debugger's event pane, which logs
+ * the same events) shows each round, stop-and-copy with its downtime and
+ * the resume, as the statistics count them; and a save, a restore and the
+ * start of clones, each with what it moved. */
+static int count_of(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)) != NULL; p++) n++;
+    return n;
+}
+
+Test(migrate, trace_shows_rounds_stop_and_copy_and_resume_as_the_statistics_count_them)
+{
+    const char *dir = temp_dir();
+    char path[256], a[512], want[128];
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    snprintf(a, sizeof a, "run " WORKLOAD " --args 16 --mode pv " MOVE " --link 4 --trace migrate --stats %s", path);
+    char *err;
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    json_t *st = json_load_file(path, 0, NULL);
+    json_t *mg = migration_of(st);
+    cr_assert_eq(count_of(err, " migrate vm=0 round="), num(mg, "rounds"), "one event per round: %s", err);
+    snprintf(want, sizeof want, " stop-and-copy pages=%lld downtime=%lld ", num(mg, "final_pages"), num(mg, "downtime"));
+    cr_assert(strstr(err, want), "'%s' in %s", want, err);
+    cr_assert(strstr(err, " resume stale_pages=0 "), "%s", err);
+    json_decref(st);
+    free(err);
+    unlink(path);
+    rmdir(dir);
+}
+
+Test(migrate, trace_and_event_pane_show_save_restore_and_clones)
+{
+    const char *dir = temp_dir();
+    char save[256], a[640], want[128];
+    snprintf(save, sizeof save, "%s/m.save", dir);
+    snprintf(a, sizeof a, "run " WORKLOAD " --args 4 --mode hw --save-at 2000000:%s --trace migrate", save);
+    char *err;
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    FILE *f = fopen(save, "rb");
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    snprintf(want, sizeof want, " migrate vm=0 saved bytes=%ld ", ftell(f));
+    fclose(f);
+    cr_assert(strstr(err, want), "'%s' in %s", want, err);
+    free(err);
+    snprintf(a, sizeof a, "run %s --trace migrate", save);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    cr_assert_eq(count_of(err, " migrate vm=0 restored "), 1, "%s", err);
+    free(err);
+    snprintf(a, sizeof a, "run %s --clones 2 --trace migrate", save);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 0);
+    cr_assert(strstr(err, " cloned clones=2 shared_pages=2048 "), "two clones of 1,024 pages share them all: %s", err);
+    free(err);
+    /* the debugger: its save command, and a machine it restored */
+    char cmds[256];
+    snprintf(cmds, sizeof cmds, "%s/cmds", dir);
+    f = fopen(cmds, "w");
+    fprintf(f, "step 100\nsave %s\ninfo events 1\nquit\n", save);
+    fclose(f);
+    snprintf(a, sizeof a, "debug " WORKLOAD " --mode hw --batch %s", cmds);
+    char *out;
+    run_ringsim(a, &out, &err);
+    cr_assert(strstr(out, " migrate vm=0 saved bytes="), "the event pane: %s", out);
+    free(out);
+    free(err);
+    f = fopen(cmds, "w");
+    fprintf(f, "info events 1\nquit\n");
+    fclose(f);
+    snprintf(a, sizeof a, "debug %s --batch %s", save, cmds);
+    run_ringsim(a, &out, &err);
+    cr_assert(strstr(out, " migrate vm=0 restored cost=0"), "the event pane: %s", out);
+    free(out);
+    free(err);
+    unlink(cmds);
+    unlink(save);
+    rmdir(dir);
+}
+
+/* ringsim compare --migration: a row per (write rate, link, stop condition,
+ * pre/post-copy), each the figures of one real migration — the same as
+ * `ringsim run` gives for that setting — in the table, CSV and JSON. */
+Test(migrate, compare_migration_rows_are_the_runs_figures)
+{
+    const char *dir = temp_dir();
+    char csv[256], js[256], a[768];
+    snprintf(csv, sizeof csv, "%s/m.csv", dir);
+    snprintf(js, sizeof js, "%s/m.json", dir);
+    snprintf(a, sizeof a, "compare --migration --rates 4,64 --links 2 --stop-pages 16,300 --copy pre,post "
+                          "--csv %s --json %s", csv, js);
+    int status;
+    char *out = run_out(a, &status);
+    cr_assert_eq(status, 0, "%s", out);
+    cr_assert(strstr(out, "rounds") && strstr(out, "downtime"), "%s", out);
+    json_t *rows = json_load_file(js, 0, NULL);
+    cr_assert(json_is_array(rows) && json_array_size(rows) == 8, "2 rates x 2 stop conditions x pre/post");
+    char *text = slurp(csv);
+    cr_assert_eq(count_of(text, "\n"), 9, "a header and 8 rows: %s", text);
+    size_t i;
+    json_t *r;
+    int converged_by_stop = 0;
+    json_array_foreach(rows, i, r) {
+        const char *rate = json_string_value(json_object_get(r, "rate"));
+        const char *stop = json_string_value(json_object_get(r, "stop_pages"));
+        bool post = !strcmp(json_string_value(json_object_get(r, "copy")), "post");
+        cr_assert(json_is_true(json_object_get(r, "same_output")), "row %zu: the guest's output", i);
+        cr_assert_eq(num(r, "stale_pages"), 0, "row %zu", i);
+        if (post) cr_assert_eq(num(r, "rounds"), 0, "post-copy has no round");
+        /* the row is the run's own figures */
+        snprintf(a, sizeof a, "run " WORKLOAD " --args %s --mode hw " MOVE " --link 2:10000 --stop-pages %s%s", rate,
+                 stop, post ? " --post-copy" : "");
+        json_t *st = stats_of(a);
+        json_t *mg = migration_of(st);
+        static const char *const keys[] = {"rounds", "pages_sent", "final_pages", "downtime", "total_cycles"};
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            cr_assert_eq(num(r, keys[k]), num(mg, keys[k]), "row %zu (%s): %s", i, a, keys[k]);
+        cr_assert_str_eq(json_string_value(json_object_get(r, "stop_reason")),
+                         json_string_value(json_object_get(mg, "stop_reason")));
+        /* a rate the link cannot keep up with converges only under a looser stop condition */
+        if (!post && !strcmp(rate, "64"))
+            converged_by_stop += (!strcmp(json_string_value(json_object_get(r, "stop_reason")), "converged") ? 1 : 0) *
+                                 (!strcmp(stop, "300") ? 1 : -1);
+        json_decref(st);
+    }
+    cr_assert_eq(converged_by_stop, 1, "rate 64 on 2 bytes per cycle: converged with --stop-pages 300, not 16");
+    json_decref(rows);
+    free(text);
+    free(out);
+    unlink(csv);
+    unlink(js);
+    rmdir(dir);
+}
+
+Test(migrate, compare_migration_refuses_bad_arguments_with_the_reason)
+{
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        {"compare --migration --rates 4,x", "--rates: expected"},
+        {"compare --migration --copy sideways", "--copy 'sideways'"},
+        {"compare --migration --max-rounds 65", "--max-rounds"},
+        {"compare --migration --mode te --copy post --rates 4 --links 8", "post-copy fetches pages on demand"},
+        {"compare --migration dirty dirty", "one workload at most"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err;
+        int st = run_ringsim(cases[i].args, NULL, &err);
+        cr_expect_eq(st, 2, "%s: exit status %d", cases[i].args, st);
+        cr_expect(strstr(err, cases[i].says), "%s: said '%s'", cases[i].args, err);
+        free(err);
+    }
 }

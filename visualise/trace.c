@@ -241,7 +241,12 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
         if ((ev->a & 0xff) == 0) put(&o, " round=%u pages=%u", ev->b, ev->c);
         else if ((ev->a & 0xff) == 1) put(&o, " stop-and-copy pages=%u downtime=%u", ev->b, ev->c);
         else if ((ev->a & 0xff) == 2) put(&o, " resume stale_pages=%u", ev->b);
-        else put(&o, " ended-before-the-move");
+        else if ((ev->a & 0xff) == 3) put(&o, " ended-before-the-move");
+        /* cli/machine.c and cli/run.c: save files (docs/savefile.md) */
+        else if ((ev->a & 0xff) == 4) put(&o, " saved bytes=%u", ev->b);
+        else if ((ev->a & 0xff) == 5) put(&o, " restored");
+        else if ((ev->a & 0xff) == 6) put(&o, " cloned clones=%u shared_pages=%u", ev->b, ev->c);
+        else put(&o, " what=%u", ev->a & 0xff);
         break;
     case TR_BT:
         /* cpu/decode.c: a = 0 a block translated, b = its guest address, c = instructions */
