@@ -11,7 +11,7 @@
 
 #include "tests/helpers.h"
 
-static const char *const lab_names[] = {"te", "shadow", "pv", "pgfault", "bt", "nested", "measure", "cgquota"};
+static const char *const lab_names[] = {"te", "shadow", "pv", "pgfault", "bt", "nested", "measure", "cgquota", "iommu"};
 #define NLABS (sizeof lab_names / sizeof lab_names[0])
 
 /* Runs a shell command; returns its exit status, its output in *out. */
@@ -77,6 +77,7 @@ static const char *const passes_without_work[][4] = {
     {"nested", "ctxswitch with a page-walk cache prints what it prints without"},
     {"measure"},
     {"cgquota", "a group without a quota is never throttled"},
+    {"iommu"},
 };
 
 /* Whether the grader's output has check what as passed (OK). */
@@ -103,6 +104,7 @@ Test(labs, each_starting_tree_builds_and_fails_its_lab, .timeout = 600)
         {"mmu/mmu.c", "if (!below(k, epa, ACC_READ, &h)) return false;"},
         {"labs/measure/answers.txt", "forkwait_slowest_mode = bt+shadow"},
         {"guests/kernel/cgroup.s", "sw      r4, CG_USED(r3)"},
+        {"cpu/iommu.c", "if (ok && r.pa >= m->memsize) ok = false;"},
     };
     for (size_t i = 0; i < NLABS; i++) {
         const char *dir = temp_dir();
@@ -191,7 +193,7 @@ Test(labs, each_wrong_solution_loses_exactly_the_checks_meant_to_catch_it, .time
              "cd '%s' && mkdir '%s/tree' && { git ls-files -z --cached --others --exclude-standard 2>/dev/null "
              "|| find . -type f ! -path './build/*' ! -name ringsim -print0; } | xargs -0 tar cf - | (cd '%s/tree' && tar xf -) "
              "&& make -C '%s/tree' -j2 OPT=-O0 all >'%s/build.log' 2>&1 || { cat '%s/build.log'; exit 99; }; "
-             "st=0; for lab in te shadow pv pgfault bt nested measure cgquota; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
+             "st=0; for lab in te shadow pv pgfault bt nested measure cgquota iommu; do sh tests/labs/wrong.sh '%s/tree' $lab || st=1; done; exit $st",
              root_path("."), dir, dir, dir, dir, dir, dir);
     int st = shell(cmd, &out);
     cr_assert_neq(st, 99, "the copy does not build:\n%s", out);
