@@ -151,6 +151,15 @@ struct disk {
      * neither is in a save file. */
     uint32_t queue, used;
     uint64_t notifications, requests;  /* disk_notify writes; requests taken from the queue */
+    /* A mirrored disk (FILE:mirror=FILE2, cpu/disk.c): every write goes to
+     * both files, a read to the first that is there; a file lost (missing
+     * at start with :degraded, an I/O error, truncated or removed mid-run)
+     * is reported once and the other goes on.  Half 0 is fd/path. */
+    bool mirrored;
+    int mfd;                   /* half 1, when mirrored and not lost at start */
+    char mpath[256];
+    bool lost[2];
+    uint64_t half_reads[2], half_losses, resynced;  /* reads served by each half; halves lost; sectors resynced */
 };
 /* One command: from the registers, or a request in the queue. */
 struct disk_request {
