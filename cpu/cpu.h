@@ -493,7 +493,9 @@ uint64_t machine_next_event(const struct machine *m);
 /* Attaches the host file named by spec ("FILE" or "FILE:create=SIZE", SIZE
  * in bytes with an optional K or M, a multiple of DISK_SECTOR): opened
  * read-write, a regular file of whole sectors, locked (flock) so no other
- * simulator can use it.  False with a message naming the file. */
+ * simulator can use it.  False with a message naming the file.  Options
+ * after FILE (each once): create=SIZE, part=FIRST+COUNT, and for a mirror
+ * mirror=FILE2, degraded, resync (docs/io.md, "A mirrored disk"). */
 bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen);
 void disk_detach(struct disk *d);
 /* A port access (is it one of the disk's: disk_port). */
