@@ -81,6 +81,8 @@ build/guests/%.img: guests/%.s $(ASM) $(wildcard guests/kernel/*.s guests/kernel
 build/labs/%.img: labs/%.s $(ASM) $(wildcard labs/*.inc)
 	@mkdir -p $(dir $@)
 	$(ASM) $< -o $@
+# pvbatch's include the kernel's pv.s, the student's file.
+$(filter build/labs/pvbatch/%,$(LABIMGS)): $(wildcard guests/kernel/*.s)
 
 # The labs' own benches (labs/LAB/*.c, e.g. the IOMMU lab's iotest): small
 # programs on the machine's code, built beside the lab's guests.

@@ -75,9 +75,10 @@ void cli_machine_help(FILE *out)
         "  --no-iommu         with --passthrough 0: no IOMMU, the device's DMA addresses are\n"
         "                     host-physical and reach every VM's memory (the attack it allows)\n"
         "  --invariants       check the hypervisor's own rules as it runs (shadow paging: no\n"
-        "                     shadow entry gives more than the guest's); the first broken one\n"
-        "                     stops the guest, exit status 125, saying which, where and when\n"
-        "                     (labs/grade.sh turns it on)\n");
+        "                     shadow entry gives more than the guest's; pv: the frame table\n"
+        "                     matches the guest's pinned tables, no table mapped writable);\n"
+        "                     the first broken one stops the guest, exit status 125, saying\n"
+        "                     which, where and when (labs/grade.sh turns it on)\n");
 }
 
 static int bad(const char *cmd, const char *opt, const char *arg, const char *expected)

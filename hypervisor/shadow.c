@@ -592,11 +592,7 @@ static bool fill_is_sound(struct hv *hv, uint32_t va, const struct gpath *p, uin
     else if (in_vm && (sl & PTE_FRAME) != the_vm(hv)->base + (gframe << 12))
         broken = "a shadow entry maps another frame than the guest's entry names";
     if (!broken) return true;
-    char why[320];
-    snprintf(why, sizeof why,
-             "invariant broken (--invariants): %s, at va 0x%08x (guest entry 0x%08x, shadow entry 0x%08x), "
-             "cycle %llu", broken, va, gl, sl, (unsigned long long)hv->m->st.cycles);
-    vcpu_kill(hv, why);
+    vcpu_invariant_broken(hv, "%s, at va 0x%08x (guest entry 0x%08x, shadow entry 0x%08x)", broken, va, gl, sl);
     return false;
 }
 

@@ -17,6 +17,8 @@
  * table, and back — are done here in software, to hv->vcpu, exactly as the
  * hardware would have done them to the real CPU.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -284,6 +286,26 @@ void vcpu_kill(struct hv *hv, const char *why)
 {
     hv_vm_done(hv, the_vm(hv), 0, true, why);
     machine_stop(hv->m, STOP_TRIPLE, "the guest was stopped by the hypervisor: %s", why);
+}
+
+void vcpu_invariant_broken(struct hv *hv, const char *fmt, ...)
+{
+    char what[320], why[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(why, sizeof why, "invariant broken (--invariants): %s, cycle %llu", what,
+             (unsigned long long)hv->m->st.cycles);
+    vcpu_kill(hv, why);
+}
+
+bool vcpu_peek32(const struct hv *hv, uint32_t gpa, uint32_t *v)
+{
+    const struct vm *vm = &hv->vms[0];
+    if (gpa > vm->size - 4 || (gpa & 3)) return false;
+    memcpy(v, hv->m->mem + vm->base + gpa, 4);
+    return true;
 }
 
 void vcpu_reflect(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t epc)

@@ -98,6 +98,15 @@ void vcpu_trap(struct hv *hv, enum isa_cause cause, uint32_t badaddr, uint32_t e
 bool vcpu_port_out(struct hv *hv, uint32_t port, uint32_t value);
 /* Ends the VM and stops the machine: the hypervisor's triple fault. */
 void vcpu_kill(struct hv *hv, const char *why);
+/* --invariants: one of a technique's own rules is broken (shadow.c, pv.c).
+ * Stops the guest there and then, as vcpu_kill, saying "invariant broken
+ * (--invariants): ", what fmt says, and the cycle — the moment it broke,
+ * not the moment, much later, the guest's output goes wrong. */
+void vcpu_invariant_broken(struct hv *hv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The guest-physical word at gpa for such a check: read as the hypervisor's
+ * own reads are, but charging no cycle, so that checking changes nothing
+ * the guest can measure.  False outside the VM or unaligned. */
+bool vcpu_peek32(const struct hv *hv, uint32_t gpa, uint32_t *v);
 /* The virtual CPU's counters (the statistics' "te"), for a deprivileged
  * technique running now or after one ran. */
 void vcpu_stats_json(const struct hv *hv, struct json_t *o);

@@ -430,7 +430,9 @@
         .equ    SH_levels, 40           # page-table levels (CR levels)
         .equ    SH_memsize, 44          # memory size (CR memsize)
         .equ    SH_SIZE, 48
-        .equ    PV_BATCH, 32            # page-table updates queued per hypercall
+        .ifndef PV_BATCH                # page-table updates queued per hypercall
+        .equ    PV_BATCH, 32            # (-D PV_BATCH=1: one hypercall an update,
+        .endif                          # to measure what batching saves)
 
         .equ    PORT_power, 0x00        # port numbers, for HC_OUT (docs/isa.md)
         .equ    PORT_con_data, 0x10

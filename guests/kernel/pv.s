@@ -18,8 +18,27 @@
 
         .text
 
+# The batching of page-table updates (labs/pvbatch): pv_pte_queue, pv_pte_set
+# and pv_flush keep the kernel's semantics exact — every update reaches the
+# hypervisor, once, in the order the kernel made them — while sending as few
+# hypercalls as they can, as Xen's mmu_update batches and multicalls do.
+# The batch is pv_batch (PV_BATCH (entry address, value) pairs, 8 bytes
+# each) holding pv_nbatch updates; nothing may be written past its end.
+#
 # pv_pte_queue(r1 = entry address, r2 = value): queue one page-table update;
 # sends the batch first if it is full.  Keeps every register but r1, r2.
+#
+# pv_pte_set(r1 = entry address, r2 = value): one update, now (after any
+# that are queued, in order).  Keeps every register but r1, r2.
+#
+# pv_flush: send the queued updates in one HC_MMU_UPDATE, leaving the batch
+# empty (it returns how many it did, up to the first one it refused).  The
+# hypervisor refusing one is a kernel bug: panic.  Keeps every register.
+#
+# The kernel calls pv_flush after a run of pv_pte_queue (vm.s: mappages,
+# uvm_create), so no update is still queued when it switches address
+# space, flushes the TLB or returns to user mode.
+# LAB(pvbatch) BEGIN: pv_pte_queue, pv_pte_set and pv_flush, batching the updates
 pv_pte_queue:
         addi    sp, sp, -12
         sw      lr, 8(sp)
@@ -47,8 +66,6 @@ pv_pte_queue:
         addi    sp, sp, 12
         ret
 
-# pv_pte_set(r1 = entry address, r2 = value): one update, now (after any
-# that are queued, in order).
 pv_pte_set:
         push    lr
         call    pv_pte_queue
@@ -56,8 +73,6 @@ pv_pte_set:
         pop     lr
         ret
 
-# pv_flush: send the queued updates in one HC_MMU_UPDATE.  The hypervisor
-# refusing one is a kernel bug.  Keeps every register.
 pv_flush:
         addi    sp, sp, -16
         sw      r1, 12(sp)
@@ -78,6 +93,11 @@ pv_flush:
         addi    sp, sp, 16
         ret
 2:      PANIC   "pv: the hypervisor refused a page-table update"
+#| pv_pte_queue:
+#| pv_pte_set:
+#| pv_flush:
+#|         PANIC   "pvbatch: pv_pte_queue, pv_pte_set and pv_flush are yours to write (labs/pvbatch/handout.md)"
+# LAB(pvbatch) END
 
 # pv_kmap(r1 = frame, r2 = PTE_W or 0): make the kernel's identity mapping
 # of frame read-only (it becomes a page table) or writable again (it is
