@@ -84,6 +84,15 @@ build/labs/%.img: labs/%.s $(ASM) $(wildcard labs/*.inc)
 # pvbatch's include the kernel's pv.s, the student's file.
 $(filter build/labs/pvbatch/%,$(LABIMGS)): $(wildcard guests/kernel/*.s)
 
+# The labs' own benches (labs/LAB/*.c, e.g. the IOMMU lab's iotest): small
+# programs on the machine's code, built beside the lab's guests.
+LABC     := $(wildcard labs/*/*.c)
+LABTOOLS := $(LABC:labs/%.c=build/labs/%)
+all: $(LABTOOLS)
+build/labs/%: labs/%.c $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
 # The paravirtual build of the same sources (--mode pv runs these).
 build/guests/pv/%.img: guests/%.s $(ASM) $(wildcard guests/kernel/*.s guests/kernel/user/*.s)
 	@mkdir -p $(dir $@)

@@ -151,6 +151,15 @@ struct disk {
      * neither is in a save file. */
     uint32_t queue, used;
     uint64_t notifications, requests;  /* disk_notify writes; requests taken from the queue */
+    /* A mirrored disk (FILE:mirror=FILE2, cpu/disk.c): every write goes to
+     * both files, a read to the first that is there; a file lost (missing
+     * at start with :degraded, an I/O error, truncated or removed mid-run)
+     * is reported once and the other goes on.  Half 0 is fd/path. */
+    bool mirrored;
+    int mfd;                   /* half 1, when mirrored and not lost at start */
+    char mpath[256];
+    bool lost[2];
+    uint64_t half_reads[2], half_losses, resynced;  /* reads served by each half; halves lost; sectors resynced */
 };
 /* One command: from the registers, or a request in the queue. */
 struct disk_request {
@@ -528,7 +537,9 @@ uint64_t machine_next_event(const struct machine *m);
 /* Attaches the host file named by spec ("FILE" or "FILE:create=SIZE", SIZE
  * in bytes with an optional K or M, a multiple of DISK_SECTOR): opened
  * read-write, a regular file of whole sectors, locked (flock) so no other
- * simulator can use it.  False with a message naming the file. */
+ * simulator can use it.  False with a message naming the file.  Options
+ * after FILE (each once): create=SIZE, part=FIRST+COUNT, and for a mirror
+ * mirror=FILE2, degraded, resync (docs/io.md, "A mirrored disk"). */
 bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen);
 void disk_detach(struct disk *d);
 /* A port access (is it one of the disk's: disk_port). */

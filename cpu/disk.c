@@ -73,11 +73,224 @@ static bool parse_part(const char *s, uint32_t *first, uint32_t *count)
     return true;
 }
 
-/* The options after FILE: where the first of ":create=" and ":part=" is. */
+/* The options after FILE: where the first of ":create=", ":part=",
+ * ":mirror=", ":degraded" and ":resync" is. */
 static const char *first_option(const char *spec)
 {
-    const char *c = strstr(spec, ":create="), *p = strstr(spec, ":part=");
-    return !c ? p : !p ? c : c < p ? c : p;
+    static const char *const names[] = {":create=", ":part=", ":mirror=", ":degraded", ":resync"};
+    const char *first = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *o = strstr(spec, names[i]);
+        if (o && (!first || o < first)) first = o;
+    }
+    return first;
+}
+
+/* Opens one file of a disk for reading and writing (creating it create
+ * bytes long if asked and it is new), checks it, and takes the whole-file
+ * lock unless it is a partition; its size in *size.  False with the
+ * reason in why (errno_out: open's errno, 0 if it opened). */
+static int open_disk_file(const char *path, uint64_t create, bool part, off_t *size, const char **why,
+                          char *buf, size_t buflen, int *errno_out)
+{
+    *why = NULL;
+    *errno_out = 0;
+    int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
+    if (fd < 0) {
+        *errno_out = errno;
+        const char *hint = errno == ENOENT                     ? " (make it with --disk FILE:create=SIZE)"
+                           : errno == EACCES || errno == EROFS ? " (read-only)"
+                                                               : "";
+        snprintf(buf, buflen, "cannot open for reading and writing: %s%s", strerror(errno), hint);
+        *why = buf;
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) *why = strerror(errno);
+    else if (!S_ISREG(st.st_mode)) *why = "not a regular file";
+    /* root opens anything read-write: the file's own mode is the promise */
+    else if (!(st.st_mode & 0222)) *why = "read-only (no write permission)";
+    else if (!part && flock(fd, LOCK_EX | LOCK_NB) != 0)
+        *why = errno == EWOULDBLOCK ? "locked: another simulator is using it" : strerror(errno);
+    else if (create && st.st_size == 0 && ftruncate(fd, (off_t)create) != 0) *why = strerror(errno);
+    else if (create && st.st_size == 0) st.st_size = (off_t)create;
+    if (!*why && create && (uint64_t)st.st_size != create) *why = "exists with another size than create= says";
+    if (!*why && (st.st_size == 0 || st.st_size % DISK_SECTOR)) *why = "short: not a whole number of 512-byte sectors";
+    if (!*why && (uint64_t)st.st_size / DISK_SECTOR > UINT32_MAX) *why = "too large";
+    if (*why) {
+        close(fd);
+        return -1;
+    }
+    *size = st.st_size;
+    return fd;
+}
+
+/* ---- a mirrored disk (FILE:mirror=FILE2) ---------------------------------- */
+
+static int half_fd(const struct disk *d, int h) { return h == 0 ? d->fd : d->mfd; }
+static const char *half_path(const struct disk *d, int h) { return h == 0 ? d->path : d->mpath; }
+
+/* Half h is gone: reported once (on stderr, as the simulator's own
+ * messages are), counted; the other half goes on alone. */
+static void lose_half(struct disk *d, int h, const char *why)
+{
+    if (d->lost[h]) return;
+    d->lost[h] = true;
+    d->half_losses++;
+    if (d->lost[!h])
+        fprintf(stderr, "ringsim: disk %s: mirror half %s lost (%s): no half left, the disk's commands fail\n",
+                d->path, half_path(d, h), why);
+    else
+        fprintf(stderr, "ringsim: disk %s: mirror half %s lost (%s): going on with %s alone\n", d->path,
+                half_path(d, h), why, half_path(d, !h));
+}
+
+/* Before each command: a half whose file was removed or cut short under
+ * the simulator is lost (writes to it would succeed, into nothing). */
+static void check_halves(struct disk *d)
+{
+    for (int h = 0; h < 2; h++) {
+        if (d->lost[h]) continue;
+        struct stat st;
+        char why[96];
+        if (fstat(half_fd(d, h), &st) != 0) lose_half(d, h, strerror(errno));
+        else if (st.st_nlink == 0) lose_half(d, h, "the file was removed");
+        else if ((uint64_t)st.st_size < (uint64_t)d->sectors * DISK_SECTOR) {
+            snprintf(why, sizeof why, "the file was truncated to %lld bytes", (long long)st.st_size);
+            lose_half(d, h, why);
+        }
+    }
+}
+
+/* len bytes between memory and the disk at byte off: both halves written,
+ * a read from the first half there (the other if it fails).  False if no
+ * half could do it. */
+static bool disk_rw(struct disk *d, bool write_disk, uint8_t *mem, uint32_t len, off_t off)
+{
+    if (!d->mirrored) {
+        ssize_t done = write_disk ? pwrite(d->fd, mem, len, off) : pread(d->fd, mem, len, off);
+        return done == (ssize_t)len;
+    }
+    bool any = false;
+    for (int h = 0; h < 2; h++) {
+        if (d->lost[h]) continue;
+        ssize_t n = write_disk ? pwrite(half_fd(d, h), mem, len, off) : pread(half_fd(d, h), mem, len, off);
+        if (n == (ssize_t)len) {
+            any = true;
+            if (!write_disk) {
+                d->half_reads[h]++;
+                return true;
+            }
+        } else {
+            lose_half(d, h, n < 0 ? strerror(errno) : write_disk ? "a short write" : "a short read");
+        }
+    }
+    return any;
+}
+
+/* The flush: every half there fsync'd. */
+static bool disk_sync(struct disk *d)
+{
+    if (!d->mirrored) return fsync(d->fd) == 0;
+    bool any = false;
+    for (int h = 0; h < 2; h++) {
+        if (d->lost[h]) continue;
+        if (fsync(half_fd(d, h)) == 0) any = true;
+        else lose_half(d, h, strerror(errno));
+    }
+    return any;
+}
+
+/* Half 1 made a copy of half 0 (a replaced file: resync), synced. */
+static bool resync_halves(struct disk *d, off_t size, char *err, size_t errlen)
+{
+    static uint8_t buf[64 * 1024];
+    for (off_t at = 0; at < size;) {
+        size_t n = size - at < (off_t)sizeof buf ? (size_t)(size - at) : sizeof buf;
+        ssize_t r = pread(d->fd, buf, n, at);
+        if (r != (ssize_t)n || pwrite(d->mfd, buf, n, at) != (ssize_t)n) {
+            snprintf(err, errlen, "disk %s: resync onto %s failed at byte %lld: %s", d->path, d->mpath,
+                     (long long)at, r < 0 || errno ? strerror(errno) : "a short transfer");
+            return false;
+        }
+        at += (off_t)n;
+    }
+    if (fsync(d->mfd) != 0) {
+        snprintf(err, errlen, "disk %s: resync onto %s: fsync: %s", d->path, d->mpath, strerror(errno));
+        return false;
+    }
+    d->resynced = (uint64_t)size / DISK_SECTOR;
+    return true;
+}
+
+/* FILE:mirror=FILE2[:degraded][:resync]: both files the same size, locked;
+ * a file missing at start only with degraded (the other runs alone); with
+ * resync the second (a replacement: created if missing) becomes a copy of
+ * the first before the guest runs. */
+static bool attach_mirror(struct disk *d, const char *path, uint64_t create, bool degraded, bool resync,
+                          uint32_t part_count, char *err, size_t errlen)
+{
+    if (part_count) {
+        snprintf(err, errlen, "disk %s: part= and mirror= do not go together (a mirror is of whole files)", path);
+        return false;
+    }
+    if (!strcmp(path, d->mpath)) {
+        snprintf(err, errlen, "disk %s: mirror=%s: the same file twice", path, d->mpath);
+        return false;
+    }
+    if (degraded && resync) {
+        snprintf(err, errlen, "disk %s: degraded and resync: resync makes the mirror whole, give one", path);
+        return false;
+    }
+    snprintf(d->path, sizeof d->path, "%s", path);
+    int fds[2] = {-1, -1}, en[2];
+    off_t size[2] = {0, 0};
+    const char *why[2];
+    char buf[2][200];
+    fds[0] = open_disk_file(path, create, false, &size[0], &why[0], buf[0], sizeof buf[0], &en[0]);
+    uint64_t create1 = resync && fds[0] >= 0 ? (uint64_t)size[0] : create;
+    fds[1] = open_disk_file(d->mpath, create1, false, &size[1], &why[1], buf[1], sizeof buf[1], &en[1]);
+    for (int h = 0; h < 2; h++) {
+        if (fds[h] >= 0) continue;
+        bool missing = en[h] == ENOENT;
+        if (resync && h == 0)
+            snprintf(err, errlen, "disk %s: %s (resync copies it onto %s: it must be there)", path, why[0], d->mpath);
+        else if (missing && fds[!h] >= 0 && !degraded)
+            snprintf(err, errlen, "disk %s: mirror half %s is missing (add :degraded to run on %s alone, or give a "
+                     "replacement after the good file with :resync)", path, half_path(d, h), half_path(d, !h));
+        else if (!missing || fds[!h] < 0)
+            snprintf(err, errlen, "disk %s: mirror half %s: %s", path, half_path(d, h), why[h]);
+        else continue;
+        if (fds[!h] >= 0) close(fds[!h]);
+        return false;
+    }
+    if (fds[0] >= 0 && fds[1] >= 0 && size[0] != size[1]) {
+        snprintf(err, errlen, "disk %s: mirror half %s is %lld bytes, %s %lld: give the good one first, with :resync",
+                 path, d->mpath, (long long)size[1], path, (long long)size[0]);
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    d->fd = fds[0];
+    d->mfd = fds[1];
+    d->mirrored = true;
+    d->present = true;
+    off_t whole = fds[0] >= 0 ? size[0] : size[1];
+    d->sectors = (uint32_t)(whole / DISK_SECTOR);
+    if (resync && !resync_halves(d, whole, err, errlen)) {
+        close(d->fd);
+        close(d->mfd);
+        d->present = false;
+        return false;
+    }
+    for (int h = 0; h < 2; h++)
+        if (fds[h] < 0) {
+            d->lost[h] = true;
+            d->half_losses++;
+            fprintf(stderr, "ringsim: disk %s: mirror half %s is missing: running degraded on %s alone\n", d->path,
+                    half_path(d, h), half_path(d, !h));
+        }
+    return true;
 }
 
 bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
@@ -87,10 +300,13 @@ bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
     char path[sizeof d->path];
     uint64_t create = 0;
     uint32_t part_first = 0, part_count = 0;
+    bool degraded = false, resync = false;
+    d->mfd = -1;
     const char *opts = first_option(spec);
     size_t n = opts ? (size_t)(opts - spec) : strlen(spec);
     if (n == 0 || n >= sizeof path) {
-        snprintf(err, errlen, "--disk '%s': expected FILE[:create=SIZE][:part=FIRST+COUNT]", spec);
+        snprintf(err, errlen, "--disk '%s': expected FILE[:create=SIZE][:part=FIRST+COUNT] or "
+                 "FILE[:create=SIZE]:mirror=FILE2[:degraded][:resync]", spec);
         return false;
     }
     memcpy(path, spec, n);
@@ -115,34 +331,42 @@ bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
                          path, val);
                 return false;
             }
+        } else if (!strncmp(word, "mirror=", 7) && !*d->mpath && word[7]) {
+            /* the whole value, which may be longer than word */
+            val = o + 1 + 7;
+            size_t ml = next ? (size_t)(next - val) : strlen(val);
+            if (ml >= sizeof d->mpath) {
+                snprintf(err, errlen, "disk %s: mirror=: the file name is too long", path);
+                return false;
+            }
+            memcpy(d->mpath, val, ml);
+            d->mpath[ml] = 0;
+        } else if (!strcmp(word, "degraded") && !degraded) {
+            degraded = true;
+        } else if (!strcmp(word, "resync") && !resync) {
+            resync = true;
         } else {
-            snprintf(err, errlen, "disk %s: '%s': expected create=SIZE or part=FIRST+COUNT (each once)", path, word);
+            snprintf(err, errlen, "disk %s: '%s': expected create=SIZE, part=FIRST+COUNT, mirror=FILE2, degraded or "
+                     "resync (each once)", path, word);
             return false;
         }
         o = next;
     }
-    int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
-    int fd = open(path, flags, 0666);
-    if (fd < 0) {
-        const char *hint = errno == ENOENT                     ? " (make it with --disk FILE:create=SIZE)"
-                           : errno == EACCES || errno == EROFS ? " (read-only)"
-                                                               : "";
-        snprintf(err, errlen, "disk %s: cannot open for reading and writing: %s%s", path, strerror(errno), hint);
+    if (*d->mpath) return attach_mirror(d, path, create, degraded, resync, part_count, err, errlen);
+    if (degraded || resync) {
+        snprintf(err, errlen, "disk %s: %s: only with mirror=FILE2", path, degraded ? "degraded" : "resync");
         return false;
     }
-    struct stat st;
-    const char *why = NULL;
-    if (fstat(fd, &st) != 0) why = strerror(errno);
-    else if (!S_ISREG(st.st_mode)) why = "not a regular file";
-    /* root opens anything read-write: the file's own mode is the promise */
-    else if (!(st.st_mode & 0222)) why = "read-only (no write permission)";
-    else if (!part_count && flock(fd, LOCK_EX | LOCK_NB) != 0)
-        why = errno == EWOULDBLOCK ? "locked: another simulator is using it" : strerror(errno);
-    else if (create && st.st_size == 0 && ftruncate(fd, (off_t)create) != 0) why = strerror(errno);
-    else if (create && st.st_size == 0) st.st_size = (off_t)create;
-    if (!why && create && (uint64_t)st.st_size != create) why = "exists with another size than create= says";
-    if (!why && (st.st_size == 0 || st.st_size % DISK_SECTOR)) why = "short: not a whole number of 512-byte sectors";
-    if (!why && (uint64_t)st.st_size / DISK_SECTOR > UINT32_MAX) why = "too large";
+    off_t size = 0;
+    const char *why;
+    char buf[200];
+    int open_errno;
+    int fd = open_disk_file(path, create, part_count != 0, &size, &why, buf, sizeof buf, &open_errno);
+    if (fd < 0) {
+        snprintf(err, errlen, "disk %s: %s", path, why);
+        return false;
+    }
+    struct stat st = {.st_size = size};
     char part_why[160];
     if (!why && part_count && (uint64_t)part_first + part_count > (uint64_t)st.st_size / DISK_SECTOR) {
         snprintf(part_why, sizeof part_why, "part=%u+%u: the partition ends past the disk's %llu sectors",
@@ -182,9 +406,11 @@ bool disk_attach(struct disk *d, const char *spec, char *err, size_t errlen)
 
 void disk_detach(struct disk *d)
 {
-    if (d->present) close(d->fd);   /* the lock goes with it */
+    if (d->present && d->fd >= 0) close(d->fd);   /* the lock goes with it */
+    if (d->present && d->mirrored && d->mfd >= 0) close(d->mfd);
     d->present = false;
     d->fd = -1;
+    d->mfd = -1;
 }
 
 bool disk_port(uint32_t port) { return port >= PORT_DISK_SECTOR && port <= PORT_DISK_NOTIFY; }
@@ -263,8 +489,7 @@ static enum disk_error transfer(struct disk *d, const struct disk_window *w, con
     off_t off = ((off_t)d->part_first + r->sector) * DISK_SECTOR;
     for (unsigned i = 0; i < pieces; i++) {
         uint8_t *mem = w->m->mem + host[i];
-        ssize_t done = write_disk ? pwrite(d->fd, mem, len[i], off) : pread(d->fd, mem, len[i], off);
-        if (done != (ssize_t)len[i]) return DISK_HOST_IO;
+        if (!disk_rw(d, write_disk, mem, len[i], off)) return DISK_HOST_IO;
         off += len[i];
     }
     if (!write_disk) /* memory changed under the CPU */
@@ -295,10 +520,12 @@ static enum disk_error command(struct disk *d, const struct disk_window *w, cons
     else if (moves && (uint64_t)r->addr + (uint64_t)r->count * DISK_SECTOR > w->size) e = DISK_DMA;
     else if (!d->present) e = DISK_NO_DISK;
     else if (r->cmd == DISK_FLUSH) {
-        e = fsync(d->fd) == 0 ? DISK_OK : DISK_HOST_IO;
+        if (d->mirrored) check_halves(d);
+        e = disk_sync(d) ? DISK_OK : DISK_HOST_IO;
         d->flushes++;
     } else {
         uint64_t refs = 0;
+        if (d->mirrored) check_halves(d);
         e = transfer(d, w, r, &refs);
         *latency += (uint64_t)p->disk_sector * r->count + (uint64_t)p->walk_ref * refs; /* the IOMMU's walks */
     }
@@ -430,5 +657,10 @@ json_t *disk_stats_json(const struct disk *d)
         json_object_set_new(o, "notifications", json_integer((json_int_t)d->notifications));
         json_object_set_new(o, "queue_requests", json_integer((json_int_t)d->requests));
     }
+    if (o && d->mirrored)
+        json_object_set_new(o, "mirror", json_pack("{s:[s,s],s:[b,b],s:I,s:[I,I],s:I}", "files", d->path, d->mpath,
+                                                   "lost", d->lost[0], d->lost[1], "losses", (json_int_t)d->half_losses,
+                                                   "reads", (json_int_t)d->half_reads[0], (json_int_t)d->half_reads[1],
+                                                   "resynced_sectors", (json_int_t)d->resynced));
     return o;
 }

@@ -73,7 +73,9 @@ if [ "$format" != text ] && [ -z "$output" ]; then exec 3>&1 1>&2; else exec 3>&
 
 # How a path is shown: relative to the tree, so that the text is the same
 # wherever the tree is, and a student can paste it.
-shown() { case $1 in "$root"/*) echo "${1#"$root"/}" ;; *) echo "$1" ;; esac; }
+# A file a check makes in its scratch directory (a disk: --disk "$work/d.img:…")
+# is shown by its name alone.
+shown() { case $1 in "$root"/*) echo "${1#"$root"/}" ;; "$work"/*) echo "${1#"$work"/}" ;; *) echo "$1" ;; esac; }
 RS_SHOWN=$(shown "$RS"); case $RS_SHOWN in */*) ;; *) RS_SHOWN=./$RS_SHOWN ;; esac
 
 run() { # out-file, then ringsim arguments; the exit status is ringsim's.

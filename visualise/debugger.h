@@ -327,6 +327,8 @@ void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t);
 /* The running guest process's namespaces and cgroup (a kernel built with
  * containers: read through the layout it publishes at ns_layout). */
 void dbg_view_ns(struct vis_dbg *d, struct dbg_text *t);
+/* info dev: the block device's registers, queue, mirror and IOMMU (debugger_dev.c). */
+void dbg_view_dev(struct vis_dbg *d, struct dbg_text *t);
 /* x/FMT: count items of fmt ('x' 'd' 'u' 'b' 'c' 's' 'i') at addr in space. */
 void dbg_view_examine(struct vis_dbg *d, struct dbg_text *t, char space, uint32_t addr, int count, char fmt);
 

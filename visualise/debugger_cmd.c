@@ -500,7 +500,7 @@ static int cmd_delete(struct vis_dbg *d, char *args)
 
 /* ---- looking ------------------------------------------------------------------------------------------ */
 static const char *const info_subs[] = {"regs", "tlb", "walk", "vmcs", "stats", "pt", "break",
-                                        "events", "console", "history", "bt", "pv", "ns", NULL};
+                                        "events", "console", "history", "bt", "pv", "ns", "dev", NULL};
 #define NINFO (int)(sizeof info_subs / sizeof info_subs[0] - 1)
 
 static int cmd_info(struct vis_dbg *d, char *args)
@@ -522,6 +522,7 @@ static int cmd_info(struct vis_dbg *d, char *args)
     else if (!strcmp(what, "bt")) dbg_view_bt(d, &t);
     else if (!strcmp(what, "pv")) dbg_view_pv(d, &t);
     else if (!strcmp(what, "ns")) dbg_view_ns(d, &t);
+    else if (!strcmp(what, "dev")) dbg_view_dev(d, &t);
     else if (!strcmp(what, "events")) {
         uint64_t n = 20;
         if (*rest && !count_arg(d, "info events", rest, &n)) return VIS_DBG_ERROR;
@@ -1001,7 +1002,10 @@ static const struct command commands[] = {
      "execution reaches (`history`); `info bt` the binary-translation block containing pc beside its translation, "
      "`info pv` the paravirtual guest's shared page, hypercalls and validated tables (below), `info ns` the "
      "running process's pids, namespaces (with the mount, network and cgroup ones, in kernels that have them) "
-     "and cgroup (a kernel built with containers: docs/containers.md)"},
+     "and cgroup (a kernel built with containers: docs/containers.md), `info dev` the block device of the "
+     "running VM: its registers and the command in flight, the split driver's queue (available and used "
+     "indexes, the requests outstanding), a mirror's two files, and passed through the IOMMU's domain and "
+     "IOTLB (docs/io.md)"},
     {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", NULL, "examine memory: x/8x sp, x/4i pc, x/s h:0x100",
      "examine memory: FMT is a count and one of `x` (hex words), `d`, `u`, `b` (bytes), `c`, `s` (strings), `i` "
      "(instructions): `x/8x sp`, `x/4i pc`, `x/s h:0x100`"},

@@ -1,0 +1,2 @@
+# test
+        .include "../../guests/attacks/disk_passthrough.s"
