@@ -61,7 +61,8 @@ done
 [ -x "$root/ringsim" ] || { echo "tools/labs-report.sh: $root/ringsim is not built; run make first" >&2; exit 2; }
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 status=0
 
 # the reference, as it stands
@@ -115,12 +116,21 @@ for lab in $labs; do
         status=1
     fi
     echo "  wrong solutions (tests/labs/wrong/$lab/):"
+    checks_of "$lab" "$work/reference" >"$d/checks"
     for sol in "$root/tests/labs/wrong/$lab"/*; do
         [ -f "$sol" ] || continue
         name=$(basename "$sol")
         line=$(grep -m 1 "^$lab/$name: " "$d/wrong")
         echo "    $name: $(sed -n '1s/^\(\/\/\|#\) mistake: *//p' "$sol")"
-        echo "        ${line#"$lab/$name: "}"
+        # the checks that caught it, by their numbers above
+        caught=$(printf '%s\n' "${line#*, caught by: }" | tr ';' '\n' | while IFS= read -r c; do
+            [ -n "$c" ] || continue
+            n=$(awk -v c="$c" '{ l = $0; sub(/^ *[0-9]+\. /, "", l); sub(/ +[0-9]+(  \(hidden\))?$/, "", l) }
+                               l == c { sub(/\..*/, ""); sub(/^ */, ""); print; exit }' "$d/checks")
+            echo "${n:-?($c)}"
+        done | sort -n | paste -sd' ' -)
+        score=${line#"$lab/$name: "}; score=${score%%,*}
+        echo "        ${score:-no score}, caught by check(s): ${caught:-none}"
         # where the hypervisor could tell: the rules it saw broken
         awk -v me="$lab/$name: " 'index($0, me) == 1 { on = 1; next } on && /^  what broke: / { print "        " substr($0, 3); next } { on = 0 }' "$d/wrong" |
             cut -c1-160
