@@ -29,7 +29,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 command -v zip >/dev/null || { echo "labs/autograder.sh: zip is missing; run sh tools/setup.sh" >&2; exit 2; }
 case $zip in /*) ;; *) zip=$PWD/$zip ;; esac
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM   # (the EXIT trap cleans up)
 src=$work/source
 mkdir -p "$src"
 "$root/labs/mklab" "$lab" "$src/tree" >/dev/null
