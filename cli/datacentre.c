@@ -7,10 +7,14 @@
  * N hosts, each with --host-cores cores and --host-mem frames; each image
  * is a VM (its own boot parameter from --vm-args), placed by --placement:
  * spread (onto the host with the fewest VMs) or pack (onto the first host it
- * fits on).  A core runs one VM: a VM fits on a host that has a core free
- * and the frames for its memory — no overcommit, so each VM runs exactly as
- * it would alone, and each is simulated as a machine of its own (a core of
- * its host, with its host's cost profile, --host-profile).
+ * fits on).  A core runs one VM (--overcommit R: up to R): a VM fits on a
+ * host that has a VM slot free and the frames for its memory; each is
+ * simulated as a machine of its own (a core of its host, with its host's
+ * cost profile, --host-profile), and runs exactly as it would alone.  A host
+ * with more VMs than cores shares them: each VM runs cores/VMs of each
+ * period and is paused — its time stopped — the rest (run_period); its
+ * demand is what it would have been busy with a core of its own, and with
+ * --balance a host whose demand is above SPREAD_AT is spread (spread()).
  *
  * Time goes in periods of PERIOD cycles, every VM run to the period's end
  * in turn (VM 0 first: deterministic).  At the end of each, each VM's load
@@ -67,7 +71,7 @@ void cli_datacentre_help(FILE *out)
         "each image a VM on a core of its own of one of N hosts, simulated side by side in\n"
         "periods; console lines prefixed [VM:NAME]; --stats gets \"datacentre\" (hosts on over\n"
         "time, moves, pages sent, stale pages, downtime, energy per host) and \"vm_stats\".\n"
-        "  --host-cores C     cores per host, one VM each (2)\n"
+        "  --host-cores C     cores per host, one VM each unless --overcommit (2)\n"
         "  --host-mem FRAMES  4 KiB frames per host for its VMs' memory (65536)\n"
         "  --placement P      spread (the host with the fewest VMs; default) or pack (the first\n"
         "                     host the VM fits on)\n"
