@@ -78,8 +78,10 @@ Test(consolidate, hw_cycle_limit_while_every_vm_is_halted_leaves_the_vm_a_vm)
 /* Four phases VMs, busy for 2, 4, 6 and 8 units, on four two-core hosts. */
 #define DC "phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args 2,4,6,8"
 #define BALANCE " --balance 1000000"
-/* The same four, packed onto one two-core host: two VMs to a core. */
-#define OVER "phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args 2,4,6,8 --placement pack --overcommit 2"
+/* The same four with a quiet start first (the load rises, then falls),
+ * packed onto one two-core host: two VMs to a core. */
+#define OVER "phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args q2,q4,q6,q8 --placement pack " \
+             "--overcommit 2"
 
 /* The lines of VM "i:phases" in a data centre's output, without the name. */
 static char *lines_of(const char *out, int vm)
@@ -369,7 +371,7 @@ Test(consolidate, every_vm_prints_what_it_prints_alone_with_overcommit_and_sprea
     for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
         char a[512];
         int s1, s2;
-        snprintf(a, sizeof a, "run phases phases phases phases %s --mem 1M --hosts 4 --vm-args 2,4,6,8 "
+        snprintf(a, sizeof a, "run phases phases phases phases %s --mem 1M --hosts 4 --vm-args q2,q4,q6,q8 "
                               "--placement pack --overcommit 2", modes[k]);
         char *shared = run_out(a, &s1);
         strcat(a, BALANCE);
@@ -379,9 +381,10 @@ Test(consolidate, every_vm_prints_what_it_prints_alone_with_overcommit_and_sprea
         for (int vm = 0; vm < 4; vm++) {
             char solo[256];
             int s3;
-            snprintf(solo, sizeof solo, "run phases %s --mem 1M --args %d", modes[k], 2 * (vm + 1));
+            snprintf(solo, sizeof solo, "run phases %s --mem 1M --args q%d", modes[k], 2 * (vm + 1));
             char *alone = run_out(solo, &s3);
             cr_assert_eq(s3, 0);
+            cr_assert(strstr(alone, "quiet start, 200 ticks"), "%s: the quiet start ran alone: %s", solo, alone);
             cr_assert(strstr(alone, "idle phase, 400 ticks"), "%s: the workload ran alone: %s", solo, alone);
             char *a1 = lines_of(shared, vm), *a2 = lines_of(bal, vm);
             cr_assert_str_eq(a1, alone, "%s: VM %d sharing a core prints what it prints alone", modes[k], vm);
@@ -395,9 +398,10 @@ Test(consolidate, every_vm_prints_what_it_prints_alone_with_overcommit_and_sprea
     }
 }
 
-/* Four busy VMs packed on one two-core host want twice its cycles: the
- * balancer spreads them (hosts on rises, a host switched on), and as their
- * busy phases end consolidates them again (hosts on falls). */
+/* Four VMs packed on one two-core host: quiet at first, nothing moves; busy,
+ * they want twice its cycles and the balancer spreads them (hosts on
+ * rises, a host switched on); as their busy phases end it consolidates them
+ * again (hosts on falls). */
 Test(consolidate, a_packed_overloaded_host_is_spread_then_consolidated)
 {
     json_t *st = stats_of("run " OVER BALANCE), *nb = stats_of("run " OVER);
@@ -405,9 +409,15 @@ Test(consolidate, a_packed_overloaded_host_is_spread_then_consolidated)
     json_t *tl = json_object_get(d, "timeline"), *tn = json_object_get(dn, "timeline");
     cr_assert_eq(num(d, "overcommit"), 2);
     cr_assert_eq(num(json_array_get(tl, 0), "hosts_on"), 1, "packed: all four on host 0");
-    /* overloaded: demand above capacity after the first period, without balancing */
+    /* quiet at first: host 0 under 25%; later overloaded, without balancing */
     json_t *l0 = json_object_get(json_array_get(tn, 1), "load_permille");
-    cr_assert_gt(json_integer_value(json_array_get(l0, 0)), 1000, "four busy VMs on two cores: over 100%%");
+    cr_assert_lt(json_integer_value(json_array_get(l0, 0)), 250, "four quiet VMs on two cores");
+    long long peak_load = 0;
+    for (size_t i = 0; i < json_array_size(tn); i++) {
+        long long l = json_integer_value(json_array_get(json_object_get(json_array_get(tn, i), "load_permille"), 0));
+        if (l > peak_load) peak_load = l;
+    }
+    cr_assert_gt(peak_load, 1000, "four busy VMs on two cores: over 100%%");
     long long most = 0, peak_at = -1, last_on = -1;
     for (size_t i = 0; i < json_array_size(tl); i++) {
         long long on = num(json_array_get(tl, i), "hosts_on");
@@ -421,10 +431,15 @@ Test(consolidate, a_packed_overloaded_host_is_spread_then_consolidated)
     cr_assert_geq(num(d, "power_ons"), 1, "a host switched on for them");
     cr_assert_gt(num(d, "moves_total"), num(d, "spread_moves"), "and moved back when idle");
     cr_assert_eq(num(d, "stale_pages"), 0);
-    /* the first moves are spreads, off host 0 */
+    /* the first moves are spreads, off host 0, once the quiet start is over
+     * (10,000,000 of each VM's own cycles, at half speed): none before */
     json_t *m0 = json_array_get(json_object_get(d, "moves"), 0);
     cr_assert_eq(num(m0, "from"), 0);
     cr_assert_neq(num(m0, "to"), 0);
+    cr_assert_gt(num(m0, "cycle"), 10000000, "nothing moved while the VMs were quiet: %lld", num(m0, "cycle"));
+    for (size_t i = 0; i < json_array_size(tl); i++)
+        if (num(json_array_get(tl, i), "cycle") < num(m0, "cycle"))
+            cr_assert_eq(num(json_array_get(tl, i), "hosts_on"), 1);
     /* without balancing nothing moves and host 0 alone runs them, longer:
      * sharing its cores, each VM's time passes at half speed while busy */
     cr_assert_eq(num(dn, "moves_total"), 0);
@@ -433,7 +448,7 @@ Test(consolidate, a_packed_overloaded_host_is_spread_then_consolidated)
         cr_assert_leq(num(json_array_get(tn, i), "hosts_on"), 1);
     cr_assert_gt(json_array_size(tn), json_array_size(tl), "the shared host takes longer than the spread ones");
     /* without --overcommit, pack needs two hosts for four VMs */
-    json_t *one = stats_of("run phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args 2,4,6,8 "
+    json_t *one = stats_of("run phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args q2,q4,q6,q8 "
                            "--placement pack");
     json_t *t1 = json_object_get(json_object_get(one, "datacentre"), "timeline");
     cr_assert_eq(num(json_array_get(t1, 0), "hosts_on"), 2);

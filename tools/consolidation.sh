@@ -6,8 +6,9 @@
 # Prints a Markdown table of the two runs (hosts on over time, moves, pages
 # sent, stale pages, downtime, energy); with CHART, also draws hosts on and
 # the energy so far against time, with and without balancing (gnuplot, SVG).
-# Then the spreading scenario: the same four VMs packed onto one host with
-# --overcommit 2 (two VMs to a core), overloaded while they are busy —
+# Then the spreading scenario: the same four VMs with a quiet start first
+# (--vm-args q2,…: the load rises, then falls) packed onto one host with
+# --overcommit 2 (two VMs to a core), overloaded once they are busy —
 # spread by the balancer, consolidated again when they idle; its table, and
 # a second row of the chart.
 #
@@ -21,7 +22,7 @@ trap 'rm -rf "$T"' EXIT
 DC="phases phases phases phases --mode hw --mem 1M --hosts 4 --host-cores 2 --vm-args 2,4,6,8 --placement spread --power 60000:20000"
 ./ringsim run $DC --balance "$PERIOD" --stats "$T/on.json" >/dev/null
 ./ringsim run $DC --stats "$T/off.json" >/dev/null
-OC="phases phases phases phases --mode hw --mem 1M --hosts 4 --host-cores 2 --vm-args 2,4,6,8 --placement pack --overcommit 2 --power 60000:20000"
+OC="phases phases phases phases --mode hw --mem 1M --hosts 4 --host-cores 2 --vm-args q2,q4,q6,q8 --placement pack --overcommit 2 --power 60000:20000"
 ./ringsim run $OC --balance "$PERIOD" --stats "$T/ocon.json" >/dev/null
 ./ringsim run $OC --stats "$T/ocoff.json" >/dev/null
 echo "Command: ringsim run $DC [--balance $PERIOD]"
