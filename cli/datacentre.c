@@ -68,7 +68,7 @@ void cli_datacentre_help(FILE *out)
 {
     fprintf(out,
         "\nA data centre (several images with --hosts N, or any option below; docs/migration.md):\n"
-        "each image a VM on a core of its own of one of N hosts, simulated side by side in\n"
+        "each image a VM on a core of one of N hosts (its own, unless --overcommit), simulated in\n"
         "periods; console lines prefixed [VM:NAME]; --stats gets \"datacentre\" (hosts on over\n"
         "time, moves, pages sent, stale pages, downtime, energy per host) and \"vm_stats\".\n"
         "  --host-cores C     cores per host, one VM each unless --overcommit (2)\n"
