@@ -209,7 +209,8 @@ struct dc {
 static bool fits(const struct dc *d, int h, const struct dc_vm *v, int extra_vms, uint32_t extra_frames)
 {
     const struct dc_host *x = &d->host[h];
-    return x->nvms + extra_vms + 1 <= (int)(d->opt->cores * d->opt->overcommit) && x->frames_used + extra_frames + v->frames <= d->opt->frames;
+    return x->nvms + extra_vms + 1 <= (int)(d->opt->cores * d->opt->overcommit) &&
+           x->frames_used + extra_frames + v->frames <= d->opt->frames;
 }
 
 static void put_on(struct dc *d, struct dc_vm *v, int h)
