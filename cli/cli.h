@@ -205,21 +205,25 @@ bool cli_move_vm(struct cli_machine *cm, char *const *images, int nimages, const
  * [--placement spread|pack] [--balance PERIOD] [--power IDLE:CORE]
  * [--vm-args A0,A1,…]: each image a VM on one core of a host; with
  * --balance, VMs are live-migrated off lightly loaded hosts, which are
- * switched off. */
+ * switched off; with --overcommit R, VMs share cores and the balancer also
+ * spreads VMs off overloaded hosts. */
 enum {
-    CLI_O_HOSTCORES = 0x600, CLI_O_HOSTMEM, CLI_O_PLACEMENT, CLI_O_BALANCE, CLI_O_POWER, CLI_O_VMARGS
+    CLI_O_HOSTCORES = 0x600, CLI_O_HOSTMEM, CLI_O_PLACEMENT, CLI_O_BALANCE, CLI_O_POWER, CLI_O_VMARGS,
+    CLI_O_OVERCOMMIT
 };
 #define CLI_DATACENTRE_OPTIONS                                                                    \
     {"host-cores", required_argument, 0, CLI_O_HOSTCORES},                                       \
     {"host-mem", required_argument, 0, CLI_O_HOSTMEM},                                           \
     {"placement", required_argument, 0, CLI_O_PLACEMENT},                                        \
     {"balance", required_argument, 0, CLI_O_BALANCE}, {"power", required_argument, 0, CLI_O_POWER}, \
-    {"vm-args", required_argument, 0, CLI_O_VMARGS}
+    {"vm-args", required_argument, 0, CLI_O_VMARGS},                                             \
+    {"overcommit", required_argument, 0, CLI_O_OVERCOMMIT}
 struct cli_datacentre {
     bool given;                      /* any of its options */
     unsigned cores;                  /* --host-cores (2) */
     uint32_t frames;                 /* --host-mem, 4 KiB frames per host (65536) */
     bool pack;                       /* --placement pack (default spread) */
+    unsigned overcommit;             /* --overcommit R: up to R VMs per core (1) */
     uint64_t balance;                /* --balance PERIOD, 0 = no balancing */
     uint32_t idle_mw, core_mw;       /* --power IDLE:CORE (60000:20000) */
     const char *vm_args[MAX_VMS];    /* --vm-args, split at its commas */

@@ -7,10 +7,14 @@
  * N hosts, each with --host-cores cores and --host-mem frames; each image
  * is a VM (its own boot parameter from --vm-args), placed by --placement:
  * spread (onto the host with the fewest VMs) or pack (onto the first host it
- * fits on).  A core runs one VM: a VM fits on a host that has a core free
- * and the frames for its memory — no overcommit, so each VM runs exactly as
- * it would alone, and each is simulated as a machine of its own (a core of
- * its host, with its host's cost profile, --host-profile).
+ * fits on).  A core runs one VM (--overcommit R: up to R): a VM fits on a
+ * host that has a VM slot free and the frames for its memory; each is
+ * simulated as a machine of its own (a core of its host, with its host's
+ * cost profile, --host-profile), and runs exactly as it would alone.  A host
+ * with more VMs than cores shares them: each VM runs cores/VMs of each
+ * period and is paused — its time stopped — the rest (run_period); its
+ * demand is what it would have been busy with a core of its own, and with
+ * --balance a host whose demand is above SPREAD_AT is spread (spread()).
  *
  * Time goes in periods of PERIOD cycles, every VM run to the period's end
  * in turn (VM 0 first: deterministic).  At the end of each, each VM's load
@@ -48,6 +52,7 @@
 #define BALANCE_LOW 250    /* per mille: a host below this load is a candidate to empty */
 #define BALANCE_HIGH 750   /* per mille: a host takes VMs up to this load */
 #define DC_PERIOD 1000000  /* the accounting period without --balance */
+#define SPREAD_AT 1000     /* per mille: a host whose demand is above this is overloaded */
 
 void cli_datacentre_defaults(struct cli_datacentre *dc)
 {
@@ -56,16 +61,17 @@ void cli_datacentre_defaults(struct cli_datacentre *dc)
     dc->frames = 65536;
     dc->idle_mw = 60000;
     dc->core_mw = 20000;
+    dc->overcommit = 1;
 }
 
 void cli_datacentre_help(FILE *out)
 {
     fprintf(out,
         "\nA data centre (several images with --hosts N, or any option below; docs/migration.md):\n"
-        "each image a VM on a core of its own of one of N hosts, simulated side by side in\n"
+        "each image a VM on a core of one of N hosts (its own, unless --overcommit), simulated in\n"
         "periods; console lines prefixed [VM:NAME]; --stats gets \"datacentre\" (hosts on over\n"
         "time, moves, pages sent, stale pages, downtime, energy per host) and \"vm_stats\".\n"
-        "  --host-cores C     cores per host, one VM each (2)\n"
+        "  --host-cores C     cores per host, one VM each unless --overcommit (2)\n"
         "  --host-mem FRAMES  4 KiB frames per host for its VMs' memory (65536)\n"
         "  --placement P      spread (the host with the fewest VMs; default) or pack (the first\n"
         "                     host the VM fits on)\n"
@@ -75,8 +81,12 @@ void cli_datacentre_help(FILE *out)
         "                     it, nothing moves and the period is %d cycles\n"
         "  --power IDLE:CORE  the power model: mW a host draws while on, and per busy core\n"
         "                     (60000:20000); energy at 1 cycle = 1 ns\n"
-        "  --vm-args A0,A1,…  each VM's own boot parameter (--args), one per image\n",
-        BALANCE_LOW / 10, BALANCE_HIGH / 10, DC_PERIOD);
+        "  --vm-args A0,A1,…  each VM's own boot parameter (--args), one per image\n"
+        "  --overcommit R     up to R VMs per core (1..8; 1); a host with more VMs than cores\n"
+        "                     shares them, each VM running cores/VMs of every period (paused the\n"
+        "                     rest); with --balance, VMs are moved off a host whose demand is\n"
+        "                     above %d%% onto hosts that stay at most %d%%, switching hosts on\n",
+        BALANCE_LOW / 10, BALANCE_HIGH / 10, DC_PERIOD, SPREAD_AT / 10, SPREAD_AT / 10);
 }
 
 static int bad(const char *opt, const char *arg, const char *expected)
@@ -106,6 +116,11 @@ int cli_datacentre_option(int ch, const char *arg, struct cli_datacentre *dc)
         if (!cli_parse_u64(arg, &v) || v < 10000 || v > 1000000000)
             return bad("--balance", arg, "cycles between the balancer's looks, 10000..1000000000");
         dc->balance = v;
+        break;
+    case CLI_O_OVERCOMMIT:
+        if (!cli_parse_u64(arg, &v) || v < 1 || v > MAX_VMS)
+            return bad("--overcommit", arg, "VMs per core a host may take, 1..8");
+        dc->overcommit = (unsigned)v;
         break;
     case CLI_O_POWER: {
         const char *colon = strchr(arg, ':');
@@ -162,6 +177,12 @@ struct dc_vm {
     uint64_t busy, insns;
     uint64_t ended_at;
     int moves;
+    /* sharing a host's cores (--overcommit): the VM's own cycle it runs to
+     * by the end of this period (its time does not pass while it is
+     * paused); the cycles it would have been busy with a core of its own
+     * all the period (its demand); when it ended, in the data centre's
+     * time */
+    uint64_t target, demand, ended_wall;
 };
 
 struct dc_host {
@@ -182,12 +203,14 @@ struct dc {
     uint64_t period, now;
     json_t *timeline, *moves;
     uint64_t pages_sent, stale_pages, downtime;
+    int power_ons, spread_moves;   /* hosts switched on, VMs moved, by spreading */
 };
 
 static bool fits(const struct dc *d, int h, const struct dc_vm *v, int extra_vms, uint32_t extra_frames)
 {
     const struct dc_host *x = &d->host[h];
-    return x->nvms + extra_vms + 1 <= (int)d->opt->cores && x->frames_used + extra_frames + v->frames <= d->opt->frames;
+    return x->nvms + extra_vms + 1 <= (int)(d->opt->cores * d->opt->overcommit) &&
+           x->frames_used + extra_frames + v->frames <= d->opt->frames;
 }
 
 static void put_on(struct dc *d, struct dc_vm *v, int h)
@@ -230,11 +253,11 @@ static uint64_t host_load_pm(const struct dc *d, int h)
 {
     uint64_t busy = 0;
     for (int i = 0; i < d->nvms; i++)
-        if (!d->vm[i].done && d->vm[i].host == h) busy += d->vm[i].busy;
+        if (!d->vm[i].done && d->vm[i].host == h) busy += d->vm[i].demand;
     return busy * 1000 / ((uint64_t)d->opt->cores * d->period);
 }
 
-static uint64_t vm_load_pm(const struct dc *d, const struct dc_vm *v) { return v->busy * 1000 / d->period; }
+static uint64_t vm_load_pm(const struct dc *d, const struct dc_vm *v) { return v->demand * 1000 / d->period; }
 
 static void move_json(struct dc *d, int i, int from, int to, const struct hv_migration *mg)
 {
@@ -274,6 +297,7 @@ static bool move(struct dc *d, int i, int h)
         /* it ended on the source during pre-copy: nothing moved */
         v->done = true;
         v->ended_at = v->cm.m->st.cycles;
+        v->ended_wall = v->ended_at + (d->now - v->target);
         return true;
     }
     take_off(d, v);
@@ -282,10 +306,46 @@ static bool move(struct dc *d, int i, int h)
     return true;
 }
 
-/* The balancer: empties lightly loaded hosts onto others (see the top). */
+/* Spreading (--overcommit): off each host whose demand is above SPREAD_AT,
+ * its busiest VMs (ties: the lowest number) one at a time until it is not,
+ * each onto the most loaded host that is on, has room and stays at most
+ * SPREAD_AT with it, else onto the first host that is off, switched on.
+ * Hosts that take part are no consolidation source in the same period. */
+static bool spread(struct dc *d, bool received[])
+{
+    for (int s = 0; s < d->nhosts; s++) {
+        while (d->host[s].on && d->host[s].nvms > 1 && host_load_pm(d, s) > SPREAD_AT) {
+            int i = -1;
+            for (int k = 0; k < d->nvms; k++)
+                if (!d->vm[k].done && d->vm[k].host == s && (i < 0 || d->vm[k].demand > d->vm[i].demand)) i = k;
+            struct dc_vm *v = &d->vm[i];
+            int best = -1;
+            for (int h = 0; h < d->nhosts; h++) {
+                if (h == s || !d->host[h].on || !fits(d, h, v, 0, 0)) continue;
+                if (host_load_pm(d, h) + vm_load_pm(d, v) / d->opt->cores > SPREAD_AT) continue;
+                if (best < 0 || host_load_pm(d, h) > host_load_pm(d, best)) best = h;
+            }
+            bool power_on = false;
+            for (int h = 0; best < 0 && h < d->nhosts; h++)
+                if (!d->host[h].on && fits(d, h, v, 0, 0)) best = h, power_on = true;
+            if (best < 0) break;   /* nowhere to go: it stays overloaded */
+            received[s] = received[best] = true;
+            if (!move(d, i, best)) return false;
+            if (v->host == best) {
+                d->spread_moves++;
+                d->power_ons += power_on;
+            }
+        }
+    }
+    return true;
+}
+
+/* The balancer: spreads VMs off overloaded hosts, then empties lightly
+ * loaded hosts onto others (see the top). */
 static bool balance(struct dc *d)
 {
     bool received[CLI_MAX_HOSTS] = {0};
+    if (!spread(d, received)) return false;
     int order[CLI_MAX_HOSTS], n = 0;
     uint64_t load[CLI_MAX_HOSTS];
     for (int h = 0; h < d->nhosts; h++) {
@@ -340,11 +400,23 @@ static bool balance(struct dc *d)
 /* One period: every VM run to its end; loads measured; energy integrated. */
 static void run_period(struct dc *d, uint64_t end, uint64_t limit)
 {
+    /* each VM's share of its host's cores: all the period while the host
+     * has a core for each, else cores/VMs of it (the remainder's cycles to
+     * its lowest-numbered VMs, one each) */
+    for (int h = 0; h < d->nhosts; h++) {
+        uint64_t nv = (uint64_t)d->host[h].nvms, cap = (uint64_t)d->opt->cores * d->period, k = 0;
+        for (int i = 0; i < d->nvms; i++) {
+            struct dc_vm *v = &d->vm[i];
+            if (v->done || v->host != h) continue;
+            v->target += nv <= d->opt->cores ? d->period : cap / nv + (k++ < cap % nv);
+        }
+    }
     for (int i = 0; i < d->nvms; i++) {
         struct dc_vm *v = &d->vm[i];
         if (v->done && v->measured) continue;
         struct machine *m = v->cm.m;
-        uint64_t stop_at = limit && limit < end ? limit : end;
+        bool shared = (unsigned)d->host[v->host].nvms > d->opt->cores;
+        uint64_t stop_at = limit && limit < v->target ? limit : v->target;
         if (!v->done && m->st.cycles < stop_at) {
             m->max_cycles = stop_at;
             machine_run(m, 0);
@@ -356,12 +428,17 @@ static void run_period(struct dc *d, uint64_t end, uint64_t limit)
             } else {
                 v->done = true;
                 v->ended_at = m->st.cycles;
+                v->ended_wall = v->ended_at + (end - v->target);
             }
         }
         uint64_t idle = m->st.cycles_by_cause[CY_IDLE];
         uint64_t dc = m->st.cycles - v->at_cycles, di = idle - v->at_idle;
         v->busy = dc > di ? dc - di : 0;
         if (v->busy > d->period) v->busy = d->period;
+        /* a paused VM wants the cycles it was busy in as large a part of a
+         * whole period as in the part it ran */
+        if (!shared || v->done) v->demand = v->busy;
+        else if (dc) v->demand = (dc > di ? dc - di : 0) * d->period / dc;
         v->insns = m->st.instructions - v->at_insns;
         v->at_cycles = m->st.cycles;
         v->at_idle = idle;
@@ -375,14 +452,14 @@ static void run_period(struct dc *d, uint64_t end, uint64_t limit)
         if (!x->on) continue;
         uint64_t busy = 0;
         for (int i = 0; i < d->nvms; i++)
-            if (d->vm[i].host == h && (!d->vm[i].done || d->vm[i].ended_at > end - d->period)) busy += d->vm[i].busy;
+            if (d->vm[i].host == h && (!d->vm[i].done || d->vm[i].ended_wall > end - d->period)) busy += d->vm[i].busy;
         x->on_cycles += d->period;
         x->busy_cycles += busy;
         x->energy_pj += (uint64_t)d->opt->idle_mw * d->period + (uint64_t)d->opt->core_mw * busy;
     }
     for (int i = 0; i < d->nvms; i++) {
         drain(&d->vm[i], false);
-        if (d->vm[i].done && d->vm[i].host >= 0 && d->vm[i].ended_at > end - d->period) take_off(d, &d->vm[i]);
+        if (d->vm[i].done && d->vm[i].host >= 0 && d->vm[i].ended_wall > end - d->period) take_off(d, &d->vm[i]);
     }
 }
 
@@ -429,6 +506,10 @@ static json_t *dc_json(struct dc *d)
                           "host_frames", (json_int_t)o->frames, "placement", o->pack ? "pack" : "spread", "balance",
                           o->balance != 0, "period", (json_int_t)d->period, "power", "idle_mw",
                           (json_int_t)o->idle_mw, "core_mw", (json_int_t)o->core_mw, "clock", "1 cycle = 1 ns");
+    json_object_set_new(j, "overcommit", json_integer((json_int_t)o->overcommit));
+    json_object_set_new(j, "spread_above_permille", json_integer(SPREAD_AT));
+    json_object_set_new(j, "spread_moves", json_integer(d->spread_moves));
+    json_object_set_new(j, "power_ons", json_integer(d->power_ons));
     json_object_set_new(j, "balance_low_permille", json_integer(BALANCE_LOW));
     json_object_set_new(j, "balance_high_permille", json_integer(BALANCE_HIGH));
     json_object_set_new(j, "vms", vms);

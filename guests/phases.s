@@ -6,7 +6,9 @@
 # computes for BUSY_WORK iterations (registers only) and then writes one
 # word in each of the next BUSY_WRITES pages of a working set of PAGES
 # pages, round and round — the CPU is busy all the time, and a migration
-# has pages to chase.  Idle: the timer ticks every TIMER_PERIOD cycles, and
+# has pages to chase.  With a `q` before N (`--args q4`) a quiet start
+# comes first: QUIET_TICKS timer ticks waiting in `hlt`, doing nothing, and
+# a line — so the load rises, then falls.  Idle: the timer ticks every TIMER_PERIOD cycles, and
 # for IDLE_TICKS ticks the program waits in `hlt`; at each tick it wakes,
 # computes a little (TICK_WORK iterations), writes one page and halts
 # again — a server with almost nothing to do.  Each phase ends with a line
@@ -25,6 +27,7 @@
         .equ    IDLE_TICKS, 400
         .equ    TICK_WORK, 300
         .equ    DEFAULT_UNITS, 4
+        .equ    QUIET_TICKS, 200
 
         .text
         .global _start
@@ -39,7 +42,7 @@ _start:
         li      r4, 48
         bltu    r3, r4, 2f
         li      r4, 58
-        bgeu    r3, r4, 2f
+        bgeu    r3, r4, 11f             # not a digit: 'q'?
         li      r4, 10
         mul     r8, r8, r4
         addi    r3, r3, -48
@@ -100,6 +103,40 @@ _start:
         call    puts
         call    checksum
         out     power, r0
+11:     li      r4, 113                 # 'q': the quiet start, then on
+        bne     r3, r4, 2b
+        addi    r2, r2, 1
+        push    r2
+        call    quiet
+        pop     r2
+        j       1b
+
+# quiet: wait QUIET_TICKS timer ticks in hlt, then say so; the tick count
+# starts again from 0 for the idle phase.  Clobbers r1-r3, r6.
+quiet:
+        push    lr
+        li      r1, TIMER_PERIOD
+        out     timer_period, r1
+        sti
+1:      la      r1, ticks
+        lw      r1, 0(r1)
+        li      r3, QUIET_TICKS
+        bge     r1, r3, 2f
+        hlt
+        j       1b
+2:      cli
+        li      r1, 0
+        out     timer_period, r1
+        la      r1, ticks
+        sw      r0, 0(r1)
+        la      r2, msg_quiet
+        call    puts
+        li      r2, QUIET_TICKS
+        call    putdec
+        la      r2, msg_qticks
+        call    puts
+        pop     lr
+        ret
 
 # xorshift: r10 = the next of Marsaglia's xorshift32.  Clobbers r2.
 xorshift:
@@ -235,6 +272,8 @@ msg_idle:  .asciz "phases: idle phase, "
 msg_ticks: .asciz " ticks, "
 msg_sum:   .asciz "checksum 0x"
 msg_other: .asciz "phases: unexpected trap\n"
+msg_quiet: .asciz "phases: quiet start, "
+msg_qticks: .asciz " ticks\n"
 decbuf:    .space 12
 decbuf_end: .space 4
         .align  4

@@ -78,6 +78,10 @@ Test(consolidate, hw_cycle_limit_while_every_vm_is_halted_leaves_the_vm_a_vm)
 /* Four phases VMs, busy for 2, 4, 6 and 8 units, on four two-core hosts. */
 #define DC "phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args 2,4,6,8"
 #define BALANCE " --balance 1000000"
+/* The same four with a quiet start first (the load rises, then falls),
+ * packed onto one two-core host: two VMs to a core. */
+#define OVER "phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args q2,q4,q6,q8 --placement pack " \
+             "--overcommit 2"
 
 /* The lines of VM "i:phases" in a data centre's output, without the name. */
 static char *lines_of(const char *out, int vm)
@@ -191,6 +195,9 @@ Test(consolidate, every_move_leaves_no_stale_page_and_the_run_is_deterministic)
         "run phases phases phases --mode hw --mem 4M --hosts 3 --vm-args 1,3,5 --balance 500000 --link 4",
         "run phases phases phases phases --mode te --mem 1M --hosts 4 --vm-args 2,4,6,8 --placement pack "
         "--host-cores 3" BALANCE,
+        /* all four packed on one host, sharing its cores, spread and
+         * consolidated again */
+        "run " OVER BALANCE,
     };
     for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
         snprintf(a, sizeof a, "%s --stats %s", runs[k], p1);
@@ -273,6 +280,11 @@ Test(consolidate, bad_arguments_are_refused_with_what_was_expected)
         {"run " DC " --balance x", "--balance 'x': expected cycles"},
         {"run " DC " --power 10", "--power '10': expected IDLE:CORE"},
         {"run " DC " --power a:b", "--power 'a:b': expected IDLE:CORE"},
+        {"run " DC " --overcommit 0", "--overcommit '0': expected VMs per core a host may take, 1..8"},
+        {"run " DC " --overcommit 9", "--overcommit '9': expected VMs per core"},
+        {"run " DC " --overcommit 1.5", "--overcommit '1.5': expected VMs per core"},
+        {"run phases phases phases phases phases --mode hw --mem 1M --hosts 2 --host-cores 1 --overcommit 2",
+         "VM 4 (4:phases, 256 frames) fits on no host"},
         {"run phases phases --mode hw --hosts 2 --vm-args 1,2,3", "--vm-args: 3 parameters for 2 VMs"},
         {"run phases phases --hosts 2 --balance 100000", "a data centre runs VMs: add --mode hw"},
         {"run phases phases --mode hw --host-large-pages --hosts 2 --balance 100000",
@@ -348,4 +360,99 @@ Test(consolidate, dot_draws_the_hosts_the_vms_and_every_move)
     unlink(svg);
     unlink(other);
     rmdir(dir);
+}
+
+/* --overcommit: VMs sharing a host's cores are paused while another runs,
+ * their time stopped — so each prints exactly what it prints alone, packed
+ * onto one host or spread by the balancer. */
+Test(consolidate, every_vm_prints_what_it_prints_alone_with_overcommit_and_spreading)
+{
+    static const char *const modes[] = {"--mode hw", "--mode te", "--mode hw --mmu shadow"};
+    for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+        char a[512];
+        int s1, s2;
+        snprintf(a, sizeof a, "run phases phases phases phases %s --mem 1M --hosts 4 --vm-args q2,q4,q6,q8 "
+                              "--placement pack --overcommit 2", modes[k]);
+        char *shared = run_out(a, &s1);
+        strcat(a, BALANCE);
+        char *bal = run_out(a, &s2);
+        cr_assert_eq(s1, 0, "%s: exit status %d", modes[k], s1);
+        cr_assert_eq(s2, 0, "%s: exit status %d with balancing", modes[k], s2);
+        for (int vm = 0; vm < 4; vm++) {
+            char solo[256];
+            int s3;
+            snprintf(solo, sizeof solo, "run phases %s --mem 1M --args q%d", modes[k], 2 * (vm + 1));
+            char *alone = run_out(solo, &s3);
+            cr_assert_eq(s3, 0);
+            cr_assert(strstr(alone, "quiet start, 200 ticks"), "%s: the quiet start ran alone: %s", solo, alone);
+            cr_assert(strstr(alone, "idle phase, 400 ticks"), "%s: the workload ran alone: %s", solo, alone);
+            char *a1 = lines_of(shared, vm), *a2 = lines_of(bal, vm);
+            cr_assert_str_eq(a1, alone, "%s: VM %d sharing a core prints what it prints alone", modes[k], vm);
+            cr_assert_str_eq(a2, alone, "%s: VM %d spread and consolidated prints what it prints alone", modes[k], vm);
+            free(a1);
+            free(a2);
+            free(alone);
+        }
+        free(shared);
+        free(bal);
+    }
+}
+
+/* Four VMs packed on one two-core host: quiet at first, nothing moves; busy,
+ * they want twice its cycles and the balancer spreads them (hosts on
+ * rises, a host switched on); as their busy phases end it consolidates them
+ * again (hosts on falls). */
+Test(consolidate, a_packed_overloaded_host_is_spread_then_consolidated)
+{
+    json_t *st = stats_of("run " OVER BALANCE), *nb = stats_of("run " OVER);
+    json_t *d = json_object_get(st, "datacentre"), *dn = json_object_get(nb, "datacentre");
+    json_t *tl = json_object_get(d, "timeline"), *tn = json_object_get(dn, "timeline");
+    cr_assert_eq(num(d, "overcommit"), 2);
+    cr_assert_eq(num(json_array_get(tl, 0), "hosts_on"), 1, "packed: all four on host 0");
+    /* quiet at first: host 0 under 25%; later overloaded, without balancing */
+    json_t *l0 = json_object_get(json_array_get(tn, 1), "load_permille");
+    cr_assert_lt(json_integer_value(json_array_get(l0, 0)), 250, "four quiet VMs on two cores");
+    long long peak_load = 0;
+    for (size_t i = 0; i < json_array_size(tn); i++) {
+        long long l = json_integer_value(json_array_get(json_object_get(json_array_get(tn, i), "load_permille"), 0));
+        if (l > peak_load) peak_load = l;
+    }
+    cr_assert_gt(peak_load, 1000, "four busy VMs on two cores: over 100%%");
+    long long most = 0, peak_at = -1, last_on = -1;
+    for (size_t i = 0; i < json_array_size(tl); i++) {
+        long long on = num(json_array_get(tl, i), "hosts_on");
+        if (on > most) most = on, peak_at = (long long)i;
+        if (on) last_on = on;
+    }
+    cr_assert_geq(most, 2, "hosts on rose: at most %lld", most);
+    cr_assert_lt(last_on, most, "hosts on fell again: %lld at the end, %lld at the peak", last_on, most);
+    cr_assert_gt(peak_at, 0);
+    cr_assert_geq(num(d, "spread_moves"), 1, "VMs moved off the overloaded host");
+    cr_assert_geq(num(d, "power_ons"), 1, "a host switched on for them");
+    cr_assert_gt(num(d, "moves_total"), num(d, "spread_moves"), "and moved back when idle");
+    cr_assert_eq(num(d, "stale_pages"), 0);
+    /* the first moves are spreads, off host 0, once the quiet start is over
+     * (10,000,000 of each VM's own cycles, at half speed): none before */
+    json_t *m0 = json_array_get(json_object_get(d, "moves"), 0);
+    cr_assert_eq(num(m0, "from"), 0);
+    cr_assert_neq(num(m0, "to"), 0);
+    cr_assert_gt(num(m0, "cycle"), 10000000, "nothing moved while the VMs were quiet: %lld", num(m0, "cycle"));
+    for (size_t i = 0; i < json_array_size(tl); i++)
+        if (num(json_array_get(tl, i), "cycle") < num(m0, "cycle"))
+            cr_assert_eq(num(json_array_get(tl, i), "hosts_on"), 1);
+    /* without balancing nothing moves and host 0 alone runs them, longer:
+     * sharing its cores, each VM's time passes at half speed while busy */
+    cr_assert_eq(num(dn, "moves_total"), 0);
+    cr_assert_eq(num(dn, "power_ons"), 0);
+    for (size_t i = 0; i < json_array_size(tn); i++)
+        cr_assert_leq(num(json_array_get(tn, i), "hosts_on"), 1);
+    cr_assert_gt(json_array_size(tn), json_array_size(tl), "the shared host takes longer than the spread ones");
+    /* without --overcommit, pack needs two hosts for four VMs */
+    json_t *one = stats_of("run phases phases phases phases --mode hw --mem 1M --hosts 4 --vm-args q2,q4,q6,q8 "
+                           "--placement pack");
+    json_t *t1 = json_object_get(json_object_get(one, "datacentre"), "timeline");
+    cr_assert_eq(num(json_array_get(t1, 0), "hosts_on"), 2);
+    json_decref(one);
+    json_decref(st);
+    json_decref(nb);
 }
