@@ -250,6 +250,9 @@ int cmd_compare_isolation(int argc, char **argv);
 /* `ringsim compare --migration` (cli/compare_migration.c): a live migration
  * per write rate, link, stop condition and pre/post-copy, a row each. */
 int cmd_compare_migration(int argc, char **argv);
+/* `ringsim compare --io` (cli/compare_io.c): the emulated device, the split
+ * driver and pass-through for diskio and netping, a row per way and technique. */
+int cmd_compare_io(int argc, char **argv);
 
 /* Runs of this very program, several at a time (cli/compare.c), for compare
  * and compare --isolation: argv (argv[0] the program), and files for the

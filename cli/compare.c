@@ -84,7 +84,8 @@ static void compare_help(FILE *out)
         "                       [--csv FILE] [--json FILE] [--chart FILE.svg|FILE.png]\n"
         "                       [--sweep PARAM=V1,V2,…] [--jobs N]\n"
         "       ringsim compare --isolation [options]   (processes, containers and VMs: --isolation --help)\n"
-        "       ringsim compare --migration [IMG] [options]   (live migration's rows: --migration --help)\n\n"
+        "       ringsim compare --migration [IMG] [options]   (live migration's rows: --migration --help)\n"
+        "       ringsim compare --io [diskio] [netping] [options]   (I/O three ways: --io --help)\n\n"
         "Runs IMG under each virtualisation mode (each a separate `ringsim run`, --jobs at a\n"
         "time) and prints, per mode: cycles, the slowdown against native, VM exits, traps, TLB\n"
         "misses, page-table references per walk, hidden and tracing faults (shadow paging), the\n"
@@ -288,6 +289,7 @@ int cmd_compare(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--isolation")) return cmd_compare_isolation(argc, argv);
         else if (!strcmp(argv[i], "--migration")) return cmd_compare_migration(argc, argv);
+        else if (!strcmp(argv[i], "--io")) return cmd_compare_io(argc, argv);
     optind = 1;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {

@@ -458,7 +458,19 @@ static void chart_script(const struct vis_comparison *c, FILE *s, FILE *d, const
     fputc('\n', s);
 }
 
+/* vis_chart's writer for a comparison's chart. */
+static void compare_chart_write(void *ctx, FILE *script, FILE *data, const char *term, const char *out,
+                                const char *datapath)
+{
+    chart_script(ctx, script, data, term, out, datapath);
+}
+
 bool vis_compare_chart(const struct vis_comparison *c, const char *path, char *err, size_t errlen)
+{
+    return vis_chart(path, compare_chart_write, (void *)c, err, errlen);
+}
+
+bool vis_chart(const char *path, vis_chart_writer *write, void *ctx, char *err, size_t errlen)
 {
     size_t n = strlen(path);
     const char *term;
@@ -485,7 +497,7 @@ bool vis_compare_chart(const struct vis_comparison *c, const char *path, char *e
     snprintf(tmp, sizeof tmp, "%s.tmp-%d", path, (int)getpid());
     FILE *s = fopen(script, "w"), *d = fopen(data, "w");
     bool ok = s && d;
-    if (ok) chart_script(c, s, d, term, tmp, data);
+    if (ok) write(ctx, s, d, term, tmp, data);
     if (s) ok = fclose(s) == 0 && ok;
     if (d) ok = fclose(d) == 0 && ok;
     if (!ok) snprintf(err, errlen, "%s: %s", dir, strerror(errno));

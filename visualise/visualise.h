@@ -146,6 +146,15 @@ bool vis_compare_json(const struct vis_comparison *c, const char *path, char *er
  * sweep a stacked bar of cycles by cause per mode, with one a line of
  * cycles per mode against the swept value. */
 bool vis_compare_chart(const struct vis_comparison *c, const char *path, char *err, size_t errlen);
+/* Any chart by gnuplot, as the comparison's is made: write fills the
+ * script (its terminal term and output file out already chosen from path's
+ * extension, .svg or .png) and the data file datapath (script and data
+ * open on a temporary directory); the chart replaces path atomically.
+ * False with why in err (no gnuplot, its message, a bad file name).
+ * (compare --io's chart, cli/compare_io.c, is the other caller.) */
+typedef void vis_chart_writer(void *ctx, FILE *script, FILE *data, const char *term, const char *out,
+                              const char *datapath);
+bool vis_chart(const char *path, vis_chart_writer *write, void *ctx, char *err, size_t errlen);
 /* 1234567 -> "1,234,567" in buf (32 bytes), which it returns: the tables'
  * and pictures' way of writing a number of cycles. */
 const char *vis_commas(uint64_t v, char *buf);
