@@ -9,6 +9,7 @@
 #   make grade      score the labs (LAB=name for one; labs/README.md)
 #   make docs       regenerate docs/isa.md from the instruction table, and the
 #                   debugger's command table in docs/debugger.md from its own
+#                   (and the measured tables of docs/containers.md and docs/io.md)
 #   make install PREFIX=/usr/local
 #   make clean
 #   make fuzz-modes SEEDS=N   random guests, every technique against bare metal
@@ -155,6 +156,12 @@ docs: ringsim
 	                                  print "```"; skip = 1 }' \
 	    docs/containers.md > docs/containers.md.tmp && mv docs/containers.md.tmp docs/containers.md
 	rm -f docs/measurements.md.tmp
+	./ringsim compare --io > docs/io-table.md.tmp
+	awk '/^<!-- end of the I\/O comparison -->/ { skip = 0 } !skip { print } \
+	     /^<!-- the I\/O comparison: / { print "```"; while ((getline l < "docs/io-table.md.tmp") > 0) print l; \
+	                                    print "```"; skip = 1 }' \
+	    docs/io.md > docs/io.md.tmp && mv docs/io.md.tmp docs/io.md
+	rm -f docs/io-table.md.tmp
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ringsim/guests/pv $(DESTDIR)$(PREFIX)/share/ringsim/profiles

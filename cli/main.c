@@ -43,6 +43,7 @@ static void usage(FILE *out)
     fprintf(out, "\nBundled programs can be named instead of a path: ringsim run hello\n"
                  "Containers in the guest kernel (namespaces, cgroups): ringsim run containers, forkbomb,\n"
                  "memhog, ipc, mounts, escape, netns, cgroupns, quota, shares; compare --isolation\n"
+                 "I/O three ways (emulated, split driver, pass-through): ringsim compare --io\n"
                  "Documentation: README.md, docs/isa.md, docs/debugger.md, docs/dap.md, docs/containers.md.\n");
 }
 

@@ -1,5 +1,5 @@
 # tools/diskrow.jq — one run's disk figures from `ringsim run --stats`, for
-# tools/diskio.sh and tools/iovirt.sh: the disk interrupts delivered, then
+# tools/diskio.sh: the disk interrupts delivered, then
 # per KB moved by DMA the exits (VM exits under hw; under te, bt and pv
 # every entry into the hypervisor: traps, bt callouts, hypercalls), the
 # cycles, and the busy (non-idle) cycles.
