@@ -60,6 +60,7 @@ struct io_row {
     const char *argv[4];           /* --mode M [--mmu U] */
     bool deprivileged;             /* its every trap enters the hypervisor (te, bt, pv) */
     int vms;                       /* 1, or 2 pinging each other */
+    unsigned args;                 /* the workload's --args */
     const char *iommu;             /* pass-through: "on" or "off"; else "-" */
     char disk[PATH_MAX + 32];      /* --disk FILE:create=SIZE */
     /* measured */
@@ -123,6 +124,10 @@ static int io_rows(const struct io_workload *w, struct io_row *rows, int n)
             bool virt = hv_technique_virtual(t);
             bool direct = virt && !t->deprivileged && c[k].mmu == HV_MMU_NESTED;   /* can pass through */
             bool many = virt && (t->many_vms_mmus & HV_MMU_BIT(c[k].mmu));
+            /* rows of this pass under this configuration: 0 registers, 1 queue
+             * (one each); 2 passed through with the IOMMU, and for the disk
+             * without (--no-iommu is the disk's); 3 two VMs: registers, queue,
+             * and VM 0's passed through where it can be */
             int variants = pass < 2 ? 1 : pass == 2 ? (direct ? (w->disk ? 2 : 1) : 0)
                                                     : (!w->disk && many ? (direct ? 3 : 2) : 0);
             for (int v = 0; v < variants && n < (int)IO_MAX_ROWS; v++) {
@@ -280,9 +285,9 @@ static void io_print(FILE *out, const struct io_row *rows, int n, const char *pr
 
 static json_t *io_row_json(const struct io_row *rows, int n, const struct io_row *r)
 {
-    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:b,s:i}", "workload", r->w->name, "way", r->way, "driver",
-                          io_driver(r), "technique", r->technique, "vms", r->vms, "iommu", r->iommu, "ok", r->ok,
-                          "status", r->status);
+    json_t *j = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:s,s:b,s:i}", "workload", r->w->name, "args", (int)r->args,
+                          "way", r->way, "driver", io_driver(r), "technique", r->technique, "vms", r->vms, "iommu",
+                          r->iommu, "ok", r->ok, "status", r->status);
     if (!r->ok) {
         json_object_set_new(j, "note", json_string(r->note));
         return j;
@@ -545,7 +550,7 @@ int cmd_compare_io(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         struct io_row *r = &rows[i];
         struct cli_job *j = &js[i];
-        unsigned a = args[r->w - io_workloads];
+        unsigned a = r->args = args[r->w - io_workloads];
         const char *image = r->queue ? r->w->queue : r->w->registers;
         snprintf(argstr[i], sizeof argstr[i], "%u", a);
         snprintf(j->out, sizeof j->out, "%s/%d.out", dir, i);
