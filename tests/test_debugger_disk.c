@@ -1,10 +1,12 @@
 /*
- * test_debugger_disk.c — reverse execution over a run with a disk
- * (cpu/journal.c): going back across disk writes lands on exactly the
- * machine a fresh forward run has at that step — registers, memory,
- * cycles, statistics, the device, the guest's console, and the disk file
- * itself — with the register driver and the split driver (diskq),
- * natively and under hardware assist.
+ * test_debugger_disk.c — reverse execution over a run with devices whose
+ * state is not in memory: a disk (its file: cpu/journal.c) and the
+ * network (frames in flight).  Going back across disk writes lands on
+ * exactly the machine a fresh forward run has at that step — registers,
+ * memory, cycles, statistics, the device, the guest's console, and the
+ * disk file itself — with the register driver and the split driver
+ * (diskq), natively and under hardware assist; going back across frames
+ * sent lands on the same interface, frames in flight and switch counters.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -237,3 +239,81 @@ Test(debugger_disk, going_back_past_the_journal_is_refused_and_changes_nothing)
     free_state(still);
     close_disk(a);
 }
+
+/* ---- the network: frames in flight are in the checkpoints ---------------- */
+static struct dsession *open_net(const char *mode)
+{
+    struct machine_opts o;
+    cli_machine_defaults(&o);
+    o.mode = mode;
+    o.args = "16";
+    o.net = true;
+    struct dsession *s = ds_open_opts(&o, "netping");
+    s->d->ck_every = 20000;
+    return s;
+}
+
+static const struct nic *nic_of(struct dsession *s) { return s->cm.hv ? &s->cm.hv->vms[0].nic : &s->cm.m->nic; }
+
+struct nstate {
+    struct mstate m;
+    struct nic nic;
+    struct net_frame fifo[NET_FIFO];
+    uint64_t sw[NET_PORTS][7];
+    char *console;
+};
+
+static struct nstate *take_net(struct dsession *s)
+{
+    struct nstate *st = calloc(1, sizeof *st);
+    cr_assert(st);
+    mstate_take(s, &st->m);
+    st->nic = *nic_of(s);
+    memcpy(st->fifo, nic_of(s)->fifo, st->nic.fifo_n * sizeof *st->fifo);
+    st->nic.fifo = NULL;
+    memcpy(st->sw, s->cm.m->netsw->st, sizeof st->sw);
+    cr_assert_eq(ds_cmd(s, "info console"), VIS_DBG_OK);
+    st->console = strdup(ds_out(s));
+    return st;
+}
+
+static void same_net(const struct nstate *a, const struct nstate *b)
+{
+    mstate_assert_equal(&a->m, &b->m);
+    cr_assert(memcmp(&a->nic, &b->nic, sizeof a->nic) == 0, "the interface differs (frames in flight %u, %u)",
+              a->nic.fifo_n, b->nic.fifo_n);
+    cr_assert(memcmp(a->fifo, b->fifo, a->nic.fifo_n * sizeof *a->fifo) == 0, "the frames in flight differ");
+    cr_assert(memcmp(a->sw, b->sw, sizeof a->sw) == 0, "the switch's counters differ");
+    cr_assert_str_eq(a->console, b->console);
+}
+
+static void reverse_over_frames(const char *mode)
+{
+    struct dsession *a = open_net(mode);
+    /* forward to a step with frames in flight, then far on */
+    uint64_t back = 0;
+    for (int i = 0; i < 400 && !back; i++) {
+        cr_assert_eq(ds_cmd(a, "step 500"), VIS_DBG_OK);
+        if (nic_of(a)->fifo_n && a->d->pos > 40000) back = a->d->pos;
+    }
+    cr_assert(back, "no step with a frame in flight");
+    cr_assert_eq(ds_cmd(a, "step 60000"), VIS_DBG_OK);
+    uint64_t sent = a->cm.m->netsw->st[0].sent;
+    cr_assert_eq(ds_cmd(a, "reverse-step %llu", (unsigned long long)(a->d->pos - back)), VIS_DBG_OK);
+    cr_assert_lt(a->cm.m->netsw->st[0].sent, sent, "the stretch gone back over should have sent frames");
+    struct nstate *r = take_net(a);
+    cr_assert_gt(r->nic.fifo_n, 0);
+    struct dsession *b = open_net(mode);
+    cr_assert_eq(ds_cmd(b, "step %llu", (unsigned long long)back), VIS_DBG_OK);
+    struct nstate *f = take_net(b);
+    same_net(r, f);
+    free(r->console);
+    free(r);
+    free(f->console);
+    free(f);
+    ds_close(b);
+    ds_close(a);
+}
+
+Test(debugger_disk, reverse_over_frames_in_flight_natively) { reverse_over_frames("native"); }
+Test(debugger_disk, reverse_over_frames_in_flight_under_hw) { reverse_over_frames("hw"); }
