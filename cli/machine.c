@@ -74,7 +74,7 @@ void cli_machine_help(FILE *out)
         "                     nested paging): their ports do not exit, their DMA goes through the\n"
         "                     IOMMU (a fault for memory outside the VM, reported on stderr), their\n"
         "                     interrupts are posted (docs/io.md)\n"
-        "  --no-iommu         with --passthrough 0: no IOMMU, the device's DMA addresses are\n"
+        "  --no-iommu         with --passthrough N: no IOMMU, the device's DMA addresses are\n"
         "                     host-physical and reach every VM's memory (the attack it allows)\n"
         "  --net              a network interface for the machine (each VM), all on one virtual\n"
         "                     switch with an echo host on its last port (docs/io.md, \"Network\")\n"
