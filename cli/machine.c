@@ -74,7 +74,7 @@ void cli_machine_help(FILE *out)
         "                     nested paging): their ports do not exit, their DMA goes through the\n"
         "                     IOMMU (a fault for memory outside the VM, reported on stderr), their\n"
         "                     interrupts are posted (docs/io.md)\n"
-        "  --no-iommu         with --passthrough 0: no IOMMU, the device's DMA addresses are\n"
+        "  --no-iommu         with --passthrough N: no IOMMU, the device's DMA addresses are\n"
         "                     host-physical and reach every VM's memory (the attack it allows)\n"
         "  --net              a network interface for the machine (each VM), all on one virtual\n"
         "                     switch with an echo host on its last port (docs/io.md, \"Network\")\n"
@@ -471,10 +471,10 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
                               "template shared by several", path);
         return false;
     }
-    if (o->net) {
-        /* frames in flight live in the interfaces' FIFOs, outside the machine's state */
-        snprintf(err, errlen, "%s: a machine with a network (--net) cannot be saved: frames in flight are not "
-                              "part of the save file", path);
+    if (o->passthrough) {
+        /* the device is the host's own, lent to the VM: not part of the VM's state */
+        snprintf(err, errlen, "%s: a machine with a passed-through device (--passthrough) cannot be saved: the "
+                              "device and its IOMMU domain are the host's", path);
         return false;
     }
     if (o->ndisks) {
@@ -513,6 +513,8 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
         if (o->no_vpid) WORD("--no-vpid");
     }
     if (o->slice) NUMBER("--slice", o->slice);
+    /* the network's shape; its state is the NET_ section's */
+    if (o->net) NUMBER("--net-latency", cm->m->netsw->latency);
     if (o->args) {
         WORD("--args");
         WORD(o->args);

@@ -418,6 +418,11 @@ struct machine {
     struct iommu iommu;                    /* pass-through's DMA translation (cpu/iommu.c) */
     struct nic nic;                        /* bare metal's network interface (--net) */
     struct netswitch *netsw;               /* the switch of the run (--net), NULL = none */
+    /* Reverse execution over a disk (cpu/journal.c): while the debugger
+     * keeps history, every sector write is journalled, and journal_pos —
+     * plain data, in every snapshot — counts the writes made so far. */
+    struct disk_journal *journal;          /* NULL = none (ringsim run) */
+    uint64_t journal_pos;
     struct profile prof;
     struct stats st;
     uint64_t max_cycles;                   /* 0 = no limit */
@@ -565,6 +570,23 @@ struct json_t;
 /* The device's statistics (NULL if no disk is attached). */
 struct json_t *disk_stats_json(const struct disk *d);
 
+/* ---- the disk journal, for reverse execution (cpu/journal.c) -------------- */
+/* A journal keeping at most max_bytes of sectors' old and new contents. */
+struct disk_journal *disk_journal_new(size_t max_bytes);
+void disk_journal_free(struct disk_journal *j);
+/* A write of len bytes from mem at byte off of d's file, about to be made:
+ * noted (or, replayed, counted) in m->journal, if there is one. */
+void disk_journal_note(struct machine *m, struct disk *d, const uint8_t *mem, uint32_t len, uint64_t off);
+/* Whether the files can be wound to journal position pos (true without a journal). */
+bool disk_journal_reaches(const struct disk_journal *j, uint64_t pos);
+/* Winds the disk files to m->journal_pos (after a snapshot was restored). */
+void disk_journal_seek(struct machine *m);
+struct disk_journal_info {
+    uint64_t entries, bytes, max_bytes, reaches, at, dropped, rewound, replayed;
+};
+void disk_journal_info(const struct disk_journal *j, struct disk_journal_info *out);
+#define DISK_JOURNAL_MAX (64u << 20)       /* the debugger's bound: 64 MiB of sectors */
+
 /* ---- the network interface and the virtual switch (cpu/net.c) ------------ */
 /* Gives nic a port on sw (a MAC of 52:54:00:00:00:port+1), its DMA
  * confined to window w; false when out of ports or host memory. */
@@ -583,6 +605,10 @@ bool net_irq_line(const struct nic *nic);
 uint64_t net_next_arrival(const struct nic *nic);
 /* The "net" object: the switch's ports with their interfaces' counters. */
 struct json_t *net_stats_json(const struct netswitch *sw);
+/* The network in a save file (cpu/savefile.c's NET_ section): every
+ * interface's registers, counters and frames in flight, the switch's
+ * counters; written or read as sf_writing(f) says.  sw may be NULL. */
+void net_file(struct savefile *f, struct netswitch *sw);
 
 /* Drops decoded code for the physical page (after a store into it). */
 void decode_invalidate_page(struct machine *m, uint32_t ppn);

@@ -489,6 +489,7 @@ static enum disk_error transfer(struct disk *d, const struct disk_window *w, con
     off_t off = ((off_t)d->part_first + r->sector) * DISK_SECTOR;
     for (unsigned i = 0; i < pieces; i++) {
         uint8_t *mem = w->m->mem + host[i];
+        if (write_disk && w->m->journal) disk_journal_note(w->m, d, mem, len[i], (uint64_t)off); /* reverse execution */
         if (!disk_rw(d, write_disk, mem, len[i], off)) return DISK_HOST_IO;
         off += len[i];
     }

@@ -75,6 +75,8 @@ void machine_stop(struct machine *m, enum stop_reason reason, const char *fmt, .
 void machine_free(struct machine *m)
 {
     disk_detach(&m->disk);
+    disk_journal_free(m->journal);
+    m->journal = NULL;
     net_detach(&m->nic);
     free(m->netsw);
     m->netsw = NULL;

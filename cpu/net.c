@@ -358,3 +358,71 @@ json_t *net_stats_json(const struct netswitch *sw)
     for (int p = 0; p <= sw->nports; p++) json_array_append_new(ports, port_json(sw, p));
     return json_pack("{s:I,s:o}", "latency", (json_int_t)sw->latency, "ports", ports);
 }
+
+/* ---- the network in a save file ---------------------------------------------
+ * The whole switch is part of the machine: every interface is the
+ * machine's or one of its VMs', and every frame in flight waits in a
+ * receiver's FIFO (the echo host answers at once, into the sender's FIFO),
+ * so saving each interface's registers, counters and FIFO, and the
+ * switch's counters, saves the network.  The machine read into is built
+ * from the file's configuration (--net-latency), so its switch has the
+ * same ports and latency; a file that disagrees is refused. */
+static void nic_file(struct savefile *f, struct nic *n)
+{
+    sf_u32(f, &n->tx_ring);
+    sf_u32(f, &n->rx_ring);
+    sf_u32(f, &n->tx_used);
+    sf_u32(f, &n->rx_used);
+    sf_u8(f, &n->ctrl);
+    sf_u8(f, &n->error);
+    sf_bool(f, &n->tx_unacked);
+    sf_bool(f, &n->rx_unacked);
+    sf_bool(f, &n->rx_blocked);
+    uint64_t *c[] = {&n->port_accesses, &n->notifications, &n->interrupts, &n->dma_bytes, &n->errors,
+                     &n->tx_frames, &n->tx_bytes, &n->rx_frames, &n->rx_bytes, &n->fifo_drops, &n->iommu_refs};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
+    uint32_t k = n->fifo_n;
+    sf_u32(f, &k);
+    if (k > NET_FIFO) {
+        sf_fail(f, "%u frames in flight to port %d, at most %u fit its FIFO", k, n->port, NET_FIFO);
+        return;
+    }
+    n->fifo_n = k;
+    for (uint32_t i = 0; i < k && sf_ok(f); i++) {
+        struct net_frame *fr = &n->fifo[i];
+        sf_u64(f, &fr->due);
+        sf_u32(f, &fr->len);
+        if (fr->len > NET_MAX_FRAME) {
+            sf_fail(f, "a frame in flight of %u bytes, at most %u expected", fr->len, NET_MAX_FRAME);
+            return;
+        }
+        sf_bytes(f, fr->data, fr->len);
+    }
+}
+
+void net_file(struct savefile *f, struct netswitch *sw)
+{
+    bool has = sw != NULL, saved = has;
+    sf_bool(f, &saved);
+    if (saved != has) {
+        sf_fail(f, saved ? "saved with a network (--net), and this machine has none"
+                         : "saved without a network, and this machine has one (--net)");
+        return;
+    }
+    if (!has) return;
+    sf_same(f, "network interfaces", (uint32_t)sw->nports);
+    uint64_t latency = sw->latency;
+    sf_u64(f, &latency);
+    if (!sf_writing(f) && sf_ok(f) && latency != sw->latency)
+        sf_fail(f, "the saved network's latency is %llu cycles, this one's %llu", (unsigned long long)latency,
+                (unsigned long long)sw->latency);
+    for (int p = 0; p <= sw->nports && sf_ok(f); p++) {
+        uint64_t *c[] = {&sw->st[p].sent, &sw->st[p].sent_bytes, &sw->st[p].received, &sw->st[p].received_bytes,
+                         &sw->st[p].dropped_unknown, &sw->st[p].dropped_spoofed, &sw->st[p].dropped_full};
+        for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) sf_u64(f, c[i]);
+    }
+    for (int p = 0; p < sw->nports && sf_ok(f); p++) {
+        sf_same(f, "an interface's switch port", (uint32_t)sw->nic[p]->port);
+        nic_file(f, sw->nic[p]);
+    }
+}

@@ -30,7 +30,7 @@
 
 #define PAGE 4096u
 #define SF_MAGIC "RSIMSAVE"
-#define SF_VERSION 2u
+#define SF_VERSION 3u
 #define SF_HEADER 20u          /* magic 8, version 4, ISA id 4, header CRC 4 */
 #define SF_MAX_FILE (1ull << 31)
 #define SF_NO_PAGE 0xffffffffu /* ends a list of pages */
@@ -44,6 +44,7 @@
     X(SEC_DECO, "DECO", "which pages the decode cache held (rebuilt)")       \
     X(SEC_BTCC, "BTCC", "binary translation's code cache")                   \
     X(SEC_SOFT, "SOFT", "the software above the CPU: the hypervisor")        \
+    X(SEC_NET,  "NET_", "the network: interfaces, frames in flight, switch") \
     X(SEC_END,  "END_", "the end of the file")
 
 enum sf_section {
@@ -72,6 +73,15 @@ struct saved_machine {
     size_t len;
     size_t off[SEC_COUNT], size[SEC_COUNT];
     bool has[SEC_COUNT];
+};
+
+/* What each older format version lacks, for the message that refuses it
+ * (docs/savefile.md, "Versions"). */
+static const char *const sf_older[] = {
+    [1] = "an older ringsim's, before the disk's completion interrupt: a trap cause, a hypercall and the "
+          "disk's registers more since",
+    [2] = "an older ringsim's, before the network: trap cause 13 (net) and the NET_ section of interfaces and "
+          "frames in flight since",
 };
 
 /* ---- CRC-32 (IEEE 802.3, as zlib's), table-driven ---------------------------- */
@@ -624,6 +634,7 @@ static void visit_section(struct savefile *f, enum sf_section s, struct machine 
     case SEC_DECO: visit_decoded(f, m); break;
     case SEC_BTCC: visit_code_cache(f, m); break;
     case SEC_SOFT: visit_soft(f, m); break;
+    case SEC_NET:  net_file(f, m->netsw); break;
     default: break;   /* CONF is the caller's, END_ empty */
     }
 }
@@ -700,8 +711,11 @@ static bool check_file(struct saved_machine *s, char *why, size_t len)
         return false;
     }
     if (le32(d + 8) != SF_VERSION) {
-        snprintf(why, len, "format version %u, this ringsim reads version %u%s", le32(d + 8), SF_VERSION,
-                 le32(d + 8) > SF_VERSION ? " (written by a newer ringsim)" : "");
+        uint32_t v = le32(d + 8);
+        snprintf(why, len, "format version %u, this ringsim reads version %u (%s)", v, SF_VERSION,
+                 v > SF_VERSION ? "written by a newer ringsim"
+                 : v < sizeof sf_older / sizeof sf_older[0] && sf_older[v] ? sf_older[v]
+                                                                           : "written by an older ringsim");
         return false;
     }
     if (le32(d + 12) != isa_id()) {

@@ -11,7 +11,9 @@
  * own state, which it copies itself (the snapshot hooks of m->hooks: the
  * CPU knows nothing of its shape).  It leaves out what is derived and free
  * to rebuild: the decode cache (pages whose bytes change on restore are
- * simply dropped from it).
+ * simply dropped from it).  A disk's contents are in its host file, not
+ * here: the machine's disk journal (cpu/journal.c), when it keeps one,
+ * winds the files to the snapshot's moment on restore.
  *
  * The one idea: memory is kept page by page and shared between snapshots.
  * A page equal to the same page of the previous snapshot is not copied but
@@ -56,6 +58,9 @@ struct machine_snapshot {
     size_t bt_bytes;
     void *ext;                     /* the hypervisor's copy of its state (m.hooks' to
                                     * restore and free), NULL = none runs */
+    struct netswitch net;          /* --net: the switch's counters (its pointers not used) */
+    struct net_frame *fifo[MAX_VMS_NET]; /* ... and each interface's frames in flight */
+    size_t net_bytes;
 };
 
 static const uint8_t zero_page[PAGE];
@@ -108,6 +113,33 @@ static void bt_put_back(struct machine *m, const struct machine_snapshot *s)
     }
 }
 
+/* The network (--net): the frames in flight wait in the interfaces' FIFOs,
+ * which live on the heap; the interfaces' registers are copied with the
+ * machine (bare metal's) or the hypervisor (a VM's). */
+static bool net_copy(struct machine_snapshot *s, const struct machine *m)
+{
+    const struct netswitch *sw = m->netsw;
+    if (!sw) return true;
+    s->net = *sw;
+    for (int p = 0; p < sw->nports; p++) {
+        const struct nic *n = sw->nic[p];
+        if (!n->fifo_n) continue;
+        if (!(s->fifo[p] = dup_array(n->fifo, n->fifo_n, sizeof *n->fifo))) return false;
+        s->net_bytes += n->fifo_n * sizeof *n->fifo;
+    }
+    return true;
+}
+
+/* After the interfaces' registers are back (fifo_n among them). */
+static void net_put_back(struct machine *m, const struct machine_snapshot *s)
+{
+    struct netswitch *sw = m->netsw;
+    if (!sw) return;
+    memcpy(sw->st, s->net.st, sizeof sw->st);
+    for (int p = 0; p < sw->nports; p++)
+        if (sw->nic[p]->fifo_n) memcpy(sw->nic[p]->fifo, s->fifo[p], sw->nic[p]->fifo_n * sizeof *s->fifo[p]);
+}
+
 struct machine_snapshot *machine_snapshot_take(const struct machine *m, const struct machine_snapshot *prev)
 {
     struct machine_snapshot *s = calloc(1, sizeof *s);
@@ -128,7 +160,7 @@ struct machine_snapshot *machine_snapshot_take(const struct machine *m, const st
         machine_snapshot_free(s);
         return NULL;
     }
-    if (!bt_copy(s, m)) {
+    if (!bt_copy(s, m) || !net_copy(s, m)) {
         machine_snapshot_free(s);
         return NULL;
     }
@@ -175,9 +207,10 @@ static void keep_live(struct machine *m, const struct machine *live)
     m->trace = live->trace;
     m->trace_ctx = live->trace_ctx;
     /* the network's switch and the interface's FIFO of frames in flight
-     * (whose contents a snapshot does not keep: docs/io.md) */
+     * (whose contents net_put_back copies in) */
     m->netsw = live->netsw;
     m->nic.fifo = live->nic.fifo;
+    m->journal = live->journal;        /* the disks' writes (cpu/journal.c) */
 }
 
 bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *s)
@@ -186,6 +219,11 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
         s->m.mmu.pwc_entries != m->mmu.pwc_entries || s->m.mmu.ntlb_entries != m->mmu.ntlb_entries ||
         (s->ext != NULL) != hooks_snapshot(m) || (s->ext && s->m.hooks != m->hooks))
         return false;   /* a snapshot of another machine */
+    if ((s->m.netsw != NULL) != (m->netsw != NULL) || (m->netsw && (s->net.nports != m->netsw->nports ||
+                                                                    s->net.latency != m->netsw->latency)))
+        return false;   /* another network */
+    if (!disk_journal_reaches(m->journal, s->m.journal_pos))
+        return false;   /* disk writes since it are no longer journalled */
     for (uint32_t i = 0; i < s->npages; i++) {
         uint8_t *cur = m->mem + (size_t)i * PAGE;
         const uint8_t *want = s->pages[i] ? s->pages[i]->data : zero_page;
@@ -203,6 +241,8 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
     u->last_addend = (uintptr_t)m->mem + s->last_addend_off;
     bt_put_back(m, s);
     if (s->ext) m->hooks->snap_restore(m->hooks_ctx, s->ext);
+    net_put_back(m, s);     /* the frames in flight then */
+    disk_journal_seek(m);   /* the disk files as they were then */
     return true;
 }
 
@@ -220,13 +260,14 @@ void machine_snapshot_free(struct machine_snapshot *s)
     free(s->tlb);
     free(s->pwc);
     free(s->ntlb);
+    for (int p = 0; p < MAX_VMS_NET; p++) free(s->fifo[p]);
     free(s);
 }
 
 size_t machine_snapshot_bytes(const struct machine_snapshot *s)
 {
     const struct mmu *u = &s->m.mmu;
-    return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes +
+    return sizeof *s + s->npages * sizeof *s->pages + s->own_bytes + s->bt_bytes + s->net_bytes +
            (s->ext ? s->m.hooks->snap_bytes(s->ext) : 0) + u->tlb_slots * sizeof *u->tlb +
            u->pwc_entries * sizeof *u->pwc + u->ntlb_entries * sizeof *u->ntlb;
 }

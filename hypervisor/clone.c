@@ -73,6 +73,13 @@ bool hv_clone_can(const struct hv *from, char *err, size_t errlen)
                               "memory page by page: save it without");
         return false;
     }
+    if (from->vms[0].nic.present) {
+        /* its interface's registers and frames in flight are one VM's (the
+         * save file's NET_ section), not a template's */
+        snprintf(err, errlen, "it has a network interface (--net): its interface and the frames in flight to it "
+                              "belong to one VM, and clones would each need their own");
+        return false;
+    }
     if (from->vms[0].state == VM_DONE) {
         snprintf(err, errlen, "its guest had ended (%s): there is nothing to clone", from->vms[0].detail);
         return false;

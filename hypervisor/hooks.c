@@ -92,6 +92,9 @@ static void snap_restore(void *ctx, const void *saved)
     hv->sh.pg = live.sh.pg;
     hv->dirty = live.dirty;   /* a migration's log is not part of the machine's state */
     hv->post = live.post;     /* nor are the pages post-copy has yet to fetch */
+    /* each VM's network interface keeps its own FIFO (a migration restores
+     * another host's VM here): the frames are copied in by cpu/snapshot.c */
+    for (int i = 0; i < MAX_VMS; i++) hv->vms[i].nic.fifo = live.vms[i].nic.fifo;
     if (s->sh_fr && live.sh.fr && live.sh.gframes == s->hv.sh.gframes)
         memcpy(live.sh.fr, s->sh_fr, live.sh.gframes * sizeof *live.sh.fr);
     if (s->sh_pg && live.sh.pg && live.sh.npool == s->hv.sh.npool)

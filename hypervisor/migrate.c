@@ -82,9 +82,70 @@ bool hv_migrate_can(const struct hv *hv, char *err, size_t errlen)
                               "simulated");
         return false;
     }
-    if (hv->vms[0].nic.present) {
-        snprintf(err, errlen, "the VM has a network interface (--net): its switch and the frames in flight are "
-                              "this host's");
+    return true;
+}
+
+/* ---- the network interface (--net) --------------------------------------------
+ * The VM's interface goes with it: its registers and the frames in flight
+ * to it (its FIFO — the only port of the host's switch but the echo host,
+ * since a migrating host runs one VM) are part of the state the snapshot
+ * moves.  Its DMA into the VM (a frame received, a ring's status words) is
+ * no write of the guest's, so no fault of the log sees it: the backend
+ * logs it itself, as vhost does — while the log is on, the interface's DMA
+ * window reports every write here, which marks the pages and passes the
+ * news on to whoever heard it before (shadow paging's dma_write). */
+struct nic_log {
+    struct hv *hv;
+    struct disk_window orig;
+};
+
+static void nic_dma_logged(void *ctx, uint32_t gpa, uint32_t len)
+{
+    struct nic_log *l = ctx;
+    for (uint32_t f = gpa >> 12; len && f <= (gpa + len - 1) >> 12; f++) hv_dirty_mark(l->hv, f);
+    if (l->orig.wrote) l->orig.wrote(l->orig.ctx, gpa, len);
+}
+
+static bool nic_may_write(void *ctx, uint32_t gpa, uint32_t len)
+{
+    const struct nic_log *l = ctx;
+    return l->orig.may_write(l->orig.ctx, gpa, len);
+}
+
+static void nic_log_on(struct hv *hv, struct nic_log *l)
+{
+    struct nic *nic = &hv->vms[0].nic;
+    if (!nic->present) return;
+    l->hv = hv;
+    l->orig = hv->m->netsw->win[nic->port];
+    struct disk_window w = l->orig;
+    w.ctx = l;
+    w.wrote = nic_dma_logged;
+    w.may_write = l->orig.may_write ? nic_may_write : NULL;
+    net_set_window(hv->m->netsw, nic, &w);
+}
+
+static void nic_log_off(struct hv *hv, const struct nic_log *l)
+{
+    if (hv->vms[0].nic.present) net_set_window(hv->m->netsw, &hv->vms[0].nic, &l->orig);
+}
+
+/* The target must have the source's network: an interface for the VM on a
+ * switch of the same ports and latency. */
+static bool same_network(const struct hv *src, const struct hv *dst, const struct hv_migrate_cfg *cfg, char *err,
+                         size_t errlen)
+{
+    const struct netswitch *a = src->m->netsw, *b = dst->m->netsw;
+    if (!src->vms[0].nic.present) return true;
+    if (!b || !dst->vms[0].nic.present || a->nports != b->nports || a->latency != b->latency) {
+        snprintf(err, errlen, "the VM has a network interface (--net, latency %llu) and the target host's network "
+                              "is not the same (give the target --net with the same --net-latency)",
+                 (unsigned long long)a->latency);
+        return false;
+    }
+    if (cfg->post_copy) {
+        snprintf(err, errlen, "post-copy with a network interface (--net): a frame arriving on the target would be "
+                              "written into a page not fetched yet; migrate it by pre-copy");
         return false;
     }
     return true;
@@ -255,6 +316,7 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
         snprintf(err, errlen, "the target host is not of the source's shape");
         return false;
     }
+    if (!same_network(src, dst, cfg, err, errlen)) return false;
     if (!cfg->link.bytes_per_cycle || !cfg->max_rounds || cfg->max_rounds > HV_MIGRATE_MAX_ROUNDS) {
         snprintf(err, errlen, "the link needs a bandwidth, and 1..%d rounds", HV_MIGRATE_MAX_ROUNDS);
         return false;
@@ -291,6 +353,8 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
     mg->start = m->st.cycles;
     mg->stop_pages = cfg->stop_pages;
     t->dirty_log(src, HV_DIRTY_START);
+    struct nic_log nlog;
+    nic_log_on(src, &nlog);
     uint32_t sent = send_pages(src, img, true);
     for (;;) {
         /* a round: the pages just copied travel, the guest runs on */
@@ -309,6 +373,7 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
             mg->guest_ended = true;
             cpu_trace(m, TR_MIGRATE, 3 | cfg->trace_label << 8, 0, 0, NULL);
             mg->log_faults = src->dirty.faults;
+            nic_log_off(src, &nlog);
             log_off(src);
             m->max_cycles = limit;
             free(img);
@@ -326,6 +391,7 @@ bool hv_migrate(struct hv *src, struct hv *dst, const struct hv_migrate_cfg *cfg
     mg->final_pages = send_pages(src, img, false);
     mg->pages_sent += mg->final_pages;
     mg->log_faults = src->dirty.faults;
+    nic_log_off(src, &nlog);
     log_off(src);
     mg->downtime = link_cycles(&cfg->link, (uint64_t)mg->final_pages * 4096 + HV_MIGRATE_STATE_BYTES);
     cpu_trace(m, TR_MIGRATE, 1 | cfg->trace_label << 8, mg->final_pages,

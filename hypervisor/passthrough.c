@@ -51,11 +51,6 @@ bool hv_passthrough(struct hv *hv, int i, bool iommu, char *err, size_t errlen)
                               "or a network interface with --net)", i, vm->name);
         return false;
     }
-    if (!iommu && vm->base != 0) {
-        snprintf(err, errlen, "--passthrough %d --no-iommu: without an IOMMU the device's DMA addresses are "
-                              "host-physical, which only VM 0's guest-physical addresses are (it sits at host 0)", i);
-        return false;
-    }
     for (int k = 0; k < hv->nvms; k++)
         if (hv->vms[k].passthrough) {
             snprintf(err, errlen, "--passthrough: one VM only (VM %s has the device already)", hv->vms[k].name);

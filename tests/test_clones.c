@@ -277,6 +277,14 @@ Test(clones, refusals_name_the_file_and_why)
     refused(args, "cannot be saved", (char *)NULL);
     snprintf(args, sizeof args, "run %s --clones 2 --switch-at 9000000:te", save);
     refused(args, "2 VMs", (char *)NULL);
+    /* a VM with a network interface: its interface's state is one VM's */
+    snprintf(f, sizeof f, "%s/net.save", dir);
+    snprintf(args, sizeof args, "run netping --net --mode hw --save-at 50000:%s", f);
+    int status;
+    free(run_out(args, &status));
+    cr_assert_eq(status, 0, "%s", args);
+    snprintf(args, sizeof args, "run %s --clones 2", f);
+    refused(args, f, "network interface (--net)", (char *)NULL);
 }
 
 /* The kernel, saved with a slice long enough that each clone prints whole

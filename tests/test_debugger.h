@@ -23,6 +23,8 @@ struct dsession *ds_open(const char *image, const char *mode, unsigned levels, u
 /* The same with an MMU technique ("nested", "shadow"; NULL = the mode's default). */
 struct dsession *ds_open_mmu(const char *image, const char *mode, const char *mmu, unsigned levels,
                              unsigned host_levels);
+/* The same with the machine options given (a disk, a network ...). */
+struct dsession *ds_open_opts(const struct machine_opts *o, const char *image);
 /* Runs one command; its output and errors are then ds_out / ds_err. */
 int ds_cmd(struct dsession *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *ds_out(struct dsession *s);

@@ -18,16 +18,21 @@ struct dsession *ds_open(const char *image, const char *mode, unsigned levels, u
 struct dsession *ds_open_mmu(const char *image, const char *mode, const char *mmu, unsigned levels,
                              unsigned host_levels)
 {
-    struct dsession *s = calloc(1, sizeof *s);
-    cr_assert(s);
     struct machine_opts o;
     cli_machine_defaults(&o);
     o.mode = mode;
     o.mmu = mmu;
     if (levels) o.levels = levels;
     if (host_levels) o.host_levels = host_levels;
+    return ds_open_opts(&o, image);
+}
+
+struct dsession *ds_open_opts(const struct machine_opts *o, const char *image)
+{
+    struct dsession *s = calloc(1, sizeof *s);
+    cr_assert(s);
     char *images[] = {(char *)image, NULL};
-    cr_assert(cli_machine_build(&o, images, 1, "test", &s->cm), "cannot build a machine for %s", image);
+    cr_assert(cli_machine_build(o, images, 1, "test", &s->cm), "cannot build a machine for %s", image);
     char path[PATH_MAX], err[512];
     cr_assert(cli_resolve_image(image, path, sizeof path));
     cr_assert(isa_image_load(path, &s->img, err, sizeof err), "%s", err);

@@ -396,3 +396,51 @@ Test(migrate, compare_migration_refuses_bad_arguments_with_the_reason)
         free(err);
     }
 }
+
+/* A VM with a network interface moves with it: its registers and the
+ * frames in flight to it go with the state, and its DMA into the VM is
+ * logged as the guest's writes are (none reaches the target stale).
+ * netping prints the checksum of a run that never moved under each dirty
+ * log (its round-trip line is a timing, which the move's cost changes). */
+Test(migrate, a_vm_with_a_network_interface_moves_with_its_frames_in_flight, .timeout = 240)
+{
+    const char *dir = temp_dir();
+    char a[512], path[256];
+    snprintf(path, sizeof path, "%s/n.json", dir);
+    for (size_t i = 0; i < sizeof techniques / sizeof techniques[0]; i++) {
+        const char *t = techniques[i];
+        int st;
+        snprintf(a, sizeof a, "run netping --net --args 64 --mem 4M %s", t);
+        char *still = run_out(a, &st);
+        cr_assert_eq(st, 0, "%s: %s", t, still);
+        cr_assert(strstr(still, "netping: 64 iterations, checksum"), "%s: %s", t, still);
+        static const unsigned at[] = {250000, 400000};
+        for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+            snprintf(a, sizeof a, "run netping --net --args 64 --mem 4M %s --hosts 2 --migrate-at %u:1 --link 64 "
+                     "--stats %s", t, at[k], path);
+            char *moved = run_out(a, &st);
+            cr_assert_eq(st, 0, "%s: %s", a, moved);
+            size_t line = strcspn(still, "\n");
+            cr_assert(strncmp(moved, still, line + 1) == 0, "%s at %u: printed\n%s\nnot\n%.*s", t, at[k], moved,
+                      (int)line, still);
+            json_t *s = json_load_file(path, 0, NULL);
+            cr_assert(s, "%s: statistics", t);
+            json_t *mg = migration_of(s);
+            cr_assert(json_is_true(json_object_get(mg, "moved")), "%s at %u: the VM resumed on host 1", t, at[k]);
+            cr_assert_eq(num(mg, "stale_pages"), 0, "%s at %u: %lld pages reached the target stale", t, at[k],
+                         num(mg, "stale_pages"));
+            json_decref(s);
+            free(moved);
+        }
+        free(still);
+    }
+}
+
+Test(migrate, a_network_interface_is_not_moved_by_post_copy)
+{
+    char *err;
+    int st = run_ringsim("run netping --net --mode hw --hosts 2 --migrate-at 100000:1 --post-copy", NULL, &err);
+    cr_assert_eq(st, 2);
+    cr_assert(strstr(err, "post-copy with a network interface"), "%s", err);
+    free(err);
+}

@@ -302,13 +302,13 @@ Test(savefile, a_newer_version_or_another_isa_is_refused)
     uint8_t *d = read_all(small_save(dir), &len);
     char path[256];
     snprintf(path, sizeof path, "%s/other.save", dir);
-    patch_header(d, 8, 3);
+    patch_header(d, 8, 4);
     write_all(path, d, len);
-    assert_refused(path, "newer", "version 3");
+    assert_refused(path, "newer", "version 4");
     patch_header(d, 8, 1); /* before the disk's interrupt */
     write_all(path, d, len);
-    assert_refused(path, "format version 1", "reads version 2");
-    patch_header(d, 8, 2);
+    assert_refused(path, "format version 1, this ringsim reads version 3", "version 1");
+    patch_header(d, 8, 3);
     patch_header(d, 12, 0x12345678);
     write_all(path, d, len);
     assert_refused(path, "another instruction set", "ISA id");
@@ -316,6 +316,39 @@ Test(savefile, a_newer_version_or_another_isa_is_refused)
     snprintf(a, sizeof a, "run %s", path);
     cr_assert_eq(run_ringsim(a, NULL, &err), 2);
     cr_assert(strstr(err, path) && strstr(err, "instruction set"), "%s", err);
+    free(err);
+    free(d);
+}
+
+/* A file as a build of format version 2 wrote it — its sections without
+ * the network's (NET_), which version 3 added with the network interface
+ * (trap cause 13) — is refused by its version, and the message says which
+ * version it is, which this build reads and what changed between them:
+ * not a mismatch found deep inside ("trap causes"). */
+Test(savefile, a_file_of_the_older_version_is_refused_by_its_version)
+{
+    const char *dir = temp_dir();
+    size_t len;
+    uint8_t *d = read_all(small_save(dir), &len);
+    size_t at[64], nb = boundaries(d, len, at, 64), cut = 0, cut_end = 0;
+    for (size_t k = 1; k + 1 < nb; k += 2)
+        if (memcmp(d + at[k] - 8, "NET_", 4) == 0) {
+            cut = at[k] - 8;
+            cut_end = at[k + 1];
+        }
+    cr_assert(cut && cut_end > cut, "a version-3 file has a NET_ section");
+    memmove(d + cut, d + cut_end, len - cut_end);
+    len -= cut_end - cut;
+    patch_header(d, 8, 2);
+    char path[256];
+    snprintf(path, sizeof path, "%s/v2.save", dir);
+    write_all(path, d, len);
+    assert_refused(path, "format version 2, this ringsim reads version 3", "version 2");
+    assert_refused(path, "before the network", "version 2's difference");
+    char a[512], *err;
+    snprintf(a, sizeof a, "run %s", path);
+    cr_assert_eq(run_ringsim(a, NULL, &err), 2);
+    cr_assert(strstr(err, path) && strstr(err, "format version 2") && !strstr(err, "trap causes"), "%s", err);
     free(err);
     free(d);
 }

@@ -330,7 +330,7 @@ static int cmd_goto(struct vis_dbg *d, char *args)
             return dbg_error(d, "goto step %llu: the history ends at step %llu (step or continue to go further)", v,
                              (unsigned long long)d->hist_end);
         d->status[0] = 0;
-        if (!dbg_goto(d, v)) snprintf(d->status, sizeof d->status, "Interrupted.");
+        if (!dbg_goto(d, v) && !d->status[0]) snprintf(d->status, sizeof d->status, "Interrupted.");
         dbg_mark(d);
         report(d, WHY_DONE, false);
         return VIS_DBG_OK;

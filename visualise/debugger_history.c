@@ -70,6 +70,9 @@ static bool take(struct vis_dbg *d)
 bool dbg_history_init(struct vis_dbg *d)
 {
     d->hist_end = d->pos;
+    /* a disk's file is not in a snapshot: its writes are journalled, so
+     * that restoring one winds the file back too (cpu/journal.c) */
+    if (!d->m->journal && !(d->m->journal = disk_journal_new(DISK_JOURNAL_MAX))) return false;
     return take(d);
 }
 
@@ -124,10 +127,16 @@ static int checkpoint_before(const struct vis_dbg *d, uint64_t pos)
     return i;
 }
 
-static void restore(struct vis_dbg *d, int i)
+/* False, nothing changed and the reason in d->status, if the checkpoint
+ * cannot be restored: the disk journal no longer reaches back to it. */
+static bool restore(struct vis_dbg *d, int i)
 {
     const struct dbg_checkpoint *c = &d->ck[i];
-    machine_snapshot_restore(d->m, c->snap);
+    if (!machine_snapshot_restore(d->m, c->snap)) {
+        snprintf(d->status, sizeof d->status, "Cannot go back to step %llu: the disk journal keeps the last %u MiB "
+                 "of disk writes, and no longer reaches that far.", (unsigned long long)c->pos, DISK_JOURNAL_MAX >> 20);
+        return false;
+    }
     d->pos = c->pos;
     if (c->events <= d->ev_count) {
         dbg_events_truncate(d, c->events);
@@ -137,13 +146,14 @@ static void restore(struct vis_dbg *d, int i)
         d->ev_lo = d->ev_count = c->events;
     }
     d->probe_on = false;
+    return true;
 }
 
 bool dbg_goto(struct vis_dbg *d, uint64_t pos)
 {
     int i = checkpoint_before(d, pos);
     /* from where we are if that is on the way, else from the checkpoint */
-    if (!(d->pos <= pos && d->pos >= d->ck[i].pos)) restore(d, i);
+    if (!(d->pos <= pos && d->pos >= d->ck[i].pos) && !restore(d, i)) return false;
     dbg_clear_interrupt();
     while (d->pos < pos && dbg_running(d) && !dbg_interrupted())
         dbg_steps(d, pos - d->pos < DBG_RUN_CHUNK ? pos - d->pos : DBG_RUN_CHUNK);
@@ -160,7 +170,8 @@ enum dbg_why dbg_reverse_step(struct vis_dbg *d, uint64_t n)
     bool to_start = n >= d->pos;
     d->status[0] = 0;
     if (!dbg_goto(d, to_start ? 0 : d->pos - n)) {
-        snprintf(d->status, sizeof d->status, "Interrupted (at step %llu).", (unsigned long long)d->pos);
+        if (!d->status[0])
+            snprintf(d->status, sizeof d->status, "Interrupted (at step %llu).", (unsigned long long)d->pos);
         return WHY_INTERRUPT;
     }
     if (to_start) {
@@ -184,7 +195,7 @@ enum dbg_why dbg_reverse_continue(struct vis_dbg *d)
     dbg_clear_interrupt();
     while (hi > 0) {
         int i = checkpoint_before(d, hi - 1);
-        restore(d, i);
+        if (!restore(d, i)) return WHY_INTERRUPT;
         dbg_watch_refresh(d);
         uint64_t found = 0;
         char msg[sizeof d->status] = "", hit[sizeof d->status];
@@ -224,7 +235,7 @@ enum dbg_why dbg_goto_cycle(struct vis_dbg *d, uint64_t cycle)
      * already between it and the cycle */
     int i = d->nck - 1;
     while (i > 0 && d->ck[i].cycles > cycle) i--;
-    if (!(m->st.cycles <= cycle && d->pos >= d->ck[i].pos)) restore(d, i);
+    if (!(m->st.cycles <= cycle && d->pos >= d->ck[i].pos) && !restore(d, i)) return WHY_INTERRUPT;
     dbg_clear_interrupt();
     uint64_t k = 0;
     while (m->st.cycles < cycle && dbg_running(d)) {
@@ -262,6 +273,14 @@ void dbg_history_view(struct vis_dbg *d, struct dbg_text *t)
                  (unsigned long long)m->st.instructions, (unsigned long long)d->hist_end);
     dbg_text_add(t, AT_NORMAL, "  going back replays at most %llu steps (the widest gap between checkpoints)",
                  (unsigned long long)widest);
+    if (d->m->journal) {
+        struct disk_journal_info ji;
+        disk_journal_info(d->m->journal, &ji);
+        if (ji.at || ji.entries)
+            dbg_text_add(t, AT_NORMAL, "  disk journal: %llu writes kept (%.1f of %.0f MiB), reaching back to write %llu; "
+                         "the files are at write %llu", (unsigned long long)ji.entries, ji.bytes / 1048576.0,
+                         ji.max_bytes / 1048576.0, (unsigned long long)ji.reaches, (unsigned long long)ji.at);
+    }
     int from = d->nck > 12 ? d->nck - 12 : 0;
     if (from) dbg_text_add(t, AT_DIM, "  ... %d older checkpoints", from);
     for (int i = from; i < d->nck; i++)
