@@ -618,6 +618,13 @@ static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 {
     struct mmu *u = &m->mmu;
     bool now_phys = phys_context(m);
+    if (lookup) {
+        /* the current context's set only, the one every miss searches */
+        struct tlb_entry *set = tlb_set(m, vpn, now_phys);
+        for (unsigned i = 0; i < u->tlb_ways; i++)
+            if (set[i].vpn == vpn && tlb_match(m, &set[i], vpn, true, now_phys)) return &set[i];
+        return NULL;
+    }
     for (int phys = 0; phys < 2; phys++) {
         if (lookup && phys != now_phys) continue;
         struct tlb_entry *set = tlb_set(m, vpn, phys);
