@@ -253,7 +253,8 @@ struct decode_page;                        /* cpu/decode.c */
     X(TR_EMULATE,  "emulate", "the hypervisor emulated a guest kernel instruction (te trap, bt callout): a = opcode, b = pc") \
     X(TR_HV,       "hv",     "under te, bt, pv the hypervisor takes the CPU (a = 1: b = the trap's cause, CAUSE_COUNT for a bt callout, c = epc) or gives it back (a = 0, b = pc)") \
     X(TR_STOP,     "stop",   "the machine stopped: a = the reason (enum stop_reason)") \
-    X(TR_MIGRATE,  "migrate", "live migration (hypervisor/migrate.c) and save files: a = what (0 a pre-copy round, 1 stop-and-copy, 2 resumed on the target, 3 the guest ended first, 4 saved to a file, 5 restored from one, 6 clones started from one) | the VM's label << 8; b, c = round and pages, pages and downtime, stale pages, the file's bytes, -, clones and pages shared")
+    X(TR_MIGRATE,  "migrate", "live migration (hypervisor/migrate.c) and save files: a = what (0 a pre-copy round, 1 stop-and-copy, 2 resumed on the target, 3 the guest ended first, 4 saved to a file, 5 restored from one, 6 clones started from one) | the VM's label << 8; b, c = round and pages, pages and downtime, stale pages, the file's bytes, -, clones and pages shared") \
+    X(TR_DEV,      "dev",    "a device acted (cpu/devtrace.c): a = what (enum dev_what) | device << 2 | flags << 4 | n << 8; b, c and busy as there")
 
 enum trace_kind {
 #define X(id, name, desc) id,
@@ -271,6 +272,7 @@ struct trace_event {
     uint32_t pc;
     uint32_t a, b, c;
     const struct walk_result *walk;  /* TR_WALK */
+    uint64_t busy;                   /* TR_DEV: the device's own time it took (not the CPU's) */
 };
 struct machine;
 typedef void (*trace_fn)(void *ctx, struct machine *m, const struct trace_event *ev);
@@ -688,16 +690,54 @@ static inline void cpu_trace_start(struct machine *m) { m->trace_mark = cpu_over
  * get here — a trap's entry, a walk's references, the hypervisor's work
  * that the event ends — so that a run's (or a command's) events add up to
  * its overhead, cycle for cycle. */
-static inline void cpu_trace(struct machine *m, enum trace_kind k, uint32_t a, uint32_t b, uint32_t c,
-                             const struct walk_result *w)
+static inline void cpu_trace_busy(struct machine *m, enum trace_kind k, uint32_t a, uint32_t b, uint32_t c,
+                                  const struct walk_result *w, uint64_t busy)
 {
     if (__builtin_expect(m->trace != NULL, 0)) {
         uint64_t o = cpu_overhead(m);
-        struct trace_event ev = {k, m->st.cycles, o - m->trace_mark, m->cpu.pc, a, b, c, w};
+        struct trace_event ev = {k, m->st.cycles, o - m->trace_mark, m->cpu.pc, a, b, c, w, busy};
         m->trace_mark = o;
         m->trace(m->trace_ctx, m, &ev);
     }
 }
+static inline void cpu_trace(struct machine *m, enum trace_kind k, uint32_t a, uint32_t b, uint32_t c,
+                             const struct walk_result *w)
+{
+    cpu_trace_busy(m, k, a, b, c, w, 0);
+}
+
+/* ---- device events (cpu/devtrace.c) --------------------------------------
+ * Every doorbell, DMA transfer and interrupt delivered of the disk and the
+ * network interface, one TR_DEV event each, reported where the device acts
+ * (cpu/disk.c, cpu/net.c) or where its interrupt is taken (cpu/trap.c,
+ * cpu/iommu.c, hypervisor/vdev.c), whatever runs above.  Like every event,
+ * its cost is the CPU overhead since the event before (under an emulated
+ * device, the hypervisor's work on the access); busy is the device's own
+ * time it took (the disk's latency), which is not the CPU's. */
+#define DEV_IDS(X) X(DEV_DISK, "disk") X(DEV_NIC, "nic")
+enum dev_id {
+#define X(id, name) id,
+    DEV_IDS(X)
+#undef X
+    DEV_ID_COUNT
+};
+extern const char *const dev_id_name[DEV_ID_COUNT];
+enum dev_what { DEV_DOORBELL, DEV_DMA, DEV_IRQ };
+/* How an interrupt reached the guest: bare metal's trap, posted by the
+ * IOMMU without an exit (pass-through), or injected (reflected) by the
+ * hypervisor once it had the CPU (an exit or, under te, bt and pv, a trap). */
+enum dev_irq_way { DEV_IRQ_NATIVE, DEV_IRQ_POSTED, DEV_IRQ_INJECTED };
+#define DEV_DMA_TO_MEM 1u        /* flags of a DMA: into memory (a disk read, a received frame) */
+#define DEV_DMA_IOMMU  2u        /* through the IOMMU (n = its walks' references) */
+#define DEV_DMA_FAILED 4u        /* refused (outside the window, an IOMMU fault): nothing moved */
+#define DEV_DMA_RING   8u        /* the ring's (request queue's) page: descriptors read, statuses written */
+/* A doorbell: the driver wrote port, the device took n requests or frames. */
+void dev_trace_doorbell(struct machine *m, enum dev_id dev, uint32_t port, uint32_t taken, uint64_t busy);
+/* A DMA transfer of bytes at window (guest-physical) address addr. */
+void dev_trace_dma(struct machine *m, enum dev_id dev, unsigned flags, uint32_t addr, uint32_t bytes, uint64_t refs,
+                   uint64_t busy);
+/* An interrupt of dev (cause) delivered to VM vm (-1 bare metal) the way it was. */
+void dev_trace_irq(struct machine *m, enum isa_cause cause, enum dev_irq_way way, int vm);
 
 /* Adds `cycles` to `cause` and the total. */
 static inline void cpu_charge(struct machine *m, enum cycle_cause cause, uint64_t cycles)

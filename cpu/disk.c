@@ -462,6 +462,7 @@ static bool window_at(const struct disk_window *w, uint32_t pa, bool to_mem, uin
         *host = w->host_base + pa;
         return true;
     }
+    w->m->iommu.requester = DEV_DISK;   /* a fault names the device */
     return iommu_map(w->m, w->domain, pa, to_mem, host, refs);
 }
 
@@ -528,7 +529,11 @@ static enum disk_error command(struct disk *d, const struct disk_window *w, cons
         uint64_t refs = 0;
         if (d->mirrored) check_halves(d);
         e = transfer(d, w, r, &refs);
-        *latency += (uint64_t)p->disk_sector * r->count + (uint64_t)p->walk_ref * refs; /* the IOMMU's walks */
+        uint64_t dma = (uint64_t)p->disk_sector * r->count + (uint64_t)p->walk_ref * refs; /* the IOMMU's walks */
+        *latency += dma;
+        unsigned flags = (r->cmd == DISK_READ ? DEV_DMA_TO_MEM : 0) | (w->iommu ? DEV_DMA_IOMMU : 0) |
+                         (e != DISK_OK ? DEV_DMA_FAILED : 0);
+        dev_trace_dma(w->m, DEV_DISK, flags, r->addr, r->count * DISK_SECTOR, refs, e == DISK_OK ? dma : 0);
     }
     if (e != DISK_OK) d->errors++;
     return e;
@@ -541,8 +546,12 @@ static uint8_t *queue_page(const struct disk *d, const struct disk_window *w, ui
     uint32_t host;
     if (!d->queue || d->queue % 4096 || (uint64_t)d->queue + 4096 > w->size) return NULL;
     if (w->may_write && !w->may_write(w->ctx, d->queue, 4096)) return NULL;
-    if (!window_at(w, d->queue, true, refs, &host)) return NULL;
-    return w->m->mem + host;
+    uint64_t before = *refs;
+    bool ok = window_at(w, d->queue, true, refs, &host);
+    /* the device reads the requests and writes the statuses back */
+    dev_trace_dma(w->m, DEV_DISK, DEV_DMA_RING | (w->iommu ? DEV_DMA_IOMMU : 0) | (ok ? 0 : DEV_DMA_FAILED), d->queue, 0,
+                  *refs - before, ok ? (uint64_t)w->m->prof.walk_ref * (*refs - before) : 0);
+    return ok ? w->m->mem + host : NULL;
 }
 
 static uint32_t q_get(const uint8_t *q, uint32_t off)
@@ -574,15 +583,17 @@ static void notify(struct disk *d, const struct disk_window *w, const struct pro
         d->error = d->present ? DISK_QUEUE : DISK_NO_DISK;
         d->errors++;
         d->unacked = true; /* refused at once, as a register command is */
+        dev_trace_doorbell(w->m, DEV_DISK, PORT_DISK_NOTIFY, 0, 0);
         return;
     }
-    uint64_t busy = (uint64_t)p->walk_ref * refs;
+    uint64_t busy = (uint64_t)p->walk_ref * refs, own = 0;   /* own: beyond the DMA events' */
+    uint32_t taken = avail - d->used;
     for (; d->used != avail; d->used++) {
         uint32_t slot = d->used % DISK_QUEUE_SIZE, at = DQ_REQ + slot * DQ_REQ_BYTES;
         struct disk_request r = {q_get(q, at), q_get(q, at + 4), q_get(q, at + 8), q_get(q, at + 12)};
         uint64_t latency;
         enum disk_error e = command(d, w, p, &r, &latency);
-        if (e == DISK_OK) busy += latency;
+        if (e == DISK_OK) busy += latency, own += p->disk_command;
         q_put(q, DQ_STATUS + slot * 4, e);
         d->requests++;
     }
@@ -591,6 +602,7 @@ static void notify(struct disk *d, const struct disk_window *w, const struct pro
     d->error = DISK_OK;
     d->done_at = (now > d->done_at ? now : d->done_at) + busy;
     if (!(q_get(q, DQ_FLAGS) & DQ_NO_INTERRUPT)) d->unacked = true;
+    dev_trace_doorbell(w->m, DEV_DISK, PORT_DISK_NOTIFY, taken, own);
 }
 
 void disk_out(struct disk *d, const struct disk_window *w, const struct profile *p, uint32_t port,
@@ -625,6 +637,7 @@ void disk_out(struct disk *d, const struct disk_window *w, const struct profile 
     } else e = command(d, w, p, &r, &latency);
     d->error = (uint8_t)e;
     if (e == DISK_OK) d->done_at = now + latency;
+    dev_trace_doorbell(w->m, DEV_DISK, PORT_DISK_CMD, 1, e == DISK_OK ? p->disk_command : 0);
     /* every command is done once: refused ones at once (nothing was in
      * flight: done_at has passed), accepted ones at done_at; one refused
      * as busy is the command in flight's, which completes as it would */

@@ -139,6 +139,7 @@ void iommu_take_posted(struct machine *m)
     else direct_nic(m)->interrupts++;
     m->iommu.dom[m->vmx.cur].posted++;
     m->st.interrupts++;
+    dev_trace_irq(m, disk ? CAUSE_DISK : CAUSE_NET, DEV_IRQ_POSTED, m->vmx.cur);
     /* EPC = the instruction that has not run yet, as bare metal's */
     cpu_trap(m, disk ? CAUSE_DISK : CAUSE_NET, 0, m->cpu.pc);
 }

@@ -42,6 +42,7 @@ struct iommu {
     struct iommu_domain dom[IOMMU_DOMAINS];
     struct iotlb_entry tlb[IOMMU_TLB_ENTRIES];
     uint64_t stamp, invalidations;
+    int requester;                  /* the device whose DMA is translated now (enum dev_id): a fault names it */
 };
 
 struct machine;

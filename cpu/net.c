@@ -96,6 +96,7 @@ static bool window_host(struct nic *nic, const struct disk_window *w, uint32_t p
         return true;
     }
     uint64_t refs = 0;
+    w->m->iommu.requester = DEV_NIC;   /* a fault names the device */
     bool ok = iommu_map(w->m, w->domain, pa, to_mem, host, &refs);
     nic->iommu_refs += refs;
     return ok;
@@ -129,13 +130,29 @@ static bool dma_copy(struct nic *nic, const struct disk_window *w, uint32_t pa, 
     return true;
 }
 
+/* dma_copy, reported as a device event (the IOMMU's references it took
+ * with it): the NIC's DMA costs the device no time of its own here. */
+static bool dma_traced(struct nic *nic, const struct disk_window *w, uint32_t pa, uint8_t *buf, uint32_t len,
+                       bool to_mem)
+{
+    uint64_t refs = nic->iommu_refs;
+    bool ok = dma_copy(nic, w, pa, buf, len, to_mem);
+    unsigned flags = (to_mem ? DEV_DMA_TO_MEM : 0) | (w->iommu ? DEV_DMA_IOMMU : 0) | (ok ? 0 : DEV_DMA_FAILED);
+    dev_trace_dma(w->m, DEV_NIC, flags, pa, len, nic->iommu_refs - refs, 0);
+    return ok;
+}
+
 /* A ring's page: page-aligned, inside the window, writable by the device. */
 static uint8_t *ring_page(struct nic *nic, const struct disk_window *w, uint32_t ring, uint32_t *host)
 {
     if (!ring || ring % 4096 || (uint64_t)ring + 4096 > w->size) return NULL;
     if (w->may_write && !w->may_write(w->ctx, ring, 4096)) return NULL;
-    if (!window_host(nic, w, ring, true, host)) return NULL;
-    return w->m->mem + *host;
+    uint64_t refs = nic->iommu_refs;
+    bool ok = window_host(nic, w, ring, true, host);
+    /* the device reads the descriptors and writes the status back */
+    dev_trace_dma(w->m, DEV_NIC, DEV_DMA_RING | (w->iommu ? DEV_DMA_IOMMU : 0) | (ok ? 0 : DEV_DMA_FAILED), ring, 0,
+                  nic->iommu_refs - refs, 0);
+    return ok ? w->m->mem + *host : NULL;
 }
 
 /* The frame waits in port to's FIFO, in order of arrival, or is dropped. */
@@ -202,8 +219,10 @@ static void transmit(struct netswitch *sw, struct nic *nic, uint64_t now)
     if (!q || avail - nic->tx_used > NET_RING_SIZE) {
         nic->error = NET_RING;
         nic->errors++;
+        dev_trace_doorbell(w->m, DEV_NIC, PORT_NET_TX_NOTIFY, 0, 0);
         return;
     }
+    dev_trace_doorbell(w->m, DEV_NIC, PORT_NET_TX_NOTIFY, avail - nic->tx_used, 0);
     bool any = nic->tx_used != avail;
     for (; nic->tx_used != avail; nic->tx_used++) {
         uint32_t slot = nic->tx_used % NET_RING_SIZE;
@@ -211,7 +230,7 @@ static void transmit(struct netswitch *sw, struct nic *nic, uint64_t now)
         uint8_t buf[NET_MAX_FRAME];
         enum net_error e = NET_OK;
         if (len < NET_HEADER || len > NET_MAX_FRAME) e = NET_BAD_LEN;
-        else if (!dma_copy(nic, w, addr, buf, len, false)) e = NET_DMA;
+        else if (!dma_traced(nic, w, addr, buf, len, false)) e = NET_DMA;
         if (e == NET_OK) {
             nic->tx_frames++;
             nic->tx_bytes += len;
@@ -246,7 +265,7 @@ void net_catch_up(struct netswitch *sw, struct nic *nic, uint64_t now)
         struct net_frame *f = &nic->fifo[0];
         uint32_t status = f->len;
         if (f->len > room) status = NET_BAD_LEN << 16;
-        else if (!dma_copy(nic, w, addr, f->data, f->len, true)) status = NET_DMA << 16;
+        else if (!dma_traced(nic, w, addr, f->data, f->len, true)) status = NET_DMA << 16;
         if (status == f->len) {
             nic->rx_frames++;
             nic->rx_bytes += f->len;
@@ -313,6 +332,7 @@ void net_out(struct netswitch *sw, struct nic *nic, uint32_t port, uint32_t valu
     case PORT_NET_TX_NOTIFY: transmit(sw, nic, now); return;
     case PORT_NET_RX_NOTIFY:
         nic->notifications++;
+        dev_trace_doorbell(sw->win[nic->port].m, DEV_NIC, PORT_NET_RX_NOTIFY, 0, 0);
         nic->rx_blocked = false;
         net_catch_up(sw, nic, now);
         return;

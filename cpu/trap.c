@@ -168,6 +168,7 @@ void cpu_take_interrupt(struct machine *m)
     if (cause == CAUSE_DISK) m->disk.interrupts++;
     if (cause == CAUSE_NET) m->nic.interrupts++;
     m->st.interrupts++;
+    dev_trace_irq(m, cause, DEV_IRQ_NATIVE, -1);
     /* EPC = the instruction that has not run yet */
     cpu_trap(m, cause, 0, m->cpu.pc);
 }

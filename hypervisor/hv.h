@@ -284,8 +284,8 @@ void vdev_deliver(struct hv *hv, struct vm *vm);
 /* Whether the timer's or the disk's interrupt is raised for the VM now,
  * without catching anything up (pv's SH_pending). */
 bool vdev_irq_raised(const struct hv *hv, const struct vm *vm);
-/* Counts an interrupt delivered to the guest (the disk's, per device). */
-void vdev_delivered(struct vm *vm, enum isa_cause cause);
+/* Counts an interrupt delivered to the guest (per device) and reports it (TR_DEV, injected). */
+void vdev_delivered(struct hv *hv, struct vm *vm, enum isa_cause cause);
 /* The next cycle at which one of the VM's devices raises an interrupt
  * that is not raised yet — its virtual timer's next tick, its disk's
  * completion (if enabled) — UINT64_MAX if none: what the host timer is

@@ -86,9 +86,10 @@ void hv_iommu_fault(struct machine *m, int dom, uint32_t iova, bool to_mem)
         vm->iommu_reports++;
         hv_charge_op(hv, 1);   /* reading the fault record */
         if (vm->iommu_reports <= REPORTS_PRINTED)
-            fprintf(stderr, "ringsim: IOMMU fault: VM %s: its disk's DMA %s bus address 0x%08x, which its "
+            fprintf(stderr, "ringsim: IOMMU fault: VM %s: its %s's DMA %s bus address 0x%08x, which its "
                             "domain does not map (outside its memory): the transfer was dropped%s\n",
-                    vm->name, to_mem ? "into" : "from", iova,
+                    vm->name, dev_id_name[m->iommu.requester],
+                    to_mem ? "into" : "from", iova,
                     vm->iommu_reports == REPORTS_PRINTED ? " (further faults are counted, not printed)" : "");
         return;
     }

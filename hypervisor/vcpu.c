@@ -366,7 +366,7 @@ bool vcpu_deliver_pending(struct hv *hv, uint32_t pc)
     host_timer_for_disk(hv, vm);
     if (due && (hv->vcpu.cr[CR_SR] & SR_IE)) {
         hv->vcpu.hv_interrupts++;
-        vdev_delivered(vm, cause);
+        vdev_delivered(hv, vm, cause);
         vcpu_reflect(hv, cause, 0, pc);
         return true;
     }

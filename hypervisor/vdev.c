@@ -118,10 +118,11 @@ bool vdev_irq_raised(const struct hv *hv, const struct vm *vm)
            (vdev_disk_emulated(vm) && net_irq_line(&vm->nic));
 }
 
-void vdev_delivered(struct vm *vm, enum isa_cause cause)
+void vdev_delivered(struct hv *hv, struct vm *vm, enum isa_cause cause)
 {
     if (cause == CAUSE_DISK) vm->disk.interrupts++;
     if (cause == CAUSE_NET) vm->nic.interrupts++;
+    dev_trace_irq(hv->m, cause, DEV_IRQ_INJECTED, vm->index);
 }
 
 /* The VM's own devices only: another VM's disk never brings this one back. */
@@ -216,7 +217,7 @@ void vdev_deliver(struct hv *hv, struct vm *vm)
     v->irq_window = false;
     if (!due || v->inject) return;
     if (hv_vmcs_read_cr(hv, vm, CR_SR) & SR_IE) {
-        vdev_delivered(vm, cause);
+        vdev_delivered(hv, vm, cause);
         v->inject = true;
         v->inject_cause = cause;
         v->inject_badaddr = 0;

@@ -466,3 +466,24 @@ Test(iommu, without_it_a_vm_not_at_host_0_moves_its_data_through_another_vms_mem
     free(d2);
     free(native);
 }
+
+/* The fault report names the device whose DMA it was (the bus's requester):
+ * the network interface's descriptors outside the VM, passed through. */
+Test(iommu, a_fault_names_the_device_that_made_the_dma)
+{
+    const char *dir = temp_dir();
+    char a[1200], *err = NULL, *out = NULL;
+    const char *img = assemble_attack(dir, "net_ring");
+    snprintf(a, sizeof a, "run %s --net --mode hw --passthrough 0 --trace dev:%s/t.txt", img, dir);
+    cr_assert_eq(run_ringsim(a, &out, &err), 42, "%s", err);
+    cr_assert(strstr(err, "IOMMU fault: VM net_ring: its nic's DMA from bus address 0xfffff000"), "%s", err);
+    cr_assert_null(strstr(err, "its disk's DMA"), "%s", err);
+    char path[400];
+    snprintf(path, sizeof path, "%s/t.txt", dir);
+    char *trace = slurp(path);
+    cr_assert(trace);
+    /* and the trace shows the transfer that faulted, with its walk */
+    cr_assert(strstr(trace, " dev nic dma from-mem addr=g:0xfffff000 bytes=64 iommu refs="), "%s", trace);
+    cr_assert(strstr(trace, " failed busy=0"), "%s", trace);
+    free(trace), free(out), free(err);
+}

@@ -162,6 +162,28 @@ static void walk_line(struct out *o, const struct vis_trace_context *x, const st
     }
 }
 
+/* A device event (cpu/devtrace.c): a doorbell, a DMA transfer, an interrupt. */
+static void dev_line(struct out *o, const struct trace_event *ev)
+{
+    static const char *const way[] = {"native", "posted", "injected", "?"};
+    unsigned what = ev->a & 3, dev = (ev->a >> 2) & 3, flags = (ev->a >> 4) & 15, n = ev->a >> 8;
+    put(o, " %s", dev < DEV_ID_COUNT ? dev_id_name[dev] : "?");
+    if (what == DEV_DOORBELL) {
+        const char *port = isa_port_name(n);
+        put(o, " doorbell port=%s took=%u", port ? port : "?", ev->b);
+    } else if (what == DEV_DMA) {
+        if (flags & DEV_DMA_RING) put(o, " dma ring addr=g:0x%08x", ev->b);
+        else put(o, " dma %s addr=g:0x%08x bytes=%u", flags & DEV_DMA_TO_MEM ? "to-mem" : "from-mem", ev->b, ev->c);
+        if (flags & DEV_DMA_IOMMU) put(o, " iommu refs=%u", n);
+        if (flags & DEV_DMA_FAILED) put(o, " failed");
+    } else if (what == DEV_IRQ) {
+        put(o, " irq cause=%s", ev->b < CAUSE_COUNT ? isa_cause_name[ev->b] : "?");
+        if (ev->c != UINT32_MAX) put(o, " vm=%u", ev->c);
+        put(o, " %s", way[flags & 3]);
+    }
+    if (what != DEV_IRQ) put(o, " busy=%llu", (unsigned long long)ev->busy);
+}
+
 void vis_trace_format_context(const struct vis_trace_context *x, const struct trace_event *ev, bool refs, char *buf,
                               size_t len)
 {
@@ -248,6 +270,9 @@ void vis_trace_format_context(const struct vis_trace_context *x, const struct tr
         else if ((ev->a & 0xff) == 6) put(&o, " cloned clones=%u shared_pages=%u", ev->b, ev->c);
         else put(&o, " what=%u", ev->a & 0xff);
         break;
+    case TR_DEV:
+        dev_line(&o, ev);
+        break;
     case TR_BT:
         /* cpu/decode.c: a = 0 a block translated, b = its guest address, c = instructions */
         if (ev->a == 0) put(&o, " translate pc=v:0x%08x insns=%u", ev->b, ev->c);
@@ -324,6 +349,7 @@ bool vis_trace_parse(const char *spec, unsigned *kinds, bool *refs, const char *
         {"hv", 1u << TR_HV},
         {"stop", 1u << TR_STOP},
         {"migrate", 1u << TR_MIGRATE},
+        {"dev", 1u << TR_DEV},
         {"all", (1u << TR_COUNT) - 1},
     };
     *kinds = 0;
