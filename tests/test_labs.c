@@ -366,7 +366,7 @@ Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 3
     snprintf(cmd, sizeof cmd,
              "r='%s'; d='%s'; sh $r/labs/grade.sh bt >$d/t || exit 1; "
              "grep -q \"^  -- the instructor's hidden checks (labs/bt/hidden/) --$\" $d/t || exit 2; "
-             "grep -q '^Score (bt): 70/70$' $d/t || exit 3; "
+             "grep -q '^Score (bt): 110/110$' $d/t || exit 3; "
              "GRADE_HIDDEN_VISIBILITY=hidden sh $r/labs/grade.sh --format gradescope bt 2>/dev/null >$d/r.json; "
              "jq -e '[.tests[].visibility] | (map(select(. == \"hidden\")) | length) == 1 and "
              "(map(select(. == \"visible\")) | length) == 6' $d/r.json >/dev/null || exit 4; "
@@ -375,7 +375,7 @@ Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 3
              "[ -f $d/tree/labs/bt/checks.sh ] || exit 8; "
              /* the starting tree's grader, run on the reference's build, counts the visible checks only */
              "RINGSIM_BIN=$r/ringsim RINGSIM_GUESTS=$r/build/guests sh $d/tree/labs/grade.sh bt >$d/t2 2>&1; "
-             "grep -q '^Score (bt): 60/60$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
+             "grep -q '^Score (bt): 100/100$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
              root_path("."), dir);
     steps_pass(cmd);
 }
