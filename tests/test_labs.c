@@ -429,7 +429,7 @@ Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 
              "[ -f tree/labs/bt/hidden/checks.sh ] && ! grep -q 'needs_callout' tree/cpu/decode.c || exit 4; "
              "export AUTOGRADER_ROOT=$d/ag OPT=-O0; sh setup.sh >$d/setup.log 2>&1 || { tail $d/setup.log; exit 5; }; "
              "mkdir -p $d/ag/submission/cpu && cp $r/cpu/decode.c $d/ag/submission/cpu/ && ./run_autograder >$d/o1 || exit 6; "
-             "jq -e '.score == 70 and (.tests | length) == 7' $d/ag/results/results.json >/dev/null || { cat $d/o1; exit 7; }; "
+             "jq -e '.score == 110 and (.tests | length) == 11' $d/ag/results/results.json >/dev/null || { cat $d/o1; exit 7; }; "
              "jq -r -f $shape $d/ag/results/results.json | grep . && exit 8; "
              "rm -r $d/ag/submission/cpu; "
              "sed 's/isa_info\\[op\\].sensitive || isa_info\\[op\\].privileged/isa_info[op].privileged/' $r/cpu/decode.c "
