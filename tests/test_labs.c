@@ -369,7 +369,7 @@ Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 3
              "grep -q '^Score (bt): 110/110$' $d/t || exit 3; "
              "GRADE_HIDDEN_VISIBILITY=hidden sh $r/labs/grade.sh --format gradescope bt 2>/dev/null >$d/r.json; "
              "jq -e '[.tests[].visibility] | (map(select(. == \"hidden\")) | length) == 1 and "
-             "(map(select(. == \"visible\")) | length) == 6' $d/r.json >/dev/null || exit 4; "
+             "(map(select(. == \"visible\")) | length) == 10' $d/r.json >/dev/null || exit 4; "
              "GRADE_HIDDEN_VISIBILITY=public sh $r/labs/grade.sh bt >/dev/null 2>&1; [ $? = 2 ] || exit 5; "
              "$r/labs/mklab bt $d/tree >/dev/null || exit 6; [ ! -e $d/tree/labs/bt/hidden ] || exit 7; "
              "[ -f $d/tree/labs/bt/checks.sh ] || exit 8; "
