@@ -75,7 +75,7 @@ static const struct mode *mode_named(const struct mode *modes, int nmodes, const
 }
 
 /* Parameters --sweep can vary, and the `run` option each becomes. */
-static const char *const sweep_params[] = {"levels", "tlb", "exit_cost", "pwc"};
+static const char *const sweep_params[] = {"levels", "tlb", "exit_cost", "pwc", "bt_chain"};
 
 static void compare_help(FILE *out)
 {
@@ -99,14 +99,16 @@ static void compare_help(FILE *out)
         "  --profile P        machine profile NAME or FILE.ini (default modern)\n"
         "  --isa ISA          classic (default) or strict\n"
         "  --args N           the guest's boot parameter (a workload's iteration count)\n"
-        "  --tlb E[:W], --pwc N, --mem SIZE, --max-cycles N   passed to every run\n"
+        "  --tlb E[:W], --pwc N, --mem SIZE, --max-cycles N, --bt-chain on|off   passed to\n"
+        "                     every run\n"
         "  --csv FILE         the figures as CSV, one line per run\n"
         "  --json FILE        the figures as JSON, with each run's full statistics\n"
         "  --chart FILE       a gnuplot chart, SVG or PNG by extension: cycles by cause per\n"
         "                     mode (stacked bars), or with --sweep a line of cycles per mode\n"
         "  --sweep P=V1,V2,…  run the grid over one parameter: levels, tlb (E[:W]), pwc\n"
         "                     (entries), exit_cost (the VM exit + entry round trip in cycles,\n"
-        "                     split evenly between vm_exit and vm_entry of the profile)\n"
+        "                     split evenly between vm_exit and vm_entry of the profile),\n"
+        "                     bt_chain (on, off: binary translation's chaining of blocks)\n"
         "  --jobs N           runs at a time (default 2)\n"
         "  --timeout S        kill a run still going after S seconds (default 300)\n\n"
         "Exit status: 0 when every available mode ran (a guest output that differs is shown\n"
@@ -116,7 +118,7 @@ static void compare_help(FILE *out)
 
 /* The options every run gets, besides its mode and the swept parameter. */
 struct compare_opts {
-    const char *image, *profile, *isa, *args, *tlb, *pwc, *mem, *max_cycles;
+    const char *image, *profile, *isa, *args, *tlb, *pwc, *mem, *max_cycles, *bt_chain;
     unsigned levels;
     const char *sweep;
     char *values[64];
@@ -137,6 +139,7 @@ static bool parse_sweep(char *spec, struct compare_opts *o)
     o->sweep = spec;
     for (char *v = strtok(eq + 1, ","); v; v = strtok(NULL, ",")) {
         if (o->nvalues == 64) return false;
+        if (!strcmp(spec, "bt_chain") && strcmp(v, "on") && strcmp(v, "off")) return false;
         o->values[o->nvalues++] = v;
     }
     return o->nvalues > 0;
@@ -261,7 +264,7 @@ void cli_first_line(const char *text, char *out, size_t len)
 int cmd_compare(int argc, char **argv)
 {
     enum { O_MODES = 0x400, O_LEVELS, O_PROFILE, O_ISA, O_ARGS, O_CSV, O_JSON, O_CHART, O_SWEEP, O_JOBS,
-           O_TLB, O_PWC, O_MEM, O_MAXCYC, O_TIMEOUT };
+           O_TLB, O_PWC, O_MEM, O_MAXCYC, O_TIMEOUT, O_BTCHAIN };
     static const struct option longopts[] = {
         {"help", no_argument, 0, 'h'},
         {"modes", required_argument, 0, O_MODES},
@@ -279,6 +282,7 @@ int cmd_compare(int argc, char **argv)
         {"mem", required_argument, 0, O_MEM},
         {"max-cycles", required_argument, 0, O_MAXCYC},
         {"timeout", required_argument, 0, O_TIMEOUT},
+        {"bt-chain", required_argument, 0, O_BTCHAIN},
         {0, 0, 0, 0},
     };
     struct compare_opts o = {.profile = "modern", .isa = "classic", .levels = 2, .jobs = 2, .timeout = 300};
@@ -312,10 +316,17 @@ int cmd_compare(int argc, char **argv)
         case O_PWC: o.pwc = optarg; break;
         case O_MEM: o.mem = optarg; break;
         case O_MAXCYC: o.max_cycles = optarg; break;
+        case O_BTCHAIN:
+            if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+                fprintf(stderr, "ringsim compare: --bt-chain '%s': expected on or off\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.bt_chain = optarg;
+            break;
         case O_SWEEP:
             if (o.sweep || !parse_sweep(optarg, &o)) {
                 fprintf(stderr, "ringsim compare: --sweep: expected one PARAM=V1,V2,… with PARAM levels, tlb, "
-                                "exit_cost or pwc\n");
+                                "exit_cost, pwc or bt_chain (on, off)\n");
                 return EXIT_USAGE;
             }
             break;
@@ -452,6 +463,8 @@ int cmd_compare(int argc, char **argv)
         if (o.max_cycles) { cli_job_arg(j, "--max-cycles"); cli_job_arg(j, o.max_cycles); }
         if (o.sweep && !strcmp(o.sweep, "tlb")) { cli_job_arg(j, "--tlb"); cli_job_arg(j, value); }
         if (o.sweep && !strcmp(o.sweep, "pwc")) { cli_job_arg(j, "--pwc"); cli_job_arg(j, value); }
+        if (o.bt_chain) { cli_job_arg(j, "--bt-chain"); cli_job_arg(j, o.bt_chain); }
+        if (o.sweep && !strcmp(o.sweep, "bt_chain")) { cli_job_arg(j, "--bt-chain"); cli_job_arg(j, value); }
         cli_job_arg(j, "--stats");
         cli_job_arg(j, j->stats);
         j->argv[j->argc] = NULL;

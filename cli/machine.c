@@ -49,6 +49,9 @@ void cli_machine_help(FILE *out)
         "  --no-vpid          TLB entries not tagged by VM: a VM switch flushes\n"
         "  --slice N          cycles a VM runs before the next one (default 200000)\n"
         "  --isa ISA          classic (default: keeps the red pills) or strict\n"
+        "  --bt-chain on|off  bt: patch a translated block's direct exit to jump straight to its\n"
+        "                     target's translation (default on); off: every exit through the\n"
+        "                     dispatcher (bt_dispatch cycles each)\n"
         "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
         "  --levels N         page-table levels, 2 (default), 3 or 4 (read by guests from CR levels)\n"
         "  --mem SIZE         physical memory (per VM under hw), e.g. 16M (default)\n"
@@ -133,6 +136,10 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
         o->passthrough = (int)v + 1;
         return 1;
     case CLI_O_HOSTLARGE: o->host_large_pages = true; return 1;
+    case CLI_O_BTCHAIN:
+        if (strcmp(arg, "on") && strcmp(arg, "off")) return bad(cmd, "--bt-chain", arg, "on or off");
+        o->no_bt_chain = !strcmp(arg, "off");
+        return 1;
     case CLI_O_ISA:
         return isa_variant_parse(arg, &o->isa) ? 1 : bad(cmd, "--isa", arg, "classic or strict");
     case CLI_O_LEVELS:
@@ -350,7 +357,7 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
                                  .tlb_entries = o->tlb_entries, .tlb_ways = o->tlb_ways,
                                  .no_asid = o->no_asid, .pwc_entries = o->pwc_entries,
                                  .ntlb_entries = o->ntlb_entries, .max_cycles = o->max_cycles,
-                                 .prof = &prof};
+                                 .no_bt_chain = o->no_bt_chain, .prof = &prof};
     if (virt) cfg.memsize = hv_host_memsize(nimages + o->spare_vms, o->memsize, hcfg.host_levels);
     err[0] = 0;
     if (ok) {
@@ -513,6 +520,7 @@ bool cli_machine_save(const struct cli_machine *cm, const char *path, char *err,
         if (o->no_vpid) WORD("--no-vpid");
     }
     if (o->slice) NUMBER("--slice", o->slice);
+    if (o->no_bt_chain) { WORD("--bt-chain"); WORD("off"); }
     /* the network's shape; its state is the NET_ section's */
     if (o->net) NUMBER("--net-latency", cm->m->netsw->latency);
     if (o->args) {

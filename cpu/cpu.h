@@ -58,6 +58,7 @@ extern const char *const cycle_cause_desc[CY_COUNT];
     X(hv_op,       50,  "one basic hypervisor operation (dispatch, bookkeeping)")             \
     X(bt_translate, 200, "translating one guest instruction into the code cache")             \
     X(bt_callout,  30,  "a translated sensitive instruction calling into the hypervisor")    \
+    X(bt_dispatch, 50,  "a translated block's exit leaving the code cache to look its target up") \
     X(disk_command, 20000, "the block device's latency for one command (seek and set-up)")   \
     X(disk_sector, 1000, "the block device's further latency for each sector it transfers")
 
@@ -465,8 +466,10 @@ struct machine {
     uint64_t code_writes;                  /* decoded pages dropped by stores, ever */
     bool trap_to_hv;                       /* trap-and-emulate: ring 0 is the hypervisor's */
     bool bt_active;                        /* run guest kernel code from the code cache */
+    bool bt_chain;                         /* chain translated blocks (--bt-chain on) */
     struct {
         uint64_t blocks, instructions, cache_hits, invalidations, callouts;
+        uint64_t dispatches, chained, unchains;   /* block exits: looked up, chained; links undone */
     } bt;
     trace_fn trace;                        /* event hook, NULL = off */
     uint64_t trace_mark;                   /* cpu_overhead at the last event reported */
@@ -487,6 +490,7 @@ struct machine_config {
     unsigned pwc_entries;      /* 0 = no page-walk cache */
     unsigned ntlb_entries;     /* 0 = no nested TLB */
     uint64_t max_cycles;       /* 0 = none */
+    bool no_bt_chain;          /* binary translation without chaining (--bt-chain off) */
     const struct profile *prof;/* NULL = defaults */
 };
 

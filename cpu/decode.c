@@ -109,6 +109,9 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             p->guest_op[i] = p->insn[i].op;
             p->insn[i].op = OPX_TRANSLATE;
         }
+        /* and no exit is chained: every block exit starts at the dispatcher */
+        for (int i = 0; i <= PAGE_INSNS; i++)
+            for (int e = 0; e < BT_EXITS; e++) p->link[i][e].ppn = BT_UNCHAINED;
     }
     decode_set_handlers(p, 0, PAGE_INSNS + 1);
     p->valid = true;
@@ -215,6 +218,75 @@ void decode_invalidate_page(struct machine *m, uint32_t ppn)
         m->bt.invalidations++;
     }
     // LAB(bt) END
+    if (m->bt_pages[ppn]) bt_unchain(m, ppn);
     m->code_page[ppn] = 0;
     m->code_writes++;
+}
+
+/*
+ * Chaining.  A translated block ends at a branch or a jump; without more,
+ * every end leaves the code cache for the dispatcher, which looks the
+ * target up (translating it if it must) and jumps there: bt_dispatch
+ * cycles each time (exec.inc, bt_exit).  A block whose exit has a target
+ * known from the code — a branch, jal, the fall-through — is patched the
+ * first time the dispatcher finds that target's translation: from then on
+ * it jumps straight there, as VMware's translator and QEMU's TCG do.  Two
+ * things can make a link lie: the code it leads to is rewritten (its
+ * translation dropped, decode_invalidate_page), or the guest maps the
+ * target's address elsewhere.  The first undoes the links (bt_unchain);
+ * the second is checked where a link leaves its page (bt_link_holds, with
+ * the target's physical address from the TLB).  An indirect jump's target
+ * is in a register, a new one each time: it always goes to the dispatcher.
+ */
+void bt_chain(struct machine *m, struct decode_page *from, unsigned i, unsigned e, uint32_t va, uint32_t pa)
+{
+    struct decode_page *to = pa < m->memsize ? m->bt_pages[pa >> 12] : NULL;
+    if (!to || !to->valid) return;      /* nothing translated to jump to yet */
+    from->link[i][e] = (struct bt_link){.va = va, .ppn = pa >> 12};
+}
+
+// LAB(bt) BEGIN: chaining: which exits may be patched, and whether a link still holds
+bool bt_may_chain(enum bt_exit_kind kind)
+{
+    return kind == BT_EXIT_DIRECT;      /* jalr's target changes: never patched */
+}
+
+bool bt_link_holds(const struct bt_link *l, uint32_t pa)
+{
+    /* the target's address still leads to the page the link was made for */
+    return pa != BT_NO_PA && pa >> 12 == l->ppn;
+}
+//| bool bt_may_chain(enum bt_exit_kind kind)
+//| {
+//|     (void)kind;
+//|     return false;               /* every exit through the dispatcher */
+//| }
+//|
+//| bool bt_link_holds(const struct bt_link *l, uint32_t pa)
+//| {
+//|     (void)l, (void)pa;
+//|     return false;
+//| }
+// LAB(bt) END
+
+void bt_unchain(struct machine *m, uint32_t ppn)
+{
+    // LAB(bt) BEGIN: unchaining: undoing every link into a page whose translation went
+    /* every link into the page, from any translated page (itself too) */
+    for (uint32_t q = 0; q < m->memsize >> 12; q++) {
+        struct decode_page *p = m->bt_pages[q];
+        if (!p || (!p->valid && q != ppn)) continue;
+        for (unsigned i = 0; i <= PAGE_INSNS; i++)
+            for (unsigned e = 0; e < BT_EXITS; e++) {
+                struct bt_link *l = &p->link[i][e];
+                if (l->ppn == ppn) {
+                    l->ppn = BT_UNCHAINED;
+                    m->bt.unchains++;
+                } else if (q == ppn) {
+                    l->ppn = BT_UNCHAINED;  /* its own exits: their blocks are gone */
+                }
+            }
+    }
+    //| (void)m, (void)ppn;         /* no link is ever undone */
+    // LAB(bt) END
 }

@@ -65,12 +65,29 @@ struct dinsn_cold {
     uint8_t ends_block;
 };
 
+/* Binary translation's chaining: an exit of a translated block patched to
+ * jump straight to its target's translation (see decode.c, "Chaining").
+ * ppn BT_UNCHAINED: the exit goes through the dispatcher. */
+#define BT_UNCHAINED 0xffffffffu
+struct bt_link {
+    uint32_t va;            /* the target's guest address */
+    uint32_t ppn;           /* the physical page of its translation, or BT_UNCHAINED */
+};
+/* A block's exits: the branch taken or the jump (0), the fall-through of a
+ * branch not taken or off the page's end (1). */
+#define BT_EXITS 2
+enum bt_exit_kind {
+    BT_EXIT_DIRECT,         /* a branch, jal, the next instruction: the target is in the code */
+    BT_EXIT_INDIRECT        /* jalr (returns too): the target is in a register */
+};
+
 struct decode_page {
     bool valid;
     uint8_t hmode;                      /* whose cases insn[].h are: cpu_fast_handlers[hmode] */
     struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
     struct dinsn_cold cold[PAGE_INSNS + 1];
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
+    struct bt_link link[PAGE_INSNS + 1][BT_EXITS];   /* code cache pages: chained exits */
 };
 
 /* The page whose insn[] starts at dpage. */
@@ -106,6 +123,19 @@ struct decode_page *bt_page_get(struct machine *m, uint32_t ppn);
 /* Translates the block that starts at index i of page p: safe instructions
  * identically, sensitive ones into callouts.  Charges the translation. */
 void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i);
+
+/* Chaining (binary translation).  May an exit of this kind be chained? */
+bool bt_may_chain(enum bt_exit_kind kind);
+/* Does link l still lead where its exit goes, its target now at physical
+ * address pa (BT_NO_PA: not known without a page walk)? */
+#define BT_NO_PA 0xffffffffu
+bool bt_link_holds(const struct bt_link *l, uint32_t pa);
+/* Patches exit e of instruction i of page `from` to jump to the
+ * translation of va at physical address pa; counts nothing. */
+void bt_chain(struct machine *m, struct decode_page *from, unsigned i, unsigned e, uint32_t va, uint32_t pa);
+/* The translation of page ppn is gone: no link may lead into it any more,
+ * nor out of it (bt.unchains counts the links into it). */
+void bt_unchain(struct machine *m, uint32_t ppn);
 
 /* ---- slow paths the interpreter calls (trap.c, devices.c) ------------- */
 /* Is an unmasked interrupt waiting? */

@@ -41,6 +41,7 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
     m->isa = cfg->isa;
     m->levels = cfg->levels ? cfg->levels : 2;
     m->max_cycles = cfg->max_cycles;
+    m->bt_chain = !cfg->no_bt_chain;
     if (cfg->prof) m->prof = *cfg->prof;
     else profile_defaults(&m->prof);
     struct mmu_config mc = {m->levels, cfg->tlb_entries, cfg->tlb_ways, cfg->no_asid, cfg->pwc_entries,

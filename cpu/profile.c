@@ -55,8 +55,9 @@ struct parse_ctx {
  * instruction or a trap), trap_return (iret, an instruction), io_access (in
  * or out), vm_entry (follows a vm_exit), vmcs_read, vmcs_write and hv_op
  * (hypervisor work on an exit or a trap), bt_translate (the translated
- * instructions are then charged as they run) and bt_callout (the
- * instruction calling out is charged its class).
+ * instructions are then charged as they run), bt_callout (the
+ * instruction calling out is charged its class) and bt_dispatch (the
+ * branch or jump ending the block is charged its class).
  *
  * Above: a class cost must fit the decoder's 16-bit field (cpu/decode.h,
  * self_insn; 65536 would wrap to a free instruction), and no cost may be

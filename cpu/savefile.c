@@ -30,7 +30,7 @@
 
 #define PAGE 4096u
 #define SF_MAGIC "RSIMSAVE"
-#define SF_VERSION 3u
+#define SF_VERSION 4u
 #define SF_HEADER 20u          /* magic 8, version 4, ISA id 4, header CRC 4 */
 #define SF_MAX_FILE (1ull << 31)
 #define SF_NO_PAGE 0xffffffffu /* ends a list of pages */
@@ -82,6 +82,8 @@ static const char *const sf_older[] = {
           "disk's registers more since",
     [2] = "an older ringsim's, before the network: trap cause 13 (net) and the NET_ section of interfaces and "
           "frames in flight since",
+    [3] = "an older ringsim's, before binary translation's chaining: the code cache's chained exits and its "
+          "dispatch counters since",
 };
 
 /* ---- CRC-32 (IEEE 802.3, as zlib's), table-driven ---------------------------- */
@@ -368,6 +370,9 @@ static void visit_machine(struct savefile *f, struct machine *m)
     sf_u64(f, &m->bt.cache_hits);
     sf_u64(f, &m->bt.invalidations);
     sf_u64(f, &m->bt.callouts);
+    sf_u64(f, &m->bt.dispatches);
+    sf_u64(f, &m->bt.chained);
+    sf_u64(f, &m->bt.unchains);
 }
 
 static void visit_walk(struct savefile *f, struct walk_result *w)
@@ -554,7 +559,7 @@ static void visit_decoded(struct savefile *f, struct machine *m)
     m->st.decoded_pages = fills;
 }
 
-static void visit_bt_page(struct savefile *f, struct decode_page *p)
+static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t memsize)
 {
     for (unsigned k = 0; k <= PAGE_INSNS; k++) {
         struct dinsn *d = &p->insn[k];
@@ -579,6 +584,31 @@ static void visit_bt_page(struct savefile *f, struct decode_page *p)
         sf_u8(f, &c->ends_block);
     }
     sf_bytes(f, p->guest_op, sizeof p->guest_op);
+    /* the chained exits (a restored run chains exactly as the saved one
+     * would have): their number, then each one's exit, target and page */
+    uint16_t nl = 0;
+    for (unsigned k = 0; k <= PAGE_INSNS; k++)
+        for (unsigned e = 0; e < BT_EXITS; e++) {
+            if (f->writing) nl += p->link[k][e].ppn != BT_UNCHAINED;
+            else p->link[k][e].ppn = BT_UNCHAINED;
+        }
+    sf_u16(f, &nl);
+    for (unsigned slot = 0, j = 0; slot < (PAGE_INSNS + 1) * BT_EXITS && j < nl && sf_ok(f); slot++) {
+        struct bt_link *l = &p->link[slot / BT_EXITS][slot % BT_EXITS];
+        if (f->writing && l->ppn == BT_UNCHAINED) continue;
+        uint16_t at = (uint16_t)slot;
+        struct bt_link got = *l;
+        sf_u16(f, &at);
+        sf_u32(f, &got.va);
+        sf_u32(f, &got.ppn);
+        j++;
+        if (f->writing) continue;
+        if (at >= (PAGE_INSNS + 1) * BT_EXITS || got.ppn >= memsize / PAGE) {
+            sf_fail(f, "a chained exit %u to page %u", at, got.ppn);
+            return;
+        }
+        p->link[at / BT_EXITS][at % BT_EXITS] = got;
+    }
     for (unsigned k = 0; k <= PAGE_INSNS && sf_ok(f); k++)
         if (p->insn[k].op >= OPX_COUNT) sf_fail(f, "a translated instruction with opcode %u", p->insn[k].op);
     if (!f->writing && sf_ok(f)) decode_set_handlers(p, 0, PAGE_INSNS + 1);
@@ -592,7 +622,7 @@ static void visit_code_cache(struct savefile *f, struct machine *m)
         for (uint32_t i = 0; i < n; i++) {
             if (!m->bt_pages[i] || !m->bt_pages[i]->valid) continue;
             sf_u32(f, &i);
-            visit_bt_page(f, m->bt_pages[i]);
+            visit_bt_page(f, m->bt_pages[i], m->memsize);
         }
         sf_u32(f, &end);
         return;
@@ -606,7 +636,7 @@ static void visit_code_cache(struct savefile *f, struct machine *m)
             sf_fail(f, "out of host memory");
             return;
         }
-        visit_bt_page(f, p);
+        visit_bt_page(f, p, m->memsize);
         p->valid = true;
     }
 }

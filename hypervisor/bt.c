@@ -17,8 +17,11 @@
  * the decode cache (a snapshot copies it), and which instructions become
  * callouts is read from the ISA's one table (sensitive, privileged), not
  * decided by the hypervisor.  Moving it here would make the CPU call into
- * the hypervisor at every block it translates.  This file turns it on and
- * off (m->bt_active), serves its callouts and reports its counters.
+ * the hypervisor at every block it translates.  So does chaining (decode.c,
+ * "Chaining"): a block's exit to a known target, patched to jump straight
+ * to that target's translation, saves the dispatcher's bt_dispatch.  This
+ * file turns bt on and off (m->bt_active), serves its callouts and
+ * reports its counters: dispatches, chained exits, links undone.
  */
 #include <jansson.h>
 
@@ -55,6 +58,7 @@ static void bt_leave(struct hv *hv)
         if (m->bt_pages[p] && m->bt_pages[p]->valid) {
             m->bt_pages[p]->valid = false;
             m->bt.invalidations++;
+            bt_unchain(m, p);
         }
 }
 
@@ -63,9 +67,11 @@ static void bt_stats(const struct hv *hv, json_t *o, bool current)
 {
     const struct machine *m = hv->m;
     if (!current && !m->bt.blocks) return;
-    json_object_set_new(o, "bt", json_pack("{s:I,s:I,s:I,s:I,s:I}", "blocks", (json_int_t)m->bt.blocks,
+    json_object_set_new(o, "bt", json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,s:I}", "blocks", (json_int_t)m->bt.blocks,
         "instructions", (json_int_t)m->bt.instructions, "cache_hits", (json_int_t)m->bt.cache_hits,
-        "invalidations", (json_int_t)m->bt.invalidations, "callouts", (json_int_t)m->bt.callouts));
+        "invalidations", (json_int_t)m->bt.invalidations, "callouts", (json_int_t)m->bt.callouts,
+        "chaining", m->bt_chain ? "on" : "off", "dispatches", (json_int_t)m->bt.dispatches,
+        "chained", (json_int_t)m->bt.chained, "unchains", (json_int_t)m->bt.unchains));
 }
 
 const struct hv_technique hv_bt = {

@@ -47,6 +47,7 @@ struct mstate {
     uint64_t vm_exits, slice_end, timer_deadline;
     uint32_t vcpu_cr[CR_COUNT];      /* trap-and-emulate: the guest's own control registers */
     uint64_t hidden_faults, tracing_faults, bt_blocks, bt_hits;
+    uint64_t bt_dispatches, bt_chained, bt_unchains;
 };
 void mstate_take(struct dsession *s, struct mstate *st);
 /* Asserts that two states are the same, naming the first difference. */

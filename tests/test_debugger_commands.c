@@ -349,6 +349,8 @@ Test(debugger, cmd_info_bt_shows_the_block_beside_its_translation)
     SAYSF("=> %08x  38010010  sw r0, 16(r1)                = identical", sym_addr("memzero") + 28);
     SAYS("blocks translated");
     SAYS("guest kernel code runs from the cache");
+    SAYS("chaining on: ");
+    SAYS("block exits through the dispatcher");
     OK("break trap syscall");
     OK("continue");
     cr_assert_eq(M()->cpu.pc, sym_addr("trap_entry"));

@@ -125,6 +125,9 @@ void mstate_take(struct dsession *s, struct mstate *st)
     }
     st->bt_blocks = m->bt.blocks;
     st->bt_hits = m->bt.cache_hits;
+    st->bt_dispatches = m->bt.dispatches;
+    st->bt_chained = m->bt.chained;
+    st->bt_unchains = m->bt.unchains;
 }
 
 void mstate_assert_equal(const struct mstate *a, const struct mstate *b)
@@ -163,4 +166,7 @@ void mstate_assert_equal(const struct mstate *a, const struct mstate *b)
     cr_assert_eq(a->tracing_faults, b->tracing_faults, "tracing faults differ");
     cr_assert_eq(a->bt_blocks, b->bt_blocks, "translated blocks differ");
     cr_assert_eq(a->bt_hits, b->bt_hits, "code cache hits differ");
+    cr_assert_eq(a->bt_dispatches, b->bt_dispatches, "block exits through the dispatcher differ");
+    cr_assert_eq(a->bt_chained, b->bt_chained, "chained block exits differ");
+    cr_assert_eq(a->bt_unchains, b->bt_unchains, "links undone differ");
 }

@@ -366,16 +366,16 @@ Test(labs, hidden_checks_are_graded_but_left_out_of_starting_trees, .timeout = 3
     snprintf(cmd, sizeof cmd,
              "r='%s'; d='%s'; sh $r/labs/grade.sh bt >$d/t || exit 1; "
              "grep -q \"^  -- the instructor's hidden checks (labs/bt/hidden/) --$\" $d/t || exit 2; "
-             "grep -q '^Score (bt): 70/70$' $d/t || exit 3; "
+             "grep -q '^Score (bt): 110/110$' $d/t || exit 3; "
              "GRADE_HIDDEN_VISIBILITY=hidden sh $r/labs/grade.sh --format gradescope bt 2>/dev/null >$d/r.json; "
              "jq -e '[.tests[].visibility] | (map(select(. == \"hidden\")) | length) == 1 and "
-             "(map(select(. == \"visible\")) | length) == 6' $d/r.json >/dev/null || exit 4; "
+             "(map(select(. == \"visible\")) | length) == 10' $d/r.json >/dev/null || exit 4; "
              "GRADE_HIDDEN_VISIBILITY=public sh $r/labs/grade.sh bt >/dev/null 2>&1; [ $? = 2 ] || exit 5; "
              "$r/labs/mklab bt $d/tree >/dev/null || exit 6; [ ! -e $d/tree/labs/bt/hidden ] || exit 7; "
              "[ -f $d/tree/labs/bt/checks.sh ] || exit 8; "
              /* the starting tree's grader, run on the reference's build, counts the visible checks only */
              "RINGSIM_BIN=$r/ringsim RINGSIM_GUESTS=$r/build/guests sh $d/tree/labs/grade.sh bt >$d/t2 2>&1; "
-             "grep -q '^Score (bt): 60/60$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
+             "grep -q '^Score (bt): 100/100$' $d/t2 || { cat $d/t2; exit 9; }; ! grep -q 'hidden' $d/t2 || exit 10",
              root_path("."), dir);
     steps_pass(cmd);
 }
@@ -429,7 +429,7 @@ Test(labs, autograder_bundle_grades_submissions_as_gradescope_would, .timeout = 
              "[ -f tree/labs/bt/hidden/checks.sh ] && ! grep -q 'needs_callout' tree/cpu/decode.c || exit 4; "
              "export AUTOGRADER_ROOT=$d/ag OPT=-O0; sh setup.sh >$d/setup.log 2>&1 || { tail $d/setup.log; exit 5; }; "
              "mkdir -p $d/ag/submission/cpu && cp $r/cpu/decode.c $d/ag/submission/cpu/ && ./run_autograder >$d/o1 || exit 6; "
-             "jq -e '.score == 70 and (.tests | length) == 7' $d/ag/results/results.json >/dev/null || { cat $d/o1; exit 7; }; "
+             "jq -e '.score == 110 and (.tests | length) == 11' $d/ag/results/results.json >/dev/null || { cat $d/o1; exit 7; }; "
              "jq -r -f $shape $d/ag/results/results.json | grep . && exit 8; "
              "rm -r $d/ag/submission/cpu; "
              "sed 's/isa_info\\[op\\].sensitive || isa_info\\[op\\].privileged/isa_info[op].privileged/' $r/cpu/decode.c "

@@ -20,8 +20,8 @@
 #include "tests/helpers.h"
 
 static const char *const techniques[] = {"--mode native", "--mode te", "--mode bt", "--mode hw --mmu shadow",
-                                         "--mode hw --mmu nested", "--mode pv"};
-#define NTECH 6
+                                         "--mode hw --mmu nested", "--mode pv", "--mode bt --bt-chain off"};
+#define NTECH 7
 static const char *const workloads[] = {"syscall --args 40", "forkwait --args 2", "tlbstride --args 1"};
 #define NWORK 3
 #define SAVES 2   /* save points per run */
@@ -68,7 +68,7 @@ static uint64_t next_random(uint64_t *seed)
  * seed of its own, must be the run that never stopped. */
 ParameterizedTestParameters(savefile, a_restored_run_is_the_run_that_never_stopped)
 {
-    static size_t rows[NTECH] = {0, 1, 2, 3, 4, 5};
+    static size_t rows[NTECH] = {0, 1, 2, 3, 4, 5, 6};
     return cr_make_param_array(size_t, rows, NTECH);
 }
 
@@ -302,13 +302,17 @@ Test(savefile, a_newer_version_or_another_isa_is_refused)
     uint8_t *d = read_all(small_save(dir), &len);
     char path[256];
     snprintf(path, sizeof path, "%s/other.save", dir);
-    patch_header(d, 8, 4);
+    patch_header(d, 8, 5);
     write_all(path, d, len);
-    assert_refused(path, "newer", "version 4");
+    assert_refused(path, "newer", "version 5");
     patch_header(d, 8, 1); /* before the disk's interrupt */
     write_all(path, d, len);
-    assert_refused(path, "format version 1, this ringsim reads version 3", "version 1");
-    patch_header(d, 8, 3);
+    assert_refused(path, "format version 1, this ringsim reads version 4", "version 1");
+    patch_header(d, 8, 3); /* before bt's chaining: its code cache has no links */
+    write_all(path, d, len);
+    assert_refused(path, "format version 3, this ringsim reads version 4", "version 3");
+    assert_refused(path, "before binary translation's chaining", "version 3's difference");
+    patch_header(d, 8, 4);
     patch_header(d, 12, 0x12345678);
     write_all(path, d, len);
     assert_refused(path, "another instruction set", "ISA id");
@@ -343,7 +347,7 @@ Test(savefile, a_file_of_the_older_version_is_refused_by_its_version)
     char path[256];
     snprintf(path, sizeof path, "%s/v2.save", dir);
     write_all(path, d, len);
-    assert_refused(path, "format version 2, this ringsim reads version 3", "version 2");
+    assert_refused(path, "format version 2, this ringsim reads version 4", "version 2");
     assert_refused(path, "before the network", "version 2's difference");
     char a[512], *err;
     snprintf(a, sizeof a, "run %s", path);

@@ -276,3 +276,74 @@ Test(te, every_emulated_instruction_is_an_event)
         free(t);
     }
 }
+
+/* Chaining (cpu/decode.c): a block's direct exit, patched once its target is
+ * translated, skips the dispatcher; the guest sees nothing of it.  Every
+ * cycle bt charges is a translation, a callout or a dispatch. */
+Test(bt, chaining_skips_the_dispatcher_and_changes_nothing_the_guest_sees)
+{
+    int s0, s1, s2;
+    char *native = run_out("run forkwait --args 3", &s0);
+    char *on = run_out("run forkwait --args 3 --mode bt", &s1);
+    char *off = run_out("run forkwait --args 3 --mode bt --bt-chain off", &s2);
+    cr_assert_eq(s1, s0);
+    cr_assert_eq(s2, s0);
+    cr_assert_str_eq(on, native);
+    cr_assert_str_eq(off, native);
+    free(native);
+    free(on);
+    free(off);
+    json_t *a = stats_of("run forkwait --args 3 --mode bt");
+    json_t *b = stats_of("run forkwait --args 3 --mode bt --bt-chain off");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "bt"), "chaining")), "on");
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(b, "bt"), "chaining")), "off");
+    cr_assert_gt(stats_num(a, "bt", "chained"), stats_num(a, "bt", "dispatches"), "most exits chained");
+    cr_assert_eq(stats_num(b, "bt", "chained"), 0);
+    cr_assert_eq(stats_num(b, "bt", "unchains"), 0, "no link, nothing to undo");
+    cr_assert_gt(stats_num(b, "bt", "dispatches"), 10 * stats_num(a, "bt", "dispatches"));
+    cr_assert_lt(json_integer_value(json_object_get(a, "cycles")), json_integer_value(json_object_get(b, "cycles")));
+    /* modern.ini: bt_translate 1200, bt_callout 20, bt_dispatch 40 */
+    json_t *runs[] = {a, b};
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(stats_num(runs[i], "cycles_by_cause", "bt"),
+                     stats_num(runs[i], "bt", "instructions") * 1200 + stats_num(runs[i], "bt", "callouts") * 20 +
+                         stats_num(runs[i], "bt", "dispatches") * 40, "bt's cycles come from its three causes");
+    json_decref(a);
+    json_decref(b);
+}
+
+/* The labs' guests that a wrong link would give away (labs/bt): a link
+ * into code the guest rewrote, a jalr chained, a link across a remapped
+ * page.  Each prints what bare metal prints, chaining on. */
+Test(bt, no_stale_or_wrong_link_ever_runs)
+{
+    const char *g[] = {"smcchain", "indirect", "remap"};
+    for (int i = 0; i < 3; i++) {
+        char a[512], path[256];
+        int s1, s2;
+        snprintf(path, sizeof path, "build/labs/bt/%s.img", g[i]);
+        snprintf(a, sizeof a, "run %s", root_path(path));
+        char *native = run_out(a, &s1);
+        snprintf(a, sizeof a, "run %s --mode bt", root_path(path));
+        char *bt = run_out(a, &s2);
+        cr_assert_eq(s1, 0, "%s", g[i]);
+        cr_assert_eq(s2, 0, "%s", g[i]);
+        cr_assert_str_eq(bt, native, "%s", g[i]);
+        free(native);
+        free(bt);
+    }
+    char a[512];
+    snprintf(a, sizeof a, "run %s --mode bt", root_path("build/labs/bt/smcchain.img"));
+    json_t *o = stats_of(a);
+    cr_assert_geq(stats_num(o, "bt", "unchains"), 1, "the link into the rewritten routine was undone");
+    cr_assert_gt(stats_num(o, "bt", "chained"), 0);
+    json_decref(o);
+}
+
+Test(bt, bt_chain_takes_on_or_off)
+{
+    char *err = NULL;
+    cr_assert_eq(run_ringsim("run syscall --mode bt --bt-chain maybe", NULL, &err), 2);
+    cr_assert(strstr(err, "--bt-chain") && strstr(err, "on or off"), "%s", err);
+    free(err);
+}

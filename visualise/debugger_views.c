@@ -223,6 +223,9 @@ void dbg_view_bt(struct vis_dbg *d, struct dbg_text *t)
                  (unsigned long long)m->bt.cache_hits, (unsigned long long)m->bt.invalidations,
                  (unsigned long long)m->bt.callouts,
                  m->bt_active ? "guest kernel code runs from the cache" : "guest user code runs as it is");
+    dbg_text_add(t, AT_NORMAL, "chaining %s: %llu block exits through the dispatcher, %llu chained, %llu links undone",
+                 m->bt_chain ? "on" : "off", (unsigned long long)m->bt.dispatches,
+                 (unsigned long long)m->bt.chained, (unsigned long long)m->bt.unchains);
 }
 
 /* ---- info pv ------------------------------------------------------------------------------------ */

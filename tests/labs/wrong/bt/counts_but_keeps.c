@@ -1,5 +1,7 @@
 // mistake: counts the invalidation but leaves the translation valid
+// caught by: a chained call runs the routine as rewritten (smcchain.s)
 // caught by: code the guest rewrites runs as rewritten (smc.s)
+// caught by: exits dispatched and chained as the reference's (chains.json)
 // caught by: translated block by block, each instruction once (blocks.json)
 
 static bool needs_callout(int op)
@@ -21,3 +23,7 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
 // ---- next region
     if (m->bt_pages[ppn] && m->bt_pages[ppn]->valid)
         m->bt.invalidations++;
+// ---- next region
+// ---- the reference's
+// ---- next region
+// ---- the reference's

@@ -1,5 +1,7 @@
 // mistake: never drops a translation: code the guest rewrites keeps running as it was
+// caught by: a chained call runs the routine as rewritten (smcchain.s)
 // caught by: code the guest rewrites runs as rewritten (smc.s)
+// caught by: exits dispatched and chained as the reference's (chains.json)
 // caught by: translated block by block, each instruction once (blocks.json)
 
 static bool needs_callout(int op)
@@ -19,3 +21,7 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
         if (p->cold[j].ends_block) break;
     }
 // ---- next region
+// ---- next region
+// ---- the reference's
+// ---- next region
+// ---- the reference's

@@ -1,4 +1,5 @@
 // mistake: translates one instruction a call: every instruction becomes a block of its own
+// caught by: exits dispatched and chained as the reference's (chains.json)
 // caught by: translated block by block, each instruction once (blocks.json)
 
 static bool needs_callout(int op)
@@ -14,5 +15,9 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
         d->op = needs_callout(p->guest_op[i]) ? OPX_CALLOUT : p->guest_op[i];
         n++;
     }
+// ---- next region
+// ---- the reference's
+// ---- next region
+// ---- the reference's
 // ---- next region
 // ---- the reference's

@@ -1,6 +1,6 @@
 // mistake: only the red pills become callouts ("the privileged ones trap anyway"): correct, but each privileged one costs a trap
 // caught by: every sensitive instruction is a callout, none trapped to emulate
-// caught by: translated block by block, each instruction once (blocks.json)
+// caught by: exits dispatched and chained as the reference's (chains.json)
 
 static bool needs_callout(int op)
 {
@@ -18,5 +18,9 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
         }
         if (p->cold[j].ends_block) break;
     }
+// ---- next region
+// ---- the reference's
+// ---- next region
+// ---- the reference's
 // ---- next region
 // ---- the reference's

@@ -1,4 +1,5 @@
 // mistake: translates every instruction of the block again, also those already translated, and counts them
+// caught by: exits dispatched and chained as the reference's (chains.json)
 // caught by: translated block by block, each instruction once (blocks.json)
 
 static bool needs_callout(int op)
@@ -15,5 +16,9 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
         n++;
         if (p->cold[j].ends_block) break;
     }
+// ---- next region
+// ---- the reference's
+// ---- next region
+// ---- the reference's
 // ---- next region
 // ---- the reference's

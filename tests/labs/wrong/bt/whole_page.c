@@ -1,4 +1,5 @@
 // mistake: translates to the end of the page, not to the end of the block: code never reached is translated too
+// caught by: exits dispatched and chained as the reference's (chains.json)
 // caught by: the whole kernel demo under bt, classic ISA
 // caught by: translated block by block, each instruction once (blocks.json)
 
@@ -17,5 +18,9 @@ void bt_translate_block(struct machine *m, struct decode_page *p, unsigned i)
             n++;
         }
     }
+// ---- next region
+// ---- the reference's
+// ---- next region
+// ---- the reference's
 // ---- next region
 // ---- the reference's
