@@ -423,8 +423,10 @@ static void visit_mmu(struct savefile *f, struct machine *m)
     for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) sf_u64(f, st[i]);
     visit_walk(f, &u->last_walk);
     sf_u32(f, &u->last_vpn);
-    /* the shortcut's host pointer, as an offset into memory */
-    uint64_t off = (uint64_t)(u->last_addend - (uintptr_t)m->mem);
+    /* the shortcut's host pointer, as an offset into memory; with no
+     * shortcut (last_vpn none) it is stale, and would make the file depend
+     * on where the host put memory: written as 0 */
+    uint64_t off = u->last_vpn == 0xffffffffu ? 0 : (uint64_t)(u->last_addend - (uintptr_t)m->mem);
     sf_u64(f, &off);
     u->last_addend = (uintptr_t)m->mem + (uintptr_t)off;
     sf_bool(f, &u->last_write_ok);
