@@ -266,3 +266,24 @@ Test(debugger_dev, info_dev_shows_the_disk_busy_until_its_completion)
     free(dev);
     free(out);
 }
+
+/* `help pane` lists the panes from their table, each with its key, and says
+ * which are off: the Devices pane starts on only where there are devices. */
+Test(debugger_dev, help_pane_lists_the_devices_pane_on_f11)
+{
+    const char *dir = temp_dir();
+    char *out = debug_batch(dir, "hello", "help pane\npane devices on\nhelp pane\nquit\n");
+    const char *on = strstr(out, "pane devices: on");
+    cr_assert(on, "%s", out);
+    says(out, "  registers  F2   general registers");
+    const char *off = strstr(out, "  devices    F11  the disk's and the network's queues and rings, the last device events (off)");
+    cr_assert(off && off < on, "without devices the pane starts off:\n%s", out);
+    cr_assert(strstr(on, "  devices    F11  the disk's and the network's queues and rings, the last device events\n"),
+              "%s", on);
+    free(out);
+    char opts[300];
+    snprintf(opts, sizeof opts, "diskio --disk %s/h.img:create=256K", dir);
+    out = debug_batch(dir, opts, "help pane\nquit\n");
+    says(out, "  devices    F11  the disk's and the network's queues and rings, the last device events\n");
+    free(out);
+}

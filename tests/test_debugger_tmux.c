@@ -100,7 +100,8 @@ static void type(const char *line)
     keys(k);
 }
 
-/* The test's own directory (made on first use), and a path in it. */
+/* The test's own directory (made on first use), and a path in it (in a
+ * buffer the next call reuses). */
 static const char *in_dir(const char *name)
 {
     static char path[256];
@@ -375,5 +376,30 @@ Test(debugger_devices, pane_says_no_devices_and_fits_80x24_across_resizes, .fini
     s = wait_all(small, 15);
     cr_assert_null(strstr(s, "Memory (F4)"), "80x24 has no room for the memory pane:\n%s", s);
     free(s);
+    type("quit");
+}
+
+/* Two VMs on the switch (a save file of `run netping netping`): the pane
+ * shows the VM in front, and moves to the other when it runs. */
+Test(debugger_devices, pane_follows_the_vm_in_front, .fini = stop, .timeout = 90)
+{
+    char a[600], *out, *err;
+    snprintf(a, sizeof a, "run netping netping --mode hw --net --args 4 --save-at 400000:%s", in_dir("two.sav"));
+    cr_assert_eq(run_ringsim(a, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    snprintf(a, sizeof a, "%s", in_dir("two.sav"));   /* in_dir's buffer is start's too */
+    start(a, 160, 48);
+    type("break trap net if vm == 0");
+    type("c");
+    static const char *const vm0[] = {"Breakpoint 1, trap net", "VM 0 (netping), of 2: emulated", "> port 0 netping",
+                                      NULL};
+    free(wait_all(vm0, 30));
+    type("delete");
+    type("break trap net if vm == 1");
+    type("c");
+    static const char *const vm1[] = {"Breakpoint 2, trap net", "VM 1 (netping), of 2: emulated", "> port 1 netping",
+                                      NULL};
+    free(wait_all(vm1, 30));
     type("quit");
 }

@@ -68,9 +68,13 @@ static int front_vm(const struct vis_dbg *d)
     return d->m->vmx.cur >= 0 && d->m->vmx.cur < d->hv->nvms ? d->m->vmx.cur : 0;
 }
 
-static struct dev_mem vm_mem(const struct vis_dbg *d, int vm)
+/* What the devices of VM vm (-1: bare metal) reach with their DMA
+ * addresses: the VM's memory — emulated, the hypervisor confines them to
+ * it; passed through, the IOMMU's domain for the VM maps it — or, passed
+ * through with no IOMMU, the whole of the host's (--no-iommu). */
+static struct dev_mem dev_reach(const struct vis_dbg *d, int vm)
 {
-    if (vm < 0) return (struct dev_mem){0, d->m->memsize};
+    if (vm < 0 || (d->hv->vms[vm].passthrough && !d->m->iommu.enabled)) return (struct dev_mem){0, d->m->memsize};
     return (struct dev_mem){d->hv->vms[vm].base, d->hv->vms[vm].size};
 }
 
@@ -88,7 +92,7 @@ static void view_disk(struct vis_dbg *d, struct dbg_text *t, int vm)
 {
     const struct machine *m = d->m;
     const struct disk *k = vm >= 0 ? &d->hv->vms[vm].disk : &m->disk;
-    struct dev_mem mem = vm_mem(d, vm);
+    struct dev_mem mem = dev_reach(d, vm);
     if (!k->present) {
         dbg_text_add(t, AT_NORMAL, "no block device%s (ringsim debug IMG --disk FILE[:create=SIZE])",
                      vm >= 0 ? " in this VM" : "");
@@ -172,12 +176,7 @@ static void view_nic(struct vis_dbg *d, struct dbg_text *t, int vm)
         dbg_text_add(t, AT_NORMAL, "no network interface%s (ringsim debug IMG --net)", vm >= 0 ? " in this VM" : "");
         return;
     }
-    const struct netswitch *sw = m->netsw;
-    /* where its DMA goes: the VM's memory, through the IOMMU's domain for
-     * it (which maps that memory) or, passed through with no IOMMU, the
-     * whole of the host's */
-    const struct disk_window *w = &sw->win[n->port];
-    struct dev_mem mem = w->iommu ? vm_mem(d, vm) : (struct dev_mem){w->host_base, w->size};
+    struct dev_mem mem = dev_reach(d, vm);
     uint64_t now = m->st.cycles;
     dbg_text_add(t, AT_HEAD, "network interface%s: switch port %d, MAC 52:54:00:00:00:%02x, interrupt %s",
                  vm >= 0 ? "" : " (bare metal)", n->port, (unsigned)(n->port + 1) & 0xffu,
