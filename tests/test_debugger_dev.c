@@ -129,11 +129,11 @@ struct nic_view {
 static struct nic_view parse_nic(const char *dev, int port)
 {
     struct nic_view v;
-    const char *tx = strstr(dev, "  tx ring g:"), *rx = strstr(dev, "  rx ring g:"), *n = strstr(dev, "  notifications ");
+    const char *tx = strstr(dev, "  tx ring: "), *rx = strstr(dev, "  rx ring: "), *n = strstr(dev, "  notifications ");
     cr_assert(tx && rx && n, "%s", dev);
-    cr_assert_eq(sscanf(tx, "  tx ring g:%*x: available %u, used %u: %*u to send; sent %llu", &v.tx_avail, &v.tx_used,
+    cr_assert_eq(sscanf(tx, "  tx ring: available %u, used %u: %*u to send; sent %llu", &v.tx_avail, &v.tx_used,
                         &v.sent), 3, "%s", tx);
-    cr_assert_eq(sscanf(rx, "  rx ring g:%*x: available %u, used %u", &v.rx_avail, &v.rx_used), 2, "%s", rx);
+    cr_assert_eq(sscanf(rx, "  rx ring: available %u, used %u", &v.rx_avail, &v.rx_used), 2, "%s", rx);
     cr_assert_eq(sscanf(n, "  notifications %llu, interrupts %llu, DMA %llu bytes", &v.notifications, &v.interrupts,
                         &v.dma), 3, "%s", n);
     char mark[16];

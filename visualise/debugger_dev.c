@@ -132,10 +132,13 @@ static void view_disk(struct vis_dbg *d, struct dbg_text *t, int vm)
                !dev_word(m, mem, k->queue + DQ_FLAGS, &flags)) {
         dbg_text_add(t, AT_NORMAL, "  request queue: g:%08x, not a page of the VM's memory", k->queue);
     } else {
-        dbg_text_add(t, AT_NORMAL, "  request queue g:%08x: available %u, used %u: %u outstanding; %llu notifications, "
-                                   "%llu requests taken%s",
-                     k->queue, avail, k->used, avail - k->used, (unsigned long long)k->notifications,
-                     (unsigned long long)k->requests, flags & DQ_NO_INTERRUPT ? "; interrupts suppressed" : "");
+        /* the indexes first: a narrow pane keeps them */
+        dbg_text_add(t, avail != k->used ? AT_CURRENT : AT_NORMAL,
+                     "  request queue: available %u, used %u: %u outstanding; %llu notifications, %llu requests "
+                     "taken%s; page g:%08x",
+                     avail, k->used, avail - k->used, (unsigned long long)k->notifications,
+                     (unsigned long long)k->requests, flags & DQ_NO_INTERRUPT ? "; interrupts suppressed" : "",
+                     k->queue);
         for (uint32_t i = k->used; i != avail && i - k->used < DISK_QUEUE_SIZE; i++) {
             uint32_t r[4], at = k->queue + DQ_REQ + (i % DISK_QUEUE_SIZE) * DQ_REQ_BYTES;
             for (int w = 0; w < 4; w++) dev_word(m, mem, at + 4 * (uint32_t)w, &r[w]);
@@ -162,10 +165,11 @@ static void view_ring(const struct machine *m, struct dbg_text *t, struct dev_me
         dbg_text_add(t, AT_NORMAL, "  %s g:%08x: not a page of the memory the device reaches%s", name, ring, tail);
         return;
     }
+    /* the indexes first: a narrow pane keeps them */
     uint32_t ahead = avail - used;
-    dbg_text_add(t, ahead ? AT_CURRENT : AT_NORMAL, "  %s g:%08x: available %u, used %u: %u %s%s%s", name, ring, avail,
+    dbg_text_add(t, ahead ? AT_CURRENT : AT_NORMAL, "  %s: available %u, used %u: %u %s%s%s; page g:%08x", name, avail,
                  used, ahead, tx ? "to send" : ahead == 1 ? "buffer free" : "buffers free",
-                 flags & NR_NO_INTERRUPT ? ", interrupts suppressed" : "", tail);
+                 flags & NR_NO_INTERRUPT ? ", interrupts suppressed" : "", tail, ring);
 }
 
 static void view_nic(struct vis_dbg *d, struct dbg_text *t, int vm)
