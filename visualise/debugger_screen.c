@@ -158,7 +158,7 @@ static void draw_pane(struct vis_dbg *d, enum dbg_pane p, int y, int x, int w, i
         int i = first + r;
         const char *text = i < t.n ? t.lines[i].text : "";
         char cut[512];
-        const char *cost = p == PANE_EVENTS ? strstr(text, " cost=") : NULL;
+        const char *cost = p == PANE_EVENTS || p == PANE_DEVICES ? strstr(text, " cost=") : NULL;
         if (cost && (int)strlen(text) > w) {
             /* an event too long for the pane keeps its cost: the middle gives way */
             int tail = (int)strlen(cost), head = w - tail - 4;
