@@ -100,11 +100,21 @@ static void type(const char *line)
     keys(k);
 }
 
+/* The test's own directory (made on first use), and a path in it (in a
+ * buffer the next call reuses). */
+static const char *in_dir(const char *name)
+{
+    static char path[256];
+    if (!dir[0]) snprintf(dir, sizeof dir, "%s", temp_dir());
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return path;
+}
+
 static void start(const char *args, int w, int h)
 {
     if (!have_tmux()) cr_skip_test("tmux is not installed");
     snprintf(sock, sizeof sock, "ringsim-test-%d", (int)getpid());
-    snprintf(dir, sizeof dir, "%s", temp_dir());
+    in_dir("history");
     const char *bin = getenv("RINGSIM_BIN");
     const char *guests = getenv("RINGSIM_GUESTS");
     char cmd[2048];
@@ -248,5 +258,148 @@ Test(debugger, screen_layout_fits_80x24_and_160x48_across_resizes, .fini = stop,
     free(wait_screen("Memory (F4)", false, 15));
     cr_assert_eq(tmux("resize-window -t dbg -x 160 -y 48"), 0);
     free(wait_all(all, 15));
+    type("quit");
+}
+
+/* ---- the Devices pane (visualise/debugger_dev.c) ------------------------------------------------ */
+/* Does the screen mark a last place that panes take in turns (+N F12)? */
+static bool takes_turns(const char *s)
+{
+    for (int n = 1; n <= 9; n++) {
+        char mark[24];
+        snprintf(mark, sizeof mark, "+%d F12", n);
+        if (strstr(s, mark)) return true;
+    }
+    return false;
+}
+
+static int count_of(const char *s, const char *what)
+{
+    int n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what)) n++;
+    return n;
+}
+
+/* With a disk the pane is on by itself, in the last place at 80x24; F11
+ * and `pane devices` hide and show it; zoomed, it follows the disk from
+ * one completion to the next: the registers, the commands, and the
+ * doorbells among its device events, one per command. */
+Test(debugger_devices, pane_toggles_on_f11_and_follows_the_disk_queue, .fini = stop, .timeout = 90)
+{
+    char args[400];
+    snprintf(args, sizeof args, "diskio --args 2 --disk %s:create=256K", in_dir("d.img"));
+    start(args, 80, 24);
+    static const char *const first[] = {"Devices (F11)", "block device (bare metal)", "+5 F12", NULL};
+    free(wait_all(first, 15));
+    keys("F11");
+    free(wait_screen("Devices (F11)", false, 15));
+    keys("F11");
+    WAIT("Devices (F11)");
+    type("pane devices off");
+    free(wait_screen("Devices (F11)", false, 15));
+    type("pane devices on");
+    WAIT("Devices (F11)");
+
+    type("break trap disk");
+    type("c");
+    WAIT("Breakpoint 1, trap disk");
+    type("pane devices zoom");
+    static const char *const one[] = {"Devices [zoom] (F11)", "registers: sector 0, count 1, addr 00015000",
+                                      "commands 1 (reads 1, writes 0, flushes 0, errors 0)",
+                                      "device events, the last 3", NULL};
+    char *s = wait_all(one, 30);
+    cr_assert_eq(count_of(s, " dev disk doorbell port=disk_cmd took=1"), 1, "%s", s);
+    free(s);
+    type("c");
+    static const char *const two[] = {"registers: sector 8, count 8, addr 00015000",
+                                      "commands 2 (reads 1, writes 1, flushes 0, errors 0)",
+                                      "device events, the last 6", NULL};
+    s = wait_all(two, 30);
+    /* a doorbell per command, an interrupt per completion */
+    cr_assert_eq(count_of(s, " dev disk doorbell port=disk_cmd took=1"), 2, "%s", s);
+    cr_assert_eq(count_of(s, " dev disk irq cause=disk native"), 2, "%s", s);
+    free(s);
+    type("pane devices zoom");   /* unzoomed: back in the last place */
+    static const char *const back[] = {"Devices (F11)", "+5 F12", "Registers (F2)", NULL};
+    free(wait_all(back, 15));
+    type("quit");
+}
+
+/* netping with --net at 160x48: all nine panes have a place; the pane
+ * shows both rings, and the frames its transmit ring says were sent are
+ * the ones the switch counted on its port. */
+Test(debugger_devices, pane_shows_the_nic_rings_of_netping, .fini = stop, .timeout = 90)
+{
+    start("netping --args 4 --net", 160, 48);
+    static const char *const all[] = {"Registers (F2)", "Code (F3)", "Memory (F4)", "TLB (F5)", "Page walk (F6)",
+                                      "Devices (F11)", "Events (F7)", "Cycles (F8)", "Console (F9)", NULL};
+    char *s = wait_all(all, 15);
+    cr_assert(!takes_turns(s), "at 160x48 every pane has a place:\n%s", s);
+    free(s);
+    type("break trap net");
+    type("c");
+    type("c");
+    /* the second interrupt: the echo of the first frame is in */
+    static const char *const rings[] = {"Breakpoint 1, trap net", "tx ring: available 1, used 1",
+                                        "rx ring: available 1, used 1", "> port 0 machine", NULL};
+    s = wait_all(rings, 30);
+    const char *tx = strstr(s, "tx ring: available"), *port = strstr(s, "> port 0 machine");
+    unsigned avail, used;
+    unsigned long long sent;
+    cr_assert_eq(sscanf(tx, "tx ring: available %u, used %u", &avail, &used), 2);
+    cr_assert_eq(sscanf(port, "> port 0 machine sent %llu", &sent), 1, "%s", port);
+    cr_assert_eq(sent, used, "the switch counted what the ring sent:\n%s", s);
+    free(s);
+    type("quit");
+}
+
+/* Without devices the pane is off; F11 shows it, saying so plainly, in
+ * the last place at 80x24; it keeps its place across resizes both ways. */
+Test(debugger_devices, pane_says_no_devices_and_fits_80x24_across_resizes, .fini = stop, .timeout = 90)
+{
+    start("kernel", 80, 24);
+    static const char *const first[] = {"Code (F3)", "(ringsim)", NULL};
+    char *s = wait_all(first, 15);
+    cr_assert_null(strstr(s, "Devices (F11)"), "no devices: the pane starts off:\n%s", s);
+    free(s);
+    keys("F11");
+    static const char *const on[] = {"Devices (F11)", "no devices", "F2-F9,F11 panes", NULL};
+    free(wait_all(on, 15));
+    cr_assert_eq(tmux("resize-window -t dbg -x 160 -y 48"), 0);
+    static const char *const big[] = {"Devices (F11)", "no devices: no block device and no network interface",
+                                      "Memory (F4)", "Console (F9)", "TLB (F5)", NULL};
+    s = wait_all(big, 15);
+    cr_assert(!takes_turns(s), "at 160x48 every pane has a place:\n%s", s);
+    free(s);
+    cr_assert_eq(tmux("resize-window -t dbg -x 80 -y 24"), 0);
+    static const char *const small[] = {"Devices (F11)", "no devices", "+5 F12", NULL};
+    s = wait_all(small, 15);
+    cr_assert_null(strstr(s, "Memory (F4)"), "80x24 has no room for the memory pane:\n%s", s);
+    free(s);
+    type("quit");
+}
+
+/* Two VMs on the switch (a save file of `run netping netping`): the pane
+ * shows the VM in front, and moves to the other when it runs. */
+Test(debugger_devices, pane_follows_the_vm_in_front, .fini = stop, .timeout = 90)
+{
+    char a[600], *out, *err;
+    snprintf(a, sizeof a, "run netping netping --mode hw --net --args 4 --save-at 400000:%s", in_dir("two.sav"));
+    cr_assert_eq(run_ringsim(a, &out, &err), 0, "%s", err);
+    free(out);
+    free(err);
+    snprintf(a, sizeof a, "%s", in_dir("two.sav"));   /* in_dir's buffer is start's too */
+    start(a, 160, 48);
+    type("break trap net if vm == 0");
+    type("c");
+    static const char *const vm0[] = {"Breakpoint 1, trap net", "VM 0 (netping), of 2: emulated", "> port 0 netping",
+                                      NULL};
+    free(wait_all(vm0, 30));
+    type("delete");
+    type("break trap net if vm == 1");
+    type("c");
+    static const char *const vm1[] = {"Breakpoint 2, trap net", "VM 1 (netping), of 2: emulated", "> port 1 netping",
+                                      NULL};
+    free(wait_all(vm1, 30));
     type("quit");
 }

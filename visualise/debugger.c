@@ -701,6 +701,10 @@ struct vis_dbg *vis_dbg_new(struct machine *m, struct hv *hv, const struct isa_i
     d->mem_space = 'v';
     d->mem_addr = m->cpu.pc & ~0xfu;
     for (int i = 0; i < PANE_COUNT; i++) d->pane_on[i] = true;
+    /* the Devices pane is on by itself where there are devices, and it is
+     * the one a small screen shows in its last place */
+    d->pane_on[PANE_DEVICES] = dbg_has_devices(d);
+    if (d->pane_on[PANE_DEVICES]) d->pane_front = PANE_DEVICES;
     d->max_cycles = m->max_cycles;
     /* a checkpoint compares all of memory with the one before: spread them
      * so that costs the run about one host instruction a step */

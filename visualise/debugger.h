@@ -46,7 +46,8 @@
     X(PANE_WALK,    "walk",      "Page walk", "F6", "the last page walk (or translate), reference by reference") \
     X(PANE_EVENTS,  "events",    "Events",    "F7", "traps, interrupts, VM exits, walks, with cycle and cost") \
     X(PANE_CYCLES,  "cycles",    "Cycles",    "F8", "cycles by cause: overall and for the last command") \
-    X(PANE_CONSOLE, "console",   "Console",   "F9", "what the guest printed")
+    X(PANE_CONSOLE, "console",   "Console",   "F9", "what the guest printed")                         \
+    X(PANE_DEVICES, "devices",   "Devices",   "F11", "the disk's and the network's queues and rings, the last device events")
 
 enum dbg_pane {
 #define X(id, name, title, key, desc) id,
@@ -327,8 +328,14 @@ void dbg_view_pv(struct vis_dbg *d, struct dbg_text *t);
 /* The running guest process's namespaces and cgroup (a kernel built with
  * containers: read through the layout it publishes at ns_layout). */
 void dbg_view_ns(struct vis_dbg *d, struct dbg_text *t);
-/* info dev: the block device's registers, queue, mirror and IOMMU (debugger_dev.c). */
-void dbg_view_dev(struct vis_dbg *d, struct dbg_text *t);
+/* The Devices pane and `info dev` (debugger_dev.c), of the VM in front (the
+ * running one, else VM 0) or bare metal: the block device's registers,
+ * queue, mirror and IOMMU, the network interface's rings and frames in
+ * flight, the switch's ports, and the last nevents device events. */
+#define DBG_DEV_EVENTS 8                /* the device events both show */
+void dbg_view_dev(struct vis_dbg *d, struct dbg_text *t, int nevents);
+/* Has the machine a disk or a network (the Devices pane starts on)? */
+bool dbg_has_devices(const struct vis_dbg *d);
 /* x/FMT: count items of fmt ('x' 'd' 'u' 'b' 'c' 's' 'i') at addr in space. */
 void dbg_view_examine(struct vis_dbg *d, struct dbg_text *t, char space, uint32_t addr, int count, char fmt);
 

@@ -522,7 +522,7 @@ static int cmd_info(struct vis_dbg *d, char *args)
     else if (!strcmp(what, "bt")) dbg_view_bt(d, &t);
     else if (!strcmp(what, "pv")) dbg_view_pv(d, &t);
     else if (!strcmp(what, "ns")) dbg_view_ns(d, &t);
-    else if (!strcmp(what, "dev")) dbg_view_dev(d, &t);
+    else if (!strcmp(what, "dev")) dbg_view_dev(d, &t, DBG_DEV_EVENTS);
     else if (!strcmp(what, "events")) {
         uint64_t n = 20;
         if (*rest && !count_arg(d, "info events", rest, &n)) return VIS_DBG_ERROR;
@@ -829,6 +829,10 @@ static int cmd_help(struct vis_dbg *d, char *args)
         usage_of(c, usage, sizeof usage);
         dbg_printf(d, "%s%s%s%s\n  %s\n", usage, c->alias ? "   (alias: " : "", c->alias ? c->alias : "",
                    c->alias ? ")" : "", c->help);
+        if (c->fn == cmd_pane)
+            for (int p = 0; p < PANE_COUNT; p++)
+                dbg_printf(d, "  %-10s %-4s %s%s\n", dbg_pane_name[p], dbg_pane_key[p], dbg_pane_desc[p],
+                           d->pane_on[p] ? "" : " (off)");
         return VIS_DBG_OK;
     }
     dbg_printf(d, "Commands (help CMD for one; docs/debugger.md for all):\n");
@@ -1002,10 +1006,12 @@ static const struct command commands[] = {
      "execution reaches (`history`); `info bt` the binary-translation block containing pc beside its translation, "
      "`info pv` the paravirtual guest's shared page, hypercalls and validated tables (below), `info ns` the "
      "running process's pids, namespaces (with the mount, network and cgroup ones, in kernels that have them) "
-     "and cgroup (a kernel built with containers: docs/containers.md), `info dev` the block device of the "
-     "running VM: its registers and the command in flight, the split driver's queue (available and used "
-     "indexes, the requests outstanding), a mirror's two files, and passed through the IOMMU's domain and "
-     "IOTLB (docs/io.md)"},
+     "and cgroup (a kernel built with containers: docs/containers.md), `info dev` the devices of the "
+     "running VM (else VM 0), as the Devices pane shows them: the block device's registers and the command in "
+     "flight, the split driver's queue (available and used indexes, the requests outstanding), a mirror's two "
+     "files; the network interface's transmit and receive rings (available and used indexes, interrupt "
+     "suppression), the frames in flight to it and its drops; passed through, the IOMMU's domain and IOTLB; the "
+     "switch's ports; and the last device events (docs/io.md)"},
     {"x", NULL, cmd_x_placeholder, "x/FMT ADDR", NULL, "examine memory: x/8x sp, x/4i pc, x/s h:0x100",
      "examine memory: FMT is a count and one of `x` (hex words), `d`, `u`, `b` (bytes), `c`, `s` (strings), `i` "
      "(instructions): `x/8x sp`, `x/4i pc`, `x/s h:0x100`"},
@@ -1040,7 +1046,10 @@ static const struct command commands[] = {
     {"undisplay", NULL, cmd_undisplay, "undisplay [N]", NULL, "stop showing display N (or all)",
      "stop showing display N, or all of them"},
     {"pane", NULL, cmd_pane, "pane NAME on|off|zoom", NULL, "show, hide or zoom a pane of the full screen",
-     "show, hide or zoom a pane"},
+     "show, hide or zoom a pane of the full screen: `registers` (F2), `code` (F3), `memory` (F4), `tlb` (F5), "
+     "`walk` (F6), `events` (F7), `cycles` (F8), `console` (F9), `devices` (F11: the disk's and the network's "
+     "queues and rings and the last device events, as `info dev`; on by itself with `--disk` or `--net`); "
+     "`help pane` lists them"},
     {"reverse-step", "rs", cmd_reverse_step, "reverse-step [N]", NULL, "go back N steps", "go back N steps"},
     {"reverse-continue", "rc", cmd_reverse_continue, "reverse-continue", NULL, "go back to the last breakpoint or event",
      "go back to the latest earlier step where a breakpoint or watchpoint would have stopped, or a trap, interrupt "

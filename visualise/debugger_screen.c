@@ -12,11 +12,11 @@
  * output pane.  Readline's callbacks take no context, so the session being
  * shown is the one static pointer of this file.
  *
- * Layout: three rows of panes (Registers | Code | Memory, TLB | Page walk,
- * Events | Cycles | Console), each pane as wide as its lines ask; what does
+ * Layout: three rows of panes (Registers | Code | Memory, TLB | Page walk |
+ * Devices, Events | Cycles | Console), each pane as wide as its lines ask; what does
  * not fit takes turns in the last place (F12; see lay_out).  Any pane can be hidden,
- * shown or zoomed to the whole area (`pane NAME on|off|zoom`, F2..F9 toggle,
- * F10 unzooms).  Everything is recomputed on every redraw, so a resize is
+ * shown or zoomed to the whole area (`pane NAME on|off|zoom`, its key —
+ * F2..F9, F11 — toggles it, F10 unzooms).  Everything is recomputed on every redraw, so a resize is
  * just a redraw.
  */
 #define _GNU_SOURCE
@@ -127,6 +127,7 @@ static void pane_text(struct vis_dbg *d, enum dbg_pane p, int w, int h, struct d
     case PANE_EVENTS: dbg_view_events(d, t, h, false); break;
     case PANE_CYCLES: dbg_view_cycles(d, t); break;
     case PANE_CONSOLE: dbg_view_console(d, t, h); break;
+    case PANE_DEVICES: dbg_view_dev(d, t, DBG_DEV_EVENTS); break;
     default: break;
     }
 }
@@ -157,7 +158,7 @@ static void draw_pane(struct vis_dbg *d, enum dbg_pane p, int y, int x, int w, i
         int i = first + r;
         const char *text = i < t.n ? t.lines[i].text : "";
         char cut[512];
-        const char *cost = p == PANE_EVENTS ? strstr(text, " cost=") : NULL;
+        const char *cost = p == PANE_EVENTS || p == PANE_DEVICES ? strstr(text, " cost=") : NULL;
         if (cost && (int)strlen(text) > w) {
             /* an event too long for the pane keeps its cost: the middle gives way */
             int tail = (int)strlen(cost), head = w - tail - 4;
@@ -172,24 +173,24 @@ static void draw_pane(struct vis_dbg *d, enum dbg_pane p, int y, int x, int w, i
 }
 
 /* ---- the layout ------------------------------------------------------------------------
- * Panes sit in three rows (registers, code, memory | TLB, page walk |
- * events, cycles, console), each as wide as what it holds asks, within what
+ * Panes sit in three rows (registers, code, memory | TLB, page walk,
+ * devices | events, cycles, console), each as wide as what it holds asks, within what
  * the row has.  Every redraw lays them out again for the terminal's size
  * now, so a resize never leaves panes squeezed or hidden.  When rows or
  * columns run out, the panes that do not fit share the last place on the
  * screen: F12 brings the next one there, `pane NAME on` that one. */
 static const int pane_row[PANE_COUNT] = {
     [PANE_REGS] = 0, [PANE_CODE] = 0, [PANE_MEMORY] = 0, [PANE_TLB] = 1,
-    [PANE_WALK] = 1, [PANE_EVENTS] = 2, [PANE_CYCLES] = 2, [PANE_CONSOLE] = 2,
+    [PANE_WALK] = 1, [PANE_EVENTS] = 2, [PANE_CYCLES] = 2, [PANE_CONSOLE] = 2, [PANE_DEVICES] = 1,
 };
 /* the narrowest a pane is useful at */
 static const int pane_min_w[PANE_COUNT] = {
     [PANE_REGS] = 39, [PANE_CODE] = 38, [PANE_MEMORY] = 50, [PANE_TLB] = 36,
-    [PANE_WALK] = 40, [PANE_EVENTS] = 44, [PANE_CYCLES] = 40, [PANE_CONSOLE] = 30,
+    [PANE_WALK] = 40, [PANE_EVENTS] = 44, [PANE_CYCLES] = 40, [PANE_CONSOLE] = 30, [PANE_DEVICES] = 44,
 };
 /* the order panes give way in when there is no room for all: last first */
-static const int pane_order[PANE_COUNT] = {PANE_REGS, PANE_CODE, PANE_EVENTS, PANE_CYCLES,
-                                           PANE_TLB, PANE_WALK, PANE_CONSOLE, PANE_MEMORY};
+static const int pane_order[PANE_COUNT] = {PANE_REGS, PANE_CODE, PANE_EVENTS, PANE_CYCLES, PANE_TLB,
+                                           PANE_WALK, PANE_DEVICES, PANE_CONSOLE, PANE_MEMORY};
 
 /* The registers pane's width (four registers a line when there is room,
  * else three) and the height that shows all of it. */
@@ -363,13 +364,21 @@ static void draw_panes(struct vis_dbg *d, int top, int height, int W)
     }
 }
 
+/* The pane whose function key (its entry in DBG_PANES) ch is, or -1. */
+static int pane_of_key(int ch)
+{
+    for (int p = 0; p < PANE_COUNT; p++)
+        if (ch == KEY_F(atoi(dbg_pane_key[p] + 1))) return p;
+    return -1;
+}
+
 static void draw_status(struct vis_dbg *d, int y, int W)
 {
     struct machine *m = d->m;
     char mode[64] = "native";
     if (d->hv) hv_config_name(d->hv->cfg.mode, d->hv->cfg.mmu, mode, sizeof mode);
     char s[512];
-    snprintf(s, sizeof s, " %s, %u levels | step %llu cycle %llu | %s | F1 help  F2-F9 panes  F10 unzoom  F12 next pane  PgUp/PgDn",
+    snprintf(s, sizeof s, " %s, %u levels | step %llu cycle %llu | %s | F1 help  F2-F9,F11 panes  F10 unzoom  F12 next pane  PgUp/PgDn",
              mode, m->levels, (unsigned long long)d->pos, (unsigned long long)m->st.cycles,
              S->busy ? "running... (Ctrl-C stops)" : d->status[0] ? d->status : dbg_running(d) ? "stopped" : m->stop_detail);
     attrset(A_REVERSE);
@@ -687,9 +696,10 @@ int vis_dbg_fullscreen(struct vis_dbg *d)
             redraw();
             continue;
         }
-        if (ch >= KEY_F(2) && ch <= KEY_F(9)) {
-            int p = ch - KEY_F(2);
+        int p = pane_of_key(ch);
+        if (p >= 0) {
             d->pane_on[p] = !d->pane_on[p];
+            if (d->pane_on[p]) d->pane_front = p;   /* as `pane NAME on`: shown, on a small screen too */
             if (!d->pane_on[p] && d->zoom == p) d->zoom = -1;
             redraw();
             continue;
