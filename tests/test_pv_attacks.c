@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hypervisor/hv.h"
 #include "tests/helpers.h"
@@ -220,6 +221,7 @@ struct attack_cfg {
     unsigned levels;                   /* 2 unless said */
     unsigned pwc;                      /* page-walk cache entries */
     bool early;                        /* the attack starts on the boot map */
+    const char *disk;                  /* a --disk spec for the VM, or NULL */
 };
 
 /* Builds the machine and the guest's tables, assembles body between the
@@ -261,6 +263,7 @@ static struct run *attack(const struct attack_cfg *c, const char *body)
         cr_assert_leq(r->img.segments[s].vaddr + r->img.segments[s].memsz, TABLES, "the image reaches the tables");
     cr_assert(hv_add_vm(&r->hv, "attacker", &r->img, NULL, err, sizeof err), "%s", err);
     cr_assert_eq(r->hv.vms[0].base, 0);
+    if (c->disk) cr_assert(disk_attach(&r->hv.vms[0].disk, c->disk, err, sizeof err), "%s", err);
 
     uint32_t above = r->hv.vms[0].base + r->hv.vms[0].size;
     r->before = malloc(r->m.memsize - above);
@@ -659,4 +662,68 @@ Test(pv, attack_a_kernel_that_never_shared_a_page_gets_no_hypercall_at_all)
     cr_assert_neq(st, 0);
     cr_assert(strstr(err, "hypercall 2147483647 (no such number) before shared_info"), "%s", err);
     free(err);
+}
+
+/* ---- the disk's DMA and its queue are no way around the validation --------- */
+
+/* A disk read into the pinned root would rewrite a validated table behind
+ * the hypervisor's back; a request queue on it would have the device write
+ * its used index and statuses there.  Both are refused as memory that is not
+ * there (docs/isa.md: `dma`, `queue`), the table unchanged; the same read
+ * into an ordinary frame, and the same queue on one, are done. */
+Test(pv, attack_disk_dma_and_a_disk_queue_on_a_page_table_are_refused)
+{
+    char dir[64], spec[128];
+    snprintf(dir, sizeof dir, "%s", temp_dir());
+    snprintf(spec, sizeof spec, "%s/pt.img:create=64K", dir);
+    struct attack_cfg c = {.disk = spec};
+    struct run *r = attack(&c,
+        "        .equ HC_IN, 15\n"
+        "        .equ DISK_SECTOR, 0x30\n"
+        "        .equ DISK_COUNT, 0x31\n"
+        "        .equ DISK_ADDR, 0x32\n"
+        "        .equ DISK_CMD, 0x33\n"
+        "        .equ DISK_STATUS, 0x34\n"
+        "        .equ DISK_ACK, 0x37\n"
+        "        .equ DISK_QUEUE, 0x38\n"
+        "        .equ DISK_NOTIFY, 0x39\n"
+        "        .macro OUTP port, value\n"
+        "        li r2, \\port\n"
+        "        li r3, \\value\n"
+        "        HC HC_OUT\n"
+        "        .endm\n"
+        "        .macro STATUS\n"               /* wait until not busy, then SAVE the status */
+        "1:      li r2, DISK_STATUS\n"
+        "        HC HC_IN\n"
+        "        andi r4, r1, 1\n"
+        "        bnez r4, 1b\n"
+        "        SAVE\n"
+        "        OUTP DISK_ACK, 1\n"
+        "        .endm\n"
+        "attack: OUTP DISK_SECTOR, 0\n"
+        "        OUTP DISK_COUNT, 1\n"
+        "        OUTP DISK_ADDR, ROOT\n"
+        "        OUTP DISK_CMD, 1\n"
+        "        STATUS\n"
+        "        OUTP DISK_ADDR, X\n"
+        "        OUTP DISK_CMD, 1\n"
+        "        STATUS\n"
+        "        OUTP DISK_QUEUE, ROOT\n"
+        "        OUTP DISK_NOTIFY, 1\n"
+        "        STATUS\n"
+        "        OUTP DISK_QUEUE, Y\n"
+        "        OUTP DISK_NOTIFY, 1\n"
+        "        STATUS\n"
+        "        j done\n");
+    assert_contained(r);
+    cr_assert_eq((result(r, 0) >> 8) & 0xff, 5, "a read into the root: status 0x%08x, want error 5 (dma)", result(r, 0));
+    cr_assert_eq((result(r, 1) >> 8) & 0xff, 0, "a read into X: status 0x%08x, want no error", result(r, 1));
+    cr_assert_eq((result(r, 2) >> 8) & 0xff, 8, "a queue on the root: status 0x%08x, want error 8 (queue)", result(r, 2));
+    cr_assert_eq((result(r, 3) >> 8) & 0xff, 0, "a queue on Y: status 0x%08x, want no error", result(r, 3));
+    cr_assert_neq(grd(r, r->tables[0]), 0, "the root's first entry was overwritten");
+    done(r);
+    char path[128];
+    snprintf(path, sizeof path, "%s/pt.img", dir);
+    unlink(path);
+    rmdir(dir);
 }
