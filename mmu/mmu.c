@@ -171,7 +171,8 @@ struct walker {
     struct mmu_shape own[2];     /* shapes worked out for this walk (a probe's) */
     bool leaf_seen;              /* the guest dimension reached its leaf, */
     uint32_t leaf_pte;           /* which read this (before any A/D update) */
-    unsigned reads;              /* entries read so far (walk_charge) */
+    struct walk_ref *ref;        /* where the next reference is recorded (in r->refs) */
+    unsigned ad;                 /* A/D updates so far: the rest of the references are reads */
     bool pwc, ntlb;              /* a live walk with a page-walk cache, a nested TLB */
     const uint8_t *mem;          /* the context's memory, */
     uint32_t mem_last;           /* and the last address an entry can be read at */
@@ -198,48 +199,56 @@ struct leaf {
     unsigned level;              /* of the leaf, 0 = bottom */
 };
 
-/* Reads one page-table entry at host-physical pa: the one counted reference
- * (a live walk charges its references once it ends: walk_charge). */
-static inline bool pte_read(struct walker *k, uint32_t pa, uint32_t *pte)
+/* The references a walk can make at most: at each guest level a host walk,
+ * the entry and its A/D update, then the host walk of the page — so the
+ * record in a walk_result never needs a bound check. */
+_Static_assert(MMU_MAX_LEVELS * (MMU_MAX_LEVELS + 2) + MMU_MAX_LEVELS <= MMU_MAX_WALK_REFS,
+               "a walk_result holds the longest 2D walk");
+
+static inline void record(struct walker *k, const struct dim *d, unsigned level, int kind, uint32_t table,
+                          uint32_t idx, uint32_t pte)
+{
+    *k->ref++ = (struct walk_ref){.level = (uint8_t)level, .kind = (uint8_t)kind, .dim = d->which,
+                                  .table = table, .index = idx, .pte = pte};
+}
+
+/* Reads the entry idx of the table at table (host-physical pa): the one
+ * counted reference, recorded (a live walk charges its references once it
+ * ends: walk_charge). */
+static inline bool pte_read(struct walker *k, const struct dim *d, unsigned level, uint32_t table, uint32_t idx,
+                            uint32_t pa, uint32_t *pte)
 {
     if (pa > k->mem_last) return false;
     memcpy(pte, k->mem + pa, 4);
-    k->reads++;
+    record(k, d, level, WALK_READ, table, idx, *pte);
     return true;
 }
 
-/* Counts and charges the references a live walk made (a probe's are only
- * recorded).  Nothing in a walk looks at the cycles, so charging them at
- * its end gives the same figures as charging each as it is made. */
+/* Counts and charges the references a live walk read (a probe's are only
+ * recorded; its A/D updates were charged as they were made).  Nothing in a
+ * walk looks at the cycles, so charging them at its end gives the same
+ * figures as charging each as it is made. */
 static void walk_charge(struct walker *k)
 {
     if (k->live) {
-        k->live->mmu.st.walk_refs += k->reads;
-        cpu_charge(k->live, CY_WALK, (uint64_t)k->reads * k->live->prof.walk_ref);
+        unsigned reads = (unsigned)k->r->nrefs - k->ad;
+        k->live->mmu.st.walk_refs += reads;
+        cpu_charge(k->live, CY_WALK, (uint64_t)reads * k->live->prof.walk_ref);
     }
 }
 
 /* A live walk's A/D update: its context reads the machine's own memory,
  * which is where the entry is written back. */
-static void pte_write_ad(struct machine *m, uint32_t pa, uint32_t pte)
+static void pte_write_ad(struct walker *k, const struct dim *d, unsigned level, uint32_t table, uint32_t idx,
+                         uint32_t pa, uint32_t pte)
 {
+    struct machine *m = k->live;
     memcpy(m->mem + pa, &pte, 4);
     m->mmu.st.walk_ad_writes++;
     cpu_charge(m, CY_WALK, m->prof.walk_ref);
     if (m->code_page[pa >> 12]) decode_invalidate_page(m, pa >> 12);
-}
-
-static inline void record(struct walk_result *r, const struct dim *d, unsigned level, int kind, uint32_t table,
-                          uint32_t idx, uint32_t pte)
-{
-    if (__builtin_expect(r->nrefs >= MMU_MAX_WALK_REFS, 0)) return;
-    struct walk_ref *f = &r->refs[r->nrefs++];
-    f->level = (uint8_t)level;
-    f->kind = (uint8_t)kind;
-    f->dim = d->which;
-    f->table = table;
-    f->index = idx;
-    f->pte = pte;
+    record(k, d, level, WALK_AD_WRITE, table, idx, pte);
+    k->ad++;
 }
 
 /* ---- page-walk cache ------------------------------------------------------ */
@@ -394,11 +403,10 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             epa = h.pa;
             // LAB(nested) END
         }
-        if (!pte_read(k, epa, &pte)) {
+        if (!pte_read(k, d, level, table, idx, epa, &pte)) {
             r->fault = WHY() | FAULT_BUS;
             return false;
         }
-        record(r, d, level, WALK_READ, table, idx, pte);
         if (!(pte & PTE_P)) {
             r->fault = WHY();
             return false;
@@ -409,8 +417,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             if (ad && !(pte & PTE_A)) {
                 if (!epa_w) return ad_violation(k, table + 4 * idx);
                 pte |= PTE_A;
-                pte_write_ad(m, epa, pte);
-                record(r, d, level, WALK_AD_WRITE, table, idx, pte);
+                pte_write_ad(k, d, level, table, idx, epa, pte);
             }
             if (pwc) pwc_fill(m, k->c, d, addr, level, pte);
             table = pte & PTE_FRAME;
@@ -429,8 +436,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
         if (ad && (pte & want) != want) {
             if (!epa_w) return ad_violation(k, table + 4 * idx);
             pte |= want;
-            pte_write_ad(m, epa, pte);
-            record(r, d, level, WALK_AD_WRITE, table, idx, pte);
+            pte_write_ad(k, d, level, table, idx, epa, pte);
         }
         uint32_t page_mask = (1u << s->shift[level]) - 1;
         *out = (struct leaf){((pte & PTE_FRAME) & ~page_mask) | (addr & page_mask), w, usr, bottom - level};
@@ -439,6 +445,16 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
     r->fault = WHY(); /* not reached: the bottom level is always a leaf */
     return false;
 #undef WHY
+}
+
+/* The guest's tables: walk_flat with one dimension (native, shadow, or a
+ * guest's own tables under paravirtualisation), walk_guest with a host
+ * dimension below every table it reads.  Two copies of one function, so
+ * that the one-dimensional walk, the common one, carries none of the
+ * nested walk's state. */
+static __attribute__((noinline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+{
+    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL);
 }
 
 static __attribute__((noinline)) bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
@@ -503,7 +519,8 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     bool ok = true, host_ro = false;
     k->leaf_seen = false;
     k->leaf_pte = 0;
-    k->reads = 0;
+    k->ref = r->refs;
+    k->ad = 0;
     k->mem = c->mem;
     k->mem_last = c->memsize - 4;
     k->pwc = k->live && k->live->mmu.pwc_entries;
@@ -511,7 +528,7 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) {
         dim_init(k, &k->guest, &c->table, DIM_GUEST);
-        ok = walk_guest(k, vaddr, acc, &g);
+        ok = c->two_d ? walk_guest(k, vaddr, acc, &g) : walk_flat(k, vaddr, acc, &g);
     }
     if (ok && c->two_d) {
         struct leaf h = {0, false, false, 0};   /* as it stays when the host walk fails */
@@ -528,6 +545,7 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->host_ro = host_ro;
     r->user = g.u;
     r->leaf_level = (uint8_t)g.level;
+    r->nrefs = (int)(k->ref - r->refs);
     walk_charge(k);
     return ok;
 }
@@ -635,10 +653,10 @@ static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 }
 
 /* The way to fill in vpn's set: an invalid one, else the least recently used. */
-static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn)
+static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn, bool phys)
 {
     struct mmu *u = &m->mmu;
-    struct tlb_entry *set = tlb_set(m, vpn, phys_context(m));
+    struct tlb_entry *set = tlb_set(m, vpn, phys);
     struct tlb_entry *v = &set[0];
     for (unsigned i = 0; i < u->tlb_ways; i++) {
         if (!set[i].valid) return &set[i];
@@ -785,21 +803,26 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
         if (!(*fault & FAULT_NESTED)) u->st.page_faults++;
         return false;
     }
-    e = tlb_victim(m, vpn);
+    bool phys = phys_context(m);
+    e = tlb_victim(m, vpn, phys);
     soft_forget(u, e);
-    *e = (struct tlb_entry){.vpn = vpn, .pfn = *pa >> 12, .asid = cur_asid(m), .vpid = cur_vpid(m),
-                            .valid = 1, .global = 0, .writable = r->writable, .host_ro = r->host_ro,
-                            .user = r->user,
-                            .dirty = acc == ACC_WRITE, .level = r->leaf_level, .lru = ++u->lru_clock,
-                            .phys = phys_context(m)};
-    /* G on the guest leaf makes the entry global; a leaf found already dirty
-     * needs no walk on the first write */
-    if (leaf_seen) {
-        e->global = (leaf_pte & PTE_G) != 0;
-        e->soft = (uint8_t)((leaf_pte >> 7) & 0x1f);
-        if (leaf_pte & PTE_D) e->dirty = 1;
-    }
-    if (!(m->cpu.cr[CR_MMU] & 1)) e->dirty = 1; /* no guest PTE to mark */
+    /* the new entry, field by field (every one is set): G on the guest
+     * leaf makes it global; a leaf found already dirty, or no guest PTE to
+     * mark (the guest's paging off), needs no walk on the first write */
+    e->vpn = vpn;
+    e->pfn = *pa >> 12;
+    e->asid = cur_asid(m);
+    e->vpid = c.vpid;
+    e->valid = 1;
+    e->global = leaf_seen && (leaf_pte & PTE_G);
+    e->writable = r->writable;
+    e->user = r->user;
+    e->dirty = acc == ACC_WRITE || (leaf_seen && (leaf_pte & PTE_D)) || !(m->cpu.cr[CR_MMU] & 1);
+    e->level = r->leaf_level;
+    e->soft = leaf_seen ? (uint8_t)((leaf_pte >> 7) & 0x1f) : 0;
+    e->phys = phys;
+    e->host_ro = r->host_ro;
+    e->lru = ++u->lru_clock;
     soft_fill(u, m, e, user);
     if (acc != ACC_FETCH) set_shortcut(m, e, user);
     else u->last_vpn = 0xffffffffu;

@@ -181,6 +181,70 @@ Test(walk2d, guest_memory_outside_the_vm_has_no_host_mapping)
     cr_assert_eq(M.mmu.st.walk_refs, refs, "no host-table reference for memory that is not there");
 }
 
+/* The host-physical address of the host table's entry at level l on gpa's
+ * path, found by a probe of the host dimension alone. */
+static uint32_t host_entry(uint32_t gpa, unsigned l)
+{
+    struct mmu_walk_ctx c = mmu_walk_ctx_now(&M);
+    c.paging = false;
+    struct walk_result r;
+    cr_assert(mmu_probe(&c, gpa, ACC_READ, &r), "the host maps 0x%x", gpa);
+    cr_assert_lt((int)l, r.nrefs);
+    return r.refs[l].table + 4 * r.refs[l].index;
+}
+
+static void host_unmap(uint32_t hpa_entry)
+{
+    uint32_t v;
+    memcpy(&v, M.mem + hpa_entry, 4);
+    v &= ~PTE_P;
+    memcpy(M.mem + hpa_entry, &v, 4);
+}
+
+/* A host table that does not map a guest table, or the page, at any of its
+ * levels: a nested violation (a VM exit, FAULT_NESTED) naming the
+ * guest-physical address it refused; the guest sees no page fault, and
+ * the walk has read exactly down to the missing entry. */
+Test(walk2d, a_host_entry_missing_at_any_level_is_a_violation_the_guest_never_sees)
+{
+    const unsigned n = 2;
+    for (unsigned mm = 2; mm <= 4; mm++) {
+        for (unsigned l = 0; l < mm; l++) {
+            for (int which = 0; which < 2; which++) {   /* 0: the guest's root table, 1: the page */
+                boot_vm(n, mm, false, 0, 0);
+                uint32_t root = gtable();
+                const uint32_t page = 0x700000, va = 0x40000010;
+                gmap(root, 0x40000000, page);
+                guest_paging_on(root);
+                uint32_t gpa = which ? page : root;
+                uint32_t e = host_entry(gpa, l);
+                /* (an upper host entry the guest's tables share with the page
+                 * fails an earlier host walk: that case is the root's) */
+                if (which && (e == host_entry(root, l) || e == host_entry(grd(root) & PTE_FRAME, l))) {
+                    teardown();
+                    continue;
+                }
+                host_unmap(e);
+                uint32_t pa, fault;
+                cr_assert(!mmu_translate(&M, va, ACC_READ, &pa, &fault), "%ux%u, host level %u", n, mm, l);
+                cr_assert(fault & FAULT_NESTED, "a violation, not a guest fault: 0x%x", fault);
+                cr_assert_eq(M.mmu.nested_fault_va, va);
+                uint32_t want_gpa = which ? page + (va & 0xfff) : root + 4 * (va >> 22);
+                cr_assert_eq(M.mmu.nested_fault_gpa, want_gpa, "%ux%u, host level %u: 0x%x", n, mm, l,
+                             M.mmu.nested_fault_gpa);
+                uint64_t want_refs = (which ? n * (mm + 1) : 0) + l + 1;
+                cr_assert_eq(M.mmu.st.walk_refs, want_refs, "%ux%u, host level %u, %s", n, mm, l,
+                             which ? "page" : "root");
+                cr_assert_eq(M.mmu.st.page_faults, 0, "the guest never sees it");
+                struct tlb_entry t;
+                cr_assert(!mmu_tlb_lookup(&M, va, &t), "nothing cached");
+                teardown();
+            }
+        }
+    }
+    boot_vm(2, 2, false, 0, 0); /* for the fixture's teardown */
+}
+
 /* ---- whole guests ----------------------------------------------------------- */
 Test(hv, every_workload_prints_the_same_natively_and_under_hw_nested)
 {

@@ -355,3 +355,118 @@ Test(mmu, a_probe_walks_any_table_in_any_memory)
     cr_assert_eq(r.fault, 0, "a supervisor read of a page not present");
     cr_assert_eq(M.cpu.cr[CR_MMU], 0, "the CPU's paging stays off");
 }
+
+/* ---- the walk, level by level (what a change to the walker could break) ---- */
+/* The physical address of the entry for va at level l of the tables under
+ * root (which map() built): the walker's own arithmetic, done again. */
+static uint32_t entry_at(uint32_t root, uint32_t va, unsigned l)
+{
+    unsigned bits[MMU_MAX_LEVELS];
+    mmu_level_bits(M.levels, bits);
+    uint32_t table = root;
+    for (unsigned k = 0;; k++) {
+        unsigned shift = 12;
+        for (unsigned j = k + 1; j < M.levels; j++) shift += bits[j];
+        uint32_t e = table + 4 * ((va >> shift) & ((1u << bits[k]) - 1));
+        if (k == l) return e;
+        table = rd(e) & PTE_FRAME;
+    }
+}
+
+/* The references of the last walk of each kind. */
+static int refs_of_kind(int kind)
+{
+    int n = 0;
+    for (int i = 0; i < M.mmu.last_walk.nrefs; i++) n += M.mmu.last_walk.refs[i].kind == kind;
+    return n;
+}
+
+Test(mmu, a_walk_stops_at_the_first_entry_not_present_at_every_level)
+{
+    for (unsigned levels = 2; levels <= 4; levels++) {
+        for (unsigned l = 0; l < levels; l++) {
+            setup_machine(levels, 64, 4, false, 0);
+            uint32_t root = alloc_table();
+            map(root, 0x40003000, 0x200000, PTE_W | PTE_U, levels - 1);
+            uint32_t e = entry_at(root, 0x40003000, l);
+            wr(e, rd(e) & ~PTE_P);
+            paging_on(root, 1, 3);
+            uint32_t f;
+            cr_assert(!xlate(0x40003000, ACC_WRITE, NULL, &f), "%u levels, level %u absent", levels, l);
+            cr_assert_eq(f, FAULT_WRITE | FAULT_USER, "not present: no FAULT_PRESENT (%u levels, level %u)", levels, l);
+            cr_assert_eq(M.mmu.st.walk_refs, l + 1, "%u levels: read down to level %u", levels, l);
+            cr_assert_eq(refs_of_kind(WALK_READ), (int)l + 1);
+            const struct walk_ref *last = &M.mmu.last_walk.refs[M.mmu.last_walk.nrefs - 1];
+            cr_assert(last->kind == WALK_READ && last->level == l && last->pte == rd(e), "the absent entry, read last");
+            /* the levels above it were used: accessed, one write each */
+            for (unsigned k = 0; k < l; k++) cr_assert(rd(entry_at(root, 0x40003000, k)) & PTE_A, "level %u", k);
+            cr_assert_eq(M.mmu.st.walk_ad_writes, l);
+            cr_assert(!(rd(e) & PTE_A), "the absent entry is not marked");
+            cr_assert_eq(M.mmu.st.page_faults, 1);
+            struct tlb_entry t;
+            cr_assert(!mmu_tlb_lookup(&M, 0x40003000, &t), "a fault caches nothing");
+            teardown_machine();
+        }
+    }
+    setup_machine(2, 64, 4, false, 0); /* for the fixture's teardown */
+}
+
+Test(mmu, rights_missing_at_any_level_fault_at_the_leaf_with_every_level_read)
+{
+    for (unsigned levels = 2; levels <= 4; levels++) {
+        for (unsigned l = 0; l < levels; l++) {
+            for (int what = 0; what < 2; what++) {  /* 0: no U, read from ring 3; 1: no W, write from ring 0 */
+                setup_machine(levels, 64, 4, false, 0);
+                uint32_t root = alloc_table();
+                map(root, 0x40003000, 0x200000, PTE_W | PTE_U, levels - 1);
+                uint32_t e = entry_at(root, 0x40003000, l);
+                wr(e, rd(e) & ~(what ? PTE_W : PTE_U));
+                paging_on(root, 1, what ? 0 : 3);
+                uint32_t f;
+                cr_assert(!xlate(0x40003000, what ? ACC_WRITE : ACC_READ, NULL, &f));
+                cr_assert_eq(f, FAULT_PRESENT | (what ? FAULT_WRITE : FAULT_USER), "%u levels, level %u", levels, l);
+                cr_assert_eq(M.mmu.st.walk_refs, levels, "decided at the leaf, every level read");
+                uint32_t leaf = rd(entry_at(root, 0x40003000, levels - 1));
+                cr_assert(!(leaf & PTE_D), "a refused write marks nothing dirty");
+                cr_assert_eq(M.mmu.st.page_faults, 1);
+                teardown_machine();
+            }
+        }
+    }
+    setup_machine(2, 64, 4, false, 0);
+}
+
+Test(mmu, walks_mark_every_level_accessed_and_only_the_leaf_dirty)
+{
+    for (unsigned levels = 2; levels <= 4; levels++) {
+        setup_machine(levels, 64, 4, false, 0);
+        uint32_t root = alloc_table();
+        map(root, 0x40003000, 0x200000, PTE_W, levels - 1);
+        paging_on(root, 1, 0);
+        uint32_t pa;
+        cr_assert(xlate(0x40003010, ACC_READ, &pa, NULL));
+        cr_assert_eq(pa, 0x200010);
+        for (unsigned l = 0; l < levels; l++) {
+            uint32_t pte = rd(entry_at(root, 0x40003000, l));
+            cr_assert(pte & PTE_A, "%u levels: level %u accessed", levels, l);
+            cr_assert(!(pte & PTE_D), "%u levels: level %u not dirty after a read", levels, l);
+        }
+        cr_assert_eq(M.mmu.st.walk_ad_writes, levels);
+        cr_assert_eq(refs_of_kind(WALK_AD_WRITE), (int)levels, "each update is in the walk's record");
+        /* the first write walks again: D on the leaf alone, one more write */
+        cr_assert(xlate(0x40003010, ACC_WRITE, &pa, NULL));
+        cr_assert_eq(M.mmu.st.walk_refs, 2 * levels);
+        cr_assert_eq(M.mmu.st.walk_ad_writes, levels + 1);
+        cr_assert_eq(refs_of_kind(WALK_AD_WRITE), 1);
+        const struct walk_ref *last = &M.mmu.last_walk.refs[M.mmu.last_walk.nrefs - 1];
+        cr_assert_eq(last->level, levels - 1);
+        cr_assert(last->pte & PTE_D, "the record holds the entry as written");
+        for (unsigned l = 0; l + 1 < levels; l++)
+            cr_assert(!(rd(entry_at(root, 0x40003000, l)) & PTE_D), "level %u: D only on the leaf", l);
+        cr_assert(rd(entry_at(root, 0x40003000, levels - 1)) & PTE_D);
+        /* the walk's cycles: every reference and every update at walk_ref */
+        cr_assert_eq(M.st.cycles_by_cause[CY_WALK], (2 * levels + levels + 1) * M.prof.walk_ref);
+        teardown_machine();
+    }
+    setup_machine(2, 64, 4, false, 0);
+}

@@ -16,16 +16,8 @@ MODES=${MODES:-"native te bt hw+nested hw+shadow pv"}
 OUT=${OUT:-bench-ir.json}
 RINGSIM=${RINGSIM:-./ringsim}
 
-mode_args() {
-    case $1 in
-    native) echo "" ;;
-    te) echo "--mode te --isa strict" ;;
-    bt) echo "--mode bt" ;;
-    hw+nested) echo "--mode hw" ;;
-    hw+shadow) echo "--mode hw --mmu shadow" ;;
-    pv) echo "--mode pv" ;;
-    esac
-}
+# shellcheck source=tools/modes.sh
+. "$(dirname "$0")/modes.sh"
 # the short and the long iteration count of each workload
 counts() {
     case $1 in

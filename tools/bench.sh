@@ -24,16 +24,8 @@ RINGSIM=${RINGSIM:-./ringsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-mode_args() {
-    case $1 in
-    native) echo "" ;;
-    te) echo "--mode te --isa strict" ;;
-    bt) echo "--mode bt" ;;
-    hw+nested) echo "--mode hw" ;;
-    hw+shadow) echo "--mode hw --mmu shadow" ;;
-    pv) echo "--mode pv" ;;
-    esac
-}
+# shellcheck source=tools/modes.sh
+. "$(dirname "$0")/modes.sh"
 # iteration counts for a few tenths of a second a run natively
 count() {
     case $1 in
