@@ -102,6 +102,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             d->blk_nm += n->blk_nm;
             d->blk_total += n->blk_total;
         }
+        d->blk_total_pg = DINSN_BLK_PG(d->blk_total, DINSN_BLK_MEM(d), m->prof.tlb_hit);
     }
     if (code_cache) {
         /* nothing is translated until execution reaches it */

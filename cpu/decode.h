@@ -45,7 +45,10 @@ struct dinsn {
     void *h;                /* the fast loop's case for op (cpu_fast_handlers) */
     uint64_t blk_nm;        /* from here to the block end: instructions << 32 |
                              * memory references (one add charges both) */
-    uint64_t blk_total;     /* all cycles (insn + mem) from here to the block end */
+    uint32_t blk_total;     /* all cycles (insn + mem) from here to the block end */
+    uint32_t blk_total_pg;  /* the same with paging on: + a TLB hit per memory
+                             * reference (the fast loop charges a block's hits
+                             * with it, refunding an access that walks) */
     int32_t imm;            /* branches and jal: the target's index in this page
                              * (the instruction's own index + the offset; outside
                              * 0..PAGE_INSNS-1 when the target is in another page) */
@@ -56,6 +59,8 @@ struct dinsn {
 #define DINSN_BLK_N(d) ((uint32_t)((d)->blk_nm >> 32))
 #define DINSN_BLK_MEM(d) ((uint32_t)(d)->blk_nm)
 #define DINSN_BLK_NM(n, mem) ((uint64_t)(n) << 32 | (uint32_t)(mem))
+/* blk_total_pg from blk_total and the memory references, a TLB hit tlb_hit cycles */
+#define DINSN_BLK_PG(total, mem, tlb_hit) ((uint32_t)(total) + (uint32_t)(mem) * (uint32_t)(tlb_hit))
 
 /* The cold half: what only block ends, system instructions and the stepping
  * loop look at. */

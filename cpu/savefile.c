@@ -559,7 +559,7 @@ static void visit_decoded(struct savefile *f, struct machine *m)
     m->st.decoded_pages = fills;
 }
 
-static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t memsize)
+static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t memsize, uint32_t tlb_hit)
 {
     for (unsigned k = 0; k <= PAGE_INSNS; k++) {
         struct dinsn *d = &p->insn[k];
@@ -571,13 +571,14 @@ static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t me
         sf_u32(f, &imm);
         d->imm = (int32_t)imm;
         /* the file keeps the block totals in 32 + 16 + 16 bits */
-        uint32_t total = (uint32_t)d->blk_total;
+        uint32_t total = d->blk_total;
         uint16_t n = (uint16_t)DINSN_BLK_N(d), mem = (uint16_t)DINSN_BLK_MEM(d);
         sf_u32(f, &total);
         sf_u16(f, &n);
         sf_u16(f, &mem);
         d->blk_total = total;
         d->blk_nm = DINSN_BLK_NM(n, mem);
+        d->blk_total_pg = DINSN_BLK_PG(total, mem, tlb_hit);   /* not in the file: derived */
         struct dinsn_cold *c = &p->cold[k];
         sf_u16(f, &c->self_insn);
         sf_u8(f, &c->self_mem);
@@ -622,7 +623,7 @@ static void visit_code_cache(struct savefile *f, struct machine *m)
         for (uint32_t i = 0; i < n; i++) {
             if (!m->bt_pages[i] || !m->bt_pages[i]->valid) continue;
             sf_u32(f, &i);
-            visit_bt_page(f, m->bt_pages[i], m->memsize);
+            visit_bt_page(f, m->bt_pages[i], m->memsize, m->prof.tlb_hit);
         }
         sf_u32(f, &end);
         return;
@@ -636,7 +637,7 @@ static void visit_code_cache(struct savefile *f, struct machine *m)
             sf_fail(f, "out of host memory");
             return;
         }
-        visit_bt_page(f, p, m->memsize);
+        visit_bt_page(f, p, m->memsize, m->prof.tlb_hit);
         p->valid = true;
     }
 }
