@@ -63,9 +63,9 @@ static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d, st
     k->ends_block = is_block_end(in.op);
 }
 
-/* Branches and jal carry their target as an index into the page, resolved
- * once here rather than on every execution. */
-static bool has_page_target(int op)
+/* Branches and jal carry their target as a place in the page, resolved
+ * once here rather than on every execution (struct dinsn's imm). */
+bool dinsn_has_page_target(int op)
 {
     return op < OP_COUNT && (isa_info[op].cls == CL_BRANCH || op == OP_JAL);
 }
@@ -85,7 +85,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         struct dinsn *d = &p->insn[i];
         struct dinsn_cold *k = &p->cold[i];
         decode_word(m, w, d, k);
-        if (has_page_target(d->op)) d->imm += i;
+        if (dinsn_has_page_target(d->op)) d->imm = DINSN_TARGET(d->imm + i);
         /* a system instruction stands alone: the one before it ends there */
         if (next_alone) k->ends_block = 1;
         uint32_t mem_cyc = k->self_mem * m->prof.mem_ref;
@@ -114,6 +114,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         for (int i = 0; i <= PAGE_INSNS; i++)
             for (int e = 0; e < BT_EXITS; e++) p->link[i][e].ppn = BT_UNCHAINED;
     }
+    p->code_cache = code_cache;
     decode_set_handlers(p, 0, PAGE_INSNS + 1);
     p->valid = true;
     m->code_page[ppn] = 1;
@@ -123,7 +124,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
 void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
 {
     if (!cpu_fast_handlers[0]) cpu_exec_fast_handlers();
-    void *const *h = cpu_fast_handlers[p->hmode & 1];
+    void *const *h = cpu_fast_handlers[(p->hmode & 1) | (p->code_cache ? 2 : 0)];
     for (unsigned i = from; i < to; i++) p->insn[i].h = h[p->insn[i].op];
 }
 
