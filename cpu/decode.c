@@ -79,6 +79,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     memset(&p->cold[PAGE_INSNS], 0, sizeof p->cold[PAGE_INSNS]);
     p->cold[PAGE_INSNS].ends_block = 1;
     bool next_alone = false;    /* is_block_alone(the instruction after i) */
+    const uint32_t mem_ref = m->prof.mem_ref, tlb_hit = m->prof.tlb_hit;
     for (int i = PAGE_INSNS - 1; i >= 0; i--) {
         uint32_t w;
         memcpy(&w, base + 4 * i, 4);
@@ -88,7 +89,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         if (dinsn_has_page_target(d->op)) d->imm = DINSN_TARGET(d->imm + i);
         /* a system instruction stands alone: the one before it ends there */
         if (next_alone) k->ends_block = 1;
-        uint32_t mem_cyc = k->self_mem * m->prof.mem_ref;
+        uint32_t mem_cyc = k->self_mem * mem_ref;
         next_alone = is_block_alone(d->op);
         if (next_alone) {
             /* charges itself when it completes: nothing for its block */
@@ -102,7 +103,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             d->blk_nm += n->blk_nm;
             d->blk_total += n->blk_total;
         }
-        d->blk_total_pg = DINSN_BLK_PG(d->blk_total, DINSN_BLK_MEM(d), m->prof.tlb_hit);
+        d->blk_total_pg = DINSN_BLK_PG(d->blk_total, DINSN_BLK_MEM(d), tlb_hit);
     }
     if (code_cache) {
         /* nothing is translated until execution reaches it */

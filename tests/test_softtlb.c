@@ -344,3 +344,28 @@ Test(softtlb, a_bus_error_after_a_tlb_hit_keeps_the_hit_charged, .timeout = 30)
     assert_tlb_cycles_are_hits(m);
     shutdown(m);
 }
+
+/* A branch finds an in-page target's record by its place in the page, and
+ * leaves for another page through the fetch: backward in the page, then
+ * jal forward into the next page, then a branch back into the first one —
+ * the same under paging and without, fast and stepped. */
+static const char pages_src[] =
+    ".text\n_start:\n li r5, 0\n li r4, 3\n"
+    "a: addi r5, r5, 1\n addi r4, r4, -1\n bne r4, r0, a\n"   /* taken twice */
+    " jal r6, next\n"
+    "back: addi r5, r5, 100\n li r1, 1\n out power, r1\n"
+    " .align 4096\n"
+    "next: addi r5, r5, 10\n beq r0, r0, back\n";
+
+Test(softtlb, branches_reach_targets_in_their_page_and_beyond_it, .timeout = 30)
+{
+    setup_fn *const setups[] = {paged, unpaged};
+    for (unsigned i = 0; i < 2; i++) {
+        struct machine *m = run_fast_and_stepped(pages_src, setups[i]);
+        cr_assert_eq(m->exit_code, 1, "%s", m->stop_detail);
+        cr_assert_eq(m->cpu.r[5], 113, "3 times round, once in the next page, once back");
+        /* (li is lui and ori) */
+        cr_assert_eq(m->st.instructions, 4 + 3 * 3 + 1 + 2 + 4, "each instruction once, the loop's three times");
+        shutdown(m);
+    }
+}
