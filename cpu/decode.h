@@ -60,8 +60,9 @@ struct dinsn {
 #define DINSN_SHIFT 5
 _Static_assert(sizeof(struct dinsn) == 1u << DINSN_SHIFT, "a record's index is a shift away");
 #define DINSN_PAGE_BYTES ((uint32_t)PAGE_INSNS << DINSN_SHIFT)
-/* a branch's imm for the target at index i of the page (i may lie outside it) */
-#define DINSN_TARGET(i) ((int32_t)(i) * (int32_t)sizeof(struct dinsn))
+/* a branch's imm for the target at index i of the page (i may lie outside
+ * it; computed unsigned, so that no index read from a file overflows) */
+#define DINSN_TARGET(i) ((int32_t)((uint32_t)(i) * (uint32_t)sizeof(struct dinsn)))
 /* and back: the target's index */
 #define DINSN_TARGET_INDEX(imm) ((imm) / (int32_t)sizeof(struct dinsn))
 /* instructions and memory references from d to its block's end */
