@@ -63,9 +63,9 @@ static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d, st
     k->ends_block = is_block_end(in.op);
 }
 
-/* Branches and jal carry their target as an index into the page, resolved
- * once here rather than on every execution. */
-static bool has_page_target(int op)
+/* Branches and jal carry their target as a place in the page, resolved
+ * once here rather than on every execution (struct dinsn's imm). */
+bool dinsn_has_page_target(int op)
 {
     return op < OP_COUNT && (isa_info[op].cls == CL_BRANCH || op == OP_JAL);
 }
@@ -79,16 +79,17 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     memset(&p->cold[PAGE_INSNS], 0, sizeof p->cold[PAGE_INSNS]);
     p->cold[PAGE_INSNS].ends_block = 1;
     bool next_alone = false;    /* is_block_alone(the instruction after i) */
+    const uint32_t mem_ref = m->prof.mem_ref, tlb_hit = m->prof.tlb_hit;
     for (int i = PAGE_INSNS - 1; i >= 0; i--) {
         uint32_t w;
         memcpy(&w, base + 4 * i, 4);
         struct dinsn *d = &p->insn[i];
         struct dinsn_cold *k = &p->cold[i];
         decode_word(m, w, d, k);
-        if (has_page_target(d->op)) d->imm += i;
+        if (dinsn_has_page_target(d->op)) d->imm = DINSN_TARGET(d->imm + i);
         /* a system instruction stands alone: the one before it ends there */
         if (next_alone) k->ends_block = 1;
-        uint32_t mem_cyc = k->self_mem * m->prof.mem_ref;
+        uint32_t mem_cyc = k->self_mem * mem_ref;
         next_alone = is_block_alone(d->op);
         if (next_alone) {
             /* charges itself when it completes: nothing for its block */
@@ -102,6 +103,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             d->blk_nm += n->blk_nm;
             d->blk_total += n->blk_total;
         }
+        d->blk_total_pg = DINSN_BLK_PG(d->blk_total, DINSN_BLK_MEM(d), tlb_hit);
     }
     if (code_cache) {
         /* nothing is translated until execution reaches it */
@@ -113,6 +115,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         for (int i = 0; i <= PAGE_INSNS; i++)
             for (int e = 0; e < BT_EXITS; e++) p->link[i][e].ppn = BT_UNCHAINED;
     }
+    p->code_cache = code_cache;
     decode_set_handlers(p, 0, PAGE_INSNS + 1);
     p->valid = true;
     m->code_page[ppn] = 1;
@@ -122,7 +125,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
 void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
 {
     if (!cpu_fast_handlers[0]) cpu_exec_fast_handlers();
-    void *const *h = cpu_fast_handlers[p->hmode & 1];
+    void *const *h = cpu_fast_handlers[(p->hmode & 1) | (p->code_cache ? 2 : 0)];
     for (unsigned i = from; i < to; i++) p->insn[i].h = h[p->insn[i].op];
 }
 

@@ -45,17 +45,32 @@ struct dinsn {
     void *h;                /* the fast loop's case for op (cpu_fast_handlers) */
     uint64_t blk_nm;        /* from here to the block end: instructions << 32 |
                              * memory references (one add charges both) */
-    uint64_t blk_total;     /* all cycles (insn + mem) from here to the block end */
-    int32_t imm;            /* branches and jal: the target's index in this page
-                             * (the instruction's own index + the offset; outside
-                             * 0..PAGE_INSNS-1 when the target is in another page) */
+    uint32_t blk_total;     /* all cycles (insn + mem) from here to the block end */
+    uint32_t blk_total_pg;  /* the same with paging on: + a TLB hit per memory
+                             * reference (the fast loop charges a block's hits
+                             * with it, refunding an access that walks) */
+    int32_t imm;            /* branches and jal: where the target's record is, in
+                             * bytes from the page's first (its index in the page,
+                             * the instruction's own + the offset, times the size
+                             * of a record: DINSN_TARGET); in the page when below
+                             * DINSN_PAGE_BYTES, else the target is in another page */
     uint8_t op;             /* enum isa_op or OPX_* */
     uint8_t a, b, c;        /* a is 16 (the sink) when it is a destination r0 */
 };
+#define DINSN_SHIFT 5
+_Static_assert(sizeof(struct dinsn) == 1u << DINSN_SHIFT, "a record's index is a shift away");
+#define DINSN_PAGE_BYTES ((uint32_t)PAGE_INSNS << DINSN_SHIFT)
+/* a branch's imm for the target at index i of the page (i may lie outside
+ * it; computed unsigned, so that no index read from a file overflows) */
+#define DINSN_TARGET(i) ((int32_t)((uint32_t)(i) * (uint32_t)sizeof(struct dinsn)))
+/* and back: the target's index */
+#define DINSN_TARGET_INDEX(imm) ((imm) / (int32_t)sizeof(struct dinsn))
 /* instructions and memory references from d to its block's end */
 #define DINSN_BLK_N(d) ((uint32_t)((d)->blk_nm >> 32))
 #define DINSN_BLK_MEM(d) ((uint32_t)(d)->blk_nm)
 #define DINSN_BLK_NM(n, mem) ((uint64_t)(n) << 32 | (uint32_t)(mem))
+/* blk_total_pg from blk_total and the memory references, a TLB hit tlb_hit cycles */
+#define DINSN_BLK_PG(total, mem, tlb_hit) ((uint32_t)(total) + (uint32_t)(mem) * (uint32_t)(tlb_hit))
 
 /* The cold half: what only block ends, system instructions and the stepping
  * loop look at. */
@@ -83,7 +98,8 @@ enum bt_exit_kind {
 
 struct decode_page {
     bool valid;
-    uint8_t hmode;                      /* whose cases insn[].h are: cpu_fast_handlers[hmode] */
+    uint8_t hmode;                      /* whose cases insn[].h are: the fast loop of this paging state */
+    bool code_cache;                    /* binary translation's (bt_pages): cases of its own */
     struct dinsn insn[PAGE_INSNS + 1];  /* + the OPX_PAGE_END sentinel */
     struct dinsn_cold cold[PAGE_INSNS + 1];
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
@@ -101,16 +117,19 @@ static inline const struct dinsn_cold *dinsn_cold(const struct dinsn *dpage, con
     return &decode_page_of(dpage)->cold[d - dpage];
 }
 
-/* The fast loops' cases for each op, [0] paging off, [1] on (exec.c,
- * filled on first use: cpu_exec_fast_handlers); a page's h are those of
- * its hmode, which a fast loop changes to its own as it enters the page. */
-extern void *const *cpu_fast_handlers[2];
+/* The fast loops' cases for each op, [0] paging off, [1] on, [2] and [3]
+ * the same for a code cache page (exec.c, filled on first use:
+ * cpu_exec_fast_handlers); a page's h are those of its hmode, which a fast
+ * loop changes to its own as it enters the page. */
+extern void *const *cpu_fast_handlers[4];
 void cpu_exec_fast_handlers(void);
 /* h set from op for the records [from, to) of p, by p->hmode. */
 void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to);
 /* p's h all for the fast loop of paging state mode (0 off, 1 on). */
 void decode_page_handlers(struct decode_page *p, unsigned mode);
 
+/* Does op carry its target as a place in the page (a branch, jal)? */
+bool dinsn_has_page_target(int op);
 /* Does execution flow from d to the next instruction without a block entry
  * (an ordinary instruction, not a transfer, a system one or a callout)? */
 bool dinsn_falls_through(const struct dinsn *d);

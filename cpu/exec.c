@@ -13,6 +13,13 @@
 
 #include "cpu/decode.h"
 
+/* The loop's cases stay apart: GCC would merge the tails of cases that end
+ * alike (the shifts by an immediate and by a register), a jump more on the
+ * hot path of each. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-crossjumping")
+#endif
+
 /* What a failed translation becomes: a page fault (with CR fault set), a
  * bus error, or — for the host dimension of nested paging — a VM exit. */
 static enum isa_cause fault_cause(struct machine *m, uint32_t fault)
@@ -129,6 +136,16 @@ void cpu_resume_unseen(struct machine *m)
  * and paging on; each hands the machine back (STOP_NONE) at a fetch that
  * finds the paging state changed, and machine_run calls the other.  The
  * stepping and counting loops look at the paging state (EXEC_PAGING -1). */
+/* The conditional branches, each with its condition, for the cases of the
+ * loops (exec.inc): the fast loops have two of each (see BT_ON). */
+#define TRANSFERS(X)                                                       \
+    X(BEQ, R[d->a] == R[d->b])                                             \
+    X(BNE, R[d->a] != R[d->b])                                             \
+    X(BLT, (int32_t)R[d->a] < (int32_t)R[d->b])                            \
+    X(BGE, (int32_t)R[d->a] >= (int32_t)R[d->b])                           \
+    X(BLTU, R[d->a] < R[d->b])                                             \
+    X(BGEU, R[d->a] >= R[d->b])
+
 #define EXEC_COUNTING 0
 #define EXEC_STEPPING 0
 #define EXEC_PAGING 0
@@ -144,7 +161,7 @@ void cpu_resume_unseen(struct machine *m)
 #undef EXEC_STEPPING
 #define EXEC_PAGING (-1)
 
-void *const *cpu_fast_handlers[2];
+void *const *cpu_fast_handlers[4];
 
 void cpu_exec_fast_handlers(void)
 {

@@ -561,7 +561,7 @@ static void visit_decoded(struct savefile *f, struct machine *m)
     m->st.decoded_pages = fills;
 }
 
-static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t memsize)
+static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t memsize, uint32_t tlb_hit)
 {
     for (unsigned k = 0; k <= PAGE_INSNS; k++) {
         struct dinsn *d = &p->insn[k];
@@ -569,23 +569,29 @@ static void visit_bt_page(struct savefile *f, struct decode_page *p, uint32_t me
         sf_u8(f, &d->a);
         sf_u8(f, &d->b);
         sf_u8(f, &d->c);
-        uint32_t imm = (uint32_t)d->imm;
+        /* (a branch's target as its index in the page, as decoded; read
+         * back, it is made a place again below, once guest_op is known) */
+        bool target = f->writing && k < PAGE_INSNS && dinsn_has_page_target(p->guest_op[k]);
+        uint32_t imm = (uint32_t)(target ? DINSN_TARGET_INDEX(d->imm) : d->imm);
         sf_u32(f, &imm);
-        d->imm = (int32_t)imm;
+        if (!f->writing) d->imm = (int32_t)imm;
         /* the file keeps the block totals in 32 + 16 + 16 bits */
-        uint32_t total = (uint32_t)d->blk_total;
+        uint32_t total = d->blk_total;
         uint16_t n = (uint16_t)DINSN_BLK_N(d), mem = (uint16_t)DINSN_BLK_MEM(d);
         sf_u32(f, &total);
         sf_u16(f, &n);
         sf_u16(f, &mem);
         d->blk_total = total;
         d->blk_nm = DINSN_BLK_NM(n, mem);
+        d->blk_total_pg = DINSN_BLK_PG(total, mem, tlb_hit);   /* not in the file: derived */
         struct dinsn_cold *c = &p->cold[k];
         sf_u16(f, &c->self_insn);
         sf_u8(f, &c->self_mem);
         sf_u8(f, &c->ends_block);
     }
     sf_bytes(f, p->guest_op, sizeof p->guest_op);
+    for (unsigned k = 0; k < PAGE_INSNS && !f->writing; k++)
+        if (dinsn_has_page_target(p->guest_op[k])) p->insn[k].imm = DINSN_TARGET(p->insn[k].imm);
     /* the chained exits (a restored run chains exactly as the saved one
      * would have): their number, then each one's exit, target and page */
     uint16_t nl = 0;
@@ -624,7 +630,7 @@ static void visit_code_cache(struct savefile *f, struct machine *m)
         for (uint32_t i = 0; i < n; i++) {
             if (!m->bt_pages[i] || !m->bt_pages[i]->valid) continue;
             sf_u32(f, &i);
-            visit_bt_page(f, m->bt_pages[i], m->memsize);
+            visit_bt_page(f, m->bt_pages[i], m->memsize, m->prof.tlb_hit);
         }
         sf_u32(f, &end);
         return;
@@ -638,7 +644,8 @@ static void visit_code_cache(struct savefile *f, struct machine *m)
             sf_fail(f, "out of host memory");
             return;
         }
-        visit_bt_page(f, p, m->memsize);
+        p->code_cache = true;
+        visit_bt_page(f, p, m->memsize, m->prof.tlb_hit);
         p->valid = true;
     }
 }

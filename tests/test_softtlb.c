@@ -255,3 +255,117 @@ Test(softtlb, an_asid_switch_changes_the_space_and_tags_keep_entries, .timeout =
     cr_assert_eq(m->mmu.st.tlb_misses, tagged_misses + 2);
     shutdown(m);
 }
+
+/* Paging on, the fast loop charges a block's TLB hits when it enters the
+ * block, one per load or store, and gives back the hit of an access that
+ * walks instead.  Every TLB cycle is a hit's (the walk's own references
+ * are walk cycles), so after any run CY_TLB is tlb_hits hits' worth —
+ * whatever the fast loop charged ahead and gave back. */
+static void assert_tlb_cycles_are_hits(const struct machine *m)
+{
+    cr_assert_eq(m->st.cycles_by_cause[CY_TLB], m->mmu.st.tlb_hits * m->prof.tlb_hit,
+                 "CY_TLB %llu, %llu hits", (unsigned long long)m->st.cycles_by_cause[CY_TLB],
+                 (unsigned long long)m->mmu.st.tlb_hits);
+}
+
+/* A logging guest powered off with exit, having taken n traps of cause. */
+static void assert_ended_after(const struct machine *m, uint32_t exit, unsigned n, uint32_t cause)
+{
+    cr_assert_eq(m->exit_code, exit, "%s", m->stop_detail);
+    cr_assert_eq(m->st.traps_by_cause[cause], n, "traps of cause %u", cause);
+}
+
+/* The i-th fault the logging handler wrote down: its cause and BADADDR. */
+static void assert_logged_fault(const struct machine *m, unsigned i, uint32_t cause, uint32_t badaddr)
+{
+    cr_assert_eq(peek32(m, 0x8000 + 8 * i), cause, "fault %u's cause", i);
+    cr_assert_eq(peek32(m, 0x8004 + 8 * i), badaddr, "fault %u's BADADDR", i);
+}
+
+/* One block of loads and stores where the third access walks (its page
+ * not touched yet) and the others hit: the block is charged its hits once,
+ * the walk sees the counters as the stepping loop has them, and the run
+ * ends with the hits and misses of stepping one instruction at a time. */
+Test(softtlb, a_walk_inside_a_block_leaves_the_other_hits_charged_once, .timeout = 30)
+{
+    const char *src = ".text\n_start:\n li r2, 0x5000\n li r3, 0x7000\n li r4, 0x2000\n"
+                      " lw r5, 0(r4)\n"                        /* fills 0x2000's entry */
+                      " li r9, 7\n"
+                      " lw r6, 0(r4)\n sw r9, 4(r4)\n"         /* hits */
+                      " lw r7, 0(r3)\n"                        /* walks: 0x7000 is new */
+                      " lw r8, 4(r3)\n sw r9, 8(r4)\n lw r10, 8(r4)\n" /* hits again */
+                      " li r1, 3\n out power, r1\n";
+    struct machine *m = run_fast_and_stepped(src, stale_setup);
+    cr_assert_eq(m->exit_code, 3, "%s", m->stop_detail);
+    cr_assert_eq(m->cpu.r[10], 7, "the last store reached memory");
+    assert_tlb_cycles_are_hits(m);
+    shutdown(m);
+}
+
+/* A store that page-faults halfway through a block (0x9000 is not mapped):
+ * the fault's instruction and the rest of the block are refunded, hits
+ * included, the handler runs, and the block's rest runs after it. */
+Test(softtlb, a_store_that_faults_halfway_through_a_block_refunds_the_rest, .timeout = 30)
+{
+    const char *src = LOGGING_START " li r2, 0x2000\n li r3, 0x9000\n li r9, 5\n"
+                      " lw r4, 0(r2)\n"                        /* fills 0x2000's entry */
+                      " li r9, 5\n sw r9, 0(r2)\n lw r5, 0(r2)\n"
+                      " sw r9, 0(r3)\n"                        /* page fault */
+                      " lw r6, 0(r2)\n sw r6, 4(r2)\n lw r7, 4(r2)\n"
+                      " li r1, 9\n out power, r1\n" LOGGING_HANDLER;
+    struct machine *m = run_fast_and_stepped(src, paged);
+    assert_ended_after(m, 9, 1, CAUSE_PAGE_FAULT);
+    assert_logged_fault(m, 0, CAUSE_PAGE_FAULT, 0x9000);
+    cr_assert_eq(m->cpu.r[7], 5, "the block's rest ran after the handler");
+    assert_tlb_cycles_are_hits(m);
+    shutdown(m);
+}
+
+/* Virtual 0x7000 on a frame beyond the machine's memory (1 MiB): the
+ * first load walks and takes a bus error; the second, in the same block,
+ * hits the entry that walk left and takes one too — its hit charged, the
+ * rest of its block refunded. */
+static void beyond_memory(struct machine *m)
+{
+    paged(m);
+    pt_map(m, 0x80000, 0x7000, 0x200000, PTE_W);
+}
+
+Test(softtlb, a_bus_error_after_a_tlb_hit_keeps_the_hit_charged, .timeout = 30)
+{
+    const char *src = LOGGING_START " li r2, 0x2000\n li r3, 0x7000\n"
+                      " lw r4, 0(r2)\n"
+                      " lw r5, 0(r3)\n lw r6, 0(r2)\n lw r5, 4(r3)\n lw r7, 4(r2)\n"
+                      " li r1, 2\n out power, r1\n" LOGGING_HANDLER;
+    struct machine *m = run_fast_and_stepped(src, beyond_memory);
+    assert_ended_after(m, 2, 2, CAUSE_BUS_ERROR);
+    assert_logged_fault(m, 0, CAUSE_BUS_ERROR, 0x7000);
+    assert_logged_fault(m, 1, CAUSE_BUS_ERROR, 0x7004);
+    assert_tlb_cycles_are_hits(m);
+    shutdown(m);
+}
+
+/* A branch finds an in-page target's record by its place in the page, and
+ * leaves for another page through the fetch: backward in the page, then
+ * jal forward into the next page, then a branch back into the first one —
+ * the same under paging and without, fast and stepped. */
+static const char pages_src[] =
+    ".text\n_start:\n li r5, 0\n li r4, 3\n"
+    "a: addi r5, r5, 1\n addi r4, r4, -1\n bne r4, r0, a\n"   /* taken twice */
+    " jal r6, next\n"
+    "back: addi r5, r5, 100\n li r1, 1\n out power, r1\n"
+    " .align 4096\n"
+    "next: addi r5, r5, 10\n beq r0, r0, back\n";
+
+Test(softtlb, branches_reach_targets_in_their_page_and_beyond_it, .timeout = 30)
+{
+    setup_fn *const setups[] = {paged, unpaged};
+    for (unsigned i = 0; i < 2; i++) {
+        struct machine *m = run_fast_and_stepped(pages_src, setups[i]);
+        cr_assert_eq(m->exit_code, 1, "%s", m->stop_detail);
+        cr_assert_eq(m->cpu.r[5], 113, "3 times round, once in the next page, once back");
+        /* (li is lui and ori) */
+        cr_assert_eq(m->st.instructions, 4 + 3 * 3 + 1 + 2 + 4, "each instruction once, the loop's three times");
+        shutdown(m);
+    }
+}
