@@ -205,22 +205,25 @@ struct leaf {
 _Static_assert(MMU_MAX_LEVELS * (MMU_MAX_LEVELS + 2) + MMU_MAX_LEVELS <= MMU_MAX_WALK_REFS,
                "a walk_result holds the longest 2D walk");
 
-static inline void record(struct walker *k, const struct dim *d, unsigned level, int kind, uint32_t table,
-                          uint32_t idx, uint32_t pte)
+/* (dim: which dimension, DIM_GUEST or DIM_HOST — a constant where the
+ * walker is compiled for one, so that it is not read from memory the
+ * record's own stores might have changed, as far as the compiler knows) */
+static inline void record(struct walker *k, uint8_t dim, unsigned level, int kind, uint32_t table, uint32_t idx,
+                          uint32_t pte)
 {
-    *k->ref++ = (struct walk_ref){.level = (uint8_t)level, .kind = (uint8_t)kind, .dim = d->which,
+    *k->ref++ = (struct walk_ref){.level = (uint8_t)level, .kind = (uint8_t)kind, .dim = dim,
                                   .table = table, .index = idx, .pte = pte};
 }
 
-/* Reads the entry idx of the table at table (host-physical pa): the one
- * counted reference, recorded (a live walk charges its references once it
- * ends: walk_charge). */
-static inline bool pte_read(struct walker *k, const struct dim *d, unsigned level, uint32_t table, uint32_t idx,
-                            uint32_t pa, uint32_t *pte)
+/* Reads the entry idx of the table at table (host-physical pa) in
+ * dimension dim: the one counted reference, recorded (a live walk charges
+ * its references once it ends: walk_charge). */
+static inline bool pte_read(struct walker *k, const uint8_t *mem, uint32_t mem_last, uint8_t dim, unsigned level,
+                            uint32_t table, uint32_t idx, uint32_t pa, uint32_t *pte)
 {
-    if (pa > k->mem_last) return false;
-    memcpy(pte, k->mem + pa, 4);
-    record(k, d, level, WALK_READ, table, idx, *pte);
+    if (pa > mem_last) return false;
+    memcpy(pte, mem + pa, 4);
+    record(k, dim, level, WALK_READ, table, idx, *pte);
     return true;
 }
 
@@ -247,7 +250,7 @@ static void pte_write_ad(struct walker *k, const struct dim *d, unsigned level, 
     m->mmu.st.walk_ad_writes++;
     cpu_charge(m, CY_WALK, m->prof.walk_ref);
     if (m->code_page[pa >> 12]) decode_invalidate_page(m, pa >> 12);
-    record(k, d, level, WALK_AD_WRITE, table, idx, pte);
+    record(k, d->which, level, WALK_AD_WRITE, table, idx, pte);
     k->ad++;
 }
 
@@ -388,6 +391,13 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
     uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0, bottom = s->levels - 1;
     uint32_t path = ~0u;                        /* the and of every entry's bits on the path */
+    /* The memory and its bound, read once for a walk of the nested kind
+     * (of two dimensions): the stores of each record could change them,
+     * as far as the compiler knows, and would have them read again at
+     * every level.  (Measured: the one-dimensional walk is faster without.) */
+    const bool hold = below || !guest;
+    const uint8_t *mem = k->mem;
+    uint32_t mem_last = k->mem_last;
 #define WHY() ((acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) | (acc == ACC_FETCH ? FAULT_FETCH : 0))
     if (pwc) level = pwc_lookup(m, k->c, d, addr, &table);
     for (; level <= bottom; level++) {
@@ -403,7 +413,8 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             epa = h.pa;
             // LAB(nested) END
         }
-        if (!pte_read(k, d, level, table, idx, epa, &pte)) {
+        if (!pte_read(k, hold ? mem : k->mem, hold ? mem_last : k->mem_last, guest ? DIM_GUEST : DIM_HOST, level,
+                      table, idx, epa, &pte)) {
             r->fault = WHY() | FAULT_BUS;
             return false;
         }
@@ -658,9 +669,13 @@ static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn, bool phys)
     struct mmu *u = &m->mmu;
     struct tlb_entry *set = tlb_set(m, vpn, phys);
     struct tlb_entry *v = &set[0];
+    uint64_t oldest = v->lru;
     for (unsigned i = 0; i < u->tlb_ways; i++) {
         if (!set[i].valid) return &set[i];
-        if (set[i].lru < v->lru) v = &set[i];
+        if (set[i].lru < oldest) {
+            v = &set[i];
+            oldest = v->lru;
+        }
     }
     u->st.tlb_evictions++;
     return v;
@@ -686,12 +701,9 @@ static uint64_t soft_context(const struct machine *m)
     return (uint64_t)cur_vpid(m) << 48 | (uint64_t)cur_asid(m) << 32 | (uint64_t)phys_context(m) << 1 | 1;
 }
 
-/* e becomes usable from the soft TLB in the current context, as it is now:
- * only an entry the current ring may use, of a frame with memory behind it
- * (what the shortcut asks too, set_shortcut). */
-static inline __attribute__((always_inline)) void soft_fill(struct mmu *u, const struct machine *m, const struct tlb_entry *e, bool user)
+/* e becomes usable from the soft TLB in the current context, as it is now. */
+static inline __attribute__((always_inline)) void soft_fill(struct mmu *u, const struct tlb_entry *e, bool user)
 {
-    if ((user && !e->user) || e->pfn >= m->memsize >> 12) return;
     u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)] = (struct mmu_soft){
         .key = (u->soft_key & ~SOFT_RING3) | (user ? SOFT_RING3 : 0) | e->vpn, .pfn = e->pfn,
         .slot = (uint32_t)(e - u->tlb), .write_ok = e->writable && e->dirty};
@@ -712,16 +724,29 @@ static void drop_shortcuts(struct mmu *u)
 }
 
 /* Remember e as the interpreter's shortcut for the next data access. */
-static inline __attribute__((always_inline)) void set_shortcut(struct machine *m, const struct tlb_entry *e, bool user)
+static inline __attribute__((always_inline)) void set_shortcut(struct machine *m, const struct tlb_entry *e)
 {
     struct mmu *u = &m->mmu;
-    if ((user && !e->user) || e->pfn >= m->memsize >> 12) {
-        u->last_vpn = 0xffffffffu;
-        return;
-    }
     u->last_vpn = e->vpn;
     u->last_addend = (uintptr_t)m->mem + ((uintptr_t)e->pfn << 12) - ((uintptr_t)e->vpn << 12);
     u->last_write_ok = e->writable && e->dirty;
+}
+
+/* e has just translated an access (acc) in the current ring, found in the
+ * TLB (a hit) or just filled (a miss): it goes into the soft TLB and, for
+ * a data access, becomes the shortcut — only if the ring may use it and
+ * its frame has memory behind it (asked once, for both).  A fetch keeps
+ * the shortcut only if it is a hit in the shortcut's own entry
+ * (keep_same_page and the same page): a shortcut hit must be one in the
+ * most recently used entry, or the LRU order would not stay exact. */
+static inline __attribute__((always_inline)) void remember(struct machine *m, const struct tlb_entry *e, bool user,
+                                                           enum mmu_access acc, bool keep_same_page)
+{
+    struct mmu *u = &m->mmu;
+    bool usable = !(user && !e->user) && e->pfn < m->memsize >> 12;
+    if (usable) soft_fill(u, e, user);
+    if (acc != ACC_FETCH && usable) set_shortcut(m, e);
+    else if (acc != ACC_FETCH || !keep_same_page || e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu;
 }
 
 bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,
@@ -736,9 +761,7 @@ bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, u
     }
     e->lru = ++u->lru_clock;
     *pa = (e->pfn << 12) | (vaddr & 0xfff);
-    soft_fill(u, m, e, user);
-    if (acc != ACC_FETCH) set_shortcut(m, e, user);
-    else if (e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu; /* keep LRU exact */
+    remember(m, e, user, acc, true);
     return true;
 }
 
@@ -823,9 +846,7 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     e->phys = phys;
     e->host_ro = r->host_ro;
     e->lru = ++u->lru_clock;
-    soft_fill(u, m, e, user);
-    if (acc != ACC_FETCH) set_shortcut(m, e, user);
-    else u->last_vpn = 0xffffffffu;
+    remember(m, e, user, acc, false);
     return true;
 }
 

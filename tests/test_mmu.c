@@ -69,6 +69,15 @@ static bool xlate(uint32_t va, enum mmu_access acc, uint32_t *pa, uint32_t *faul
     return ok;
 }
 
+/* Pages 0..7 mapped writable to 0x200000 on, leaves at leaf_level; paging
+ * on in ASID 1, ring 0. */
+static void pages_0_to_7_mapped(unsigned leaf_level)
+{
+    uint32_t root = alloc_table();
+    for (uint32_t p = 0; p < 8; p++) map(root, p << 12, 0x200000 + (p << 12), PTE_W, leaf_level);
+    paging_on(root, 1, 0);
+}
+
 TestSuite(mmu, .fini = teardown_machine);
 
 Test(mmu, cold_miss_costs_one_reference_per_level)
@@ -165,9 +174,7 @@ Test(mmu, known_pattern_gives_exact_hits_misses_and_evictions)
 {
     /* 4 entries, 2 ways: 2 sets chosen by vpn & 1.  Pages 0,2,4 share set 0. */
     setup_machine(2, 4, 2, false, 0);
-    uint32_t root = alloc_table();
-    for (uint32_t p = 0; p < 8; p++) map(root, p << 12, 0x200000 + (p << 12), PTE_W, 1);
-    paging_on(root, 1, 0);
+    pages_0_to_7_mapped(1);
     const uint32_t pages[] = {0, 2, 0, 4, 2, 0, 1, 1};
     /* set 0 LRU: 0 miss; 2 miss; 0 hit; 4 miss evicts 2; 2 miss evicts 0; 0 miss evicts 4;
      * set 1: 1 miss; 1 hit */
@@ -176,6 +183,40 @@ Test(mmu, known_pattern_gives_exact_hits_misses_and_evictions)
     cr_assert_eq(M.mmu.st.tlb_hits, 2);
     cr_assert_eq(M.mmu.st.tlb_misses, 6);
     cr_assert_eq(M.mmu.st.tlb_evictions, 3);
+}
+
+/* The way a miss fills is the one its failed look-up found on the way
+ * through the set; the walk's caches move the LRU clock meanwhile and
+ * must not change which way that is. */
+Test(mmu, a_miss_evicts_the_least_recently_used_way_with_walk_caches_on)
+{
+    setup_machine(4, 4, 2, false, 16);
+    pages_0_to_7_mapped(3);
+    const uint32_t pages[] = {0, 2, 0, 4};   /* set 0: 4 evicts 2, the least recently used */
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        cr_assert(xlate(pages[i] << 12, ACC_READ, NULL, NULL));
+    cr_assert_gt(M.mmu.st.pwc_hits, 0);
+    struct tlb_entry e;
+    cr_assert(mmu_tlb_lookup(&M, 0x0000, &e), "page 0, used after 2, stays");
+    cr_assert(mmu_tlb_lookup(&M, 0x4000, &e));
+    cr_assert_not(mmu_tlb_lookup(&M, 0x2000, &e), "page 2 was the victim");
+    cr_assert_eq(M.mmu.st.tlb_evictions, 1);
+}
+
+/* A first write through a clean entry drops it and walks again: the new
+ * entry takes the way it left, the first invalid one, and evicts nothing. */
+Test(mmu, a_first_write_refills_the_way_of_the_clean_entry)
+{
+    setup_machine(2, 4, 2, false, 0);
+    pages_0_to_7_mapped(1);
+    cr_assert(xlate(0x0000, ACC_READ, NULL, NULL));
+    cr_assert(xlate(0x2000, ACC_READ, NULL, NULL));
+    cr_assert(xlate(0x0000, ACC_WRITE, NULL, NULL));
+    cr_assert_eq(M.mmu.st.tlb_misses, 3);
+    cr_assert_eq(M.mmu.st.tlb_evictions, 0);
+    cr_assert(xlate(0x2000, ACC_READ, NULL, NULL));
+    cr_assert(xlate(0x0000, ACC_WRITE, NULL, NULL));
+    cr_assert_eq(M.mmu.st.tlb_hits, 2, "both pages still cached, page 0 now dirty");
 }
 
 Test(mmu, asid_tags_keep_entries_across_a_switch)

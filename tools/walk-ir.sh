@@ -12,6 +12,10 @@
 # fill of the TLB and the soft TLB, and the interpreter's slow path around
 # them.  Divided by the difference in `walk.refs` of --stats it is Ir/ref,
 # by the difference in `walk.walks` Ir/miss.  Deterministic: one run each.
+# What a miss costs more than a hit: the second run finds in the TLB, by a
+# search of the set (mmu_translate_hit), the pages the first walks for, so
+# a change that makes such a hit cheaper shows here as a dearer miss; the
+# figure to judge the miss path by is bench-ir's tlbstride Ir/insn.
 # MODES narrows it (names as bench-ir prints them); ARGS the count (32).
 set -eu
 tmp=$(mktemp -d)
