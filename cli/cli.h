@@ -46,6 +46,7 @@ struct machine_opts {
     bool net;                        /* --net: a network interface each, on one switch */
     uint64_t net_latency;            /* --net-latency CYCLES (implies --net); 0 = the default */
     bool no_bt_chain;                /* --bt-chain off */
+    bool jit;                        /* --engine jit */
 };
 
 int cmd_asm(int argc, char **argv);
@@ -86,7 +87,7 @@ enum {
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
     CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK, CLI_O_INVARIANTS,
     CLI_O_PASSTHROUGH, CLI_O_NOIOMMU,
-    CLI_O_NET, CLI_O_NETLATENCY, CLI_O_BTCHAIN
+    CLI_O_NET, CLI_O_NETLATENCY, CLI_O_BTCHAIN, CLI_O_ENGINE
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -103,7 +104,7 @@ enum {
     {"disk", required_argument, 0, CLI_O_DISK}, {"invariants", no_argument, 0, CLI_O_INVARIANTS}, \
     {"passthrough", required_argument, 0, CLI_O_PASSTHROUGH}, {"no-iommu", no_argument, 0, CLI_O_NOIOMMU}, \
     {"net", no_argument, 0, CLI_O_NET}, {"net-latency", required_argument, 0, CLI_O_NETLATENCY},  \
-    {"bt-chain", required_argument, 0, CLI_O_BTCHAIN}
+    {"bt-chain", required_argument, 0, CLI_O_BTCHAIN}, {"engine", required_argument, 0, CLI_O_ENGINE}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);

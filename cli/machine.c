@@ -28,6 +28,15 @@ void cli_machine_defaults(struct machine_opts *o)
     o->levels = 2;
     o->profile = "modern";
     o->memsize = 16u << 20;
+    /* the engine's default: RINGSIM_ENGINE, else the interpreter */
+    const char *e = getenv("RINGSIM_ENGINE");
+    static bool warned;
+    if (e && *e && strcmp(e, "interp") && (strcmp(e, "jit") || !cpu_jit_available()) && !warned) {
+        fprintf(stderr, "ringsim: RINGSIM_ENGINE '%s': expected interp or jit%s; interpreting\n", e,
+                strcmp(e, "jit") ? "" : " on an x86-64 host");
+        warned = true;
+    }
+    o->jit = e && !strcmp(e, "jit") && cpu_jit_available();
 }
 
 void cli_machine_help(FILE *out)
@@ -52,6 +61,9 @@ void cli_machine_help(FILE *out)
         "  --bt-chain on|off  bt: patch a translated block's direct exit to jump straight to its\n"
         "                     target's translation (default on); off: every exit through the\n"
         "                     dispatcher (bt_dispatch cycles each)\n"
+        "  --engine E         interp (default) or jit: how the host runs the guest, never what\n"
+        "                     it computes; jit compiles straight runs of code to x86-64 (only\n"
+        "                     on an x86-64 host), every cycle and statistic the same\n"
         "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
         "  --levels N         page-table levels, 2 (default), 3 or 4 (read by guests from CR levels)\n"
         "  --mem SIZE         physical memory (per VM under hw), e.g. 16M (default)\n"
@@ -139,6 +151,12 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
     case CLI_O_BTCHAIN:
         if (strcmp(arg, "on") && strcmp(arg, "off")) return bad(cmd, "--bt-chain", arg, "on or off");
         o->no_bt_chain = !strcmp(arg, "off");
+        return 1;
+    case CLI_O_ENGINE:
+        if (strcmp(arg, "interp") && strcmp(arg, "jit")) return bad(cmd, "--engine", arg, "interp or jit");
+        if (!strcmp(arg, "jit") && !cpu_jit_available())
+            return bad(cmd, "--engine", arg, "interp: this host is not x86-64, the JIT's only target");
+        o->jit = !strcmp(arg, "jit");
         return 1;
     case CLI_O_ISA:
         return isa_variant_parse(arg, &o->isa) ? 1 : bad(cmd, "--isa", arg, "classic or strict");
@@ -357,7 +375,7 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
                                  .tlb_entries = o->tlb_entries, .tlb_ways = o->tlb_ways,
                                  .no_asid = o->no_asid, .pwc_entries = o->pwc_entries,
                                  .ntlb_entries = o->ntlb_entries, .max_cycles = o->max_cycles,
-                                 .no_bt_chain = o->no_bt_chain, .prof = &prof};
+                                 .no_bt_chain = o->no_bt_chain, .jit = o->jit, .prof = &prof};
     if (virt) cfg.memsize = hv_host_memsize(nimages + o->spare_vms, o->memsize, hcfg.host_levels);
     err[0] = 0;
     if (ok) {

@@ -478,6 +478,8 @@ struct machine {
     struct decode_page **dpages;
     struct decode_page **bt_pages;         /* binary translation's code cache */
     uint8_t *code_page;                    /* 1 where a page has decoded code */
+    bool jit;                              /* --engine jit: decoded pages get compiled runs */
+    uint64_t jit_bytes;                    /* host code they hold (cpu/jit.c's budget) */
 };
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -491,9 +493,12 @@ struct machine_config {
     unsigned ntlb_entries;     /* 0 = no nested TLB */
     uint64_t max_cycles;       /* 0 = none */
     bool no_bt_chain;          /* binary translation without chaining (--bt-chain off) */
+    bool jit;                  /* run compiled blocks where the host can (--engine jit) */
     const struct profile *prof;/* NULL = defaults */
 };
 
+/* Can this host run --engine jit (an x86-64 host)? */
+bool cpu_jit_available(void);
 /* Allocates memory and resets the CPU (ring 0, IE clear, sp = memsize). */
 bool machine_init(struct machine *m, const struct machine_config *cfg, char *err, size_t errlen);
 void machine_free(struct machine *m);

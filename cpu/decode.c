@@ -6,6 +6,7 @@
  * instruction after it (unless it ends its block).
  */
 #include "cpu/decode.h"
+#include "cpu/jit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,9 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
             for (int e = 0; e < BT_EXITS; e++) p->link[i][e].ppn = BT_UNCHAINED;
     }
     p->code_cache = code_cache;
+    jit_page_free(m, p);
+    p->jit_mode = m->jit && !code_cache ? JIT_COUNTING : JIT_OFF;
+    p->heat = 0;
     decode_set_handlers(p, 0, PAGE_INSNS + 1);
     p->valid = true;
     m->code_page[ppn] = 1;
@@ -126,7 +130,12 @@ void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
 {
     if (!cpu_fast_handlers[0]) cpu_exec_fast_handlers();
     void *const *h = cpu_fast_handlers[(p->hmode & 1) | (p->code_cache ? 2 : 0)];
-    for (unsigned i = from; i < to; i++) p->insn[i].h = h[p->insn[i].op];
+    const struct jit_page *j = p->jit;
+    if (p->jit_mode == JIT_COUNTING)
+        for (unsigned i = from; i < to; i++) p->insn[i].h = h[OPX_JIT_COUNT_CASE];
+    else
+        for (unsigned i = from; i < to; i++)
+            p->insn[i].h = j && j->entry[i] ? h[OPX_JIT_CASE] : h[p->insn[i].op];
 }
 
 void decode_page_handlers(struct decode_page *p, unsigned mode)
@@ -150,6 +159,8 @@ static struct decode_page *page_get(struct machine *m, struct decode_page **set,
         p = malloc(sizeof *p);
         if (!p) return NULL;
         p->valid = false;
+        p->jit = NULL;
+        p->jit_mode = JIT_OFF;
         p->hmode = 1;   /* most code runs with paging on */
         set[ppn] = p;
     }

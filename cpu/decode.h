@@ -34,6 +34,13 @@ enum {
     OPX_CALLOUT,            /* binary translation: a sensitive instruction, replaced */
     OPX_COUNT
 };
+/* Not an op: the fast loops' case that runs a record's compiled run
+ * (cpu/jit.h), the last of cpu_fast_handlers; no record's op is it. */
+#define OPX_JIT_CASE OPX_COUNT
+/* Not an op either: the case that counts a page's instructions until it
+ * is worth compiling (JIT_COUNTING). */
+#define OPX_JIT_COUNT_CASE (OPX_COUNT + 1)
+#define OPX_CASES (OPX_COUNT + 2)
 
 /* The hot half of a decoded instruction: what the dispatch loop reads on
  * every instruction, 32 bytes so that a record's index is a shift away.
@@ -104,7 +111,16 @@ struct decode_page {
     struct dinsn_cold cold[PAGE_INSNS + 1];
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
     struct bt_link link[PAGE_INSNS + 1][BT_EXITS];   /* code cache pages: chained exits */
+    uint8_t jit_mode;                   /* --engine jit: enum jit_mode */
+    uint32_t heat;                      /* JIT_COUNTING: instructions run from it */
+    struct jit_page *jit;               /* JIT_COMPILED: the page's compiled runs, or NULL */
 };
+
+/* --engine jit: a decoded page (never a code cache page) is interpreted,
+ * counting, until JIT_HOT of its instructions have run; then compiled
+ * (cpu/jit.c), once, for as long as it stays decoded. */
+enum jit_mode { JIT_OFF, JIT_COUNTING, JIT_COMPILED };
+#define JIT_HOT 2048
 
 /* The page whose insn[] starts at dpage. */
 static inline struct decode_page *decode_page_of(const struct dinsn *dpage)
@@ -117,7 +133,7 @@ static inline const struct dinsn_cold *dinsn_cold(const struct dinsn *dpage, con
     return &decode_page_of(dpage)->cold[d - dpage];
 }
 
-/* The fast loops' cases for each op, [0] paging off, [1] on, [2] and [3]
+/* The fast loops' cases for each op and OPX_JIT_CASE, [0] paging off, [1] on, [2] and [3]
  * the same for a code cache page (exec.c, filled on first use:
  * cpu_exec_fast_handlers); a page's h are those of its hmode, which a fast
  * loop changes to its own as it enters the page. */

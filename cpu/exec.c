@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "cpu/decode.h"
+#include "cpu/jit.h"
 
 /* The loop's cases stay apart: GCC would merge the tails of cases that end
  * alike (the shifts by an immediate and by a register), a jump more on the

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpu/decode.h"
+#include "cpu/jit.h"
 
 const char *const cycle_cause_name[CY_COUNT] = {
 #define X(id, name, desc) [id] = name,
@@ -42,6 +43,7 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
     m->levels = cfg->levels ? cfg->levels : 2;
     m->max_cycles = cfg->max_cycles;
     m->bt_chain = !cfg->no_bt_chain;
+    m->jit = cfg->jit && cpu_jit_available();
     if (cfg->prof) m->prof = *cfg->prof;
     else profile_defaults(&m->prof);
     struct mmu_config mc = {m->levels, cfg->tlb_entries, cfg->tlb_ways, cfg->no_asid, cfg->pwc_entries,
@@ -82,7 +84,10 @@ void machine_free(struct machine *m)
     free(m->netsw);
     m->netsw = NULL;
     if (m->dpages) {
-        for (uint32_t i = 0; i < m->memsize >> 12; i++) free(m->dpages[i]);
+        for (uint32_t i = 0; i < m->memsize >> 12; i++) {
+            if (m->dpages[i]) jit_page_free(m, m->dpages[i]);
+            free(m->dpages[i]);
+        }
     }
     if (m->bt_pages) {
         for (uint32_t i = 0; i < m->memsize >> 12; i++) free(m->bt_pages[i]);

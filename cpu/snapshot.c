@@ -196,6 +196,8 @@ static void keep_live(struct machine *m, const struct machine *live)
     m->dpages = live->dpages;
     m->bt_pages = live->bt_pages;
     m->code_page = live->code_page;
+    m->jit = live->jit;
+    m->jit_bytes = live->jit_bytes;
     m->mmu.tlb = live->mmu.tlb;
     m->mmu.pwc = live->mmu.pwc;
     m->mmu.ntlb = live->mmu.ntlb;

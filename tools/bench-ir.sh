@@ -7,7 +7,8 @@
 # the difference of the two guest instruction counts is what one more guest
 # instruction costs, start-up (boot, decoding, valgrind itself) cancelled.
 # Deterministic, so one run each is enough.  Prints a table and writes
-# bench-ir.json.  WORKLOADS and MODES narrow it (names as printed).
+# bench-ir.json.  WORKLOADS and MODES narrow it (names as printed); ENGINE=jit
+# measures the compiled engine (--engine; default interp).
 set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -15,6 +16,7 @@ WORKLOADS=${WORKLOADS:-"loop compute syscall tlbstride forkwait"}
 MODES=${MODES:-"native te bt hw+nested hw+shadow pv"}
 OUT=${OUT:-bench-ir.json}
 RINGSIM=${RINGSIM:-./ringsim}
+ENGINE=${ENGINE:-interp}
 
 # shellcheck source=tools/modes.sh
 . "$(dirname "$0")/modes.sh"
@@ -38,7 +40,7 @@ measure() { # workload, count, mode
     fi
     # shellcheck disable=SC2046
     valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
-        "$RINGSIM" run "$1" $2 $(mode_args "$3") --stats "$tmp/s.json" >/dev/null 2>&1 || true
+        "$RINGSIM" run "$1" $2 $(mode_args "$3") --engine "$ENGINE" --stats "$tmp/s.json" >/dev/null 2>&1 || true
     ir=$(sed -n 's/^summary: *//p' "$tmp/cg.out" | awk '{print $1}')
     insns=$(grep -m1 '"instructions"' "$tmp/s.json" | tr -dc 0-9)
     echo "$ir $insns"

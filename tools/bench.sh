@@ -11,7 +11,8 @@
 #   syscall    getpid round trips (traps, or hypercalls under pv)
 #   tlbstride  one word in each of 256 pages: TLB misses and page walks
 #   forkwait   spawn and wait: address spaces made and torn down
-# WORKLOADS, MODES, RUNS and OUT narrow or move it; SCALE multiplies every
+# WORKLOADS, MODES, RUNS and OUT narrow or move it; ENGINE=jit measures the
+# compiled engine (--engine; default interp); SCALE multiplies every
 # iteration count.  Host instructions per guest instruction, which do not
 # depend on the machine's load, are `make bench-ir` (tools/bench-ir.sh).
 set -eu
@@ -21,6 +22,7 @@ RUNS=${RUNS:-5}
 SCALE=${SCALE:-1}
 OUT=${OUT:-bench.json}
 RINGSIM=${RINGSIM:-./ringsim}
+ENGINE=${ENGINE:-interp}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -46,7 +48,7 @@ run_once() { # workload, mode
     start=$(date +%s.%N)
     # shellcheck disable=SC2046,SC2086
     /usr/bin/time -f %M -o "$tmp/rss" "$RINGSIM" run "$img" $args $(mode_args "$2") \
-        --stats "$tmp/s.json" >/dev/null 2>&1 || true
+        --engine "$ENGINE" --stats "$tmp/s.json" >/dev/null 2>&1 || true
     end=$(date +%s.%N)
     echo "$end $start $(tail -1 "$tmp/rss")" | awk '{printf "%.6f %s\n", $1 - $2, $3}'
 }

@@ -21,7 +21,11 @@
 # (extra genguest options, e.g. "--no-redpills" or "--coherent"),
 # FUZZ_RUNOPTS (extra options for every run, native and virtualised, e.g.
 # "--tlb 16:2" or "--no-asid": the machine every run of the seed gets),
-# FUZZ_MODES (a subset of the modes below), FUZZ_MAX_CYCLES.
+# FUZZ_VIRTOPTS (extra options for the runs compared with bare metal only:
+# "--engine jit" holds the JIT, under every technique and natively, to the
+# interpreter's bare metal), FUZZ_MODES (a subset of the modes below, or
+# native-strict and native-classic, bare metal with FUZZ_VIRTOPTS),
+# FUZZ_MAX_CYCLES.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +37,7 @@ DIR=${FUZZ_DIR:-$ROOT/build/fuzz-modes}
 FAILURES=${FUZZ_FAILURES:-$DIR/failures.txt}
 GENOPTS=${FUZZ_GENOPTS:-}
 RUNOPTS=${FUZZ_RUNOPTS:-}
+VIRTOPTS=${FUZZ_VIRTOPTS:-}
 MAXC=${FUZZ_MAX_CYCLES:-40000000}   # healthy runs need at most ~12M cycles, in any mode
 JOBS=${FUZZ_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 # Every technique, on each ISA it is meant to be exact on: trap-and-emulate
@@ -52,6 +57,8 @@ if command -v timeout >/dev/null 2>&1; then TO="timeout -s KILL 60"; else TO=; f
 # what a run of the fuzzer spends most of its time on).
 set_mode() {
     case $1 in
+    native-strict)     margs="--isa strict" ;;
+    native-classic)    margs="--isa classic" ;;
     te-strict)         margs="--mode te --mmu shadow --isa strict" ;;
     te-classic)        margs="--mode te --mmu shadow --isa classic" ;;
     bt-strict)         margs="--mode bt --mmu shadow --isa strict" ;;
@@ -138,7 +145,7 @@ worker() {
         for m in $MODES; do
             set_mode "$m"
             # shellcheck disable=SC2086
-            $TO "$BIN" run "$work/g.img" $margs --levels "$levels" --max-cycles "$MAXC" $RUNOPTS \
+            $TO "$BIN" run "$work/g.img" $margs --levels "$levels" --max-cycles "$MAXC" $RUNOPTS $VIRTOPTS \
                 > "$work/$m.out" 2> "$work/$m.err" < /dev/null
             st=$?
             echo run >> "$DIR/w$w.counts"
