@@ -131,11 +131,19 @@ void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
     if (!cpu_fast_handlers[0]) cpu_exec_fast_handlers();
     void *const *h = cpu_fast_handlers[(p->hmode & 1) | (p->code_cache ? 2 : 0)];
     const struct jit_page *j = p->jit;
-    if (p->jit_mode == JIT_COUNTING)
-        for (unsigned i = from; i < to; i++) p->insn[i].h = h[OPX_JIT_COUNT_CASE];
-    else
-        for (unsigned i = from; i < to; i++)
-            p->insn[i].h = j && j->entry[i] ? h[OPX_JIT_CASE] : h[p->insn[i].op];
+    for (unsigned i = from; i < to; i++)
+        p->insn[i].h = j && j->entry[i] ? h[OPX_JIT_CASE] : h[p->insn[i].op];
+    if (p->jit_mode == JIT_COUNTING) {
+        /* where blocks start (the first record, one after a block's end,
+         * an in-page branch's target): there the page's heat is counted */
+        p->insn[0].h = h[OPX_JIT_COUNT_CASE];
+        for (unsigned i = 0; i < PAGE_INSNS; i++) {
+            const struct dinsn *d = &p->insn[i];
+            if (p->cold[i].ends_block) p->insn[i + 1].h = h[OPX_JIT_COUNT_CASE];
+            if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
+                p->insn[DINSN_TARGET_INDEX(d->imm)].h = h[OPX_JIT_COUNT_CASE];
+        }
+    }
 }
 
 void decode_page_handlers(struct decode_page *p, unsigned mode)

@@ -112,15 +112,15 @@ struct decode_page {
     uint8_t guest_op[PAGE_INSNS];       /* code cache pages: the guest's own opcode */
     struct bt_link link[PAGE_INSNS + 1][BT_EXITS];   /* code cache pages: chained exits */
     uint8_t jit_mode;                   /* --engine jit: enum jit_mode */
-    uint32_t heat;                      /* JIT_COUNTING: instructions run from it */
+    uint32_t heat;                      /* JIT_COUNTING: its blocks entered */
     struct jit_page *jit;               /* JIT_COMPILED: the page's compiled runs, or NULL */
 };
 
 /* --engine jit: a decoded page (never a code cache page) is interpreted,
- * counting, until JIT_HOT of its instructions have run; then compiled
- * (cpu/jit.c), once, for as long as it stays decoded. */
+ * counting, until its blocks have been entered JIT_HOT times; then
+ * compiled (cpu/jit.c), once, for as long as it stays decoded. */
 enum jit_mode { JIT_OFF, JIT_COUNTING, JIT_COMPILED };
-#define JIT_HOT 2048
+#define JIT_HOT 256
 
 /* The page whose insn[] starts at dpage. */
 static inline struct decode_page *decode_page_of(const struct dinsn *dpage)

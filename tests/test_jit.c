@@ -46,7 +46,7 @@ static void emit(struct text *t, const char *fmt, ...)
 /* Every template, PASSES times over (the pages are compiled once hot, so
  * the last passes run compiled): each result stored at its own word of
  * `out`, which the test compares between the engines, memory entire. */
-#define PASSES 4
+#define PASSES 300
 static char *templates_program(void)
 {
     static const char *const rr[] = {"add", "sub", "and", "or", "xor", "sll", "srl", "sra",
