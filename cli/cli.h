@@ -47,6 +47,7 @@ struct machine_opts {
     uint64_t net_latency;            /* --net-latency CYCLES (implies --net); 0 = the default */
     bool no_bt_chain;                /* --bt-chain off */
     bool jit;                        /* --engine jit */
+    uint32_t jit_threshold;          /* --jit-threshold N, 0 = the default */
 };
 
 int cmd_asm(int argc, char **argv);
@@ -87,7 +88,7 @@ enum {
     CLI_O_TLB, CLI_O_NOASID, CLI_O_PWC, CLI_O_ARGS, CLI_O_HOSTLEVELS, CLI_O_HOSTLARGE, CLI_O_NTLB,
     CLI_O_NOVPID, CLI_O_SLICE, CLI_O_INPUTFILE, CLI_O_DISK, CLI_O_INVARIANTS,
     CLI_O_PASSTHROUGH, CLI_O_NOIOMMU,
-    CLI_O_NET, CLI_O_NETLATENCY, CLI_O_BTCHAIN, CLI_O_ENGINE
+    CLI_O_NET, CLI_O_NETLATENCY, CLI_O_BTCHAIN, CLI_O_ENGINE, CLI_O_JITTHRESHOLD
 };
 #define CLI_MACHINE_OPTIONS                                                                      \
     {"mode", required_argument, 0, CLI_O_MODE}, {"mmu", required_argument, 0, CLI_O_MMU},        \
@@ -104,7 +105,8 @@ enum {
     {"disk", required_argument, 0, CLI_O_DISK}, {"invariants", no_argument, 0, CLI_O_INVARIANTS}, \
     {"passthrough", required_argument, 0, CLI_O_PASSTHROUGH}, {"no-iommu", no_argument, 0, CLI_O_NOIOMMU}, \
     {"net", no_argument, 0, CLI_O_NET}, {"net-latency", required_argument, 0, CLI_O_NETLATENCY},  \
-    {"bt-chain", required_argument, 0, CLI_O_BTCHAIN}, {"engine", required_argument, 0, CLI_O_ENGINE}
+    {"bt-chain", required_argument, 0, CLI_O_BTCHAIN}, {"engine", required_argument, 0, CLI_O_ENGINE}, \
+    {"jit-threshold", required_argument, 0, CLI_O_JITTHRESHOLD}
 
 /* run's defaults: native, classic, 2 levels, modern, 16 MiB. */
 void cli_machine_defaults(struct machine_opts *o);

@@ -37,6 +37,9 @@ void cli_machine_defaults(struct machine_opts *o)
         warned = true;
     }
     o->jit = e && !strcmp(e, "jit") && cpu_jit_available();
+    const char *t = getenv("RINGSIM_JIT_THRESHOLD");
+    uint64_t v;
+    if (t && cli_parse_u64(t, &v) && v >= 1 && v <= 1000000) o->jit_threshold = (uint32_t)v;
 }
 
 void cli_machine_help(FILE *out)
@@ -64,6 +67,8 @@ void cli_machine_help(FILE *out)
         "  --engine E         interp (default) or jit: how the host runs the guest, never what\n"
         "                     it computes; jit compiles straight runs of code to x86-64 (only\n"
         "                     on an x86-64 host), every cycle and statistic the same\n"
+        "  --jit-threshold N  with jit: compile a page once its blocks have been entered N times\n"
+        "                     (default 256; 1 compiles every page the first time it runs)\n"
         "  --profile P        machine profile NAME (modern, p4-2006, core2-2006) or FILE.ini\n"
         "  --levels N         page-table levels, 2 (default), 3 or 4 (read by guests from CR levels)\n"
         "  --mem SIZE         physical memory (per VM under hw), e.g. 16M (default)\n"
@@ -157,6 +162,10 @@ int cli_machine_option(int ch, const char *arg, struct machine_opts *o, const ch
         if (!strcmp(arg, "jit") && !cpu_jit_available())
             return bad(cmd, "--engine", arg, "interp: this host is not x86-64, the JIT's only target");
         o->jit = !strcmp(arg, "jit");
+        return 1;
+    case CLI_O_JITTHRESHOLD:
+        if (!cli_parse_u64(arg, &v) || v < 1 || v > 1000000) return bad(cmd, "--jit-threshold", arg, "1..1000000");
+        o->jit_threshold = (uint32_t)v;
         return 1;
     case CLI_O_ISA:
         return isa_variant_parse(arg, &o->isa) ? 1 : bad(cmd, "--isa", arg, "classic or strict");
@@ -375,7 +384,8 @@ bool cli_machine_load(const struct machine_opts *o, char *const *images, int nim
                                  .tlb_entries = o->tlb_entries, .tlb_ways = o->tlb_ways,
                                  .no_asid = o->no_asid, .pwc_entries = o->pwc_entries,
                                  .ntlb_entries = o->ntlb_entries, .max_cycles = o->max_cycles,
-                                 .no_bt_chain = o->no_bt_chain, .jit = o->jit, .prof = &prof};
+                                 .no_bt_chain = o->no_bt_chain, .jit = o->jit,
+                                 .jit_threshold = o->jit_threshold, .prof = &prof};
     if (virt) cfg.memsize = hv_host_memsize(nimages + o->spare_vms, o->memsize, hcfg.host_levels);
     err[0] = 0;
     if (ok) {

@@ -479,6 +479,7 @@ struct machine {
     struct decode_page **bt_pages;         /* binary translation's code cache */
     uint8_t *code_page;                    /* 1 where a page has decoded code */
     bool jit;                              /* --engine jit: decoded pages get compiled runs */
+    uint32_t jit_threshold;                /* --jit-threshold: block entries before a page is compiled */
     uint64_t jit_bytes;                    /* host code they hold (cpu/jit.c's budget) */
 };
 
@@ -494,6 +495,7 @@ struct machine_config {
     uint64_t max_cycles;       /* 0 = none */
     bool no_bt_chain;          /* binary translation without chaining (--bt-chain off) */
     bool jit;                  /* run compiled blocks where the host can (--engine jit) */
+    uint32_t jit_threshold;    /* block entries before a page is compiled; 0 = the default */
     const struct profile *prof;/* NULL = defaults */
 };
 

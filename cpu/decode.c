@@ -169,6 +169,7 @@ static struct decode_page *page_get(struct machine *m, struct decode_page **set,
         p->valid = false;
         p->jit = NULL;
         p->jit_mode = JIT_OFF;
+        p->jit_churn = 0;
         p->hmode = 1;   /* most code runs with paging on */
         set[ppn] = p;
     }

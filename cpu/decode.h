@@ -113,14 +113,19 @@ struct decode_page {
     struct bt_link link[PAGE_INSNS + 1][BT_EXITS];   /* code cache pages: chained exits */
     uint8_t jit_mode;                   /* --engine jit: enum jit_mode */
     uint32_t heat;                      /* JIT_COUNTING: its blocks entered */
+    uint8_t jit_churn;                  /* times compiled (not reset by a new decode) */
     struct jit_page *jit;               /* JIT_COMPILED: the page's compiled runs, or NULL */
 };
 
 /* --engine jit: a decoded page (never a code cache page) is interpreted,
- * counting, until its blocks have been entered JIT_HOT times; then
- * compiled (cpu/jit.c), once, for as long as it stays decoded. */
+ * counting, until its blocks have been entered m->jit_threshold times
+ * (--jit-threshold, JIT_THRESHOLD by default); then compiled (cpu/jit.c),
+ * once, for as long as it stays decoded.  A physical page whose code keeps
+ * being rewritten (a store drops it with its decoded form) waits twice as
+ * long each time it is compiled again, up to 2^JIT_CHURN_MAX times. */
 enum jit_mode { JIT_OFF, JIT_COUNTING, JIT_COMPILED };
-#define JIT_HOT 256
+#define JIT_THRESHOLD 256
+#define JIT_CHURN_MAX 6
 
 /* The page whose insn[] starts at dpage. */
 static inline struct decode_page *decode_page_of(const struct dinsn *dpage)

@@ -44,6 +44,7 @@ bool machine_init(struct machine *m, const struct machine_config *cfg, char *err
     m->max_cycles = cfg->max_cycles;
     m->bt_chain = !cfg->no_bt_chain;
     m->jit = cfg->jit && cpu_jit_available();
+    m->jit_threshold = cfg->jit_threshold ? cfg->jit_threshold : JIT_THRESHOLD;
     if (cfg->prof) m->prof = *cfg->prof;
     else profile_defaults(&m->prof);
     struct mmu_config mc = {m->levels, cfg->tlb_entries, cfg->tlb_ways, cfg->no_asid, cfg->pwc_entries,

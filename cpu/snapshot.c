@@ -198,6 +198,7 @@ static void keep_live(struct machine *m, const struct machine *live)
     m->code_page = live->code_page;
     m->jit = live->jit;
     m->jit_bytes = live->jit_bytes;
+    m->jit_threshold = live->jit_threshold;
     m->mmu.tlb = live->mmu.tlb;
     m->mmu.pwc = live->mmu.pwc;
     m->mmu.ntlb = live->mmu.ntlb;

@@ -28,6 +28,8 @@ struct machine *boot_cfg(const char *src, const struct machine_config *cfg)
     struct machine_config engine = *cfg;
     const char *e = getenv("RINGSIM_ENGINE");
     if (e && !strcmp(e, "jit")) engine.jit = true;
+    const char *t = getenv("RINGSIM_JIT_THRESHOLD");
+    if (t && !engine.jit_threshold) engine.jit_threshold = (uint32_t)atoi(t);
     cr_assert(machine_init(&c->m, &engine, err, sizeof err), "machine_init: %s", err);
     char *diag = NULL;
     size_t dlen = 0;

@@ -7,7 +7,8 @@
  * the seed rotates) plus those kept in tests/diffmodes_seeds.txt (seeds that
  * once found something).  One Test per technique and ISA, so that a failure
  * names the technique; each lists every seed that differs, with the first
- * differing line, native and virtualised.  `make fuzz-modes` is the same
+ * differing line, native and virtualised.  The jit_ tests do the same with
+ * the JIT (--engine jit) against the interpreter's bare metal.  `make fuzz-modes` is the same
  * comparison over many more seeds (tools/fuzz-modes.sh).
  *
  * Every test needs the same generated images and native runs; the runner
@@ -352,6 +353,27 @@ Test(diffmodes, hw_nested_strict)
 Test(diffmodes, hw_nested_classic)
 {
     check_mode(6, "hw-nested-classic", "--mode hw --mmu nested --isa classic", "classic");
+}
+
+/* The JIT (--engine jit, cpu/jit.c) held to the interpreter's bare metal,
+ * natively and under every technique. */
+Test(diffmodes, jit_native_strict) { check_mode(0, "jit-native-strict", "--engine jit --jit-threshold 1 --isa strict", "strict"); }
+Test(diffmodes, jit_native_classic) { check_mode(1, "jit-native-classic", "--engine jit --jit-threshold 1 --isa classic", "classic"); }
+Test(diffmodes, jit_te_strict)
+{
+    check_mode(2, "jit-te-strict", "--engine jit --jit-threshold 1 --mode te --mmu shadow --isa strict", "strict");
+}
+Test(diffmodes, jit_bt_classic)
+{
+    check_mode(3, "jit-bt-classic", "--engine jit --jit-threshold 1 --mode bt --mmu shadow --isa classic", "classic");
+}
+Test(diffmodes, jit_hw_shadow_strict)
+{
+    check_mode(4, "jit-hw-shadow-strict", "--engine jit --jit-threshold 1 --mode hw --mmu shadow --isa strict", "strict");
+}
+Test(diffmodes, jit_hw_nested_classic)
+{
+    check_mode(5, "jit-hw-nested-classic", "--engine jit --jit-threshold 1 --mode hw --mmu nested --isa classic", "classic");
 }
 
 /* The generator itself: a seed means one program, and every native run
