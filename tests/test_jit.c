@@ -294,12 +294,17 @@ Test(jit, bundled_workloads_report_the_same_statistics_under_both_engines, .time
         }
 }
 
-Test(jit, a_bad_engine_is_refused_with_what_is_expected)
+Test(jit, a_bad_engine_or_threshold_is_refused_with_what_is_expected)
 {
     char *out, *err;
     int st = run_ringsim("run hello --engine fast", &out, &err);
     cr_assert_neq(st, 0);
     cr_assert(strstr(err, "--engine 'fast': expected interp or jit"), "%s", err);
+    free(out);
+    free(err);
+    st = run_ringsim("run hello --engine jit --jit-threshold 0", &out, &err);
+    cr_assert_neq(st, 0);
+    cr_assert(strstr(err, "--jit-threshold '0': expected 1..1000000"), "%s", err);
     free(out);
     free(err);
 }
