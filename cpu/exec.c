@@ -99,6 +99,16 @@ __attribute__((noinline)) static void detour_note(struct machine *m, enum detour
 {
     struct cpu_detour *t = &m->detour;
     unsigned i = (unsigned)(d - dpage);
+    if (i >= PAGE_INSNS) {
+        /* the sentinel past the page's last word (an event due as the
+         * stream leaves the page): bare metal goes on with a fetch in the
+         * next page, its lookup included, so nothing resumes without one
+         * (pa would be (ppn << 12) | 4096: this frame's first word for an
+         * odd ppn, the next frame's for an even one — never the next
+         * page's own) */
+        t->kind = DETOUR_NONE;
+        return;
+    }
     t->kind = (uint8_t)kind;
     t->pc = vpage + 4 * i;
     t->pa = (ppn << 12) | (4 * i);

@@ -63,4 +63,22 @@ const char *assemble_attack(const char *dir, const char *name);
     "2:    addi r4, r4, '0'\n out con_data, r4\n addi r3, r3, -4\n"             \
     "      bge r3, r0, 1b\n li r4, '\\n'\n out con_data, r4\n ret\n"
 
+/* A guest whose loop leaves its page by falling past a branch not taken in
+ * the page's last word (0x1ffc): the CPU looks at its events as it enters
+ * the sentinel past that word, so most events (an interrupt, a cycle limit,
+ * a save) fall due there, the pc already the next page's.  Paging off, the
+ * page is frame 1, whose first word is _start: a run that went on in that
+ * frame instead of fetching at 0x2000 would print its S again.  It prints
+ * PAGE_EDGE_OUT (one S, the count and the sum) and exits with status 7. */
+#define PAGE_EDGE_ADDS4 " addi r6, r6, 3\n addi r6, r6, 3\n addi r6, r6, 3\n addi r6, r6, 3\n"
+#define PAGE_EDGE_SRC                                                           \
+    ".text\n_start: li r1, 'S'\n out con_data, r1\n"                            \
+    " li r7, 0\n li r8, 20000\n li r9, 1\n j tail\n"                            \
+    " .org 0x1f5c\ntail:" PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4       \
+    PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4             \
+    PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4 PAGE_EDGE_ADDS4                             \
+    " beqz r9, tail\n addi r7, r7, 1\n blt r7, r8, tail\n"                      \
+    " mov r1, r7\n call hex\n mov r1, r6\n call hex\n li r1, 7\n out power, r1\n" PRINT_HEX
+#define PAGE_EDGE_OUT "S00004e20\n00249f00\n"   /* 20000 rounds, 20000 * 40 * 3 */
+
 #endif

@@ -286,6 +286,26 @@ Test(hv, a_guest_in_non_root_ring_0_sees_its_own_ptb_and_ring)
     free(hw);
 }
 
+/* A host interrupt (a slice's end, every 1000 cycles) mostly falls due as
+ * PAGE_EDGE_SRC leaves its page (tests/helpers.h): bare metal goes on with
+ * a fetch at 0x2000; the hypervisor's resume once carried on at frame 1's
+ * first word and ran _start (its S) again.  Every technique must print one
+ * S, the count and the sum, as bare metal does. */
+Test(hv, a_host_interrupt_as_the_guest_leaves_a_page_goes_on_in_the_next_page)
+{
+    const char *img = assemble(temp_dir(), "pageedge", PAGE_EDGE_SRC);
+    const char *modes[] = {"native", "te --isa strict", "bt", "hw --mmu shadow", "hw --mmu nested"};
+    for (int i = 0; i < 5; i++) {
+        char a[512];
+        int st;
+        snprintf(a, sizeof a, "run %s --mode %s --slice 1000 --max-cycles 5000000", img, modes[i]);
+        char *out = run_out(a, &st);
+        cr_assert_eq(st, 7, "%s: exit status %d (%s)", modes[i], st, out);
+        cr_assert_str_eq(out, PAGE_EDGE_OUT, "%s", modes[i]);
+        free(out);
+    }
+}
+
 Test(hv, two_vms_run_different_workloads_to_completion)
 {
     const char *dir = temp_dir();

@@ -446,3 +446,38 @@ Test(savefile, the_same_run_saved_twice_gives_the_same_bytes)
             free(d[1]);
         }
 }
+
+/* Saved as the run leaves a page (PAGE_EDGE_SRC, tests/helpers.h: most
+ * events fall due at the sentinel past the page's last word), the run goes
+ * on, and the file restores, with a fetch in the next page — not in the
+ * frame it left, whose first word is _start: natively, the run that went on
+ * and the restored one both printed its S again. */
+Test(savefile, a_save_as_the_run_leaves_a_page_goes_on_in_the_next_page)
+{
+    char dir[64], img[256], a[2048];
+    snprintf(dir, sizeof dir, "%s", temp_dir());
+    snprintf(img, sizeof img, "%s", assemble(dir, "pageedge", PAGE_EDGE_SRC));
+    const char *at[] = {"50000", "60007", "70013", "80021", "90030", "100042"};
+    enum { N = sizeof at / sizeof at[0] };
+    snprintf(a, sizeof a, "run %s", img);
+    struct outcome whole = run_to(dir, a);
+    cr_assert_eq(whole.status, 7);
+    cr_assert_str_eq(whole.out, PAGE_EDGE_OUT);
+    int n = snprintf(a, sizeof a, "run %s", img);
+    for (int k = 0; k < N; k++) n += snprintf(a + n, sizeof a - (size_t)n, " --save-at %s:%s/e%d.save", at[k], dir, k);
+    struct outcome saving = run_to(dir, a);
+    cr_assert_eq(saving.status, 7, "%s", a);
+    cr_assert_str_eq(saving.out, whole.out, "%s: saving changes the output", a);
+    cr_assert_str_eq(saving.stats, whole.stats, "%s: saving changes the statistics", a);
+    for (int k = 0; k < N; k++) {
+        snprintf(a, sizeof a, "run %s/e%d.save", dir, k);
+        struct outcome back = run_to(dir, a);
+        cr_assert_eq(back.status, 7, "saved at %s: %s", at[k], back.out);
+        cr_assert(ends_with(whole.out, back.out), "saved at %s: output\n%s\nis not the end of\n%s", at[k], back.out,
+                  whole.out);
+        cr_assert_str_eq(back.stats, whole.stats, "saved at %s: statistics differ", at[k]);
+        outcome_free(&back);
+    }
+    outcome_free(&saving);
+    outcome_free(&whole);
+}
