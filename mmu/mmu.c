@@ -314,7 +314,9 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
 // LAB(nested) END
 
 /* ---- the nested TLB: guest-physical page -> host-physical page ------------- */
-static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, struct leaf *out)
+/* (the leaf by value, not by its address: the host walk keeps its own in
+ * registers) */
+static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t *hpa, bool *w)
 {
     struct mmu *u = &m->mmu;
     for (unsigned i = 0; i < u->ntlb_entries; i++) {
@@ -322,15 +324,15 @@ static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, struct l
         if (e->valid && e->vpid == vpid && e->gpn == gpa >> 12) {
             e->lru = ++u->lru_clock;
             u->st.ntlb_hits++;
-            out->pa = (e->hpn << 12) | (gpa & 0xfff);
-            out->w = e->writable;
+            *hpa = (e->hpn << 12) | (gpa & 0xfff);
+            *w = e->writable;
             return true;
         }
     }
     return false;
 }
 
-static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const struct leaf *l)
+static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t hpa, bool w)
 {
     struct mmu *u = &m->mmu;
     struct ntlb_entry *victim = &u->ntlb[0];
@@ -339,7 +341,7 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const stru
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct ntlb_entry){gpa >> 12, l->pa >> 12, vpid, 1, l->w, ++u->lru_clock};
+    *victim = (struct ntlb_entry){gpa >> 12, hpa >> 12, vpid, 1, w, ++u->lru_clock};
 }
 
 /* ---- the walker ----------------------------------------------------------- */
@@ -496,7 +498,11 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
         out->w = true;
         return true;
     }
-    if (k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, out)) {
+    uint32_t hpa;
+    bool w;
+    if (k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, &hpa, &w)) {
+        out->pa = hpa;
+        out->w = w;
         if (acc == ACC_WRITE && !out->w) {
             k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
             k->r->nested_gpa = gpa;
@@ -509,7 +515,7 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
         k->r->nested_gpa = gpa;
         return false;
     }
-    if (k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out);
+    if (k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out->pa, out->w);
     return true;
 }
 
