@@ -374,8 +374,8 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  * the host dimension failed).
  *
  * `guest` says which dimension d is, and `below` how to reach a dimension
- * under it (NULL: none).  Both are constants at each of the two calls below
- * (walk_guest, walk_host), so each is compiled with the other dimension's
+ * under it (NULL: none).  Both are constants at each of the calls below
+ * (walk_flat, walk_2d, walk_host), so each is compiled with the other dimension's
  * concerns left out: the host walk, made once per guest level and inlined
  * there, has no rings, no A/D bits and no second dimension to look at.
  */
@@ -461,18 +461,13 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
 }
 
 /* The guest's tables: walk_flat with one dimension (native, shadow, or a
- * guest's own tables under paravirtualisation), walk_guest with a host
- * dimension below every table it reads.  Two copies of one function, so
- * that the one-dimensional walk, the common one, carries none of the
+ * guest's own tables under paravirtualisation), walk_2d (below) with a
+ * host dimension below every table it reads.  Two copies of one function,
+ * so that the one-dimensional walk, the common one, carries none of the
  * nested walk's state. */
 static __attribute__((noinline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
 {
     return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL);
-}
-
-static __attribute__((noinline)) bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
-{
-    return walk_dim(k, &k->guest, vaddr, acc, out, true, nested);
 }
 
 static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
@@ -519,6 +514,24 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
     return true;
 }
 
+/* A two-dimensional walk: the guest's tables if its paging is on, each
+ * table through the host dimension, then the host dimension for the page.
+ * One function with both, so that walk, which every miss goes through,
+ * carries no host walk of its own.  On success *g is the translation, with
+ * the rights of both dimensions, and *host_ro says whether the host's alone
+ * refused writing; on a failure of the host dimension *g stays the guest's. */
+static __attribute__((noinline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *g,
+                                             bool *host_ro)
+{
+    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested)) return false;
+    struct leaf h;
+    if (!nested(k, g->pa, acc, &h)) return false;
+    *host_ro = g->w && !h.w;
+    g->pa = h.pa;
+    g->w = g->w && h.w;
+    return true;
+}
+
 /*
  * walk: the whole translation of a virtual address in the walker's context:
  * one dimension, or under nested paging the guest's own tables if it has
@@ -543,19 +556,9 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     k->pwc = k->live && k->live->mmu.pwc_entries;
     k->ntlb = k->live && k->live->mmu.ntlb_entries;
     if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
-    if (c->paging) {
-        dim_init(k, &k->guest, &c->table, DIM_GUEST);
-        ok = c->two_d ? walk_guest(k, vaddr, acc, &g) : walk_flat(k, vaddr, acc, &g);
-    }
-    if (ok && c->two_d) {
-        struct leaf h = {0, false, false, 0};   /* as it stays when the host walk fails */
-        ok = nested(k, g.pa, acc, &h);
-        if (ok) {   /* (a failed host walk leaves h unset) */
-            g.pa = h.pa;
-            host_ro = g.w && !h.w;
-            g.w = g.w && h.w;
-        }
-    }
+    if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST);
+    if (c->two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro);
+    else if (c->paging) ok = walk_flat(k, vaddr, acc, &g);
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
     r->writable = g.w;
