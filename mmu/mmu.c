@@ -463,9 +463,11 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
 /* The guest's tables: walk_flat with one dimension (native, shadow, or a
  * guest's own tables under paravirtualisation), walk_2d (below) with a
  * host dimension below every table it reads.  Two copies of one function,
- * so that the one-dimensional walk, the common one, carries none of the
- * nested walk's state. */
-static __attribute__((noinline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+ * each inlined into its own copy of walk (walk_1d, walk_2d_whole), so that
+ * the one-dimensional walk, the common one, carries none of the nested
+ * walk's state, and no call between the walk and its level loop. */
+static inline __attribute__((always_inline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc,
+                                                            struct leaf *out)
 {
     return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL);
 }
@@ -516,12 +518,11 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
 
 /* A two-dimensional walk: the guest's tables if its paging is on, each
  * table through the host dimension, then the host dimension for the page.
- * One function with both, so that walk, which every miss goes through,
- * carries no host walk of its own.  On success *g is the translation, with
- * the rights of both dimensions, and *host_ro says whether the host's alone
- * refused writing; on a failure of the host dimension *g stays the guest's. */
-static __attribute__((noinline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *g,
-                                             bool *host_ro)
+ * On success *g is the translation, with the rights of both dimensions,
+ * and *host_ro says whether the host's alone refused writing; on a failure
+ * of the host dimension *g stays the guest's. */
+static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc,
+                                                          struct leaf *g, bool *host_ro)
 {
     if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested)) return false;
     struct leaf h;
@@ -536,8 +537,12 @@ static __attribute__((noinline)) bool walk_2d(struct walker *k, uint32_t vaddr, 
  * walk: the whole translation of a virtual address in the walker's context:
  * one dimension, or under nested paging the guest's own tables if it has
  * paging on, then the host dimension for the result.  Fills the result.
+ * Compiled twice, for one dimension and for two (two_d, a constant: walk
+ * below), so that the one-dimensional walk, the common one, is one
+ * function with nothing of the host dimension in it.
  */
-static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint32_t vaddr, enum mmu_access acc,
+                                                          const bool two_d)
 {
     const struct mmu_walk_ctx *c = k->c;
     struct walk_result *r = k->r;
@@ -555,9 +560,9 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     k->mem_last = c->memsize - 4;
     k->pwc = k->live && k->live->mmu.pwc_entries;
     k->ntlb = k->live && k->live->mmu.ntlb_entries;
-    if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
+    if (two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST);
-    if (c->two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro);
+    if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro);
     else if (c->paging) ok = walk_flat(k, vaddr, acc, &g);
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
@@ -568,6 +573,21 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->nrefs = (int)(k->ref - r->refs);
     walk_charge(k);
     return ok;
+}
+
+static __attribute__((noinline)) bool walk_1d(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, false);
+}
+
+static __attribute__((noinline)) bool walk_2d_whole(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, true);
+}
+
+static inline bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return k->c->two_d ? walk_2d_whole(k, vaddr, acc) : walk_1d(k, vaddr, acc);
 }
 
 bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc, struct walk_result *r)
