@@ -231,7 +231,7 @@ static inline bool pte_read(struct walker *k, const uint8_t *mem, uint32_t mem_l
  * recorded; its A/D updates were charged as they were made).  Nothing in a
  * walk looks at the cycles, so charging them at its end gives the same
  * figures as charging each as it is made. */
-static void walk_charge(struct walker *k)
+static inline __attribute__((always_inline)) void walk_charge(struct walker *k)
 {
     if (k->live) {
         unsigned reads = (unsigned)k->r->nrefs - k->ad;
