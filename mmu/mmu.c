@@ -671,8 +671,9 @@ static struct tlb_entry *tlb_set(const struct machine *m, uint32_t vpn, bool phy
 
 /* A lookup searches the current context's TLB; an invalidation both.
  * (Every TLB miss and every page change of the interpreter looks here:
- * the set is scanned for the page number first, the context only then.) */
-static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
+ * the set is scanned for the page number first, the context only then;
+ * inlined, so that a look-up is not a call within a call.) */
+static inline __attribute__((always_inline)) struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 {
     struct mmu *u = &m->mmu;
     bool now_phys = phys_context(m);
