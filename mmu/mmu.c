@@ -180,7 +180,8 @@ struct walker {
 
 /* A live walk takes its shapes from the MMU's cache; a probe, which has no
  * machine, works them out. */
-static void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t, uint8_t which)
+static inline __attribute__((always_inline)) void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t,
+                                                          uint8_t which)
 {
     d->root = t->root;
     d->which = which;
@@ -347,8 +348,8 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t h
 /* ---- the walker ----------------------------------------------------------- */
 /* How a dimension's walk reaches the tables of a dimension below it:
  * nested, for the guest dimension of a two-dimensional walk. */
-typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
-static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const bool caches);
+static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const bool caches);
 
 /* A live walk must set an accessed or dirty bit in a guest table entry at
  * guest-physical gpa that the host table maps read-only (a page shared
@@ -378,17 +379,19 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  * (walk_flat, walk_2d, walk_host), so each is compiled with the other dimension's
  * concerns left out: the host walk, made once per guest level and inlined
  * there, has no rings, no A/D bits and no second dimension to look at.
+ * `caches`, a constant as well, says whether the walk may have a page-walk
+ * cache and a nested TLB to use (walk_in).
  */
 static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
                                                            enum mmu_access acc, struct leaf *out, const bool guest,
-                                                           walk_below_fn *below)
+                                                           walk_below_fn *below, const bool caches)
 {
     struct machine *m = k->live;
     struct walk_result *r = k->r;
     const struct mmu_shape *s = d->s;
     bool user = guest && k->c->user;            /* the host table has no rings */
     bool two_d = below && k->c->two_d;
-    bool pwc = k->pwc;
+    bool pwc = caches && k->pwc;
     bool ad = m && guest;                       /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0, bottom = s->levels - 1;
@@ -410,7 +413,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             // LAB(nested) BEGIN: the guest table lives at a guest-physical address: through the host dimension first
             /* the guest table lives at a guest-physical address */
             struct leaf h;
-            if (!below(k, epa, ACC_READ, &h)) return false;
+            if (!below(k, epa, ACC_READ, &h, caches)) return false;
             epa_w = h.w;
             epa = h.pa;
             // LAB(nested) END
@@ -467,14 +470,15 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
  * the one-dimensional walk, the common one, carries none of the nested
  * walk's state, and no call between the walk and its level loop. */
 static inline __attribute__((always_inline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc,
-                                                            struct leaf *out)
+                                                            struct leaf *out, const bool caches)
 {
-    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL);
+    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL, caches);
 }
 
-static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
+static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out,
+                                                        const bool caches)
 {
-    return walk_dim(k, &k->host, gpa, acc, out, false, NULL);
+    return walk_dim(k, &k->host, gpa, acc, out, false, NULL, caches);
 }
 
 /*
@@ -484,7 +488,7 @@ static inline __attribute__((always_inline)) bool walk_host(struct walker *k, ui
  * leaves the guest with a VM exit, and the guest never sees a fault.
  */
 static inline __attribute__((always_inline)) bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                         struct leaf *out)
+                                                         struct leaf *out, const bool caches)
 {
     struct machine *m = k->live;
     if (gpa >= k->c->guest_memsize) {
@@ -497,7 +501,7 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
     }
     uint32_t hpa;
     bool w;
-    if (k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, &hpa, &w)) {
+    if (caches && k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, &hpa, &w)) {
         out->pa = hpa;
         out->w = w;
         if (acc == ACC_WRITE && !out->w) {
@@ -507,12 +511,12 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
         }
         return true;
     }
-    if (!walk_host(k, gpa, acc, out)) {
+    if (!walk_host(k, gpa, acc, out, caches)) {
         k->r->fault |= FAULT_NESTED;
         k->r->nested_gpa = gpa;
         return false;
     }
-    if (k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out->pa, out->w);
+    if (caches && k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out->pa, out->w);
     return true;
 }
 
@@ -522,11 +526,11 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
  * and *host_ro says whether the host's alone refused writing; on a failure
  * of the host dimension *g stays the guest's. */
 static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc,
-                                                          struct leaf *g, bool *host_ro)
+                                                          struct leaf *g, bool *host_ro, const bool caches)
 {
-    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested)) return false;
+    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested, caches)) return false;
     struct leaf h;
-    if (!nested(k, g->pa, acc, &h)) return false;
+    if (!nested(k, g->pa, acc, &h, caches)) return false;
     *host_ro = g->w && !h.w;
     g->pa = h.pa;
     g->w = g->w && h.w;
@@ -537,12 +541,15 @@ static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint
  * walk: the whole translation of a virtual address in the walker's context:
  * one dimension, or under nested paging the guest's own tables if it has
  * paging on, then the host dimension for the result.  Fills the result.
- * Compiled twice, for one dimension and for two (two_d, a constant: walk
- * below), so that the one-dimensional walk, the common one, is one
- * function with nothing of the host dimension in it.
+ * Compiled four times, for one dimension and for two (two_d), with walk
+ * caches and without (caches: a page-walk cache or a nested TLB, which
+ * only a live walk has), both constants (walk, below): the one-dimensional
+ * walk, the common one, is a function with nothing of the host dimension
+ * in it, and the walks without caches, the default, have no call to them
+ * (so the table address a look-up would take stays in a register).
  */
 static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint32_t vaddr, enum mmu_access acc,
-                                                          const bool two_d)
+                                                          const bool two_d, const bool caches)
 {
     const struct mmu_walk_ctx *c = k->c;
     struct walk_result *r = k->r;
@@ -562,8 +569,8 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
     k->ntlb = k->live && k->live->mmu.ntlb_entries;
     if (two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST);
-    if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro);
-    else if (c->paging) ok = walk_flat(k, vaddr, acc, &g);
+    if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro, caches);
+    else if (c->paging) ok = walk_flat(k, vaddr, acc, &g, caches);
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
     r->writable = g.w;
@@ -577,16 +584,29 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
 
 static __attribute__((noinline)) bool walk_1d(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    return walk_in(k, vaddr, acc, false);
+    return walk_in(k, vaddr, acc, false, false);
+}
+
+static __attribute__((noinline)) bool walk_1d_cached(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, false, true);
 }
 
 static __attribute__((noinline)) bool walk_2d_whole(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    return walk_in(k, vaddr, acc, true);
+    return walk_in(k, vaddr, acc, true, false);
+}
+
+static __attribute__((noinline)) bool walk_2d_cached(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, true, true);
 }
 
 static inline bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
+    const struct mmu *u = k->live ? &k->live->mmu : NULL;
+    if (u && (u->pwc_entries || u->ntlb_entries))
+        return k->c->two_d ? walk_2d_cached(k, vaddr, acc) : walk_1d_cached(k, vaddr, acc);
     return k->c->two_d ? walk_2d_whole(k, vaddr, acc) : walk_1d(k, vaddr, acc);
 }
 
