@@ -565,8 +565,10 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
     k->ad = 0;
     k->mem = c->mem;
     k->mem_last = c->memsize - 4;
-    k->pwc = k->live && k->live->mmu.pwc_entries;
-    k->ntlb = k->live && k->live->mmu.ntlb_entries;
+    if (caches) {   /* (read only where caches: walk_dim, nested) */
+        k->pwc = k->live && k->live->mmu.pwc_entries;
+        k->ntlb = k->live && k->live->mmu.ntlb_entries;
+    }
     if (two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
     if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST);
     if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro, caches);
