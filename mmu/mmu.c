@@ -390,7 +390,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
     struct walk_result *r = k->r;
     const struct mmu_shape *s = d->s;
     bool user = guest && k->c->user;            /* the host table has no rings */
-    bool two_d = below && k->c->two_d;
+    bool two_d = below != NULL;                 /* (walk_2d, the one to pass one, walks two dimensions) */
     bool pwc = caches && k->pwc;
     bool ad = m && guest;                       /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
@@ -555,7 +555,6 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
     struct walk_result *r = k->r;
     r->vaddr = vaddr;
     r->access = acc;
-    r->nrefs = 0;
     r->fault = r->nested_gpa = 0;
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
