@@ -169,8 +169,8 @@ struct walker {
     struct walk_result *r;
     struct dim guest, host;
     struct mmu_shape own[2];     /* shapes worked out for this walk (a probe's) */
-    bool leaf_seen;              /* the guest dimension reached its leaf, */
-    uint32_t leaf_pte;           /* which read this (before any A/D update) */
+    uint32_t leaf_pte;           /* the guest leaf as read (before any A/D update), 0 if the
+                                  * walk reached none: a leaf is present, never 0 */
     struct walk_ref *ref;        /* where the next reference is recorded (in r->refs) */
     unsigned ad;                 /* A/D updates so far: the rest of the references are reads */
     bool pwc, ntlb;              /* a live walk with a page-walk cache, a nested TLB */
@@ -439,10 +439,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             table = pte & PTE_FRAME;
             continue;
         }
-        if (guest) {
-            k->leaf_seen = true;
-            k->leaf_pte = pte;
-        }
+        if (guest) k->leaf_pte = pte;
         bool w = path & PTE_W, usr = path & PTE_U;
         if ((user && !usr) || (acc == ACC_WRITE && !w)) {
             r->fault = WHY() | FAULT_PRESENT;
@@ -558,7 +555,6 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
     r->fault = r->nested_gpa = 0;
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
-    k->leaf_seen = false;
     k->leaf_pte = 0;
     k->ref = r->refs;
     k->ad = 0;
@@ -624,17 +620,14 @@ bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc
  * leaf_pte, also the guest leaf's entry as read (0 if the walk read none,
  * as with paging off). */
 static bool walk_live(struct machine *m, const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc,
-                      struct walk_result *r, bool *leaf_seen, uint32_t *leaf_pte)
+                      struct walk_result *r, uint32_t *leaf_pte)
 {
     struct walker k;   /* (not zeroed: walk sets what it reads) */
     k.c = c;
     k.live = m;
     k.r = r;
     bool ok = walk(&k, vaddr, acc);
-    if (leaf_seen) {
-        *leaf_seen = k.leaf_seen;
-        *leaf_pte = k.leaf_pte;
-    }
+    if (leaf_pte) *leaf_pte = k.leaf_pte;
     return ok;
 }
 
@@ -649,7 +642,7 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
     ctx_init_now(&c, m);
     c.paging = false;
     struct walk_result r;
-    bool ok = walk_live(m, &c, gpa, ACC_READ, &r, NULL, NULL);
+    bool ok = walk_live(m, &c, gpa, ACC_READ, &r, NULL);
     /* a walk of its own (a trap's vector, a hypervisor's read): an event */
     cpu_trace(m, TR_WALK, ok ? 0 : r.fault, ok ? r.pa : 0, ACC_READ, &r);
     if (ok) {
@@ -859,9 +852,8 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     ctx_init_now(&c, m);
     c.user = user;
     const struct walk_result *r = &u->last_walk;
-    bool leaf_seen;
     uint32_t leaf_pte;
-    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_seen, &leaf_pte);
+    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_pte);
     if (ok) {
         *pa = r->pa;
     } else {
@@ -882,18 +874,19 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     soft_forget(u, e);
     /* the new entry, field by field (every one is set): G on the guest
      * leaf makes it global; a leaf found already dirty, or no guest PTE to
-     * mark (the guest's paging off), needs no walk on the first write */
+     * mark (the guest's paging off), needs no walk on the first write.
+     * (No leaf read, leaf_pte is 0: none of its bits.) */
     e->vpn = vpn;
     e->pfn = *pa >> 12;
     e->asid = cur_asid(m);
     e->vpid = c.vpid;
     e->valid = 1;
-    e->global = leaf_seen && (leaf_pte & PTE_G);
+    e->global = (leaf_pte & PTE_G) != 0;
     e->writable = r->writable;
     e->user = r->user;
-    e->dirty = acc == ACC_WRITE || (leaf_seen && (leaf_pte & PTE_D)) || !(m->cpu.cr[CR_MMU] & 1);
+    e->dirty = acc == ACC_WRITE || (leaf_pte & PTE_D) || !(m->cpu.cr[CR_MMU] & 1);
     e->level = r->leaf_level;
-    e->soft = leaf_seen ? (uint8_t)((leaf_pte >> 7) & 0x1f) : 0;
+    e->soft = (uint8_t)((leaf_pte >> 7) & 0x1f);
     e->phys = phys;
     e->host_ro = r->host_ro;
     e->lru = ++u->lru_clock;
