@@ -178,14 +178,19 @@ struct walker {
     uint32_t mem_last;           /* and the last address an entry can be read at */
 };
 
+/* What a walk is compiled for (a constant in each copy: walk_1d and the
+ * rest): a probe, which has no machine; a live walk; a live walk with
+ * walk caches (a page-walk cache or a nested TLB) to use. */
+enum walk_how { WALK_PROBE, WALK_LIVE, WALK_CACHED };
+
 /* A live walk takes its shapes from the MMU's cache; a probe, which has no
  * machine, works them out. */
 static inline __attribute__((always_inline)) void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t,
-                                                          uint8_t which)
+                                                          uint8_t which, const enum walk_how how)
 {
     d->root = t->root;
     d->which = which;
-    if (k->live && t->levels >= 2 && t->levels <= MMU_MAX_LEVELS) {
+    if (how != WALK_PROBE && t->levels >= 2 && t->levels <= MMU_MAX_LEVELS) {
         d->s = &k->live->mmu.shapes[t->levels];
     } else {
         mmu_shape_of(t->levels, &k->own[which]);
@@ -232,9 +237,9 @@ static inline bool pte_read(struct walker *k, const uint8_t *mem, uint32_t mem_l
  * recorded; its A/D updates were charged as they were made).  Nothing in a
  * walk looks at the cycles, so charging them at its end gives the same
  * figures as charging each as it is made. */
-static inline __attribute__((always_inline)) void walk_charge(struct walker *k)
+static inline __attribute__((always_inline)) void walk_charge(struct walker *k, const enum walk_how how)
 {
-    if (k->live) {
+    if (how != WALK_PROBE) {
         unsigned reads = (unsigned)k->r->nrefs - k->ad;
         k->live->mmu.st.walk_refs += reads;
         cpu_charge(k->live, CY_WALK, (uint64_t)reads * k->live->prof.walk_ref);
@@ -348,8 +353,8 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t h
 /* ---- the walker ----------------------------------------------------------- */
 /* How a dimension's walk reaches the tables of a dimension below it:
  * nested, for the guest dimension of a two-dimensional walk. */
-typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const bool caches);
-static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const bool caches);
+typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const enum walk_how how);
+static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const enum walk_how how);
 
 /* A live walk must set an accessed or dirty bit in a guest table entry at
  * guest-physical gpa that the host table maps read-only (a page shared
@@ -384,15 +389,15 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  */
 static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
                                                            enum mmu_access acc, struct leaf *out, const bool guest,
-                                                           walk_below_fn *below, const bool caches)
+                                                           walk_below_fn *below, const enum walk_how how)
 {
     struct machine *m = k->live;
     struct walk_result *r = k->r;
     const struct mmu_shape *s = d->s;
     bool user = guest && k->c->user;            /* the host table has no rings */
     bool two_d = below != NULL;                 /* (walk_2d, the one to pass one, walks two dimensions) */
-    bool pwc = caches && k->pwc;
-    bool ad = m && guest;                       /* host tables keep no A/D bits */
+    bool pwc = how == WALK_CACHED && k->pwc;
+    bool ad = how != WALK_PROBE && guest;                     /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0, bottom = s->levels - 1;
     uint32_t path = ~0u;                        /* the and of every entry's bits on the path */
@@ -413,7 +418,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             // LAB(nested) BEGIN: the guest table lives at a guest-physical address: through the host dimension first
             /* the guest table lives at a guest-physical address */
             struct leaf h;
-            if (!below(k, epa, ACC_READ, &h, caches)) return false;
+            if (!below(k, epa, ACC_READ, &h, how)) return false;
             epa_w = h.w;
             epa = h.pa;
             // LAB(nested) END
@@ -467,15 +472,15 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
  * the one-dimensional walk, the common one, carries none of the nested
  * walk's state, and no call between the walk and its level loop. */
 static inline __attribute__((always_inline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc,
-                                                            struct leaf *out, const bool caches)
+                                                            struct leaf *out, const enum walk_how how)
 {
-    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL, caches);
+    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL, how);
 }
 
 static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out,
-                                                        const bool caches)
+                                                        const enum walk_how how)
 {
-    return walk_dim(k, &k->host, gpa, acc, out, false, NULL, caches);
+    return walk_dim(k, &k->host, gpa, acc, out, false, NULL, how);
 }
 
 /*
@@ -485,7 +490,7 @@ static inline __attribute__((always_inline)) bool walk_host(struct walker *k, ui
  * leaves the guest with a VM exit, and the guest never sees a fault.
  */
 static inline __attribute__((always_inline)) bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                         struct leaf *out, const bool caches)
+                                                         struct leaf *out, const enum walk_how how)
 {
     struct machine *m = k->live;
     if (gpa >= k->c->guest_memsize) {
@@ -498,7 +503,7 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
     }
     uint32_t hpa;
     bool w;
-    if (caches && k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, &hpa, &w)) {
+    if (how == WALK_CACHED && k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, &hpa, &w)) {
         out->pa = hpa;
         out->w = w;
         if (acc == ACC_WRITE && !out->w) {
@@ -508,12 +513,12 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
         }
         return true;
     }
-    if (!walk_host(k, gpa, acc, out, caches)) {
+    if (!walk_host(k, gpa, acc, out, how)) {
         k->r->fault |= FAULT_NESTED;
         k->r->nested_gpa = gpa;
         return false;
     }
-    if (caches && k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out->pa, out->w);
+    if (how == WALK_CACHED && k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out->pa, out->w);
     return true;
 }
 
@@ -523,11 +528,11 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
  * and *host_ro says whether the host's alone refused writing; on a failure
  * of the host dimension *g stays the guest's. */
 static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc,
-                                                          struct leaf *g, bool *host_ro, const bool caches)
+                                                          struct leaf *g, bool *host_ro, const enum walk_how how)
 {
-    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested, caches)) return false;
+    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested, how)) return false;
     struct leaf h;
-    if (!nested(k, g->pa, acc, &h, caches)) return false;
+    if (!nested(k, g->pa, acc, &h, how)) return false;
     *host_ro = g->w && !h.w;
     g->pa = h.pa;
     g->w = g->w && h.w;
@@ -538,15 +543,15 @@ static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint
  * walk: the whole translation of a virtual address in the walker's context:
  * one dimension, or under nested paging the guest's own tables if it has
  * paging on, then the host dimension for the result.  Fills the result.
- * Compiled four times, for one dimension and for two (two_d), with walk
- * caches and without (caches: a page-walk cache or a nested TLB, which
- * only a live walk has), both constants (walk, below): the one-dimensional
- * walk, the common one, is a function with nothing of the host dimension
- * in it, and the walks without caches, the default, have no call to them
- * (so the table address a look-up would take stays in a register).
+ * Compiled for one dimension and for two (two_d), and for each way a walk
+ * is made (how: enum walk_how), all constants (walk, below): the
+ * one-dimensional walk, the common one, is a function with nothing of the
+ * host dimension in it; the live walks without caches, the default, have
+ * no call to them (so the table address a look-up would take stays in a
+ * register), nor a test of whether they are live.
  */
 static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint32_t vaddr, enum mmu_access acc,
-                                                          const bool two_d, const bool caches)
+                                                          const bool two_d, const enum walk_how how)
 {
     const struct mmu_walk_ctx *c = k->c;
     struct walk_result *r = k->r;
@@ -560,14 +565,14 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
     k->ad = 0;
     k->mem = c->mem;
     k->mem_last = c->memsize - 4;
-    if (caches) {   /* (read only where caches: walk_dim, nested) */
+    if (how == WALK_CACHED) {   /* (read only then: walk_dim, nested) */
         k->pwc = k->live && k->live->mmu.pwc_entries;
         k->ntlb = k->live && k->live->mmu.ntlb_entries;
     }
-    if (two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
-    if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST);
-    if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro, caches);
-    else if (c->paging) ok = walk_flat(k, vaddr, acc, &g, caches);
+    if (two_d) dim_init(k, &k->host, &c->host, DIM_HOST, how);
+    if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST, how);
+    if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro, how);
+    else if (c->paging) ok = walk_flat(k, vaddr, acc, &g, how);
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
     r->writable = g.w;
@@ -575,34 +580,45 @@ static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint
     r->user = g.u;
     r->leaf_level = (uint8_t)g.level;
     r->nrefs = (int)(k->ref - r->refs);
-    walk_charge(k);
+    walk_charge(k, how);
     return ok;
 }
 
 static __attribute__((noinline)) bool walk_1d(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    return walk_in(k, vaddr, acc, false, false);
+    return walk_in(k, vaddr, acc, false, WALK_LIVE);
 }
 
 static __attribute__((noinline)) bool walk_1d_cached(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    return walk_in(k, vaddr, acc, false, true);
+    return walk_in(k, vaddr, acc, false, WALK_CACHED);
 }
 
 static __attribute__((noinline)) bool walk_2d_whole(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    return walk_in(k, vaddr, acc, true, false);
+    return walk_in(k, vaddr, acc, true, WALK_LIVE);
 }
 
 static __attribute__((noinline)) bool walk_2d_cached(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
-    return walk_in(k, vaddr, acc, true, true);
+    return walk_in(k, vaddr, acc, true, WALK_CACHED);
+}
+
+static __attribute__((noinline)) bool walk_1d_probe(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, false, WALK_PROBE);
+}
+
+static __attribute__((noinline)) bool walk_2d_probe(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, true, WALK_PROBE);
 }
 
 static inline bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
     const struct mmu *u = k->live ? &k->live->mmu : NULL;
-    if (u && (u->pwc_entries || u->ntlb_entries))
+    if (!u) return k->c->two_d ? walk_2d_probe(k, vaddr, acc) : walk_1d_probe(k, vaddr, acc);
+    if (u->pwc_entries || u->ntlb_entries)
         return k->c->two_d ? walk_2d_cached(k, vaddr, acc) : walk_1d_cached(k, vaddr, acc);
     return k->c->two_d ? walk_2d_whole(k, vaddr, acc) : walk_1d(k, vaddr, acc);
 }
