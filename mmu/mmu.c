@@ -352,9 +352,13 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t h
 
 /* ---- the walker ----------------------------------------------------------- */
 /* How a dimension's walk reaches the tables of a dimension below it:
- * nested, for the guest dimension of a two-dimensional walk. */
-typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const enum walk_how how);
-static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out, const enum walk_how how);
+ * nested, for the guest dimension of a two-dimensional walk, in the copy
+ * for the way the walk is made (nested_probe, nested_live, nested_cached:
+ * enum walk_how). */
+typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested_probe(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested_live(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested_cached(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
 
 /* A live walk must set an accessed or dirty bit in a guest table entry at
  * guest-physical gpa that the host table maps read-only (a page shared
@@ -418,7 +422,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             // LAB(nested) BEGIN: the guest table lives at a guest-physical address: through the host dimension first
             /* the guest table lives at a guest-physical address */
             struct leaf h;
-            if (!below(k, epa, ACC_READ, &h, how)) return false;
+            if (!below(k, epa, ACC_READ, &h)) return false;
             epa_w = h.w;
             epa = h.pa;
             // LAB(nested) END
@@ -521,6 +525,24 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
     return true;
 }
 
+static inline __attribute__((always_inline)) bool nested_probe(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                               struct leaf *out)
+{
+    return nested(k, gpa, acc, out, WALK_PROBE);
+}
+
+static inline __attribute__((always_inline)) bool nested_live(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                              struct leaf *out)
+{
+    return nested(k, gpa, acc, out, WALK_LIVE);
+}
+
+static inline __attribute__((always_inline)) bool nested_cached(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                                struct leaf *out)
+{
+    return nested(k, gpa, acc, out, WALK_CACHED);
+}
+
 /* A two-dimensional walk: the guest's tables if its paging is on, each
  * table through the host dimension, then the host dimension for the page.
  * On success *g is the translation, with the rights of both dimensions,
@@ -529,7 +551,8 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
 static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc,
                                                           struct leaf *g, bool *host_ro, const enum walk_how how)
 {
-    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, nested, how)) return false;
+    walk_below_fn *below = how == WALK_CACHED ? nested_cached : how == WALK_LIVE ? nested_live : nested_probe;
+    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, below, how)) return false;
     struct leaf h;
     if (!nested(k, g->pa, acc, &h, how)) return false;
     *host_ro = g->w && !h.w;
