@@ -385,11 +385,12 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  *
  * `guest` says which dimension d is, and `below` how to reach a dimension
  * under it (NULL: none).  Both are constants at each of the calls below
- * (walk_flat, walk_2d, walk_host), so each is compiled with the other dimension's
- * concerns left out: the host walk, made once per guest level and inlined
- * there, has no rings, no A/D bits and no second dimension to look at.
- * `caches`, a constant as well, says whether the walk may have a page-walk
- * cache and a nested TLB to use (walk_in).
+ * (walk_flat, walk_2d, walk_host), so each is compiled with the other
+ * dimension's concerns left out: the host walk, made once per guest level
+ * and inlined there, has no rings, no A/D bits and no second dimension to
+ * look at.  `how`, a constant as well, is the way the walk is made (enum
+ * walk_how): a probe's has no A/D bits, a live one without walk caches no
+ * look-ups in them.
  */
 static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
                                                            enum mmu_access acc, struct leaf *out, const bool guest,
@@ -471,17 +472,18 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
 /* The guest's tables: walk_flat with one dimension (native, shadow, or a
  * guest's own tables under paravirtualisation), walk_2d (below) with a
  * host dimension below every table it reads.  Two copies of one function,
- * each inlined into its own copy of walk (walk_1d, walk_2d_whole), so that
- * the one-dimensional walk, the common one, carries none of the nested
- * walk's state, and no call between the walk and its level loop. */
+ * each inlined into the copies of walk of its kind (walk_1d, walk_2d_whole
+ * and the rest), so that the one-dimensional walk, the common one, carries
+ * none of the nested walk's state, and no call between the walk and its
+ * level loop. */
 static inline __attribute__((always_inline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc,
                                                             struct leaf *out, const enum walk_how how)
 {
     return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL, how);
 }
 
-static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out,
-                                                        const enum walk_how how)
+static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                            struct leaf *out, const enum walk_how how)
 {
     return walk_dim(k, &k->host, gpa, acc, out, false, NULL, how);
 }
@@ -525,6 +527,7 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
     return true;
 }
 
+/* nested for each way of walking, with below's signature (walk_2d) */
 static inline __attribute__((always_inline)) bool nested_probe(struct walker *k, uint32_t gpa, enum mmu_access acc,
                                                                struct leaf *out)
 {
@@ -636,6 +639,8 @@ static __attribute__((noinline)) bool walk_2d_probe(struct walker *k, uint32_t v
     return walk_in(k, vaddr, acc, true, WALK_PROBE);
 }
 
+/* The copy of walk for this one: a probe's (no machine), or a live walk's
+ * with walk caches or without. */
 static inline bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
 {
     const struct mmu *u = k->live ? &k->live->mmu : NULL;
