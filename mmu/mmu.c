@@ -169,8 +169,8 @@ struct walker {
     struct walk_result *r;
     struct dim guest, host;
     struct mmu_shape own[2];     /* shapes worked out for this walk (a probe's) */
-    bool leaf_seen;              /* the guest dimension reached its leaf, */
-    uint32_t leaf_pte;           /* which read this (before any A/D update) */
+    uint32_t leaf_pte;           /* the guest leaf as read (before any A/D update), 0 if the
+                                  * walk reached none: a leaf is present, never 0 */
     struct walk_ref *ref;        /* where the next reference is recorded (in r->refs) */
     unsigned ad;                 /* A/D updates so far: the rest of the references are reads */
     bool pwc, ntlb;              /* a live walk with a page-walk cache, a nested TLB */
@@ -178,13 +178,19 @@ struct walker {
     uint32_t mem_last;           /* and the last address an entry can be read at */
 };
 
+/* What a walk is compiled for (a constant in each copy: walk_1d and the
+ * rest): a probe, which has no machine; a live walk; a live walk with
+ * walk caches (a page-walk cache or a nested TLB) to use. */
+enum walk_how { WALK_PROBE, WALK_LIVE, WALK_CACHED };
+
 /* A live walk takes its shapes from the MMU's cache; a probe, which has no
  * machine, works them out. */
-static void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t, uint8_t which)
+static inline __attribute__((always_inline)) void dim_init(struct walker *k, struct dim *d, const struct mmu_table *t,
+                                                          uint8_t which, const enum walk_how how)
 {
     d->root = t->root;
     d->which = which;
-    if (k->live && t->levels >= 2 && t->levels <= MMU_MAX_LEVELS) {
+    if (how != WALK_PROBE && t->levels >= 2 && t->levels <= MMU_MAX_LEVELS) {
         d->s = &k->live->mmu.shapes[t->levels];
     } else {
         mmu_shape_of(t->levels, &k->own[which]);
@@ -231,9 +237,9 @@ static inline bool pte_read(struct walker *k, const uint8_t *mem, uint32_t mem_l
  * recorded; its A/D updates were charged as they were made).  Nothing in a
  * walk looks at the cycles, so charging them at its end gives the same
  * figures as charging each as it is made. */
-static void walk_charge(struct walker *k)
+static inline __attribute__((always_inline)) void walk_charge(struct walker *k, const enum walk_how how)
 {
-    if (k->live) {
+    if (how != WALK_PROBE) {
         unsigned reads = (unsigned)k->r->nrefs - k->ad;
         k->live->mmu.st.walk_refs += reads;
         cpu_charge(k->live, CY_WALK, (uint64_t)reads * k->live->prof.walk_ref);
@@ -314,7 +320,9 @@ static void pwc_fill(struct machine *m, const struct mmu_walk_ctx *c, const stru
 // LAB(nested) END
 
 /* ---- the nested TLB: guest-physical page -> host-physical page ------------- */
-static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, struct leaf *out)
+/* (the leaf by value, not by its address: the host walk keeps its own in
+ * registers) */
+static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t *hpa, bool *w)
 {
     struct mmu *u = &m->mmu;
     for (unsigned i = 0; i < u->ntlb_entries; i++) {
@@ -322,15 +330,15 @@ static bool ntlb_lookup(struct machine *m, uint16_t vpid, uint32_t gpa, struct l
         if (e->valid && e->vpid == vpid && e->gpn == gpa >> 12) {
             e->lru = ++u->lru_clock;
             u->st.ntlb_hits++;
-            out->pa = (e->hpn << 12) | (gpa & 0xfff);
-            out->w = e->writable;
+            *hpa = (e->hpn << 12) | (gpa & 0xfff);
+            *w = e->writable;
             return true;
         }
     }
     return false;
 }
 
-static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const struct leaf *l)
+static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, uint32_t hpa, bool w)
 {
     struct mmu *u = &m->mmu;
     struct ntlb_entry *victim = &u->ntlb[0];
@@ -339,14 +347,18 @@ static void ntlb_fill(struct machine *m, uint16_t vpid, uint32_t gpa, const stru
         if (!e->valid) { victim = e; break; }
         if (e->lru < victim->lru) victim = e;
     }
-    *victim = (struct ntlb_entry){gpa >> 12, l->pa >> 12, vpid, 1, l->w, ++u->lru_clock};
+    *victim = (struct ntlb_entry){gpa >> 12, hpa >> 12, vpid, 1, w, ++u->lru_clock};
 }
 
 /* ---- the walker ----------------------------------------------------------- */
 /* How a dimension's walk reaches the tables of a dimension below it:
- * nested, for the guest dimension of a two-dimensional walk. */
+ * nested, for the guest dimension of a two-dimensional walk, in the copy
+ * for the way the walk is made (nested_probe, nested_live, nested_cached:
+ * enum walk_how). */
 typedef bool walk_below_fn(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
-static inline bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested_probe(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested_live(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
+static inline bool nested_cached(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out);
 
 /* A live walk must set an accessed or dirty bit in a guest table entry at
  * guest-physical gpa that the host table maps read-only (a page shared
@@ -372,30 +384,33 @@ static bool ad_violation(struct walker *k, uint32_t gpa)
  * the host dimension failed).
  *
  * `guest` says which dimension d is, and `below` how to reach a dimension
- * under it (NULL: none).  Both are constants at each of the two calls below
- * (walk_guest, walk_host), so each is compiled with the other dimension's
- * concerns left out: the host walk, made once per guest level and inlined
- * there, has no rings, no A/D bits and no second dimension to look at.
+ * under it (NULL: none).  Both are constants at each of the calls below
+ * (walk_flat, walk_2d, walk_host), so each is compiled with the other
+ * dimension's concerns left out: the host walk, made once per guest level
+ * and inlined there, has no rings, no A/D bits and no second dimension to
+ * look at.  `how`, a constant as well, is the way the walk is made (enum
+ * walk_how): a probe's has no A/D bits, a live one without walk caches no
+ * look-ups in them.
  */
 static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, const struct dim *d, uint32_t addr,
                                                            enum mmu_access acc, struct leaf *out, const bool guest,
-                                                           walk_below_fn *below)
+                                                           walk_below_fn *below, const enum walk_how how)
 {
     struct machine *m = k->live;
     struct walk_result *r = k->r;
     const struct mmu_shape *s = d->s;
     bool user = guest && k->c->user;            /* the host table has no rings */
-    bool two_d = below && k->c->two_d;
-    bool pwc = k->pwc;
-    bool ad = m && guest;                       /* host tables keep no A/D bits */
+    bool two_d = below != NULL;                 /* (walk_2d, the one to pass one, walks two dimensions) */
+    bool pwc = how == WALK_CACHED && k->pwc;
+    bool ad = how != WALK_PROBE && guest;       /* host tables keep no A/D bits */
     uint32_t table = d->root & PTE_FRAME;
     unsigned level = 0, bottom = s->levels - 1;
     uint32_t path = ~0u;                        /* the and of every entry's bits on the path */
-    /* The memory and its bound, read once for a walk of the nested kind
-     * (of two dimensions): the stores of each record could change them,
-     * as far as the compiler knows, and would have them read again at
-     * every level.  (Measured: the one-dimensional walk is faster without.) */
-    const bool hold = below || !guest;
+    /* The memory and its bound, read once: the stores of each record could
+     * change them, as far as the compiler knows, and would have them read
+     * again at every level.  (Measured: once the walker is compiled for
+     * each way of walking, the one-dimensional walk is faster with this
+     * too, which it was not before.) */
     const uint8_t *mem = k->mem;
     uint32_t mem_last = k->mem_last;
 #define WHY() ((acc == ACC_WRITE ? FAULT_WRITE : 0) | (user ? FAULT_USER : 0) | (acc == ACC_FETCH ? FAULT_FETCH : 0))
@@ -413,8 +428,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             epa = h.pa;
             // LAB(nested) END
         }
-        if (!pte_read(k, hold ? mem : k->mem, hold ? mem_last : k->mem_last, guest ? DIM_GUEST : DIM_HOST, level,
-                      table, idx, epa, &pte)) {
+        if (!pte_read(k, mem, mem_last, guest ? DIM_GUEST : DIM_HOST, level, table, idx, epa, &pte)) {
             r->fault = WHY() | FAULT_BUS;
             return false;
         }
@@ -434,10 +448,7 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
             table = pte & PTE_FRAME;
             continue;
         }
-        if (guest) {
-            k->leaf_seen = true;
-            k->leaf_pte = pte;
-        }
+        if (guest) k->leaf_pte = pte;
         bool w = path & PTE_W, usr = path & PTE_U;
         if ((user && !usr) || (acc == ACC_WRITE && !w)) {
             r->fault = WHY() | FAULT_PRESENT;
@@ -459,23 +470,22 @@ static inline __attribute__((always_inline)) bool walk_dim(struct walker *k, con
 }
 
 /* The guest's tables: walk_flat with one dimension (native, shadow, or a
- * guest's own tables under paravirtualisation), walk_guest with a host
- * dimension below every table it reads.  Two copies of one function, so
- * that the one-dimensional walk, the common one, carries none of the
- * nested walk's state. */
-static __attribute__((noinline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+ * guest's own tables under paravirtualisation), walk_2d (below) with a
+ * host dimension below every table it reads.  Two copies of one function,
+ * each inlined into the copies of walk of its kind (walk_1d, walk_2d_whole
+ * and the rest), so that the one-dimensional walk, the common one, carries
+ * none of the nested walk's state, and no call between the walk and its
+ * level loop. */
+static inline __attribute__((always_inline)) bool walk_flat(struct walker *k, uint32_t vaddr, enum mmu_access acc,
+                                                            struct leaf *out, const enum walk_how how)
 {
-    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL);
+    return walk_dim(k, &k->guest, vaddr, acc, out, true, NULL, how);
 }
 
-static __attribute__((noinline)) bool walk_guest(struct walker *k, uint32_t vaddr, enum mmu_access acc, struct leaf *out)
+static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                            struct leaf *out, const enum walk_how how)
 {
-    return walk_dim(k, &k->guest, vaddr, acc, out, true, nested);
-}
-
-static inline __attribute__((always_inline)) bool walk_host(struct walker *k, uint32_t gpa, enum mmu_access acc, struct leaf *out)
-{
-    return walk_dim(k, &k->host, gpa, acc, out, false, NULL);
+    return walk_dim(k, &k->host, gpa, acc, out, false, NULL, how);
 }
 
 /*
@@ -485,7 +495,7 @@ static inline __attribute__((always_inline)) bool walk_host(struct walker *k, ui
  * leaves the guest with a VM exit, and the guest never sees a fault.
  */
 static inline __attribute__((always_inline)) bool nested(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                         struct leaf *out)
+                                                         struct leaf *out, const enum walk_how how)
 {
     struct machine *m = k->live;
     if (gpa >= k->c->guest_memsize) {
@@ -496,7 +506,11 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
         out->w = true;
         return true;
     }
-    if (k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, out)) {
+    uint32_t hpa;
+    bool w;
+    if (how == WALK_CACHED && k->ntlb && ntlb_lookup(m, k->c->vpid, gpa, &hpa, &w)) {
+        out->pa = hpa;
+        out->w = w;
         if (acc == ACC_WRITE && !out->w) {
             k->r->fault = FAULT_NESTED | FAULT_PRESENT | FAULT_WRITE;
             k->r->nested_gpa = gpa;
@@ -504,12 +518,49 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
         }
         return true;
     }
-    if (!walk_host(k, gpa, acc, out)) {
+    if (!walk_host(k, gpa, acc, out, how)) {
         k->r->fault |= FAULT_NESTED;
         k->r->nested_gpa = gpa;
         return false;
     }
-    if (k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out);
+    if (how == WALK_CACHED && k->ntlb) ntlb_fill(m, k->c->vpid, gpa, out->pa, out->w);
+    return true;
+}
+
+/* nested for each way of walking, with below's signature (walk_2d) */
+static inline __attribute__((always_inline)) bool nested_probe(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                               struct leaf *out)
+{
+    return nested(k, gpa, acc, out, WALK_PROBE);
+}
+
+static inline __attribute__((always_inline)) bool nested_live(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                              struct leaf *out)
+{
+    return nested(k, gpa, acc, out, WALK_LIVE);
+}
+
+static inline __attribute__((always_inline)) bool nested_cached(struct walker *k, uint32_t gpa, enum mmu_access acc,
+                                                                struct leaf *out)
+{
+    return nested(k, gpa, acc, out, WALK_CACHED);
+}
+
+/* A two-dimensional walk: the guest's tables if its paging is on, each
+ * table through the host dimension, then the host dimension for the page.
+ * On success *g is the translation, with the rights of both dimensions,
+ * and *host_ro says whether the host's alone refused writing; on a failure
+ * of the host dimension *g stays the guest's. */
+static inline __attribute__((always_inline)) bool walk_2d(struct walker *k, uint32_t vaddr, enum mmu_access acc,
+                                                          struct leaf *g, bool *host_ro, const enum walk_how how)
+{
+    walk_below_fn *below = how == WALK_CACHED ? nested_cached : how == WALK_LIVE ? nested_live : nested_probe;
+    if (k->c->paging && !walk_dim(k, &k->guest, vaddr, acc, g, true, below, how)) return false;
+    struct leaf h;
+    if (!nested(k, g->pa, acc, &h, how)) return false;
+    *host_ro = g->w && !h.w;
+    g->pa = h.pa;
+    g->w = g->w && h.w;
     return true;
 }
 
@@ -517,39 +568,36 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
  * walk: the whole translation of a virtual address in the walker's context:
  * one dimension, or under nested paging the guest's own tables if it has
  * paging on, then the host dimension for the result.  Fills the result.
+ * Compiled for one dimension and for two (two_d), and for each way a walk
+ * is made (how: enum walk_how), all constants (walk, below): the
+ * one-dimensional walk, the common one, is a function with nothing of the
+ * host dimension in it; the live walks without caches, the default, have
+ * no call to them (so the table address a look-up would take stays in a
+ * register), nor a test of whether they are live.
  */
-static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+static inline __attribute__((always_inline)) bool walk_in(struct walker *k, uint32_t vaddr, enum mmu_access acc,
+                                                          const bool two_d, const enum walk_how how)
 {
     const struct mmu_walk_ctx *c = k->c;
     struct walk_result *r = k->r;
     r->vaddr = vaddr;
     r->access = acc;
-    r->nrefs = 0;
     r->fault = r->nested_gpa = 0;
     struct leaf g = {vaddr, true, true, 0};
     bool ok = true, host_ro = false;
-    k->leaf_seen = false;
     k->leaf_pte = 0;
     k->ref = r->refs;
     k->ad = 0;
     k->mem = c->mem;
     k->mem_last = c->memsize - 4;
-    k->pwc = k->live && k->live->mmu.pwc_entries;
-    k->ntlb = k->live && k->live->mmu.ntlb_entries;
-    if (c->two_d) dim_init(k, &k->host, &c->host, DIM_HOST);
-    if (c->paging) {
-        dim_init(k, &k->guest, &c->table, DIM_GUEST);
-        ok = c->two_d ? walk_guest(k, vaddr, acc, &g) : walk_flat(k, vaddr, acc, &g);
+    if (how == WALK_CACHED) {   /* (read only then: walk_dim, nested) */
+        k->pwc = k->live && k->live->mmu.pwc_entries;
+        k->ntlb = k->live && k->live->mmu.ntlb_entries;
     }
-    if (ok && c->two_d) {
-        struct leaf h = {0, false, false, 0};   /* as it stays when the host walk fails */
-        ok = nested(k, g.pa, acc, &h);
-        if (ok) {   /* (a failed host walk leaves h unset) */
-            g.pa = h.pa;
-            host_ro = g.w && !h.w;
-            g.w = g.w && h.w;
-        }
-    }
+    if (two_d) dim_init(k, &k->host, &c->host, DIM_HOST, how);
+    if (c->paging) dim_init(k, &k->guest, &c->table, DIM_GUEST, how);
+    if (two_d) ok = walk_2d(k, vaddr, acc, &g, &host_ro, how);
+    else if (c->paging) ok = walk_flat(k, vaddr, acc, &g, how);
     r->faulted = !ok;
     if (ok) r->pa = g.pa;
     r->writable = g.w;
@@ -557,8 +605,49 @@ static bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
     r->user = g.u;
     r->leaf_level = (uint8_t)g.level;
     r->nrefs = (int)(k->ref - r->refs);
-    walk_charge(k);
+    walk_charge(k, how);
     return ok;
+}
+
+static __attribute__((noinline)) bool walk_1d(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, false, WALK_LIVE);
+}
+
+static __attribute__((noinline)) bool walk_1d_cached(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, false, WALK_CACHED);
+}
+
+static __attribute__((noinline)) bool walk_2d_whole(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, true, WALK_LIVE);
+}
+
+static __attribute__((noinline)) bool walk_2d_cached(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, true, WALK_CACHED);
+}
+
+static __attribute__((noinline)) bool walk_1d_probe(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, false, WALK_PROBE);
+}
+
+static __attribute__((noinline)) bool walk_2d_probe(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    return walk_in(k, vaddr, acc, true, WALK_PROBE);
+}
+
+/* The copy of walk for this one: a probe's (no machine), or a live walk's
+ * with walk caches or without. */
+static inline bool walk(struct walker *k, uint32_t vaddr, enum mmu_access acc)
+{
+    const struct mmu *u = k->live ? &k->live->mmu : NULL;
+    if (!u) return k->c->two_d ? walk_2d_probe(k, vaddr, acc) : walk_1d_probe(k, vaddr, acc);
+    if (u->pwc_entries || u->ntlb_entries)
+        return k->c->two_d ? walk_2d_cached(k, vaddr, acc) : walk_1d_cached(k, vaddr, acc);
+    return k->c->two_d ? walk_2d_whole(k, vaddr, acc) : walk_1d(k, vaddr, acc);
 }
 
 bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc, struct walk_result *r)
@@ -574,17 +663,14 @@ bool mmu_probe(const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc
  * leaf_pte, also the guest leaf's entry as read (0 if the walk read none,
  * as with paging off). */
 static bool walk_live(struct machine *m, const struct mmu_walk_ctx *c, uint32_t vaddr, enum mmu_access acc,
-                      struct walk_result *r, bool *leaf_seen, uint32_t *leaf_pte)
+                      struct walk_result *r, uint32_t *leaf_pte)
 {
     struct walker k;   /* (not zeroed: walk sets what it reads) */
     k.c = c;
     k.live = m;
     k.r = r;
     bool ok = walk(&k, vaddr, acc);
-    if (leaf_seen) {
-        *leaf_seen = k.leaf_seen;
-        *leaf_pte = k.leaf_pte;
-    }
+    if (leaf_pte) *leaf_pte = k.leaf_pte;
     return ok;
 }
 
@@ -599,7 +685,7 @@ bool vmx_guest_phys(struct machine *m, uint32_t gpa, uint32_t *hpa)
     ctx_init_now(&c, m);
     c.paging = false;
     struct walk_result r;
-    bool ok = walk_live(m, &c, gpa, ACC_READ, &r, NULL, NULL);
+    bool ok = walk_live(m, &c, gpa, ACC_READ, &r, NULL);
     /* a walk of its own (a trap's vector, a hypervisor's read): an event */
     cpu_trace(m, TR_WALK, ok ? 0 : r.fault, ok ? r.pa : 0, ACC_READ, &r);
     if (ok) {
@@ -642,8 +728,9 @@ static struct tlb_entry *tlb_set(const struct machine *m, uint32_t vpn, bool phy
 
 /* A lookup searches the current context's TLB; an invalidation both.
  * (Every TLB miss and every page change of the interpreter looks here:
- * the set is scanned for the page number first, the context only then.) */
-static struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
+ * the set is scanned for the page number first, the context only then;
+ * inlined, so that a look-up is not a call within a call.) */
+static inline __attribute__((always_inline)) struct tlb_entry *tlb_find(struct machine *m, uint32_t vpn, bool lookup)
 {
     struct mmu *u = &m->mmu;
     bool now_phys = phys_context(m);
@@ -808,9 +895,8 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     ctx_init_now(&c, m);
     c.user = user;
     const struct walk_result *r = &u->last_walk;
-    bool leaf_seen;
     uint32_t leaf_pte;
-    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_seen, &leaf_pte);
+    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_pte);
     if (ok) {
         *pa = r->pa;
     } else {
@@ -831,18 +917,19 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     soft_forget(u, e);
     /* the new entry, field by field (every one is set): G on the guest
      * leaf makes it global; a leaf found already dirty, or no guest PTE to
-     * mark (the guest's paging off), needs no walk on the first write */
+     * mark (the guest's paging off), needs no walk on the first write.
+     * (No leaf read, leaf_pte is 0: none of its bits.) */
     e->vpn = vpn;
     e->pfn = *pa >> 12;
     e->asid = cur_asid(m);
     e->vpid = c.vpid;
     e->valid = 1;
-    e->global = leaf_seen && (leaf_pte & PTE_G);
+    e->global = (leaf_pte & PTE_G) != 0;
     e->writable = r->writable;
     e->user = r->user;
-    e->dirty = acc == ACC_WRITE || (leaf_seen && (leaf_pte & PTE_D)) || !(m->cpu.cr[CR_MMU] & 1);
+    e->dirty = acc == ACC_WRITE || (leaf_pte & PTE_D) || !(m->cpu.cr[CR_MMU] & 1);
     e->level = r->leaf_level;
-    e->soft = leaf_seen ? (uint8_t)((leaf_pte >> 7) & 0x1f) : 0;
+    e->soft = (uint8_t)((leaf_pte >> 7) & 0x1f);
     e->phys = phys;
     e->host_ro = r->host_ro;
     e->lru = ++u->lru_clock;
