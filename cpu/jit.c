@@ -26,6 +26,7 @@
  * jit_state), r9 = where a record's block total is; rax, rcx, r10 scratch.
  * The code touches no stack and calls nothing.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -134,6 +135,10 @@ struct bail {
     uintptr_t rec;
 };
 #define PROLOGUE 3                  /* mov r11, rcx */
+/* where the templates find a record's and the state's fields */
+_Static_assert(offsetof(struct dinsn, blk_nm) == 8, "enter_block reads a record's blk_nm at 8");
+_Static_assert(offsetof(struct jit_state, left) == 0 && offsetof(struct jit_state, cnt) == 8,
+               "enter_block reads left at [r8] and cnt at [r8 + 8]");
 
 /* Does record d have a template (a run can start at it)? */
 static bool has_template(const struct dinsn *d)
