@@ -134,15 +134,23 @@ void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
     for (unsigned i = from; i < to; i++)
         p->insn[i].h = j && j->entry[i] ? h[OPX_JIT_CASE] : h[p->insn[i].op];
     if (p->jit_mode == JIT_COUNTING) {
-        /* where blocks start (the first record, one after a block's end,
-         * an in-page branch's target): there the page's heat is counted */
-        p->insn[0].h = h[OPX_JIT_COUNT_CASE];
-        for (unsigned i = 0; i < PAGE_INSNS; i++) {
-            const struct dinsn *d = &p->insn[i];
-            if (p->cold[i].ends_block) p->insn[i + 1].h = h[OPX_JIT_COUNT_CASE];
-            if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
-                p->insn[DINSN_TARGET_INDEX(d->imm)].h = h[OPX_JIT_COUNT_CASE];
-        }
+        /* where blocks start: there the page's heat is counted */
+        bool start[PAGE_INSNS + 1];
+        decode_block_starts(p, start);
+        for (unsigned i = 0; i <= PAGE_INSNS; i++)
+            if (start[i]) p->insn[i].h = h[OPX_JIT_COUNT_CASE];
+    }
+}
+
+void decode_block_starts(const struct decode_page *p, bool start[PAGE_INSNS + 1])
+{
+    memset(start, 0, (PAGE_INSNS + 1) * sizeof *start);
+    start[0] = true;
+    for (unsigned i = 0; i < PAGE_INSNS; i++) {
+        const struct dinsn *d = &p->insn[i];
+        if (p->cold[i].ends_block) start[i + 1] = true;
+        if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
+            start[DINSN_TARGET_INDEX(d->imm)] = true;
     }
 }
 

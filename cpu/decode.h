@@ -149,6 +149,9 @@ void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to);
 /* p's h all for the fast loop of paging state mode (0 off, 1 on). */
 void decode_page_handlers(struct decode_page *p, unsigned mode);
 
+/* Where the fast loop enters p's blocks: its first record, one after a
+ * block's end (the sentinel included), an in-page branch's target. */
+void decode_block_starts(const struct decode_page *p, bool start[PAGE_INSNS + 1]);
 /* Does op carry its target as a place in the page (a branch, jal)? */
 bool dinsn_has_page_target(int op);
 /* Does execution flow from d to the next instruction without a block entry

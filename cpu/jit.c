@@ -140,23 +140,22 @@ _Static_assert(offsetof(struct dinsn, blk_nm) == 8, "enter_block reads a record'
 _Static_assert(offsetof(struct jit_state, left) == 0 && offsetof(struct jit_state, cnt) == 8,
                "enter_block reads left at [r8] and cnt at [r8 + 8]");
 
-/* Does record d have a template (a run can start at it)? */
+/* Is op a load or a store (not pushf or popf, which are system
+ * instructions that touch memory)?  From the instruction table. */
+static bool is_access(int op)
+{
+    return op < OP_COUNT && (isa_info[op].format == FMT_LD || isa_info[op].format == FMT_ST);
+}
+
+/* Does record d have a template (a run can start at it)?  By the
+ * instruction table's classes: every ALU and multiply instruction, every
+ * load and store, a conditional branch to its own page. */
 static bool has_template(const struct dinsn *d)
 {
-    switch (d->op) {
-    case OP_ADD: case OP_SUB: case OP_AND: case OP_OR: case OP_XOR:
-    case OP_SLL: case OP_SRL: case OP_SRA: case OP_SLT: case OP_SLTU:
-    case OP_MUL: case OP_MULH: case OP_MULHU:
-    case OP_ADDI: case OP_ANDI: case OP_ORI: case OP_XORI:
-    case OP_SLLI: case OP_SRLI: case OP_SRAI: case OP_SLTI: case OP_SLTIU: case OP_LUI:
-    case OP_LW: case OP_LH: case OP_LHU: case OP_LB: case OP_LBU:
-    case OP_SW: case OP_SH: case OP_SB:
-        return true;
-    case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU: case OP_BGEU:
-        return (uint32_t)d->imm < DINSN_PAGE_BYTES;    /* a target in the page */
-    default:
-        return false;
-    }
+    if (branch_cc(d->op) >= 0) return (uint32_t)d->imm < DINSN_PAGE_BYTES;
+    if (d->op >= OP_COUNT) return false;
+    enum isa_class c = isa_info[d->op].cls;
+    return c == CL_ALU || c == CL_MUL || is_access(d->op);
 }
 
 static void emit_insn(struct emit *e, const struct dinsn *d, struct bail *bails, unsigned *nb)
@@ -224,7 +223,7 @@ static void emit_insn(struct emit *e, const struct dinsn *d, struct bail *bails,
         PUT(e, 0xc7, 0x47, RD(a));
         put32(e, imm << 16);
         return;
-    default: {
+    case OP_LW: case OP_LH: case OP_LHU: case OP_LB: case OP_LBU: case OP_SW: case OP_SH: case OP_SB: {
         /* a load or a store: eax = R[b] + imm, then the shortcut's check,
          * (eax & (~0xfff | size - 1)) == tag, the alignment folded in */
         bool store = isa_info[d->op].cls == CL_STORE;
@@ -256,17 +255,11 @@ static void emit_insn(struct emit *e, const struct dinsn *d, struct bail *bails,
         store_eax(e, a);
         return;
     }
-    }
-}
-
-/* Is op a load or a store with a template? */
-static bool is_access(int op)
-{
-    switch (op) {
-    case OP_LW: case OP_LH: case OP_LHU: case OP_LB: case OP_LBU: case OP_SW: case OP_SH: case OP_SB:
-        return true;
     default:
-        return false;
+        /* an instruction the table's classes give a template that has
+         * none here: the page stays interpreted rather than wrong */
+        e->full = true;
+        return;
     }
 }
 
@@ -400,16 +393,12 @@ void jit_page_build(struct machine *m, struct decode_page *p)
     struct jit_page *j = calloc(1, sizeof *j);
     if (!b || !j) goto fail;
     b->p = p;
-    /* where the fast loop dispatches: the page's first record, one after a
-     * block's end, an in-page branch's target */
-    b->leader[0] = true;
-    for (unsigned k = 0; k < PAGE_INSNS; k++) {
-        /* and one after a load or store: the loop, having done one that
-         * missed the shortcut, comes back to the code there */
-        if (p->cold[k].ends_block || is_access(p->insn[k].op)) b->leader[k + 1] = true;
-        if (dinsn_has_page_target(p->insn[k].op) && (uint32_t)p->insn[k].imm < DINSN_PAGE_BYTES)
-            b->leader[DINSN_TARGET_INDEX(p->insn[k].imm)] = true;
-    }
+    /* where the fast loop dispatches: where blocks start, and one after a
+     * load or store (the loop, having done one that missed the shortcut,
+     * comes back to the code there) */
+    decode_block_starts(p, b->leader);
+    for (unsigned k = 0; k < PAGE_INSNS; k++)
+        if (is_access(p->insn[k].op)) b->leader[k + 1] = true;
     for (unsigned k = 0; k < PAGE_INSNS; k++) b->run[k] = b->leader[k] && has_template(&p->insn[k]);
     for (unsigned k = 0; k < PAGE_INSNS && !b->e.full; k++)
         if (b->run[k]) emit_run(b, k);
