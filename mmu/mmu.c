@@ -755,6 +755,14 @@ static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn, bool phys)
 {
     struct mmu *u = &m->mmu;
     struct tlb_entry *set = tlb_set(m, vpn, phys);
+    if (u->tlb_ways == 4 && set[0].valid & set[1].valid & set[2].valid & set[3].valid) {
+        /* the common set, full, of the default TLB: the least recently
+         * used of four, the first of them if two tie, as below */
+        struct tlb_entry *a = set[1].lru < set[0].lru ? &set[1] : &set[0];
+        struct tlb_entry *b = set[3].lru < set[2].lru ? &set[3] : &set[2];
+        u->st.tlb_evictions++;
+        return b->lru < a->lru ? b : a;
+    }
     struct tlb_entry *v = &set[0];
     uint64_t oldest = v->lru;
     for (unsigned i = 0; i < u->tlb_ways; i++) {
@@ -895,8 +903,17 @@ bool mmu_translate_miss(struct machine *m, uint32_t vaddr, enum mmu_access acc, 
     ctx_init_now(&c, m);
     c.user = user;
     const struct walk_result *r = &u->last_walk;
-    uint32_t leaf_pte;
-    bool ok = walk_live(m, &c, vaddr, acc, &u->last_walk, &leaf_pte);
+    /* The walk: walk_live's, with the walks of the default machine (no
+     * walk caches) compiled in here rather than called. */
+    struct walker k;   /* (not zeroed: walk sets what it reads) */
+    k.c = &c;
+    k.live = m;
+    k.r = &u->last_walk;
+    bool ok;
+    if (u->pwc_entries || u->ntlb_entries) ok = walk(&k, vaddr, acc);
+    else if (c.two_d) ok = walk_in(&k, vaddr, acc, true, WALK_LIVE);
+    else ok = walk_in(&k, vaddr, acc, false, WALK_LIVE);
+    uint32_t leaf_pte = k.leaf_pte;
     if (ok) {
         *pa = r->pa;
     } else {
