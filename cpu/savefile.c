@@ -243,7 +243,7 @@ static void visit_detour(struct savefile *f, struct cpu_detour *d)
     sf_u64(f, &d->code_writes);
 }
 
-static void visit_vmcs(struct savefile *f, struct vmcs *v)
+static void visit_vmcs(struct savefile *f, struct vmcs *v, bool used)
 {
     sf_u32s(f, "registers", v->r, ISA_NREGS);
     sf_u32(f, &v->pc);
@@ -257,6 +257,10 @@ static void visit_vmcs(struct savefile *f, struct vmcs *v)
     sf_bool(f, &v->irq_window);
     sf_u32(f, &v->ept_root);
     sf_unsigned(f, &v->ept_levels);
+    /* (every VMCS a hypervisor made has a host table's levels; the walker
+     * knows no other) */
+    if (used && (v->ept_levels < 2 || v->ept_levels > MMU_MAX_LEVELS))
+        sf_fail(f, "a VMCS whose host table has %u levels: expected 2 to %d", v->ept_levels, MMU_MAX_LEVELS);
     sf_u16(f, &v->vpid);
     sf_u32(f, &v->guest_memsize);
     sf_bool(f, &v->inject);
@@ -277,11 +281,11 @@ static void visit_vmx(struct savefile *f, struct vmx *x)
     sf_int(f, &x->cur);
     sf_bool(f, &x->injecting);
     sf_int(f, &x->nvmcs);
-    if (x->nvmcs < 0 || x->nvmcs > MAX_VMS || x->cur < -1 || x->cur >= MAX_VMS) {
+    if (x->nvmcs < 0 || x->nvmcs > MAX_VMS || x->cur < -1 || x->cur >= x->nvmcs) {
         sf_fail(f, "%d VMCSs, the current %d: expected at most %d", x->nvmcs, x->cur, MAX_VMS);
         return;
     }
-    for (int i = 0; i < MAX_VMS; i++) visit_vmcs(f, &x->vmcs[i]);
+    for (int i = 0; i < MAX_VMS; i++) visit_vmcs(f, &x->vmcs[i], i < x->nvmcs);
     sf_u64(f, &x->exits);
     sf_u64s(f, "exit reasons", x->exits_by_reason, EXIT_COUNT);
 }

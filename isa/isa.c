@@ -84,8 +84,7 @@ const char *const vmexit_reason_desc[EXIT_COUNT] = {
 void isa_level_bits(unsigned levels, unsigned bits[ISA_MAX_LEVELS])
 {
     /* 20 bits of page number; the root takes what does not divide evenly */
-    unsigned each = 20 / levels, rest = 20 - each * levels;
-    for (unsigned i = 0; i < levels; i++) bits[i] = each + (i == 0 ? rest : 0);
+    for (unsigned i = 0; i < levels; i++) bits[i] = ISA_INDEX_BITS(levels, i);
 }
 
 /* opcode byte -> op, built on first use from the table. */

@@ -314,7 +314,11 @@ int isa_port_parse(const char *name);
 
 /* The split of a 20-bit virtual page number into `levels` table indices:
  * index bits for each level, root first (the root takes what does not
- * divide evenly). */
+ * divide evenly).  ISA_INDEX_BITS and ISA_INDEX_SHIFT are the rule, for
+ * level i (0 = root) of a table of `levels` levels: constants where both
+ * are (the MMU's unrolled walker). */
+#define ISA_INDEX_BITS(levels, i) (20u / (levels) + ((i) == 0 ? 20u % (levels) : 0u))
+#define ISA_INDEX_SHIFT(levels, i) (12u + ((levels) - 1u - (i)) * (20u / (levels)))
 void isa_level_bits(unsigned levels, unsigned bits[ISA_MAX_LEVELS]);
 
 /* ---- boot parameters ---------------------------------------------------- */

@@ -511,3 +511,23 @@ Test(mmu, walks_mark_every_level_accessed_and_only_the_leaf_dirty)
     }
     setup_machine(2, 64, 4, false, 0);
 }
+
+/* The walker unrolled for two-level tables computes its index split from
+ * ISA_INDEX_SHIFT and ISA_INDEX_BITS; every other walk reads the shapes
+ * mmu_shape_of works out from isa_level_bits.  Both must be the ISA's one
+ * rule (docs/isa.md: 20 bits of page number, the root taking the rest). */
+Test(mmu, the_index_split_is_one_rule_for_every_walker)
+{
+    for (unsigned n = 2; n <= MMU_MAX_LEVELS; n++) {
+        struct mmu_shape s;
+        mmu_shape_of(n, &s);
+        unsigned bits = 0;
+        for (unsigned i = 0; i < n; i++) {
+            cr_expect_eq(s.shift[i], ISA_INDEX_SHIFT(n, i), "levels %u, level %u: shift", n, i);
+            cr_expect_eq(s.mask[i], (1u << ISA_INDEX_BITS(n, i)) - 1, "levels %u, level %u: mask", n, i);
+            bits += ISA_INDEX_BITS(n, i);
+        }
+        cr_expect_eq(bits, 20u, "levels %u: the index bits make a page number", n);
+        cr_expect_eq(s.shift[n - 1], 12u, "levels %u: the bottom level indexes pages", n);
+    }
+}
