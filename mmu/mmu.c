@@ -222,8 +222,23 @@ _Static_assert(MMU_MAX_LEVELS * (MMU_MAX_LEVELS + 2) + MMU_MAX_LEVELS <= MMU_MAX
 static inline void record(struct walker *k, uint8_t dim, unsigned level, int kind, uint32_t table, uint32_t idx,
                           uint32_t pte)
 {
-    *k->ref++ = (struct walk_ref){.level = (uint8_t)level, .kind = (uint8_t)kind, .dim = dim,
-                                  .table = table, .index = idx, .pte = pte};
+    struct walk_ref *w = k->ref++;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* level, kind, dim and the padding after them as one word: in a
+     * walker unrolled for its levels, one store of a constant */
+    _Static_assert(offsetof(struct walk_ref, level) == 0 && offsetof(struct walk_ref, kind) == 1 &&
+                       offsetof(struct walk_ref, dim) == 2 && offsetof(struct walk_ref, table) == 4,
+                   "the first word of a walk_ref is level, kind, dim");
+    uint32_t head = (uint32_t)(uint8_t)level | (uint32_t)(uint8_t)kind << 8 | (uint32_t)dim << 16;
+    memcpy(w, &head, 4);
+#else
+    w->level = (uint8_t)level;
+    w->kind = (uint8_t)kind;
+    w->dim = dim;
+#endif
+    w->table = table;
+    w->index = idx;
+    w->pte = pte;
 }
 
 /* Reads the entry idx of the table at table (host-physical pa) in
