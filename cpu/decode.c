@@ -123,6 +123,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     decode_set_handlers(p, 0, PAGE_INSNS + 1);
     p->valid = true;
     m->code_page[ppn] = 1;
+    mmu_soft_code_page(m, ppn);   /* a store into it must reach the code check */
     m->st.decoded_pages++;
 }
 

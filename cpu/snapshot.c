@@ -242,6 +242,9 @@ bool machine_snapshot_restore(struct machine *m, const struct machine_snapshot *
     if (u->pwc_entries) memcpy(u->pwc, s->pwc, u->pwc_entries * sizeof *u->pwc);
     if (u->ntlb_entries) memcpy(u->ntlb, s->ntlb, u->ntlb_entries * sizeof *u->ntlb);
     u->last_addend = (uintptr_t)m->mem + s->last_addend_off;
+    /* the soft TLB holds host pointers and write tags of the code pages as
+     * they were then, not as the live decode cache has them: empty */
+    mmu_soft_clear(u);
     bt_put_back(m, s);
     if (s->ext) m->hooks->snap_restore(m->hooks_ctx, s->ext);
     net_put_back(m, s);     /* the frames in flight then */

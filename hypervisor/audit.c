@@ -407,13 +407,14 @@ static void audit_caches(struct audit *a)
      * valid TLB entry (audited above) of the same page and frame, with no
      * more rights (mmu.h) */
     for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) {
-        const struct mmu_soft *s = &u->soft[i];
-        if (s->key >> 32 != u->soft_stamp || (s->key & 0x7ff00000u)) continue;   /* empty */
-        uint32_t vpn = (uint32_t)s->key & 0xfffffu;
-        const struct tlb_entry *e = s->slot < u->tlb_slots ? &u->tlb[s->slot] : NULL;
-        if (!e || !e->valid || e->vpn != vpn || e->pfn != s->pfn || (s->write_ok && !(e->writable && e->dirty))) {
+        uint32_t vpn, pfn, slot;
+        bool write_ok, write_tag;
+        if (!mmu_soft_get(m, i, &vpn, &pfn, &slot, &write_ok, &write_tag)) continue;   /* empty */
+        const struct tlb_entry *e = slot < u->tlb_slots ? &u->tlb[slot] : NULL;
+        if (!e || !e->valid || e->vpn != vpn || e->pfn != pfn || (write_ok && !(e->writable && e->dirty)) ||
+            (write_tag && (!write_ok || pfn >= m->memsize >> 12 || m->code_page[pfn]))) {
             fail(a, "the interpreter's soft TLB holds VA 0x%08x -> 0x%08x%s, which no valid TLB entry maps so",
-                 vpn << 12, s->pfn << 12, s->write_ok ? " writable" : "");
+                 vpn << 12, pfn << 12, write_tag ? " writable, not code" : write_ok ? " writable" : "");
             return;
         }
     }

@@ -808,16 +808,19 @@ static struct tlb_entry *tlb_victim(struct machine *m, uint32_t vpn, bool phys)
 }
 
 /* ---- the soft TLB (mmu.h) ---------------------------------------------------- */
-#define SOFT_RING3 (1ull << 31)   /* in a key: found in ring 3 */
+#define SOFT_RING3 (1ull << 32)        /* in a tag: found in ring 3 */
+#define SOFT_STAMP_SHIFT 33
+#define SOFT_STAMP_MASK 0x7fffffffu    /* the stamp's 31 bits */
 
 void mmu_soft_clear(struct mmu *u)
 {
     /* a new stamp empties every entry at once; when the stamp wraps, an
      * entry of the stamp's previous round could match again: emptied one
-     * by one (the key of no page) */
-    if (++u->soft_stamp == 0)
-        for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) u->soft[i].key = UINT64_MAX;
-    u->soft_key = (uint64_t)u->soft_stamp << 32 | (u->soft_key & SOFT_RING3);
+     * by one */
+    u->soft_stamp = (u->soft_stamp + 1) & SOFT_STAMP_MASK;
+    if (u->soft_stamp == 0)
+        for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) u->soft[i].addr_read = u->soft[i].addr_write = MMU_SOFT_EMPTY;
+    u->soft_key = (uint64_t)u->soft_stamp << SOFT_STAMP_SHIFT | (u->soft_key & SOFT_RING3);
 }
 
 /* The tags a TLB look-up matches now (tlb_match): the VM, the ASID and the
@@ -827,19 +830,62 @@ static uint64_t soft_context(const struct machine *m)
     return (uint64_t)cur_vpid(m) << 48 | (uint64_t)cur_asid(m) << 32 | (uint64_t)phys_context(m) << 1 | 1;
 }
 
-/* e becomes usable from the soft TLB in the current context, as it is now. */
-static inline __attribute__((always_inline)) void soft_fill(struct mmu *u, const struct tlb_entry *e, bool user)
+/* e becomes usable from the soft TLB in the current context, as it is now
+ * (its frame has memory behind it): a read tag, and a write tag if a store
+ * may go through with no walk and no code check.  Returns the entry. */
+static inline __attribute__((always_inline)) const struct mmu_soft *soft_fill(struct machine *m,
+                                                                              const struct tlb_entry *e, bool user)
 {
-    u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)] = (struct mmu_soft){
-        .key = (u->soft_key & ~SOFT_RING3) | (user ? SOFT_RING3 : 0) | e->vpn, .pfn = e->pfn,
-        .slot = (uint32_t)(e - u->tlb), .write_ok = e->writable && e->dirty};
+    struct mmu *u = &m->mmu;
+    struct mmu_soft *s = &u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)];
+    uint64_t tag = (u->soft_key & ~SOFT_RING3) | (user ? SOFT_RING3 : 0) | (uint64_t)e->vpn << 12;
+    bool write_ok = e->writable && e->dirty;
+    s->addr_read = tag;
+    s->addr_write = write_ok && !m->code_page[e->pfn] ? tag : MMU_SOFT_EMPTY;
+    s->addend = (uintptr_t)m->mem + ((uintptr_t)e->pfn << 12) - ((uintptr_t)e->vpn << 12);
+    s->slot = (uint32_t)(e - u->tlb);
+    s->write_ok = write_ok;
+    return s;
 }
 
 /* e is about to change or go: the soft TLB must not stand for it. */
 static void soft_forget(struct mmu *u, const struct tlb_entry *e)
 {
     struct mmu_soft *s = &u->soft[e->vpn & (MMU_SOFT_ENTRIES - 1)];
-    if (s->slot == (uint32_t)(e - u->tlb)) s->key = UINT64_MAX;
+    if (s->slot == (uint32_t)(e - u->tlb)) s->addr_read = s->addr_write = MMU_SOFT_EMPTY;
+}
+
+/* Where entry s's page lies in memory: its frame (of a filled entry). */
+static uint32_t soft_frame(const struct machine *m, const struct mmu_soft *s)
+{
+    return (uint32_t)(((uintptr_t)(uint32_t)s->addr_read + s->addend - (uintptr_t)m->mem) >> 12);
+}
+
+void mmu_soft_code_page(struct machine *m, uint32_t ppn)
+{
+    /* every entry, whatever its stamp or ring: one of an old stamp is
+     * never matched again, and a write tag dropped costs only speed (nor
+     * does an empty one need leaving out: emptying it again is harmless) */
+    struct mmu *u = &m->mmu;
+    uintptr_t page = (uintptr_t)m->mem + ((uintptr_t)ppn << 12);
+    for (unsigned i = 0; i < MMU_SOFT_ENTRIES; i++) {
+        struct mmu_soft *s = &u->soft[i];
+        if ((uintptr_t)(uint32_t)s->addr_write + s->addend - page < 4096) s->addr_write = MMU_SOFT_EMPTY;
+    }
+}
+
+bool mmu_soft_get(const struct machine *m, unsigned i, uint32_t *vpn, uint32_t *pfn, uint32_t *slot,
+                  bool *write_ok, bool *write_tag)
+{
+    const struct mmu *u = &m->mmu;
+    const struct mmu_soft *s = &u->soft[i];
+    if (s->addr_read == MMU_SOFT_EMPTY || s->addr_read >> SOFT_STAMP_SHIFT != u->soft_stamp) return false;
+    *vpn = (uint32_t)s->addr_read >> 12;
+    *pfn = soft_frame(m, s);
+    *slot = s->slot;
+    *write_ok = s->write_ok;
+    *write_tag = s->addr_write == s->addr_read;
+    return true;
 }
 
 /* Translations may change: neither the shortcut nor the soft TLB holds. */
@@ -847,15 +893,6 @@ static void drop_shortcuts(struct mmu *u)
 {
     u->last_vpn = 0xffffffffu;
     mmu_soft_clear(u);
-}
-
-/* Remember e as the interpreter's shortcut for the next data access. */
-static inline __attribute__((always_inline)) void set_shortcut(struct machine *m, const struct tlb_entry *e)
-{
-    struct mmu *u = &m->mmu;
-    u->last_vpn = e->vpn;
-    u->last_addend = (uintptr_t)m->mem + ((uintptr_t)e->pfn << 12) - ((uintptr_t)e->vpn << 12);
-    u->last_write_ok = e->writable && e->dirty;
 }
 
 /* e has just translated an access (acc) in the current ring, found in the
@@ -870,9 +907,17 @@ static inline __attribute__((always_inline)) void remember(struct machine *m, co
 {
     struct mmu *u = &m->mmu;
     bool usable = !(user && !e->user) && e->pfn < m->memsize >> 12;
-    if (usable) soft_fill(u, e, user);
-    if (acc != ACC_FETCH && usable) set_shortcut(m, e);
-    else if (acc != ACC_FETCH || !keep_same_page || e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu;
+    if (usable) {
+        const struct mmu_soft *s = soft_fill(m, e, user);
+        if (acc != ACC_FETCH) {
+            /* the shortcut for the next data access: the same page and host pointer */
+            u->last_vpn = e->vpn;
+            u->last_addend = s->addend;
+            u->last_write_ok = s->write_ok;
+            return;
+        }
+    }
+    if (acc != ACC_FETCH || !keep_same_page || e->vpn != u->last_vpn) u->last_vpn = 0xffffffffu;
 }
 
 bool mmu_translate_hit(struct machine *m, uint32_t vaddr, enum mmu_access acc, uint32_t *pa,

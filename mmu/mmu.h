@@ -146,17 +146,45 @@ void mmu_shape_of(unsigned levels, struct mmu_shape *s);
 
 /* The interpreter's soft TLB, the fast path of QEMU's and Spike's MMUs: a
  * small direct-mapped table, indexed by page number, of the TLB entries the
- * current context (ring, ASID, VM, paging state) may use with no walk, each
- * with its frame.  It holds no state of its own: every hit in it does what a
- * hit found by searching the set does (mmu_soft_use, mmu_soft_fetch: the
- * entry becomes the most recently used, a hit is counted and charged by the
- * caller), so it changes nothing the modelled TLB would show — it only skips
- * the search.  An entry goes when the TLB entry it stands for is replaced or
- * dropped; the whole table is emptied (a new stamp) by invalidations,
- * flushes and protection changes, and whenever the tags a look-up matches
- * (VM, ASID, paging state) change.  A ring change keeps it: the ring is part
- * of each entry's key, as user pages and supervisor pages differ. */
+ * current context (ring, ASID, VM, paging state) may use with no walk.  It
+ * has QEMU's inline form (CPUTLBEntry): each entry holds a read tag, a
+ * write tag and the host addend (host pointer = vaddr + addend), and an
+ * access hits when its address, masked with the page bits and its own low
+ * (alignment) bits, equals the tag — one compare, the alignment check
+ * folded in: a misaligned access never matches (a tag's low 12 bits are
+ * clear) and goes on to the misalignment fault, before any TLB look-up.
+ *
+ * A tag is the page's address (bits 31..12) with the current context above
+ * it: bit 32 the ring (ring 3 or not: user pages and supervisor pages
+ * differ, and a ring change keeps the table), bits 63..33 a stamp.  A new
+ * stamp empties the whole table at once (mmu_soft_clear): invalidations,
+ * flushes, protection changes, and whatever changes the tags a TLB look-up
+ * matches (VM, ASID, paging state).  One table with the ring in the tag,
+ * rather than a table per ring, keeps the look-up one load of the key and
+ * an or: the ring is the key's bit, updated on a ring change.
+ *
+ * The read tag serves a fetch too (there is no execute permission).  The
+ * write tag is set only for a page that is writable and already dirty
+ * (a store needs no walk to set D) and holds no decoded code
+ * (m->code_page): a store that hits it needs no self-modifying-code check.
+ * When a page becomes code, the write tags that reach it go
+ * (mmu_soft_code_page, from the decoder); when it stops being code they
+ * stay empty until the entry is filled again (a store then finds the
+ * entry by its read tag, or by searching the TLB, and does the check).
+ *
+ * It holds no state of its own: every hit in it does what a hit found by
+ * searching the set does (mmu_soft_use, mmu_soft_fetch: the entry becomes
+ * the most recently used, a hit is counted and charged by the caller), so
+ * it changes nothing the modelled TLB would show — it only skips the
+ * search.  An entry goes when the TLB entry it stands for is replaced or
+ * dropped.
+ *
+ * Paging off has no entries: the interpreter's paging-off path is already
+ * a bounds check and an add (exec.inc, HOST_MISS), behind the same
+ * one-page shortcut, so an identity entry would cost as much as what it
+ * replaced and add its fills — it would not pay. */
 #define MMU_SOFT_ENTRIES 64
+#define MMU_SOFT_EMPTY UINT64_MAX   /* a tag no access matches: its low bits are set */
 
 struct mmu {
     bool paging;                 /* CR mmu bit 0, cached */
@@ -194,14 +222,15 @@ struct mmu {
     uintptr_t last_addend;       /* host pointer = vaddr + addend */
     bool last_write_ok;          /* writable and already dirty */
     /* Behind the shortcut, the soft TLB (struct mmu_soft, above). */
-    uint32_t soft_stamp;
-    uint64_t soft_key;           /* the key of page 0 now: soft_stamp << 32 | ring 3 << 31 */
+    uint32_t soft_stamp;         /* 31 bits */
+    uint64_t soft_key;           /* a tag's bits above the page now: soft_stamp << 33 | ring 3 << 32 */
     uint64_t soft_ctx;           /* the tags its entries were found with (soft_context) */
     struct mmu_soft {
-        uint64_t key;            /* soft_stamp << 32 | ring 3 << 31 | vpn; another stamp's is empty */
-        uint32_t pfn;
+        uint64_t addr_read;      /* soft_key | page address, for a read or a fetch; or MMU_SOFT_EMPTY */
+        uint64_t addr_write;     /* the same for a store, or MMU_SOFT_EMPTY (see above) */
+        uintptr_t addend;        /* host pointer = vaddr + addend */
         uint32_t slot;           /* the TLB entry it stands for: its index in tlb */
-        bool write_ok;           /* writable and already dirty */
+        bool write_ok;           /* writable and already dirty, code or not (the shortcut's last_write_ok) */
     } soft[MMU_SOFT_ENTRIES];
 };
 
@@ -321,34 +350,47 @@ void mmu_context_changed(struct machine *m, bool ptb_or_asid_changed);
 /* Called after VM entry into a different VM. */
 void mmu_vm_switched(struct machine *m);
 
-/* The soft TLB's entry for vaddr's page, or NULL. */
-static inline const struct mmu_soft *mmu_soft_find(const struct mmu *u, uint32_t vaddr)
+/* The soft TLB's entry for vaddr's page (direct-mapped: the one it may be in). */
+static inline const struct mmu_soft *mmu_soft_entry(const struct mmu *u, uint32_t vaddr)
 {
-    uint32_t vpn = vaddr >> 12;
-    const struct mmu_soft *s = &u->soft[vpn & (MMU_SOFT_ENTRIES - 1)];
-    return s->key == (u->soft_key | vpn) ? s : NULL;
+    return &u->soft[(vaddr >> 12) & (MMU_SOFT_ENTRIES - 1)];
 }
 
-/* A data access hits s (for a write: s->write_ok): what mmu_translate_hit
- * does on that hit — the entry becomes the most recently used and the
- * shortcut of the last data page (mem: the machine's memory). */
-static inline void mmu_soft_use(struct mmu *u, const struct mmu_soft *s, const uint8_t *mem)
+/* What an access of size bytes (1, 2 or 4) to vaddr must find in a tag:
+ * its page and its misaligned low bits, in the current context. */
+static inline uint64_t mmu_soft_tag(const struct mmu *u, uint32_t vaddr, uint32_t size)
 {
-    uint32_t vpn = (uint32_t)s->key & 0xfffffu;
+    return u->soft_key | (vaddr & (~0xfffu | (size - 1)));
+}
+
+/* A data access to vaddr hits s (its read tag, or for a store its write
+ * tag): what mmu_translate_hit does on that hit — the entry becomes the
+ * most recently used and the shortcut of the last data page. */
+static inline void mmu_soft_use(struct mmu *u, const struct mmu_soft *s, uint32_t vaddr)
+{
     u->tlb[s->slot].lru = ++u->lru_clock;
-    u->last_vpn = vpn;
-    u->last_addend = (uintptr_t)mem + ((uintptr_t)s->pfn << 12) - ((uintptr_t)vpn << 12);
+    u->last_vpn = vaddr >> 12;
+    u->last_addend = s->addend;
     u->last_write_ok = s->write_ok;
 }
 
-/* A fetch from vaddr hits s: what mmu_translate_hit does; returns the
- * physical address. */
-static inline uint32_t mmu_soft_fetch(struct mmu *u, const struct mmu_soft *s, uint32_t vaddr)
+/* A fetch from vaddr hits s's read tag: what mmu_translate_hit does;
+ * returns the physical address (mem: the machine's memory). */
+static inline uint32_t mmu_soft_fetch(struct mmu *u, const struct mmu_soft *s, uint32_t vaddr, const uint8_t *mem)
 {
     u->tlb[s->slot].lru = ++u->lru_clock;
     if (vaddr >> 12 != u->last_vpn) u->last_vpn = 0xffffffffu; /* as mmu_translate_hit: LRU exact */
-    return s->pfn << 12 | (vaddr & 0xfff);
+    return (uint32_t)(vaddr + s->addend - (uintptr_t)mem);
 }
+
+/* The soft TLB's entry i as the TLB entry it stands for would say it: its
+ * virtual and physical page, and whether a store may hit it (and with no
+ * code check); false if it is empty (for the hypervisor's audit). */
+bool mmu_soft_get(const struct machine *m, unsigned i, uint32_t *vpn, uint32_t *pfn, uint32_t *slot,
+                  bool *write_ok, bool *write_tag);
+
+/* Frame ppn now holds decoded code: no write tag may reach it. */
+void mmu_soft_code_page(struct machine *m, uint32_t ppn);
 
 /* Empties the soft TLB (a machine whose TLB was loaded from elsewhere). */
 void mmu_soft_clear(struct mmu *u);

@@ -760,7 +760,9 @@ static void plant_and_check(struct cli_machine *cm, const char *mode)
     cr_assert(hv_audit(hv, why, sizeof why), "%s: %s", mode, why);
     /* a soft-TLB entry (mmu.h) that no TLB entry backs: the next frame */
     struct mmu_soft keep_soft = m->mmu.soft[5];
-    m->mmu.soft[5] = (struct mmu_soft){.key = (uint64_t)m->mmu.soft_stamp << 32 | 5, .pfn = saved.pfn + 1, .slot = 0};
+    m->mmu.soft[5] = (struct mmu_soft){.addr_read = mmu_soft_tag(&m->mmu, 5u << 12, 4), .addr_write = MMU_SOFT_EMPTY,
+                                       .addend = (uintptr_t)m->mem + ((uintptr_t)(saved.pfn + 1) << 12) - (5u << 12),
+                                       .slot = 0};
     cr_assert(!hv_audit(hv, why, sizeof why), "%s: a soft-TLB entry with no TLB entry behind it went unnoticed", mode);
     cr_assert(strstr(why, "soft TLB"), "%s: %s", mode, why);
     m->mmu.soft[5] = keep_soft;

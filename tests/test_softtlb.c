@@ -369,3 +369,71 @@ Test(softtlb, branches_reach_targets_in_their_page_and_beyond_it, .timeout = 30)
         shutdown(m);
     }
 }
+
+/* The soft TLB's write tag (mmu.h) is never set for a page that holds
+ * decoded code, so a store that hits it skips the self-modifying-code
+ * check.  Here every rewrite of the subroutine `sub` (a page of its own)
+ * goes through the soft TLB, never through the one-page shortcut (a read
+ * of 0x5000 comes between): first with the write tag the page got while it
+ * was still data (the decoder must take it away when the page becomes
+ * code), then with an entry filled again after invlpg while the page is
+ * code (the fill must not give it one).  Each rewrite must be the code
+ * that runs: r6 sums 1, 2 and 4. */
+static const char smc_soft_src[] =
+    ".text\n_start:\n li r6, 0\n li r2, 0x5000\n la r3, sub\n la r4, newi\n"
+    " lw r5, 0(r4)\n lw r7, 4(r4)\n"
+    " sw r0, 64(r3)\n"                  /* sub's page, still data: dirty, a write tag */
+    " jal r1, sub\n"                    /* now code: r6 = 1 */
+    " lw r0, 0(r2)\n sw r5, 0(r3)\n"    /* the shortcut elsewhere; the rewrite through the soft TLB */
+    " jal r1, sub\n"                    /* r6 = 3 */
+    " invlpg r3\n lw r0, 4(r3)\n"       /* sub's entry filled again, the page code */
+    " lw r0, 0(r2)\n sw r7, 0(r3)\n"    /* the second rewrite, through that entry */
+    " jal r1, sub\n"                    /* r6 = 7 */
+    " out power, r6\n"
+    "newi: addi r6, r6, 2\n addi r6, r6, 4\n"
+    " .align 4096\n"
+    "sub: addi r6, r6, 1\n jalr r0, r1, 0\n";
+
+Test(softtlb, a_store_through_the_soft_tlb_into_code_is_seen, .timeout = 30)
+{
+    struct machine *m = run_fast_and_stepped(smc_soft_src, paged);
+    cr_assert_eq(m->stop, STOP_EXIT, "%s", m->stop_detail);
+    cr_assert_eq(m->exit_code, 7, "each rewrite of sub ran (r6 %u)", m->exit_code);
+    shutdown(m);
+}
+
+/* A misaligned access to a page the soft TLB holds (not the shortcut's: a
+ * read of 0x6000, or the handler's log at 0x8000, comes between) misses
+ * the tag and faults as misaligned, BADADDR the address, with no TLB
+ * look-up: the same run with each misaligned access replaced by an
+ * illegal instruction (the same handler, no access) ends with the same
+ * TLB hits and misses. */
+#define MISALIGNED_SOFT(a, b, c, d)                                                             \
+    LOGGING_START " li r2, 0x5000\n li r3, 0x6000\n"                                         \
+    " sw r0, 0(r2)\n lw r1, 0(r3)\n"   /* 0x5000 dirty (read and write tags), then 0x6000 */  \
+    " " a "\n"                                                                                \
+    " lw r1, 0(r3)\n " b "\n"                                                                 \
+    " " c "\n"                         /* right after the handler's log */                    \
+    " lw r1, 0(r3)\n " d "\n"                                                                 \
+    " lw r1, 4(r2)\n li r1, 4\n out power, r1\n" LOGGING_HANDLER
+
+Test(softtlb, a_misaligned_access_to_a_page_in_the_soft_tlb_faults_first, .timeout = 30)
+{
+    const char *src = MISALIGNED_SOFT("lw r1, 2(r2)", "sw r1, 1(r2)", "lh r1, 3(r2)", "sh r1, 1(r2)");
+    struct machine *m = run_fast_and_stepped(src, paged);
+    assert_ended_after(m, 4, 4, CAUSE_MISALIGNED);
+    cr_assert_eq(m->st.traps_by_cause[CAUSE_PAGE_FAULT], 0);
+    const uint32_t want[] = {0x5002, 0x5001, 0x5003, 0x5001};
+    for (unsigned i = 0; i < 4; i++) assert_logged_fault(m, i, CAUSE_MISALIGNED, want[i]);
+    assert_tlb_cycles_are_hits(m);
+
+    const char *illegal = MISALIGNED_SOFT(".word 0xffffffff", ".word 0xffffffff", ".word 0xffffffff",
+                                          ".word 0xffffffff");
+    struct machine *n = run_fast_and_stepped(illegal, paged);
+    assert_ended_after(n, 4, 4, CAUSE_ILLEGAL);
+    cr_assert_eq(m->mmu.st.tlb_hits, n->mmu.st.tlb_hits, "a misaligned access counted a TLB hit");
+    cr_assert_eq(m->mmu.st.tlb_misses, n->mmu.st.tlb_misses);
+    cr_assert_eq(m->mmu.lru_clock, n->mmu.lru_clock, "a misaligned access aged a TLB entry");
+    shutdown(n);
+    shutdown(m);
+}
