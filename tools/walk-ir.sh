@@ -16,6 +16,12 @@
 # search of the set (mmu_translate_hit), the pages the first walks for, so
 # a change that makes such a hit cheaper shows here as a dearer miss; the
 # figure to judge the miss path by is bench-ir's tlbstride Ir/insn.
+# Each mode is measured with tables of 2 levels (the default) and of 4
+# (--levels 4; under nested paging the host table follows): the difference
+# of the two Ir/miss over the difference of their references per miss is
+# what one more reference costs (Ir/xref), and what is left of a miss at
+# 2 levels once its references are paid is the miss's own cost (fixed):
+# the failed look-up, the TLB and soft-TLB fill, the interpreter's exit.
 # MODES narrows it (names as bench-ir prints them); ARGS the count (32).
 set -eu
 tmp=$(mktemp -d)
@@ -26,20 +32,33 @@ RINGSIM=${RINGSIM:-./ringsim}
 
 # shellcheck source=tools/modes.sh
 . "$(dirname "$0")/modes.sh"
-# Ir, walk references, walks, instructions of one run: mode, TLB shape
+# Ir, walk references, walks, instructions of one run: mode, TLB shape, levels
 measure() {
+    rm -f "$tmp/s.json"
     # shellcheck disable=SC2046
     valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
-        "$RINGSIM" run tlbstride --args "$ARGS" --tlb "$2" $(mode_args "$1") --stats "$tmp/s.json" >/dev/null 2>&1 || true
+        "$RINGSIM" run tlbstride --args "$ARGS" --tlb "$2" --levels "$3" $(mode_args "$1") --stats "$tmp/s.json" >/dev/null 2>&1 || true
+    if [ ! -s "$tmp/s.json" ]; then
+        echo "walk-ir: $RINGSIM run tlbstride $(mode_args "$1") --levels $3 wrote no statistics" >&2
+        exit 1
+    fi
     ir=$(sed -n 's/^summary: *//p' "$tmp/cg.out" | awk '{print $1}')
     echo "$ir $(jq '"\(.walk.refs) \(.walk.walks) \(.instructions)"' -r "$tmp/s.json")"
 }
+# the extra misses' figures at one number of levels: dIr drefs dwalks dinsns
+extra() {
+    a=$(measure "$1" 64:4 "$2")
+    b=$(measure "$1" 1024:4 "$2")
+    echo "$a $b" | awk '{ print $1 - $5, $2 - $6, $3 - $7, $4 - $8 }'
+}
 
-printf '%-10s %10s %7s %7s %6s %8s %8s\n' mode dIr drefs dwalks dinsns Ir/ref Ir/miss
+printf '%-10s %6s %10s %7s %7s %6s %8s %8s %8s %8s\n' mode levels dIr drefs dwalks dinsns Ir/ref Ir/miss Ir/xref fixed
 for mode in $MODES; do
-    a=$(measure "$mode" 64:4)
-    b=$(measure "$mode" 1024:4)
-    echo "$a $b" | awk -v m="$mode" '{
-        dir = $1 - $5; dr = $2 - $6; dw = $3 - $7; di = $4 - $8
-        printf "%-10s %10d %7d %7d %6d %8.2f %8.2f\n", m, dir, dr, dw, di, dir / dr, dir / dw }'
+    two=$(extra "$mode" 2)
+    four=$(extra "$mode" 4)
+    echo "$two $four" | awk -v m="$mode" '{
+        rm2 = $2 / $3; im2 = $1 / $3; rm4 = $6 / $7; im4 = $5 / $7
+        x = (im4 - im2) / (rm4 - rm2)
+        printf "%-10s %6d %10d %7d %7d %6d %8.2f %8.2f %8.2f %8.1f\n", m, 2, $1, $2, $3, $4, $1 / $2, im2, x, im2 - rm2 * x
+        printf "%-10s %6d %10d %7d %7d %6d %8.2f %8.2f\n", m, 4, $5, $6, $7, $8, $5 / $6, im4 }'
 done
