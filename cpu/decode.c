@@ -64,13 +64,6 @@ static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d, st
     k->ends_block = is_block_end(in.op);
 }
 
-/* Branches and jal carry their target as a place in the page, resolved
- * once here rather than on every execution (struct dinsn's imm). */
-bool dinsn_has_page_target(int op)
-{
-    return op < OP_COUNT && (isa_info[op].cls == CL_BRANCH || op == OP_JAL);
-}
-
 static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, bool code_cache)
 {
     const uint8_t *base = m->mem + ((size_t)ppn << 12);
@@ -81,6 +74,15 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     p->cold[PAGE_INSNS].ends_block = 1;
     bool next_alone = false;    /* is_block_alone(the instruction after i) */
     const uint32_t mem_ref = m->prof.mem_ref, tlb_hit = m->prof.tlb_hit;
+    /* where blocks start, for the JIT's counting and compiling: the
+     * page's first record, one after each block's end, each in-page
+     * target of a branch (decode_block_starts) */
+    const bool starts = m->jit && !code_cache;
+    if (starts) {
+        memset(p->block_start, 0, sizeof p->block_start);
+        p->block_start[0] = 1;
+    }
+#define MARK_START(j) (p->block_start[(j) >> 5] |= 1u << ((j) & 31))
     for (int i = PAGE_INSNS - 1; i >= 0; i--) {
         uint32_t w;
         memcpy(&w, base + 4 * i, 4);
@@ -92,11 +94,15 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         if (next_alone) k->ends_block = 1;
         uint32_t mem_cyc = k->self_mem * mem_ref;
         next_alone = is_block_alone(d->op);
-        if (next_alone) {
-            /* charges itself when it completes: nothing for its block */
-            k->ends_block = 1;
-            continue;
+        if (next_alone) k->ends_block = 1;
+        if (starts) {
+            if (k->ends_block) MARK_START(i + 1);
+            if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
+                MARK_START(DINSN_TARGET_INDEX(d->imm));
         }
+        /* (a system instruction charges itself when it completes: nothing
+         * for its block) */
+        if (next_alone) continue;
         d->blk_nm = DINSN_BLK_NM(1, k->self_mem);
         d->blk_total = k->self_insn + mem_cyc;
         if (!k->ends_block) {
@@ -106,6 +112,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         }
         d->blk_total_pg = DINSN_BLK_PG(d->blk_total, DINSN_BLK_MEM(d), tlb_hit);
     }
+#undef MARK_START
     if (code_cache) {
         /* nothing is translated until execution reaches it */
         for (int i = 0; i < PAGE_INSNS; i++) {
@@ -136,23 +143,15 @@ void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to)
         p->insn[i].h = j && j->entry[i] ? h[OPX_JIT_CASE] : h[p->insn[i].op];
     if (p->jit_mode == JIT_COUNTING) {
         /* where blocks start: there the page's heat is counted */
-        bool start[PAGE_INSNS + 1];
-        decode_block_starts(p, start);
-        for (unsigned i = 0; i <= PAGE_INSNS; i++)
-            if (start[i]) p->insn[i].h = h[OPX_JIT_COUNT_CASE];
+        for (unsigned w = 0; w < sizeof p->block_start / sizeof p->block_start[0]; w++)
+            for (uint32_t b = p->block_start[w]; b; b &= b - 1)
+                p->insn[32 * w + (unsigned)__builtin_ctz(b)].h = h[OPX_JIT_COUNT_CASE];
     }
 }
 
 void decode_block_starts(const struct decode_page *p, bool start[PAGE_INSNS + 1])
 {
-    memset(start, 0, (PAGE_INSNS + 1) * sizeof *start);
-    start[0] = true;
-    for (unsigned i = 0; i < PAGE_INSNS; i++) {
-        const struct dinsn *d = &p->insn[i];
-        if (p->cold[i].ends_block) start[i + 1] = true;
-        if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
-            start[DINSN_TARGET_INDEX(d->imm)] = true;
-    }
+    for (unsigned i = 0; i <= PAGE_INSNS; i++) start[i] = p->block_start[i >> 5] >> (i & 31) & 1;
 }
 
 void decode_page_handlers(struct decode_page *p, unsigned mode)

@@ -115,6 +115,11 @@ struct decode_page {
     uint32_t heat;                      /* JIT_COUNTING: its blocks entered */
     uint8_t jit_churn;                  /* times compiled (not reset by a new decode) */
     struct jit_page *jit;               /* JIT_COMPILED: the page's compiled runs, or NULL */
+    uint32_t jit_calls, jit_work;       /* JIT_COMPILED: runs entered since the last review,
+                                         * and the instructions they ran (op_JIT) */
+    /* --engine jit: where blocks start (decode_block_starts), one bit a
+     * record, marked as the page is decoded */
+    uint32_t block_start[(PAGE_INSNS + 1 + 31) / 32];
 };
 
 /* --engine jit: a decoded page (never a code cache page) is interpreted,
@@ -124,6 +129,15 @@ struct decode_page {
  * being rewritten (a store drops it with its decoded form) waits twice as
  * long each time it is compiled again, up to 2^JIT_CHURN_MAX times. */
 enum jit_mode { JIT_OFF, JIT_COUNTING, JIT_COMPILED };
+/* A compiled page is reviewed every JIT_REVIEW entries into its code: if
+ * they ran fewer than JIT_MIN_WORK instructions each on average, the page
+ * is handed back to the interpreter (its code dropped, counting again, or
+ * for good once compiled JIT_CHURN_MAX times).  An entry and its return
+ * cost about as much as six instructions save compiled: a kernel's page
+ * of short blocks, system instructions and accesses that miss the
+ * shortcut runs faster interpreted. */
+#define JIT_REVIEW 1024
+#define JIT_MIN_WORK 8
 #define JIT_THRESHOLD 256
 #define JIT_CHURN_MAX 6
 
@@ -150,10 +164,17 @@ void decode_set_handlers(struct decode_page *p, unsigned from, unsigned to);
 void decode_page_handlers(struct decode_page *p, unsigned mode);
 
 /* Where the fast loop enters p's blocks: its first record, one after a
- * block's end (the sentinel included), an in-page branch's target. */
+ * block's end (the sentinel included), an in-page branch's target (of a
+ * page decoded for the JIT: marked as it was decoded, block_start). */
 void decode_block_starts(const struct decode_page *p, bool start[PAGE_INSNS + 1]);
-/* Does op carry its target as a place in the page (a branch, jal)? */
-bool dinsn_has_page_target(int op);
+/* Does op carry its target as a place in the page (a branch, jal)?  Its
+ * target is resolved once, at decoding, rather than on every execution
+ * (struct dinsn's imm).  (Inline: asked of every record of a page each
+ * time the JIT's counting marks where its blocks start.) */
+static inline bool dinsn_has_page_target(int op)
+{
+    return op < OP_COUNT && (isa_info[op].cls == CL_BRANCH || op == OP_JAL);
+}
 /* Does execution flow from d to the next instruction without a block entry
  * (an ordinary instruction, not a transfer, a system one or a callout)? */
 bool dinsn_falls_through(const struct dinsn *d);

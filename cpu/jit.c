@@ -388,6 +388,7 @@ static void emit_run(struct page_build *b, unsigned i)
 void jit_page_build(struct machine *m, struct decode_page *p)
 {
     jit_page_free(m, p);
+    p->jit_calls = p->jit_work = 0;
     if (m->jit_bytes >= JIT_BUDGET) return;
     struct page_build *b = calloc(1, sizeof *b);
     struct jit_page *j = calloc(1, sizeof *j);
@@ -445,3 +446,17 @@ bool cpu_jit_available(void) { return false; }
 void jit_page_build(struct machine *m, struct decode_page *p) { (void)m; (void)p; }
 void jit_page_free(struct machine *m, struct decode_page *p) { (void)m; (void)p; }
 #endif
+
+void jit_review(struct machine *m, struct decode_page *p)
+{
+    bool pays = p->jit_work >= (uint64_t)JIT_MIN_WORK * p->jit_calls;
+    p->jit_calls = p->jit_work = 0;
+    if (pays) return;
+    /* interpreted again, and not counted again (a count at every block
+     * start costs a kernel's short blocks more than the JIT saved), for
+     * as long as the page stays decoded */
+    jit_page_free(m, p);
+    p->jit_mode = JIT_OFF;
+    p->heat = 0;
+    decode_set_handlers(p, 0, PAGE_INSNS + 1);
+}
