@@ -64,6 +64,24 @@ static void decode_word(const struct machine *m, uint32_t w, struct dinsn *d, st
     k->ends_block = is_block_end(in.op);
 }
 
+/* --engine jit: where p's blocks start, for the JIT's counting and
+ * compiling (decode_block_starts): the page's first record, one after each
+ * block's end, each in-page target of a branch.  (A pass of its own after
+ * the decoding, whose loop the interpreter's runs would otherwise pay.) */
+static void mark_block_starts(struct decode_page *p)
+{
+#define MARK_START(j) (p->block_start[(j) >> 5] |= 1u << ((j) & 31))
+    memset(p->block_start, 0, sizeof p->block_start);
+    MARK_START(0);
+    for (unsigned i = 0; i < PAGE_INSNS; i++) {
+        const struct dinsn *d = &p->insn[i];
+        if (p->cold[i].ends_block) MARK_START(i + 1);
+        if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
+            MARK_START(DINSN_TARGET_INDEX(d->imm));
+    }
+#undef MARK_START
+}
+
 static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, bool code_cache)
 {
     const uint8_t *base = m->mem + ((size_t)ppn << 12);
@@ -74,15 +92,6 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
     p->cold[PAGE_INSNS].ends_block = 1;
     bool next_alone = false;    /* is_block_alone(the instruction after i) */
     const uint32_t mem_ref = m->prof.mem_ref, tlb_hit = m->prof.tlb_hit;
-    /* where blocks start, for the JIT's counting and compiling: the
-     * page's first record, one after each block's end, each in-page
-     * target of a branch (decode_block_starts) */
-    const bool starts = m->jit && !code_cache;
-    if (starts) {
-        memset(p->block_start, 0, sizeof p->block_start);
-        p->block_start[0] = 1;
-    }
-#define MARK_START(j) (p->block_start[(j) >> 5] |= 1u << ((j) & 31))
     for (int i = PAGE_INSNS - 1; i >= 0; i--) {
         uint32_t w;
         memcpy(&w, base + 4 * i, 4);
@@ -94,15 +103,11 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         if (next_alone) k->ends_block = 1;
         uint32_t mem_cyc = k->self_mem * mem_ref;
         next_alone = is_block_alone(d->op);
-        if (next_alone) k->ends_block = 1;
-        if (starts) {
-            if (k->ends_block) MARK_START(i + 1);
-            if (dinsn_has_page_target(d->op) && (uint32_t)d->imm < DINSN_PAGE_BYTES)
-                MARK_START(DINSN_TARGET_INDEX(d->imm));
+        if (next_alone) {
+            /* charges itself when it completes: nothing for its block */
+            k->ends_block = 1;
+            continue;
         }
-        /* (a system instruction charges itself when it completes: nothing
-         * for its block) */
-        if (next_alone) continue;
         d->blk_nm = DINSN_BLK_NM(1, k->self_mem);
         d->blk_total = k->self_insn + mem_cyc;
         if (!k->ends_block) {
@@ -112,7 +117,7 @@ static void decode_fill(struct machine *m, uint32_t ppn, struct decode_page *p, 
         }
         d->blk_total_pg = DINSN_BLK_PG(d->blk_total, DINSN_BLK_MEM(d), tlb_hit);
     }
-#undef MARK_START
+    if (m->jit && !code_cache) mark_block_starts(p);
     if (code_cache) {
         /* nothing is translated until execution reaches it */
         for (int i = 0; i < PAGE_INSNS; i++) {
