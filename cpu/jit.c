@@ -447,7 +447,7 @@ void jit_page_build(struct machine *m, struct decode_page *p) { (void)m; (void)p
 void jit_page_free(struct machine *m, struct decode_page *p) { (void)m; (void)p; }
 #endif
 
-void jit_review(struct machine *m, struct decode_page *p)
+static void jit_review(struct machine *m, struct decode_page *p)
 {
     bool pays = p->jit_work >= (uint64_t)JIT_MIN_WORK * p->jit_calls;
     p->jit_calls = p->jit_work = 0;
@@ -459,4 +459,16 @@ void jit_review(struct machine *m, struct decode_page *p)
     p->jit_mode = JIT_OFF;
     p->heat = 0;
     decode_set_handlers(p, 0, PAGE_INSNS + 1);
+}
+
+__attribute__((noinline)) void jit_ran(struct machine *m, struct decode_page *p, const struct dinsn *d, uintptr_t r,
+                                       uint32_t entered)
+{
+    /* the rest of its block, the blocks it entered, less what it handed
+     * back of the block it was in (the records from there to that block's
+     * end: a block the code returns to enter is not charged yet) */
+    const struct dinsn *dx = (const struct dinsn *)(r & ~(uintptr_t)JIT_ENTER);
+    uint32_t ran = DINSN_BLK_N(d) + entered - (r & JIT_ENTER ? 0 : DINSN_BLK_N(dx));
+    p->jit_work += ran;
+    if (++p->jit_calls == JIT_REVIEW) jit_review(m, p);
 }

@@ -53,10 +53,12 @@ struct jit_page {
 void jit_page_build(struct machine *m, struct decode_page *p);
 /* Frees p's code, if any. */
 void jit_page_free(struct machine *m, struct decode_page *p);
-/* p's code has been entered JIT_REVIEW times since it was compiled or
- * last reviewed (decode.h): keeps it, or hands p back to the interpreter
- * if its entries ran too little to pay for themselves. */
-void jit_review(struct machine *m, struct decode_page *p);
+/* An entry into p's code at record d returned r (jit_fn), having entered
+ * blocks of `entered` instructions (charged in the loop's counters): what
+ * it ran is counted, and every JIT_REVIEW entries p is reviewed (decode.h):
+ * its code kept, or p handed back to the interpreter if its entries ran
+ * too little to pay for themselves. */
+void jit_ran(struct machine *m, struct decode_page *p, const struct dinsn *d, uintptr_t r, uint32_t entered);
 /* The run that starts at record i of p. */
 static inline jit_fn jit_entry(const struct jit_page *j, unsigned i)
 {
