@@ -550,29 +550,17 @@ static inline __attribute__((always_inline)) bool nested(struct walker *k, uint3
 }
 
 /* nested for each way of walking, with below's signature (walk_2d) */
-static inline __attribute__((always_inline)) bool nested_probe(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                               struct leaf *out)
-{
-    return nested(k, gpa, acc, out, WALK_PROBE);
-}
-
-static inline __attribute__((always_inline)) bool nested_live(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                              struct leaf *out)
-{
-    return nested(k, gpa, acc, out, WALK_LIVE);
-}
-
-static inline __attribute__((always_inline)) bool nested_cached(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                                struct leaf *out)
-{
-    return nested(k, gpa, acc, out, WALK_CACHED);
-}
-
-static inline __attribute__((always_inline)) bool nested_live_2(struct walker *k, uint32_t gpa, enum mmu_access acc,
-                                                                struct leaf *out)
-{
-    return nested(k, gpa, acc, out, WALK_LIVE_2);
-}
+#define NESTED_FOR(name, how)                                                                                   \
+    static inline __attribute__((always_inline)) bool name(struct walker *k, uint32_t gpa, enum mmu_access acc, \
+                                                           struct leaf *out)                                    \
+    {                                                                                                           \
+        return nested(k, gpa, acc, out, how);                                                                   \
+    }
+NESTED_FOR(nested_probe, WALK_PROBE)
+NESTED_FOR(nested_live, WALK_LIVE)
+NESTED_FOR(nested_cached, WALK_CACHED)
+NESTED_FOR(nested_live_2, WALK_LIVE_2)
+#undef NESTED_FOR
 
 /* A two-dimensional walk: the guest's tables if its paging is on, each
  * table through the host dimension, then the host dimension for the page.
